@@ -1,0 +1,340 @@
+"""Validate the content (dialogues, advice, messages, translations) and build it, or say what is wrong.
+
+Every problem is one line, `file:line: message`, so that `python -m bot check` and a refused start-up
+point a writer at the exact place to fix. The structure of each file is checked against the JSON
+Schemas in `dialogues/` (the same ones editors use); the rest (links between nodes, reachability,
+translations, Telegram's limits) is checked here.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import string
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+from babel.messages.catalog import Catalog
+from jsonschema import Draft202012Validator, ValidationError
+
+from bot import html_text
+from bot.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
+from bot.i18n import read_catalog, translated
+from bot.translatable import LIMITS, Translatable, translatable_strings
+from bot.yaml_lines import YamlMap, line_at, load_yaml
+
+SCHEMAS = {"dialogue": "dialogue.schema.json", "advice": "advice.schema.json", "messages": "messages.schema.json"}
+# Interface messages the code says itself; `messages.yaml` must define each of them.
+REQUIRED_MESSAGES = frozenset(
+    {
+        "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
+        "result_header", "result_source", "resumed", "not_private", "unsupported_message",
+        "picked", "console_hint", "result_nothing",
+    }
+)  # fmt: skip
+
+
+@dataclass(frozen=True, order=True)
+class Problem:
+    file: str
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}: {self.message}"
+
+
+class ContentError(Exception):
+    """The content is invalid; `problems` says where and why."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        super().__init__("\n".join(str(p) for p in problems))
+        self.problems = problems
+
+
+@dataclass
+class _File:
+    path: Path
+    name: str
+    kind: str
+    document: YamlMap
+
+
+@dataclass
+class _Checker:
+    dialogues_dir: Path
+    english: Catalog
+    problems: list[Problem] = field(default_factory=list)
+
+    def report(self, file: str, line: int, message: str) -> None:
+        self.problems.append(Problem(file, line, message))
+
+
+def _display(path: Path) -> str:
+    try:
+        return os.path.relpath(path)
+    except ValueError:
+        return str(path)
+
+
+@cache
+def _validator(schema_name: str) -> Draft202012Validator:
+    schema_path = Path(__file__).resolve().parent.parent / "dialogues" / schema_name
+    return Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
+
+
+def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
+    """A short message for a schema error, and the path of the element it is about."""
+    path = list(error.absolute_path)
+    if error.validator == "additionalProperties":
+        unexpected = [k for k in error.instance if k not in error.schema.get("properties", {})]
+        if unexpected:
+            return [*path, unexpected[0]], f"unknown key '{unexpected[0]}'"
+    if error.validator == "required":
+        return path, error.message.replace("is a required property", "is missing")
+    where = ".".join(str(p) for p in path) or "file"
+    if error.validator in {"oneOf", "allOf", "not", "anyOf"}:
+        return path, f"{where}: this combination of keys is not allowed (see docs/dialogues.md)"
+    return path, f"{where}: {error.message}"
+
+
+def _parse(checker: _Checker, path: Path) -> _File | None:
+    name = _display(path)
+    try:
+        document, duplicates = load_yaml(path)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+        line = mark.line + 1 if mark else 1
+        reason = getattr(error, "problem", None) or str(error)
+        checker.report(name, line, f"YAML syntax error: {reason}")
+        return None
+    for duplicate in duplicates:
+        checker.report(name, duplicate.line, f"duplicate key '{duplicate.key}' (first on line {duplicate.first_line})")
+    if not isinstance(document, YamlMap):
+        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
+        return None
+    kind = next((k for k in SCHEMAS if k in document), None)
+    if kind is None:
+        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
+        return None
+    errors = sorted(_validator(SCHEMAS[kind]).iter_errors(document), key=lambda e: list(e.absolute_path))
+    for error in errors:
+        error_path, message = _schema_message(error)
+        checker.report(name, line_at(document, error_path), message)
+    return None if errors or duplicates else _File(path, name, kind, document)
+
+
+def _placeholders(text: str) -> set[str] | None:
+    try:
+        return {field for _, field, _, _ in string.Formatter().parse(text) if field is not None}
+    except ValueError:
+        return None
+
+
+def _targets(node: Node) -> Iterable[tuple[str | None, str | None]]:
+    for choice in node.choices:
+        yield choice.target.goto, choice.target.jump
+    if node.target:
+        yield node.target.goto, node.target.jump
+    for branch in node.branch:
+        yield branch.target.goto, branch.target.jump
+
+
+def _check_graph(
+    checker: _Checker, file: _File, dialogue: Dialogue, dialogue_ids: set[str], advice_ids: set[str]
+) -> None:
+    nodes_raw: YamlMap = file.document["nodes"]
+
+    def line(node_id: str, *path: Any) -> int:
+        return line_at(file.document, ["nodes", node_id, *path])
+
+    if dialogue.start not in dialogue.nodes:
+        checker.report(file.name, file.document.line_of("start"), f"start node '{dialogue.start}' does not exist")
+    for node in dialogue.nodes.values():
+        raw = nodes_raw[node.id]
+        for index, choice in enumerate(raw.get("choices") or ()):
+            for position, advice_id in enumerate(choice.get("advice") or ()):
+                if advice_id not in advice_ids:
+                    where = line(node.id, "choices", index, "advice", position)
+                    checker.report(file.name, where, f"unknown advice id '{advice_id}'")
+        for goto, jump in _targets(node):
+            if goto is not None and goto not in dialogue.nodes:
+                checker.report(file.name, _line_of_value(nodes_raw[node.id], goto), f"goto to a missing node '{goto}'")
+            if jump is not None and jump not in dialogue_ids:
+                checker.report(
+                    file.name, _line_of_value(nodes_raw[node.id], jump), f"jump to a missing dialogue '{jump}'"
+                )
+        if node.input is not None and node.target is None:
+            checker.report(file.name, line(node.id), f"node '{node.id}' asks for text but has no goto or jump")
+        elif not (node.choices or node.target or node.branch or node.end):
+            checker.report(
+                file.name, line(node.id), f"node '{node.id}' is a dead end: add choices, goto, jump or end: true"
+            )
+        if node.branch and node.branch[-1].when is not None:
+            checker.report(
+                file.name, line(node.id, "branch"), f"the branch of '{node.id}' needs a last entry without 'when'"
+            )
+        if node.input and node.input.pattern:
+            try:
+                re.compile(node.input.pattern)
+            except re.error as error:
+                checker.report(file.name, line(node.id, "input", "pattern"), f"invalid pattern: {error}")
+    reachable = _reachable(dialogue)
+    for node_id in dialogue.nodes:
+        if node_id not in reachable:
+            checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
+    for node_id in _loops_without_question(dialogue):
+        checker.report(file.name, line(node_id), f"node '{node_id}' loops forever without asking anything")
+
+
+def _line_of_value(raw: Any, value: str) -> int:
+    """The line where `value` is used as a goto/jump inside a node (the node's line if not found)."""
+    stack = [raw]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, YamlMap):
+            for key in ("goto", "jump"):
+                if item.get(key) == value:
+                    return item.line_of(key)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return getattr(raw, "line", 1)
+
+
+def _reachable(dialogue: Dialogue) -> set[str]:
+    seen: set[str] = set()
+    pending = [dialogue.start]
+    while pending:
+        node_id = pending.pop()
+        if node_id in seen or node_id not in dialogue.nodes:
+            continue
+        seen.add(node_id)
+        pending.extend(goto for goto, _ in _targets(dialogue.nodes[node_id]) if goto)
+    return seen
+
+
+def _loops_without_question(dialogue: Dialogue) -> list[str]:
+    """Nodes on a cycle that never waits for the user: the engine would spin on them."""
+    edges = {
+        node.id: [goto for goto, _ in _targets(node) if goto in dialogue.nodes]
+        for node in dialogue.nodes.values()
+        if not node.waits
+    }
+    looping: list[str] = []
+    for origin in edges:
+        pending, seen = list(edges[origin]), set()
+        while pending:
+            node_id = pending.pop()
+            if node_id == origin:
+                looping.append(origin)
+                break
+            if node_id in seen or node_id not in edges:
+                continue
+            seen.add(node_id)
+            pending.extend(edges[node_id])
+    return looping
+
+
+def _check_strings(checker: _Checker, file: _File, known: set[str] | None) -> None:
+    for item in translatable_strings(file.document):
+        _check_string(checker, file.name, item, known)
+
+
+def _check_string(checker: _Checker, name: str, item: Translatable, known: set[str] | None) -> None:
+    short = item.msgid if len(item.msgid) <= 50 else item.msgid[:47] + "..."
+    sources = [item.msgid] + ([item.plural] if item.plural else [])
+    source_fields = _placeholders(item.msgid)
+    if source_fields is None:
+        checker.report(name, item.line, f'unbalanced braces in "{short}" (write {{{{ or }}}} for a brace)')
+        return
+    if known is not None:
+        for field_name in sorted(source_fields - known):
+            checker.report(name, item.line, f'unknown placeholder {{{field_name}}} in "{short}"')
+    translation = translated(checker.english, item.msgid)
+    if translation is None:
+        checker.report(name, item.line, f'no English translation for "{short}"')
+        english: list[str] = []
+    else:
+        english = list(translation) if isinstance(translation, tuple) else [translation]
+    for language, texts in (("French", sources), ("English", english)):
+        for text in texts:
+            if item.html and (why := html_text.problem(text)):
+                checker.report(name, item.line, f'invalid Telegram HTML in the {language} text "{short}": {why}')
+            length = len(html_text.strip(text)) if item.html else len(text)
+            if length > LIMITS[item.kind]:
+                limit = LIMITS[item.kind]
+                checker.report(name, item.line, f"{item.kind} too long for Telegram in {language}: {length} > {limit}")
+    for text in english:
+        english_fields = _placeholders(text)
+        if english_fields != source_fields:
+            shown = ", ".join(sorted(f"{{{f}}}" for f in english_fields or ())) or "none"
+            expected = ", ".join(sorted(f"{{{f}}}" for f in source_fields)) or "none"
+            checker.report(
+                name, item.line, f'placeholders differ in the English of "{short}": {shown} instead of {expected}'
+            )
+
+
+def _known_placeholders(files: list[_File]) -> set[str]:
+    known = {"score"}
+    for file in files:
+        for node in (file.document.get("nodes") or {}).values():
+            if node.get("input"):
+                known.add(node["input"]["save_as"])
+            for choice in node.get("choices") or ():
+                known.update(str(k) for k in (choice.get("save") or {}))
+    return known
+
+
+def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | None, list[Problem]]:
+    """Check everything; return the built content (None when there is any problem) and the problems."""
+    checker = _Checker(dialogues_dir, read_catalog(locales_dir, "en"))
+    paths = sorted([*dialogues_dir.glob("*.yaml"), *dialogues_dir.glob("*.yml")])
+    if not paths:
+        checker.report(_display(dialogues_dir), 1, "no dialogue files (*.yaml) here")
+    files = [f for f in (_parse(checker, path) for path in paths) if f is not None]
+    by_kind = {kind: [f for f in files if f.kind == kind] for kind in SCHEMAS}
+
+    advice = {k: v for f in by_kind["advice"] for k, v in build_advice(f.document).items()}
+    messages = {k: v for f in by_kind["messages"] for k, v in build_messages(f.document).items()}
+    dialogues: dict[str, Dialogue] = {}
+    commands: dict[str, str] = {}
+    for file in by_kind["dialogue"]:
+        dialogue = build_dialogue(file.document)
+        if dialogue.id in dialogues:
+            checker.report(file.name, file.document.line_of("dialogue"), f"duplicate dialogue id '{dialogue.id}'")
+        dialogues[dialogue.id] = dialogue
+        if dialogue.commands:
+            for name in {dialogue.commands.fr, dialogue.commands.en}:
+                if commands.get(name, dialogue.id) != dialogue.id:
+                    checker.report(
+                        file.name,
+                        file.document["commands"].line,
+                        f"command /{name} is already used by '{commands[name]}'",
+                    )
+                commands[name] = dialogue.id
+    for file in by_kind["dialogue"]:
+        _check_graph(checker, file, build_dialogue(file.document), set(dialogues), set(advice))
+    known = _known_placeholders(by_kind["dialogue"])
+    for file in files:
+        _check_strings(checker, file, known if file.kind == "dialogue" else None)
+    if paths and not checker.problems:
+        for key in sorted(REQUIRED_MESSAGES - set(messages)):
+            checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
+    problems = sorted(set(checker.problems))
+    if problems:
+        return None, problems
+    return Content(dialogues, advice, messages, commands), []
+
+
+def load_content(dialogues_dir: Path, locales_dir: Path) -> Content:
+    """The content, or ContentError naming every problem."""
+    content, problems = check_content(dialogues_dir, locales_dir)
+    if content is None:
+        raise ContentError(problems)
+    return content

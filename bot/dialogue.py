@@ -1,0 +1,201 @@
+"""The content Gaffe runs, as plain immutable data: dialogues, advice and interface messages.
+
+Built from already validated YAML (see `bot.check`); nothing here knows about Telegram, SQLite or files.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Condition:
+    answer: str | None = None
+    values: tuple[str, ...] = ()
+    score_at_least: int | None = None
+    score_below: int | None = None
+
+    def holds(self, answers: dict[str, str], score: int) -> bool:
+        if self.answer is not None and answers.get(self.answer) not in self.values:
+            return False
+        if self.score_at_least is not None and score < self.score_at_least:
+            return False
+        return not (self.score_below is not None and score >= self.score_below)
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where to go next: a node of the same dialogue, or the start of another dialogue."""
+
+    goto: str | None = None
+    jump: str | None = None
+
+
+@dataclass(frozen=True)
+class Branch:
+    when: Condition | None
+    target: Target
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    target: Target
+    points: int | None = None
+    advice: tuple[str, ...] = ()
+    save: tuple[tuple[str, str], ...] = ()
+    reply: str | None = None
+    set_language: str | None = None
+
+
+@dataclass(frozen=True)
+class TextInput:
+    save_as: str
+    error: str
+    min_length: int = 1
+    max_length: int = 100
+    pattern: str | None = None
+
+
+@dataclass(frozen=True)
+class Node:
+    id: str
+    text: str | None = None
+    choices: tuple[Choice, ...] = ()
+    input: TextInput | None = None
+    target: Target | None = None
+    branch: tuple[Branch, ...] = ()
+    end: bool = False
+    result: bool = False
+
+    @property
+    def waits(self) -> bool:
+        """A node that stops the conversation until the user answers."""
+        return bool(self.choices) or self.input is not None
+
+    @property
+    def best_points(self) -> int | None:
+        scored = [c.points for c in self.choices if c.points is not None]
+        return max(scored) if scored else None
+
+
+@dataclass(frozen=True)
+class Commands:
+    fr: str
+    en: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: str
+    title: str
+    start: str
+    nodes: dict[str, Node]
+    commands: Commands | None = None
+
+
+@dataclass(frozen=True)
+class Advice:
+    id: str
+    priority: int
+    title: str
+    how: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Message:
+    """An interface message; `other` is set for messages whose wording depends on a count."""
+
+    one: str
+    other: str | None = None
+
+
+@dataclass(frozen=True)
+class Content:
+    dialogues: dict[str, Dialogue]
+    advice: dict[str, Advice]
+    messages: dict[str, Message]
+    commands: dict[str, str] = field(default_factory=dict)  # command name -> dialogue id
+
+    def dialogue_for(self, command: str) -> Dialogue | None:
+        dialogue_id = self.commands.get(command.lower())
+        return self.dialogues.get(dialogue_id) if dialogue_id else None
+
+
+def _target(raw: dict[str, Any]) -> Target | None:
+    if "goto" in raw or "jump" in raw:
+        return Target(goto=raw.get("goto"), jump=raw.get("jump"))
+    return None
+
+
+def _condition(raw: dict[str, Any]) -> Condition:
+    if "answer" in raw:
+        values = raw["in"] if "in" in raw else [raw["is"]]
+        return Condition(answer=raw["answer"], values=tuple(str(v) for v in values))
+    return Condition(score_at_least=raw.get("score_at_least"), score_below=raw.get("score_below"))
+
+
+def _choice(raw: dict[str, Any]) -> Choice:
+    return Choice(
+        label=raw["label"],
+        target=_target(raw) or Target(),
+        points=raw.get("points"),
+        advice=tuple(raw.get("advice", ())),
+        save=tuple((str(k), str(v)) for k, v in raw.get("save", {}).items()),
+        reply=raw.get("reply"),
+        set_language=raw.get("set_language"),
+    )
+
+
+def _node(node_id: str, raw: dict[str, Any]) -> Node:
+    raw_input = raw.get("input")
+    text_input = None
+    if raw_input is not None:
+        text_input = TextInput(
+            save_as=raw_input["save_as"],
+            error=raw_input["error"],
+            min_length=raw_input.get("min_length", 1),
+            max_length=raw_input.get("max_length", 100),
+            pattern=raw_input.get("pattern"),
+        )
+    return Node(
+        id=node_id,
+        text=raw.get("text"),
+        choices=tuple(_choice(c) for c in raw.get("choices", ())),
+        input=text_input,
+        target=_target(raw),
+        branch=tuple(
+            Branch(_condition(b["when"]) if "when" in b else None, _target(b) or Target())
+            for b in raw.get("branch", ())
+        ),
+        end=bool(raw.get("end", False)),
+        result=bool(raw.get("result", False)),
+    )
+
+
+def build_dialogue(raw: dict[str, Any]) -> Dialogue:
+    commands = raw.get("commands")
+    return Dialogue(
+        id=raw["dialogue"],
+        title=raw["title"],
+        start=raw["start"],
+        nodes={str(node_id): _node(str(node_id), node) for node_id, node in raw["nodes"].items()},
+        commands=Commands(commands["fr"], commands["en"], commands["description"]) if commands else None,
+    )
+
+
+def build_advice(raw: dict[str, Any]) -> dict[str, Advice]:
+    return {
+        str(advice_id): Advice(str(advice_id), item["priority"], item["title"], item["how"], item["source"])
+        for advice_id, item in raw["advice"].items()
+    }
+
+
+def build_messages(raw: dict[str, Any]) -> dict[str, Message]:
+    return {
+        str(key): Message(value) if isinstance(value, str) else Message(value["one"], value["other"])
+        for key, value in raw["messages"].items()
+    }

@@ -1,0 +1,55 @@
+"""The small subset of Telegram HTML that dialogue texts may use, checked, escaped and stripped.
+
+Telegram rejects a whole message whose HTML is malformed, so texts are checked at start-up rather than
+discovered broken in front of a user. The terminal shows the same texts without tags.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "a"})
+_TOKEN = re.compile(
+    r"<(?P<close>/?)(?P<tag>[a-zA-Z]+)(?P<attrs>(?:\s+[a-z]+=\"[^\"<>]*\")*)\s*>"
+    r"|&(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);"
+    r"|(?P<bare>[<>&])"
+)
+
+
+def problem(text: str) -> str | None:
+    """Why Telegram would refuse `text` as HTML, or None when it is fine."""
+    open_tags: list[str] = []
+    for match in _TOKEN.finditer(text):
+        if match["bare"]:
+            return f"a bare '{match['bare']}' (write &lt; &gt; or &amp;) near \"{_around(text, match.start())}\""
+        tag = match["tag"]
+        if tag is None:
+            continue
+        tag = tag.lower()
+        if tag not in ALLOWED_TAGS:
+            return f"the tag <{tag}> is not allowed (only {', '.join(sorted(ALLOWED_TAGS))})"
+        if match["close"]:
+            if not open_tags or open_tags.pop() != tag:
+                return f"</{tag}> closes nothing that is open"
+        else:
+            if tag == "a" and 'href="' not in (match["attrs"] or ""):
+                return "<a> needs an href"
+            open_tags.append(tag)
+    if open_tags:
+        return f"<{open_tags[-1]}> is never closed"
+    return None
+
+
+def _around(text: str, position: int) -> str:
+    return text[max(0, position - 15) : position + 15].replace("\n", " ")
+
+
+def escape(value: object) -> str:
+    """Make a user-supplied value safe to put inside an HTML text."""
+    return html.escape(str(value), quote=False)
+
+
+def strip(text: str) -> str:
+    """The plain text a terminal shows: tags removed, entities decoded."""
+    return html.unescape(re.sub(r"</?[a-zA-Z]+(?:\s+[a-z]+=\"[^\"]*\")*\s*>", "", text))

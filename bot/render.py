@@ -1,0 +1,134 @@
+"""Turn the engine's outputs into one reply in the user's language: Telegram HTML plus button labels.
+
+Shared by every adapter: Telegram sends the HTML as is, the terminal strips the tags. Values that
+come from a user (free-text answers) are escaped here, once, before they enter any text.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from bot import html_text
+from bot.dialogue import Content
+from bot.engine import Ask, Notice, Output, Picked, Result, Say
+from bot.i18n import Translator
+
+TELEGRAM_TEXT_LIMIT = 4096
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to show for one step: `text` (HTML), the buttons if a question waits, and the answer picked."""
+
+    text: str
+    labels: tuple[str, ...] = ()
+    step: int | None = None
+    picked: str | None = None  # HTML, to show under the question that was answered
+
+    @property
+    def empty(self) -> bool:
+        return not self.text and not self.labels
+
+
+class _Escaped(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill(template: str, params: Mapping[str, object]) -> str:
+    """Put (escaped) values into a translated template; an unknown placeholder stays visible."""
+    return template.format_map(_Escaped({k: html_text.escape(v) for k, v in params.items()}))
+
+
+def message(content: Content, translator: Translator, key: str, count: int | None = None, **params: object) -> str:
+    """An interface message from messages.yaml, translated, with plural forms by `count`."""
+    entry = content.messages[key]
+    if entry.other is not None:
+        template = translator.plural(entry.one, entry.other, count if count is not None else 1)
+    else:
+        template = translator.text(entry.one)
+    return fill(template, {"count": count, **params})
+
+
+def _result(content: Content, translator: Translator, result: Result) -> str:
+    if not result.actions:
+        return message(content, translator, "result_nothing", score=result.score)
+    header = message(content, translator, "result_header", count=len(result.actions), score=result.score)
+    lines = [f"<b>{header}</b>"]
+    for number, action in enumerate(result.actions, start=1):
+        source = message(content, translator, "result_source", url=action.source, site=urlsplit(action.source).hostname)
+        lines.append(
+            f"\n{number}. <b>{translator.text(action.title)}</b>\n{translator.text(action.how)}\n<i>{source}</i>"
+        )
+    return "\n".join(lines)
+
+
+def render(content: Content, translator: Translator, outputs: Iterable[Output]) -> Reply:
+    """All outputs of one step as one reply (one Telegram message), in the translator's language."""
+    parts: list[str] = []
+    labels: tuple[str, ...] = ()
+    step: int | None = None
+    picked: str | None = None
+    for output in outputs:
+        match output:
+            case Say(text, params):
+                parts.append(fill(translator.text(text), params))
+            case Ask(text, question_labels, asked_at, params):
+                if text:
+                    parts.append(fill(translator.text(text), params))
+                labels = tuple(translator.text(label) for label in question_labels)
+                step = asked_at
+            case Picked(label):
+                picked = message(content, translator, "picked", label=translator.text(label))
+            case Notice(key):
+                parts.append(message(content, translator, key))
+            case Result():
+                parts.append(_result(content, translator, output))
+    return Reply("\n\n".join(parts), labels, step, picked)
+
+
+def utf16_length(text: str) -> int:
+    """Telegram counts message length in UTF-16 code units."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def split_html(text: str, limit: int = TELEGRAM_TEXT_LIMIT) -> list[str]:
+    """Split a long HTML text into messages Telegram accepts, at paragraph boundaries when possible.
+
+    Paragraphs are self-contained HTML (each output is), so splitting between them keeps tags balanced.
+    A single paragraph longer than the limit loses its formatting and is cut at spaces.
+    """
+    chunks: list[str] = []
+    current = ""
+    for paragraph in text.split("\n\n"):
+        candidate = f"{current}\n\n{paragraph}" if current else paragraph
+        if utf16_length(html_text.strip(candidate)) <= limit:
+            current = candidate
+            continue
+        if current:
+            chunks.append(current)
+        current = paragraph
+        if utf16_length(html_text.strip(paragraph)) > limit:
+            pieces = _cut_plain(html_text.strip(paragraph), limit)
+            chunks.extend(html_text.escape(piece) for piece in pieces[:-1])
+            current = html_text.escape(pieces[-1])
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def _cut_plain(text: str, limit: int) -> list[str]:
+    # Escaping can lengthen nothing Telegram counts: entities count as one character once parsed.
+    pieces: list[str] = []
+    while utf16_length(text) > limit:
+        cut = limit
+        while utf16_length(text[:cut]) > limit:
+            cut -= 1
+        space = text.rfind(" ", 0, cut)
+        cut = space if space > limit // 2 else cut
+        pieces.append(text[:cut].rstrip())
+        text = text[cut:].lstrip()
+    pieces.append(text)
+    return pieces

@@ -1,0 +1,46 @@
+"""The one path every input takes, whatever the adapter: load the user's state, step the engine,
+commit the new state, then render the reply. Committing before rendering is what makes "a reply implies
+a saved step" true for Telegram and the terminal alike.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from bot.dialogue import Content
+from bot.engine import Input, Output, Result, State, Step, resume, step
+from bot.i18n import Translator
+from bot.render import Reply, render
+from bot.storage import Store
+
+
+@dataclass
+class Gaffe:
+    content: Content
+    translators: dict[str, Translator]
+    store: Store
+
+    async def state_of(self, user_id: int, language: str = "fr") -> State:
+        return await self.store.load(user_id) or State(language=language)
+
+    async def handle(self, user_id: int, received: Input, language: str = "fr") -> tuple[Step, Reply]:
+        """Apply one input for one user; `language` is used only for someone new."""
+        state = await self.state_of(user_id, language)
+        result = step(self.content, state, received)
+        if result.changed:
+            results = [o for o in result.outputs if isinstance(o, Result)]
+            await self.store.save(user_id, result.state, results)
+        return result, self.reply(result.state.language, result.outputs)
+
+    async def set_language(self, user_id: int, language: str) -> State:
+        state = replace(await self.state_of(user_id, language), language=language)
+        await self.store.save(user_id, state)
+        return state
+
+    def reply(self, language: str, outputs: tuple[Output, ...]) -> Reply:
+        return render(self.content, self.translators[language], outputs)
+
+    def resume(self, state: State) -> Reply:
+        """The current question again, introduced by a short "where we were" notice."""
+        outputs = resume(self.content, state)
+        return self.reply(state.language, outputs)

@@ -1,0 +1,194 @@
+"""Each user's progress in one SQLite file, through aiosqlite.
+
+Why it is shaped this way:
+- every step is committed (WAL, synchronous=FULL) before its reply is sent, so a reply implies a saved
+  step and a crash or `kill -9` loses nothing that was answered;
+- the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
+- it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
+  answers the dialogue asked for (never message texts), and each finished checkup's score and actions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import MappingProxyType
+
+import aiosqlite
+
+from bot.engine import Result, State
+
+# One entry per schema version; never edit a released entry, append a new one.
+MIGRATIONS: tuple[tuple[str, ...], ...] = (
+    (  # 1: users and their finished checkups
+        """CREATE TABLE users (
+            user_id INTEGER PRIMARY KEY,
+            language TEXT NOT NULL DEFAULT 'fr',
+            dialogue TEXT,
+            node TEXT,
+            step INTEGER NOT NULL DEFAULT 0,
+            answers TEXT NOT NULL DEFAULT '{}',
+            points INTEGER NOT NULL DEFAULT 0,
+            max_points INTEGER NOT NULL DEFAULT 0,
+            advice TEXT NOT NULL DEFAULT '[]',
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        )""",
+        """CREATE TABLE checkups (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            dialogue TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            actions TEXT NOT NULL
+        )""",
+        "CREATE INDEX checkups_by_user ON checkups(user_id, finished_at)",
+    ),
+    (  # 2: users who blocked the bot are marked inactive; a per-install secret signs buttons
+        "ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1",
+        "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+@dataclass(frozen=True)
+class Checkup:
+    dialogue: str
+    finished_at: datetime
+    score: int
+    actions: tuple[str, ...]
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class Store:
+    """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+        # One connection serves every coroutine: transactions must not interleave on it.
+        self._writing = asyncio.Lock()
+
+    @classmethod
+    async def open(cls, path: str | Path) -> Store:
+        connection = await aiosqlite.connect(path, isolation_level=None)
+        await connection.execute("PRAGMA journal_mode=WAL")
+        await connection.execute("PRAGMA synchronous=FULL")
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute("PRAGMA busy_timeout=5000")
+        store = cls(connection)
+        await store.migrate()
+        return store
+
+    async def close(self) -> None:
+        await self._db.close()
+
+    async def version(self) -> int:
+        async with self._db.execute("PRAGMA user_version") as cursor:
+            row = await cursor.fetchone()
+        return int(row[0]) if row else 0
+
+    async def migrate(self, target: int = SCHEMA_VERSION) -> None:
+        """Bring the schema to `target`, one version per transaction."""
+        current = await self.version()
+        if current > SCHEMA_VERSION:
+            raise RuntimeError(f"the database is at schema {current}, newer than this Gaffe ({SCHEMA_VERSION})")
+        for version in range(current + 1, target + 1):
+            await self._db.execute("BEGIN EXCLUSIVE")
+            try:
+                for statement in MIGRATIONS[version - 1]:
+                    await self._db.execute(statement)
+                await self._db.execute(f"PRAGMA user_version = {version}")
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
+
+    async def load(self, user_id: int) -> State | None:
+        """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""
+        async with self._db.execute(
+            "SELECT language, dialogue, node, step, answers, points, max_points, advice FROM users WHERE user_id = ?",
+            (user_id,),
+        ) as cursor:
+            row = await cursor.fetchone()
+        if row is None:
+            return None
+        language, dialogue, node, step, answers, points, max_points, advice = row
+        return State(
+            language=language,
+            dialogue=dialogue,
+            node=node,
+            step=step,
+            answers=MappingProxyType(json.loads(answers)),
+            points=points,
+            max_points=max_points,
+            advice=tuple(json.loads(advice)),
+        )
+
+    async def save(self, user_id: int, state: State, results: Sequence[Result] = ()) -> None:
+        """Save the state and any finished checkups in one transaction (committed on return)."""
+        async with self._writing:
+            await self._transaction(user_id, state, results)
+
+    async def _transaction(self, user_id: int, state: State, results: Sequence[Result]) -> None:
+        now = _now()
+        await self._db.execute("BEGIN IMMEDIATE")
+        try:
+            await self._db.execute(
+                """INSERT INTO users (user_id, language, dialogue, node, step, answers, points, max_points,
+                                      advice, created_at, updated_at, active)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                   ON CONFLICT(user_id) DO UPDATE SET language = excluded.language,
+                       dialogue = excluded.dialogue, node = excluded.node, step = excluded.step,
+                       answers = excluded.answers, points = excluded.points,
+                       max_points = excluded.max_points, advice = excluded.advice,
+                       updated_at = excluded.updated_at, active = 1""",
+                (
+                    user_id, state.language, state.dialogue, state.node, state.step,
+                    json.dumps(dict(state.answers), ensure_ascii=False), state.points, state.max_points,
+                    json.dumps(list(state.advice)), now, now,
+                ),
+            )  # fmt: skip
+            for result in results:
+                await self._db.execute(
+                    "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions) VALUES (?, ?, ?, ?, ?)",
+                    (user_id, result.dialogue, now, result.score, json.dumps([a.id for a in result.actions])),
+                )
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        await self._db.execute("COMMIT")
+
+    async def checkups(self, user_id: int) -> list[Checkup]:
+        async with self._db.execute(
+            "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id",
+            (user_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        return [Checkup(d, datetime.fromisoformat(f), s, tuple(json.loads(a))) for d, f, s, a in rows]
+
+    async def set_active(self, user_id: int, active: bool) -> None:
+        await self._db.execute("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
+
+    async def is_active(self, user_id: int) -> bool | None:
+        async with self._db.execute("SELECT active FROM users WHERE user_id = ?", (user_id,)) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else bool(row[0])
+
+    async def secret(self) -> bytes:
+        """A random secret made once per database, to sign buttons so forged presses can be told."""
+        await self._db.execute(
+            "INSERT OR IGNORE INTO settings (key, value) VALUES ('button_secret', ?)", (secrets.token_hex(32),)
+        )
+        async with self._db.execute("SELECT value FROM settings WHERE key = 'button_secret'") as cursor:
+            row = await cursor.fetchone()
+        assert row is not None
+        return bytes.fromhex(row[0])
