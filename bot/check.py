@@ -270,6 +270,9 @@ def _check_string(checker: _Checker, name: str, item: Translatable, known: set[s
             if length > LIMITS[item.kind]:
                 limit = LIMITS[item.kind]
                 checker.report(name, item.line, f"{item.kind} too long for Telegram in {language}: {length} > {limit}")
+    if item.plural is not None:  # plural forms may differ (no {count} in "one"): compare them together
+        source_fields |= _placeholders(item.plural) or set()
+        english = ["".join(english)] if english else []
     for text in english:
         english_fields = _placeholders(text)
         if english_fields != source_fields:

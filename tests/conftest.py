@@ -1,0 +1,49 @@
+"""Shared fixtures: the small test content (tests/fixtures/mini), the shipped content, and stores."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.check import load_content
+from bot.dialogue import Content
+from bot.i18n import Translator, load_translators
+from bot.service import Gaffe
+from bot.storage import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+MINI = ROOT / "tests" / "fixtures" / "mini"
+
+
+@pytest.fixture(scope="session")
+def mini() -> Content:
+    return load_content(MINI / "dialogues", MINI / "locales")
+
+
+@pytest.fixture(scope="session")
+def mini_translators() -> dict[str, Translator]:
+    return load_translators(MINI / "locales")
+
+
+@pytest.fixture(scope="session")
+def shipped() -> Content:
+    return load_content(ROOT / "dialogues", ROOT / "locales")
+
+
+@pytest.fixture(scope="session")
+def translators() -> dict[str, Translator]:
+    return load_translators(ROOT / "locales")
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    opened = await Store.open(tmp_path / "gaffe.sqlite3")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def mini_gaffe(mini: Content, mini_translators: dict[str, Translator], store: Store) -> Gaffe:
+    return Gaffe(mini, mini_translators, store)

@@ -1,0 +1,101 @@
+"""The terminal chat, as a user meets it: `python -m bot console` with piped input, in a real process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from conftest import MINI, ROOT
+
+
+def _env(db: Path, content: Path | None = MINI) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
+    env["GAFFE_DB"] = str(db)
+    if content is not None:
+        env["GAFFE_DIALOGUES"] = str(content / "dialogues")
+        env["GAFFE_LOCALES"] = str(content / "locales")
+    return env
+
+
+def console(db: Path, lines: list[str], *args: str, content: Path | None = MINI) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input="".join(line + "\n" for line in lines),
+        capture_output=True,
+        text=True,
+        env=_env(db, content),
+        cwd=ROOT,
+        timeout=60,
+    )
+
+
+def test_no_token_opens_the_terminal_chat_and_ends_at_end_of_input(tmp_path: Path) -> None:
+    done = console(tmp_path / "g.sqlite3", ["/quiz", "Ada", "1", "1"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Tu veux faire quoi ?" in out  # /start runs first
+    assert "Enchanté Ada." in out and "  1. Oui" in out and "  2. Non" in out
+    assert "→ Oui" in out and "Propre." in out
+    assert "Parfait, Ada !" in out and "Rien à signaler (100/100)." in out
+
+
+def test_english_with_lang_and_a_score_with_three_actions(tmp_path: Path) -> None:
+    done = console(tmp_path / "g.sqlite3", ["/quiz", "Ada", "2", "3"], "console", "--lang", "en")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Nice to meet you Ada." in out
+    assert "Your 3 priorities (0/100)" in out
+    assert out.index("Turn on two-factor") < out.index("Get a password manager") < out.index("Turn on automatic")
+    assert "Source: https://www.cybermalveillance.gouv.fr" in out
+    assert "Salut" not in out and "Tes " not in out
+
+
+def test_bad_input_gets_an_answer_and_nothing_breaks(tmp_path: Path) -> None:
+    done = console(tmp_path / "g.sqlite3", ["/quiz", "x" * 10_000, "A", "Ada", "9", "blabla", "/nope", "1"])
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert out.count("Entre 2 et 20 lettres") == 2
+    assert "Bouton expiré." in out and "Utilise les boutons." in out and "Commande inconnue." in out
+    assert "→ Oui" in out
+
+
+def test_kill_9_mid_dialogue_then_restart_continues_at_the_same_question(tmp_path: Path) -> None:
+    db = tmp_path / "g.sqlite3"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "bot", "console"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(db),
+        cwd=ROOT,
+    )
+    assert process.stdin and process.stdout
+    for line in ("/quiz", "Ada", "1"):
+        process.stdin.write(line + "\n")
+        process.stdin.flush()
+    seen = ""
+    deadline = time.monotonic() + 30
+    while "Et la double authentification ?" not in seen and time.monotonic() < deadline:
+        seen += process.stdout.readline()
+    assert "Et la double authentification ?" in seen  # the answer to q1 was shown, hence saved
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+
+    again = console(db, ["2"])
+    assert again.returncode == 0, again.stderr
+    assert "On reprend." in again.stdout
+    assert again.stdout.index("Et la double authentification ?") < again.stdout.index("→ À moitié")
+    assert "Pas mal : 75/100." in again.stdout  # q1's answer survived the kill
+
+
+def test_the_shipped_checkup_completes_in_french_and_english(tmp_path: Path) -> None:
+    answers = ["/checkup", *["1"] * 20]
+    for language, expected in (("fr", "Ton score"), ("en", "Your score")):
+        done = console(tmp_path / f"{language}.sqlite3", answers, "console", "--lang", language, content=None)
+        assert done.returncode == 0, done.stderr
+        assert "/100" in done.stdout and expected in done.stdout, done.stdout[-2000:]

@@ -1,0 +1,158 @@
+"""The pure engine, on the small test content: every kind of input and node."""
+
+from __future__ import annotations
+
+from bot.dialogue import Content
+from bot.engine import Ask, Command, Notice, Pick, Picked, Result, Say, State, Step, Text, resume, step
+
+
+def run(content: Content, *inputs: object, state: State | None = None) -> list[Step]:
+    """Feed inputs in order; a Pick given as an int picks that choice of the current question."""
+    state = state or State()
+    steps = []
+    for received in inputs:
+        if isinstance(received, int):
+            received = Pick(state.step, received)
+        result = step(content, state, received)  # type: ignore[arg-type]
+        steps.append(result)
+        state = result.state
+    return steps
+
+
+def last_ask(result: Step) -> Ask:
+    asks = [o for o in result.outputs if isinstance(o, Ask)]
+    assert asks, result.outputs
+    return asks[-1]
+
+
+def test_command_starts_a_dialogue_at_its_start(mini: Content) -> None:
+    (result,) = run(mini, Command("quiz"))
+    assert result.state.dialogue == "quiz" and result.state.node == "hello"
+    assert result.outputs == (Say("Salut ! Comment je t'appelle ?", result.outputs[0].params),)
+    assert result.changed
+
+
+def test_commands_are_case_insensitive_and_both_languages_work(mini: Content) -> None:
+    assert run(mini, Command("QUIZ"))[0].state.node == "hello"
+
+
+def test_unknown_command_changes_nothing(mini: Content) -> None:
+    state = State(dialogue="quiz", node="q1", step=4)
+    result = step(mini, state, Command("nope"))
+    assert result.state == state
+    assert result.outputs == (Notice("unknown_command"),)
+    assert not result.changed
+
+
+def test_free_text_is_validated_and_reasked(mini: Content) -> None:
+    started, too_short, too_long, bad_chars, good = run(
+        mini, Command("quiz"), Text("A"), Text("x" * 10_000), Text("<script>"), Text("  Ada   Lovelace ")
+    )
+    for bad in (too_short, too_long, bad_chars):
+        assert bad.state == started.state
+        assert bad.outputs == (Say("Entre 2 et 20 lettres, s'il te plaît.", bad.outputs[0].params),)
+    assert good.state.answers["name"] == "Ada Lovelace"
+    assert good.state.node == "q1"
+    ask = last_ask(good)
+    assert ask.params["name"] == "Ada Lovelace"
+    assert ask.labels == ("Oui", "Non")
+
+
+def test_best_answers_score_100_and_end_with_no_action(mini: Content) -> None:
+    *_, last = run(mini, Command("quiz"), Text("Ada"), 0, 0)
+    result = next(o for o in last.outputs if isinstance(o, Result))
+    assert result.score == 100 and result.actions == ()
+    assert Say("Parfait, {name} !", last.outputs[1].params) in last.outputs
+    assert last.state.node is None and last.state.dialogue is None
+
+
+def test_choice_reply_and_picked_come_before_the_next_question(mini: Content) -> None:
+    _, _, picked = run(mini, Command("quiz"), Text("Ada"), 0)
+    kinds = [type(o) for o in picked.outputs]
+    assert kinds == [Picked, Say, Ask]
+    assert picked.outputs[0] == Picked("Oui")
+    assert picked.outputs[1].text == "Propre."
+
+
+def test_partial_answers_branch_on_saved_answer_and_score(mini: Content) -> None:
+    *_, last = run(mini, Command("quiz"), Text("Ada"), 0, 1)  # manager yes, 2FA halfway: 15/20
+    result = next(o for o in last.outputs if isinstance(o, Result))
+    assert result.score == 75
+    assert [a.id for a in result.actions] == ["twofa"]
+    assert any(isinstance(o, Say) and o.text == "Pas mal : {score}/100." for o in last.outputs)
+    assert any(isinstance(o, Say) and o.text == "À plus !" for o in last.outputs)
+
+
+def test_top_three_actions_in_priority_order_and_jump(mini: Content) -> None:
+    *_, last = run(mini, Command("quiz"), Text("Ada"), 1, 2)  # no manager, no 2FA: 0/20
+    result = next(o for o in last.outputs if isinstance(o, Result))
+    assert result.score == 0
+    # recommended in the order manager, backup, updates, twofa; shown by priority, three at most
+    assert [a.id for a in result.actions] == ["twofa", "manager", "updates"]
+    assert last.state.dialogue == "menu" and last.state.node == "menu"  # jumped to another dialogue
+
+
+def test_different_answers_give_different_scores(mini: Content) -> None:
+    scores = set()
+    for first, second in [(0, 0), (0, 1), (0, 2), (1, 0), (1, 2)]:
+        *_, last = run(mini, Command("quiz"), Text("Ada"), first, second)
+        scores.add(next(o.score for o in last.outputs if isinstance(o, Result)))
+    assert scores == {100, 75, 50, 0}
+
+
+def test_stale_press_is_ignored_with_a_notice(mini: Content) -> None:
+    _, _, first = run(mini, Command("quiz"), Text("Ada"), 0)
+    old_question_step = first.state.step - 1
+    replay = step(mini, first.state, Pick(old_question_step, 1))
+    assert replay.state == first.state
+    assert replay.outputs == (Notice("stale_button"),)
+
+
+def test_out_of_range_or_negative_choice_is_stale(mini: Content) -> None:
+    _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
+    for index in (2, 99, -1):
+        result = step(mini, at_q1.state, Pick(at_q1.state.step, index))
+        assert result.state == at_q1.state and result.outputs == (Notice("stale_button"),)
+
+
+def test_press_with_no_conversation_is_stale(mini: Content) -> None:
+    assert step(mini, State(), Pick(0, 0)).outputs == (Notice("stale_button"),)
+
+
+def test_text_on_a_button_question_reasks_it(mini: Content) -> None:
+    _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
+    result = step(mini, at_q1.state, Text("oui"))
+    assert result.state == at_q1.state
+    assert result.outputs[0] == Notice("use_buttons")
+    assert last_ask(result).step == at_q1.state.step
+
+
+def test_garbage_outside_a_conversation(mini: Content) -> None:
+    for garbage in (Text(""), Text("\x00\ufffd"), Text("🙂" * 5000)):
+        result = step(mini, State(), garbage)
+        assert result.outputs == (Notice("no_conversation"),) and result.state == State()
+
+
+def test_set_language_choice_changes_the_state_language(mini: Content) -> None:
+    _, switched = run(mini, Command("start"), 1)
+    assert switched.state.language == "en"
+    assert switched.state.node is None
+
+
+def test_a_new_command_restarts_cleanly(mini: Content) -> None:
+    *_, mid = run(mini, Command("quiz"), Text("Ada"), 1)
+    restarted = step(mini, mid.state, Command("quiz"))
+    assert restarted.state.answers == {} and restarted.state.points == 0 and restarted.state.advice == ()
+    assert restarted.state.step == mid.state.step + 1
+
+
+def test_resume_shows_the_current_question_without_changing_anything(mini: Content) -> None:
+    _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
+    (ask,) = resume(mini, at_q1.state)
+    assert isinstance(ask, Ask) and ask.step == at_q1.state.step
+    assert resume(mini, State()) == ()
+
+
+def test_engine_is_deterministic(mini: Content) -> None:
+    inputs = (Command("quiz"), Text("Ada"), 1, 2)
+    assert run(mini, *inputs) == run(mini, *inputs)
