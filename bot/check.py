@@ -111,6 +111,9 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
         mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
         line = mark.line + 1 if mark else 1
         reason = getattr(error, "problem", None) or str(error)
+        context, context_mark = getattr(error, "context", None), getattr(error, "context_mark", None)
+        if context and context_mark and context_mark.line + 1 != line:  # e.g. where an unclosed quote opened
+            reason += f" ({context} that starts on line {context_mark.line + 1})"
         checker.report(name, line, f"YAML syntax error: {reason}")
         return None
     for duplicate in duplicates:
@@ -162,13 +165,11 @@ def _check_graph(
                 if advice_id not in advice_ids:
                     where = line(node.id, "choices", index, "advice", position)
                     checker.report(file.name, where, f"unknown advice id '{advice_id}'")
-        for goto, jump in _targets(node):
-            if goto is not None and goto not in dialogue.nodes:
-                checker.report(file.name, _line_of_value(nodes_raw[node.id], goto), f"goto to a missing node '{goto}'")
-            if jump is not None and jump not in dialogue_ids:
-                checker.report(
-                    file.name, _line_of_value(nodes_raw[node.id], jump), f"jump to a missing dialogue '{jump}'"
-                )
+        for path, key, value in _links(raw):
+            if key == "goto" and value not in dialogue.nodes:
+                checker.report(file.name, line(node.id, *path), f"goto to a missing node '{value}'")
+            if key == "jump" and value not in dialogue_ids:
+                checker.report(file.name, line(node.id, *path), f"jump to a missing dialogue '{value}'")
         if node.input is not None and node.target is None:
             checker.report(file.name, line(node.id), f"node '{node.id}' asks for text but has no goto or jump")
         elif not (node.choices or node.target or node.branch or node.end):
@@ -184,7 +185,7 @@ def _check_graph(
                 re.compile(node.input.pattern)
             except re.error as error:
                 checker.report(file.name, line(node.id, "input", "pattern"), f"invalid pattern: {error}")
-    reachable = _reachable(dialogue)
+    reachable = _reachable(dialogue) if dialogue.start in dialogue.nodes else set(dialogue.nodes)
     for node_id in dialogue.nodes:
         if node_id not in reachable:
             checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
@@ -192,19 +193,16 @@ def _check_graph(
         checker.report(file.name, line(node_id), f"node '{node_id}' loops forever without asking anything")
 
 
-def _line_of_value(raw: Any, value: str) -> int:
-    """The line where `value` is used as a goto/jump inside a node (the node's line if not found)."""
-    stack = [raw]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, YamlMap):
+def _links(raw: YamlMap) -> Iterable[tuple[list[Any], str, str]]:
+    """Every goto/jump of a raw node, with its path inside the node (for its line)."""
+    for key in ("goto", "jump"):
+        if key in raw:
+            yield [key], key, raw[key]
+    for group in ("choices", "branch"):
+        for index, entry in enumerate(raw.get(group) or ()):
             for key in ("goto", "jump"):
-                if item.get(key) == value:
-                    return item.line_of(key)
-            stack.extend(item.values())
-        elif isinstance(item, list):
-            stack.extend(item)
-    return getattr(raw, "line", 1)
+                if key in entry:
+                    yield [group, index, key], key, entry[key]
 
 
 def _reachable(dialogue: Dialogue) -> set[str]:

@@ -1,0 +1,182 @@
+"""The validator: each broken fixture yields exactly its one problem, valid content loads, the CLI agrees."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.check import Problem, check_content
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+MINI = FIXTURES / "mini"
+BROKEN = FIXTURES / "broken"
+
+# case: the expected problems, as (file name, line, part of the message), in the order check reports them.
+EXPECTED: dict[str, list[tuple[str, int, str]]] = {
+    "yaml_syntax": [("bad.yaml", 7, "YAML syntax error")],
+    "unknown_key": [("bad.yaml", 7, "unknown key 'colour'")],
+    "duplicate_node": [("bad.yaml", 8, "duplicate key 'hello' (first on line 5)")],
+    "goto_missing_node": [("bad.yaml", 11, "goto to a missing node 'nowhere'")],
+    "jump_missing_dialogue": [("bad.yaml", 11, "jump to a missing dialogue 'elsewhere'")],
+    "unreachable_node": [("bad.yaml", 13, "node 'orphan' is unreachable from 'hello'")],
+    "dead_end": [("bad.yaml", 10, "node 'bye' is a dead end")],
+    "unknown_advice": [("bad.yaml", 12, "unknown advice id 'backups'")],
+    "missing_translation": [("bad.yaml", 11, 'no English translation for "Bonjour tout le monde"')],
+    "placeholder_mismatch": [
+        ("bad.yaml", 12, 'placeholders differ in the English of "Salut {name} !": {nom} instead of {name}')
+    ],
+    "label_too_long": [("bad.yaml", 8, "label too long for Telegram in French: 70 > 64")],
+    "text_too_long": [("bad.yaml", 6, "text too long for Telegram in French: 4159 > 4096")],
+    "invalid_html": [("bad.yaml", 6, "invalid Telegram HTML in the French text")],
+    "unknown_placeholder": [("bad.yaml", 6, 'unknown placeholder {nope} in "Salut {nope} !"')],
+    "branch_without_otherwise": [("bad.yaml", 11, "the branch of 'route' needs a last entry without 'when'")],
+    # Every node of the cycle is named, so a two-node loop gives two lines.
+    "loop_without_question": [
+        ("bad.yaml", 12, "node 'ping' loops forever without asking anything"),
+        ("bad.yaml", 15, "node 'pong' loops forever without asking anything"),
+    ],
+    "missing_start_node": [("bad.yaml", 3, "start node 'helo' does not exist")],
+}
+
+
+def locales_for(case_dir: Path) -> Path:
+    own = case_dir / "locales"
+    return own if own.is_dir() else MINI / "locales"
+
+
+def check_case(case: str) -> tuple[object, list[Problem]]:
+    case_dir = BROKEN / case
+    return check_content(case_dir, locales_for(case_dir))
+
+
+def run_check(dialogues: Path, locales: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check", "--dialogues", str(dialogues), "--locales", str(locales)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_every_broken_fixture_has_an_expectation() -> None:
+    cases = {p.name for p in BROKEN.iterdir() if p.is_dir()}
+    assert cases == set(EXPECTED)
+
+
+@pytest.mark.parametrize("case", list(EXPECTED))
+def test_broken_case_reports_exactly_its_problem(case: str) -> None:
+    content, problems = check_case(case)
+    assert content is None
+    got = [(Path(p.file).name, p.line, p.message) for p in problems]
+    expected = EXPECTED[case]
+    assert len(got) == len(expected), "\n".join(str(p) for p in problems)
+    for (name, line, message), (want_name, want_line, fragment) in zip(got, expected, strict=True):
+        assert (name, line) == (want_name, want_line), got
+        assert fragment in message, got
+
+
+def test_each_bad_link_is_reported_on_its_own_line(tmp_path: Path) -> None:
+    (tmp_path / "links.yaml").write_text(
+        """dialogue: quiz
+title: "Quiz"
+start: hello
+nodes:
+  hello:
+    text: "Tu veux faire quoi ?"
+    choices:
+      - label: "Oui"
+        goto: nowhere
+      - label: "Non"
+        goto: nowhere
+      - label: "Oui"
+        jump: nowhere
+""",
+        encoding="utf-8",
+    )
+    _, problems = check_content(tmp_path, MINI / "locales")
+    got = [(p.line, p.message) for p in problems]
+    assert got == [
+        (9, "goto to a missing node 'nowhere'"),
+        (11, "goto to a missing node 'nowhere'"),
+        (13, "jump to a missing dialogue 'nowhere'"),
+    ]
+
+
+def test_problem_str_is_file_line_message() -> None:
+    assert str(Problem("dialogues/x.yaml", 12, "boom")) == "dialogues/x.yaml:12: boom"
+
+
+def test_invalid_html_names_the_tag() -> None:
+    _, problems = check_case("invalid_html")
+    assert "the tag <blink> is not allowed" in problems[0].message
+
+
+def test_cli_exits_1_and_prints_file_line_on_a_broken_case() -> None:
+    case_dir = BROKEN / "goto_missing_node"
+    result = run_check(case_dir, locales_for(case_dir))
+    assert result.returncode == 1, result.stdout + result.stderr
+    lines = result.stdout.strip().splitlines()
+    assert len(lines) == 1, result.stdout
+    assert lines[0].endswith("bad.yaml:11: goto to a missing node 'nowhere'"), lines[0]
+    file_part = lines[0].split(":", 1)[0]
+    assert (ROOT / file_part).resolve() == (case_dir / "bad.yaml").resolve()
+
+
+def test_cli_exits_0_on_the_mini_fixture() -> None:
+    result = run_check(MINI / "dialogues", MINI / "locales")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all good" in result.stdout
+
+
+def test_cli_exits_0_on_the_shipped_content() -> None:
+    result = run_check(ROOT / "dialogues", ROOT / "locales")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "all good" in result.stdout
+
+
+def test_mini_content_loads() -> None:
+    content, problems = check_content(MINI / "dialogues", MINI / "locales")
+    assert problems == []
+    assert content is not None
+    assert {"quiz", "menu"} <= set(content.dialogues)
+    assert content.dialogues["quiz"].start == "hello"
+    assert {"twofa", "manager", "updates", "backup"} <= set(content.advice)
+
+
+def test_fuzzy_translation_counts_as_missing(tmp_path: Path) -> None:
+    po_text = (MINI / "locales" / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    target = 'msgid "On a du boulot."'
+    assert target in po_text
+    fuzzy = po_text.replace(target, f"#, fuzzy\n{target}")
+    po_dir = tmp_path / "en" / "LC_MESSAGES"
+    po_dir.mkdir(parents=True)
+    (po_dir / "messages.po").write_text(fuzzy, encoding="utf-8")
+
+    content, problems = check_content(MINI / "dialogues", tmp_path)
+    assert content is None
+    assert [(Path(p.file).name, p.line, p.message) for p in problems] == [
+        ("quiz.yaml", 61, 'no English translation for "On a du boulot."')
+    ]
+
+
+def test_empty_translation_counts_as_missing(tmp_path: Path) -> None:
+    po_text = (MINI / "locales" / "en" / "LC_MESSAGES" / "messages.po").read_text(encoding="utf-8")
+    target = 'msgstr "See you!"'
+    assert target in po_text
+    po_dir = tmp_path / "en" / "LC_MESSAGES"
+    po_dir.mkdir(parents=True)
+    (po_dir / "messages.po").write_text(po_text.replace(target, 'msgstr ""'), encoding="utf-8")
+
+    _, problems = check_content(MINI / "dialogues", tmp_path)
+    assert [str(p).split(":", 1)[1] for p in problems] == ['65: no English translation for "À plus !"']
+
+
+def test_every_shipped_string_has_an_english_translation() -> None:
+    _, problems = check_content(ROOT / "dialogues", ROOT / "locales")
+    untranslated = [str(p) for p in problems if "no English translation" in p.message]
+    assert untranslated == []
