@@ -48,6 +48,8 @@ async def _console(settings: Settings, language: str | None, user_id: int) -> No
 
 
 def _telegram(settings: Settings) -> int:
+    from telegram.error import InvalidToken
+
     from bot.logs import setup_logging
     from bot.telegram_bot import run
 
@@ -56,6 +58,9 @@ def _telegram(settings: Settings) -> int:
         run(settings)
     except ContentError:
         raise
+    except InvalidToken:
+        logging.getLogger("gaffe").error("Telegram rejected the token: check TELEGRAM_BOT_TOKEN")
+        return 1
     except Exception:  # logged through the redacting handler: an error may quote the token
         logging.getLogger("gaffe").exception("Gaffe stopped on an error")
         return 1

@@ -260,6 +260,7 @@ def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe
         holder["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
         await telegram_gaffe.register_commands(application)
+        log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
     async def post_shutdown(application: Application) -> None:
         if "gaffe" in holder:

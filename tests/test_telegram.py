@@ -1,0 +1,438 @@
+"""Gaffe on Telegram, end to end: the real python-telegram-bot Application, polling over HTTP, against the
+fake Bot API server (tests/fake_bot_api.py) on 127.0.0.1, which enforces Telegram's limits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import ROOT
+from fake_bot_api import Call, FakeBotApi
+from telegram import Update
+from telegram.ext import Application
+
+from bot import html_text
+from bot.config import Settings
+from bot.dialogue import Content
+from bot.engine import Command, Pick, Result, State, step
+from bot.logs import setup_logging
+from bot.storage import Store
+from bot.telegram_bot import build_application
+
+CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+
+
+def settings_for(fake: FakeBotApi, db: Path) -> Settings:
+    return Settings(
+        token=fake.token,
+        api_url=f"{fake.url}/bot",
+        database=db,
+        dialogues_dir=ROOT / "dialogues",
+        locales_dir=ROOT / "locales",
+        webhook_url=None,
+        webhook_listen="127.0.0.1",
+        webhook_port=0,
+        webhook_secret=None,
+    )
+
+
+@asynccontextmanager
+async def running_bot(fake: FakeBotApi, db: Path) -> AsyncIterator[Application]:
+    """The Application as `run_polling` runs it (initialize, post_init, polling, start), then stopped."""
+    app = build_application(settings_for(fake, db))
+    await app.initialize()
+    assert app.post_init is not None
+    await app.post_init(app)
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    await app.start()
+    try:
+        yield app
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
+
+
+def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+
+
+def sent_to(user: int) -> Callable[[Call], bool]:
+    return lambda c: c.ok and c.method == "sendMessage" and c.result["chat"]["id"] == user
+
+
+async def next_message(fake: FakeBotApi, user: int, after: int) -> tuple[dict[str, Any], int]:
+    call = await fake.wait_for(sent_to(user), timeout=15, after=after)
+    return call.result, fake.sent.index(call) + 1
+
+
+def chat_calls(fake: FakeBotApi, user: int, start: int, end: int | None = None) -> list[Call]:
+    return [c for c in fake.sent[start:end] if c.method in CHAT_METHODS and c.params.get("chat_id") == user]
+
+
+async def checkup_by_buttons(
+    fake: FakeBotApi, user: int, choose: Callable[[int, int], int], language: str = "fr"
+) -> tuple[str, int]:
+    """Run /checkup by pressing buttons; `choose(question_number, button_count)` picks one.
+
+    Returns the result text and the number of presses. Checks the budget of every press on the way."""
+    mark = len(fake.sent)
+    fake.user_sends(user, "/checkup", language_code=language)
+    message, mark = await next_message(fake, user, mark)
+    presses = 0
+    while buttons(message):
+        choices = buttons(message)
+        label, data = choices[choose(presses, len(choices)) if presses else 0]  # the intro: go
+        before = len(fake.sent)
+        query = fake.user_presses(user, message["message_id"], data, language_code=language)
+        presses += 1
+        answered, mark = await next_message(fake, user, mark)
+        await fake.wait_for(
+            lambda c, q=query: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == q
+        )
+        # The question keeps its text, shows the pick, loses its buttons.
+        shown = next(m for m in fake.messages(user) if m["message_id"] == message["message_id"])
+        assert label in shown["text"] and "reply_markup" not in shown, shown
+        assert len(chat_calls(fake, user, before, mark)) <= 2  # one edit, one new message
+        message = answered
+    return message["text"], presses
+
+
+def expected_score(content: Content, choose: Callable[[int, int], int]) -> int:
+    """The score the pure engine gives for the same picks."""
+    result = step(content, State(), Command("checkup"))
+    presses = 0
+    while True:
+        scores = [o.score for o in result.outputs if isinstance(o, Result)]
+        if scores:
+            return scores[0]
+        state = result.state
+        count = len(content.dialogues[state.dialogue or ""].nodes[state.node or ""].choices)
+        result = step(content, state, Pick(state.step, choose(presses, count) if presses else 0))
+        presses += 1
+
+
+def best(number: int, count: int) -> int:
+    return 0
+
+
+async def test_checkup_by_buttons_in_french(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        text, presses = await checkup_by_buttons(fake, 101, best)
+    assert "Ton score\u00a0: 100/100" in text or "100/100" in text
+    assert presses >= 10
+    answers = fake.calls("answerCallbackQuery")
+    assert len(answers) == presses and all(c.ok for c in answers)
+    assert fake.errors == []
+
+
+async def test_checkup_in_english_with_three_actions(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:
+    def worst(number: int, count: int) -> int:
+        return count - 1
+
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        text, _ = await checkup_by_buttons(fake, 102, worst, language="en")
+        result = (await fake.wait_for_message(102, contains="Your 3 priorities")) if "Your 3" not in text else None
+    full = text + (result["text"] if result else "")
+    assert f"{expected_score(shipped, worst)}/100" in full
+    assert "Your 3 priorities" in full and "Source: https://" in full
+    assert "Tes " not in full and "Source :" not in full
+    assert fake.errors == []
+
+
+async def test_commands_registered_per_language(fake: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        pass
+    french = [c["command"] for c in fake.my_commands("fr")]
+    english = [c["command"] for c in fake.my_commands("en")]
+    assert {"start", "checkup", "aide", "langue"} <= set(french) and "help" not in french
+    assert {"start", "checkup", "help", "language"} <= set(english) and "aide" not in english
+    assert fake.my_commands("") == fake.my_commands("fr")
+
+
+async def test_start_answers_in_the_users_language_and_language_can_change(fake: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        fake.user_sends(201, "/start", language_code="en-GB")
+        hello = await fake.wait_for_message(201)
+        assert "mSpy" in hello["text"] and "Fais gaffe" not in hello["text"]
+        fake.user_sends(202, "/start", language_code="de")  # anything else: French
+        assert "Fais gaffe" in (await fake.wait_for_message(202))["text"]
+
+        mark = len(fake.sent)
+        fake.user_sends(202, "/language", language_code="de")
+        question, mark = await next_message(fake, 202, mark)
+        data = dict(buttons(question))["English"]
+        fake.user_presses(202, question["message_id"], data, language_code="de")
+        confirmation, mark = await next_message(fake, 202, mark)
+        assert "English" in confirmation["text"]
+        fake.user_sends(202, "/checkup", language_code="de")
+        intro, _ = await next_message(fake, 202, mark)
+        assert "questions" in intro["text"] and "on fait le point" not in intro["text"]
+    assert fake.errors == []
+
+
+async def test_restart_mid_checkup_continues_even_through_the_old_buttons(
+    fake: FakeBotApi, tmp_path: Path, shipped: Content
+) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db):
+        mark = len(fake.sent)
+        fake.user_sends(301, "/checkup")
+        intro, mark = await next_message(fake, 301, mark)
+        fake.user_presses(301, intro["message_id"], buttons(intro)[0][1])
+        first_question, mark = await next_message(fake, 301, mark)
+        fake.user_presses(301, first_question["message_id"], buttons(first_question)[3][1])  # weakest answer
+        second_question, mark = await next_message(fake, 301, mark)
+    async with running_bot(fake, db):  # a new Application on the same database
+        fake.user_presses(301, second_question["message_id"], buttons(second_question)[0][1])
+        third_question, mark = await next_message(fake, 301, mark)
+        assert buttons(third_question) and third_question["text"] != second_question["text"]
+    store = await Store.open(db)
+    state = await store.load(301)
+    await store.close()
+    assert state is not None and state.dialogue == "checkup"
+    node_text = shipped.dialogues["checkup"].nodes[state.node or ""].text or ""
+    assert html_text.strip(node_text) in third_question["text"]
+    assert state.advice  # the weak answer given before the restart is remembered
+    assert fake.errors == []
+
+
+async def test_stale_double_and_forged_presses_change_nothing(fake: FakeBotApi, tmp_path: Path) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db):
+        mark = len(fake.sent)
+        fake.user_sends(401, "/checkup")
+        intro, mark = await next_message(fake, 401, mark)
+        go = buttons(intro)[0][1]
+        # A double press: both queued before the bot handles either.
+        first = fake.user_presses(401, intro["message_id"], go)
+        second = fake.user_presses(401, intro["message_id"], go)
+        question, mark = await next_message(fake, 401, mark)
+        await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == second)
+        assert fake.callback_answers[first].get("text") in (None, "")
+        assert "expiré" in fake.callback_answers[second]["text"]
+
+        store = await Store.open(db)
+        before = await store.load(401)
+        # A stale press: the intro's button again, long after.
+        stale = fake.user_presses(401, intro["message_id"], go, strict=False)
+        # Forged payloads: a made-up signature, another step, garbage, an over-long number.
+        forged = [
+            fake.user_presses(401, question["message_id"], data, strict=False)
+            for data in ("5:0:AAAAAAAAAAAAAAAA", "x", "1:2", "99999999999999999999:0:AA", "")
+        ]
+        for query in [stale, *forged]:
+            await fake.wait_for(
+                lambda c, q=query: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == q
+            )
+        assert "expiré" in fake.callback_answers[stale]["text"]
+        assert all("reconnais pas" in fake.callback_answers[q]["text"] for q in forged)
+        assert await store.load(401) == before
+        await store.close()
+        assert [c for c in chat_calls(fake, 401, mark) if c.method == "sendMessage"] == []
+    assert fake.errors == []
+
+
+async def test_fifty_users_at_once_without_cross_talk(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:
+    def chooser(user: int) -> Callable[[int, int], int]:
+        return lambda number, count: (user + number) % count
+
+    users = range(1000, 1050)
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        results = await asyncio.gather(*(checkup_by_buttons(fake, u, chooser(u)) for u in users))
+    for user, (text, _) in zip(users, results, strict=True):
+        assert f"{expected_score(shipped, chooser(user))}/100" in text, (user, text)
+        assert all(
+            c.params["chat_id"] == user
+            for c in fake.sent
+            if c.method in CHAT_METHODS and c.result and c.result["chat"]["id"] == user
+        )
+    assert len({expected_score(shipped, chooser(u)) for u in users}) > 1
+    assert fake.errors == []
+
+
+async def test_burst_of_malformed_and_unsupported_updates(fake: FakeBotApi, tmp_path: Path) -> None:
+    user = {"id": 501, "is_bot": False, "first_name": "Zoé", "language_code": "fr"}
+    private = {"id": 501, "type": "private", "first_name": "Zoé"}
+    group = {"id": -900, "type": "group", "title": "Famille"}
+    channel = {"id": -100900, "type": "channel", "title": "News"}
+    base = {"date": 1_700_000_000}
+    updates = [
+        {
+            "message": {
+                **base,
+                "message_id": 1,
+                "from": user,
+                "chat": private,
+                "sticker": {
+                    "file_id": "s",
+                    "file_unique_id": "s",
+                    "type": "regular",
+                    "width": 1,
+                    "height": 1,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+            }
+        },
+        {
+            "message": {
+                **base,
+                "message_id": 2,
+                "from": user,
+                "chat": private,
+                "photo": [{"file_id": "p", "file_unique_id": "p", "width": 1, "height": 1}],
+            }
+        },
+        {
+            "message": {
+                **base,
+                "message_id": 3,
+                "from": user,
+                "chat": private,
+                "voice": {"file_id": "v", "file_unique_id": "v", "duration": 1},
+            }
+        },
+        {
+            "edited_message": {
+                **base,
+                "message_id": 4,
+                "from": user,
+                "chat": private,
+                "text": "/checkup",
+                "edit_date": 1_700_000_001,
+            }
+        },
+        {
+            "message": {
+                **base,
+                "message_id": 5,
+                "from": user,
+                "chat": group,
+                "text": "/checkup@gaffe_test_bot",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 23}],
+            }
+        },
+        {"message": {**base, "message_id": 6, "from": user, "chat": group, "text": "salut tout le monde"}},
+        {
+            "channel_post": {
+                **base,
+                "message_id": 7,
+                "chat": channel,
+                "text": "/start",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            }
+        },
+        {
+            "my_chat_member": {
+                "chat": group,
+                "from": user,
+                "date": 1_700_000_000,
+                "old_chat_member": {"status": "left", "user": fake.bot_user},
+                "new_chat_member": {"status": "member", "user": fake.bot_user},
+            }
+        },
+        {"callback_query": {"id": "77", "from": user, "chat_instance": "1"}},
+        {"message": {**base, "message_id": 8, "from": user, "chat": private, "text": "x" * 10_000}},
+        {
+            "message": {
+                **base,
+                "message_id": 9,
+                "from": user,
+                "chat": private,
+                "text": "/nimportequoi",
+                "entities": [{"type": "bot_command", "offset": 0, "length": 13}],
+            }
+        },
+        {"message": {**base, "message_id": 10, "from": user, "chat": private, "text": "<b>&amp; {name} {0} %s"}},
+        {"some_future_update_kind": {"whatever": True}},
+    ]
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db):
+        for update in updates:
+            fake.queue_update(update)
+        fake.user_sends(501, "/start")  # after the burst, the bot still answers normally
+        await fake.wait_for_message(501, contains="Fais gaffe")
+    texts = [c.result["text"] for c in fake.sent if c.ok and c.method == "sendMessage"]
+    assert sum("que le texte et les boutons" in t for t in texts) == 3  # sticker, photo, voice
+    assert sum("conversation privée" in t for t in texts) == 1  # the group command only
+    assert sum("je ne la connais pas" in t for t in texts) == 1
+    assert not any(
+        c.params.get("chat_id") in (-900, -100900) and "conversation privée" not in c.result["text"]
+        for c in fake.sent
+        if c.ok and c.method == "sendMessage"
+    )
+    store = await Store.open(db)
+    assert await store.load(900) is None and await store.load(-900) is None
+    await store.close()
+    assert fake.errors == [] or all(e.method == "answerCallbackQuery" for e in fake.errors)
+
+
+async def test_429_is_honoured_and_a_blocked_user_is_marked_inactive(fake: FakeBotApi, tmp_path: Path) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db):
+        fake.user_sends(601, "/start")
+        await fake.wait_for_message(601)
+        fake.fail_next("sendMessage", retry_after=1)
+        mark = len(fake.sent)
+        fake.user_sends(601, "/checkup")
+        retried, _ = await next_message(fake, 601, mark)
+        assert buttons(retried)
+        failed = [c for c in fake.sent[mark:] if c.error and c.error.code == 429]
+        assert len(failed) == 1 and retried_after(failed[0], fake, retried) >= 0.9
+
+        fake.user_sends(602, "/start")
+        await fake.wait_for_message(602)
+        fake.block(602)
+        fake.user_sends(602, "/checkup")
+        await fake.wait_for(lambda c: c.error is not None and c.error.code == 403)
+        store = await Store.open(db)
+        for _ in range(50):
+            if await store.is_active(602) is False:
+                break
+            await asyncio.sleep(0.05)
+        assert await store.is_active(602) is False
+        assert await store.is_active(601) is True
+        await store.close()
+
+
+def retried_after(failed: Call, fake: FakeBotApi, message: dict[str, Any]) -> float:
+    success = next(
+        c
+        for c in fake.sent
+        if c.ok
+        and c.method == "sendMessage"
+        and c.result["message_id"] == message["message_id"]
+        and c.result["chat"]["id"] == message["chat"]["id"]
+    )
+    return success.time - failed.time
+
+
+async def test_token_never_appears_in_logs(fake: FakeBotApi, tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    setup_logging(fake.token, level=logging.DEBUG)
+    try:
+        async with running_bot(fake, tmp_path / "g.sqlite3"):
+            await checkup_by_buttons(fake, 701, best)
+            logging.getLogger("gaffe.test").error("a message quoting the token %s", fake.token)
+    finally:
+        logging.getLogger().handlers.clear()
+    captured = capfd.readouterr()
+    logs = captured.out + captured.err
+    assert "getUpdates" in logs  # python-telegram-bot's debug log was captured…
+    assert "[token]" in logs  # …a line that quoted the token was scrubbed…
+    assert fake.token not in logs and fake.token.split(":")[1] not in logs  # …and the token is nowhere

@@ -1,0 +1,84 @@
+"""`python -m bot` as an operator runs it, in its own process, against the fake Bot API on loopback:
+TELEGRAM_API_URL is honoured, SIGTERM stops it cleanly, `kill -9` loses no answered step, and a
+rejected token is reported without being printed."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from conftest import ROOT
+from fake_bot_api import FakeBotApi
+from test_telegram import buttons, next_message
+
+
+def _env(fake: FakeBotApi, db: Path, token: str | None = None) -> dict[str, str]:
+    env = dict(os.environ)
+    env.update(TELEGRAM_BOT_TOKEN=token or fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(db))
+    return env
+
+
+@asynccontextmanager
+async def bot_process(fake: FakeBotApi, db: Path) -> AsyncIterator[asyncio.subprocess.Process]:
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=_env(fake, db),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        yield process
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+
+
+async def test_kill_9_loses_no_answered_step_and_sigterm_stops_cleanly(tmp_path: Path) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with FakeBotApi() as fake:
+        async with bot_process(fake, db) as first:
+            mark = len(fake.sent)
+            fake.user_sends(42, "/checkup")
+            intro, mark = await next_message(fake, 42, mark)
+            fake.user_presses(42, intro["message_id"], buttons(intro)[0][1])
+            question, mark = await next_message(fake, 42, mark)
+            fake.user_presses(42, question["message_id"], buttons(question)[3][1])
+            current, mark = await next_message(fake, 42, mark)
+            first.send_signal(signal.SIGKILL)  # right after the reply: the answer must be saved
+            await first.wait()
+
+        async with bot_process(fake, db) as second:
+            fake.user_presses(42, current["message_id"], buttons(current)[0][1])  # the old message's button
+            after_restart, mark = await next_message(fake, 42, mark)
+            assert buttons(after_restart) and after_restart["text"] != current["text"]
+            second.send_signal(signal.SIGTERM)
+            assert await asyncio.wait_for(second.wait(), 30) == 0
+            output = (await second.stdout.read()).decode() if second.stdout else ""
+        assert fake.token not in output and fake.token.split(":")[1] not in output
+
+    from bot.storage import Store
+
+    store = await Store.open(db)
+    state = await store.load(42)
+    await store.close()
+    assert state is not None and state.dialogue == "checkup"
+    assert state.max_points == 20  # the two answers given across the kill are both counted
+    assert state.advice  # including the weak one before the kill
+
+
+async def test_rejected_token_is_reported_without_being_printed(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        wrong = "987654:WRONG-TOKEN-abcdefghijklmnopqrstuvwxyz0123"
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, env=_env(fake, tmp_path / "g.sqlite3", token=wrong),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+        output, _ = await asyncio.wait_for(process.communicate(), 60)
+    text = output.decode()
+    assert process.returncode == 1, text
+    assert "Telegram rejected the token: check TELEGRAM_BOT_TOKEN" in text, text
+    assert wrong not in text and wrong.split(":")[1] not in text
