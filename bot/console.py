@@ -55,12 +55,12 @@ async def chat(
     translator = gaffe.translators[state.language]
     out.write(html_text.strip(message(gaffe.content, translator, "console_hint")) + "\n")
     if state.node:
-        out.write("\n" + html_text.strip(message(gaffe.content, translator, "resumed")) + "\n")
-        reply = gaffe.resume(state)
+        reply = gaffe.resume(state, notice=True)
         show(reply, out)
     else:
         _, reply = await gaffe.handle(user_id, Command("start"))
         show(reply, out)
+    await gaffe.delivered(user_id)
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -74,6 +74,8 @@ async def chat(
             continue
         step, new_reply = await gaffe.handle(user_id, received)
         show(new_reply, out)
+        if step.changed:
+            await gaffe.delivered(user_id)
         if new_reply.labels or step.changed:
             reply = new_reply
     out.write("\n")

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from bot.dialogue import Content
-from bot.engine import Input, Output, Result, State, Step, resume, step
+from bot.engine import Input, Notice, Output, Result, State, Step, resume, step
 from bot.i18n import Translator
 from bot.render import Reply, render
 from bot.storage import Store
@@ -24,13 +24,18 @@ class Gaffe:
         return await self.store.load(user_id) or State(language=language)
 
     async def handle(self, user_id: int, received: Input, language: str = "fr") -> tuple[Step, Reply]:
-        """Apply one input for one user; `language` is used only for someone new."""
+        """Apply one input for one user; `language` is used only for someone new.
+
+        An accepted step is committed with its reply marked pending; call `delivered` once it is shown."""
         state = await self.state_of(user_id, language)
         result = step(self.content, state, received)
         if result.changed:
             results = [o for o in result.outputs if isinstance(o, Result)]
-            await self.store.save(user_id, result.state, results)
+            await self.store.save(user_id, result.state, results, reply_pending=True)
         return result, self.reply(result.state.language, result.outputs)
+
+    async def delivered(self, user_id: int) -> None:
+        await self.store.delivered(user_id)
 
     async def set_language(self, user_id: int, language: str) -> State:
         state = replace(await self.state_of(user_id, language), language=language)
@@ -40,7 +45,7 @@ class Gaffe:
     def reply(self, language: str, outputs: tuple[Output, ...]) -> Reply:
         return render(self.content, self.translators[language], outputs)
 
-    def resume(self, state: State) -> Reply:
-        """The current question again, introduced by a short "where we were" notice."""
-        outputs = resume(self.content, state)
+    def resume(self, state: State, notice: bool = False) -> Reply:
+        """The current question again, after a short "where we were" notice if asked."""
+        outputs = ((Notice("resumed"),) if notice else ()) + resume(self.content, state)
         return self.reply(state.language, outputs)

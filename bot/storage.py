@@ -2,7 +2,9 @@
 
 Why it is shaped this way:
 - every step is committed (WAL, synchronous=FULL) before its reply is sent, so a reply implies a saved
-  step and a crash or `kill -9` loses nothing that was answered;
+  step and a crash or `kill -9` loses nothing that was answered; the same commit flags the reply as
+  pending until the adapter says it was delivered, so a step saved just before a crash gets its reply
+  at the next start instead of leaving the user in front of an old question;
 - the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
 - it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
   answers the dialogue asked for (never message texts), and each finished checkup's score and actions.
@@ -52,6 +54,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 2: users who blocked the bot are marked inactive; a per-install secret signs buttons
         "ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1",
         "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    ),
+    (  # 3: a step saved but whose reply may not have reached the user (an outbox of one flag)
+        "ALTER TABLE users ADD COLUMN reply_pending INTEGER NOT NULL DEFAULT 0",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -133,28 +138,30 @@ class Store:
             advice=tuple(json.loads(advice)),
         )
 
-    async def save(self, user_id: int, state: State, results: Sequence[Result] = ()) -> None:
+    async def save(
+        self, user_id: int, state: State, results: Sequence[Result] = (), reply_pending: bool = False
+    ) -> None:
         """Save the state and any finished checkups in one transaction (committed on return)."""
         async with self._writing:
-            await self._transaction(user_id, state, results)
+            await self._transaction(user_id, state, results, reply_pending)
 
-    async def _transaction(self, user_id: int, state: State, results: Sequence[Result]) -> None:
+    async def _transaction(self, user_id: int, state: State, results: Sequence[Result], reply_pending: bool) -> None:
         now = _now()
         await self._db.execute("BEGIN IMMEDIATE")
         try:
             await self._db.execute(
                 """INSERT INTO users (user_id, language, dialogue, node, step, answers, points, max_points,
-                                      advice, created_at, updated_at, active)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)
+                                      advice, created_at, updated_at, active, reply_pending)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
                    ON CONFLICT(user_id) DO UPDATE SET language = excluded.language,
                        dialogue = excluded.dialogue, node = excluded.node, step = excluded.step,
                        answers = excluded.answers, points = excluded.points,
                        max_points = excluded.max_points, advice = excluded.advice,
-                       updated_at = excluded.updated_at, active = 1""",
+                       updated_at = excluded.updated_at, active = 1, reply_pending = excluded.reply_pending""",
                 (
                     user_id, state.language, state.dialogue, state.node, state.step,
                     json.dumps(dict(state.answers), ensure_ascii=False), state.points, state.max_points,
-                    json.dumps(list(state.advice)), now, now,
+                    json.dumps(list(state.advice)), now, now, int(reply_pending),
                 ),
             )  # fmt: skip
             for result in results:
@@ -176,7 +183,21 @@ class Store:
         return [Checkup(d, datetime.fromisoformat(f), s, tuple(json.loads(a))) for d, f, s, a in rows]
 
     async def set_active(self, user_id: int, active: bool) -> None:
-        await self._db.execute("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
+        await self._write("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
+
+    async def delivered(self, user_id: int) -> None:
+        """The reply to the user's last step reached them: nothing is pending any more."""
+        await self._write("UPDATE users SET reply_pending = 0 WHERE user_id = ? AND reply_pending = 1", (user_id,))
+
+    async def pending_replies(self) -> list[int]:
+        """Active users whose last saved step may not have been answered (the process died in between)."""
+        async with self._db.execute("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1") as cursor:
+            return [row[0] for row in await cursor.fetchall()]
+
+    async def _write(self, statement: str, parameters: tuple[object, ...]) -> None:
+        # Outside any open transaction of another coroutine, so it can't be rolled back with it.
+        async with self._writing:
+            await self._db.execute(statement, parameters)
 
     async def is_active(self, user_id: int) -> bool | None:
         async with self._db.execute("SELECT active FROM users WHERE user_id = ?", (user_id,)) as cursor:
@@ -185,7 +206,7 @@ class Store:
 
     async def secret(self) -> bytes:
         """A random secret made once per database, to sign buttons so forged presses can be told."""
-        await self._db.execute(
+        await self._write(
             "INSERT OR IGNORE INTO settings (key, value) VALUES ('button_secret', ?)", (secrets.token_hex(32),)
         )
         async with self._db.execute("SELECT value FROM settings WHERE key = 'button_secret'") as cursor:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from telegram import (
+    Bot,
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
@@ -22,7 +24,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError
+from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
     AIORateLimiter,
     Application,
@@ -120,23 +122,45 @@ class TelegramGaffe:
         )  # fmt: skip
 
     async def send(self, message: Message | None, user_id: int, reply: Reply) -> None:
-        if message is None or not reply.text:
+        if message is not None:
+            await self.send_to(message.get_bot(), message.chat_id, user_id, reply)
+
+    async def send_to(self, bot: Bot, chat_id: int, user_id: int, reply: Reply) -> None:
+        if not reply.text:
             return
         chunks = split_html(reply.text)
         for number, chunk in enumerate(chunks, start=1):
             markup = self._keyboard(user_id, reply) if number == len(chunks) else None
             await _retry_network(
-                lambda chunk=chunk, markup=markup: message.get_bot().send_message(
-                    message.chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
+                lambda chunk=chunk, markup=markup: bot.send_message(
+                    chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
             )
+
+    async def resend_pending(self, bot: Bot) -> None:
+        """Answer the steps that were saved but maybe not answered when the last run died."""
+        for user_id in await self.gaffe.store.pending_replies():
+            if user_id <= 0:  # the terminal's user (0) has no Telegram chat
+                continue
+            state = await self.gaffe.state_of(user_id)
+            try:
+                await self.send_to(bot, user_id, user_id, self.gaffe.resume(state, notice=True))
+            except Forbidden:
+                await self.gaffe.store.set_active(user_id, False)
+                continue
+            except TelegramError as error:
+                log.warning("could not resend the pending reply of user %s: %s", user_id, error)
+                continue
+            await self.gaffe.delivered(user_id)
 
     async def _step(self, update: Update, received: Input) -> None:
         user = update.effective_user
         if user is None:
             return
-        _, reply = await self.gaffe.handle(user.id, received, language_for(user.language_code))
+        step, reply = await self.gaffe.handle(user.id, received, language_for(user.language_code))
         await self.send(update.effective_message, user.id, reply)
+        if step.changed:
+            await self.gaffe.delivered(user.id)
 
     # --- handlers ----------------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -166,6 +190,7 @@ class TelegramGaffe:
         await query.answer()
         await self._show_answer(query, reply)
         await self.send(query.message if isinstance(query.message, Message) else None, user_id, reply)
+        await self.gaffe.delivered(user_id)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice…: a short answer, nothing stored."""
@@ -260,6 +285,7 @@ def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe
         holder["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
         await telegram_gaffe.register_commands(application)
+        await telegram_gaffe.resend_pending(application.bot)
         log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
     async def post_shutdown(application: Application) -> None:
@@ -291,17 +317,27 @@ def _add_handlers(application: Application, gaffe: TelegramGaffe) -> None:
     application.add_error_handler(gaffe.on_error)
 
 
+WEBHOOK_PATH = "telegram"
+
+
+def webhook_options(settings: Settings) -> dict[str, Any]:
+    """How to listen for webhook updates. Telegram sends `secret_token` with every request and
+    python-telegram-bot refuses any request without it; without GAFFE_WEBHOOK_SECRET a random one is
+    made for this run (it is given to Telegram by setWebhook at start-up)."""
+    return {
+        "listen": settings.webhook_listen,
+        "port": settings.webhook_port,
+        "url_path": WEBHOOK_PATH,
+        "webhook_url": settings.webhook_url,
+        "secret_token": settings.webhook_secret or secrets.token_urlsafe(32),
+        "allowed_updates": Update.ALL_TYPES,
+    }
+
+
 def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when GAFFE_WEBHOOK_URL is set."""
     application = build_application(settings)
     if settings.webhook_url:
-        application.run_webhook(
-            listen=settings.webhook_listen,
-            port=settings.webhook_port,
-            url_path="telegram",
-            webhook_url=settings.webhook_url,
-            secret_token=settings.webhook_secret,
-            allowed_updates=Update.ALL_TYPES,
-        )
+        application.run_webhook(**webhook_options(settings))
     else:
         application.run_polling(allowed_updates=Update.ALL_TYPES)

@@ -468,7 +468,7 @@ class FakeBotApi:
         self._query_ids = itertools.count(4_000_000_001)
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
-        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after]
+        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code]
         self._poll_generation = 0
         self._closing = False
         self._changed = asyncio.Event()
@@ -524,9 +524,10 @@ class FakeBotApi:
     def unblock(self, user_id: int) -> None:
         self._blocked.discard(user_id)
 
-    def fail_next(self, method: str, retry_after: int = 1, count: int = 1) -> None:
-        """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N"."""
-        self._fail_next[method.lower()] = [count, retry_after]
+    def fail_next(self, method: str, retry_after: int = 1, count: int = 1, code: int = 429) -> None:
+        """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
+        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end)."""
+        self._fail_next[method.lower()] = [count, retry_after, code]
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is added if missing); returns its update_id."""
@@ -691,6 +692,8 @@ class FakeBotApi:
             failing = self._fail_next.get(method.lower())
             if failing and failing[0] > 0:
                 failing[0] -= 1
+                if failing[2] != 429:
+                    raise _Failure(failing[2], "Bad Gateway")
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             result = handler(params, request)
             if asyncio.iscoroutine(result):

@@ -120,3 +120,15 @@ async def test_no_message_text_column_exists(store: Store, tmp_path: Path) -> No
     with sqlite3.connect(tmp_path / "gaffe.sqlite3") as db:
         columns = {row[1] for table in ("users", "checkups") for row in db.execute(f"PRAGMA table_info({table})")}
     assert not {"text", "message", "messages", "username", "first_name", "last_name", "phone"} & columns
+
+
+async def test_a_saved_step_stays_pending_until_delivered(store: Store) -> None:
+    await store.save(7, STATE, reply_pending=True)
+    await store.save(8, STATE, reply_pending=True)
+    await store.save(9, STATE)
+    assert sorted(await store.pending_replies()) == [7, 8]
+    await store.delivered(7)
+    await store.set_active(8, False)  # someone who blocked the bot is not written to
+    assert await store.pending_replies() == []
+    await store.save(7, STATE, reply_pending=True)
+    assert await store.pending_replies() == [7]

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import socket
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +24,7 @@ from bot.dialogue import Content
 from bot.engine import Command, Pick, Result, State, step
 from bot.logs import setup_logging
 from bot.storage import Store
-from bot.telegram_bot import build_application
+from bot.telegram_bot import WEBHOOK_PATH, TelegramGaffe, build_application, webhook_options
 
 CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 
@@ -436,3 +438,102 @@ async def test_token_never_appears_in_logs(fake: FakeBotApi, tmp_path: Path, cap
     assert "getUpdates" in logs  # python-telegram-bot's debug log was captured…
     assert "[token]" in logs  # …a line that quoted the token was scrubbed…
     assert fake.token not in logs and fake.token.split(":")[1] not in logs  # …and the token is nowhere
+
+
+async def test_a_step_saved_just_before_a_crash_gets_its_reply_at_the_next_start(
+    fake: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db):
+        mark = len(fake.sent)
+        fake.user_sends(801, "/checkup")
+        intro, mark = await next_message(fake, 801, mark)
+
+        async def crash(*args: object) -> None:
+            raise RuntimeError("the process dies between the commit and the reply")
+
+        monkeypatch.setattr(TelegramGaffe, "send_to", crash)
+        fake.user_presses(801, intro["message_id"], buttons(intro)[0][1])
+        await fake.wait_for(lambda c: c.method == "editMessageText")  # saved, answered, marked: then it dies
+        await asyncio.sleep(0.3)
+    monkeypatch.undo()
+    assert not [c for c in fake.sent[mark:] if c.method == "sendMessage"]  # the user saw nothing
+
+    async with running_bot(fake, db):
+        resent, mark = await next_message(fake, 801, mark)
+        assert "On reprend" in resent["text"] and "mots de passe" in resent["text"]
+        fake.user_presses(801, resent["message_id"], buttons(resent)[0][1])
+        following, _ = await next_message(fake, 801, mark)
+        assert buttons(following)
+    async with running_bot(fake, db):  # delivered: nothing is sent again at the next start
+        await asyncio.sleep(0.3)
+    assert not [c for c in fake.sent if c.method == "sendMessage" and c.time > following_time(fake, following)]
+
+
+def following_time(fake: FakeBotApi, message: dict[str, Any]) -> float:
+    return next(c.time for c in fake.sent if c.ok and c.method == "sendMessage" and c.result == message)
+
+
+async def test_network_errors_are_retried(fake: FakeBotApi, tmp_path: Path) -> None:
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        fake.fail_next("sendMessage", code=502)
+        fake.user_sends(901, "/start")
+        hello = await fake.wait_for_message(901, contains="Fais gaffe")
+    failures = [e for e in fake.errors if e.code == 502]
+    assert len(failures) == 1 and hello["message_id"]
+
+
+async def test_webhook_mode_checks_the_secret_token(fake: FakeBotApi, tmp_path: Path) -> None:
+    import aiohttp
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings = replace(
+        settings_for(fake, tmp_path / "g.sqlite3"),
+        webhook_url=f"https://gaffe.example.org/{WEBHOOK_PATH}",  # what Telegram calls, behind a TLS proxy
+        webhook_port=port,
+        webhook_secret="s3cret-token",
+    )
+    app = build_application(settings)
+    await app.initialize()
+    assert app.post_init and app.updater and app.post_shutdown
+    await app.post_init(app)
+    options = webhook_options(settings)
+    await app.updater.start_webhook(**options)
+    await app.start()
+    try:
+        assert fake.webhook.get("url") == settings.webhook_url
+        assert fake.webhook.get("secret_token") == "s3cret-token"
+        fake.add_chat(951)
+        update = {
+            "update_id": 1,
+            "message": {
+                "message_id": 1, "date": 1_700_000_000, "text": "/start",
+                "from": {"id": 951, "is_bot": False, "first_name": "A", "language_code": "fr"},
+                "chat": {"id": 951, "type": "private"},
+                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
+            },
+        }  # fmt: skip
+        local = f"http://127.0.0.1:{port}/{WEBHOOK_PATH}"  # where the proxy forwards to
+        async with aiohttp.ClientSession() as session:
+            refused = await session.post(local, json=update)
+            forged = await session.post(local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "guess"})
+            accepted = await session.post(
+                local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
+            )
+        assert (refused.status, forged.status, accepted.status) == (403, 403, 200)
+        hello = await fake.wait_for_message(951, contains="Fais gaffe")
+        assert hello
+        assert len([c for c in fake.sent if c.method == "sendMessage"]) == 1  # only the accepted request
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        await app.post_shutdown(app)
+
+
+def test_a_webhook_without_a_configured_secret_gets_a_random_one(tmp_path: Path) -> None:
+    base = Settings(None, "", tmp_path, tmp_path, tmp_path, "https://x.example/telegram", "127.0.0.1", 1, None)
+    first, second = webhook_options(base)["secret_token"], webhook_options(base)["secret_token"]
+    assert len(first) >= 32 and first != second
