@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from urllib.parse import urlsplit
 
 from bot import html_text
@@ -52,11 +53,12 @@ def message(content: Content, translator: Translator, key: str, count: int | Non
     return fill(template, {"count": count, **params})
 
 
-def _result(content: Content, translator: Translator, result: Result) -> str:
+def _result(content: Content, translator: Translator, result: Result, today: date | None) -> str:
+    dated = f"<i>{message(content, translator, 'result_date', date=translator.date(today))}</i>\n" if today else ""
     if not result.actions:
-        return message(content, translator, "result_nothing", score=result.score)
+        return dated + message(content, translator, "result_nothing", score=result.score)
     header = message(content, translator, "result_header", count=len(result.actions), score=result.score)
-    lines = [f"<b>{header}</b>"]
+    lines = [f"{dated}<b>{header}</b>"]
     for number, action in enumerate(result.actions, start=1):
         source = message(content, translator, "result_source", url=action.source, site=urlsplit(action.source).hostname)
         lines.append(
@@ -65,8 +67,10 @@ def _result(content: Content, translator: Translator, result: Result) -> str:
     return "\n".join(lines)
 
 
-def render(content: Content, translator: Translator, outputs: Iterable[Output]) -> Reply:
-    """All outputs of one step as one reply (one Telegram message), in the translator's language."""
+def render(content: Content, translator: Translator, outputs: Iterable[Output], today: date | None = None) -> Reply:
+    """All outputs of one step as one reply (one Telegram message), in the translator's language.
+
+    `today` dates a result (the engine knows no clock); it is formatted for the user's locale."""
     parts: list[str] = []
     labels: tuple[str, ...] = ()
     step: int | None = None
@@ -85,7 +89,7 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output]) 
             case Notice(key):
                 parts.append(message(content, translator, key))
             case Result():
-                parts.append(_result(content, translator, output))
+                parts.append(_result(content, translator, output, today))
     return Reply("\n\n".join(parts), labels, step, picked)
 
 

@@ -6,6 +6,7 @@ a saved step" true for Telegram and the terminal alike.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import date
 
 from bot.dialogue import Content
 from bot.engine import Input, Notice, Output, Result, State, Step, resume, step
@@ -43,7 +44,7 @@ class Gaffe:
         return state
 
     def reply(self, language: str, outputs: tuple[Output, ...]) -> Reply:
-        return render(self.content, self.translators[language], outputs)
+        return render(self.content, self.translators[language], outputs, today=date.today())
 
     def resume(self, state: State, notice: bool = False) -> Reply:
         """The current question again, after a short "where we were" notice if asked."""

@@ -1,0 +1,84 @@
+"""Rendering: translation, plural forms, dates, escaping of user values, and splitting for Telegram."""
+
+from __future__ import annotations
+
+from datetime import date
+from types import MappingProxyType
+
+from bot import html_text
+from bot.dialogue import Advice, Content
+from bot.engine import Ask, Notice, Picked, Result, Say
+from bot.i18n import Translator, language_for
+from bot.render import message, render, split_html, utf16_length
+
+ADVICE = Advice(
+    "twofa", 1, "Active la double authentification", "Réglages du compte > Sécurité.", "https://x.example/a"
+)
+
+
+def test_user_values_are_escaped_but_the_writers_html_is_kept(
+    mini: Content, mini_translators: dict[str, Translator]
+) -> None:
+    params = MappingProxyType({"name": "<b>Zoé</b> & co"})
+    reply = render(mini, mini_translators["fr"], [Say("Parfait, {name} !", params)])
+    assert reply.text == "Parfait, &lt;b&gt;Zoé&lt;/b&gt; &amp; co !"
+    assert html_text.problem(reply.text) is None
+
+
+def test_a_question_renders_translated_labels_and_its_step(
+    mini: Content, mini_translators: dict[str, Translator]
+) -> None:
+    ask = Ask("Et la double authentification ?", ("Oui", "À moitié", "Non"), 7)
+    reply = render(mini, mini_translators["en"], [Picked("Oui"), Say("Propre."), ask])
+    assert reply.labels == ("Yes", "Halfway", "No") and reply.step == 7
+    assert reply.text == "Neat.\n\nAnd two-factor authentication?"
+    assert reply.picked == "→ Yes"
+
+
+def test_french_plural_rule_makes_0_and_1_singular(mini: Content, mini_translators: dict[str, Translator]) -> None:
+    french, english = mini_translators["fr"], mini_translators["en"]
+    assert message(mini, french, "result_header", count=0, score=1).startswith("Ta priorité")
+    assert message(mini, french, "result_header", count=1, score=1).startswith("Ta priorité")
+    assert message(mini, french, "result_header", count=2, score=1).startswith("Tes 2 priorités")
+    assert message(mini, english, "result_header", count=0, score=1).startswith("Your 0 priorities")
+    assert message(mini, english, "result_header", count=1, score=1).startswith("Your priority")
+
+
+def test_result_is_dated_in_the_users_locale(mini: Content, mini_translators: dict[str, Translator]) -> None:
+    result = Result("quiz", 42, (ADVICE,))
+    french = render(mini, mini_translators["fr"], [result], today=date(2026, 11, 29)).text
+    english = render(mini, mini_translators["en"], [result], today=date(2026, 11, 29)).text
+    assert "Le 29 novembre 2026" in french and "Ta priorité (42/100)" in french
+    assert "On November 29, 2026" in english and "Your priority (42/100)" in english
+    assert "Source: https://x.example/a" in english and "Turn on two-factor authentication" in english
+
+
+def test_numbers_follow_the_locale(mini_translators: dict[str, Translator]) -> None:
+    assert mini_translators["fr"].number(1234.5) == "1\u202f234,5"
+    assert mini_translators["en"].number(1234.5) == "1,234.5"
+
+
+def test_notices_render_from_messages(mini: Content, mini_translators: dict[str, Translator]) -> None:
+    assert render(mini, mini_translators["en"], [Notice("stale_button")]).text == "Button expired."
+
+
+def test_language_from_telegram_code() -> None:
+    assert [language_for(c) for c in ("fr", "fr-CA", "en", "en-GB", "EN", "de", "", None)] == [
+        "fr", "fr", "en", "en", "en", "fr", "fr", "fr",
+    ]  # fmt: skip
+
+
+def test_long_texts_are_split_at_paragraphs_within_telegrams_limit() -> None:
+    paragraphs = [f"<b>Titre {n}</b>\n" + "é" * 1500 for n in range(6)]
+    chunks = split_html("\n\n".join(paragraphs))
+    assert len(chunks) > 1
+    assert all(utf16_length(html_text.strip(c)) <= 4096 and html_text.problem(c) is None for c in chunks)
+    assert "\n\n".join(chunks) == "\n\n".join(paragraphs)  # nothing lost, nothing cut mid-paragraph
+
+
+def test_one_huge_paragraph_is_cut_at_spaces_and_stays_valid() -> None:
+    text = "<i>" + " ".join(["mot😀"] * 3000) + " &amp; fin</i>"
+    chunks = split_html(text)
+    assert len(chunks) >= 4
+    assert all(utf16_length(html_text.strip(c)) <= 4096 and html_text.problem(c) is None for c in chunks)
+    assert html_text.strip("".join(chunks)).replace(" ", "") == html_text.strip(text).replace(" ", "")
