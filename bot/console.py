@@ -12,7 +12,7 @@ import sys
 from typing import TextIO
 
 from bot import html_text
-from bot.engine import Command, Input, Pick, Text
+from bot.engine import Command, Input, Pick, State, Text
 from bot.render import Reply, message
 from bot.service import Gaffe
 
@@ -49,8 +49,9 @@ async def chat(
     out: TextIO = sys.stdout,
 ) -> None:
     """Run a conversation until end of input."""
-    state = await gaffe.state_of(user_id, language or "fr")
-    if (language and language != state.language) or await gaffe.store.load(user_id) is None:
+    saved = await gaffe.store.load(user_id)
+    state = saved or State(language=language or "fr")
+    if saved is None or (language and language != state.language):
         state = await gaffe.set_language(user_id, language or state.language)
     translator = gaffe.translators[state.language]
     out.write(html_text.strip(message(gaffe.content, translator, "console_hint")) + "\n")

@@ -189,7 +189,10 @@ class TelegramGaffe:
             return
         await query.answer()
         await self._show_answer(query, reply)
-        await self.send(query.message if isinstance(query.message, Message) else None, user_id, reply)
+        # Buttons only live in private chats, whose id is the user's: this also works when the
+        # question's message is too old for Telegram to include it.
+        chat_id = query.message.chat.id if query.message else user_id
+        await self.send_to(context.bot, chat_id, user_id, reply)
         await self.gaffe.delivered(user_id)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
