@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from bot.dialogue import Advice, Choice, Content, Node, Target
+from bot.sensitive import looks_like_a_secret
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3
@@ -156,6 +157,8 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
 
 
 def _text(content: Content, state: State, text: str) -> Step:
+    if looks_like_a_secret(text):  # refused before anything else: never saved, even as an answer
+        return Step(state, (Notice("secret_refused"),))
     node = _current(content, state)
     if node is None:
         return Step(state, (Notice("no_conversation"),))

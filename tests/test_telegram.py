@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import socket
+import sqlite3
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -537,3 +538,16 @@ def test_a_webhook_without_a_configured_secret_gets_a_random_one(tmp_path: Path)
     base = Settings(None, "", tmp_path, tmp_path, tmp_path, "https://x.example/telegram", "127.0.0.1", 1, None)
     first, second = webhook_options(base)["secret_token"], webhook_options(base)["secret_token"]
     assert len(first) >= 32 and first != second
+
+
+async def test_a_secret_sent_on_telegram_gets_a_warning_and_is_not_stored(fake: FakeBotApi, tmp_path: Path) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db):
+        fake.user_sends(1101, "/start")
+        await fake.wait_for_message(1101, contains="Fais gaffe")
+        fake.user_sends(1101, "mon mot de passe c'est Soleil2024!")
+        warning = await fake.wait_for_message(1101, contains="jamais un mot de passe")
+        assert "Soleil2024" not in warning["text"]
+    with sqlite3.connect(db) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert "Soleil2024" not in dump
