@@ -126,8 +126,8 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
         checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
         return None
     errors = sorted(_validator(SCHEMAS[kind]).iter_errors(document), key=lambda e: list(e.absolute_path))
-    for error in errors:
-        error_path, message = _schema_message(error)
+    for schema_error in errors:
+        error_path, message = _schema_message(schema_error)
         checker.report(name, line_at(document, error_path), message)
     return None if errors or duplicates else _File(path, name, kind, document)
 

@@ -50,8 +50,11 @@ def translated(catalog: Catalog, msgid: str) -> str | tuple[str, ...] | None:
     message = catalog.get(msgid)
     if message is None or message.fuzzy:
         return None
-    strings = message.string if isinstance(message.string, tuple) else (message.string,)
-    return message.string if all(strings) else None
+    raw = message.string
+    strings: tuple[str, ...] = tuple(raw) if isinstance(raw, tuple | list) else (raw or "",)
+    if not all(strings):
+        return None
+    return strings if isinstance(raw, tuple | list) else strings[0]
 
 
 class _SourceLanguage(gettext.NullTranslations):
@@ -102,7 +105,7 @@ def load_translators(locales_dir: Path) -> dict[str, Translator]:
     """Compile every language's `.po` file into a ready Translator."""
     translators: dict[str, Translator] = {}
     source = _compile(read_catalog(locales_dir, SOURCE_LANGUAGE))
-    source_fallback = _SourceLanguage(source.plural)
+    source_fallback = _SourceLanguage(source.plural)  # type: ignore[attr-defined]  # set from Plural-Forms
     for language in LANGUAGES:
         translations = source if language == SOURCE_LANGUAGE else _compile(read_catalog(locales_dir, language))
         translations.add_fallback(source_fallback)

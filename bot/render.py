@@ -33,7 +33,7 @@ class Reply:
         return not self.text and not self.labels
 
 
-class _Escaped(dict):
+class _Escaped(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 

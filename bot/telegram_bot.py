@@ -12,6 +12,7 @@ import asyncio
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from telegram import (
@@ -46,6 +47,7 @@ from bot.service import Gaffe
 from bot.storage import Store
 
 log = logging.getLogger("gaffe.telegram")
+GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
@@ -132,9 +134,7 @@ class TelegramGaffe:
         for number, chunk in enumerate(chunks, start=1):
             markup = self._keyboard(user_id, reply) if number == len(chunks) else None
             await _retry_network(
-                lambda chunk=chunk, markup=markup: bot.send_message(
-                    chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup
-                )
+                partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
             )
 
     async def resend_pending(self, bot: Bot) -> None:
@@ -252,7 +252,7 @@ class TelegramGaffe:
         except BadRequest as error:  # already edited (a double press), or too old to edit: harmless
             log.debug("could not mark the answer: %s", error)
 
-    async def register_commands(self, application: Application) -> None:
+    async def register_commands(self, application: GaffeApplication) -> None:
         """The command menu, per language (French is also the default for everyone else)."""
         for language in LANGUAGES:
             translator = self.gaffe.translators[language]
@@ -273,7 +273,7 @@ def _menu_order(dialogue: Any) -> tuple[bool, str]:
     return (dialogue.id != "start", dialogue.id)
 
 
-def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe] | None = None) -> Application:
+def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe] | None = None) -> GaffeApplication:
     """The Application, wired: content checked, database opened at start-up, handlers registered."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -281,7 +281,7 @@ def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe
     translators = load_translators(settings.locales_dir)
     holder: dict[str, TelegramGaffe] = {}
 
-    async def post_init(application: Application) -> None:
+    async def post_init(application: GaffeApplication) -> None:
         store = await Store.open(settings.database)
         gaffe = gaffe_factory(store) if gaffe_factory else Gaffe(content, translators, store)
         telegram_gaffe = TelegramGaffe(gaffe, await store.secret())
@@ -291,7 +291,7 @@ def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe
         await telegram_gaffe.resend_pending(application.bot)
         log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
-    async def post_shutdown(application: Application) -> None:
+    async def post_shutdown(application: GaffeApplication) -> None:
         if "gaffe" in holder:
             await holder["gaffe"].gaffe.store.close()
 
@@ -309,7 +309,7 @@ def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe
     return application
 
 
-def _add_handlers(application: Application, gaffe: TelegramGaffe) -> None:
+def _add_handlers(application: GaffeApplication, gaffe: TelegramGaffe) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     group_command = ~filters.ChatType.PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGES
     application.add_handler(MessageHandler(group_command & ~filters.UpdateType.EDITED, gaffe.on_group))

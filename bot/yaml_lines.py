@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 
-class YamlMap(dict):
+class YamlMap(dict[Any, Any]):
     """A dict that knows its own line and the line of each of its keys (1-based)."""
 
     line: int = 0
@@ -24,7 +24,7 @@ class YamlMap(dict):
         return self.key_lines.get(key, self.line)
 
 
-class YamlList(list):
+class YamlList(list[Any]):
     """A list that knows its own line and the line of each item (1-based)."""
 
     line: int = 0
