@@ -34,7 +34,7 @@ REQUIRED_MESSAGES = frozenset(
     {
         "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
-        "picked", "console_hint", "result_nothing", "result_date", "secret_refused",
+        "picked", "console_hint", "result_nothing", "result_date", "secret_refused", "invalid_choice",
     }
 )  # fmt: skip
 

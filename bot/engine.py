@@ -146,8 +146,10 @@ def _command(content: Content, state: State, name: str) -> Step:
 
 def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     node = _current(content, state)
-    if node is None or asked_at != state.step or not node.choices or not 0 <= index < len(node.choices):
+    if node is None or asked_at != state.step or not node.choices:
         return Step(state, (Notice("stale_button"),))
+    if not 0 <= index < len(node.choices):  # typed in a terminal; a Telegram button can't say this
+        return Step(state, (Notice("invalid_choice"), _ask(node, state)))
     choice = node.choices[index]
     state = _apply(state, node, choice)
     outputs: list[Output] = [Picked(choice.label)]

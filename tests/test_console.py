@@ -59,7 +59,7 @@ def test_bad_input_gets_an_answer_and_nothing_breaks(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.count("Entre 2 et 20 lettres") == 2
-    assert "Bouton expiré." in out and "Utilise les boutons." in out and "Commande inconnue." in out
+    assert "Pas dans la liste." in out and "Utilise les boutons." in out and "Commande inconnue." in out
     assert "→ Oui" in out
 
 

@@ -108,11 +108,12 @@ def test_stale_press_is_ignored_with_a_notice(mini: Content) -> None:
     assert replay.outputs == (Notice("stale_button"),)
 
 
-def test_out_of_range_or_negative_choice_is_stale(mini: Content) -> None:
+def test_out_of_range_or_negative_choice_asks_again(mini: Content) -> None:
     _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
     for index in (2, 99, -1):
         result = step(mini, at_q1.state, Pick(at_q1.state.step, index))
-        assert result.state == at_q1.state and result.outputs == (Notice("stale_button"),)
+        assert result.state == at_q1.state and result.outputs[0] == Notice("invalid_choice")
+        assert last_ask(result).step == at_q1.state.step  # the question again
 
 
 def test_press_with_no_conversation_is_stale(mini: Content) -> None:
