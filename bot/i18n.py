@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from babel import Locale
 from babel.dates import format_date, format_datetime
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
@@ -95,10 +94,6 @@ class Translator:
 
     def number(self, value: float) -> str:
         return format_decimal(value, locale=self.language)
-
-    @property
-    def language_name(self) -> str:
-        return Locale.parse(self.language).get_display_name(self.language) or self.language
 
 
 def load_translators(locales_dir: Path) -> dict[str, Translator]:

@@ -28,10 +28,6 @@ class Reply:
     step: int | None = None
     picked: str | None = None  # HTML, to show under the question that was answered
 
-    @property
-    def empty(self) -> bool:
-        return not self.text and not self.labels
-
 
 class _Escaped(dict[str, str]):
     def __missing__(self, key: str) -> str:

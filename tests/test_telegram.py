@@ -137,7 +137,7 @@ def best(number: int, count: int) -> int:
 async def test_checkup_by_buttons_in_french(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:
     async with running_bot(fake, tmp_path / "g.sqlite3"):
         text, presses = await checkup_by_buttons(fake, 101, best)
-    assert "Ton score\u00a0: 100/100" in text or "100/100" in text
+    assert "Ton score\u00a0: 100/100" in text
     assert presses >= 10
     answers = fake.calls("answerCallbackQuery")
     assert len(answers) == presses and all(c.ok for c in answers)
@@ -275,6 +275,11 @@ async def test_burst_of_malformed_and_unsupported_updates(fake: FakeBotApi, tmp_
     group = {"id": -900, "type": "group", "title": "Famille"}
     channel = {"id": -100900, "type": "channel", "title": "News"}
     base = {"date": 1_700_000_000}
+
+    def command(message_id: int, chat: dict[str, Any], text: str) -> dict[str, Any]:
+        entity = {"type": "bot_command", "offset": 0, "length": len(text)}
+        return {**base, "message_id": message_id, "from": user, "chat": chat, "text": text, "entities": [entity]}
+
     updates = [
         {
             "message": {
@@ -321,26 +326,9 @@ async def test_burst_of_malformed_and_unsupported_updates(fake: FakeBotApi, tmp_
                 "edit_date": 1_700_000_001,
             }
         },
-        {
-            "message": {
-                **base,
-                "message_id": 5,
-                "from": user,
-                "chat": group,
-                "text": "/checkup@gaffe_test_bot",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 23}],
-            }
-        },
+        {"message": command(5, group, "/checkup@gaffe_test_bot")},
         {"message": {**base, "message_id": 6, "from": user, "chat": group, "text": "salut tout le monde"}},
-        {
-            "channel_post": {
-                **base,
-                "message_id": 7,
-                "chat": channel,
-                "text": "/start",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 6}],
-            }
-        },
+        {"channel_post": {k: v for k, v in command(7, channel, "/start").items() if k != "from"}},
         {
             "my_chat_member": {
                 "chat": group,
@@ -352,16 +340,7 @@ async def test_burst_of_malformed_and_unsupported_updates(fake: FakeBotApi, tmp_
         },
         {"callback_query": {"id": "77", "from": user, "chat_instance": "1"}},
         {"message": {**base, "message_id": 8, "from": user, "chat": private, "text": "x" * 10_000}},
-        {
-            "message": {
-                **base,
-                "message_id": 9,
-                "from": user,
-                "chat": private,
-                "text": "/nimportequoi",
-                "entities": [{"type": "bot_command", "offset": 0, "length": 13}],
-            }
-        },
+        {"message": command(9, private, "/nimportequoi")},
         {"message": {**base, "message_id": 10, "from": user, "chat": private, "text": "<b>&amp; {name} {0} %s"}},
         {"some_future_update_kind": {"whatever": True}},
     ]
