@@ -23,6 +23,7 @@ from babel.messages.catalog import Catalog
 from jsonschema import Draft202012Validator, ValidationError
 
 from bot import html_text
+from bot.config import PROJECT_ROOT
 from bot.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
 from bot.i18n import read_catalog, translated
 from bot.translatable import LIMITS, Translatable, translatable_strings
@@ -82,9 +83,14 @@ def _display(path: Path) -> str:
         return str(path)
 
 
+def _validator(dialogues_dir: Path, schema_name: str) -> Draft202012Validator:
+    """The schema beside the dialogues (where editors find it), else the checkout's own."""
+    beside = dialogues_dir / schema_name
+    return _load_validator(beside if beside.exists() else PROJECT_ROOT / "dialogues" / schema_name)
+
+
 @cache
-def _validator(schema_name: str) -> Draft202012Validator:
-    schema_path = Path(__file__).resolve().parent.parent / "dialogues" / schema_name
+def _load_validator(schema_path: Path) -> Draft202012Validator:
     return Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
 
 
@@ -125,7 +131,9 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     if kind is None:
         checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
         return None
-    errors = sorted(_validator(SCHEMAS[kind]).iter_errors(document), key=lambda e: list(e.absolute_path))
+    errors = sorted(
+        _validator(checker.dialogues_dir, SCHEMAS[kind]).iter_errors(document), key=lambda e: list(e.absolute_path)
+    )
     for schema_error in errors:
         error_path, message = _schema_message(schema_error)
         checker.report(name, line_at(document, error_path), message)
