@@ -26,13 +26,11 @@ def _luhn(digits: str) -> bool:
 def _looks_like_a_password(token: str) -> bool:
     if not 8 <= len(token) <= 64 or token.startswith(("http://", "https://", "/")):
         return False
-    classes = [
-        any(c.islower() for c in token),
-        any(c.isupper() for c in token),
-        any(c.isdigit() for c in token),
-        any(not c.isalnum() for c in token),
-    ]
-    return sum(classes) >= 3
+    # Letters and digits mixed with capitals or symbols: "Soleil2024!", not a hyphenated name.
+    has_letter = any(c.isalpha() for c in token)
+    has_digit = any(c.isdigit() for c in token)
+    has_upper_or_symbol = any(c.isupper() or not c.isalnum() for c in token)
+    return has_letter and has_digit and has_upper_or_symbol
 
 
 def looks_like_a_secret(text: str) -> bool:

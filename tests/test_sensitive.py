@@ -25,6 +25,8 @@ ORDINARY = [
     "4111 1111 1111 1112",  # 16 digits that are not a card (Luhn fails)
     "12",
     "Ada Lovelace",
+    "Jean-Pierre",  # a hyphenated name is not a password
+    "Marie-Ève_Dupont",
     "https://www.cybermalveillance.gouv.fr/Page-2024",
     "x" * 10_000,
     "",
