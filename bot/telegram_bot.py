@@ -9,6 +9,7 @@ private chats only, and the errors Telegram answers with (403 blocked, 429 slow 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
@@ -218,6 +219,9 @@ class TelegramGaffe:
             return
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("error while handling update %s", update_id, exc_info=error)
+        if isinstance(update, Update) and update.callback_query:  # no endless spinner, even then
+            with contextlib.suppress(TelegramError):
+                await update.callback_query.answer()
 
     # --- helpers -----------------------------------------------------------------------------------
     def _message(self, language: str, key: str) -> str:

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.dialogue import Content
 from bot.engine import Command, Pick, Result, State, step
 from bot.logs import setup_logging
+from bot.service import Gaffe
 from bot.storage import Store
 from bot.telegram_bot import WEBHOOK_PATH, TelegramGaffe, build_application, webhook_options
 
@@ -530,3 +531,20 @@ async def test_a_secret_sent_on_telegram_gets_a_warning_and_is_not_stored(fake: 
     with sqlite3.connect(db) as connection:
         dump = "\n".join(connection.iterdump())
     assert "Soleil2024" not in dump
+
+
+async def test_a_press_that_fails_inside_gaffe_still_stops_the_spinner(
+    fake: FakeBotApi, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        mark = len(fake.sent)
+        fake.user_sends(1201, "/checkup")
+        intro, mark = await next_message(fake, 1201, mark)
+
+        async def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the database is on fire")
+
+        monkeypatch.setattr(Gaffe, "handle", broken)
+        query = fake.user_presses(1201, intro["message_id"], buttons(intro)[0][1])
+        await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
+    assert fake.errors == []
