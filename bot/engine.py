@@ -108,11 +108,15 @@ Output = Say | Ask | Picked | Notice | Result
 class Step:
     state: State
     outputs: tuple[Output, ...]
+    previous_step: int = -1  # the step counter before this input (set by `step`)
 
     @property
     def changed(self) -> bool:
-        """Whether the input was accepted (so the new state must be saved before replying)."""
-        return any(not isinstance(o, Notice) for o in self.outputs)
+        """Whether the input was accepted (so the new state must be saved before replying).
+
+        Every accepted input advances the step counter; a refused one (stale press, text where buttons
+        are expected, a secret…) leaves the state exactly as it was."""
+        return self.state.step != self.previous_step
 
 
 # --- stepping --------------------------------------------------------------------------------------
@@ -120,12 +124,14 @@ def step(content: Content, state: State, received: Input) -> Step:
     """Apply one user input to one user's state."""
     match received:
         case Command(name):
-            return _command(content, state, name)
+            result = _command(content, state, name)
         case Pick(asked_at, index):
-            return _pick(content, state, asked_at, index)
+            result = _pick(content, state, asked_at, index)
         case Text(text):
-            return _text(content, state, text)
-    return Step(state, (Notice("use_buttons"),))
+            result = _text(content, state, text)
+        case _:
+            result = Step(state, (Notice("use_buttons"),))
+    return replace(result, previous_step=state.step)
 
 
 def resume(content: Content, state: State) -> tuple[Output, ...]:
@@ -207,15 +213,16 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
                 b.target for b in node.branch if b.when is None or b.when.holds(dict(state.answers), state.score)
             )
             continue
-        if node.result:  # the result comes after its text, before any follow-up buttons
-            if node.text:
-                outputs.append(Say(node.text, _params(state)))
-            outputs.append(Result(dialogue_id or "", state.score, _top_actions(content, state)))
-        if node.choices:
-            outputs.append(_ask(node, state, with_text=not node.result))
+        if node.choices and not node.result:
+            outputs.append(_ask(node, state))
             return Step(state, tuple(outputs))
-        if node.text and not node.result:
+        if node.text:
             outputs.append(Say(node.text, _params(state)))
+        if node.result:
+            outputs.append(Result(dialogue_id or "", state.score, _top_actions(content, state)))
+        if node.choices:  # a result's follow-up buttons come after the result, without repeating the text
+            outputs.append(_ask(node, state, with_text=False))
+            return Step(state, tuple(outputs))
         if node.input:
             return Step(state, tuple(outputs))
         if node.end or node.target is None:

@@ -126,6 +126,7 @@ def test_text_on_a_button_question_reasks_it(mini: Content) -> None:
     assert result.state == at_q1.state
     assert result.outputs[0] == Notice("use_buttons")
     assert last_ask(result).step == at_q1.state.step
+    assert not result.changed  # asking again is not a step: nothing to save
 
 
 def test_garbage_outside_a_conversation(mini: Content) -> None:
