@@ -289,14 +289,14 @@ def _check_string(checker: _Checker, name: str, item: Translatable, known: set[s
             )
 
 
-def _known_placeholders(files: list[_File]) -> set[str]:
+def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
+    """{score} and every answer a dialogue saves (free-text answers and choices' `save`)."""
     known = {"score"}
-    for file in files:
-        for node in (file.document.get("nodes") or {}).values():
-            if node.get("input"):
-                known.add(node["input"]["save_as"])
-            for choice in node.get("choices") or ():
-                known.update(str(k) for k in (choice.get("save") or {}))
+    for dialogue in dialogues:
+        for node in dialogue.nodes.values():
+            if node.input:
+                known.add(node.input.save_as)
+            known.update(name for choice in node.choices for name, _ in choice.save)
     return known
 
 
@@ -313,8 +313,8 @@ def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | Non
     messages = {k: v for f in by_kind["messages"] for k, v in build_messages(f.document).items()}
     dialogues: dict[str, Dialogue] = {}
     commands: dict[str, str] = {}
-    for file in by_kind["dialogue"]:
-        dialogue = build_dialogue(file.document)
+    built = [(file, build_dialogue(file.document)) for file in by_kind["dialogue"]]
+    for file, dialogue in built:
         if dialogue.id in dialogues:
             checker.report(file.name, file.document.line_of("dialogue"), f"duplicate dialogue id '{dialogue.id}'")
         dialogues[dialogue.id] = dialogue
@@ -327,9 +327,9 @@ def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | Non
                         f"command /{name} is already used by '{commands[name]}'",
                     )
                 commands[name] = dialogue.id
-    for file in by_kind["dialogue"]:
-        _check_graph(checker, file, build_dialogue(file.document), set(dialogues), set(advice))
-    known = _known_placeholders(by_kind["dialogue"])
+    for file, dialogue in built:
+        _check_graph(checker, file, dialogue, set(dialogues), set(advice))
+    known = _known_placeholders(dialogue for _, dialogue in built)
     for file in files:
         _check_strings(checker, file, known if file.kind == "dialogue" else None)
     if paths and not checker.problems:

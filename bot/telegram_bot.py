@@ -277,7 +277,7 @@ def _menu_order(dialogue: Any) -> tuple[bool, str]:
     return (dialogue.id != "start", dialogue.id)
 
 
-def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe] | None = None) -> GaffeApplication:
+def build_application(settings: Settings) -> GaffeApplication:
     """The Application, wired: content checked, database opened at start-up, handlers registered."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
@@ -287,7 +287,7 @@ def build_application(settings: Settings, gaffe_factory: Callable[[Store], Gaffe
 
     async def post_init(application: GaffeApplication) -> None:
         store = await Store.open(settings.database)
-        gaffe = gaffe_factory(store) if gaffe_factory else Gaffe(content, translators, store)
+        gaffe = Gaffe(content, translators, store)
         telegram_gaffe = TelegramGaffe(gaffe, await store.secret())
         holder["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
