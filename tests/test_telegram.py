@@ -46,14 +46,19 @@ def settings_for(fake: FakeBotApi, db: Path) -> Settings:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeBotApi, db: Path) -> AsyncIterator[Application]:
-    """The Application as `run_polling` runs it (initialize, post_init, polling, start), then stopped."""
-    app = build_application(settings_for(fake, db))
+async def running_bot(fake: FakeBotApi, db: Path, settings: Settings | None = None) -> AsyncIterator[Application]:
+    """The Application as `run_polling` (or, with a webhook URL, `run_webhook`) runs it: initialize,
+    post_init, updater, start; then stopped the same way."""
+    settings = settings or settings_for(fake, db)
+    app = build_application(settings)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)
     assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    if settings.webhook_url:
+        await app.updater.start_webhook(**webhook_options(settings))
+    else:
+        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
     await app.start()
     try:
         yield app
@@ -83,6 +88,14 @@ def sent_to(user: int) -> Callable[[Call], bool]:
 async def next_message(fake: FakeBotApi, user: int, after: int) -> tuple[dict[str, Any], int]:
     call = await fake.wait_for(sent_to(user), timeout=15, after=after)
     return call.result, fake.sent.index(call) + 1
+
+
+async def press(
+    fake: FakeBotApi, user: int, message: dict[str, Any], index: int, after: int
+) -> tuple[dict[str, Any], int]:
+    """Press a button of `message` and wait for the bot's next message."""
+    fake.user_presses(user, message["message_id"], buttons(message)[index][1])
+    return await next_message(fake, user, after)
 
 
 def chat_calls(fake: FakeBotApi, user: int, start: int, end: int | None = None) -> list[Call]:
@@ -198,13 +211,10 @@ async def test_restart_mid_checkup_continues_even_through_the_old_buttons(
         mark = len(fake.sent)
         fake.user_sends(301, "/checkup")
         intro, mark = await next_message(fake, 301, mark)
-        fake.user_presses(301, intro["message_id"], buttons(intro)[0][1])
-        first_question, mark = await next_message(fake, 301, mark)
-        fake.user_presses(301, first_question["message_id"], buttons(first_question)[3][1])  # weakest answer
-        second_question, mark = await next_message(fake, 301, mark)
+        first_question, mark = await press(fake, 301, intro, 0, mark)
+        second_question, mark = await press(fake, 301, first_question, 3, mark)  # weakest answer
     async with running_bot(fake, db):  # a new Application on the same database
-        fake.user_presses(301, second_question["message_id"], buttons(second_question)[0][1])
-        third_question, mark = await next_message(fake, 301, mark)
+        third_question, mark = await press(fake, 301, second_question, 0, mark)
         assert buttons(third_question) and third_question["text"] != second_question["text"]
     store = await Store.open(db)
     state = await store.load(301)
@@ -476,14 +486,7 @@ async def test_webhook_mode_checks_the_secret_token(fake: FakeBotApi, tmp_path: 
         webhook_port=port,
         webhook_secret="s3cret-token",
     )
-    app = build_application(settings)
-    await app.initialize()
-    assert app.post_init and app.updater and app.post_shutdown
-    await app.post_init(app)
-    options = webhook_options(settings)
-    await app.updater.start_webhook(**options)
-    await app.start()
-    try:
+    async with running_bot(fake, settings.database, settings):
         assert fake.webhook.get("url") == settings.webhook_url
         assert fake.webhook.get("secret_token") == "s3cret-token"
         fake.add_chat(951)
@@ -504,14 +507,8 @@ async def test_webhook_mode_checks_the_secret_token(fake: FakeBotApi, tmp_path: 
                 local, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": "s3cret-token"}
             )
         assert (refused.status, forged.status, accepted.status) == (403, 403, 200)
-        hello = await fake.wait_for_message(951, contains="Fais gaffe")
-        assert hello
+        await fake.wait_for_message(951, contains="Fais gaffe")
         assert len([c for c in fake.sent if c.method == "sendMessage"]) == 1  # only the accepted request
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        await app.post_shutdown(app)
 
 
 def test_a_webhook_without_a_configured_secret_gets_a_random_one(tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import ROOT
 from fake_bot_api import FakeBotApi
-from test_telegram import buttons, next_message
+from test_telegram import buttons, next_message, press
 
 
 def _env(fake: FakeBotApi, db: Path, token: str | None = None) -> dict[str, str]:
@@ -44,16 +44,13 @@ async def test_kill_9_loses_no_answered_step_and_sigterm_stops_cleanly(tmp_path:
             mark = len(fake.sent)
             fake.user_sends(42, "/checkup")
             intro, mark = await next_message(fake, 42, mark)
-            fake.user_presses(42, intro["message_id"], buttons(intro)[0][1])
-            question, mark = await next_message(fake, 42, mark)
-            fake.user_presses(42, question["message_id"], buttons(question)[3][1])
-            current, mark = await next_message(fake, 42, mark)
+            question, mark = await press(fake, 42, intro, 0, mark)
+            current, mark = await press(fake, 42, question, 3, mark)
             first.send_signal(signal.SIGKILL)  # right after the reply: the answer must be saved
             await first.wait()
 
         async with bot_process(fake, db) as second:
-            fake.user_presses(42, current["message_id"], buttons(current)[0][1])  # the old message's button
-            after_restart, mark = await next_message(fake, 42, mark)
+            after_restart, mark = await press(fake, 42, current, 0, mark)  # the old message's button
             if "On reprend" in after_restart["text"]:  # killed before the delivery was noted: asked again
                 after_restart, mark = await next_message(fake, 42, mark)
             assert buttons(after_restart) and after_restart["text"] != current["text"]
