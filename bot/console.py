@@ -61,7 +61,6 @@ async def chat(
     else:
         _, reply = await gaffe.handle(user_id, Command("start"))
         show(reply, out)
-    await gaffe.delivered(user_id)
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -75,8 +74,6 @@ async def chat(
             continue
         step, new_reply = await gaffe.handle(user_id, received)
         show(new_reply, out)
-        if step.changed:
-            await gaffe.delivered(user_id)
         if new_reply.labels or step.changed:
             reply = new_reply
     out.write("\n")

@@ -20,6 +20,9 @@ class Gaffe:
     content: Content
     translators: dict[str, Translator]
     store: Store
+    # Telegram delivers replies over the network and may die before one arrives: it keeps each reply
+    # pending until `delivered`, and resends at start-up. The terminal shows the question again anyway.
+    tracks_delivery: bool = False
 
     async def state_of(self, user_id: int, language: str = "fr") -> State:
         return await self.store.load(user_id) or State(language=language)
@@ -27,12 +30,13 @@ class Gaffe:
     async def handle(self, user_id: int, received: Input, language: str = "fr") -> tuple[Step, Reply]:
         """Apply one input for one user; `language` is used only for someone new.
 
-        An accepted step is committed with its reply marked pending; call `delivered` once it is shown."""
+        An accepted step is committed (with its reply marked pending when delivery is tracked: call
+        `delivered` once it is shown)."""
         state = await self.state_of(user_id, language)
         result = step(self.content, state, received)
         if result.changed:
             results = [o for o in result.outputs if isinstance(o, Result)]
-            await self.store.save(user_id, result.state, results, reply_pending=True)
+            await self.store.save(user_id, result.state, results, reply_pending=self.tracks_delivery)
         return result, self.reply(result.state.language, result.outputs)
 
     async def delivered(self, user_id: int) -> None:

@@ -141,8 +141,6 @@ class TelegramGaffe:
     async def resend_pending(self, bot: Bot) -> None:
         """Answer the steps that were saved but maybe not answered when the last run died."""
         for user_id in await self.gaffe.store.pending_replies():
-            if user_id <= 0:  # the terminal's user (0) has no Telegram chat
-                continue
             state = await self.gaffe.state_of(user_id)
             try:
                 await self.send_to(bot, user_id, user_id, self.gaffe.resume(state, notice=True))
@@ -287,7 +285,7 @@ def build_application(settings: Settings) -> GaffeApplication:
 
     async def post_init(application: GaffeApplication) -> None:
         store = await Store.open(settings.database)
-        gaffe = Gaffe(content, translators, store)
+        gaffe = Gaffe(content, translators, store, tracks_delivery=True)
         telegram_gaffe = TelegramGaffe(gaffe, await store.secret())
         holder["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)

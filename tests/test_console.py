@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -41,6 +42,8 @@ def test_no_token_opens_the_terminal_chat_and_ends_at_end_of_input(tmp_path: Pat
     assert "Enchanté Ada." in out and "  1. Oui" in out and "  2. Non" in out
     assert "→ Oui" in out and "Propre." in out
     assert "Parfait, Ada !" in out and "Rien à signaler (100/100)." in out
+    with sqlite3.connect(tmp_path / "g.sqlite3") as db:  # the terminal keeps no outbox for Telegram to resend
+        assert db.execute("SELECT user_id, reply_pending FROM users").fetchall() == [(0, 0)]
 
 
 def test_english_with_lang_and_a_score_with_three_actions(tmp_path: Path) -> None:
