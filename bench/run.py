@@ -42,13 +42,13 @@ from typing import Any
 
 import telegram
 
-from bot import telegram_bot
-from bot.check import load_content
+from bot.adapters import telegram as telegram_bot
+from bot.authoring.check import load_content
 from bot.config import Settings
-from bot.dialogue import Content
-from bot.engine import Ask, Command, Output, Pick, Result, State, Step, step
-from bot.i18n import Translator, load_translators
-from bot.render import render
+from bot.core.dialogue import Content
+from bot.core.engine import Ask, Command, Output, Pick, Result, State, Step, step
+from bot.core.i18n import Translator, load_translators
+from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
 

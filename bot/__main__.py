@@ -12,10 +12,10 @@ import logging
 import sys
 from pathlib import Path
 
-from bot.check import ContentError, check_content, load_content
+from bot.authoring.check import ContentError, check_content, load_content
+from bot.authoring.graph import mermaid
 from bot.config import Settings
-from bot.graph import mermaid
-from bot.i18n import LANGUAGES, load_translators
+from bot.core.i18n import LANGUAGES, load_translators
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -35,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 async def _console(settings: Settings, language: str | None, user_id: int) -> None:
-    from bot.console import chat
+    from bot.adapters.console import chat
     from bot.service import Gaffe
     from bot.storage import Store
 
@@ -50,8 +50,8 @@ async def _console(settings: Settings, language: str | None, user_id: int) -> No
 def _telegram(settings: Settings) -> int:
     from telegram.error import InvalidToken
 
+    from bot.adapters.telegram import run
     from bot.logs import setup_logging
-    from bot.telegram_bot import run
 
     setup_logging(settings.token)
     try:

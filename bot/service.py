@@ -8,10 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from bot.dialogue import Content
-from bot.engine import Input, Notice, Output, Result, State, Step, resume, step
-from bot.i18n import Translator
-from bot.render import Reply, render
+from bot.core.dialogue import Content
+from bot.core.engine import Input, Notice, Output, Result, State, Step, resume, step
+from bot.core.i18n import Translator
+from bot.core.render import Reply, render
 from bot.storage import Store
 
 

@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 import aiosqlite
 
-from bot.engine import Result, State
+from bot.core.engine import Result, State
 
 # One entry per schema version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.check import load_content
-from bot.dialogue import Content
-from bot.i18n import Translator, load_translators
+from bot.authoring.check import load_content
+from bot.core.dialogue import Content
+from bot.core.i18n import Translator, load_translators
 from bot.service import Gaffe
 from bot.storage import Store
 

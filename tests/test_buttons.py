@@ -6,9 +6,9 @@ import asyncio
 
 from telegram import Update, User
 
-from bot import buttons
-from bot.engine import Pick
-from bot.telegram_bot import OnePerUser
+from bot.adapters import buttons
+from bot.adapters.telegram import OnePerUser
+from bot.core.engine import Pick
 
 SECRET = bytes(range(32))
 

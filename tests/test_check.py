@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.check import Problem, check_content
+from bot.authoring.check import Problem, check_content
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"

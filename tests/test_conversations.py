@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot import html_text
-from bot.dialogue import Content
-from bot.engine import Command, Pick, State, Text, step
-from bot.i18n import Translator
-from bot.render import Reply, render
+from bot.core import html_text
+from bot.core.dialogue import Content
+from bot.core.engine import Command, Pick, State, Text, step
+from bot.core.i18n import Translator
+from bot.core.render import Reply, render
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 

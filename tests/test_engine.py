@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dialogue import Content
-from bot.engine import Ask, Command, Notice, Pick, Picked, Result, Say, State, Step, Text, resume, step
+from bot.core.dialogue import Content
+from bot.core.engine import Ask, Command, Notice, Pick, Picked, Result, Say, State, Step, Text, resume, step
 
 
 def run(content: Content, *inputs: object, state: State | None = None) -> list[Step]:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date
 from types import MappingProxyType
 
-from bot import html_text
-from bot.dialogue import Advice, Content
-from bot.engine import Ask, Notice, Picked, Result, Say
-from bot.i18n import Translator, language_for
-from bot.render import message, render, split_html, utf16_length
+from bot.core import html_text
+from bot.core.dialogue import Advice, Content
+from bot.core.engine import Ask, Notice, Picked, Result, Say
+from bot.core.i18n import Translator, language_for
+from bot.core.render import message, render, split_html, utf16_length
 
 ADVICE = Advice(
     "twofa", 1, "Active la double authentification", "Réglages du compte > Sécurité.", "https://x.example/a"

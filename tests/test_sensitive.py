@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bot.dialogue import Content
-from bot.engine import Command, Notice, State, Text, step
-from bot.sensitive import looks_like_a_secret
+from bot.core.dialogue import Content
+from bot.core.engine import Command, Notice, State, Text, step
+from bot.core.sensitive import looks_like_a_secret
 
 SECRETS = [
     "4111 1111 1111 1111",  # a card number (Luhn-valid test number)

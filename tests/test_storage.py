@@ -9,8 +9,8 @@ from types import MappingProxyType
 import aiosqlite
 import pytest
 
-from bot.dialogue import Advice
-from bot.engine import Result, State
+from bot.core.dialogue import Advice
+from bot.core.engine import Result, State
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store
 
 STATE = State(

@@ -19,14 +19,14 @@ from fake_bot_api import Call, FakeBotApi
 from telegram import Update
 from telegram.ext import Application
 
-from bot import html_text
+from bot.adapters.telegram import WEBHOOK_PATH, TelegramGaffe, build_application, webhook_options
 from bot.config import Settings
-from bot.dialogue import Content
-from bot.engine import Command, Pick, Result, State, step
+from bot.core import html_text
+from bot.core.dialogue import Content
+from bot.core.engine import Command, Pick, Result, State, step
 from bot.logs import setup_logging
 from bot.service import Gaffe
 from bot.storage import Store
-from bot.telegram_bot import WEBHOOK_PATH, TelegramGaffe, build_application, webhook_options
 
 CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from bot.dialogue import Dialogue
-from bot.html_text import strip
+from bot.core.dialogue import Dialogue
+from bot.core.html_text import strip
 
 
 def _label(text: str, limit: int = 40) -> str:

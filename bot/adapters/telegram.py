@@ -38,12 +38,13 @@ from telegram.ext import (
     filters,
 )
 
-from bot import buttons, html_text
-from bot.check import load_content
+from bot.adapters import buttons
+from bot.authoring.check import load_content
 from bot.config import Settings
-from bot.engine import Command, Input, Text
-from bot.i18n import LANGUAGES, language_for, load_translators
-from bot.render import Reply, message, split_html
+from bot.core import html_text
+from bot.core.engine import Command, Input, Text
+from bot.core.i18n import LANGUAGES, language_for, load_translators
+from bot.core.render import Reply, message, split_html
 from bot.service import Gaffe
 from bot.storage import Store
 

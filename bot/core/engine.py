@@ -2,7 +2,7 @@
 
 No I/O, no clock, no Telegram, no SQLite: the same input on the same state always gives the same
 result, so adapters (Telegram, terminal) and tests share one behaviour. Outputs are untranslated
-(French msgids and parameters); `bot.render` turns them into text in the user's language.
+(French msgids and parameters); `bot.core.render` turns them into text in the user's language.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from bot.dialogue import Advice, Choice, Content, Node, Target
-from bot.sensitive import looks_like_a_secret
+from bot.core.dialogue import Advice, Choice, Content, Node, Target
+from bot.core.sensitive import looks_like_a_secret
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3

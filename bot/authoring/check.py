@@ -22,13 +22,13 @@ import yaml
 from babel.messages.catalog import Catalog
 from jsonschema import Draft202012Validator, ValidationError
 
-from bot import html_text
-from bot.config import PROJECT_ROOT
-from bot.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
-from bot.i18n import read_catalog, translated
-from bot.translatable import LIMITS, Translatable, translatable_strings
-from bot.yaml_lines import YamlMap, line_at, load_yaml
+from bot.authoring.translatable import LIMITS, Translatable, translatable_strings
+from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
+from bot.core import html_text
+from bot.core.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
+from bot.core.i18n import read_catalog, translated
 
+CHECKOUT = Path(__file__).resolve().parents[2]  # where the shipped schemas are, in a checkout
 SCHEMAS = {"dialogue": "dialogue.schema.json", "advice": "advice.schema.json", "messages": "messages.schema.json"}
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
@@ -86,7 +86,7 @@ def _display(path: Path) -> str:
 def _validator(dialogues_dir: Path, schema_name: str) -> Draft202012Validator:
     """The schema beside the dialogues (where editors find it), else the checkout's own."""
     beside = dialogues_dir / schema_name
-    return _load_validator(beside if beside.exists() else PROJECT_ROOT / "dialogues" / schema_name)
+    return _load_validator(beside if beside.exists() else CHECKOUT / "dialogues" / schema_name)
 
 
 @cache

@@ -11,10 +11,10 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from bot import html_text
-from bot.dialogue import Content
-from bot.engine import Ask, Notice, Output, Picked, Result, Say
-from bot.i18n import Translator
+from bot.core import html_text
+from bot.core.dialogue import Content
+from bot.core.engine import Ask, Notice, Output, Picked, Result, Say
+from bot.core.i18n import Translator
 
 TELEGRAM_TEXT_LIMIT = 4096
 

@@ -11,9 +11,9 @@ import asyncio
 import sys
 from typing import TextIO
 
-from bot import html_text
-from bot.engine import Command, Input, Pick, State, Text
-from bot.render import Reply, message
+from bot.core import html_text
+from bot.core.engine import Command, Input, Pick, State, Text
+from bot.core.render import Reply, message
 from bot.service import Gaffe
 
 CONSOLE_USER_ID = 0  # Telegram ids are positive: the terminal user never collides with one

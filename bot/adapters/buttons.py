@@ -13,7 +13,7 @@ import base64
 import hashlib
 import hmac
 
-from bot.engine import Pick
+from bot.core.engine import Pick
 
 MAX_BYTES = 64
 

@@ -1,6 +1,6 @@
 """The content Gaffe runs, as plain immutable data: dialogues, advice and interface messages.
 
-Built from already validated YAML (see `bot.check`); nothing here knows about Telegram, SQLite or files.
+Built from already validated YAML (see `bot.authoring.check`); nothing here knows about Telegram, SQLite or files.
 """
 
 from __future__ import annotations

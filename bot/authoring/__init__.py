@@ -1,0 +1,1 @@
+"""Tools for writers: validation with file:line, YAML line tracking, translatable strings, extractor, graph."""

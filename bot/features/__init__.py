@@ -1,0 +1,1 @@
+"""Features: one module each, registering its actions and effects."""
