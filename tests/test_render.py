@@ -82,3 +82,10 @@ def test_one_huge_paragraph_is_cut_at_spaces_and_stays_valid() -> None:
     assert len(chunks) >= 4
     assert all(utf16_length(html_text.strip(c)) <= 4096 and html_text.problem(c) is None for c in chunks)
     assert html_text.strip("".join(chunks)).replace(" ", "") == html_text.strip(text).replace(" ", "")
+
+
+def test_a_text_names_its_sources_under_it(mini: Content, mini_translators: dict[str, Translator]) -> None:
+    say = Say("Propre.", sources=("https://www.cnil.fr/fr/mots-de-passe",))
+    reply = render(mini, mini_translators["fr"], [say])
+    assert reply.text.startswith("Propre.\n<i>") and "https://www.cnil.fr/fr/mots-de-passe" in reply.text
+    assert html_text.problem(reply.text) is None

@@ -68,6 +68,7 @@ class Node:
     branch: tuple[Branch, ...] = ()
     end: bool = False
     result: bool = False
+    sources: tuple[str, ...] = ()  # the pages that back what `text` advises
 
     @property
     def waits(self) -> bool:
@@ -173,6 +174,7 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
         ),
         end=bool(raw.get("end", False)),
         result=bool(raw.get("result", False)),
+        sources=tuple(raw.get("sources", ())),
     )
 
 

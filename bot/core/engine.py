@@ -66,6 +66,7 @@ class Say:
 
     text: str
     params: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Ask:
     labels: tuple[str, ...]
     step: int
     params: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,7 @@ def resume(content: Content, state: State) -> tuple[Output, ...]:
     node = _current(content, state)
     if node is None:
         return ()
-    return (_ask(node, state),) if node.choices else (Say(node.text or "", _params(state)),)
+    return (_ask(node, state),) if node.choices else (Say(node.text or "", _params(state), node.sources),)
 
 
 def _command(content: Content, state: State, name: str) -> Step:
@@ -217,7 +219,7 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             outputs.append(_ask(node, state))
             return Step(state, tuple(outputs))
         if node.text:
-            outputs.append(Say(node.text, _params(state)))
+            outputs.append(Say(node.text, _params(state), node.sources))
         if node.result:
             outputs.append(Result(dialogue_id or "", state.score, _top_actions(content, state)))
         if node.choices:  # a result's follow-up buttons come after the result, without repeating the text
@@ -238,7 +240,8 @@ def _current(content: Content, state: State) -> Node | None:
 
 def _ask(node: Node, state: State, with_text: bool = True) -> Ask:
     text = node.text or "" if with_text else ""
-    return Ask(text, tuple(c.label for c in node.choices), state.step, _params(state))
+    sources = node.sources if with_text else ()
+    return Ask(text, tuple(c.label for c in node.choices), state.step, _params(state), sources)
 
 
 def _params(state: State) -> MappingProxyType[str, object]:

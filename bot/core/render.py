@@ -63,6 +63,11 @@ def _result(content: Content, translator: Translator, result: Result, today: dat
     return "\n".join(lines)
 
 
+def _sources(content: Content, translator: Translator, sources: tuple[str, ...]) -> str:
+    """The pages a text's advice comes from, one line each, under the text."""
+    return "".join(f"\n<i>{message(content, translator, 'result_source', url=url)}</i>" for url in sources)
+
+
 def render(content: Content, translator: Translator, outputs: Iterable[Output], today: date | None = None) -> Reply:
     """All outputs of one step as one reply (one Telegram message), in the translator's language.
 
@@ -73,11 +78,11 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
     picked: str | None = None
     for output in outputs:
         match output:
-            case Say(text, params):
-                parts.append(fill(translator.text(text), params))
-            case Ask(text, question_labels, asked_at, params):
+            case Say(text, params, sources):
+                parts.append(fill(translator.text(text), params) + _sources(content, translator, sources))
+            case Ask(text, question_labels, asked_at, params, sources):
                 if text:
-                    parts.append(fill(translator.text(text), params))
+                    parts.append(fill(translator.text(text), params) + _sources(content, translator, sources))
                 labels = tuple(translator.text(label) for label in question_labels)
                 step = asked_at
             case Picked(label):
