@@ -15,7 +15,7 @@ from pathlib import Path
 from bot.authoring.check import ContentError, check_content, load_content
 from bot.authoring.graph import mermaid
 from bot.config import Settings
-from bot.core.i18n import LANGUAGES, load_translators
+from bot.core.i18n import LANGUAGES
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,6 +30,7 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--locales", type=Path, help="locales folder (default: locales/)")
     graph = commands.add_parser("graph", help="print a Mermaid flowchart of a dialogue")
     graph.add_argument("dialogue")
+    commands.add_parser("schema", help="write dialogues/actions.schema.json from the registered actions")
     parser.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
     return parser
 
@@ -37,14 +38,12 @@ def _parser() -> argparse.ArgumentParser:
 async def _console(settings: Settings, language: str | None, user_id: int) -> None:
     from bot.adapters.console import chat
     from bot.service import Gaffe
-    from bot.storage import Store
 
-    content = load_content(settings.dialogues_dir, settings.locales_dir)
-    store = await Store.open(settings.database)
+    gaffe = await Gaffe.open(settings)
     try:
-        await chat(Gaffe(content, load_translators(settings.locales_dir), store), language, user_id)
+        await chat(gaffe, language, user_id, files_dir=settings.database.parent / "gaffe-files")
     finally:
-        await store.close()
+        await gaffe.close()
 
 
 def _telegram(settings: Settings) -> int:
@@ -79,6 +78,13 @@ def main(argv: list[str] | None = None) -> int:
             if not problems:
                 print(f"{dialogues}: all good")
             return 1 if problems else 0
+        if args.command == "schema":
+            from bot.authoring.check import features_registry
+            from bot.authoring.schema import refresh
+
+            changed = refresh(settings.dialogues_dir, features_registry())
+            print(f"{settings.dialogues_dir / 'actions.schema.json'}: {'written' if changed else 'up to date'}")
+            return 0
         if args.command == "graph":
             content = load_content(settings.dialogues_dir, settings.locales_dir)
             if args.dialogue not in content.dialogues:

@@ -1,18 +1,60 @@
-"""The one path every input takes, whatever the adapter: load the user's state, step the engine,
-commit the new state, then render the reply. Committing before rendering is what makes "a reply implies
-a saved step" true for Telegram and the terminal alike.
+"""The one path everything Gaffe does takes, whatever the adapter or the scheduler calling it:
+load the user's state → step the pure engine → commit (the new state and every effect, in one transaction)
+→ reply.
+
+Why it is shaped this way:
+- committing before replying makes "a reply implies a saved step" true everywhere; effects are applied in the
+  same transaction as the state, so a crash leaves both or neither;
+- each user's inputs and pushes go through the same per-user turn, in arrival order, so a reminder going out
+  and a button press of the same user never interleave (different users are served concurrently);
+- adapters only call this class: they turn what users do into inputs, and show the `Reply` they are given
+  through the `Respond` callback they pass (the callback runs inside the user's turn, so replies keep their
+  order too).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+from typing import Any
 
+from bot.authoring.check import load_content
+from bot.config import Settings
+from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Input, Notice, Output, Result, State, Step, resume, step
-from bot.core.i18n import Translator
-from bot.core.render import Reply, render
-from bot.storage import Store
+from bot.core.engine import Command, Input, Notice, Output, Push, State, Step, Toast, resume, step
+from bot.core.i18n import Translator, load_translators
+from bot.core.render import Reply, message, render
+from bot.storage import Store, Transaction
+
+log = logging.getLogger("gaffe.service")
+Respond = Callable[[Reply], Awaitable[None]]
+Clock = Callable[[], datetime]
+
+
+class Unreachable(Exception):
+    """Raised by an adapter's Respond when the user can't be reached any more (they blocked the bot)."""
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The checked content and its translations: what Gaffe says, ready before any connection is opened."""
+
+    content: Content
+    translators: dict[str, Translator]
+
+
+def load(settings: Settings) -> Loaded:
+    """Check and load the content (ContentError names every problem)."""
+    return Loaded(load_content(settings.dialogues_dir, settings.locales_dir), load_translators(settings.locales_dir))
 
 
 @dataclass
@@ -21,36 +63,181 @@ class Gaffe:
     translators: dict[str, Translator]
     store: Store
     # Telegram delivers replies over the network and may die before one arrives: it keeps each reply
-    # pending until `delivered`, and resends at start-up. The terminal shows the question again anyway.
+    # pending until delivered, and resends at start-up. The terminal shows the question again anyway.
     tracks_delivery: bool = False
+    clock: Clock = system_clock
+    data: Mapping[str, object] = field(default_factory=dict)  # loaded data sets effects may read
+    _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
+    _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
-    async def state_of(self, user_id: int, language: str = "fr") -> State:
-        return await self.store.load(user_id) or State(language=language)
+    @classmethod
+    async def open(cls, settings: Settings, loaded: Loaded | None = None, **options: Any) -> Gaffe:
+        """The service on the configured database (close it with `close`)."""
+        loaded = loaded or load(settings)
+        store = await Store.open(settings.database)
+        return cls(loaded.content, loaded.translators, store, **options)
 
-    async def handle(self, user_id: int, received: Input, language: str = "fr") -> tuple[Step, Reply]:
-        """Apply one input for one user; `language` is used only for someone new.
+    async def close(self) -> None:
+        await self.store.close()
 
-        An accepted step is committed (with its reply marked pending when delivery is tracked: call
-        `delivered` once it is shown)."""
-        state = await self.state_of(user_id, language)
-        result = step(self.content, state, received)
-        if result.changed:
-            results = [o for o in result.outputs if isinstance(o, Result)]
-            await self.store.save(user_id, result.state, results, reply_pending=self.tracks_delivery)
-        return result, self.reply(result.state.language, result.outputs)
+    async def button_secret(self) -> bytes:
+        """The per-database secret that signs buttons (an adapter's business, kept with the data)."""
+        return await self.store.secret()
 
-    async def delivered(self, user_id: int) -> None:
-        await self.store.delivered(user_id)
+    def command_menu(self, language: str) -> list[tuple[str, str]]:
+        """The commands to show in a language's menu, with their descriptions; /start first."""
+        translator = self.translators[language]
+        dialogues = sorted(self.content.dialogues.values(), key=lambda d: (d.id != "start", d.id))
+        return [
+            (d.commands.fr if language == "fr" else d.commands.en, translator.text(d.commands.description))
+            for d in dialogues
+            if d.commands
+        ]
 
-    async def set_language(self, user_id: int, language: str) -> State:
-        state = replace(await self.state_of(user_id, language), language=language)
-        await self.store.save(user_id, state)
-        return state
+    # --- the one path --------------------------------------------------------------------------------
+    async def handle(self, user_id: int, received: Input, respond: Respond, language: str = "fr") -> Reply:
+        """One input of one user: step, commit, then `respond` with the reply (inside the user's turn).
 
-    def reply(self, language: str, outputs: tuple[Output, ...]) -> Reply:
-        return render(self.content, self.translators[language], outputs, today=date.today())
+        `language` is only used for someone Gaffe has never met."""
+        async with self.turn(user_id):
+            state = await self.store.load(user_id) or State(language=language)
+            result = step(self.content, state, received)
+            reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
+            try:
+                await respond(reply)
+            except Unreachable:
+                await self._unreachable(user_id)
+                return reply
+            if self.tracks_delivery and result.changed:
+                await self.store.delivered(user_id)
+            return reply
 
-    def resume(self, state: State, notice: bool = False) -> Reply:
-        """The current question again, after a short "where we were" notice if asked."""
-        outputs = ((Notice("resumed"),) if notice else ()) + resume(self.content, state)
-        return self.reply(state.language, outputs)
+    async def push(self, user_id: int, push: Push, respond: Respond) -> bool:
+        """Something Gaffe says on its own, through the same path. The reply waits in the outbox from the
+        commit until `respond` returns, so it is never lost: it is sent again after a crash (a duplicate is
+        only possible if the process dies between Telegram accepting it and the outbox row's deletion).
+
+        False when the user can't be reached (they are marked inactive) or has never talked to Gaffe."""
+        async with self.turn(user_id):
+            state = await self.store.load(user_id)
+            if state is None:
+                return False
+            result = step(self.content, state, push)
+            outbox_id: list[int] = []
+            reply = await self._commit(user_id, result, outbox=outbox_id)
+            if reply.empty:
+                return True
+            try:
+                await respond(reply)
+            except Unreachable:
+                await self._unreachable(user_id)
+                return False
+            if outbox_id:
+                await self.store.sent(outbox_id[0])
+            return True
+
+    async def _commit(
+        self, user_id: int, result: Step, reply_pending: bool = False, outbox: list[int] | None = None
+    ) -> Reply:
+        """Save the state and apply the effects in one transaction, then render; nothing if nothing changed."""
+        if not result.commits:
+            return self.render(result.state.language, result.outputs)
+        async with self.store.transaction() as tx:
+            if result.changed:
+                await tx.save_state(user_id, result.state, reply_pending)
+            outputs = await self._apply(tx, user_id, result)
+            reply = self.render(result.state.language, outputs)
+            if outbox is not None and not reply.empty:
+                outbox.append(await tx.add_to_outbox(user_id, reply.to_json()))
+        return reply
+
+    async def _apply(self, tx: Transaction, user_id: int, result: Step) -> tuple[Output, ...]:
+        """Apply each effect after the state is saved (so an erasure is not undone by that save); its outputs
+        take its place. An applier that refuses returns a Toast: the reply is then that toast alone."""
+        world = World(tx, user_id, self.clock(), result.state, self.data)
+        outputs: list[Output] = []
+        for output in result.outputs:
+            if not isinstance(output, Effect):
+                outputs.append(output)
+                continue
+            applied = await self.content.registry.appliers[type(output)](world, output)
+            refusals = [o for o in applied if isinstance(o, Toast)]
+            if refusals:
+                return (refusals[0],)
+            outputs.extend(applied)
+        return tuple(outputs)
+
+    # --- around it ------------------------------------------------------------------------------------
+    @asynccontextmanager
+    async def turn(self, user_id: int) -> AsyncIterator[None]:
+        """The user's turn: their inputs and pushes one at a time, in arrival order (asyncio locks are FIFO).
+        Idle users are forgotten, so memory stays bounded by the active ones."""
+        lock = self._turns.setdefault(user_id, asyncio.Lock())
+        self._waiting[user_id] = self._waiting.get(user_id, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._waiting[user_id] -= 1
+            if not self._waiting[user_id]:
+                del self._waiting[user_id], self._turns[user_id]
+
+    async def start(self, user_id: int, language: str | None, respond: Respond) -> None:
+        """Open a session (the terminal): where we were, or the welcome; `language` switches it if given."""
+        async with self.turn(user_id):
+            saved = await self.store.load(user_id)
+            state = saved or State(language=language or "fr")
+            if saved is None or (language and language != state.language):
+                state = replace(state, language=language or state.language)
+                await self.store.save(user_id, state)
+            if state.node:
+                await respond(self.render(state.language, (Notice("resumed"), *resume(self.content, state))))
+                return
+        await self.handle(user_id, Command("start"), respond, state.language)
+
+    async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]]) -> None:
+        """At start-up: answer the steps that were saved but maybe not answered when the last run died, and
+        send the pushed messages still in the outbox."""
+        for user_id in await self.store.pending_replies():
+            async with self.turn(user_id):
+                state = await self.store.load(user_id)
+                if state is None:
+                    continue
+                if await self._try(
+                    send, user_id, self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
+                ):
+                    await self.store.delivered(user_id)
+        for outbox_id, user_id, saved in await self.store.outbox():
+            async with self.turn(user_id):
+                if await self._try(send, user_id, Reply.from_json(saved)):
+                    await self.store.sent(outbox_id)
+
+    async def _try(self, send: Callable[[int, Reply], Awaitable[None]], user_id: int, reply: Reply) -> bool:
+        try:
+            await send(user_id, reply)
+        except Unreachable:
+            await self._unreachable(user_id)
+            return False
+        except Exception as error:  # one user's failure must not stop the others' delivery
+            log.warning("could not deliver a pending reply to user %s: %s", user_id, error)
+            return False
+        return True
+
+    async def blocked(self, user_id: int) -> None:
+        """The user blocked Gaffe (Telegram answered 403)."""
+        await self._unreachable(user_id)
+
+    async def _unreachable(self, user_id: int) -> None:
+        await self.store.set_active(user_id, False)
+        log.info("user %s can't be reached: marked inactive", user_id)
+
+    async def language_of(self, user_id: int, default: str = "fr") -> str:
+        state = await self.store.load(user_id)
+        return state.language if state else default
+
+    def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
+        return render(self.content, self.translators[language], outputs, today=self.clock().date())
+
+    def notice(self, language: str, key: str) -> str:
+        """An interface message (HTML) in a language, for what adapters say on their own."""
+        return message(self.content, self.translators[language], key)

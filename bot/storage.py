@@ -7,7 +7,9 @@ Why it is shaped this way:
   at the next start instead of leaving the user in front of an old question;
 - the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
 - it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
-  answers the dialogue asked for (never message texts), and each finished checkup's score and actions.
+  answers the dialogue asked for (never message texts); features keep their own rows (checkups,
+  reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
+  and what it changed in the world are committed together or not at all.
 """
 
 from __future__ import annotations
@@ -15,15 +17,16 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 import aiosqlite
 
-from bot.core.engine import Result, State
+from bot.core.engine import State
 
 # One entry per schema version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -58,20 +61,88 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 3: a step saved but whose reply may not have reached the user (an outbox of one flag)
         "ALTER TABLE users ADD COLUMN reply_pending INTEGER NOT NULL DEFAULT 0",
     ),
+    (  # 4: where the user is in a conversation, as one JSON document (a new State field needs no migration);
+        # messages Gaffe sent on its own (pushes) wait in an outbox until Telegram has them
+        "ALTER TABLE users ADD COLUMN conversation TEXT NOT NULL DEFAULT '{}'",
+        """UPDATE users SET conversation = json_object('dialogue', dialogue, 'node', node, 'step', step,
+               'answers', json(answers), 'points', points, 'max_points', max_points, 'advice', json(advice))""",
+        *(
+            f"ALTER TABLE users DROP COLUMN {column}"
+            for column in ("dialogue", "node", "step", "answers", "points", "max_points", "advice")
+        ),
+        """CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            created_at TEXT NOT NULL,
+            reply TEXT NOT NULL
+        )""",
+        "CREATE INDEX outbox_by_user ON outbox(user_id)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
-@dataclass(frozen=True)
-class Checkup:
-    dialogue: str
-    finished_at: datetime
-    score: int
-    actions: tuple[str, ...]
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def state_from_row(language: str, conversation: str) -> State:
+    saved: dict[str, Any] = json.loads(conversation)
+    fields = {name: value for name, value in saved.items() if name in State.__dataclass_fields__}
+    fields["answers"] = MappingProxyType(fields.get("answers") or {})
+    for name, value in fields.items():
+        if isinstance(value, list):  # tuples come back from JSON as lists
+            fields[name] = tuple(value)
+    return State(**{**fields, "language": language})
+
+
+def conversation_json(state: State) -> str:
+    fields = {name: getattr(state, name) for name in State.__dataclass_fields__ if name != "language"}
+    fields["answers"] = dict(state.answers)  # the language has a column of its own
+    return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
+
+
+class Transaction:
+    """The open transaction of one step: the state's row and whatever the step's effects write."""
+
+    def __init__(self, connection: aiosqlite.Connection) -> None:
+        self._db = connection
+
+    async def execute(self, statement: str, parameters: tuple[object, ...] = ()) -> int:
+        """Run a statement; the number of rows it changed."""
+        cursor = await self._db.execute(statement, parameters)
+        count = cursor.rowcount
+        await cursor.close()
+        return count
+
+    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        async with self._db.execute(statement, parameters) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
+
+    async def fetch_one(self, statement: str, parameters: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
+        async with self._db.execute(statement, parameters) as cursor:
+            row = await cursor.fetchone()
+        return None if row is None else tuple(row)
+
+    async def save_state(self, user_id: int, state: State, reply_pending: bool = False) -> None:
+        now = _now()
+        await self._db.execute(
+            """INSERT INTO users (user_id, language, conversation, created_at, updated_at, active, reply_pending)
+               VALUES (?, ?, ?, ?, ?, 1, ?)
+               ON CONFLICT(user_id) DO UPDATE SET language = excluded.language,
+                   conversation = excluded.conversation, updated_at = excluded.updated_at, active = 1,
+                   reply_pending = excluded.reply_pending""",
+            (user_id, state.language, conversation_json(state), now, now, int(reply_pending)),
+        )
+
+    async def add_to_outbox(self, user_id: int, reply: str) -> int:
+        cursor = await self._db.execute(
+            "INSERT INTO outbox (user_id, created_at, reply) VALUES (?, ?, ?)", (user_id, _now(), reply)
+        )
+        row_id = cursor.lastrowid
+        await cursor.close()
+        assert row_id is not None
+        return row_id
 
 
 class Store:
@@ -119,68 +190,26 @@ class Store:
 
     async def load(self, user_id: int) -> State | None:
         """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""
-        async with self._db.execute(
-            "SELECT language, dialogue, node, step, answers, points, max_points, advice FROM users WHERE user_id = ?",
-            (user_id,),
-        ) as cursor:
+        async with self._db.execute("SELECT language, conversation FROM users WHERE user_id = ?", (user_id,)) as cursor:
             row = await cursor.fetchone()
-        if row is None:
-            return None
-        language, dialogue, node, step, answers, points, max_points, advice = row
-        return State(
-            language=language,
-            dialogue=dialogue,
-            node=node,
-            step=step,
-            answers=MappingProxyType(json.loads(answers)),
-            points=points,
-            max_points=max_points,
-            advice=tuple(json.loads(advice)),
-        )
+        return None if row is None else state_from_row(row[0], row[1])
 
-    async def save(
-        self, user_id: int, state: State, results: Sequence[Result] = (), reply_pending: bool = False
-    ) -> None:
-        """Save the state and any finished checkups in one transaction (committed on return)."""
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Transaction]:
+        """One write transaction: committed when the block ends, rolled back (and re-raised) if it raises."""
         async with self._writing:
-            await self._transaction(user_id, state, results, reply_pending)
+            await self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield Transaction(self._db)
+            except BaseException:
+                await self._db.execute("ROLLBACK")
+                raise
+            await self._db.execute("COMMIT")
 
-    async def _transaction(self, user_id: int, state: State, results: Sequence[Result], reply_pending: bool) -> None:
-        now = _now()
-        await self._db.execute("BEGIN IMMEDIATE")
-        try:
-            await self._db.execute(
-                """INSERT INTO users (user_id, language, dialogue, node, step, answers, points, max_points,
-                                      advice, created_at, updated_at, active, reply_pending)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)
-                   ON CONFLICT(user_id) DO UPDATE SET language = excluded.language,
-                       dialogue = excluded.dialogue, node = excluded.node, step = excluded.step,
-                       answers = excluded.answers, points = excluded.points,
-                       max_points = excluded.max_points, advice = excluded.advice,
-                       updated_at = excluded.updated_at, active = 1, reply_pending = excluded.reply_pending""",
-                (
-                    user_id, state.language, state.dialogue, state.node, state.step,
-                    json.dumps(dict(state.answers), ensure_ascii=False), state.points, state.max_points,
-                    json.dumps(list(state.advice)), now, now, int(reply_pending),
-                ),
-            )  # fmt: skip
-            for result in results:
-                await self._db.execute(
-                    "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions) VALUES (?, ?, ?, ?, ?)",
-                    (user_id, result.dialogue, now, result.score, json.dumps([a.id for a in result.actions])),
-                )
-        except BaseException:
-            await self._db.execute("ROLLBACK")
-            raise
-        await self._db.execute("COMMIT")
-
-    async def checkups(self, user_id: int) -> list[Checkup]:
-        async with self._db.execute(
-            "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id",
-            (user_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
-        return [Checkup(d, datetime.fromisoformat(f), s, tuple(json.loads(a))) for d, f, s, a in rows]
+    async def save(self, user_id: int, state: State, reply_pending: bool = False) -> None:
+        """Save one user's state in a transaction of its own."""
+        async with self.transaction() as tx:
+            await tx.save_state(user_id, state, reply_pending)
 
     async def set_active(self, user_id: int, active: bool) -> None:
         await self._write("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
@@ -193,6 +222,18 @@ class Store:
         """Active users whose last saved step may not have been answered (the process died in between)."""
         async with self._db.execute("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1") as cursor:
             return [row[0] for row in await cursor.fetchall()]
+
+    async def outbox(self) -> list[tuple[int, int, str]]:
+        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first."""
+        async with self._db.execute(
+            "SELECT outbox.id, outbox.user_id, reply FROM outbox JOIN users USING (user_id)"
+            " WHERE users.active = 1 ORDER BY outbox.id"
+        ) as cursor:
+            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def sent(self, outbox_id: int) -> None:
+        """Telegram has the pushed message: it leaves the outbox."""
+        await self._write("DELETE FROM outbox WHERE id = ?", (outbox_id,))
 
     async def _write(self, statement: str, parameters: tuple[object, ...]) -> None:
         # Outside any open transaction of another coroutine, so it can't be rolled back with it.

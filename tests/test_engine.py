@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Command, Notice, Pick, Picked, Result, Say, State, Step, Text, resume, step
+from bot.core.engine import Ask, Command, Notice, Pick, Picked, Result, Say, State, Step, Text, Toast, resume, step
 
 
 def run(content: Content, *inputs: object, state: State | None = None) -> list[Step]:
@@ -105,7 +105,7 @@ def test_stale_press_is_ignored_with_a_notice(mini: Content) -> None:
     old_question_step = first.state.step - 1
     replay = step(mini, first.state, Pick(old_question_step, 1))
     assert replay.state == first.state
-    assert replay.outputs == (Notice("stale_button"),)
+    assert replay.outputs == (Toast("stale_button"),)
 
 
 def test_out_of_range_or_negative_choice_asks_again(mini: Content) -> None:
@@ -117,7 +117,7 @@ def test_out_of_range_or_negative_choice_asks_again(mini: Content) -> None:
 
 
 def test_press_with_no_conversation_is_stale(mini: Content) -> None:
-    assert step(mini, State(), Pick(0, 0)).outputs == (Notice("stale_button"),)
+    assert step(mini, State(), Pick(0, 0)).outputs == (Toast("stale_button"),)
 
 
 def test_text_on_a_button_question_reasks_it(mini: Content) -> None:

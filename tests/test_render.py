@@ -7,7 +7,7 @@ from types import MappingProxyType
 
 from bot.core import html_text
 from bot.core.dialogue import Advice, Content
-from bot.core.engine import Ask, Notice, Picked, Result, Say
+from bot.core.engine import Ask, Notice, Picked, Result, Say, Toast
 from bot.core.i18n import Translator, language_for
 from bot.core.render import message, render, split_html, utf16_length
 
@@ -60,6 +60,7 @@ def test_numbers_follow_the_locale(mini_translators: dict[str, Translator]) -> N
 
 def test_notices_render_from_messages(mini: Content, mini_translators: dict[str, Translator]) -> None:
     assert render(mini, mini_translators["en"], [Notice("stale_button")]).text == "Button expired."
+    assert render(mini, mini_translators["en"], [Toast("stale_button")]).toast == "Button expired."
 
 
 def test_language_from_telegram_code() -> None:

@@ -9,8 +9,7 @@ from types import MappingProxyType
 import aiosqlite
 import pytest
 
-from bot.core.dialogue import Advice
-from bot.core.engine import Result, State
+from bot.core.engine import State
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store
 
 STATE = State(
@@ -83,18 +82,6 @@ async def test_save_and_load_round_trip(store: Store) -> None:
     moved = State(language="fr", step=8)
     await store.save(7, moved)
     assert await store.load(7) == moved
-
-
-async def test_finished_checkups_are_kept_with_score_and_actions(store: Store) -> None:
-    advice = Advice("email-2fa", 1, "t", "h", "https://example.org")
-    await store.save(7, STATE, [Result("checkup", 64, (advice,))])
-    await store.save(7, STATE, [Result("checkup", 80, ())])
-    checkups = await store.checkups(7)
-    assert [(c.dialogue, c.score, c.actions) for c in checkups] == [
-        ("checkup", 64, ("email-2fa",)),
-        ("checkup", 80, ()),
-    ]
-    assert await store.checkups(8) == []
 
 
 async def test_secret_is_stable_across_reopen(tmp_path: Path) -> None:

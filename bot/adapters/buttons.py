@@ -1,10 +1,12 @@
 """Button payloads (`callback_data`) that fit Telegram's 64 bytes and can't be replayed or forged.
 
-A payload is `step:index:signature`. `step` says which question the button belongs to, so a press on
-an old question is told stale (the engine compares it with the user's current step); the signature,
-an HMAC of user, step and index under a per-database secret, tells a forged payload from ours. No
-label goes into it, so accented labels can't push it over the limit. It survives a restart, because the
-step and the secret are both in the database.
+Two kinds, both signed with an HMAC of the user and the payload under a per-database secret, so a forged
+payload is told from ours; no label goes into them, so accented labels can't push them over the limit:
+- a dialogue's choice, `step:index:signature`: `step` says which question the button belongs to, so a press
+  on an old question is told stale (the engine compares it with the user's current step);
+- a button bound to an object, `o:kind:id:stamp:verb:signature` (a reminder's "Done"): it works whenever
+  it is pressed; the object's feature decides whether the press still means something.
+Both survive a restart, because the step, the objects and the secret are all in the database.
 """
 
 from __future__ import annotations
@@ -12,29 +14,52 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 
-from bot.core.engine import Pick
+from bot.core.engine import Pick, Press
 
 MAX_BYTES = 64
+_NUMBER = re.compile(r"\d{1,12}")
+_WORD = re.compile(r"[a-z_]{1,8}")
 
 
-def _signature(secret: bytes, user_id: int, step: int, index: int) -> str:
-    digest = hmac.new(secret, f"{user_id}:{step}:{index}".encode(), hashlib.sha256).digest()
+def _signature(secret: bytes, user_id: int, payload: str) -> str:
+    digest = hmac.new(secret, f"{user_id}:{payload}".encode(), hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest[:12]).decode()
 
 
-def encode(secret: bytes, user_id: int, step: int, index: int) -> str:
-    data = f"{step}:{index}:{_signature(secret, user_id, step, index)}"
-    assert len(data.encode()) <= MAX_BYTES
+def _payload(press: Pick | Press) -> str:
+    if isinstance(press, Pick):
+        return f"{press.step}:{press.index}"
+    return f"o:{press.kind}:{press.object_id}:{press.stamp}:{press.verb}"
+
+
+def encode(secret: bytes, user_id: int, press: Pick | Press) -> str:
+    payload = _payload(press)
+    data = f"{payload}:{_signature(secret, user_id, payload)}"
+    if len(data.encode()) > MAX_BYTES:
+        raise ValueError(f"button payload over {MAX_BYTES} bytes: {payload}")
     return data
 
 
-def decode(secret: bytes, user_id: int, data: str | None) -> Pick | None:
+def decode(secret: bytes, user_id: int, data: str | None) -> Pick | Press | None:
     """The press as an engine input, or None when the payload isn't one Gaffe made for this user."""
-    parts = (data or "").split(":")
-    if len(parts) != 3 or not parts[0].isdigit() or not parts[1].isdigit() or len(parts[0]) > 12:
+    payload, _, signature = (data or "").rpartition(":")
+    parts = payload.split(":")
+    press: Pick | Press
+    if len(parts) == 2 and all(_NUMBER.fullmatch(p) for p in parts):
+        press = Pick(int(parts[0]), int(parts[1]))
+    elif (
+        len(parts) == 5
+        and parts[0] == "o"
+        and _WORD.fullmatch(parts[1])
+        and _NUMBER.fullmatch(parts[2])
+        and _NUMBER.fullmatch(parts[3])
+        and _WORD.fullmatch(parts[4])
+    ):
+        press = Press(parts[1], int(parts[2]), int(parts[3]), parts[4])
+    else:
         return None
-    step, index = int(parts[0]), int(parts[1])
-    if not hmac.compare_digest(parts[2], _signature(secret, user_id, step, index)):
+    if not hmac.compare_digest(signature, _signature(secret, user_id, payload)):
         return None
-    return Pick(step, index)
+    return press

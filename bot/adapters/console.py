@@ -2,43 +2,68 @@
 
 Like `rasa shell`: Gaffe's messages are printed, choices are numbered, and you type a number, some
 text, or a command. It reads standard input line by line, so it can be scripted through a pipe, and
-it ends cleanly at end of input. Restarting it continues where the last run stopped.
+it ends cleanly at end of input. Restarting it continues where the last run stopped. Files a reply
+carries (a chart, an export) are written to a folder and their path is printed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import sys
+from pathlib import Path
 from typing import TextIO
 
 from bot.core import html_text
-from bot.core.engine import Command, Input, Pick, State, Text
-from bot.core.render import Reply, message
+from bot.core.engine import Choose, Command, Input, Press, Text
+from bot.core.render import Reply
 from bot.service import Gaffe
 
 CONSOLE_USER_ID = 0  # Telegram ids are positive: the terminal user never collides with one
 
 
-def parse_line(line: str, reply: Reply) -> Input | None:
-    """What a typed line means: a command, a choice number for the shown question, or free text."""
+def parse_line(line: str, shown: Reply) -> Input | None:
+    """What a typed line means: a command, a choice number of the buttons shown, or free text."""
     text = line.strip()
     if not text:
         return None
     if text.startswith("/"):
         return Command(text[1:].split()[0].split("@")[0] if len(text) > 1 else "")
-    if text.isdigit() and reply.labels and reply.step is not None:
-        return Pick(reply.step, int(text) - 1)
-    return Text(text)
+    if text.isdigit() and len(text) <= 2:
+        number = int(text)
+        buttons = shown.buttons
+        if buttons and isinstance(buttons[0].press, Press) and 1 <= number <= len(buttons):
+            return buttons[number - 1].press  # a pushed message's buttons (a reminder's "Done")
+        return Choose(number)  # a choice of the question waiting now
+    return Text(text)  # longer numbers too: they may be a PIN or a card, which the engine refuses
 
 
-def show(reply: Reply, out: TextIO) -> None:
-    if reply.picked:
-        out.write(f"  {html_text.strip(reply.picked)}\n")
-    if reply.text:
-        out.write("\n" + html_text.strip(reply.text) + "\n")
-    for number, label in enumerate(reply.labels, start=1):
-        out.write(f"  {number}. {label}\n")
-    out.flush()
+class Terminal:
+    """Shows replies, remembers the buttons on screen, saves files."""
+
+    def __init__(self, out: TextIO, files_dir: Path) -> None:
+        self.out = out
+        self.files_dir = files_dir
+        self.shown = Reply()
+
+    async def show(self, reply: Reply) -> None:
+        out = self.out
+        if reply.toast:
+            out.write(f"  ({reply.toast})\n")
+        if reply.picked:
+            out.write(f"  {html_text.strip(reply.picked)}\n")
+        if reply.text:
+            out.write("\n" + html_text.strip(reply.text) + "\n")
+        for attachment in reply.attachments:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / attachment.filename
+            path.write_bytes(attachment.data)
+            caption = f" — {html_text.strip(attachment.caption)}" if attachment.caption else ""
+            out.write(f"  [{path}]{caption}\n")
+        for number, button in enumerate(reply.buttons, start=1):
+            out.write(f"  {number}. {button.label}\n")
+        out.flush()
+        if reply.buttons:
+            self.shown = reply
 
 
 async def chat(
@@ -47,20 +72,13 @@ async def chat(
     user_id: int = CONSOLE_USER_ID,
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
+    files_dir: Path = Path("gaffe-files"),
 ) -> None:
     """Run a conversation until end of input."""
-    saved = await gaffe.store.load(user_id)
-    state = saved or State(language=language or "fr")
-    if saved is None or (language and language != state.language):
-        state = await gaffe.set_language(user_id, language or state.language)
-    translator = gaffe.translators[state.language]
-    out.write(html_text.strip(message(gaffe.content, translator, "console_hint")) + "\n")
-    if state.node:
-        reply = gaffe.resume(state, notice=True)
-        show(reply, out)
-    else:
-        _, reply = await gaffe.handle(user_id, Command("start"))
-        show(reply, out)
+    terminal = Terminal(out, files_dir)
+    hint = gaffe.notice(language or await gaffe.language_of(user_id), "console_hint")
+    out.write(html_text.strip(hint) + "\n")
+    await gaffe.start(user_id, language, terminal.show)
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -69,11 +87,7 @@ async def chat(
         line = await asyncio.to_thread(stdin.readline)
         if not line:
             break
-        received = parse_line(line, reply)
-        if received is None:
-            continue
-        step, new_reply = await gaffe.handle(user_id, received)
-        show(new_reply, out)
-        if new_reply.labels or step.changed:
-            reply = new_reply
+        received = parse_line(line, terminal.shown)
+        if received is not None:
+            await gaffe.handle(user_id, received, terminal.show)
     out.write("\n")

@@ -17,11 +17,11 @@ from functools import partial
 from typing import Any, TypeVar
 
 from telegram import (
-    Bot,
     BotCommand,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
     Message,
     Update,
 )
@@ -31,59 +31,29 @@ from telegram.ext import (
     AIORateLimiter,
     Application,
     ApplicationBuilder,
-    BaseUpdateProcessor,
     CallbackQueryHandler,
     ContextTypes,
+    ExtBot,
     MessageHandler,
+    SimpleUpdateProcessor,
     filters,
 )
 
 from bot.adapters import buttons
-from bot.authoring.check import load_content
 from bot.config import Settings
 from bot.core import html_text
-from bot.core.engine import Command, Input, Text
-from bot.core.i18n import LANGUAGES, language_for, load_translators
-from bot.core.render import Reply, message, split_html
-from bot.service import Gaffe
-from bot.storage import Store
+from bot.core.actions import Attachment
+from bot.core.engine import Command, Input, Push, Text
+from bot.core.i18n import LANGUAGES, language_for
+from bot.core.render import Reply, split_html
+from bot.service import Gaffe, Unreachable, load
 
 log = logging.getLogger("gaffe.telegram")
 GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
-
-
-class OnePerUser(BaseUpdateProcessor):
-    """Serve different users concurrently, but each user's updates one at a time, in arrival order.
-
-    python-telegram-bot starts one task per update in arrival order; a FIFO lock per user keeps a user's
-    steps in that order. The global limit is set high so that tasks reach their user's lock in order.
-    """
-
-    def __init__(self, max_concurrent_updates: int = 4096) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._waiting: dict[int, int] = {}
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        key = _user_key(update)
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] = self._waiting.get(key, 0) + 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:  # forget idle users: memory stays bounded by active ones
-                del self._waiting[key], self._locks[key]
-
-    async def initialize(self) -> None:
-        pass
-
-    async def shutdown(self) -> None:
-        pass
+PUSH_PRIORITY = "push"  # what Gaffe sends on its own waits behind replies to people (see the rate limiter)
 
 
 def _user_key(update: object) -> int:
@@ -110,57 +80,72 @@ async def _retry_network(call: Callable[[], Awaitable[T]]) -> T:
 
 
 class TelegramGaffe:
-    """The handlers, sharing the service and the button secret."""
+    """The handlers: each turns an update into a service call and shows the reply it is given."""
 
-    def __init__(self, gaffe: Gaffe, secret: bytes) -> None:
+    def __init__(self, gaffe: Gaffe, secret: bytes, bot: ExtBot[Any]) -> None:
         self.gaffe = gaffe
         self.secret = secret
+        self.bot = bot
 
     # --- sending -----------------------------------------------------------------------------------
     def _keyboard(self, user_id: int, reply: Reply) -> InlineKeyboardMarkup | None:
-        if not reply.labels or reply.step is None:
+        if not reply.buttons:
             return None
         return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(label, callback_data=buttons.encode(self.secret, user_id, reply.step, index))]
-             for index, label in enumerate(reply.labels)]
+            [[InlineKeyboardButton(b.label, callback_data=buttons.encode(self.secret, user_id, b.press))]
+             for b in reply.buttons]
         )  # fmt: skip
 
-    async def send(self, message: Message | None, user_id: int, reply: Reply) -> None:
-        if message is not None:
-            await self.send_to(message.get_bot(), message.chat_id, user_id, reply)
+    async def send_to(self, chat_id: int, user_id: int, reply: Reply, priority: str | None = None) -> None:
+        """The reply's text (split to Telegram's limit) and files; the buttons go on the last message, the
+        files before the message that carries buttons (so the question stays last)."""
+        limit = {"priority": priority} if priority else None
+        try:
+            chunks = split_html(reply.text) if reply.text else []
+            last = chunks.pop() if chunks else None
+            for chunk in chunks:
+                await _retry_network(partial(self.bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
+                                             rate_limit_args=limit))  # fmt: skip
+            if last is not None and not reply.buttons:
+                await _retry_network(partial(self.bot.send_message, chat_id, last, parse_mode=ParseMode.HTML,
+                                             rate_limit_args=limit))  # fmt: skip
+            for attachment in reply.attachments:
+                await _retry_network(partial(self._send_file, chat_id, attachment, limit))
+            if last is not None and reply.buttons:
+                markup = self._keyboard(user_id, reply)
+                await _retry_network(partial(self.bot.send_message, chat_id, last, parse_mode=ParseMode.HTML,
+                                             reply_markup=markup, rate_limit_args=limit))  # fmt: skip
+        except Forbidden as error:
+            raise Unreachable(str(error)) from error
 
-    async def send_to(self, bot: Bot, chat_id: int, user_id: int, reply: Reply) -> None:
-        if not reply.text:
-            return
-        chunks = split_html(reply.text)
-        for number, chunk in enumerate(chunks, start=1):
-            markup = self._keyboard(user_id, reply) if number == len(chunks) else None
-            await _retry_network(
-                partial(bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML, reply_markup=markup)
+    async def _send_file(self, chat_id: int, attachment: Attachment, limit: dict[str, str] | None) -> None:
+        file = InputFile(attachment.data, filename=attachment.filename)
+        caption = attachment.caption or None
+        if attachment.kind == "photo":
+            await self.bot.send_photo(chat_id, file, caption=caption, parse_mode=ParseMode.HTML, rate_limit_args=limit)
+        else:
+            await self.bot.send_document(
+                chat_id, file, caption=caption, parse_mode=ParseMode.HTML, rate_limit_args=limit
             )
 
-    async def resend_pending(self, bot: Bot) -> None:
-        """Answer the steps that were saved but maybe not answered when the last run died."""
-        for user_id in await self.gaffe.store.pending_replies():
-            state = await self.gaffe.state_of(user_id)
-            try:
-                await self.send_to(bot, user_id, user_id, self.gaffe.resume(state, notice=True))
-            except Forbidden:
-                await self.gaffe.store.set_active(user_id, False)
-                continue
-            except TelegramError as error:
-                log.warning("could not resend the pending reply of user %s: %s", user_id, error)
-                continue
-            await self.gaffe.delivered(user_id)
+    async def send_to_user(self, user_id: int, reply: Reply) -> None:
+        """Private chats' ids are their user's: what Gaffe sends on its own goes there."""
+        await self.send_to(user_id, user_id, reply, priority=PUSH_PRIORITY)
+
+    async def push(self, user_id: int, push: Push) -> bool:
+        """Something Gaffe says on its own (a due reminder), through the service, after people's replies."""
+        return await self.gaffe.push(user_id, push, partial(self.send_to_user, user_id))
+
+    async def resend_pending(self) -> None:
+        """Answer the steps that were saved but maybe not answered when the last run died; send the outbox."""
+        await self.gaffe.deliver_pending(self.send_to_user)
 
     async def _step(self, update: Update, received: Input) -> None:
-        user = update.effective_user
-        if user is None:
+        user, message = update.effective_user, update.effective_message
+        if user is None or message is None:
             return
-        step, reply = await self.gaffe.handle(user.id, received, language_for(user.language_code))
-        await self.send(update.effective_message, user.id, reply)
-        if step.changed:
-            await self.gaffe.delivered(user.id)
+        respond = partial(self.send_to, message.chat_id, user.id)
+        await self.gaffe.handle(user.id, received, respond, language_for(user.language_code))
 
     # --- handlers ----------------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -179,25 +164,33 @@ class TelegramGaffe:
         if query is None:
             return
         user_id = query.from_user.id
-        pick = buttons.decode(self.secret, user_id, query.data)
-        if pick is None:
-            await self._toast(query, "forged_button")
+        language = language_for(query.from_user.language_code)
+        press = buttons.decode(self.secret, user_id, query.data)
+        if press is None:
+            await self._toast(query, "forged_button", await self.gaffe.language_of(user_id, language))
             return
-        step, reply = await self.gaffe.handle(user_id, pick, language_for(query.from_user.language_code))
-        if not step.changed:
-            await self._toast(query, "stale_button", step.state.language)
+        await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
+
+    async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
+        """Stop the spinner (with the toast, if any), show the pick under the pressed message, then reply."""
+        toast = reply.toast[:CALLBACK_ANSWER_LIMIT] if reply.toast else None
+        await query.answer(toast)
+        if reply.empty or (toast and not reply.text):
             return
-        await query.answer()
         await self._show_answer(query, reply)
         # Buttons only live in private chats, whose id is the user's: this also works when the
-        # question's message is too old for Telegram to include it.
-        chat_id = query.message.chat.id if query.message else user_id
-        await self.send_to(context.bot, chat_id, user_id, reply)
-        await self.gaffe.delivered(user_id)
+        # pressed message is too old for Telegram to include it.
+        chat_id = query.message.chat.id if query.message else query.from_user.id
+        await self.send_to(chat_id, query.from_user.id, reply)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice…: a short answer, nothing stored."""
-        await self._notice(update, "unsupported_message")
+        user, message = update.effective_user, update.effective_message
+        if user is None or message is None:
+            return
+        language = await self.gaffe.language_of(user.id, language_for(user.language_code))
+        text = self.gaffe.notice(language, "unsupported_message")
+        await _retry_network(lambda: message.reply_text(text, parse_mode=ParseMode.HTML))
 
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group or channel: one line, in the sender's language, nothing stored."""
@@ -205,16 +198,15 @@ class TelegramGaffe:
         if message is None:
             return
         user = update.effective_user
-        text = self._message(language_for(user.language_code if user else None), "not_private")
+        text = self.gaffe.notice(language_for(user.language_code if user else None), "not_private")
         await _retry_network(lambda: message.reply_text(text, parse_mode=ParseMode.HTML))
 
     async def on_error(self, update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Log and carry on; a user who blocked Gaffe is marked inactive."""
         error = context.error
         user_id = _user_key(update) if isinstance(update, Update) else None
-        if isinstance(error, Forbidden) and user_id:
-            await self.gaffe.store.set_active(user_id, False)
-            log.info("user %s blocked the bot: marked inactive", user_id)
+        if isinstance(error, Forbidden | Unreachable) and user_id:
+            await self.gaffe.blocked(user_id)
             return
         update_id = update.update_id if isinstance(update, Update) else None
         log.error("error while handling update %s", update_id, exc_info=error)
@@ -223,26 +215,12 @@ class TelegramGaffe:
                 await update.callback_query.answer()
 
     # --- helpers -----------------------------------------------------------------------------------
-    def _message(self, language: str, key: str) -> str:
-        return message(self.gaffe.content, self.gaffe.translators[language], key)
-
-    async def _notice(self, update: Update, key: str) -> None:
-        user = update.effective_user
-        if user is None or update.effective_message is None:
-            return
-        state = await self.gaffe.state_of(user.id, language_for(user.language_code))
-        await self.send(update.effective_message, user.id, Reply(self._message(state.language, key)))
-
-    async def _toast(self, query: CallbackQuery, key: str, language: str | None = None) -> None:
-        if language is None:
-            language = (
-                await self.gaffe.state_of(query.from_user.id, language_for(query.from_user.language_code))
-            ).language
-        text = html_text.strip(self._message(language, key))[:CALLBACK_ANSWER_LIMIT]
+    async def _toast(self, query: CallbackQuery, key: str, language: str) -> None:
+        text = html_text.strip(self.gaffe.notice(language, key))[:CALLBACK_ANSWER_LIMIT]
         await query.answer(text)
 
     async def _show_answer(self, query: CallbackQuery, reply: Reply) -> None:
-        """Turn the answered question into a line of conversation: its text, the pick, no buttons."""
+        """Turn the answered message into a line of conversation: its text, the pick, no buttons."""
         message = query.message
         if not isinstance(message, Message) or not reply.picked:
             return
@@ -258,45 +236,32 @@ class TelegramGaffe:
     async def register_commands(self, application: GaffeApplication) -> None:
         """The command menu, per language (French is also the default for everyone else)."""
         for language in LANGUAGES:
-            translator = self.gaffe.translators[language]
-            commands = [
-                BotCommand(
-                    dialogue.commands.fr if language == "fr" else dialogue.commands.en,
-                    translator.text(dialogue.commands.description),
-                )
-                for dialogue in sorted(self.gaffe.content.dialogues.values(), key=_menu_order)
-                if dialogue.commands
-            ]
+            commands = [BotCommand(name, description) for name, description in self.gaffe.command_menu(language)]
             await application.bot.set_my_commands(commands, language_code=language)
             if language == "fr":
                 await application.bot.set_my_commands(commands)
-
-
-def _menu_order(dialogue: Any) -> tuple[bool, str]:
-    return (dialogue.id != "start", dialogue.id)
 
 
 def build_application(settings: Settings) -> GaffeApplication:
     """The Application, wired: content checked, database opened at start-up, handlers registered."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
-    content = load_content(settings.dialogues_dir, settings.locales_dir)  # refuse to start on bad content
-    translators = load_translators(settings.locales_dir)
+    content = load(settings)  # refuse to start on bad content, before anything else
     holder: dict[str, TelegramGaffe] = {}
 
     async def post_init(application: GaffeApplication) -> None:
-        store = await Store.open(settings.database)
-        gaffe = Gaffe(content, translators, store, tracks_delivery=True)
-        telegram_gaffe = TelegramGaffe(gaffe, await store.secret())
+        gaffe = await Gaffe.open(settings, content, tracks_delivery=True)
+        telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
         holder["gaffe"] = telegram_gaffe
+        application.bot_data["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
         await telegram_gaffe.register_commands(application)
-        await telegram_gaffe.resend_pending(application.bot)
+        await telegram_gaffe.resend_pending()
         log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
     async def post_shutdown(application: GaffeApplication) -> None:
         if "gaffe" in holder:
-            await holder["gaffe"].gaffe.store.close()
+            await holder["gaffe"].gaffe.close()
 
     application = (
         ApplicationBuilder()
@@ -304,7 +269,9 @@ def build_application(settings: Settings) -> GaffeApplication:
         .base_url(settings.api_url)
         .base_file_url(settings.api_url.replace("/bot", "/file/bot"))
         .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
-        .concurrent_updates(OnePerUser())
+        # Each user's updates are ordered by the service's per-user turn; python-telegram-bot starts one
+        # task per update in arrival order, and a high limit lets each reach its user's turn in that order.
+        .concurrent_updates(SimpleUpdateProcessor(4096))
         .post_init(post_init)
         .post_shutdown(post_shutdown)
         .build()

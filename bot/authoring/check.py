@@ -22,9 +22,11 @@ import yaml
 from babel.messages.catalog import Catalog
 from jsonschema import Draft202012Validator, ValidationError
 
+from bot.authoring.schema import with_actions
 from bot.authoring.translatable import LIMITS, Translatable, translatable_strings
 from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
 from bot.core import html_text
+from bot.core.actions import Registry
 from bot.core.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
 from bot.core.i18n import read_catalog, translated
 
@@ -70,7 +72,9 @@ class _File:
 class _Checker:
     dialogues_dir: Path
     english: Catalog
+    registry: Registry
     problems: list[Problem] = field(default_factory=list)
+    validators: dict[str, Draft202012Validator] = field(default_factory=dict)
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -83,15 +87,21 @@ def _display(path: Path) -> str:
         return str(path)
 
 
-def _validator(dialogues_dir: Path, schema_name: str) -> Draft202012Validator:
-    """The schema beside the dialogues (where editors find it), else the checkout's own."""
-    beside = dialogues_dir / schema_name
-    return _load_validator(beside if beside.exists() else CHECKOUT / "dialogues" / schema_name)
+def _validator(checker: _Checker, kind: str) -> Draft202012Validator:
+    """The schema beside the dialogues (where editors find it), else the checkout's own; for dialogues,
+    with the registered actions in place of the reference to actions.schema.json."""
+    if kind not in checker.validators:
+        beside = checker.dialogues_dir / SCHEMAS[kind]
+        schema = _load_schema(beside if beside.exists() else CHECKOUT / "dialogues" / SCHEMAS[kind])
+        if kind == "dialogue":
+            schema = with_actions(schema, checker.registry)
+        checker.validators[kind] = Draft202012Validator(schema)
+    return checker.validators[kind]
 
 
 @cache
-def _load_validator(schema_path: Path) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(schema_path.read_text(encoding="utf-8")))
+def _load_schema(schema_path: Path) -> dict[str, Any]:
+    return dict(json.loads(schema_path.read_text(encoding="utf-8")))
 
 
 def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
@@ -131,9 +141,7 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     if kind is None:
         checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
         return None
-    errors = sorted(
-        _validator(checker.dialogues_dir, SCHEMAS[kind]).iter_errors(document), key=lambda e: list(e.absolute_path)
-    )
+    errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
         error_path, message = _schema_message(schema_error)
         checker.report(name, line_at(document, error_path), message)
@@ -178,6 +186,12 @@ def _check_graph(
                 checker.report(file.name, line(node.id, *path), f"goto to a missing node '{value}'")
             if key == "jump" and value not in dialogue_ids:
                 checker.report(file.name, line(node.id, *path), f"jump to a missing dialogue '{value}'")
+        for path, name, args in _action_calls(raw):
+            _check_action(checker, file, ["nodes", node.id, *path], name, args)
+        if node.input is not None and node.input.save_as is None and not node.actions:
+            checker.report(
+                file.name, line(node.id, "input"), f"node '{node.id}' needs input.save_as or a do: to use the answer"
+            )
         if node.input is not None and node.target is None:
             checker.report(file.name, line(node.id), f"node '{node.id}' asks for text but has no goto or jump")
         elif not (node.choices or node.target or node.branch or node.end):
@@ -199,6 +213,27 @@ def _check_graph(
             checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
     for node_id in _loops_without_question(dialogue):
         checker.report(file.name, line(node_id), f"node '{node_id}' loops forever without asking anything")
+
+
+def _action_calls(raw: YamlMap) -> Iterable[tuple[list[Any], str, Any]]:
+    """Every `do:` entry of a raw node and of its choices, with its path inside the node."""
+    for name, args in (raw.get("do") or {}).items():
+        yield ["do", name], name, args
+    for index, choice in enumerate(raw.get("choices") or ()):
+        for name, args in (choice.get("do") or {}).items():
+            yield ["choices", index, "do", name], name, args
+
+
+def _check_action(checker: _Checker, file: _File, path: list[Any], name: str, args: Any) -> None:
+    spec = checker.registry.actions.get(name)
+    if spec is None:
+        known = ", ".join(sorted(checker.registry.actions)) or "none"
+        checker.report(file.name, line_at(file.document, path), f"unknown action '{name}' (known: {known})")
+        return
+    for error in Draft202012Validator(dict(spec.schema)).iter_errors(args if args is not None else {}):
+        error_path, message = _schema_message(error)
+        where = line_at(file.document, [*path, *error_path])
+        checker.report(file.name, where, f"action '{name}': {message}")
 
 
 def _links(raw: YamlMap) -> Iterable[tuple[list[Any], str, str]]:
@@ -294,15 +329,28 @@ def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
     known = {"score"}
     for dialogue in dialogues:
         for node in dialogue.nodes.values():
-            if node.input:
+            if node.input and node.input.save_as:
                 known.add(node.input.save_as)
             known.update(name for choice in node.choices for name, _ in choice.save)
     return known
 
 
-def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | None, list[Problem]]:
-    """Check everything; return the built content (None when there is any problem) and the problems."""
-    checker = _Checker(dialogues_dir, read_catalog(locales_dir, "en"))
+def features_registry() -> Registry:
+    """The registry every shipped feature fills when it is imported."""
+    import bot.features  # noqa: F401  (importing the package registers every feature)
+    from bot.core.actions import REGISTRY
+
+    return REGISTRY
+
+
+def check_content(
+    dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None
+) -> tuple[Content | None, list[Problem]]:
+    """Check everything; return the built content (None when there is any problem) and the problems.
+
+    `registry` holds the actions dialogues may name (default: the shipped features')."""
+    registry = registry if registry is not None else features_registry()
+    checker = _Checker(dialogues_dir, read_catalog(locales_dir, "en"), registry)
     paths = sorted([*dialogues_dir.glob("*.yaml"), *dialogues_dir.glob("*.yml")])
     if not paths:
         checker.report(_display(dialogues_dir), 1, "no dialogue files (*.yaml) here")
@@ -333,17 +381,20 @@ def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | Non
     for file in files:
         _check_strings(checker, file, known if file.kind == "dialogue" else None)
     if paths and not checker.problems:
-        for key in sorted(REQUIRED_MESSAGES - set(messages)):
+        used = {call.name for d in dialogues.values() for n in d.nodes.values()
+                for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
+        said = set().union(*(registry.actions[name].messages for name in used if name in registry.actions))
+        for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
             checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
     problems = sorted(set(checker.problems))
     if problems:
         return None, problems
-    return Content(dialogues, advice, messages, commands), []
+    return Content(dialogues, advice, messages, commands, registry), []
 
 
-def load_content(dialogues_dir: Path, locales_dir: Path) -> Content:
+def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None) -> Content:
     """The content, or ContentError naming every problem."""
-    content, problems = check_content(dialogues_dir, locales_dir)
+    content, problems = check_content(dialogues_dir, locales_dir, registry)
     if content is None:
         raise ContentError(problems)
     return content

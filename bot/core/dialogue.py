@@ -6,7 +6,10 @@ Built from already validated YAML (see `bot.authoring.check`); nothing here know
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
+
+from bot.core.actions import Registry
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,14 @@ class Target:
 
 
 @dataclass(frozen=True)
+class ActionCall:
+    """`do: {name: {args}}`: an action a feature registered, with the arguments the YAML gives it."""
+
+    name: str
+    args: MappingProxyType[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class Branch:
     when: Condition | None
     target: Target
@@ -47,11 +58,12 @@ class Choice:
     save: tuple[tuple[str, str], ...] = ()
     reply: str | None = None
     set_language: str | None = None
+    actions: tuple[ActionCall, ...] = ()
 
 
 @dataclass(frozen=True)
 class TextInput:
-    save_as: str
+    save_as: str | None  # None: the answer only goes to the node's actions, for this step, and is not kept
     error: str
     min_length: int = 1
     max_length: int = 100
@@ -69,6 +81,7 @@ class Node:
     end: bool = False
     result: bool = False
     sources: tuple[str, ...] = ()  # the pages that back what `text` advises
+    actions: tuple[ActionCall, ...] = ()
 
     @property
     def waits(self) -> bool:
@@ -120,6 +133,7 @@ class Content:
     advice: dict[str, Advice]
     messages: dict[str, Message]
     commands: dict[str, str] = field(default_factory=dict)  # command name -> dialogue id
+    registry: Registry = field(default_factory=Registry)  # the features' actions, effects, pushes and presses
 
     def dialogue_for(self, command: str) -> Dialogue | None:
         dialogue_id = self.commands.get(command.lower())
@@ -139,6 +153,12 @@ def _condition(raw: dict[str, Any]) -> Condition:
     return Condition(score_at_least=raw.get("score_at_least"), score_below=raw.get("score_below"))
 
 
+def _actions(raw: dict[str, Any]) -> tuple[ActionCall, ...]:
+    return tuple(
+        ActionCall(str(name), MappingProxyType(dict(args or {}))) for name, args in (raw.get("do") or {}).items()
+    )
+
+
 def _choice(raw: dict[str, Any]) -> Choice:
     return Choice(
         label=raw["label"],
@@ -148,6 +168,7 @@ def _choice(raw: dict[str, Any]) -> Choice:
         save=tuple((str(k), str(v)) for k, v in raw.get("save", {}).items()),
         reply=raw.get("reply"),
         set_language=raw.get("set_language"),
+        actions=_actions(raw),
     )
 
 
@@ -156,7 +177,7 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
     text_input = None
     if raw_input is not None:
         text_input = TextInput(
-            save_as=raw_input["save_as"],
+            save_as=raw_input.get("save_as"),
             error=raw_input["error"],
             min_length=raw_input.get("min_length", 1),
             max_length=raw_input.get("max_length", 100),
@@ -175,6 +196,7 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
         end=bool(raw.get("end", False)),
         result=bool(raw.get("result", False)),
         sources=tuple(raw.get("sources", ())),
+        actions=_actions(raw),
     )
 
 

@@ -11,7 +11,8 @@ import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
-from bot.core.dialogue import Advice, Choice, Content, Node, Target
+from bot.core.actions import Context, Effect, FeatureOutput
+from bot.core.dialogue import ActionCall, Advice, Choice, Content, Node, Target
 from bot.core.sensitive import looks_like_a_secret
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
@@ -56,7 +57,33 @@ class Command:
     name: str
 
 
-Input = Pick | Text | Command
+@dataclass(frozen=True)
+class Choose:
+    """A choice typed as its number (the terminal): the n-th choice (1-based) of the question waiting now."""
+
+    number: int
+
+
+@dataclass(frozen=True)
+class Push:
+    """Something Gaffe says on its own (a due reminder): handled by the feature registered for `event`."""
+
+    event: str
+    args: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Press:
+    """A button bound to an object (not to a dialogue step): `kind` names the feature that owns the object,
+    `stamp` which occurrence of its message the button was on, `verb` what the button does."""
+
+    kind: str
+    object_id: int
+    stamp: int
+    verb: str
+
+
+Input = Pick | Text | Command | Choose | Push | Press
 
 
 # --- outputs ---------------------------------------------------------------------------------------
@@ -95,6 +122,29 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class Toast:
+    """A short notice that needs no message of its own (a stale or repeated press): Telegram shows it over the
+    chat. An effect's applier that refuses returns one; the reply is then that toast alone."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class ObjectButton:
+    label: str
+    press: Press
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A message with buttons bound to an object (a reminder's "Done", "Later", "Stop")."""
+
+    text: str
+    buttons: tuple[ObjectButton, ...]
+    params: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
 class Result:
     """A finished checkup: the score out of 100 and the top actions in priority order."""
 
@@ -103,7 +153,16 @@ class Result:
     actions: tuple[Advice, ...]
 
 
-Output = Say | Ask | Picked | Notice | Result
+@dataclass(frozen=True)
+class RecordResult(Effect):
+    """Keep a finished checkup in the user's history (its applier belongs to the progress feature)."""
+
+    dialogue: str
+    score: int
+    actions: tuple[str, ...]
+
+
+Output = Say | Ask | Picked | Notice | Toast | Offer | Result | Effect | FeatureOutput
 
 
 @dataclass(frozen=True)
@@ -120,6 +179,15 @@ class Step:
         are expected, a secret…) leaves the state exactly as it was."""
         return self.state.step != self.previous_step
 
+    @property
+    def effects(self) -> tuple[Effect, ...]:
+        return tuple(o for o in self.outputs if isinstance(o, Effect))
+
+    @property
+    def commits(self) -> bool:
+        """Whether the service must open a transaction: a new state to save, or effects to apply."""
+        return self.changed or bool(self.effects)
+
 
 # --- stepping --------------------------------------------------------------------------------------
 def step(content: Content, state: State, received: Input) -> Step:
@@ -131,6 +199,16 @@ def step(content: Content, state: State, received: Input) -> Step:
             result = _pick(content, state, asked_at, index)
         case Text(text):
             result = _text(content, state, text)
+        case Choose(number):
+            node = _current(content, state)
+            if node is not None and node.choices:
+                result = _pick(content, state, state.step, number - 1)
+            else:
+                result = _text(content, state, str(number))
+        case Push(event, args):
+            result = _push(content, state, event, args)
+        case Press():
+            result = _press(content, state, received)
         case _:
             result = Step(state, (Notice("use_buttons"),))
     return replace(result, previous_step=state.step)
@@ -155,7 +233,7 @@ def _command(content: Content, state: State, name: str) -> Step:
 def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     node = _current(content, state)
     if node is None or asked_at != state.step or not node.choices:
-        return Step(state, (Notice("stale_button"),))
+        return Step(state, (Toast("stale_button"),))
     if not 0 <= index < len(node.choices):  # typed in a terminal; a Telegram button can't say this
         return Step(state, (Notice("invalid_choice"), _ask(node, state)))
     choice = node.choices[index]
@@ -163,6 +241,7 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     outputs: list[Output] = [Picked(choice.label)]
     if choice.reply:
         outputs.append(Say(choice.reply, _params(state)))
+    state = _act(content, state, choice.actions, outputs)
     return _run(content, state, choice.target, outputs)
 
 
@@ -180,9 +259,45 @@ def _text(content: Content, state: State, text: str) -> Step:
         spec.pattern and not re.fullmatch(spec.pattern, answer)
     ):
         return Step(state, (Say(spec.error, _params(state)),))
-    answers = MappingProxyType({**state.answers, spec.save_as: answer})
-    state = replace(state, answers=answers, step=state.step + 1)
-    return _run(content, state, node.target or Target(), [])
+    kept = {spec.save_as: answer} if spec.save_as else {}  # without save_as, only the node's actions see it
+    state = replace(state, answers=MappingProxyType({**state.answers, **kept}), step=state.step + 1)
+    outputs: list[Output] = []
+    state = _act(content, state, node.actions, outputs, typed=answer)
+    return _run(content, state, node.target or Target(), outputs)
+
+
+def _push(content: Content, state: State, event: str, args: MappingProxyType[str, object]) -> Step:
+    """A push shows its outputs and applies its effects; the conversation stays exactly where it was."""
+    handle = content.registry.pushes.get(event)
+    if handle is None:
+        raise ValueError(f"no feature handles the push '{event}'")
+    outcome = handle(Context(state, content, args))
+    return Step(state, outcome.outputs + outcome.effects)
+
+
+def _press(content: Content, state: State, press: Press) -> Step:
+    """A press on an object's button, at any time; then the question the user was answering, again."""
+    handle = content.registry.presses.get(press.kind)
+    if handle is None:
+        return Step(state, (Toast("forged_button"),))
+    args = MappingProxyType({"id": press.object_id, "stamp": press.stamp, "verb": press.verb})
+    outcome = handle(Context(state, content, args))
+    node = _current(content, state)
+    again = (Notice("resumed"), *resume(content, state)) if node is not None and node.waits else ()
+    return Step(state, outcome.outputs + outcome.effects + again)
+
+
+def _act(
+    content: Content, state: State, calls: tuple[ActionCall, ...], outputs: list[Output], typed: str | None = None
+) -> State:
+    """Run a node's or a choice's actions in order: their outputs and effects join the step's."""
+    for call in calls:
+        outcome = content.registry.actions[call.name].run(Context(state, content, call.args, typed))
+        outputs.extend(outcome.outputs)
+        outputs.extend(outcome.effects)
+        if outcome.answers:
+            state = replace(state, answers=MappingProxyType({**state.answers, **outcome.answers}))
+    return state
 
 
 def _apply(state: State, node: Node, choice: Choice) -> State:
@@ -217,11 +332,16 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             continue
         if node.choices and not node.result:
             outputs.append(_ask(node, state))
+            state = _act(content, state, node.actions, outputs)
             return Step(state, tuple(outputs))
         if node.text:
             outputs.append(Say(node.text, _params(state), node.sources))
+        if not node.input:  # a free-text node's actions run on the answer
+            state = _act(content, state, node.actions, outputs)
         if node.result:
-            outputs.append(Result(dialogue_id or "", state.score, _top_actions(content, state)))
+            top = _top_actions(content, state)
+            outputs.append(Result(dialogue_id or "", state.score, top))
+            outputs.append(RecordResult(dialogue_id or "", state.score, tuple(a.id for a in top)))
         if node.choices:  # a result's follow-up buttons come after the result, without repeating the text
             outputs.append(_ask(node, state, with_text=False))
             return Step(state, tuple(outputs))

@@ -6,27 +6,68 @@ come from a user (free-text answers) are escaped here, once, before they enter a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core import html_text
+from bot.core.actions import Attachment, Effect
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Notice, Output, Picked, Result, Say
+from bot.core.engine import Ask, Notice, Offer, Output, Pick, Picked, Press, Result, Say, Toast
 from bot.core.i18n import Translator
 
 TELEGRAM_TEXT_LIMIT = 4096
 
 
 @dataclass(frozen=True)
-class Reply:
-    """What to show for one step: `text` (HTML), the buttons if a question waits, and the answer picked."""
+class Button:
+    """A button's label and the input pressing it gives: a dialogue's choice, or an object's action."""
 
-    text: str
-    labels: tuple[str, ...] = ()
-    step: int | None = None
-    picked: str | None = None  # HTML, to show under the question that was answered
+    label: str
+    press: Pick | Press
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What to show for one step: `text` (HTML), its buttons, the answer picked (to show under the question
+    that was answered), a toast (a short notice shown over the chat), and files."""
+
+    text: str = ""
+    buttons: tuple[Button, ...] = ()
+    picked: str | None = None
+    toast: str | None = None  # plain text
+    attachments: tuple[Attachment, ...] = ()
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        return tuple(button.label for button in self.buttons)
+
+    @property
+    def step(self) -> int | None:
+        """The step of the question whose choices are the buttons, if any."""
+        return next((b.press.step for b in self.buttons if isinstance(b.press, Pick)), None)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.text or self.toast or self.attachments)
+
+    def to_json(self) -> str:
+        """The reply as it waits in the outbox (attachments are not kept: pushes don't carry any)."""
+        buttons = [[b.label, "pick", b.press.step, b.press.index] if isinstance(b.press, Pick)
+                   else [b.label, "press", b.press.kind, b.press.object_id, b.press.stamp, b.press.verb]
+                   for b in self.buttons]  # fmt: skip
+        return json.dumps({"text": self.text, "buttons": buttons, "toast": self.toast}, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, saved: str) -> Reply:
+        data: dict[str, Any] = json.loads(saved)
+        buttons = tuple(
+            Button(b[0], Pick(b[2], b[3]) if b[1] == "pick" else Press(b[2], b[3], b[4], b[5])) for b in data["buttons"]
+        )
+        return cls(data["text"], buttons, toast=data.get("toast"))
 
 
 class _Escaped(dict[str, str]):
@@ -73,9 +114,10 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
 
     `today` dates a result (the engine knows no clock); it is formatted for the user's locale."""
     parts: list[str] = []
-    labels: tuple[str, ...] = ()
-    step: int | None = None
+    buttons: tuple[Button, ...] = ()
     picked: str | None = None
+    toast: str | None = None
+    attachments: list[Attachment] = []
     for output in outputs:
         match output:
             case Say(text, params, sources):
@@ -83,15 +125,28 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
             case Ask(text, question_labels, asked_at, params, sources):
                 if text:
                     parts.append(fill(translator.text(text), params) + _sources(content, translator, sources))
-                labels = tuple(translator.text(label) for label in question_labels)
-                step = asked_at
+                buttons = tuple(
+                    Button(translator.text(label), Pick(asked_at, index)) for index, label in enumerate(question_labels)
+                )
+            case Offer(text, offered, params):
+                parts.append(fill(translator.text(text), params))
+                buttons = tuple(Button(translator.text(b.label), b.press) for b in offered)
+            case Toast(key):
+                toast = html_text.strip(message(content, translator, key))
+            case Effect():
+                pass  # applied by the service, which puts what it gave in its place
             case Picked(label):
                 picked = message(content, translator, "picked", label=translator.text(label))
             case Notice(key):
                 parts.append(message(content, translator, key))
             case Result():
                 parts.append(_result(content, translator, output, today))
-    return Reply("\n\n".join(parts), labels, step, picked)
+            case _:  # a feature's own output renders itself
+                text, files = output.render(content, translator)
+                if text:
+                    parts.append(text)
+                attachments.extend(files)
+    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments))
 
 
 def utf16_length(text: str) -> int:

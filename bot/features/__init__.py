@@ -1,1 +1,10 @@
-"""Features: one module each, registering its actions and effects."""
+"""Features: one module each, registering its actions, effects, pushes and presses in
+`bot.core.actions.REGISTRY` when imported. Importing this package registers them all.
+
+How to add one: docs/dialogues.md, "Adding a feature" (a YAML dialogue that names an action with `do:`,
+and one module here).
+"""
+
+from bot.features import progress
+
+__all__ = ["progress"]

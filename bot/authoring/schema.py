@@ -1,0 +1,55 @@
+"""The JSON Schema of `do:` (every registered action and its arguments), for editors and for `check`.
+
+`dialogues/dialogue.schema.json` is written by hand and refers to `dialogues/actions.schema.json` for `do:`;
+that second file is generated from the features' registry by `python -m bot schema`, so an editor
+autocompletes the actions that exist and checks their arguments. A test fails when it is out of date.
+`check` puts the same definition in place of the reference, so it validates without resolving files.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any
+
+from bot.core.actions import Registry
+
+ACTIONS_SCHEMA = "actions.schema.json"
+
+
+def actions_schema(registry: Registry) -> dict[str, Any]:
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "title": "Gaffe actions",
+        "description": "Actions a dialogue may run with `do:`, in order: name → arguments. "
+        "Generated from the features by `python -m bot schema`; do not edit.",
+        "type": "object",
+        "minProperties": 1,
+        "additionalProperties": False,
+        "properties": {
+            name: {**spec.schema, "description": spec.description} for name, spec in sorted(registry.actions.items())
+        },
+    }
+
+
+def with_actions(dialogue_schema: dict[str, Any], registry: Registry) -> dict[str, Any]:
+    """The dialogue schema with `do:` defined inline (what `check` validates against)."""
+    inline = copy.deepcopy(dialogue_schema)
+    inline["$defs"]["do"] = actions_schema(registry)
+    del inline["$defs"]["do"]["$schema"]
+    return inline
+
+
+def as_text(schema: dict[str, Any]) -> str:
+    return json.dumps(schema, ensure_ascii=False, indent=2) + "\n"
+
+
+def refresh(dialogues_dir: Path, registry: Registry) -> bool:
+    """Write `actions.schema.json` beside the dialogues; True when it changed."""
+    path = dialogues_dir / ACTIONS_SCHEMA
+    updated = as_text(actions_schema(registry))
+    if path.exists() and path.read_text(encoding="utf-8") == updated:
+        return False
+    path.write_text(updated, encoding="utf-8")
+    return True

@@ -1,0 +1,163 @@
+"""How a feature plugs into the engine without the engine knowing it: actions, effects, pushes and presses.
+
+- An **action** is named in YAML (`do: {name: {args}}` on a node or a choice). It is a pure function of the
+  user's state, the content, its arguments and, on a free-text node, the text just typed; it returns an
+  `Outcome`: outputs to show, answers to remember, and effects.
+- An **effect** is data: what should happen in the world (a row to write or delete, a picture to draw from
+  the user's history). The engine returns effects beside the new state; the service applies them and saves
+  the state in one transaction before replying. An effect's applier may add outputs to the reply.
+- A **push** is a message Gaffe sends on its own (a due reminder). Its handler is pure like an action; a push
+  never moves the conversation, so the question a user was answering stays answerable.
+- A **press** is a button bound to an object (a reminder's "Done"), not to a dialogue step: it works whenever
+  it is pressed. The object's feature decides, in its effect's applier, whether the press still means
+  something (a second press changes nothing and says so).
+
+Every feature registers its handlers in one `Registry`, with a JSON Schema for each action's arguments, so
+`python -m bot check` refuses an unknown action or bad arguments with file:line, and editors autocomplete them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+
+if TYPE_CHECKING:
+    from bot.core.dialogue import Content
+    from bot.core.engine import Output, State
+    from bot.core.i18n import Translator
+
+
+class Effect:
+    """Base of every effect: a frozen dataclass saying what should happen, applied by the service."""
+
+
+class Transaction(Protocol):
+    """The open database transaction an applier works in (committed with the step, or rolled back)."""
+
+    async def execute(self, statement: str, parameters: tuple[object, ...] = ()) -> int: ...
+
+    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+    async def fetch_one(self, statement: str, parameters: tuple[object, ...] = ()) -> tuple[Any, ...] | None: ...
+
+
+@dataclass(frozen=True)
+class World:
+    """What an effect's applier may touch: the transaction, whose data it is, the time, loaded data sets."""
+
+    db: Transaction
+    user_id: int
+    now: datetime
+    state: State
+    data: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a pure handler reads."""
+
+    state: State
+    content: Content
+    args: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    typed: str | None = None  # the free text accepted at this node, for this step only (never stored by this)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    outputs: tuple[Output, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file that goes with a reply: Telegram sends it (sendPhoto / sendDocument), the terminal saves it."""
+
+    kind: Literal["photo", "document"]
+    filename: str
+    data: bytes
+    caption: str = ""  # HTML
+
+
+class FeatureOutput(Protocol):
+    """An output a feature defines; it renders itself (text in HTML, and any attachments)."""
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]: ...
+
+
+Handler = Callable[[Context], Outcome]
+Applier = Callable[[World, Any], Awaitable[tuple["Output", ...]]]
+E = TypeVar("E", bound=Effect)
+MAX_OBJECT_KIND = 8  # object kinds and verbs travel in 64-byte button payloads
+MAX_VERB = 8
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    name: str
+    run: Handler
+    schema: Mapping[str, Any]  # JSON Schema of the arguments
+    description: str
+    messages: frozenset[str] = frozenset()  # interface messages it says: `check` requires them where it is used
+
+
+@dataclass
+class Registry:
+    """Every feature's actions, effect appliers, push and press handlers, and the interface messages they say."""
+
+    actions: dict[str, ActionSpec] = field(default_factory=dict)
+    appliers: dict[type[Effect], Applier] = field(default_factory=dict)
+    pushes: dict[str, Handler] = field(default_factory=dict)
+    presses: dict[str, Handler] = field(default_factory=dict)
+
+    def action(
+        self,
+        name: str,
+        description: str,
+        schema: Mapping[str, Any] | None = None,
+        messages: tuple[str, ...] = (),
+    ) -> Callable[[Handler], Handler]:
+        """Register a pure action under `name`; `schema` describes its arguments (default: none), `messages`
+        the keys of messages.yaml it (and its effects) may say."""
+
+        def register(run: Handler) -> Handler:
+            if name in self.actions:
+                raise ValueError(f"action '{name}' is registered twice")
+            arguments = schema or {"type": "object", "additionalProperties": False}
+            self.actions[name] = ActionSpec(name, run, arguments, description, frozenset(messages))
+            return run
+
+        return register
+
+    def applies(self, effect_type: type[E]) -> Callable[[Callable[[World, E], Awaitable[tuple[Output, ...]]]], Any]:
+        """Register the applier of an effect type: it runs inside the step's transaction."""
+
+        def register(apply: Callable[[World, E], Awaitable[tuple[Output, ...]]]) -> Any:
+            self.appliers[effect_type] = apply
+            return apply
+
+        return register
+
+    def on_push(self, event: str) -> Callable[[Handler], Handler]:
+        def register(handle: Handler) -> Handler:
+            self.pushes[event] = handle
+            return handle
+
+        return register
+
+    def on_press(self, kind: str) -> Callable[[Handler], Handler]:
+        """Register the handler of buttons bound to objects of `kind` (args: id, stamp, verb)."""
+        if len(kind) > MAX_OBJECT_KIND or ":" in kind:
+            raise ValueError(f"object kind '{kind}' must be at most {MAX_OBJECT_KIND} characters, without ':'")
+
+        def register(handle: Handler) -> Handler:
+            self.presses[kind] = handle
+            return handle
+
+        return register
+
+
+REGISTRY = Registry()  # the features' registry: `import bot.features` fills it

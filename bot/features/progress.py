@@ -1,0 +1,146 @@
+"""Progress (`/progres`, `/progress`): past checkups with their dates and scores, the trend since the first,
+what improved, a chart for Telegram and a sparkline for the terminal.
+
+The first feature built on actions and effects, and the one to copy (docs/dialogues.md, "Adding a feature"):
+- YAML names the action (`do: {progress: {}}` in dialogues/progres.yaml);
+- the action is pure: it only says what should happen (`ShowProgress`);
+- the effect's applier reads the user's history inside the step's transaction and returns an output;
+- the output renders itself in the user's language: text, plus the chart as a PNG attachment.
+It also keeps that history: every finished checkup (the engine's `RecordResult` effect) is a row here.
+
+The chart is drawn with Pillow: one wheel of a few MB with its own FreeType and font, no system library;
+matplotlib would bring numpy and tens of MB for one line chart.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from babel.dates import format_date
+from PIL import Image, ImageDraw, ImageFont
+
+from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
+from bot.core.dialogue import Content
+from bot.core.engine import Output, RecordResult
+from bot.core.i18n import Translator
+from bot.core.render import message
+
+SPARKS = "▁▂▃▄▅▆▇█"
+SHOWN = 10  # checkups listed in the text; the chart shows up to CHARTED
+CHARTED = 30
+
+MESSAGES = (
+    "progress_none", "progress_header", "progress_line", "progress_up", "progress_down", "progress_same",
+    "progress_fixed", "progress_todo", "progress_curve", "progress_chart",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PastCheckup:
+    finished_at: datetime
+    score: int
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ShowProgress(Effect):
+    """Read the user's checkup history and show it."""
+
+
+@REGISTRY.action(
+    "progress", "Show the user's past checkups: dates, scores, trend, what improved, a chart.", messages=MESSAGES
+)
+def show_progress(context: Context) -> Outcome:
+    return Outcome(effects=(ShowProgress(),))
+
+
+@REGISTRY.applies(RecordResult)
+async def record_checkup(world: World, result: RecordResult) -> tuple[Output, ...]:
+    await world.db.execute(
+        "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions) VALUES (?, ?, ?, ?, ?)",
+        (world.user_id, result.dialogue, world.now.isoformat(timespec="seconds"), result.score,
+         json.dumps(list(result.actions))),
+    )  # fmt: skip
+    return ()
+
+
+@REGISTRY.applies(ShowProgress)
+async def read_history(world: World, effect: ShowProgress) -> tuple[Output, ...]:
+    rows = await world.db.fetch_all(
+        "SELECT finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id", (world.user_id,)
+    )
+    history = tuple(PastCheckup(datetime.fromisoformat(f), s, tuple(json.loads(a))) for f, s, a in rows)
+    return (Progress(history),)
+
+
+def sparkline(scores: list[int]) -> str:
+    """Scores out of 100 as one line of block characters (the terminal's chart)."""
+    return "".join(SPARKS[min(len(SPARKS) - 1, score * len(SPARKS) // 101)] for score in scores)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The history, rendered as text (every adapter) and a PNG chart (an attachment)."""
+
+    history: tuple[PastCheckup, ...]
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        if not self.history:
+            return message(content, translator, "progress_none"), ()
+        first, last = self.history[0], self.history[-1]
+        lines = [f"<b>{message(content, translator, 'progress_header', count=len(self.history))}</b>"]
+        lines += [
+            message(content, translator, "progress_line", date=translator.date(c.finished_at.date()), score=c.score)
+            for c in self.history[-SHOWN:]
+        ]
+        parts = ["\n".join(lines)]
+        if len(self.history) > 1:
+            delta = last.score - first.score
+            key = "progress_up" if delta > 0 else "progress_down" if delta < 0 else "progress_same"
+            parts.append(message(content, translator, key, count=abs(delta)))
+            fixed = [a for a in first.actions if a not in last.actions and a in content.advice]
+            if fixed:
+                titles = "\n".join(f"• {translator.text(content.advice[a].title)}" for a in fixed)
+                parts.append(message(content, translator, "progress_fixed", count=len(fixed)) + "\n" + titles)
+        todo = [a for a in last.actions if a in content.advice]
+        if todo:
+            titles = "\n".join(f"• {translator.text(content.advice[a].title)}" for a in todo)
+            parts.append(message(content, translator, "progress_todo", count=len(todo)) + "\n" + titles)
+        curve = sparkline([c.score for c in self.history[-CHARTED:]])
+        parts.append(message(content, translator, "progress_curve", curve=curve))
+        caption = message(content, translator, "progress_chart")
+        chart = Attachment("photo", "progress.png", draw_chart(self.history[-CHARTED:], translator), caption)
+        return "\n\n".join(parts), (chart,)
+
+
+def draw_chart(history: tuple[PastCheckup, ...], translator: Translator) -> bytes:
+    """A line chart of the scores (0–100) over the checkups, dated in the user's language, as PNG."""
+    width, height, left, right, top, bottom = 800, 420, 60, 30, 30, 60
+    image = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=16)
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y_of(score: int) -> float:
+        return top + plot_h * (1 - score / 100)
+
+    for score in (0, 25, 50, 75, 100):
+        y = y_of(score)
+        draw.line([(left, y), (width - right, y)], fill="#dddddd", width=1)
+        draw.text((left - 10, y), str(score), fill="#555555", font=font, anchor="rm")
+    step = plot_w / max(1, len(history) - 1)
+    points = [(left + (plot_w / 2 if len(history) == 1 else i * step), y_of(c.score)) for i, c in enumerate(history)]
+    if len(points) > 1:
+        draw.line(points, fill="#1f6feb", width=4, joint="curve")
+    every = max(1, len(history) // 6)  # at most about six date labels
+    for i, ((x, y), checkup) in enumerate(zip(points, history, strict=True)):
+        draw.ellipse([(x - 6, y - 6), (x + 6, y + 6)], fill="#1f6feb")
+        if i % every == 0 or i == len(history) - 1:
+            label = format_date(checkup.finished_at.date(), format="d MMM", locale=translator.language)
+            draw.text((x, height - bottom + 20), label, fill="#555555", font=font, anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True)
+    return buffer.getvalue()
