@@ -8,6 +8,13 @@ subset, 64-byte callback data, "message is not modified", one answer per callbac
 flood control, unknown chats) and answers with Telegram's own error envelopes and descriptions, so the
 bot cannot pass a test that Telegram would reject.
 
+Photos and documents (sendPhoto, sendDocument) arrive as python-telegram-bot uploads them (multipart/form-data,
+or a file_id the fake issued earlier); the uploaded bytes are kept on the stored message under ``"upload"``
+(an ``UploadedFile``) so a test can check them. A photo must really be a PNG or JPEG image. Flood control
+is opt-in: ``FakeBotApi(max_messages_per_second=30)`` answers 429 past Telegram's overall cap, counted over a
+sliding one-second window; ``max_messages_per_chat_per_second`` adds a per-chat cap. Message dates come from
+``clock`` (default time.time), which deleteMessage's 48-hour rule also reads.
+
 Where the fake is stricter than Telegram, on purpose: a bare "&" that does not start one of
 ``&lt; &gt; &amp; &quot; &#N; &#xN;`` is rejected (the Bot API documentation requires escaping it;
 Telegram itself tolerates it), ``<a>`` needs ``href``, and only parse_mode HTML is understood
@@ -27,10 +34,12 @@ Requests arrive at ``/bot<TOKEN>/<method>`` (PTB appends the token to ``base_url
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import copy
 import itertools
 import json
+import math
 import re
 import time
 from collections.abc import Callable
@@ -39,9 +48,27 @@ from typing import Any, NamedTuple, Self
 
 from aiohttp import web
 
-__all__ = ["ApiError", "Call", "FakeBotApi", "HtmlParseError", "parse_html", "utf16_len"]
+__all__ = ["ApiError", "Call", "FakeBotApi", "HtmlParseError", "UploadedFile", "parse_html", "utf16_len"]
 
 MAX_MESSAGE_LENGTH = 4096  # UTF-16 code units, after entity parsing
+MAX_CAPTION_LENGTH = 1024  # idem
+MAX_PHOTO_BYTES = 10 * 1024 * 1024
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # any file a bot uploads
+DELETE_WINDOW_SECONDS = 48 * 3600  # a bot may delete a message younger than this
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# Chat-bound calls that count toward the flood limits (what Telegram calls "messages").
+RATE_LIMITED_METHODS = frozenset(
+    {
+        "sendmessage",
+        "sendphoto",
+        "senddocument",
+        "editmessagetext",
+        "editmessagecaption",
+        "editmessagereplymarkup",
+        "copymessage",
+        "forwardmessage",
+    }
+)
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
@@ -102,6 +129,9 @@ _BOOL_PARAMS = frozenset(
         "drop_pending_updates",
         "disable_web_page_preview",
         "allow_sending_without_reply",
+        "has_spoiler",
+        "show_caption_above_media",
+        "disable_content_type_detection",
     }
 )
 _JSON_PARAMS = frozenset(
@@ -111,6 +141,7 @@ _JSON_PARAMS = frozenset(
         "commands",
         "allowed_updates",
         "entities",
+        "caption_entities",
         "link_preview_options",
         "reply_parameters",
     }
@@ -364,6 +395,81 @@ def _command_entities(text: str) -> list[dict[str, Any]]:
 
 
 # --------------------------------------------------------------------------------------------------
+# Uploaded files
+# --------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """The bytes of a photo or document the bot uploaded, as the fake received them."""
+
+    data: bytes
+    filename: str
+    mime_type: str
+
+
+def image_size(data: bytes) -> tuple[int, int] | None:
+    """(width, height) of a PNG or JPEG image, or None if the bytes are neither (Telegram can't process it)."""
+    if data.startswith(PNG_SIGNATURE):
+        if len(data) < 24 or data[12:16] != b"IHDR":
+            return None
+        return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    if data.startswith(b"\xff\xd8"):
+        i = 2
+        while i + 9 < len(data):
+            if data[i] != 0xFF:
+                return None
+            marker = data[i + 1]
+            if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # markers without a length
+                i += 2
+                continue
+            length = int.from_bytes(data[i + 2 : i + 4], "big")
+            if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):  # start of frame
+                height = int.from_bytes(data[i + 5 : i + 7], "big")
+                width = int.from_bytes(data[i + 7 : i + 9], "big")
+                return width, height
+            i += 2 + length
+    return None
+
+
+def _photo_sizes(width: int, height: int, file_size: int, serial: int) -> list[dict[str, Any]]:
+    """The PhotoSize array Telegram answers with: thumbnails up to 90, 320, 800 px and the 1280 px version."""
+    sizes = []
+    longest = max(width, height)
+    for letter, box in (("s", 90), ("m", 320), ("x", 800), ("y", 1280)):
+        scale = min(1.0, box / longest)
+        size = {
+            "file_id": f"AgACAgQAAxkB{serial:08d}{letter}",
+            "file_unique_id": f"AQAD{serial:08d}{letter}",
+            "width": max(1, round(width * scale)),
+            "height": max(1, round(height * scale)),
+            "file_size": max(1, round(file_size * scale * scale)),
+        }
+        sizes.append(size)
+        if scale == 1.0:  # Telegram does not upscale: the original size is the last one
+            break
+    return sizes
+
+
+class _SlidingWindow:
+    """At most ``cap`` events in any ``period`` seconds: Telegram's flood control as the fake models it."""
+
+    def __init__(self, cap: int, period: float = 1.0) -> None:
+        self.cap = cap
+        self.period = period
+        self._times: collections.deque[float] = collections.deque()
+
+    def admit(self, now: float) -> int | None:
+        """Record an event at ``now`` and return None, or return the retry_after (seconds) if over the cap."""
+        while self._times and self._times[0] <= now - self.period:
+            self._times.popleft()
+        if len(self._times) >= self.cap:
+            return max(1, math.ceil(self._times[0] + self.period - now))
+        self._times.append(now)
+        return None
+
+
+# --------------------------------------------------------------------------------------------------
 # The server
 # --------------------------------------------------------------------------------------------------
 
@@ -419,6 +525,8 @@ class FakeBotApi:
         "getWebhookInfo",
         "getUpdates",
         "sendMessage",
+        "sendPhoto",
+        "sendDocument",
         "editMessageText",
         "editMessageReplyMarkup",
         "deleteMessage",
@@ -435,8 +543,15 @@ class FakeBotApi:
         *,
         username: str = "gaffe_test_bot",
         first_name: str = "Gaffe",
+        clock: Callable[[], float] = time.time,
+        max_messages_per_second: int | None = None,
+        max_messages_per_chat_per_second: int | None = None,
     ) -> None:
+        """``clock`` gives message dates (epoch seconds). ``max_messages_per_second`` turns on Telegram's
+        overall flood control (429 past that many chat-bound calls in any second);
+        ``max_messages_per_chat_per_second`` does the same per chat. Both are off by default."""
         self.token = token
+        self._clock = clock
         self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -454,6 +569,14 @@ class FakeBotApi:
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (scope JSON, language) -> commands
         self.webhook: dict[str, Any] = {}
+        self.deleted: list[tuple[int, int]] = []  # (chat id, message id) of messages the bot deleted
+        self.flood_errors = 0  # 429s given by the flood control (not by fail_next)
+        self._overall_window = _SlidingWindow(max_messages_per_second) if max_messages_per_second else None
+        self._chat_cap = max_messages_per_chat_per_second
+        self._chat_windows: dict[Any, _SlidingWindow] = {}
+        # file_id -> ("photo" | "document", the file, its PhotoSize list or Document object)
+        self._files: dict[str, tuple[str, UploadedFile, Any]] = {}
+        self._file_serial = itertools.count(1)
         # "getMe" is handled by self._get_me, "editMessageText" by self._edit_message_text, ...
         self._handlers: dict[str, Callable[[dict[str, Any], web.Request], Any]] = {
             name.lower(): getattr(self, "_" + re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower()) for name in self.METHODS
@@ -478,7 +601,7 @@ class FakeBotApi:
 
     async def start(self) -> None:
         """Listen on 127.0.0.1 on an ephemeral port; sets ``self.url``."""
-        app = web.Application()
+        app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
@@ -562,7 +685,7 @@ class FakeBotApi:
             "message_id": self._new_message_id(chat_id),
             "from": user,
             "chat": chat,
-            "date": int(time.time()),
+            "date": int(self._clock()),
             "text": text,
         }
         entities = _command_entities(text)
@@ -602,7 +725,7 @@ class FakeBotApi:
                 "callback_query": {
                     "id": query_id,
                     "from": self._user(user_id, language_code, None),
-                    "message": copy.deepcopy(message),
+                    "message": self._public(message),
                     "chat_instance": str(abs(chat_id) * 7919 % 10**12),
                     "data": callback_data,
                 }
@@ -613,7 +736,9 @@ class FakeBotApi:
     # ---------------------------------------------------------------- test side: observation
 
     def messages(self, chat_id: int, *, from_bot: bool | None = None) -> list[dict[str, Any]]:
-        """Messages currently in the chat (edits applied, deleted ones gone), oldest first."""
+        """Messages currently in the chat (edits applied, deleted ones gone), oldest first.
+
+        A photo or document the bot sent carries the ``UploadedFile`` under ``"upload"``."""
         stored = sorted(self._messages.get(chat_id, {}).values(), key=lambda m: m["message_id"])
         if from_bot is not None:
             stored = [m for m in stored if (m["from"]["id"] == self.bot_user["id"]) == from_bot]
@@ -648,18 +773,19 @@ class FakeBotApi:
     ) -> dict[str, Any]:
         """Wait for a message sent to (or edited in) the chat at or after position ``after`` of ``sent``.
 
-        ``contains`` is matched against the plain text (tags stripped). Returns the message as Telegram
-        returned it to the bot.
+        ``contains`` is matched against the plain text or caption (tags stripped). Returns the message as
+        Telegram returned it to the bot.
         """
 
         def matches(call: Call) -> bool:
             result = call.result
             return (
                 call.ok
-                and call.method in ("sendMessage", "editMessageText", "editMessageReplyMarkup")
+                and call.method
+                in ("sendMessage", "sendPhoto", "sendDocument", "editMessageText", "editMessageReplyMarkup")
                 and isinstance(result, dict)
                 and result["chat"]["id"] == chat_id
-                and (contains is None or contains in result.get("text", ""))
+                and (contains is None or contains in result.get("text", result.get("caption", "")))
             )
 
         return (await self.wait_for(matches, timeout, after)).result
@@ -695,6 +821,8 @@ class FakeBotApi:
                 if failing[2] != 429:
                     raise _Failure(failing[2], "Bad Gateway")
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
+            if method.lower() in RATE_LIMITED_METHODS:
+                self._flood_control(params)
             result = handler(params, request)
             if asyncio.iscoroutine(result):
                 result = await result
@@ -726,8 +854,25 @@ class FakeBotApi:
                     raw.update(body)
             else:
                 for key, value in (await request.post()).items():
-                    raw[key] = value if isinstance(value, str) else f"<file {getattr(value, 'filename', '')}>"
+                    if isinstance(value, web.FileField):
+                        value = UploadedFile(value.file.read(), value.filename, value.content_type)
+                    raw[key] = value
         return {key: self._decode_param(key, value) for key, value in raw.items()}
+
+    def _flood_control(self, params: dict[str, Any]) -> None:
+        """429 past the overall or the per-chat cap (each over a sliding second); counted in flood_errors."""
+        now = time.monotonic()
+        windows = []
+        if self._overall_window is not None:
+            windows.append(self._overall_window)
+        if self._chat_cap:
+            chat_id = params.get("chat_id")
+            windows.append(self._chat_windows.setdefault(chat_id, _SlidingWindow(self._chat_cap)))
+        for window in windows:
+            retry_after = window.admit(now)
+            if retry_after is not None:
+                self.flood_errors += 1
+                raise _Failure(429, f"Too Many Requests: retry after {retry_after}", retry_after=retry_after)
 
     @staticmethod
     def _decode_param(key: str, value: Any) -> Any:
@@ -757,6 +902,11 @@ class FakeBotApi:
     def _new_message_id(self, chat_id: int) -> int:
         self._next_message_id[chat_id] = self._next_message_id.get(chat_id, 0) + 1
         return self._next_message_id[chat_id]
+
+    @staticmethod
+    def _public(message: dict[str, Any]) -> dict[str, Any]:
+        """The message as Telegram shows it (a copy, without the fake's own "upload" record)."""
+        return copy.deepcopy({key: value for key, value in message.items() if key != "upload"})
 
     def _chat(self, params: dict[str, Any]) -> dict[str, Any]:
         """The target chat of a send/edit: 400 if missing or unknown, 403 if the user blocked the bot."""
@@ -790,7 +940,25 @@ class FakeBotApi:
     @staticmethod
     def _formatted_text(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
         """Validate text/parse_mode like Telegram; return the plain text and its entities."""
-        text = params.get("text")
+        text, entities = FakeBotApi._parsed(params, "text", "entities")
+        if not text:
+            raise _Failure(400, "Bad Request: message text is empty")
+        if utf16_len(text) > MAX_MESSAGE_LENGTH:
+            raise _Failure(400, "Bad Request: message is too long")
+        return text, entities
+
+    @staticmethod
+    def _caption(params: dict[str, Any]) -> tuple[str, list[dict[str, Any]]]:
+        """Validate an optional caption like Telegram (1024 UTF-16 units after parsing); "" if none."""
+        caption, entities = FakeBotApi._parsed(params, "caption", "caption_entities")
+        if utf16_len(caption) > MAX_CAPTION_LENGTH:
+            raise _Failure(400, "Bad Request: message caption is too long")
+        return caption, entities
+
+    @staticmethod
+    def _parsed(params: dict[str, Any], key: str, entities_key: str) -> tuple[str, list[dict[str, Any]]]:
+        """params[key] parsed per parse_mode and stripped, with its entities."""
+        text = params.get(key)
         if not isinstance(text, str):
             text = ""
         parse_mode = params.get("parse_mode") or ""
@@ -802,13 +970,8 @@ class FakeBotApi:
         elif parse_mode:
             raise _Failure(400, f"Bad Request: unsupported parse_mode {parse_mode!r} (the fake only validates HTML)")
         else:
-            entities = list(params.get("entities") or [])
-        text, entities = _strip_text(text, entities)
-        if not text:
-            raise _Failure(400, "Bad Request: message text is empty")
-        if utf16_len(text) > MAX_MESSAGE_LENGTH:
-            raise _Failure(400, "Bad Request: message is too long")
-        return text, entities
+            entities = list(params.get(entities_key) or [])
+        return _strip_text(text, entities)
 
     @staticmethod
     def _inline_markup(markup: Any, *, inline_only: bool) -> dict[str, Any] | None:
@@ -932,7 +1095,7 @@ class FakeBotApi:
             "message_id": self._new_message_id(chat["id"]),
             "from": dict(self.bot_user),
             "chat": chat,
-            "date": int(time.time()),
+            "date": int(self._clock()),
             "text": text,
         }
         if entities:
@@ -940,37 +1103,151 @@ class FakeBotApi:
         if markup:
             message["reply_markup"] = markup
         self._messages.setdefault(chat["id"], {})[message["message_id"]] = message
-        return copy.deepcopy(message)
+        return self._public(message)
 
-    def _edit(self, message: dict[str, Any], text: str, entities: list[dict[str, Any]], markup: Any) -> dict:
+    def _upload(self, params: dict[str, Any], key: str, kind: str) -> tuple[UploadedFile, Any]:
+        """The file sent as params[key]: an upload (multipart part, also via attach://<part>) or the file_id
+        of an earlier one of the same kind. Returns (file, None) or (file, the earlier PhotoSizes/Document)."""
+        value = params.get(key)
+        if isinstance(value, str) and value.startswith("attach://"):
+            value = params.get(value[len("attach://") :])
+        if isinstance(value, UploadedFile):
+            if not value.data:
+                raise _Failure(400, "Bad Request: file must be non-empty")
+            if len(value.data) > MAX_UPLOAD_BYTES:
+                raise _Failure(413, "Request Entity Too Large")
+            return value, None
+        if not isinstance(value, str) or not value:
+            raise _Failure(400, f"Bad Request: there is no {key} in the request")
+        if value.startswith(("http://", "https://")):
+            raise _Failure(400, "Bad Request: wrong file identifier/HTTP URL specified (the fake downloads nothing)")
+        known = self._files.get(value)
+        if known is None:
+            raise _Failure(400, "Bad Request: wrong file identifier/HTTP URL specified")
+        if known[0] != kind:
+            raise _Failure(
+                400,
+                f"Bad Request: wrong file identifier specified: can't use file of type {known[0]} "
+                f"as {kind.capitalize()}",
+            )
+        return known[1], copy.deepcopy(known[2])
+
+    def _media_message(self, params: dict[str, Any], upload: UploadedFile) -> dict[str, Any]:
+        """A new message in the target chat with caption and markup validated (not stored yet)."""
+        chat = self._chat(params)
+        caption, entities = self._caption(params)
+        markup = self._inline_markup(params.get("reply_markup"), inline_only=False)
+        message: dict[str, Any] = {
+            "message_id": 0,
+            "from": dict(self.bot_user),
+            "chat": chat,
+            "date": int(self._clock()),
+        }
+        if caption:
+            message["caption"] = caption
+        if entities:
+            message["caption_entities"] = entities
+        if markup:
+            message["reply_markup"] = markup
+        message["upload"] = upload
+        return message
+
+    def _store_new(self, message: dict[str, Any]) -> dict[str, Any]:
+        chat_id = message["chat"]["id"]
+        message["message_id"] = self._new_message_id(chat_id)
+        self._messages.setdefault(chat_id, {})[message["message_id"]] = message
+        return self._public(message)
+
+    def _send_photo(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        upload, earlier = self._upload(params, "photo", "photo")
+        size = image_size(upload.data)
+        if size is None:
+            raise _Failure(400, "Bad Request: IMAGE_PROCESS_FAILED")
+        width, height = size
+        if len(upload.data) > MAX_PHOTO_BYTES:
+            raise _Failure(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+        if width + height > 10000 or max(width, height) > 20 * max(1, min(width, height)):
+            raise _Failure(400, "Bad Request: PHOTO_INVALID_DIMENSIONS")
+        message = self._media_message(params, upload)
+        if earlier is not None:  # the same photo again: Telegram answers with the same sizes
+            message["photo"] = earlier
+        else:
+            message["photo"] = _photo_sizes(width, height, len(upload.data), next(self._file_serial))
+            for photo_size in message["photo"]:
+                self._files[photo_size["file_id"]] = ("photo", upload, message["photo"])
+        if params.get("has_spoiler"):
+            message["has_media_spoiler"] = True
+        return self._store_new(message)
+
+    def _send_document(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
+        upload, earlier = self._upload(params, "document", "document")
+        message = self._media_message(params, upload)
+        if earlier is not None:
+            message["document"] = earlier
+        else:
+            serial = next(self._file_serial)
+            message["document"] = {
+                "file_id": f"BQACAgQAAxkB{serial:08d}",
+                "file_unique_id": f"AgAD{serial:08d}",
+                "file_name": upload.filename,
+                "mime_type": upload.mime_type,
+                "file_size": len(upload.data),
+            }
+            self._files[message["document"]["file_id"]] = ("document", upload, message["document"])
+        return self._store_new(message)
+
+    def _edit(
+        self,
+        message: dict[str, Any],
+        markup: Any,
+        text: str | None = None,
+        entities: list[dict[str, Any]] | None = None,
+    ) -> dict[str, Any]:
+        """Apply an edit of the markup, and of the text unless ``text`` is None."""
         if message["from"]["id"] != self.bot_user["id"]:
             raise _Failure(400, "Bad Request: message can't be edited")
-        current = (message["text"], message.get("entities", []), message.get("reply_markup"))
-        if (text, entities, markup) == current:
+        if text is not None and "text" not in message:
+            raise _Failure(400, "Bad Request: there is no text in the message to edit")
+        current_text, current_entities = message.get("text"), message.get("entities", [])
+        if text is None:
+            text, entities = current_text, current_entities
+        if (text, entities, markup) == (current_text, current_entities, message.get("reply_markup")):
             raise _Failure(400, NOT_MODIFIED)
-        message.update(text=text, edit_date=int(time.time()))
+        message["edit_date"] = int(self._clock())
+        if text is not None:
+            message["text"] = text
         for key, value in (("entities", entities), ("reply_markup", markup)):
             if value:
                 message[key] = value
             else:
                 message.pop(key, None)
-        return copy.deepcopy(message)
+        return self._public(message)
 
     def _edit_message_text(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
         message = self._stored_message(params)
         text, entities = self._formatted_text(params)
         markup = self._inline_markup(params.get("reply_markup"), inline_only=True)
-        return self._edit(message, text, entities, markup)
+        return self._edit(message, markup, text, entities)
 
     def _edit_message_reply_markup(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
         message = self._stored_message(params)
         markup = self._inline_markup(params.get("reply_markup"), inline_only=True)
-        return self._edit(message, message["text"], message.get("entities", []), markup)
+        return self._edit(message, markup)
 
     def _delete_message(self, params: dict[str, Any], request: web.Request) -> bool:
+        """Telegram's rules: younger than 48 hours; in a private chat any message, elsewhere the bot's own
+        (the fake's bot is never a group administrator)."""
         chat = self._chat(params)
-        if self._messages.get(chat["id"], {}).pop(params.get("message_id"), None) is None:
+        chat_messages = self._messages.get(chat["id"], {})
+        message = chat_messages.get(params.get("message_id"))  # type: ignore[arg-type]
+        if message is None:
             raise _Failure(400, "Bad Request: message to delete not found")
+        too_old = self._clock() - message["date"] >= DELETE_WINDOW_SECONDS
+        not_ours = chat["type"] != "private" and message["from"]["id"] != self.bot_user["id"]
+        if too_old or not_ours:
+            raise _Failure(400, "Bad Request: message can't be deleted")
+        del chat_messages[message["message_id"]]
+        self.deleted.append((chat["id"], message["message_id"]))
         return True
 
     def _answer_callback_query(self, params: dict[str, Any], request: web.Request) -> bool:

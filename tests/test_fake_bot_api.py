@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dtm
+import json
+import struct
 import time
+import zlib
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -20,15 +23,30 @@ from telegram import (
     BotCommandScopeAllPrivateChats,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
+    InputFile,
 )
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, CommandHandler
 
 try:  # tests/ as a package (tests/__init__.py or pythonpath=["."]) or as a plain directory
-    from tests.fake_bot_api import NOT_MODIFIED, QUERY_INVALID, FakeBotApi
+    from tests.fake_bot_api import (
+        NOT_MODIFIED,
+        PNG_SIGNATURE,
+        QUERY_INVALID,
+        FakeBotApi,
+        UploadedFile,
+        image_size,
+    )
 except ImportError:
-    from fake_bot_api import NOT_MODIFIED, QUERY_INVALID, FakeBotApi  # type: ignore[no-redef]
+    from fake_bot_api import (  # type: ignore[no-redef]
+        NOT_MODIFIED,
+        PNG_SIGNATURE,
+        QUERY_INVALID,
+        FakeBotApi,
+        UploadedFile,
+        image_size,
+    )
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 USER = 42
@@ -343,3 +361,232 @@ async def test_ptb_application_end_to_end(fake: FakeBotApi) -> None:
         await app.updater.stop()
         await app.stop()
     assert fake.errors == []
+
+
+# ------------------------------------------------------------------ photos and documents
+
+
+def png(width: int, height: int) -> bytes:
+    """A valid RGB PNG image of that size."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff\x80\x00" * width for _ in range(height))
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return PNG_SIGNATURE + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
+
+
+def jpeg_header(width: int, height: int) -> bytes:
+    """The start of a baseline JPEG (SOI, APP0, SOF0): enough for its size to be read."""
+    app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0" + struct.pack(">HBHHB", 11, 8, height, width, 1) + b"\x01\x11\x00"
+    return b"\xff\xd8" + app0 + sof0 + b"\xff\xd9"
+
+
+def test_image_size_reads_png_and_jpeg() -> None:
+    assert image_size(png(3, 2)) == (3, 2)
+    assert image_size(jpeg_header(1600, 900)) == (1600, 900)
+    assert image_size(b"GIF89a....") is None
+    assert image_size(PNG_SIGNATURE + b"garbage") is None
+
+
+@pytest.mark.asyncio
+async def test_send_photo_upload_caption_and_file_id(fake: FakeBotApi, bot: Bot) -> None:
+    fake.user_sends(USER, "hi")
+    image = png(1600, 900)
+    sent = await bot.send_photo(
+        USER,
+        InputFile(image, filename="score.png"),
+        caption="Ton <b>score</b> : 7/10",
+        parse_mode=ParseMode.HTML,
+        reply_markup=keyboard("again"),
+    )
+    assert (sent.caption, sent.caption_entities[0].type) == ("Ton score : 7/10", "bold")
+    assert [(p.width, p.height) for p in sent.photo] == [(90, 51), (320, 180), (800, 450), (1280, 720)]
+    assert sent.photo[-1].file_size and sent.photo[0].file_size < sent.photo[-1].file_size
+    assert len({p.file_id for p in sent.photo}) == 4
+    stored = fake.messages(USER, from_bot=True)[-1]
+    assert stored["upload"] == UploadedFile(image, "score.png", "image/png")
+    assert stored["upload"].data.startswith(PNG_SIGNATURE)
+    assert stored["reply_markup"] == {"inline_keyboard": [[{"text": "b0", "callback_data": "again"}]]}
+    assert fake.calls("sendPhoto")[-1].params["photo"] == stored["upload"]  # the multipart part, decoded
+    assert (await fake.wait_for_message(USER, contains="score"))["message_id"] == sent.message_id
+
+    again = await bot.send_photo(USER, sent.photo[-1].file_id)  # by file_id: same sizes, same bytes
+    assert [p.file_id for p in again.photo] == [p.file_id for p in sent.photo]
+    assert again.caption is None
+    assert fake.messages(USER, from_bot=True)[-1]["upload"].data == image
+    small = await bot.send_photo(USER, jpeg_header(60, 40))  # raw bytes, no filename: never upscaled
+    assert [(p.width, p.height) for p in small.photo] == [(60, 40)]
+    assert fake.errors == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize(
+    ("photo", "description"),
+    [
+        (b"not an image at all", "Bad Request: IMAGE_PROCESS_FAILED"),
+        (b"", "Bad Request: file must be non-empty"),
+        ("AgACAgQAAxkBunknown", "Bad Request: wrong file identifier/HTTP URL specified"),
+        (png(2100, 100), "Bad Request: PHOTO_INVALID_DIMENSIONS"),  # ratio above 20
+    ],
+)
+async def test_send_photo_rejects(fake: FakeBotApi, bot: Bot, photo: bytes | str, description: str) -> None:
+    fake.user_sends(USER, "hi")
+    with pytest.raises(BadRequest):
+        await bot.send_photo(USER, InputFile(photo, filename="x.png") if isinstance(photo, bytes) else photo)
+    assert last_error(fake) == ("sendPhoto", 400, description)
+    assert fake.messages(USER, from_bot=True) == []
+
+
+@pytest.mark.asyncio
+async def test_caption_limits(fake: FakeBotApi, bot: Bot) -> None:
+    fake.user_sends(USER, "hi")
+    image = png(4, 4)
+    await bot.send_photo(USER, image, caption="<i>" + "a" * 1024 + "</i>", parse_mode=ParseMode.HTML)  # tags free
+    with pytest.raises(BadRequest, match="caption is too long"):
+        await bot.send_photo(USER, image, caption="😀" * 513)  # 513 characters, 1026 UTF-16 units
+    assert last_error(fake) == ("sendPhoto", 400, "Bad Request: message caption is too long")
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await bot.send_document(USER, b"{}", caption="Tom & Jerry", parse_mode=ParseMode.HTML)
+    with pytest.raises(BadRequest, match="Can't parse entities"):
+        await bot.send_photo(USER, image, caption="<b>unclosed", parse_mode=ParseMode.HTML)
+    assert len(fake.messages(USER, from_bot=True)) == 1
+
+
+@pytest.mark.asyncio
+async def test_send_document_json(fake: FakeBotApi, bot: Bot) -> None:
+    fake.user_sends(USER, "hi")
+    export = json.dumps({"reminders": [{"label": "boîte mail", "months": 6}]}).encode()
+    sent = await bot.send_document(USER, InputFile(export, filename="gaffe-export.json"), caption="Tes données")
+    document = sent.document
+    assert (document.file_name, document.mime_type, document.file_size) == (
+        "gaffe-export.json",
+        "application/json",
+        len(export),
+    )
+    upload = fake.messages(USER, from_bot=True)[-1]["upload"]
+    assert json.loads(upload.data) == {"reminders": [{"label": "boîte mail", "months": 6}]}
+    again = await bot.send_document(USER, document.file_id)
+    assert again.document.file_id == document.file_id
+    with pytest.raises(BadRequest, match="can't use file of type document"):
+        await bot.send_photo(USER, document.file_id)
+    with pytest.raises(BadRequest, match="Chat not found"):
+        await bot.send_document(777, export)
+
+
+@pytest.mark.asyncio
+async def test_media_messages_have_no_text_to_edit(fake: FakeBotApi, bot: Bot) -> None:
+    fake.user_sends(USER, "hi")
+    sent = await bot.send_photo(USER, png(2, 2), caption="c", reply_markup=keyboard("a"))
+    with pytest.raises(BadRequest, match="no text in the message to edit"):
+        await bot.edit_message_text("x", USER, sent.message_id)
+    edited = await bot.edit_message_reply_markup(USER, sent.message_id)  # removing the keyboard is fine
+    assert edited.reply_markup is None or not edited.reply_markup.inline_keyboard
+    with pytest.raises(BadRequest, match="Message is not modified"):
+        await bot.edit_message_reply_markup(USER, sent.message_id)
+
+
+# ------------------------------------------------------------------ deleteMessage
+
+
+@pytest.mark.asyncio
+async def test_delete_message_rules() -> None:
+    now = [1_800_000_000.0]
+    async with FakeBotApi(token=TOKEN, clock=lambda: now[0]) as fake, Bot(TOKEN, base_url=f"{fake.url}/bot") as bot:
+        fake.user_sends(USER, "mon mot de passe est hunter2")
+        users_message = fake.messages(USER)[0]["message_id"]
+        first = await bot.send_message(USER, "un")
+        second = await bot.send_message(USER, "deux")
+        assert first.date.timestamp() == now[0]  # dates come from the fake's clock
+        assert await bot.delete_message(USER, users_message)  # a bot may delete incoming messages in private
+        assert await bot.delete_message(USER, first.message_id)
+        with pytest.raises(BadRequest, match="Message to delete not found"):
+            await bot.delete_message(USER, first.message_id)
+        assert last_error(fake) == ("deleteMessage", 400, "Bad Request: message to delete not found")
+        now[0] += 48 * 3600 - 1
+        third = await bot.send_message(USER, "trois")
+        now[0] += 1  # "deux" is now 48 hours old
+        with pytest.raises(BadRequest, match="Message can't be deleted"):
+            await bot.delete_message(USER, second.message_id)
+        assert last_error(fake) == ("deleteMessage", 400, "Bad Request: message can't be deleted")
+        assert await bot.delete_message(USER, third.message_id)
+        assert fake.deleted == [(USER, users_message), (USER, first.message_id), (USER, third.message_id)]
+        assert [m["text"] for m in fake.messages(USER)] == ["deux"]
+
+        fake.user_sends(USER, "dans le groupe", chat_type="group")  # incoming in a group: not the bot's to delete
+        group_message = fake.messages(-USER)[0]["message_id"]
+        with pytest.raises(BadRequest, match="Message can't be deleted"):
+            await bot.delete_message(-USER, group_message)
+        own = await bot.send_message(-USER, "à moi")
+        assert await bot.delete_message(-USER, own.message_id)
+
+
+# ------------------------------------------------------------------ flood control
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # int retry_after
+async def test_overall_flood_limit() -> None:
+    async with (
+        FakeBotApi(token=TOKEN, max_messages_per_second=5) as fake,
+        Bot(TOKEN, base_url=f"{fake.url}/bot") as bot,
+    ):
+        for chat in range(1, 4):
+            fake.user_sends(chat, "hi")
+        started = time.monotonic()
+        sent = await bot.send_message(1, "a")
+        for chat in (2, 3, 1):
+            await bot.send_message(chat, "b")
+        await bot.edit_message_text("a2", 1, sent.message_id)  # edits count too: 5 in this second
+        for _ in range(3):  # calls that are not messages don't count
+            await bot.get_me()
+            await bot.send_chat_action(1, "typing")
+        with pytest.raises(RetryAfter) as caught:
+            await bot.send_message(2, "over the cap")
+        assert time.monotonic() - started < 1, "too slow a machine for this test"
+        assert caught.value.retry_after in (1, dtm.timedelta(seconds=1))
+        assert last_error(fake) == ("sendMessage", 429, "Too Many Requests: retry after 1")
+        with pytest.raises(RetryAfter):
+            await bot.send_photo(3, png(2, 2))
+        assert fake.flood_errors == 2
+        async with aiohttp.ClientSession() as http:  # Telegram's envelope, with parameters.retry_after
+            url = f"{fake.url}/bot{TOKEN}/sendMessage"
+            async with http.post(url, json={"chat_id": 1, "text": "raw"}) as response:
+                assert response.status == 429
+                assert await response.json() == {
+                    "ok": False,
+                    "error_code": 429,
+                    "description": "Too Many Requests: retry after 1",
+                    "parameters": {"retry_after": 1},
+                }
+        await asyncio.sleep(max(0.0, started + 1.05 - time.monotonic()))
+        await bot.send_message(2, "the window has slid")
+        assert fake.flood_errors == 3
+        assert [m["text"] for m in fake.messages(2, from_bot=True)] == ["b", "the window has slid"]
+
+
+@pytest.mark.asyncio
+@pytest.mark.filterwarnings("ignore::telegram.warnings.PTBDeprecationWarning")  # int retry_after
+async def test_per_chat_flood_limit() -> None:
+    async with (
+        FakeBotApi(token=TOKEN, max_messages_per_chat_per_second=2) as fake,
+        Bot(TOKEN, base_url=f"{fake.url}/bot") as bot,
+    ):
+        fake.user_sends(1, "hi")
+        fake.user_sends(2, "hi")
+        await bot.send_message(1, "un")
+        await bot.send_message(1, "deux")
+        with pytest.raises(RetryAfter):
+            await bot.send_message(1, "trois")
+        for text in ("un", "deux"):  # another chat has its own budget; no overall cap was set
+            await bot.send_message(2, text)
+        assert fake.flood_errors == 1
+
+
+@pytest.mark.asyncio
+async def test_no_flood_limit_by_default(fake: FakeBotApi, bot: Bot) -> None:
+    fake.user_sends(USER, "hi")
+    await asyncio.gather(*(bot.send_message(USER, str(i)) for i in range(60)))
+    assert fake.flood_errors == 0 and len(fake.messages(USER, from_bot=True)) == 60
