@@ -28,7 +28,6 @@ from telegram import (
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
 from telegram.ext import (
-    AIORateLimiter,
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
@@ -40,6 +39,7 @@ from telegram.ext import (
 )
 
 from bot.adapters import buttons
+from bot.adapters.rate_limit import PUSH, PriorityRateLimiter, RateLimitArgs
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Attachment
@@ -53,7 +53,6 @@ GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
-PUSH_PRIORITY = "push"  # what Gaffe sends on its own waits behind replies to people (see the rate limiter)
 
 
 def _user_key(update: object) -> int:
@@ -96,10 +95,9 @@ class TelegramGaffe:
              for b in reply.buttons]
         )  # fmt: skip
 
-    async def send_to(self, chat_id: int, user_id: int, reply: Reply, priority: str | None = None) -> None:
+    async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
         """The reply's text (split to Telegram's limit) and files; the buttons go on the last message, the
         files before the message that carries buttons (so the question stays last)."""
-        limit = {"priority": priority} if priority else None
         try:
             chunks = split_html(reply.text) if reply.text else []
             last = chunks.pop() if chunks else None
@@ -118,7 +116,7 @@ class TelegramGaffe:
         except Forbidden as error:
             raise Unreachable(str(error)) from error
 
-    async def _send_file(self, chat_id: int, attachment: Attachment, limit: dict[str, str] | None) -> None:
+    async def _send_file(self, chat_id: int, attachment: Attachment, limit: RateLimitArgs | None) -> None:
         file = InputFile(attachment.data, filename=attachment.filename)
         caption = attachment.caption or None
         if attachment.kind == "photo":
@@ -130,7 +128,7 @@ class TelegramGaffe:
 
     async def send_to_user(self, user_id: int, reply: Reply) -> None:
         """Private chats' ids are their user's: what Gaffe sends on its own goes there."""
-        await self.send_to(user_id, user_id, reply, priority=PUSH_PRIORITY)
+        await self.send_to(user_id, user_id, reply, PUSH)
 
     async def push(self, user_id: int, push: Push) -> bool:
         """Something Gaffe says on its own (a due reminder), through the service, after people's replies."""
@@ -268,7 +266,7 @@ def build_application(settings: Settings) -> GaffeApplication:
         .token(settings.token)
         .base_url(settings.api_url)
         .base_file_url(settings.api_url.replace("/bot", "/file/bot"))
-        .rate_limiter(AIORateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .rate_limiter(PriorityRateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
         # Each user's updates are ordered by the service's per-user turn; python-telegram-bot starts one
         # task per update in arrival order, and a high limit lets each reach its user's turn in that order.
         .concurrent_updates(SimpleUpdateProcessor(4096))
