@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from fake_bot_api import FakeBotApi
 
 from bot.authoring.check import load_content
 from bot.core.dialogue import Content
@@ -35,6 +36,12 @@ def shipped() -> Content:
 @pytest.fixture(scope="session")
 def translators() -> dict[str, Translator]:
     return load_translators(ROOT / "locales")
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeBotApi]:
+    async with FakeBotApi() as server:
+        yield server
 
 
 @pytest.fixture

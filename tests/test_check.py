@@ -40,6 +40,8 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("bad.yaml", 15, "node 'pong' loops forever without asking anything"),
     ],
     "missing_start_node": [("bad.yaml", 3, "start node 'helo' does not exist")],
+    "unknown_action": [("bad.yaml", 9, "unknown action 'teleport' (known: ")],
+    "bad_action_arguments": [("bad.yaml", 8, "action 'progress': unknown key 'colour'")],
 }
 
 

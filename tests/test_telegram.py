@@ -7,145 +7,33 @@ import asyncio
 import logging
 import socket
 import sqlite3
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
+from bot_harness import (
+    CHAT_METHODS,
+    best,
+    buttons,
+    chat_calls,
+    checkup_by_buttons,
+    expected_score,
+    next_message,
+    press,
+    running_bot,
+    settings_for,
+)
 from fake_bot_api import Call, FakeBotApi
-from telegram import Update
-from telegram.ext import Application
 
-from bot.adapters.telegram import WEBHOOK_PATH, TelegramGaffe, build_application, webhook_options
+from bot.adapters.telegram import WEBHOOK_PATH, TelegramGaffe, webhook_options
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Pick, Result, State, step
 from bot.logs import setup_logging
 from bot.service import Gaffe
 from bot.storage import Store
-
-CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
-
-
-def settings_for(fake: FakeBotApi, db: Path) -> Settings:
-    return Settings(
-        token=fake.token,
-        api_url=f"{fake.url}/bot",
-        database=db,
-        dialogues_dir=ROOT / "dialogues",
-        locales_dir=ROOT / "locales",
-        webhook_url=None,
-        webhook_listen="127.0.0.1",
-        webhook_port=0,
-        webhook_secret=None,
-    )
-
-
-@asynccontextmanager
-async def running_bot(fake: FakeBotApi, db: Path, settings: Settings | None = None) -> AsyncIterator[Application]:
-    """The Application as `run_polling` (or, with a webhook URL, `run_webhook`) runs it: initialize,
-    post_init, updater, start; then stopped the same way."""
-    settings = settings or settings_for(fake, db)
-    app = build_application(settings)
-    await app.initialize()
-    assert app.post_init is not None
-    await app.post_init(app)
-    assert app.updater is not None
-    if settings.webhook_url:
-        await app.updater.start_webhook(**webhook_options(settings))
-    else:
-        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        await app.shutdown()
-        assert app.post_shutdown is not None
-        await app.post_shutdown(app)
-
-
-@pytest.fixture
-async def fake() -> AsyncIterator[FakeBotApi]:
-    async with FakeBotApi() as server:
-        yield server
-
-
-def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
-    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [(b["text"], b["callback_data"]) for row in rows for b in row]
-
-
-def sent_to(user: int) -> Callable[[Call], bool]:
-    return lambda c: c.ok and c.method == "sendMessage" and c.result["chat"]["id"] == user
-
-
-async def next_message(fake: FakeBotApi, user: int, after: int) -> tuple[dict[str, Any], int]:
-    call = await fake.wait_for(sent_to(user), timeout=15, after=after)
-    return call.result, fake.sent.index(call) + 1
-
-
-async def press(
-    fake: FakeBotApi, user: int, message: dict[str, Any], index: int, after: int
-) -> tuple[dict[str, Any], int]:
-    """Press a button of `message` and wait for the bot's next message."""
-    fake.user_presses(user, message["message_id"], buttons(message)[index][1])
-    return await next_message(fake, user, after)
-
-
-def chat_calls(fake: FakeBotApi, user: int, start: int, end: int | None = None) -> list[Call]:
-    return [c for c in fake.sent[start:end] if c.method in CHAT_METHODS and c.params.get("chat_id") == user]
-
-
-async def checkup_by_buttons(
-    fake: FakeBotApi, user: int, choose: Callable[[int, int], int], language: str = "fr"
-) -> tuple[str, int]:
-    """Run /checkup by pressing buttons; `choose(question_number, button_count)` picks one.
-
-    Returns the result text and the number of presses. Checks the budget of every press on the way."""
-    mark = len(fake.sent)
-    fake.user_sends(user, "/checkup", language_code=language)
-    message, mark = await next_message(fake, user, mark)
-    presses = 0
-    while buttons(message):
-        choices = buttons(message)
-        label, data = choices[choose(presses, len(choices)) if presses else 0]  # the intro: go
-        before = len(fake.sent)
-        query = fake.user_presses(user, message["message_id"], data, language_code=language)
-        presses += 1
-        answered, mark = await next_message(fake, user, mark)
-        await fake.wait_for(
-            lambda c, q=query: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == q
-        )
-        # The question keeps its text, shows the pick, loses its buttons.
-        shown = next(m for m in fake.messages(user) if m["message_id"] == message["message_id"])
-        assert label in shown["text"] and "reply_markup" not in shown, shown
-        assert len(chat_calls(fake, user, before, mark)) <= 2  # one edit, one new message
-        message = answered
-    return message["text"], presses
-
-
-def expected_score(content: Content, choose: Callable[[int, int], int]) -> int:
-    """The score the pure engine gives for the same picks."""
-    result = step(content, State(), Command("checkup"))
-    presses = 0
-    while True:
-        scores = [o.score for o in result.outputs if isinstance(o, Result)]
-        if scores:
-            return scores[0]
-        state = result.state
-        count = len(content.dialogues[state.dialogue or ""].nodes[state.node or ""].choices)
-        result = step(content, state, Pick(state.step, choose(presses, count) if presses else 0))
-        presses += 1
-
-
-def best(number: int, count: int) -> int:
-    return 0
 
 
 async def test_checkup_by_buttons_in_french(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:

@@ -144,8 +144,19 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
         error_path, message = _schema_message(schema_error)
-        checker.report(name, line_at(document, error_path), message)
+        checker.report(name, line_at(document, error_path), _about_actions(checker, error_path, message))
     return None if errors or duplicates else _File(path, name, kind, document)
+
+
+def _about_actions(checker: _Checker, path: list[Any], message: str) -> str:
+    """Say which action a schema error under `do:` is about, and which actions exist."""
+    if "do" not in path:
+        return message
+    rest = path[path.index("do") + 1 :]
+    if len(rest) == 1 and message == f"unknown key '{rest[0]}'":  # the action's name itself is unknown
+        known = ", ".join(sorted(checker.registry.actions)) or "none"
+        return f"unknown action '{rest[0]}' (known: {known})"
+    return f"action '{rest[0]}': {message}" if rest else message
 
 
 def _placeholders(text: str) -> set[str] | None:
@@ -186,8 +197,6 @@ def _check_graph(
                 checker.report(file.name, line(node.id, *path), f"goto to a missing node '{value}'")
             if key == "jump" and value not in dialogue_ids:
                 checker.report(file.name, line(node.id, *path), f"jump to a missing dialogue '{value}'")
-        for path, name, args in _action_calls(raw):
-            _check_action(checker, file, ["nodes", node.id, *path], name, args)
         if node.input is not None and node.input.save_as is None and not node.actions:
             checker.report(
                 file.name, line(node.id, "input"), f"node '{node.id}' needs input.save_as or a do: to use the answer"
@@ -213,27 +222,6 @@ def _check_graph(
             checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
     for node_id in _loops_without_question(dialogue):
         checker.report(file.name, line(node_id), f"node '{node_id}' loops forever without asking anything")
-
-
-def _action_calls(raw: YamlMap) -> Iterable[tuple[list[Any], str, Any]]:
-    """Every `do:` entry of a raw node and of its choices, with its path inside the node."""
-    for name, args in (raw.get("do") or {}).items():
-        yield ["do", name], name, args
-    for index, choice in enumerate(raw.get("choices") or ()):
-        for name, args in (choice.get("do") or {}).items():
-            yield ["choices", index, "do", name], name, args
-
-
-def _check_action(checker: _Checker, file: _File, path: list[Any], name: str, args: Any) -> None:
-    spec = checker.registry.actions.get(name)
-    if spec is None:
-        known = ", ".join(sorted(checker.registry.actions)) or "none"
-        checker.report(file.name, line_at(file.document, path), f"unknown action '{name}' (known: {known})")
-        return
-    for error in Draft202012Validator(dict(spec.schema)).iter_errors(args if args is not None else {}):
-        error_path, message = _schema_message(error)
-        where = line_at(file.document, [*path, *error_path])
-        checker.report(file.name, where, f"action '{name}': {message}")
 
 
 def _links(raw: YamlMap) -> Iterable[tuple[list[Any], str, str]]:
