@@ -1,6 +1,6 @@
 """Have I Been Pwned's public breach catalogue: which known breaches hit a service the user names.
 
-The catalogue (GET https://haveibeenpwned.com/api/v3/breaches: no key, a User-Agent required) is
+The catalogue (GET https://haveibeenpwned.com/api/v3/breaches, `config.HIBP_URL`: no key, a User-Agent required) is
 public data under CC BY 4.0: show `CREDIT` wherever results are shown. The user names a service, never
 an email address; the query is folded, looked up in a dict built once at parse time, and dropped.
 
@@ -36,7 +36,6 @@ from typing import Any
 from bot.lookups.download import MAX_BYTES, USER_AGENT, DownloadError, get_bytes, is_url, write_atomically
 from bot.lookups.normalise import domain_label, fold, host_of
 
-HIBP_URL = "https://haveibeenpwned.com/api/v3/breaches"
 CREDIT = "Have I Been Pwned (https://haveibeenpwned.com), CC BY 4.0"
 CACHE_FILE = "hibp-breaches.json"
 CACHE_META_FILE = "hibp-breaches.meta.json"

@@ -1,7 +1,7 @@
 """Echap's stalkerware indicators (ioc.yaml): is the app, package or site a user names a known stalkerware?
 
-The file comes from https://github.com/AssoEchap/stalkerware-indicators (CC BY 4.0: show `CREDIT`
-wherever results are shown). The project does not ship it: `python -m bot update-data` downloads it
+The file comes from https://github.com/AssoEchap/stalkerware-indicators (`config.STALKERWARE_IOC_URL`;
+CC BY 4.0: show `CREDIT` wherever results are shown). The project does not ship it: `python -m bot update-data` downloads it
 into the data directory, GAFFE_STALKERWARE_IOC names a local copy instead. Without it,
 `load_indicators` returns None and the caller says the look-up is unavailable, not "not found".
 The list is incomplete by its authors' own warning: no match proves nothing.
@@ -26,7 +26,6 @@ import yaml
 from bot.lookups.download import USER_AGENT, get_bytes, write_atomically
 from bot.lookups.normalise import fold, host_of
 
-IOC_URL = "https://raw.githubusercontent.com/AssoEchap/stalkerware-indicators/master/ioc.yaml"
 CREDIT = "Echap, stalkerware-indicators (https://github.com/AssoEchap/stalkerware-indicators), CC BY 4.0"
 MAX_BYTES = 8 * 1024 * 1024  # the real file is about 100 KB
 
