@@ -1,8 +1,8 @@
 """Echap's stalkerware indicators (ioc.yaml): is the app, package or site a user names a known stalkerware?
 
 The file comes from https://github.com/AssoEchap/stalkerware-indicators (`config.STALKERWARE_IOC_URL`;
-CC BY 4.0: show `CREDIT` wherever results are shown). The project does not ship it: `python -m bot update-data` downloads it
-into the data directory, GAFFE_STALKERWARE_IOC names a local copy instead. Without it,
+CC BY 4.0: show `CREDIT` wherever results are shown). The project does not ship it: `python -m bot
+update-data` downloads it into the data directory, GAFFE_STALKERWARE_IOC names a local copy instead. Without it,
 `load_indicators` returns None and the caller says the look-up is unavailable, not "not found".
 The list is incomplete by its authors' own warning: no match proves nothing.
 
