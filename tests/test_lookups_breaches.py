@@ -13,7 +13,8 @@ import pytest
 from data_server import data_server
 
 from bot.core.dialogue import Content
-from bot.lookups.breaches import CACHE_FILE, Catalogue, CatalogueError, fetch_catalogue
+from bot.core.i18n import Translator
+from bot.lookups.breaches import CACHE_FILE, Catalogue, CatalogueError, cached_catalogue, fetch_catalogue, leaked
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"
@@ -202,6 +203,20 @@ def test_shipped_data_classes_are_labelled_in_french(shipped: Content) -> None:
     assert len(set(shipped.data_classes.values())) == len(shipped.data_classes) >= 40
 
 
+def test_what_leaked_is_said_in_the_users_language(
+    sample: Catalogue, shipped: Content, translators: dict[str, Translator]
+) -> None:
+    mspy = sample.breaches["mSpy2024"]
+    labels = shipped.data_classes
+    assert leaked(mspy, labels, translators["fr"].text) == ("Adresses e-mail", "Adresses IP", "Noms", "Photos")
+    assert leaked(mspy, labels, translators["en"].text) == mspy.data_classes
+    unknown = Catalogue.parse(encode([extra_breach(DataClasses=["Passwords", "Astrological signs"])]))
+    assert leaked(unknown.breaches["mSpy2026"], labels, translators["fr"].text) == (
+        "Mots de passe",
+        "Astrological signs",
+    )
+
+
 # Fetching and caching
 
 
@@ -217,8 +232,13 @@ async def test_fetching_sends_the_user_agent_caches_and_refreshes_at_most_once_p
         again = await fetch_catalogue(url, tmp_path, user_agent=AGENT, now=T0 + timedelta(hours=23))
         assert len(again) == 12 and len(server.requests) == 1  # within a day: the cached copy, no request
 
+        older = cached_catalogue(url, tmp_path)  # what a restarted bot compares the next refresh with
         newer = await fetch_catalogue(url, tmp_path, user_agent=AGENT, now=T0 + timedelta(hours=25))
-        assert len(server.requests) == 2 and [b.name for b in newer.new_since(first)] == ["mSpy2026"]
+        assert len(server.requests) == 2 and older is not None and len(older) == 12
+        assert [b.name for b in newer.new_since(older)] == ["mSpy2026"]
+        assert len(cached_catalogue(url, tmp_path) or ()) == 13
+    assert cached_catalogue("https://elsewhere.example/breaches", tmp_path) is None
+    assert cached_catalogue(url, tmp_path / "empty") is None
 
 
 @pytest.mark.parametrize(("status", "body"), [(503, b"down"), (200, b"<html>not the catalogue</html>")])

@@ -27,7 +27,7 @@ import json
 import logging
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -222,6 +222,12 @@ class Catalogue:
         return alerts
 
 
+def leaked(breach: Breach, labels: Mapping[str, str], translate: Callable[[str], str]) -> tuple[str, ...]:
+    """What leaked, in the user's language: `labels` is Content.data_classes, `translate` the user's
+    Translator.text; a data class without a label is shown as HIBP names it (English)."""
+    return tuple(translate(labels[name]) if name in labels else name for name in breach.data_classes)
+
+
 def _read_cache(cache_dir: Path, source: str) -> tuple[datetime, bytes] | None:
     """The cached copy of `source` and when it was fetched, if there is one."""
     try:
@@ -230,6 +236,17 @@ def _read_cache(cache_dir: Path, source: str) -> tuple[datetime, bytes] | None:
             return None
         return datetime.fromisoformat(meta["fetched_at"]), (cache_dir / CACHE_FILE).read_bytes()
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+
+
+def cached_catalogue(source: str, cache_dir: Path) -> Catalogue | None:
+    """The copy of `source` cached by the last fetch, whatever its age; None if none is usable.
+
+    Read it before `fetch_catalogue` at start-up: it is the `older` catalogue that alerts compare with."""
+    cached = _read_cache(cache_dir, source)
+    try:
+        return Catalogue.parse(cached[1]) if cached else None
+    except CatalogueError:
         return None
 
 
