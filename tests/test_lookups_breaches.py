@@ -69,7 +69,9 @@ def test_every_way_of_naming_mspy_finds_both_breaches_oldest_first(sample: Catal
     assert sample.service_key(query) == "mspy"
 
 
-@pytest.mark.parametrize("query", ["mspyy", "spy", "nonsense", "", "   ", "mspy.evil.example", "https://", "."])
+@pytest.mark.parametrize(
+    "query", ["mspyy", "spy", "nonsense", "", "   ", "mspy.evil.example", "https://", ".", "mspy" * 100]
+)
 def test_other_names_find_nothing(sample: Catalogue, query: str) -> None:
     assert sample.find(query) == ()
     assert sample.service_key(query) is None

@@ -19,7 +19,17 @@ MSPY_QUERIES = [
     "mSpy", "mspy", " M Spy ", "eyeZy", "EYEZY", "Eye-Zy", "KidSecured", "com.mspy.lite", "COM.MSPY.LITE ",
     "com.eyezy.android", "mspy.com", "www.mspy.com", "https://www.mspy.com/x?y=1", "MSPY.COM.", "eyezy.com",
 ]  # fmt: skip
-NOT_LISTED = ["com.whatsapp", "WhatsApp", "whatsapp.com", "spy", "", "  ", "com.mspy", "mspy.com.evil.example"]
+NOT_LISTED = [
+    "com.whatsapp",
+    "WhatsApp",
+    "whatsapp.com",
+    "spy",
+    "",
+    "  ",
+    "com.mspy",
+    "mspy.com.evil.example",
+    "m" * 400,
+]
 
 
 @pytest.fixture(scope="module")

@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.lookups.download import MAX_BYTES, USER_AGENT, DownloadError, get_bytes, is_url, write_atomically
-from bot.lookups.normalise import domain_label, fold, host_of
+from bot.lookups.normalise import MAX_QUERY_LENGTH, domain_label, fold, host_of
 
 CREDIT = "Have I Been Pwned (https://haveibeenpwned.com), CC BY 4.0"
 CACHE_FILE = "hibp-breaches.json"
@@ -181,6 +181,8 @@ class Catalogue:
         return len(self.breaches)
 
     def _match(self, query: str) -> tuple[str, tuple[Breach, ...]] | None:
+        if len(query.strip()) > MAX_QUERY_LENGTH:
+            return None
         host = host_of(query)
         candidates = [host, fold(query), fold(domain_label(host))] if host else [fold(query)]
         for key in candidates:

@@ -11,6 +11,8 @@ from urllib.parse import urlsplit
 
 # Second-level labels under which a country code's domains are registered (mspy.co.uk, mspy.com.br).
 _SECOND_LEVEL = frozenset({"ac", "co", "com", "edu", "gov", "ne", "net", "or", "org"})
+# Longer than any app, service, package name or URL worth matching: answered "not found" without folding it.
+MAX_QUERY_LENGTH = 300
 
 
 def fold(text: str) -> str:

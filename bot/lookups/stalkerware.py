@@ -24,7 +24,7 @@ from typing import Any
 import yaml
 
 from bot.lookups.download import USER_AGENT, get_bytes, write_atomically
-from bot.lookups.normalise import fold, host_of
+from bot.lookups.normalise import MAX_QUERY_LENGTH, fold, host_of
 
 CREDIT = "Echap, stalkerware-indicators (https://github.com/AssoEchap/stalkerware-indicators), CC BY 4.0"
 MAX_BYTES = 8 * 1024 * 1024  # the real file is about 100 KB
@@ -114,6 +114,8 @@ class Indicators:
         """The app a name, alias, package name, domain or URL designates; None when it is not in the list
         (which proves nothing)."""
         text = query.strip()
+        if len(text) > MAX_QUERY_LENGTH:
+            return None
         if app := self._by_package.get(text.casefold()):
             return app
         if (host := host_of(text)) and (app := self._by_host.get(host)):
