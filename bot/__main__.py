@@ -1,7 +1,7 @@
 """`python -m bot` (or `gaffe`): run Gaffe on Telegram when TELEGRAM_BOT_TOKEN is set, else in the terminal.
 
 Other commands: `console` (the terminal chat), `check` (validate the content), `graph DIALOGUE`
-(a Mermaid flowchart), `telegram` (insist on Telegram).
+(a Mermaid flowchart), `telegram` (insist on Telegram), `update-data` (download the public data looked up).
 """
 
 from __future__ import annotations
@@ -31,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="print a Mermaid flowchart of a dialogue")
     graph.add_argument("dialogue")
     commands.add_parser("schema", help="write dialogues/actions.schema.json from the registered actions")
+
+    commands.add_parser("update-data", help="download the stalkerware indicators and the breach catalogue")
     parser.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
     return parser
 
@@ -95,6 +97,10 @@ def main(argv: list[str] | None = None) -> int:
                 return 2
             print(mermaid(content.dialogues[args.dialogue]), end="")
             return 0
+        if args.command == "update-data":
+            from bot.lookups.update import update_data
+
+            return asyncio.run(update_data(settings))
         if args.command == "telegram" or (args.command is None and settings.token):
             if not settings.token:
                 print("TELEGRAM_BOT_TOKEN is not set", file=sys.stderr)

@@ -27,11 +27,24 @@ from bot.authoring.translatable import LIMITS, Translatable, translatable_string
 from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
 from bot.core import html_text
 from bot.core.actions import Registry
-from bot.core.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
+from bot.core.dialogue import (
+    Content,
+    Dialogue,
+    Node,
+    build_advice,
+    build_data_classes,
+    build_dialogue,
+    build_messages,
+)
 from bot.core.i18n import read_catalog, translated
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # where the shipped schemas are, in a checkout
-SCHEMAS = {"dialogue": "dialogue.schema.json", "advice": "advice.schema.json", "messages": "messages.schema.json"}
+SCHEMAS = {
+    "dialogue": "dialogue.schema.json",
+    "advice": "advice.schema.json",
+    "messages": "messages.schema.json",
+    "data_classes": "data_classes.schema.json",
+}
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
     {
@@ -135,11 +148,11 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     for duplicate in duplicates:
         checker.report(name, duplicate.line, f"duplicate key '{duplicate.key}' (first on line {duplicate.first_line})")
     if not isinstance(document, YamlMap):
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
+        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
         return None
     kind = next((k for k in SCHEMAS if k in document), None)
     if kind is None:
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice' or 'messages' at the top")
+        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
         return None
     errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
@@ -312,6 +325,18 @@ def _check_string(checker: _Checker, name: str, item: Translatable, known: set[s
             )
 
 
+def _check_data_classes(checker: _Checker, file: _File, earlier: dict[str, str]) -> None:
+    """Each French label names one data class: a shared msgid could only have one English translation."""
+    labels = {label: name for name, label in earlier.items()}
+    raw: YamlMap = file.document["data_classes"]
+    for name, label in raw.items():
+        if name in earlier:
+            checker.report(file.name, raw.line_of(name), f"data class '{name}' is already labelled")
+        elif label in labels:
+            checker.report(file.name, raw.line_of(name), f"the label \"{label}\" is already used for '{labels[label]}'")
+        labels.setdefault(label, name)
+
+
 def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
     """{score} and every answer a dialogue saves (free-text answers and choices' `save`)."""
     known = {"score"}
@@ -347,6 +372,10 @@ def check_content(
 
     advice = {k: v for f in by_kind["advice"] for k, v in build_advice(f.document).items()}
     messages = {k: v for f in by_kind["messages"] for k, v in build_messages(f.document).items()}
+    data_classes: dict[str, str] = {}
+    for file in by_kind["data_classes"]:
+        _check_data_classes(checker, file, data_classes)
+        data_classes.update(build_data_classes(file.document))
     dialogues: dict[str, Dialogue] = {}
     commands: dict[str, str] = {}
     built = [(file, build_dialogue(file.document)) for file in by_kind["dialogue"]]
@@ -377,7 +406,7 @@ def check_content(
     problems = sorted(set(checker.problems))
     if problems:
         return None, problems
-    return Content(dialogues, advice, messages, commands, registry), []
+    return Content(dialogues, advice, messages, commands, registry, data_classes), []
 
 
 def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None) -> Content:

@@ -37,7 +37,7 @@ def _string(mapping: Any, key: str, kind: str, html: bool = True) -> Iterator[Tr
 
 
 def translatable_strings(document: Any) -> Iterator[Translatable]:
-    """Every translatable string of a dialogue, advice or messages document, in file order."""
+    """Every translatable string of a dialogue, advice, messages or data classes document, in file order."""
     if not isinstance(document, YamlMap):
         return
     yield from _string(document, "title", "title")
@@ -57,3 +57,6 @@ def translatable_strings(document: Any) -> Iterator[Translatable]:
             yield Translatable(line, message, "text")
         elif isinstance(message, YamlMap) and isinstance(message.get("one"), str):
             yield Translatable(line, message["one"], "text", plural=str(message.get("other", "")))
+    for _, label, line in _items(document.get("data_classes")):
+        if isinstance(label, str):  # shown in lists, as plain text, like a button's label
+            yield Translatable(line, label, "label", html=False)

@@ -1,4 +1,4 @@
-"""The content Gaffe runs, as plain immutable data: dialogues, advice and interface messages.
+"""The content Gaffe runs, as plain immutable data: dialogues, advice, interface messages and data class labels.
 
 Built from already validated YAML (see `bot.authoring.check`); nothing here knows about Telegram, SQLite or files.
 """
@@ -134,6 +134,8 @@ class Content:
     messages: dict[str, Message]
     commands: dict[str, str] = field(default_factory=dict)  # command name -> dialogue id
     registry: Registry = field(default_factory=Registry)  # the features' actions, effects, pushes and presses
+    # Have I Been Pwned's data class (English, as in its catalogue) -> French label, a msgid like any text.
+    data_classes: dict[str, str] = field(default_factory=dict)
 
     def dialogue_for(self, command: str) -> Dialogue | None:
         dialogue_id = self.commands.get(command.lower())
@@ -223,3 +225,7 @@ def build_messages(raw: dict[str, Any]) -> dict[str, Message]:
         str(key): Message(value) if isinstance(value, str) else Message(value["one"], value["other"])
         for key, value in raw["messages"].items()
     }
+
+
+def build_data_classes(raw: dict[str, Any]) -> dict[str, str]:
+    return {str(name): str(label) for name, label in raw["data_classes"].items()}
