@@ -1,4 +1,10 @@
-"""Settings, read once from the environment. Defaults suit a checkout run from its own folder."""
+"""Settings, read once from the environment, and where the content (dialogues, translations) lives.
+
+Content is found, in this order: GAFFE_DIALOGUES / GAFFE_LOCALES; the checkout's own folders when the
+package runs from a checkout (editable install or `python -m bot` in the repository); else the copy
+shipped inside the installed wheel (`bot/_content/`, see pyproject.toml). The current folder plays no
+part, so `gaffe` means the same thing wherever it is started.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,34 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bot.core.i18n import po_path
+from bot.errors import StartupError
+
+PACKAGE = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE.parent
+INSTALLED_CONTENT = PACKAGE / "_content"  # filled by the wheel build only
+
+
+def bundled(name: str) -> Path:
+    """The content folder `name` ("dialogues" or "locales") that comes with this Gaffe."""
+    checkout = PROJECT_ROOT / name
+    return checkout if checkout.is_dir() else INSTALLED_CONTENT / name
 
 
 def _content_dir(variable: str, name: str) -> Path:
     if value := os.environ.get(variable):
         return Path(value)
-    here = Path.cwd() / name
-    return here if here.is_dir() else PROJECT_ROOT / name
+    return bundled(name)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise StartupError(f"GAFFE_WEBHOOK_PORT is '{value}', not a port number", "GAFFE_WEBHOOK_PORT")
+    return port
 
 
 @dataclass(frozen=True)
@@ -38,6 +64,22 @@ class Settings:
             locales_dir=_content_dir("GAFFE_LOCALES", "locales"),
             webhook_url=os.environ.get("GAFFE_WEBHOOK_URL") or None,
             webhook_listen=os.environ.get("GAFFE_WEBHOOK_LISTEN", "127.0.0.1"),
-            webhook_port=int(os.environ.get("GAFFE_WEBHOOK_PORT", "8443")),
+            webhook_port=_port(os.environ.get("GAFFE_WEBHOOK_PORT", "8443")),
             webhook_secret=os.environ.get("GAFFE_WEBHOOK_SECRET") or None,
         )
+
+    def require_content(self) -> None:
+        """Refuse to start, naming the variable, when a content folder is missing (before checking it)."""
+        for variable, folder in (("GAFFE_DIALOGUES", self.dialogues_dir), ("GAFFE_LOCALES", self.locales_dir)):
+            if not folder.is_dir():
+                raise StartupError(f"the folder {folder} does not exist", variable, f"Set {variable} to the folder.")
+        if not any(self.dialogues_dir.glob("*.y*ml")):
+            raise StartupError(
+                f"no dialogue files (*.yaml) in {self.dialogues_dir}", "GAFFE_DIALOGUES", "Set GAFFE_DIALOGUES."
+            )
+        if not po_path(self.locales_dir, "en").is_file():
+            raise StartupError(
+                f"no English translations in {self.locales_dir} (expected {po_path(self.locales_dir, 'en')})",
+                "GAFFE_LOCALES",
+                "Set GAFFE_LOCALES to the folder that holds en/LC_MESSAGES/messages.po.",
+            )
