@@ -8,6 +8,8 @@ Why it is done this way:
 - a restore refuses a file that fails `PRAGMA integrity_check`, that is not a Gaffe database, or whose
   schema is newer than this Gaffe; it then copies the backup *into* the database through the same API,
   so the replacement is one SQLite transaction: a crash in the middle leaves the old database intact;
+- the database being replaced is first copied beside it (`NAME.before-restore.sqlite3`), so restoring
+  the wrong backup loses nothing;
 - a restore refuses to run while Gaffe (or anything else) has the database open. A running Gaffe holds
   it open in WAL mode, and SQLite refuses to leave WAL mode while any other connection is open, so
   switching the database to `journal_mode=DELETE` (with no busy wait) is the test; Gaffe switches it
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Iterator
@@ -119,10 +122,20 @@ def restore(backup_path: Path, database: Path) -> str:
             ) from None
         except sqlite3.DatabaseError as error:  # the live file is not even a database: replace it whole
             live.close()
-            return _replace_file(backup_path, database, str(error))
+            kept = _keep_old(database)
+            return _replace_file(backup_path, database, str(error)) + kept
+        kept = _keep_old(database)  # only our connection is open, out of WAL: the file is the whole database
         with _connect(backup_path, mode="ro") as source:
             source.backup(live)  # one transaction on the live database
-    return f"restored {backup_path} into {database}"
+    return f"restored {backup_path} into {database}{kept}"
+
+
+def _keep_old(database: Path) -> str:
+    if not database.is_file() or database.stat().st_size == 0:
+        return ""
+    kept = database.with_name(f"{database.stem}.before-restore{database.suffix}")
+    shutil.copy2(database, kept)
+    return f"; the database it replaced is kept as {kept}"
 
 
 def _replace_file(backup_path: Path, database: Path, why: str) -> str:
