@@ -152,3 +152,15 @@ async def test_a_rejected_token_is_two_lines_without_traceback(tmp_path: Path) -
     assert code == 1, output
     assert "Gaffe can't start: Telegram rejected the token" in output and "Traceback" not in output, output
     assert wrong not in output and wrong.split(":")[1] not in output
+
+
+async def test_a_bad_database_on_telegram_is_two_lines_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_text("garbage\n")
+    async with FakeBotApi() as fake:
+        code, output = await _run_async(
+            TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(bad)
+        )
+    assert code == 1, output
+    assert "Gaffe can't start: " in output and "not a SQLite database" in output, output
+    assert "Traceback" not in output and "GAFFE_DB" in output, output
