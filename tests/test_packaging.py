@@ -3,7 +3,8 @@ folder, and GAFFE_DIALOGUES / GAFFE_LOCALES still override the bundled copy.
 
 The wheel is built from this checkout (`pip wheel . --no-deps`) and installed into a fresh virtualenv
 with no internet: the fresh venv sees this environment's dependencies through a `.pth` file (only
-directories, not the editable install's import hook, which `.pth` entries never load).
+directories, not the editable install's import hook, which `.pth` entries never load); the wheel is
+installed with --ignore-installed, as pip would otherwise see the outer environment's gaffe through it.
 """
 
 from __future__ import annotations
@@ -56,7 +57,18 @@ def installed(wheel: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator
     purelib = run(python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])", cwd=venv).stdout.strip()
     (Path(purelib) / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     done = run(
-        sys.executable, "-m", "pip", "--python", python, "install", "-q", "--no-deps", "--no-index", wheel, cwd=venv
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "-q",
+        "--no-deps",
+        "--no-index",
+        "--ignore-installed",
+        wheel,
+        cwd=venv,
     )
     assert done.returncode == 0, done.stderr
     yield venv
