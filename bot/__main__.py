@@ -75,15 +75,28 @@ def _telegram(settings: Settings) -> int:
             "TELEGRAM_BOT_TOKEN",
             "Copy the token @BotFather gave you into TELEGRAM_BOT_TOKEN.",
         ) from None
-    except OSError as error:
-        if error.errno != errno.EADDRINUSE:
-            raise
+    except OSError as error:  # the webhook server could not listen
         where = f"{settings.webhook_listen}:{settings.webhook_port}"
-        raise StartupError(
-            f"the webhook port {where} is already in use",
-            "GAFFE_WEBHOOK_PORT",
-            "Set GAFFE_WEBHOOK_PORT to a free port.",
-        ) from None
+        if error.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"the webhook port {where} is already in use",
+                "GAFFE_WEBHOOK_PORT",
+                "Set GAFFE_WEBHOOK_PORT to a free port.",
+            ) from None
+        if error.errno == errno.EACCES:
+            raise StartupError(
+                f"not allowed to listen on {where}",
+                "GAFFE_WEBHOOK_PORT",
+                "Set GAFFE_WEBHOOK_PORT to a port above 1023.",
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise StartupError(
+                f"this machine has no address {settings.webhook_listen}",
+                "GAFFE_WEBHOOK_LISTEN",
+                "Set GAFFE_WEBHOOK_LISTEN to one of its addresses (127.0.0.1 behind a reverse proxy).",
+            ) from None
+        logging.getLogger("gaffe").exception("Gaffe stopped on an error")
+        return 1
     except Exception:  # logged through the redacting handler: an error may quote the token
         logging.getLogger("gaffe").exception("Gaffe stopped on an error")
         return 1

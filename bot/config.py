@@ -70,9 +70,16 @@ class Settings:
 
     def require_content(self) -> None:
         """Refuse to start, naming the variable, when a content folder is missing (before checking it)."""
-        for variable, folder in (("GAFFE_DIALOGUES", self.dialogues_dir), ("GAFFE_LOCALES", self.locales_dir)):
+        for variable, kind, folder in (
+            ("GAFFE_DIALOGUES", "dialogues", self.dialogues_dir),
+            ("GAFFE_LOCALES", "locales", self.locales_dir),
+        ):
             if not folder.is_dir():
-                raise StartupError(f"the folder {folder} does not exist", variable, f"Set {variable} to the folder.")
+                raise StartupError(
+                    f"the {kind} folder {folder} does not exist",
+                    variable,
+                    f"Set {variable} to the {kind} folder, or unset it to use the one that comes with Gaffe.",
+                )
         if not any(self.dialogues_dir.glob("*.y*ml")):
             raise StartupError(
                 f"no dialogue files (*.yaml) in {self.dialogues_dir}", "GAFFE_DIALOGUES", "Set GAFFE_DIALOGUES."

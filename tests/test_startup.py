@@ -164,3 +164,14 @@ async def test_a_bad_database_on_telegram_is_two_lines_too(tmp_path: Path) -> No
     assert code == 1, output
     assert "Gaffe can't start: " in output and "not a SQLite database" in output, output
     assert "Traceback" not in output and "GAFFE_DB" in output, output
+
+
+async def test_a_webhook_address_this_machine_does_not_have(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        code, output = await _run_async(
+            TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(tmp_path / "g.sqlite3"),
+            GAFFE_WEBHOOK_URL="https://gaffe.example.org/telegram", GAFFE_WEBHOOK_LISTEN="192.0.2.1",
+        )  # fmt: skip
+    assert code == 1, output
+    assert "Gaffe can't start: this machine has no address 192.0.2.1" in output, output
+    assert "GAFFE_WEBHOOK_LISTEN" in output and "Traceback" not in output, output
