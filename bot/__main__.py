@@ -1,13 +1,16 @@
 """`python -m bot` (or `gaffe`): run Gaffe on Telegram when TELEGRAM_BOT_TOKEN is set, else in the terminal.
 
 Other commands: `console` (the terminal chat), `check` (validate the content), `graph DIALOGUE`
-(a Mermaid flowchart), `telegram` (insist on Telegram), `update-data` (download the public data looked up).
+(a Mermaid flowchart), `telegram` (insist on Telegram), `backup PATH` and `restore PATH` (the database),
+`update-data` (download the public data looked up), `schema` (write dialogues/actions.schema.json).
+A start-up problem (`StartupError`) is printed as two lines, cause and fix, with exit code 1.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 import logging
 import sys
 from pathlib import Path
@@ -16,24 +19,30 @@ from bot.authoring.check import ContentError, check_content, load_content
 from bot.authoring.graph import mermaid
 from bot.config import Settings
 from bot.core.i18n import LANGUAGES
+from bot.errors import StartupError
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gaffe", description="Gaffe, the personal-security bot.")
+    # Shared options are accepted before or after the subcommand (`--lang en console` and
+    # `console --lang en`); SUPPRESS keeps a subcommand from resetting what was given before it.
+    shared = argparse.ArgumentParser(add_help=False)
+    shared.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help="language of the terminal chat")
+    shared.add_argument("--user", type=int, default=argparse.SUPPRESS, help="local user id (default 0)")
+    parser = argparse.ArgumentParser(prog="gaffe", description="Gaffe, the personal-security bot.", parents=[shared])
     commands = parser.add_subparsers(dest="command")
-    console = commands.add_parser("console", help="chat with Gaffe in the terminal")
-    console.add_argument("--lang", choices=LANGUAGES, help="language of the conversation")
-    console.add_argument("--user", type=int, default=0, help="local user id (default 0)")
+    commands.add_parser("console", help="chat with Gaffe in the terminal", parents=[shared])
     commands.add_parser("telegram", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
     check = commands.add_parser("check", help="validate dialogues and translations")
-    check.add_argument("--dialogues", type=Path, help="dialogues folder (default: dialogues/)")
-    check.add_argument("--locales", type=Path, help="locales folder (default: locales/)")
+    check.add_argument("--dialogues", type=Path, help="dialogues folder (default: GAFFE_DIALOGUES or the bundled one)")
+    check.add_argument("--locales", type=Path, help="locales folder (default: GAFFE_LOCALES or the bundled one)")
     graph = commands.add_parser("graph", help="print a Mermaid flowchart of a dialogue")
     graph.add_argument("dialogue")
-    commands.add_parser("schema", help="write dialogues/actions.schema.json from the registered actions")
-
+    backup = commands.add_parser("backup", help="copy the live database (GAFFE_DB) to PATH, consistently")
+    backup.add_argument("path", type=Path, help="the copy to write (a folder: a dated file inside it)")
+    restore = commands.add_parser("restore", help="replace the database (GAFFE_DB) with a checked backup")
+    restore.add_argument("path", type=Path, help="the backup to restore")
     commands.add_parser("update-data", help="download the stalkerware indicators and the breach catalogue")
-    parser.add_argument("--lang", choices=LANGUAGES, help="language of the terminal chat")
+    commands.add_parser("schema", help="write dialogues/actions.schema.json from the registered actions")
     return parser
 
 
@@ -55,12 +64,39 @@ def _telegram(settings: Settings) -> int:
     from bot.logs import setup_logging
 
     setup_logging(settings.token)
+    for handler in logging.getLogger().handlers:  # reported below in two lines: no traceback from PTB's retry loop
+        handler.addFilter(lambda record: not (record.exc_info and isinstance(record.exc_info[1], InvalidToken)))
     try:
         run(settings)
-    except ContentError:
+    except (ContentError, StartupError):
         raise
     except InvalidToken:
-        logging.getLogger("gaffe").error("Telegram rejected the token: check TELEGRAM_BOT_TOKEN")
+        raise StartupError(
+            "Telegram rejected the token: check TELEGRAM_BOT_TOKEN",
+            "TELEGRAM_BOT_TOKEN",
+            "Copy the token @BotFather gave you into TELEGRAM_BOT_TOKEN.",
+        ) from None
+    except OSError as error:  # the webhook server could not listen
+        where = f"{settings.webhook_listen}:{settings.webhook_port}"
+        if error.errno == errno.EADDRINUSE:
+            raise StartupError(
+                f"the webhook port {where} is already in use",
+                "GAFFE_WEBHOOK_PORT",
+                "Set GAFFE_WEBHOOK_PORT to a free port.",
+            ) from None
+        if error.errno == errno.EACCES:
+            raise StartupError(
+                f"not allowed to listen on {where}",
+                "GAFFE_WEBHOOK_PORT",
+                "Set GAFFE_WEBHOOK_PORT to a port above 1023.",
+            ) from None
+        if error.errno == errno.EADDRNOTAVAIL:
+            raise StartupError(
+                f"this machine has no address {settings.webhook_listen}",
+                "GAFFE_WEBHOOK_LISTEN",
+                "Set GAFFE_WEBHOOK_LISTEN to one of its addresses (127.0.0.1 behind a reverse proxy).",
+            ) from None
+        logging.getLogger("gaffe").exception("Gaffe stopped on an error")
         return 1
     except Exception:  # logged through the redacting handler: an error may quote the token
         logging.getLogger("gaffe").exception("Gaffe stopped on an error")
@@ -68,50 +104,69 @@ def _telegram(settings: Settings) -> int:
     return 0
 
 
+def _operation(args: argparse.Namespace, settings: Settings) -> int:
+    from bot import backup
+
+    if args.command == "backup":
+        print(backup.backup(settings.database, args.path))
+    else:
+        print(backup.restore(args.path, settings.database))
+    return 0
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = Settings.from_env()
+    if args.command == "check":
+        dialogues = args.dialogues or settings.dialogues_dir
+        _, problems = check_content(dialogues, args.locales or settings.locales_dir)
+        for problem in problems:
+            print(problem)
+        if not problems:
+            print(f"{dialogues}: all good")
+        return 1 if problems else 0
+    if args.command in {"backup", "restore"}:
+        return _operation(args, settings)
+    if args.command == "update-data":
+        from bot.lookups.update import update_data
+
+        return asyncio.run(update_data(settings))
+    if args.command == "schema":
+        from bot.authoring.check import features_registry
+        from bot.authoring.schema import refresh
+
+        changed = refresh(settings.dialogues_dir, features_registry())
+        print(f"{settings.dialogues_dir / 'actions.schema.json'}: {'written' if changed else 'up to date'}")
+        return 0
+    settings.require_content()
+    if args.command == "graph":
+        content = load_content(settings.dialogues_dir, settings.locales_dir)
+        if args.dialogue not in content.dialogues:
+            print(f"no dialogue '{args.dialogue}' (there are: {', '.join(sorted(content.dialogues))})", file=sys.stderr)
+            return 2
+        print(mermaid(content.dialogues[args.dialogue]), end="")
+        return 0
+    if args.command == "telegram" or (args.command is None and settings.token):
+        if not settings.token:
+            raise StartupError("TELEGRAM_BOT_TOKEN is not set", "TELEGRAM_BOT_TOKEN", "Set TELEGRAM_BOT_TOKEN.")
+        return _telegram(settings)
+    asyncio.run(_console(settings, getattr(args, "lang", None), getattr(args, "user", 0)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    settings = Settings.from_env()
     try:
-        if args.command == "check":
-            dialogues = args.dialogues or settings.dialogues_dir
-            _, problems = check_content(dialogues, args.locales or settings.locales_dir)
-            for problem in problems:
-                print(problem)
-            if not problems:
-                print(f"{dialogues}: all good")
-            return 1 if problems else 0
-        if args.command == "schema":
-            from bot.authoring.check import features_registry
-            from bot.authoring.schema import refresh
-
-            changed = refresh(settings.dialogues_dir, features_registry())
-            print(f"{settings.dialogues_dir / 'actions.schema.json'}: {'written' if changed else 'up to date'}")
-            return 0
-        if args.command == "graph":
-            content = load_content(settings.dialogues_dir, settings.locales_dir)
-            if args.dialogue not in content.dialogues:
-                print(
-                    f"no dialogue '{args.dialogue}' (there are: {', '.join(sorted(content.dialogues))})",
-                    file=sys.stderr,
-                )
-                return 2
-            print(mermaid(content.dialogues[args.dialogue]), end="")
-            return 0
-        if args.command == "update-data":
-            from bot.lookups.update import update_data
-
-            return asyncio.run(update_data(settings))
-        if args.command == "telegram" or (args.command is None and settings.token):
-            if not settings.token:
-                print("TELEGRAM_BOT_TOKEN is not set", file=sys.stderr)
-                return 2
-            return _telegram(settings)
-        asyncio.run(_console(settings, args.lang, getattr(args, "user", 0)))
-        return 0
+        return _run(args)
+    except StartupError as error:
+        doing = f"gaffe {args.command}" if args.command in {"backup", "restore"} else "Gaffe can't start"
+        for line in error.lines(doing):
+            print(line, file=sys.stderr)
+        return 1
     except ContentError as error:
         print("Gaffe refuses to start: the content has problems.", file=sys.stderr)
         for problem in error.problems:
             print(problem, file=sys.stderr)
+        print("Fix them (python -m bot check lists them), or set GAFFE_DIALOGUES/GAFFE_LOCALES.", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 130

@@ -1,4 +1,10 @@
-"""Settings, read once from the environment. Defaults suit a checkout run from its own folder."""
+"""Settings, read once from the environment, and where the content (dialogues, translations) lives.
+
+Content is found, in this order: GAFFE_DIALOGUES / GAFFE_LOCALES; the checkout's own folders when the
+package runs from a checkout (editable install or `python -m bot` in the repository); else the copy
+shipped inside the installed wheel (`bot/_content/`, see pyproject.toml). The current folder plays no
+part, so `gaffe` means the same thing wherever it is started.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,20 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from bot.core.i18n import po_path
+from bot.errors import StartupError
+
+PACKAGE = Path(__file__).resolve().parent
+PROJECT_ROOT = PACKAGE.parent
+INSTALLED_CONTENT = PACKAGE / "_content"  # filled by the wheel build only
+
+
+def bundled(name: str) -> Path:
+    """The content folder `name` ("dialogues" or "locales") that comes with this Gaffe."""
+    checkout = PROJECT_ROOT / name
+    return checkout if checkout.is_dir() else INSTALLED_CONTENT / name
+
+
 HIBP_URL = "https://haveibeenpwned.com/api/v3/breaches"  # Have I Been Pwned's breach catalogue (no key)
 STALKERWARE_IOC_URL = "https://raw.githubusercontent.com/AssoEchap/stalkerware-indicators/master/ioc.yaml"
 
@@ -14,8 +33,17 @@ STALKERWARE_IOC_URL = "https://raw.githubusercontent.com/AssoEchap/stalkerware-i
 def _content_dir(variable: str, name: str) -> Path:
     if value := os.environ.get(variable):
         return Path(value)
-    here = Path.cwd() / name
-    return here if here.is_dir() else PROJECT_ROOT / name
+    return bundled(name)
+
+
+def _port(value: str) -> int:
+    try:
+        port = int(value)
+    except ValueError:
+        port = -1
+    if not 0 < port < 65536:
+        raise StartupError(f"GAFFE_WEBHOOK_PORT is '{value}', not a port number", "GAFFE_WEBHOOK_PORT")
+    return port
 
 
 @dataclass(frozen=True)
@@ -50,10 +78,33 @@ class Settings:
             locales_dir=_content_dir("GAFFE_LOCALES", "locales"),
             webhook_url=os.environ.get("GAFFE_WEBHOOK_URL") or None,
             webhook_listen=os.environ.get("GAFFE_WEBHOOK_LISTEN", "127.0.0.1"),
-            webhook_port=int(os.environ.get("GAFFE_WEBHOOK_PORT", "8443")),
+            webhook_port=_port(os.environ.get("GAFFE_WEBHOOK_PORT", "8443")),
             webhook_secret=os.environ.get("GAFFE_WEBHOOK_SECRET") or None,
             data_dir=Path(os.environ.get("GAFFE_DATA_DIR") or database.parent / "gaffe-data"),
             hibp_breaches=os.environ.get("GAFFE_HIBP_BREACHES") or HIBP_URL,
             stalkerware_ioc=Path(ioc) if ioc else None,
             stalkerware_url=os.environ.get("GAFFE_STALKERWARE_URL") or STALKERWARE_IOC_URL,
         )
+
+    def require_content(self) -> None:
+        """Refuse to start, naming the variable, when a content folder is missing (before checking it)."""
+        for variable, kind, folder in (
+            ("GAFFE_DIALOGUES", "dialogues", self.dialogues_dir),
+            ("GAFFE_LOCALES", "locales", self.locales_dir),
+        ):
+            if not folder.is_dir():
+                raise StartupError(
+                    f"the {kind} folder {folder} does not exist",
+                    variable,
+                    f"Set {variable} to the {kind} folder, or unset it to use the one that comes with Gaffe.",
+                )
+        if not any(self.dialogues_dir.glob("*.y*ml")):
+            raise StartupError(
+                f"no dialogue files (*.yaml) in {self.dialogues_dir}", "GAFFE_DIALOGUES", "Set GAFFE_DIALOGUES."
+            )
+        if not po_path(self.locales_dir, "en").is_file():
+            raise StartupError(
+                f"no English translations in {self.locales_dir} (expected {po_path(self.locales_dir, 'en')})",
+                "GAFFE_LOCALES",
+                "Set GAFFE_LOCALES to the folder that holds en/LC_MESSAGES/messages.po.",
+            )

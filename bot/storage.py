@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -27,6 +28,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.engine import State
+from bot.errors import StartupError
 
 # One entry per schema version; never edit a released entry, append a new one.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
@@ -145,6 +147,37 @@ class Transaction:
         return row_id
 
 
+RESTORE_HINT = "Set GAFFE_DB to Gaffe's database, or restore a backup into it: python -m bot restore BACKUP.sqlite3"
+
+
+async def _quick_check(connection: aiosqlite.Connection, path: Path) -> None:
+    async with connection.execute("PRAGMA quick_check") as cursor:
+        findings = [str(row[0]) for row in await cursor.fetchall()]
+    if findings != ["ok"]:
+        raise StartupError(f"the database {path} is damaged ({summary(findings)})", "GAFFE_DB", RESTORE_HINT)
+
+
+def summary(findings: list[str]) -> str:
+    """SQLite's integrity findings (rows of several lines) as one short line."""
+    lines = [line for finding in findings for line in finding.splitlines() if not line.startswith("***")]
+    more = f", and {len(lines) - 1} more" if len(lines) > 1 else ""
+    return f"{lines[0] if lines else 'integrity check failed'}{more}"
+
+
+def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
+    if "not a database" in str(error) or "malformed" in str(error):
+        return StartupError(f"{path} is not a SQLite database, or is damaged ({error})", "GAFFE_DB", RESTORE_HINT)
+    if "locked" in str(error):
+        return StartupError(
+            f"the database {path} is locked by another program ({error})",
+            "GAFFE_DB",
+            "Stop the program that holds it (a restore?), or set GAFFE_DB to another file.",
+        )
+    return StartupError(
+        f"cannot use the database {path} ({error})", "GAFFE_DB", "Check the file's permissions, or set GAFFE_DB."
+    )
+
+
 class Store:
     """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
 
@@ -155,13 +188,36 @@ class Store:
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
-        connection = await aiosqlite.connect(path, isolation_level=None)
-        await connection.execute("PRAGMA journal_mode=WAL")
-        await connection.execute("PRAGMA synchronous=FULL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        store = cls(connection)
-        await store.migrate()
+        """Open, check (`PRAGMA quick_check`) and migrate the database; StartupError says what is wrong.
+
+        The connection is closed on every failure: aiosqlite runs it in a non-daemon thread, and one
+        left open keeps the process alive after the error."""
+        path = Path(path)
+        if not path.parent.is_dir():
+            raise StartupError(
+                f"the folder of the database {path} does not exist",
+                "GAFFE_DB",
+                "Create the folder, or set GAFFE_DB to a file in an existing folder.",
+            )
+        try:
+            connection = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.Error as error:
+            raise StartupError(
+                f"cannot open the database {path} ({error})", "GAFFE_DB", "Check its permissions, or set GAFFE_DB."
+            ) from None
+        try:
+            await connection.execute("PRAGMA busy_timeout=5000")
+            await connection.execute("PRAGMA journal_mode=WAL")
+            await connection.execute("PRAGMA synchronous=FULL")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            await _quick_check(connection, path)
+            store = cls(connection)
+            await store.migrate()
+        except BaseException as error:
+            await connection.close()
+            if isinstance(error, sqlite3.Error):
+                raise _database_error(path, error) from None
+            raise
         return store
 
     async def close(self) -> None:
@@ -176,7 +232,11 @@ class Store:
         """Bring the schema to `target`, one version per transaction."""
         current = await self.version()
         if current > SCHEMA_VERSION:
-            raise RuntimeError(f"the database is at schema {current}, newer than this Gaffe ({SCHEMA_VERSION})")
+            raise StartupError(
+                f"the database is at schema {current}, newer than this Gaffe (schema {SCHEMA_VERSION})",
+                "GAFFE_DB",
+                "Upgrade Gaffe, or set GAFFE_DB to a database this version made.",
+            )
         for version in range(current + 1, target + 1):
             await self._db.execute("BEGIN EXCLUSIVE")
             try:

@@ -21,6 +21,11 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
     "unknown_key": [("bad.yaml", 7, "unknown key 'colour'")],
     "duplicate_node": [("bad.yaml", 8, "duplicate key 'hello' (first on line 5)")],
     "goto_missing_node": [("bad.yaml", 11, "goto to a missing node 'nowhere'")],
+    # The nodes the typo cuts off are not reported as unreachable: the typo is the one error.
+    "goto_typo_orphans_nodes": [
+        ("bad.yaml", 10, "goto to a missing node 'nexte'"),
+        ("bad.yaml", 12, "goto to a missing node 'nexte'"),
+    ],
     "jump_missing_dialogue": [("bad.yaml", 11, "jump to a missing dialogue 'elsewhere'")],
     "unreachable_node": [("bad.yaml", 13, "node 'orphan' is unreachable from 'hello'")],
     "dead_end": [("bad.yaml", 10, "node 'bye' is a dead end")],
@@ -182,3 +187,23 @@ def test_every_shipped_string_has_an_english_translation() -> None:
     _, problems = check_content(ROOT / "dialogues", ROOT / "locales")
     untranslated = [str(p) for p in problems if "no English translation" in p.message]
     assert untranslated == []
+
+
+def test_one_goto_typo_in_the_shipped_checkup_gives_one_line(tmp_path: Path) -> None:
+    import shutil
+
+    dialogues = tmp_path / "dialogues"
+    shutil.copytree(ROOT / "dialogues", dialogues)
+    checkup = dialogues / "checkup.yaml"
+    text = checkup.read_text(encoding="utf-8")
+    assert text.count("goto: manager\n") == 1
+    checkup.write_text(text.replace("goto: manager\n", "goto: manger\n"), encoding="utf-8")
+    content, problems = check_content(dialogues, ROOT / "locales")
+    assert content is None
+    assert [p.message for p in problems] == ["goto to a missing node 'manger'"]
+
+
+def test_a_missing_locales_folder_is_one_line_not_one_per_string(tmp_path: Path) -> None:
+    content, problems = check_content(ROOT / "dialogues", tmp_path / "nowhere")
+    assert content is None
+    assert len(problems) == 1 and "no English translations" in problems[0].message, problems

@@ -55,3 +55,20 @@ def test_refuses_to_start_on_broken_content_with_the_checkers_messages() -> None
         assert refused.returncode == 1
         assert "refuses to start" in refused.stderr
         assert all(problem in refused.stderr for problem in problems)
+
+
+def test_options_work_before_or_after_the_subcommand(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+    for number, args in enumerate((["--lang", "en", "console"], ["console", "--lang", "en"], ["--lang", "en"])):
+        env["GAFFE_DB"] = str(tmp_path / f"{number}.sqlite3")  # a new user each time: no language saved yet
+        done = subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            input="",
+            timeout=60,
+        )
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.startswith("Answer with a choice's number"), (args, done.stdout[:200])

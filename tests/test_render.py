@@ -90,3 +90,26 @@ def test_a_text_names_its_sources_under_it(mini: Content, mini_translators: dict
     reply = render(mini, mini_translators["fr"], [say])
     assert reply.text.startswith("Propre.\n<i>") and "https://www.cnil.fr/fr/mots-de-passe" in reply.text
     assert html_text.problem(reply.text) is None
+
+
+def test_a_perfect_checkup_says_its_score_once(shipped: Content, translators: dict[str, Translator]) -> None:
+    """The result node's text says "100/100"; the result block (no actions to list) must not say it again."""
+    from bot.core.engine import Command, Pick, State, step
+
+    state = State()
+    result = step(shipped, state, Command("checkup"))
+    texts: list[str] = []
+    for _ in range(40):
+        state = result.state
+        asks = [o for o in result.outputs if isinstance(o, Ask)]
+        if not asks:
+            break
+        assert state.dialogue and state.node
+        choices = shipped.dialogues[state.dialogue].nodes[state.node].choices
+        best = max(range(len(choices)), key=lambda i: (choices[i].points or 0, -i))
+        result = step(shipped, state, Pick(asks[-1].step, best))
+    assert any(isinstance(o, Result) for o in result.outputs), "the checkup never reached its result"
+    for language in ("fr", "en"):
+        texts.append(render(shipped, translators[language], result.outputs, today=date(2026, 11, 30)).text)
+    for text in texts:
+        assert text.count("100/100") == 1, text

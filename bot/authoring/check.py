@@ -25,6 +25,7 @@ from jsonschema import Draft202012Validator, ValidationError
 from bot.authoring.schema import with_actions
 from bot.authoring.translatable import LIMITS, Translatable, translatable_strings
 from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
+from bot.config import bundled
 from bot.core import html_text
 from bot.core.actions import Registry
 from bot.core.dialogue import (
@@ -36,9 +37,8 @@ from bot.core.dialogue import (
     build_dialogue,
     build_messages,
 )
-from bot.core.i18n import read_catalog, translated
+from bot.core.i18n import po_path, read_catalog, translated
 
-CHECKOUT = Path(__file__).resolve().parents[2]  # where the shipped schemas are, in a checkout
 SCHEMAS = {
     "dialogue": "dialogue.schema.json",
     "advice": "advice.schema.json",
@@ -88,6 +88,7 @@ class _Checker:
     registry: Registry
     problems: list[Problem] = field(default_factory=list)
     validators: dict[str, Draft202012Validator] = field(default_factory=dict)
+    has_english: bool = True  # without a catalog, one line says so instead of one per string
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -105,7 +106,7 @@ def _validator(checker: _Checker, kind: str) -> Draft202012Validator:
     with the registered actions in place of the reference to actions.schema.json."""
     if kind not in checker.validators:
         beside = checker.dialogues_dir / SCHEMAS[kind]
-        schema = _load_schema(beside if beside.exists() else CHECKOUT / "dialogues" / SCHEMAS[kind])
+        schema = _load_schema(beside if beside.exists() else bundled("dialogues") / SCHEMAS[kind])
         if kind == "dialogue":
             schema = with_actions(schema, checker.registry)
         checker.validators[kind] = Draft202012Validator(schema)
@@ -229,7 +230,11 @@ def _check_graph(
                 re.compile(node.input.pattern)
             except re.error as error:
                 checker.report(file.name, line(node.id, "input", "pattern"), f"invalid pattern: {error}")
-    reachable = _reachable(dialogue) if dialogue.start in dialogue.nodes else set(dialogue.nodes)
+    # A broken goto (or start) cuts off the nodes it was meant to lead to: reporting them too would bury
+    # the one real error under lines it causes, so reachability is judged only once every goto resolves.
+    gotos = [goto for node in dialogue.nodes.values() for goto, _ in _targets(node) if goto]
+    links_resolve = dialogue.start in dialogue.nodes and all(goto in dialogue.nodes for goto in gotos)
+    reachable = _reachable(dialogue) if links_resolve else set(dialogue.nodes)
     for node_id in dialogue.nodes:
         if node_id not in reachable:
             checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
@@ -300,7 +305,8 @@ def _check_string(checker: _Checker, name: str, item: Translatable, known: set[s
             checker.report(name, item.line, f'unknown placeholder {{{field_name}}} in "{short}"')
     translation = translated(checker.english, item.msgid)
     if translation is None:
-        checker.report(name, item.line, f'no English translation for "{short}"')
+        if checker.has_english:
+            checker.report(name, item.line, f'no English translation for "{short}"')
         english: list[str] = []
     else:
         english = list(translation) if isinstance(translation, tuple) else [translation]
@@ -366,7 +372,11 @@ def check_content(
     checker = _Checker(dialogues_dir, read_catalog(locales_dir, "en"), registry)
     paths = sorted([*dialogues_dir.glob("*.yaml"), *dialogues_dir.glob("*.yml")])
     if not paths:
-        checker.report(_display(dialogues_dir), 1, "no dialogue files (*.yaml) here")
+        why = "no dialogue files (*.yaml) here" if dialogues_dir.is_dir() else "this dialogues folder does not exist"
+        checker.report(_display(dialogues_dir), 1, why)
+    if not po_path(locales_dir, "en").is_file():
+        checker.has_english = False
+        checker.report(_display(po_path(locales_dir, "en")), 1, "no English translations: is the locales folder right?")
     files = [f for f in (_parse(checker, path) for path in paths) if f is not None]
     by_kind = {kind: [f for f in files if f.kind == kind] for kind in SCHEMAS}
 

@@ -1,0 +1,21 @@
+"""Why Gaffe cannot start (or run an operator's command), said in one or two lines.
+
+Each layer that finds such a problem (the settings, the content folders, the database, Telegram)
+raises `StartupError` with the cause and the setting to change; `bot/__main__.py` prints it without a
+traceback and exits with a non-zero code. A traceback is for bugs, not for a wrong path or a busy port.
+"""
+
+from __future__ import annotations
+
+
+class StartupError(RuntimeError):
+    """A problem an operator fixes by changing a setting: `message` says what, `setting` names where."""
+
+    def __init__(self, message: str, setting: str, fix: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.setting = setting
+        self.fix = fix or f"Check {setting}."
+
+    def lines(self, doing: str = "Gaffe can't start") -> list[str]:
+        return [f"{doing}: {self.message}", self.fix]

@@ -1,0 +1,177 @@
+"""Every start-up failure is two lines naming the cause and the setting, a non-zero exit, no traceback, no hang.
+
+`python -m bot` runs as an operator would run it, in its own process with a timeout: a hang fails the
+test instead of blocking the suite (the corrupt-database case used to hang forever, its aiosqlite
+thread left open).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import MINI, ROOT
+from fake_bot_api import FakeBotApi
+
+TIMEOUT = 30  # generous for a loaded machine; the measured time is printed with -s
+
+
+def gaffe(*args: str, cwd: Path = ROOT, **settings: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+    env.update(settings)
+    started = time.monotonic()
+    done = subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=cwd, env=env, capture_output=True, text=True, input="",
+        timeout=TIMEOUT,
+    )  # fmt: skip
+    print(f"{args} {sorted(settings)}: exit {done.returncode} in {time.monotonic() - started:.2f} s")
+    return done
+
+
+def assert_refused(done: subprocess.CompletedProcess[str], cause: str, setting: str) -> None:
+    assert done.returncode == 1, done.stderr
+    assert "Traceback" not in done.stderr + done.stdout, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) <= 2, done.stderr
+    assert lines[0].startswith("Gaffe can't start: ") and cause in lines[0], done.stderr
+    assert setting in done.stderr, done.stderr
+
+
+def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_text("garbage\n")
+    assert_refused(gaffe(GAFFE_DB=str(bad)), "not a SQLite database", "GAFFE_DB")
+    assert "python -m bot restore" in gaffe(GAFFE_DB=str(bad)).stderr
+
+
+def test_a_damaged_database_fails_the_quick_check_and_names_the_restore_command(tmp_path: Path) -> None:
+    db = tmp_path / "damaged.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE t (x TEXT)")
+        connection.execute("CREATE INDEX t_x ON t(x)")
+        connection.executemany("INSERT INTO t VALUES (?)", [(f"row {i:05}",) for i in range(3000)])
+    connection.close()
+    data = bytearray(db.read_bytes())
+    page = 4096
+    for offset in range(3 * page, len(data) - page, page):  # scramble the cells of the later pages
+        data[offset + 100 : offset + 400] = bytes(range(256))[:300] * 1
+    db.write_bytes(bytes(data))
+    done = gaffe(GAFFE_DB=str(db))
+    assert_refused(done, "", "GAFFE_DB")
+    assert "damaged" in done.stderr and "python -m bot restore" in done.stderr
+
+
+def test_a_database_in_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    done = gaffe(GAFFE_DB=str(tmp_path / "nowhere" / "x.sqlite3"))
+    assert_refused(done, "does not exist", "GAFFE_DB")
+
+
+def test_a_database_with_a_newer_schema(tmp_path: Path) -> None:
+    from bot.storage import SCHEMA_VERSION
+
+    db = tmp_path / "newer.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
+    connection.close()
+    assert_refused(gaffe(GAFFE_DB=str(db)), "newer than this Gaffe", "GAFFE_DB")
+
+
+@pytest.mark.parametrize("variable", ["GAFFE_DIALOGUES", "GAFFE_LOCALES"])
+def test_a_content_folder_that_does_not_exist(tmp_path: Path, variable: str) -> None:
+    done = gaffe(GAFFE_DB=str(tmp_path / "g.sqlite3"), **{variable: str(tmp_path / "nope")})
+    assert_refused(done, "does not exist", variable)
+
+
+def test_a_locales_folder_without_english_is_named_not_179_missing_translations(tmp_path: Path) -> None:
+    done = gaffe(
+        GAFFE_DB=str(tmp_path / "g.sqlite3"), GAFFE_DIALOGUES=str(ROOT / "dialogues"), GAFFE_LOCALES=str(tmp_path)
+    )
+    assert_refused(done, "no English translations", "GAFFE_LOCALES")
+
+
+def test_a_port_that_is_not_a_number(tmp_path: Path) -> None:
+    done = gaffe(GAFFE_DB=str(tmp_path / "g.sqlite3"), GAFFE_WEBHOOK_PORT="84x3")
+    assert_refused(done, "not a port number", "GAFFE_WEBHOOK_PORT")
+
+
+def test_telegram_without_a_token(tmp_path: Path) -> None:
+    assert_refused(gaffe("telegram", GAFFE_DB=str(tmp_path / "g.sqlite3")), "not set", "TELEGRAM_BOT_TOKEN")
+
+
+def test_bad_content_names_the_settings(tmp_path: Path) -> None:
+    broken = ROOT / "tests" / "fixtures" / "broken" / "goto_missing_node"
+    done = gaffe(GAFFE_DB=str(tmp_path / "g.sqlite3"), GAFFE_DIALOGUES=str(broken), GAFFE_LOCALES=str(MINI / "locales"))
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "goto to a missing node 'nowhere'" in done.stderr and "GAFFE_DIALOGUES" in done.stderr
+
+
+async def _run_async(*args: str, **settings: str) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+    env.update(settings)
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", *args, cwd=ROOT, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        output, _ = await asyncio.wait_for(process.communicate(), TIMEOUT)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    return process.returncode or 0, output.decode()
+
+
+async def test_a_webhook_port_already_in_use(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        async with FakeBotApi() as fake:
+            code, output = await _run_async(
+                TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(tmp_path / "g.sqlite3"),
+                GAFFE_WEBHOOK_URL="https://gaffe.example.org/telegram", GAFFE_WEBHOOK_PORT=str(port),
+            )  # fmt: skip
+    assert code == 1, output
+    assert f"Gaffe can't start: the webhook port 127.0.0.1:{port} is already in use" in output, output
+    assert "GAFFE_WEBHOOK_PORT" in output and "Traceback" not in output, output
+
+
+async def test_a_rejected_token_is_two_lines_without_traceback(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        wrong = "987654:WRONG-TOKEN-abcdefghijklmnopqrstuvwxyz0123"
+        code, output = await _run_async(
+            TELEGRAM_BOT_TOKEN=wrong, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(tmp_path / "g.sqlite3")
+        )
+    assert code == 1, output
+    assert "Gaffe can't start: Telegram rejected the token" in output and "Traceback" not in output, output
+    assert wrong not in output and wrong.split(":")[1] not in output
+
+
+async def test_a_bad_database_on_telegram_is_two_lines_too(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_text("garbage\n")
+    async with FakeBotApi() as fake:
+        code, output = await _run_async(
+            TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(bad)
+        )
+    assert code == 1, output
+    assert "Gaffe can't start: " in output and "not a SQLite database" in output, output
+    assert "Traceback" not in output and "GAFFE_DB" in output, output
+
+
+async def test_a_webhook_address_this_machine_does_not_have(tmp_path: Path) -> None:
+    async with FakeBotApi() as fake:
+        code, output = await _run_async(
+            TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(tmp_path / "g.sqlite3"),
+            GAFFE_WEBHOOK_URL="https://gaffe.example.org/telegram", GAFFE_WEBHOOK_LISTEN="192.0.2.1",
+        )  # fmt: skip
+    assert code == 1, output
+    assert "Gaffe can't start: this machine has no address 192.0.2.1" in output, output
+    assert "GAFFE_WEBHOOK_LISTEN" in output and "Traceback" not in output, output
