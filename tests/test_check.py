@@ -40,6 +40,8 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("bad.yaml", 15, "node 'pong' loops forever without asking anything"),
     ],
     "missing_start_node": [("bad.yaml", 3, "start node 'helo' does not exist")],
+    "unreachable_advice": [("advice.yaml", 7, "advice 'manager' is recommended by no answer any dialogue reaches")],
+    "home_page_source": [("advice.yaml", 6, "'https://www.cybermalveillance.gouv.fr' is not an https page")],
 }
 
 
