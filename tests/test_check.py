@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.authoring.check import Problem, check_content
+from bot.core.dialogue import Content
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -182,3 +184,23 @@ def test_every_shipped_string_has_an_english_translation() -> None:
     _, problems = check_content(ROOT / "dialogues", ROOT / "locales")
     untranslated = [str(p) for p in problems if "no English translation" in p.message]
     assert untranslated == []
+
+
+def test_every_shipped_advice_has_a_page_source_and_is_reachable(shipped: Content) -> None:
+    """Walked here independently of `check`: an action nobody can be given, or backed by a home page, is a bug."""
+    reached: set[str] = set()
+    for dialogue in shipped.dialogues.values():
+        seen, pending = set(), [dialogue.start]
+        while pending:
+            node = dialogue.nodes[pending.pop()]
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            for choice in node.choices:
+                reached.update(choice.advice)
+            targets = [c.target for c in node.choices] + [b.target for b in node.branch]
+            targets += [node.target] if node.target else []
+            pending.extend(t.goto for t in targets if t.goto)
+    for advice in shipped.advice.values():
+        assert re.fullmatch(r"https://[^/\s]+/\S+", advice.source), f"{advice.id}: {advice.source} is not a page"
+        assert advice.id in reached, f"{advice.id} is recommended by no reachable answer"
