@@ -6,7 +6,7 @@ testing another path. Endings are recognised by the node's own text, not by copi
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -15,6 +15,7 @@ import yaml
 from bot.authoring.check import check_content
 from bot.core.dialogue import Content, build_advice, build_dialogue
 from bot.core.engine import Ask, Command, Pick, Result, Say, State, Step, step
+from bot.storage import Store
 
 MINI_LOCALES = Path(__file__).parent / "fixtures" / "mini" / "locales"
 
@@ -255,3 +256,16 @@ def test_state_stays_plain_data() -> None:
     state = State(priorities=(("b", 1),), gaps=("heavy",))
     assert all(isinstance(v, str | int) for pair in state.priorities for v in pair)
     assert all(isinstance(g, str) for g in state.gaps)
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bot/storage.py saves named columns only; the lead's storage saves the whole State as JSON"
+)
+async def test_priorities_and_gaps_survive_a_save_and_a_load(store: Store) -> None:
+    """Between two presses the service saves and reloads the State: a gap or a rank lost there lies in the result."""
+    state = State(dialogue="checkup", node="recovery", advice=("screen-lock",), priorities=(("screen-lock", 11),))
+    state = replace(state, gaps=("screen_lock",))
+    await store.save(7, state)
+    loaded = await store.load(7)
+    assert loaded is not None
+    assert loaded.priorities == state.priorities and loaded.gaps == state.gaps
