@@ -94,8 +94,12 @@ def state_from_row(language: str, conversation: str) -> State:
     fields["answers"] = MappingProxyType(fields.get("answers") or {})
     for name, value in fields.items():
         if isinstance(value, list):  # tuples come back from JSON as lists
-            fields[name] = tuple(value)
+            fields[name] = _tuples(value)
     return State(**{**fields, "language": language})
+
+
+def _tuples(value: object) -> object:
+    return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
 
 
 def conversation_json(state: State) -> str:

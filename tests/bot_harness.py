@@ -119,8 +119,8 @@ async def checkup_by_buttons(
     return message["text"], presses
 
 
-def expected_score(content: Content, choose: Callable[[int, int], int]) -> int:
-    """The score the pure engine gives for the same picks."""
+def expected_score(content: Content, choose: Callable[[int, int], int]) -> int | None:
+    """The score the pure engine gives for the same picks (None: an ending without a score, e.g. the safety one)."""
     result = step(content, State(), Command("checkup"))
     presses = 0
     while True:
@@ -128,6 +128,8 @@ def expected_score(content: Content, choose: Callable[[int, int], int]) -> int:
         if scores:
             return scores[0]
         state = result.state
+        if state.node is None:
+            return None
         count = len(content.dialogues[state.dialogue or ""].nodes[state.node or ""].choices)
         result = step(content, state, Pick(state.step, choose(presses, count) if presses else 0))
         presses += 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from bot.authoring.check import Problem, check_content
+from bot.core.dialogue import Content
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "tests" / "fixtures"
@@ -47,6 +49,8 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
     "missing_start_node": [("bad.yaml", 3, "start node 'helo' does not exist")],
     "unknown_action": [("bad.yaml", 9, "unknown action 'teleport' (known: ")],
     "bad_action_arguments": [("bad.yaml", 8, "action 'progress': unknown key 'colour'")],
+    "unreachable_advice": [("advice.yaml", 7, "advice 'manager' is recommended by no answer any dialogue reaches")],
+    "home_page_source": [("advice.yaml", 6, "'https://www.cybermalveillance.gouv.fr' is not an https page")],
 }
 
 
@@ -207,3 +211,23 @@ def test_a_missing_locales_folder_is_one_line_not_one_per_string(tmp_path: Path)
     content, problems = check_content(ROOT / "dialogues", tmp_path / "nowhere")
     assert content is None
     assert len(problems) == 1 and "no English translations" in problems[0].message, problems
+
+
+def test_every_shipped_advice_has_a_page_source_and_is_reachable(shipped: Content) -> None:
+    """Walked here independently of `check`: an action nobody can be given, or backed by a home page, is a bug."""
+    reached: set[str] = set()
+    for dialogue in shipped.dialogues.values():
+        seen, pending = set(), [dialogue.start]
+        while pending:
+            node = dialogue.nodes[pending.pop()]
+            if node.id in seen:
+                continue
+            seen.add(node.id)
+            for choice in node.choices:
+                reached.update(choice.advice)
+            targets = [c.target for c in node.choices] + [b.target for b in node.branch]
+            targets += [node.target] if node.target else []
+            pending.extend(t.goto for t in targets if t.goto)
+    for advice in shipped.advice.values():
+        assert re.fullmatch(r"https://[^/\s]+/\S+", advice.source), f"{advice.id}: {advice.source} is not a page"
+        assert advice.id in reached, f"{advice.id} is recommended by no reachable answer"

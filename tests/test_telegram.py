@@ -48,7 +48,8 @@ async def test_checkup_by_buttons_in_french(fake: FakeBotApi, tmp_path: Path, sh
 
 async def test_checkup_in_english_with_three_actions(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:
     def worst(number: int, count: int) -> int:
-        return count - 1
+        # The 10th question (the phone) is a safety question: its last answers end without a score.
+        return 0 if number == 10 else count - 1
 
     async with running_bot(fake, tmp_path / "g.sqlite3"):
         text, _ = await checkup_by_buttons(fake, 102, worst, language="en")
@@ -158,7 +159,8 @@ async def test_fifty_users_at_once_without_cross_talk(fake: FakeBotApi, tmp_path
     async with running_bot(fake, tmp_path / "g.sqlite3"):
         results = await asyncio.gather(*(checkup_by_buttons(fake, u, chooser(u)) for u in users))
     for user, (text, _) in zip(users, results, strict=True):
-        assert f"{expected_score(shipped, chooser(user))}/100" in text, (user, text)
+        expected = expected_score(shipped, chooser(user))
+        assert (f"{expected}/100" in text) if expected is not None else ("/100" not in text), (user, text)
         assert all(
             c.params["chat_id"] == user
             for c in fake.sent

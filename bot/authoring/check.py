@@ -32,6 +32,7 @@ from bot.core.dialogue import (
     Content,
     Dialogue,
     Node,
+    advice_id,
     build_advice,
     build_data_classes,
     build_dialogue,
@@ -128,6 +129,8 @@ def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
     if error.validator == "required":
         return path, error.message.replace("is a required property", "is missing")
     where = ".".join(str(p) for p in path) or "file"
+    if error.validator == "pattern" and any(p in ("source", "sources") for p in path):
+        return path, f"{where}: '{error.instance}' is not an https page: give the address of the page that says it"
     if error.validator in {"oneOf", "allOf", "not", "anyOf"}:
         return path, f"{where}: this combination of keys is not allowed (see docs/dialogues.md)"
     return path, f"{where}: {error.message}"
@@ -202,10 +205,10 @@ def _check_graph(
     for node in dialogue.nodes.values():
         raw = nodes_raw[node.id]
         for index, choice in enumerate(raw.get("choices") or ()):
-            for position, advice_id in enumerate(choice.get("advice") or ()):
-                if advice_id not in advice_ids:
+            for position, entry in enumerate(choice.get("advice") or ()):
+                if advice_id(entry) not in advice_ids:
                     where = line(node.id, "choices", index, "advice", position)
-                    checker.report(file.name, where, f"unknown advice id '{advice_id}'")
+                    checker.report(file.name, where, f"unknown advice id '{advice_id(entry)}'")
         for path, key, value in _links(raw):
             if key == "goto" and value not in dialogue.nodes:
                 checker.report(file.name, line(node.id, *path), f"goto to a missing node '{value}'")
@@ -232,14 +235,36 @@ def _check_graph(
                 checker.report(file.name, line(node.id, "input", "pattern"), f"invalid pattern: {error}")
     # A broken goto (or start) cuts off the nodes it was meant to lead to: reporting them too would bury
     # the one real error under lines it causes, so reachability is judged only once every goto resolves.
-    gotos = [goto for node in dialogue.nodes.values() for goto, _ in _targets(node) if goto]
-    links_resolve = dialogue.start in dialogue.nodes and all(goto in dialogue.nodes for goto in gotos)
-    reachable = _reachable(dialogue) if links_resolve else set(dialogue.nodes)
+    reachable = _reachable(dialogue) if _links_resolve(dialogue) else set(dialogue.nodes)
     for node_id in dialogue.nodes:
         if node_id not in reachable:
             checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
     for node_id in _loops_without_question(dialogue):
         checker.report(file.name, line(node_id), f"node '{node_id}' loops forever without asking anything")
+
+
+def _links_resolve(dialogue: Dialogue) -> bool:
+    gotos = [goto for node in dialogue.nodes.values() for goto, _ in _targets(node) if goto]
+    return dialogue.start in dialogue.nodes and all(goto in dialogue.nodes for goto in gotos)
+
+
+def _check_advice_reached(checker: _Checker, advice_files: list[_File], dialogues: Iterable[Dialogue]) -> None:
+    """An action no reachable answer recommends is dead content: nobody would ever see it. Judged only
+    once every link resolves (a broken goto would make whatever lies behind it look unreachable)."""
+    dialogues = list(dialogues)
+    if not all(_links_resolve(dialogue) for dialogue in dialogues):
+        return
+    reached: set[str] = set()
+    for dialogue in dialogues:
+        reachable = _reachable(dialogue)
+        for node in dialogue.nodes.values():
+            if node.id in reachable:
+                reached.update(a for choice in node.choices for a in choice.advice)
+    for file in advice_files:
+        for item_id in file.document["advice"]:
+            if item_id not in reached:
+                where = line_at(file.document, ["advice", item_id])
+                checker.report(file.name, where, f"advice '{item_id}' is recommended by no answer any dialogue reaches")
 
 
 def _links(raw: YamlMap) -> Iterable[tuple[list[Any], str, str]]:
@@ -404,6 +429,8 @@ def check_content(
                 commands[name] = dialogue.id
     for file, dialogue in built:
         _check_graph(checker, file, dialogue, set(dialogues), set(advice))
+    if built:
+        _check_advice_reached(checker, by_kind["advice"], (dialogue for _, dialogue in built))
     known = _known_placeholders(dialogue for _, dialogue in built)
     for file in files:
         _check_strings(checker, file, known if file.kind == "dialogue" else None)

@@ -26,6 +26,7 @@ def mermaid(dialogue: Dialogue) -> str:
             lines.append(f'    {node.id}["{text}"]')
         for choice in node.choices:
             extra = f" +{choice.points}" if choice.points else ""
+            extra += f" x{node.weight}" if choice.points and node.weight != 1 else ""
             target = _target(choice.target.goto, choice.target.jump)
             lines.append(f'    {node.id} -- "{_label(choice.label, 30)}{extra}" --> {target}')
         for branch in node.branch:
@@ -38,8 +39,11 @@ def mermaid(dialogue: Dialogue) -> str:
                     bounds = [f"score >= {when.score_at_least}"] if when.score_at_least is not None else []
                     bounds += [f"score < {when.score_below}"] if when.score_below is not None else []
                     condition = " and ".join(bounds)
+                if when.critical_gap is not None:
+                    gap = "a critical gap" if when.critical_gap else "no critical gap"
+                    condition = f"{condition} and {gap}" if condition else gap
             lines.append(
-                f'    {node.id} -. "{_label(condition, 30)}" .-> {_target(branch.target.goto, branch.target.jump)}'
+                f'    {node.id} -. "{_label(condition, 40)}" .-> {_target(branch.target.goto, branch.target.jump)}'
             )
         if node.target:
             lines.append(f"    {node.id} --> {_target(node.target.goto, node.target.jump)}")

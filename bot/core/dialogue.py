@@ -18,11 +18,14 @@ class Condition:
     values: tuple[str, ...] = ()
     score_at_least: int | None = None
     score_below: int | None = None
+    critical_gap: bool | None = None  # True: some critical question got a 0-point answer; False: none did
 
-    def holds(self, answers: dict[str, str], score: int) -> bool:
+    def holds(self, answers: dict[str, str], score: int, gaps: tuple[str, ...] = ()) -> bool:
         if self.answer is not None and answers.get(self.answer) not in self.values:
             return False
         if self.score_at_least is not None and score < self.score_at_least:
+            return False
+        if self.critical_gap is not None and bool(gaps) != self.critical_gap:
             return False
         return not (self.score_below is not None and score >= self.score_below)
 
@@ -55,6 +58,9 @@ class Choice:
     target: Target
     points: int | None = None
     advice: tuple[str, ...] = ()
+    # (advice id, priority) for the advice this answer ranks itself, e.g. no screen lock at all ranks
+    # the screen-lock action higher than a 4-digit code does; the others keep the catalogue's priority.
+    priorities: tuple[tuple[str, int], ...] = ()
     save: tuple[tuple[str, str], ...] = ()
     reply: str | None = None
     set_language: str | None = None
@@ -82,6 +88,8 @@ class Node:
     result: bool = False
     sources: tuple[str, ...] = ()  # the pages that back what `text` advises
     actions: tuple[ActionCall, ...] = ()
+    weight: int = 1  # a question's points and best points count this many times in the score
+    critical: bool = False  # a 0-point answer here is a critical gap: no "great" result while one is open
 
     @property
     def waits(self) -> bool:
@@ -149,10 +157,16 @@ def _target(raw: dict[str, Any]) -> Target | None:
 
 
 def _condition(raw: dict[str, Any]) -> Condition:
+    gap = raw.get("critical_gap")
     if "answer" in raw:
         values = raw["in"] if "in" in raw else [raw["is"]]
-        return Condition(answer=raw["answer"], values=tuple(str(v) for v in values))
-    return Condition(score_at_least=raw.get("score_at_least"), score_below=raw.get("score_below"))
+        return Condition(answer=raw["answer"], values=tuple(str(v) for v in values), critical_gap=gap)
+    return Condition(score_at_least=raw.get("score_at_least"), score_below=raw.get("score_below"), critical_gap=gap)
+
+
+def advice_id(entry: str | dict[str, Any]) -> str:
+    """An `advice:` entry is an id, or `{id: ..., priority: N}`."""
+    return entry if isinstance(entry, str) else str(entry["id"])
 
 
 def _actions(raw: dict[str, Any]) -> tuple[ActionCall, ...]:
@@ -162,11 +176,15 @@ def _actions(raw: dict[str, Any]) -> tuple[ActionCall, ...]:
 
 
 def _choice(raw: dict[str, Any]) -> Choice:
+    entries = raw.get("advice", ())
     return Choice(
         label=raw["label"],
         target=_target(raw) or Target(),
         points=raw.get("points"),
-        advice=tuple(raw.get("advice", ())),
+        advice=tuple(advice_id(e) for e in entries),
+        priorities=tuple(
+            (str(e["id"]), int(e["priority"])) for e in entries if isinstance(e, dict) and "priority" in e
+        ),
         save=tuple((str(k), str(v)) for k, v in raw.get("save", {}).items()),
         reply=raw.get("reply"),
         set_language=raw.get("set_language"),
@@ -199,6 +217,8 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
         result=bool(raw.get("result", False)),
         sources=tuple(raw.get("sources", ())),
         actions=_actions(raw),
+        weight=int(raw.get("weight", 1)),
+        critical=bool(raw.get("critical", False)),
     )
 
 

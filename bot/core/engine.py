@@ -32,6 +32,9 @@ class State:
     points: int = 0
     max_points: int = 0
     advice: tuple[str, ...] = ()
+    # (advice id, priority) set by answers (`advice: [{id, priority}]`); the most urgent one wins.
+    priorities: tuple[tuple[str, int], ...] = ()
+    gaps: tuple[str, ...] = ()  # critical questions (node ids) answered with a 0-point choice
 
     @property
     def score(self) -> int:
@@ -303,13 +306,19 @@ def _act(
 def _apply(state: State, node: Node, choice: Choice) -> State:
     best = node.best_points
     advice = state.advice + tuple(a for a in choice.advice if a not in state.advice)
+    priorities = dict(state.priorities)
+    for advice_id, priority in choice.priorities:
+        priorities[advice_id] = min(priority, priorities.get(advice_id, priority))
+    gap = node.critical and choice.points == 0 and node.id not in state.gaps
     return replace(
         state,
         step=state.step + 1,
         answers=MappingProxyType({**state.answers, **dict(choice.save)}),
-        points=state.points + (choice.points or 0),
-        max_points=state.max_points + (best or 0),
+        points=state.points + (choice.points or 0) * node.weight,
+        max_points=state.max_points + (best or 0) * node.weight,
         advice=advice,
+        priorities=tuple(priorities.items()),
+        gaps=(*state.gaps, node.id) if gap else state.gaps,
         language=choice.set_language or state.language,
     )
 
@@ -327,7 +336,9 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
         state = replace(state, dialogue=dialogue_id, node=node_id)
         if node.branch:
             target = next(
-                b.target for b in node.branch if b.when is None or b.when.holds(dict(state.answers), state.score)
+                b.target
+                for b in node.branch
+                if b.when is None or b.when.holds(dict(state.answers), state.score, state.gaps)
             )
             continue
         if node.choices and not node.result:
@@ -369,8 +380,10 @@ def _params(state: State) -> MappingProxyType[str, object]:
 
 
 def _top_actions(content: Content, state: State) -> tuple[Advice, ...]:
+    """The most urgent recommended actions: an answer's own priority for an action beats the catalogue's."""
+    priorities = dict(state.priorities)
     ranked = sorted(
         (content.advice[a] for a in state.advice if a in content.advice),
-        key=lambda advice: (advice.priority, state.advice.index(advice.id)),
+        key=lambda advice: (priorities.get(advice.id, advice.priority), state.advice.index(advice.id)),
     )
     return tuple(ranked[:TOP_ACTIONS])
