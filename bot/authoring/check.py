@@ -27,6 +27,7 @@ from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
 from bot.core import html_text
 from bot.core.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
 from bot.core.i18n import read_catalog, translated
+from bot.core.sensitive import SecretKind
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # where the shipped schemas are, in a checkout
 SCHEMAS = {"dialogue": "dialogue.schema.json", "advice": "advice.schema.json", "messages": "messages.schema.json"}
@@ -35,7 +36,8 @@ REQUIRED_MESSAGES = frozenset(
     {
         "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
-        "picked", "console_hint", "result_nothing", "result_date", "secret_refused", "invalid_choice",
+        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice",
+        *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
 

@@ -5,6 +5,7 @@ Built from already validated YAML (see `bot.authoring.check`); nothing here know
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,17 @@ class TextInput:
     min_length: int = 1
     max_length: int = 100
     pattern: str | None = None
+
+    @property
+    def expects_number(self) -> bool:
+        """Whether the answer is a number: the pattern accepts digits (1 to 8 of them) and no letters.
+
+        A lone number typed there is then an answer, not a PIN or a one-time code (see `bot.core.sensitive`)."""
+        if not self.pattern:
+            return False
+        lengths = range(1, 9)
+        accepts_digits = any(re.fullmatch(self.pattern, "1" * n) for n in lengths)
+        return accepts_digits and not any(re.fullmatch(self.pattern, "a" * n) for n in lengths)
 
 
 @dataclass(frozen=True)

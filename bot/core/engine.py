@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 
 from bot.core.dialogue import Advice, Choice, Content, Node, Target
-from bot.core.sensitive import looks_like_a_secret
+from bot.core.sensitive import detect
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3
@@ -165,9 +165,10 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
 
 
 def _text(content: Content, state: State, text: str) -> Step:
-    if looks_like_a_secret(text):  # refused before anything else: never saved, even as an answer
-        return Step(state, (Notice("secret_refused"),))
     node = _current(content, state)
+    expects_number = bool(node and node.input and node.input.expects_number)
+    if kind := detect(text, expects_number=expects_number):  # before anything else: never saved, even as an answer
+        return Step(state, (Notice(f"secret_{kind}"),))
     if node is None:
         return Step(state, (Notice("no_conversation"),))
     if node.input is None:
