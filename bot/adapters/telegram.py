@@ -42,9 +42,10 @@ from bot.adapters import buttons
 from bot.authoring.check import load_content
 from bot.config import Settings
 from bot.core import html_text
-from bot.core.engine import Command, Input, Text
+from bot.core.engine import Command, Input, Step, Text
 from bot.core.i18n import LANGUAGES, language_for, load_translators
 from bot.core.render import Reply, message, split_html
+from bot.core.sensitive import refused_secret
 from bot.service import Gaffe
 from bot.storage import Store
 
@@ -153,14 +154,15 @@ class TelegramGaffe:
                 continue
             await self.gaffe.delivered(user_id)
 
-    async def _step(self, update: Update, received: Input) -> None:
+    async def _step(self, update: Update, received: Input) -> Step | None:
         user = update.effective_user
         if user is None:
-            return
+            return None
         step, reply = await self.gaffe.handle(user.id, received, language_for(user.language_code))
         await self.send(update.effective_message, user.id, reply)
         if step.changed:
             await self.gaffe.delivered(user.id)
+        return step
 
     # --- handlers ----------------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -172,7 +174,11 @@ class TelegramGaffe:
         # The text goes to the engine and nowhere else: it is not logged, and only a validated
         # answer to a free-text question is kept.
         text = update.effective_message.text if update.effective_message else None
-        await self._step(update, Text(text or ""))
+        step = await self._step(update, Text(text or ""))
+        if step and update.effective_message and any(refused_secret(o) for o in step.outputs):
+            # Bots may delete messages in private chats: the secret leaves the chat history too.
+            with contextlib.suppress(TelegramError):
+                await _retry_network(update.effective_message.delete)
 
     async def on_button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query

@@ -418,6 +418,11 @@ def _has_password(text: str) -> bool:
     return any(_strongly_password_like(t.strip(",.;:()?")) for t in tokens)
 
 
+def refused_secret(output: object) -> bool:
+    """Whether an engine output is the refusal of a secret (a `Notice` keyed `secret_<kind>`)."""
+    return getattr(output, "key", "").startswith("secret_")
+
+
 # --- the one entry point ---------------------------------------------------------------------------
 def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
     """The kind of secret this message carries, or None.
