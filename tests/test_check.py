@@ -40,6 +40,9 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
         ("bad.yaml", 15, "node 'pong' loops forever without asking anything"),
     ],
     "missing_start_node": [("bad.yaml", 3, "start node 'helo' does not exist")],
+    # Case and accents don't make another phrase; the same word in another language is fine.
+    "route_claimed_twice": [("b.yaml", 6, "the route \"PIRATE\" (fr) is already claimed by 'a' (")],
+    "route_without_words": [("bad.yaml", 4, 'the route "?!" has no word in it')],
 }
 
 

@@ -27,6 +27,7 @@ from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
 from bot.core import html_text
 from bot.core.dialogue import Content, Dialogue, Node, build_advice, build_dialogue, build_messages
 from bot.core.i18n import read_catalog, translated
+from bot.core.routing import Route, build_routes
 from bot.core.sensitive import SecretKind
 
 CHECKOUT = Path(__file__).resolve().parents[2]  # where the shipped schemas are, in a checkout
@@ -291,6 +292,36 @@ def _check_string(checker: _Checker, name: str, item: Translatable, known: set[s
             )
 
 
+def _check_routes(checker: _Checker, built: list[tuple[_File, Dialogue]]) -> None:
+    """Every route phrase has words, and each (language, phrase) opens one dialogue only."""
+    claimed: dict[tuple[str, str, bool], tuple[str, str, int]] = {}  # -> dialogue, file, line
+    for file, dialogue in built:
+        declared = file.document.get("routes") or {}
+        for language, phrases in declared.items():
+            for index, phrase in enumerate(phrases):
+                _claim(checker, claimed, file, Route(phrase, language, dialogue.id), index)
+
+
+def _claim(
+    checker: _Checker, claimed: dict[tuple[str, str, bool], tuple[str, str, int]], file: _File, route: Route, index: int
+) -> None:
+    line = line_at(file.document, ["routes", route.language, index])
+    if not route.words:
+        checker.report(file.name, line, f'the route "{route.phrase}" has no word in it')
+        return
+    key = (route.language, route.words, route.prefix)
+    if key in claimed:
+        owner, owner_file, owner_line = claimed[key]
+        where = "this dialogue" if owner == route.dialogue else f"'{owner}'"
+        checker.report(
+            file.name,
+            line,
+            f'the route "{route.phrase}" ({route.language}) is already claimed by {where} ({owner_file}:{owner_line})',
+        )
+        return
+    claimed[key] = (route.dialogue, file.name, line)
+
+
 def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
     """{score} and every answer a dialogue saves (free-text answers and choices' `save`)."""
     known = {"score"}
@@ -331,6 +362,7 @@ def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | Non
                 commands[name] = dialogue.id
     for file, dialogue in built:
         _check_graph(checker, file, dialogue, set(dialogues), set(advice))
+    _check_routes(checker, built)
     known = _known_placeholders(dialogue for _, dialogue in built)
     for file in files:
         _check_strings(checker, file, known if file.kind == "dialogue" else None)
@@ -340,7 +372,8 @@ def check_content(dialogues_dir: Path, locales_dir: Path) -> tuple[Content | Non
     problems = sorted(set(checker.problems))
     if problems:
         return None, problems
-    return Content(dialogues, advice, messages, commands), []
+    routes = build_routes(route for dialogue in dialogues.values() for route in dialogue.routes)
+    return Content(dialogues, advice, messages, commands, routes), []
 
 
 def load_content(dialogues_dir: Path, locales_dir: Path) -> Content:

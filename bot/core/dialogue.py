@@ -9,6 +9,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot.core.routing import Route, RouteIndex, routes_of
+
 
 @dataclass(frozen=True)
 class Condition:
@@ -106,6 +108,7 @@ class Dialogue:
     start: str
     nodes: dict[str, Node]
     commands: Commands | None = None
+    routes: tuple[Route, ...] = ()  # phrases that open it from free text (see bot.core.routing)
 
 
 @dataclass(frozen=True)
@@ -131,6 +134,7 @@ class Content:
     advice: dict[str, Advice]
     messages: dict[str, Message]
     commands: dict[str, str] = field(default_factory=dict)  # command name -> dialogue id
+    routes: RouteIndex = field(default_factory=RouteIndex)  # free text -> dialogue id, built once at load
 
     def dialogue_for(self, command: str) -> Dialogue | None:
         dialogue_id = self.commands.get(command.lower())
@@ -196,6 +200,7 @@ def build_dialogue(raw: dict[str, Any]) -> Dialogue:
         start=raw["start"],
         nodes={str(node_id): _node(str(node_id), node) for node_id, node in raw["nodes"].items()},
         commands=Commands(commands["fr"], commands["en"], commands["description"]) if commands else None,
+        routes=tuple(routes_of(raw["dialogue"], raw.get("routes") or {})),
     )
 
 

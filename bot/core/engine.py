@@ -169,10 +169,16 @@ def _text(content: Content, state: State, text: str) -> Step:
     expects_number = bool(node and node.input and node.input.expects_number)
     if kind := detect(text, expects_number=expects_number):  # before anything else: never saved, even as an answer
         return Step(state, (Notice(f"secret_{kind}"),))
-    if node is None:
-        return Step(state, (Notice("no_conversation"),))
-    if node.input is None:
-        return Step(state, (Notice("use_buttons"), _ask(node, state)) if node.choices else (Notice("no_conversation"),))
+    if node is None or node.input is None:
+        # Not an answer: text about a topic opens its dialogue, like its command would (even at another
+        # dialogue's buttons: the user changed subject); at the same dialogue's buttons, ask again.
+        routed = content.routes.route(text, state.language)
+        if routed and routed != state.dialogue:
+            fresh = State(language=state.language, dialogue=routed, step=state.step + 1)
+            return _run(content, fresh, Target(jump=routed), [])
+        if node is None or not node.choices:
+            return Step(state, (Notice("no_conversation"),))
+        return Step(state, (Notice("use_buttons"), _ask(node, state)))
     answer = " ".join(text.split())
     spec = node.input
     if not spec.min_length <= len(answer) <= spec.max_length or (
