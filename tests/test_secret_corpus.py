@@ -4,10 +4,12 @@ Prints the recall (secrets caught), per kind, and the false-alarm rate (ordinary
 fails below 95 % recall or above 0.5 % false alarms.
 
 The rules and the first batch of each file were written together, so that batch measures little more
-than coverage. Each file ends with a second batch, written after the rules as a user would type, and
-measured before any rule was changed for it: 33 of 38 secrets caught (86.8 %) and 2 false alarms out
-of 103 lines (1.9 %). That is the better estimate of the filter on messages it has never seen; the rules
-were then fixed for what the batch showed, except one miss kept on purpose (a hint, not a password).
+than coverage. Two more batches were then written as users would type, each measured before any rule
+changed for it, which is the better estimate on messages the filter has never seen:
+- second batch: 33 of 38 secrets caught (86.8 %), 2 false alarms in 103 lines (1.9 %);
+- third batch (after learning from the second): 29 of 30 caught (96.7 %), 1 false alarm in 82 (1.2 %).
+The rules were then fixed for what each batch showed, except one miss kept on purpose (a hint at a
+password, "mon prénom et 1980", not the password itself).
 """
 
 from __future__ import annotations

@@ -265,7 +265,7 @@ _FRAME_GAP = 5  # words allowed between the password word and "c'est" / "is" ("d
 # Words that describe a password rather than give it: "mon mot de passe est nul / le même / trop court".
 _DESCRIPTIVE = _words(
     """
-    moi toi lui elle nous vous eux me it mine yours
+    moi toi lui elle nous vous eux me it mine yours je j tu il on i you we they he she
     le la les l un une des du de d mon ma mes ton ta tes son sa ses notre votre leur ce cet cette ça ca cela
     quoi qui que quel quelle comment pourquoi où ou combien pas plus trop très tres vraiment assez super bien
     mal nul nulle faible fort forte court courte long longue simple simples compliqué facile difficile même
@@ -280,7 +280,7 @@ _DESCRIPTIVE = _words(
     weak strong short long simple easy hard complicated same different old new good bad safe unsafe secure
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
-    case sensitive ten twelve eight six
+    case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -312,6 +312,7 @@ _PRODUCT_WORDS = _words(
     cm mm ml min mins sec h hr hrs jours jour heures heure minutes semaines semaine mois ans an days day
     hours hour weeks week months month years year euros eur dollars usd fois times x p k th st nd rd er
     eme ème e v s a b c d f i j l m n o q r t u w y z office365 arm amd64 aarch x86 vista xp
+    gpt llama mistral claude gemini phi qwen
     """
 )
 _PRODUCT_NAMES = frozenset({"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim"})
@@ -391,6 +392,37 @@ def _describes(word: str) -> bool:
 _SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*")
 
 
+_CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
+
+
+def _gives_a_password(words: list[str]) -> bool:
+    """Whether the words after "c'est", "is", ":" give a password rather than describe one.
+
+    A word with digits or symbols gives one ("soleil123"), and so does a plain word that is quoted or
+    ends the clause ("mon mot de passe c'est soleil", "… c'est soleil, c'est grave ?"); a plain word
+    that goes on ("password: forgot it") or describes ("c'est nul", "is weak") doesn't."""
+    position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
+    if position is None:
+        return False
+    raw, value = words[position], _strip_punctuation(words[position])
+    if _describes(value):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    if password_like(value) or (has_digit and any(c.isalpha() for c in value)) or (has_digit and len(value) >= 4):
+        return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
+    if not value.isalpha():
+        return False
+    quoted = position > 0 or raw[0] in _QUOTES
+    following = words[position + 1] if position + 1 < len(words) else None
+    ends_clause = (
+        following is None
+        or raw[-1] in _PUNCTUATION
+        or not any(c.isalnum() for c in following)
+        or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
+    )
+    return quoted or ends_clause
+
+
 def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
     if any(password_like(t) for t in tokens if t):
@@ -398,13 +430,14 @@ def _password_in_context(text: str) -> bool:
     spaced = _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text)
     for keyword in _PASSWORD_WORD.finditer(spaced):
         following = spaced[keyword.end() :].split()
+        framed = False
         for position, word in enumerate(following[: _FRAME_GAP + 1]):
-            if _strip_punctuation(word.casefold()) not in _FRAME and word not in _FRAME:
-                continue
-            value = next((v for v in following[position + 1 :] if _strip_punctuation(v)), None)
-            if value is not None and not _describes(_strip_punctuation(value)):
-                return True
-            break
+            # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
+            frames = (":", "=") if framed else _FRAME
+            if _strip_punctuation(word.casefold()) in frames or word in frames:
+                if _gives_a_password(following[position + 1 : position + 4]):
+                    return True
+                framed = True
     return False
 
 
