@@ -20,19 +20,21 @@ The decisions, strongest evidence first:
 - **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
   mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
 - **card**: 13–19 digits (contiguous, or in groups of 4, or 4-6-5 for Amex) that start like a card
-  (2–6) and pass the Luhn check, except after "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
-  after "CVV", "CVC" or "cryptogramme".
+  (2–6) and pass the Luhn check, except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
+  after "CVV", "CVC" or "cryptogramme" (the code on the back is refused as the card).
 - **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
   "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
   that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
   `expects_number=True` (the question waiting expects a number) makes it an answer; otherwise a lone
   4-digit number from 1900 to 2099 is a year, a lone 5-digit number shaped like a French postal code
-  is one, a 10-digit number starting with 0 is a French phone number, and anything else is a code.
+  is one, a 10-digit number starting with 0 is a French phone number, a date is a date, and anything
+  else is a code. A code word next to "par défaut" / "default" talks about a factory PIN, not a secret.
 - **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…),
   either a password-like token anywhere in the message ("soleil123", "P@ssw0rd"), or the word that
-  follows "c'est", "est", "is", "was", ":" or "=" (a few words apart at most) unless it describes rather
-  than gives ("my password is weak", "mon mot de passe est le même partout", "c'est quoi"): so
-  "mon mot de passe c'est soleil" is caught, lowercase included. Without a password word: a message
+  follows "c'est", "est", "is", "was", ":" or "=" (a few words apart at most) when it gives rather than
+  describes: one with digits, or a plain word that is quoted or ends the clause ("mon mot de passe
+  c'est soleil", "… c'est soleil, c'est grave ?"), lowercase included. Not "my password is weak",
+  "mon mot de passe est le même partout", "c'est quoi", "password: forgot it". Without a password word: a message
   that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), or a token anywhere that
   mixes capitals, small letters, digits and a symbol. A token is password-like when it mixes letters
   with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
@@ -48,8 +50,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
-from functools import cache
-from importlib import resources
+
+from mnemonic import Mnemonic
 
 
 class SecretKind(StrEnum):
@@ -121,14 +123,10 @@ def _fold(text: str) -> str:
     return folded if folded.isascii() else _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
 
 
-@cache
-def _bip39_words() -> tuple[frozenset[str], ...]:
-    """The English and French BIP-39 word lists, as shipped (and maintained) by `mnemonic`."""
-    lists = resources.files("mnemonic") / "wordlist"
-    return tuple(
-        frozenset(_fold(word) for word in (lists / f"{language}.txt").read_text(encoding="utf-8").split())
-        for language in ("english", "french")
-    )
+# The English and French BIP-39 word lists, as shipped (and maintained) by `mnemonic`; loaded once.
+_BIP39_WORDLISTS = tuple(
+    frozenset(_fold(word) for word in Mnemonic(language).wordlist) for language in ("english", "french")
+)
 
 
 def _is_recovery_phrase(text: str) -> bool:
@@ -136,7 +134,7 @@ def _is_recovery_phrase(text: str) -> bool:
     if len(tokens) < _RECOVERY_PHRASE_LENGTH:
         return False
     words = ["".join(_WORD.findall(t)) for t in tokens]
-    for wordlist in _bip39_words():
+    for wordlist in _BIP39_WORDLISTS:
         run = 0
         for word in words:
             run = run + 1 if word in wordlist else 0
