@@ -7,7 +7,7 @@ import time
 import pytest
 
 from bot.core.dialogue import Content, TextInput
-from bot.core.engine import Command, Notice, State, Text, step
+from bot.core.engine import Command, Notice, Pick, State, Text, step
 from bot.core.sensitive import SecretKind, detect
 
 # What the shipped filter let through, with the kind each must now be refused as.
@@ -93,3 +93,11 @@ def test_a_secret_is_refused_at_a_menu_with_its_kind(mini: Content) -> None:
     for text, kind in (("4970 1012 3456 7893", "card"), ("4821", "code"), ("mon mdp: soleil123", "password")):
         refused = step(mini, at_menu, Text(text))
         assert refused.outputs == (Notice(f"secret_{kind}"),) and refused.state == at_menu
+
+
+def test_a_number_answering_a_question_that_expects_one_is_an_answer(mini: Content) -> None:
+    at_buttons = step(mini, State(), Text("on m'a piraté")).state
+    asking_days = step(mini, at_buttons, Pick(at_buttons.step, 0)).state  # "depuis combien de jours ?"
+    answered = step(mini, asking_days, Text("1000"))  # a code anywhere else (not a year)
+    assert answered.changed and answered.state.answers["days"] == "1000"
+    assert step(mini, at_buttons, Text("1000")).outputs == (Notice("secret_code"),)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot.core.routing import Route, RouteIndex, routes_of
@@ -60,7 +61,7 @@ class TextInput:
     max_length: int = 100
     pattern: str | None = None
 
-    @property
+    @cached_property
     def expects_number(self) -> bool:
         """Whether the answer is a number: the pattern accepts digits (1 to 8 of them) and no letters.
 
