@@ -51,6 +51,9 @@ EXPECTED: dict[str, list[tuple[str, int, str]]] = {
     "bad_action_arguments": [("bad.yaml", 8, "action 'progress': unknown key 'colour'")],
     "unreachable_advice": [("advice.yaml", 7, "advice 'manager' is recommended by no answer any dialogue reaches")],
     "home_page_source": [("advice.yaml", 6, "'https://www.cybermalveillance.gouv.fr' is not an https page")],
+    # Case and accents don't make another phrase; the same word in another language is fine.
+    "route_claimed_twice": [("b.yaml", 6, "the route \"PIRATE\" (fr) is already claimed by 'a' (")],
+    "route_without_words": [("bad.yaml", 4, 'the route "?!" has no word in it')],
 }
 
 

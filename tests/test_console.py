@@ -12,6 +12,10 @@ from pathlib import Path
 
 from conftest import MINI, ROOT
 
+from bot.adapters.console import parse_line
+from bot.core.engine import Choose, Pick, Press, Text
+from bot.core.render import Button, Reply
+
 
 def _env(db: Path, content: Path | None = MINI) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "TELEGRAM_BOT_TOKEN"}
@@ -102,3 +106,20 @@ def test_the_shipped_checkup_completes_in_french_and_english(tmp_path: Path) -> 
         done = console(tmp_path / f"{language}.sqlite3", answers, "console", "--lang", language, content=None)
         assert done.returncode == 0, done.stderr
         assert "/100" in done.stdout and expected in done.stdout, done.stdout[-2000:]
+
+
+def test_only_a_short_number_is_a_choice() -> None:
+    menu = Reply("On fait quoi ?", (Button("Oui", Pick(3, 0)), Button("Non", Pick(3, 1))))
+    assert parse_line("2", menu) == Choose(2)  # the engine picks the choice of the question waiting now
+    assert parse_line("9", menu) == Choose(9)  # …or answers "not on the list"
+    for secret in ("4821", "483920", "4970 1012 3456 7893", "4970101234567893"):
+        assert parse_line(secret, menu) == Text(secret)
+    reminder = Reply("Rappel", (Button("C'est fait", Press("reminder", 5, 2, "done")),))
+    assert parse_line("1", reminder) == Press("reminder", 5, 2, "done")  # a pushed message's own buttons
+
+
+def test_a_pin_typed_at_a_menu_is_refused_as_a_code(tmp_path: Path) -> None:
+    done = console(tmp_path / "g.sqlite3", ["/quiz", "Ada", "4821", "4970 1012 3456 7893", "1"])
+    assert done.returncode == 0, done.stderr
+    assert "Pas de code ici." in done.stdout and "Pas de card ici." in done.stdout
+    assert "Pas dans la liste." not in done.stdout and "→ Oui" in done.stdout

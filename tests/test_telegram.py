@@ -415,6 +415,8 @@ async def test_a_secret_sent_on_telegram_gets_a_warning_and_is_not_stored(fake: 
         fake.user_sends(1101, "mon mot de passe c'est Soleil2024!")
         warning = await fake.wait_for_message(1101, contains="jamais un mot de passe")
         assert "Soleil2024" not in warning["text"]
+        await fake.wait_for(lambda call: call.method == "deleteMessage" and call.ok)
+        assert not any("Soleil2024" in m.get("text", "") for m in fake.messages(1101))  # gone from the chat
     with sqlite3.connect(db) as connection:
         dump = "\n".join(connection.iterdump())
     assert "Soleil2024" not in dump

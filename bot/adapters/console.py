@@ -21,14 +21,20 @@ from bot.service import Gaffe
 CONSOLE_USER_ID = 0  # Telegram ids are positive: the terminal user never collides with one
 
 
+MAX_CHOICE_DIGITS = 3  # a longer number is never a choice: it may be a PIN or a card number
+
+
 def parse_line(line: str, shown: Reply) -> Input | None:
-    """What a typed line means: a command, a choice number of the buttons shown, or free text."""
+    """What a typed line means: a command, a choice number of the buttons shown, or free text.
+
+    Only a short number is a choice (one out of range gets "not on the list"); anything longer goes
+    through as text, so that the secret filter sees a PIN or a card number typed at a menu."""
     text = line.strip()
     if not text:
         return None
     if text.startswith("/"):
         return Command(text[1:].split()[0].split("@")[0] if len(text) > 1 else "")
-    if text.isdigit() and len(text) <= 2:
+    if text.isdigit() and len(text) <= MAX_CHOICE_DIGITS:
         number = int(text)
         buttons = shown.buttons
         if buttons and isinstance(buttons[0].press, Press) and 1 <= number <= len(buttons):

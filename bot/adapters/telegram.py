@@ -142,8 +142,15 @@ class TelegramGaffe:
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
-        respond = partial(self.send_to, message.chat_id, user.id)
-        await self.gaffe.handle(user.id, received, respond, language_for(user.language_code))
+        await self.gaffe.handle(
+            user.id, received, partial(self._reply_to, message, user.id), language_for(user.language_code)
+        )
+
+    async def _reply_to(self, message: Message, user_id: int, reply: Reply) -> None:
+        if reply.erase_input:  # bots may delete messages in private chats: the secret leaves the history too
+            with contextlib.suppress(TelegramError):
+                await _retry_network(message.delete)
+        await self.send_to(message.chat_id, user_id, reply)
 
     # --- handlers ----------------------------------------------------------------------------------
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:

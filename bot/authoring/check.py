@@ -39,6 +39,8 @@ from bot.core.dialogue import (
     build_messages,
 )
 from bot.core.i18n import po_path, read_catalog, translated
+from bot.core.routing import Route, build_routes
+from bot.core.sensitive import SecretKind
 
 SCHEMAS = {
     "dialogue": "dialogue.schema.json",
@@ -51,7 +53,8 @@ REQUIRED_MESSAGES = frozenset(
     {
         "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
-        "picked", "console_hint", "result_nothing", "result_date", "secret_refused", "invalid_choice",
+        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice",
+        *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
 
@@ -368,6 +371,36 @@ def _check_data_classes(checker: _Checker, file: _File, earlier: dict[str, str])
         labels.setdefault(label, name)
 
 
+def _check_routes(checker: _Checker, built: list[tuple[_File, Dialogue]]) -> None:
+    """Every route phrase has words, and each (language, phrase) opens one dialogue only."""
+    claimed: dict[tuple[str, str, bool], tuple[str, str, int]] = {}  # -> dialogue, file, line
+    for file, dialogue in built:
+        declared = file.document.get("routes") or {}
+        for language, phrases in declared.items():
+            for index, phrase in enumerate(phrases):
+                _claim(checker, claimed, file, Route(phrase, language, dialogue.id), index)
+
+
+def _claim(
+    checker: _Checker, claimed: dict[tuple[str, str, bool], tuple[str, str, int]], file: _File, route: Route, index: int
+) -> None:
+    line = line_at(file.document, ["routes", route.language, index])
+    if not route.words:
+        checker.report(file.name, line, f'the route "{route.phrase}" has no word in it')
+        return
+    key = (route.language, route.words, route.prefix)
+    if key in claimed:
+        owner, owner_file, owner_line = claimed[key]
+        where = "this dialogue" if owner == route.dialogue else f"'{owner}'"
+        checker.report(
+            file.name,
+            line,
+            f'the route "{route.phrase}" ({route.language}) is already claimed by {where} ({owner_file}:{owner_line})',
+        )
+        return
+    claimed[key] = (route.dialogue, file.name, line)
+
+
 def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
     """{score} and every answer a dialogue saves (free-text answers and choices' `save`)."""
     known = {"score"}
@@ -431,6 +464,7 @@ def check_content(
         _check_graph(checker, file, dialogue, set(dialogues), set(advice))
     if built:
         _check_advice_reached(checker, by_kind["advice"], (dialogue for _, dialogue in built))
+    _check_routes(checker, built)
     known = _known_placeholders(dialogue for _, dialogue in built)
     for file in files:
         _check_strings(checker, file, known if file.kind == "dialogue" else None)
@@ -443,7 +477,8 @@ def check_content(
     problems = sorted(set(checker.problems))
     if problems:
         return None, problems
-    return Content(dialogues, advice, messages, commands, registry, data_classes), []
+    routes = build_routes(route for dialogue in dialogues.values() for route in dialogue.routes)
+    return Content(dialogues, advice, messages, commands, registry, data_classes, routes), []
 
 
 def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None) -> Content:

@@ -5,11 +5,14 @@ Built from already validated YAML (see `bot.authoring.check`); nothing here know
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 from bot.core.actions import Registry
+from bot.core.routing import Route, RouteIndex, routes_of
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,17 @@ class TextInput:
     max_length: int = 100
     pattern: str | None = None
 
+    @cached_property
+    def expects_number(self) -> bool:
+        """Whether the answer is a number: the pattern accepts digits (1 to 8 of them) and no letters.
+
+        A lone number typed there is then an answer, not a PIN or a one-time code (see `bot.core.sensitive`)."""
+        if not self.pattern:
+            return False
+        lengths = range(1, 9)
+        accepts_digits = any(re.fullmatch(self.pattern, "1" * n) for n in lengths)
+        return accepts_digits and not any(re.fullmatch(self.pattern, "a" * n) for n in lengths)
+
 
 @dataclass(frozen=True)
 class Node:
@@ -116,6 +130,7 @@ class Dialogue:
     start: str
     nodes: dict[str, Node]
     commands: Commands | None = None
+    routes: tuple[Route, ...] = ()  # phrases that open it from free text (see bot.core.routing)
 
 
 @dataclass(frozen=True)
@@ -144,6 +159,7 @@ class Content:
     registry: Registry = field(default_factory=Registry)  # the features' actions, effects, pushes and presses
     # Have I Been Pwned's data class (English, as in its catalogue) -> French label, a msgid like any text.
     data_classes: dict[str, str] = field(default_factory=dict)
+    routes: RouteIndex = field(default_factory=RouteIndex)  # free text -> dialogue id, built once at load
 
     def dialogue_for(self, command: str) -> Dialogue | None:
         dialogue_id = self.commands.get(command.lower())
@@ -230,6 +246,7 @@ def build_dialogue(raw: dict[str, Any]) -> Dialogue:
         start=raw["start"],
         nodes={str(node_id): _node(str(node_id), node) for node_id, node in raw["nodes"].items()},
         commands=Commands(commands["fr"], commands["en"], commands["description"]) if commands else None,
+        routes=tuple(routes_of(raw["dialogue"], raw.get("routes") or {})),
     )
 
 

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 from bot.core.actions import Context, Effect, FeatureOutput
 from bot.core.dialogue import ActionCall, Advice, Choice, Content, Node, Target
-from bot.core.sensitive import looks_like_a_secret
+from bot.core.sensitive import detect
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3
@@ -125,6 +125,13 @@ class Notice:
 
 
 @dataclass(frozen=True)
+class SecretRefused:
+    """The user sent a secret (a password, a card…): what to do about that kind, and the message should go."""
+
+    kind: str
+
+
+@dataclass(frozen=True)
 class Toast:
     """A short notice that needs no message of its own (a stale or repeated press): Telegram shows it over the
     chat. An effect's applier that refuses returns one; the reply is then that toast alone."""
@@ -165,7 +172,7 @@ class RecordResult(Effect):
     actions: tuple[str, ...]
 
 
-Output = Say | Ask | Picked | Notice | Toast | Offer | Result | Effect | FeatureOutput
+Output = Say | Ask | Picked | Notice | SecretRefused | Toast | Offer | Result | Effect | FeatureOutput
 
 
 @dataclass(frozen=True)
@@ -249,13 +256,20 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
 
 
 def _text(content: Content, state: State, text: str) -> Step:
-    if looks_like_a_secret(text):  # refused before anything else: never saved, even as an answer
-        return Step(state, (Notice("secret_refused"),))
     node = _current(content, state)
-    if node is None:
-        return Step(state, (Notice("no_conversation"),))
-    if node.input is None:
-        return Step(state, (Notice("use_buttons"), _ask(node, state)) if node.choices else (Notice("no_conversation"),))
+    expects_number = bool(node and node.input and node.input.expects_number)
+    if kind := detect(text, expects_number=expects_number):  # before anything else: never saved, even as an answer
+        return Step(state, (SecretRefused(kind),))
+    if node is None or node.input is None:
+        # Not an answer: text about a topic opens its dialogue, like its command would (even at another
+        # dialogue's buttons: the user changed subject); at the same dialogue's buttons, ask again.
+        routed = content.routes.route(text, state.language)
+        if routed and routed != state.dialogue:
+            fresh = State(language=state.language, dialogue=routed, step=state.step + 1)
+            return _run(content, fresh, Target(jump=routed), [])
+        if node is None or not node.choices:
+            return Step(state, (Notice("no_conversation"),))
+        return Step(state, (Notice("use_buttons"), _ask(node, state)))
     answer = " ".join(text.split())
     spec = node.input
     if not spec.min_length <= len(answer) <= spec.max_length or (

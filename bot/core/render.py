@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from bot.core import html_text
 from bot.core.actions import Attachment, Effect
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Notice, Offer, Output, Pick, Picked, Press, Result, Say, Toast
+from bot.core.engine import Ask, Notice, Offer, Output, Pick, Picked, Press, Result, Say, SecretRefused, Toast
 from bot.core.i18n import Translator
 
 TELEGRAM_TEXT_LIMIT = 4096
@@ -40,6 +40,7 @@ class Reply:
     picked: str | None = None
     toast: str | None = None  # plain text
     attachments: tuple[Attachment, ...] = ()
+    erase_input: bool = False  # the user's message held a secret: it should leave the chat too
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -118,6 +119,7 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
     picked: str | None = None
     toast: str | None = None
     attachments: list[Attachment] = []
+    erase_input = False
     for output in outputs:
         match output:
             case Say(text, params, sources):
@@ -131,6 +133,9 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
             case Offer(text, offered, params):
                 parts.append(fill(translator.text(text), params))
                 buttons = tuple(Button(translator.text(b.label), b.press) for b in offered)
+            case SecretRefused(kind):
+                parts.append(message(content, translator, f"secret_{kind}"))
+                erase_input = True
             case Toast(key):
                 toast = html_text.strip(message(content, translator, key))
             case Effect():
@@ -146,7 +151,7 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
                 if text:
                     parts.append(text)
                 attachments.extend(files)
-    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments))
+    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments), erase_input)
 
 
 def utf16_length(text: str) -> int:

@@ -1,19 +1,188 @@
-"""Recognise a message that looks like a secret (a password, a one-time code, a card number).
+"""Recognise a message that carries a secret, and say which kind, before anything else reads it.
 
-Gaffe never asks for one, and says so when someone sends one anyway: such a message is refused before
-anything else looks at it, so it is never saved, not even as a free-text answer. The rules are
-deliberately simple and err on the side of refusing; they only ever cost a friendly reminder.
+Gaffe never asks for a password, a code, a card number or a key, and says so when someone sends one
+anyway: such a message is refused first, wherever it arrives (a menu, a free-text answer, a reminder
+label), so it is never saved, logged or echoed, and the user is told what to do for that kind.
+`detect` runs on every message: it is pure, and its patterns are compiled once.
+
+The rules were built on a labelled corpus (`tests/corpus/`: secrets of every kind and ordinary chat
+lines in French and English); `tests/test_secret_corpus.py` prints the recall and the false-alarm rate.
+The decisions, strongest evidence first:
+
+- **private_key**: a PEM/OpenSSH/PGP `-----BEGIN … PRIVATE KEY-----` header, a PuTTY key file, a
+  `0x` + 64 hex digits (an Ethereum key) or a WIF Bitcoin key (base58, 51–52 characters).
+- **api_token**: the documented prefixes of well-known services (GitHub `ghp_`, Slack `xoxb-`, AWS
+  `AKIA`, Google `AIza`, OpenAI/Anthropic `sk-`, Stripe `sk_live_`, a Telegram bot token, a JWT…), or
+  a long random-looking word after "token", "API key", "clé API".
+- **recovery_phrase**: 12 or more consecutive words of the BIP-39 English or French word lists (the
+  lists shipped with the `mnemonic` package, not hand typed), numbering and commas allowed between them.
+  Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists.
+- **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
+  mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
+- **card**: 13–19 digits (contiguous, or in groups of 4, or 4-6-5 for Amex) that start like a card
+  (2–6) and pass the Luhn check, except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
+  after "CVV", "CVC" or "cryptogramme" (the code on the back is refused as the card).
+- **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
+  "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
+  that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
+  `expects_number=True` (the question waiting expects a number) makes it an answer; otherwise a lone
+  4-digit number from 1900 to 2099 is a year, a lone 5-digit number shaped like a French postal code
+  is one, a 10-digit number starting with 0 is a French phone number, a date is a date, and anything
+  else is a code. A code word next to "par défaut" / "default" talks about a factory PIN, not a secret.
+- **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…),
+  either a password-like token anywhere in the message ("soleil123", "P@ssw0rd"), or the word that
+  follows "c'est", "est", "is", "was", ":" or "=" (a few words apart at most) when it gives rather than
+  describes: one with digits, or a plain word that is quoted or ends the clause ("mon mot de passe
+  c'est soleil", "… c'est soleil, c'est grave ?"), lowercase included. Not "my password is weak",
+  "mon mot de passe est le même partout", "c'est quoi", "password: forgot it". Without a password word: a message
+  that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), or a token anywhere that
+  mixes capitals, small letters, digits and a symbol. A token is password-like when it mixes letters
+  with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
+  "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30"), a web address, an e-mail, a @mention or a
+  #hashtag. A single plain word ("soleil") is not a secret on its own: it is everyday language.
+
+The rules err on the side of refusing in context and of letting ordinary words through alone; a
+false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from enum import StrEnum
 
-_KEYWORDS = re.compile(r"mot[s]? de passe|\bmdp\b|passe?word|\bpasswd\b|\bcode pin\b|\bpin\b|\bcvv\b|\bcvc\b", re.I)
-_DIGITS_ONLY = re.compile(r"[\d \-.]+")
+from mnemonic import Mnemonic
 
 
-def _luhn(digits: str) -> bool:
+class SecretKind(StrEnum):
+    PASSWORD = "password"
+    CODE = "code"
+    CARD = "card"
+    IBAN = "iban"
+    PRIVATE_KEY = "private_key"
+    API_TOKEN = "api_token"
+    RECOVERY_PHRASE = "recovery_phrase"
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# --- private keys and API tokens -------------------------------------------------------------------
+_KEY_FILE = re.compile(r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|PuTTY-User-Key-File-\d")
+_LONG_WORD = re.compile(r"\S{20,}")
+_PRIVATE_KEY = re.compile(
+    r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{64}(?![0-9A-Za-z])"
+    r"|(?<![0-9A-Za-z])[5KL][1-9A-HJ-NP-Za-km-z]{50,51}(?![0-9A-Za-z])"
+)
+_PRIVATE_KEY_WORDS = re.compile(r"cl[ée]s? priv[ée]es?|private keys?", re.IGNORECASE)
+_HEX_64 = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+
+_API_TOKEN = re.compile(
+    "|".join(
+        (
+            r"\bgh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
+            r"\bgithub_pat_\w{40,}",
+            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+            r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",  # AWS access key id
+            r"\bAIza[\w-]{35}",  # Google
+            r"\bsk-(?:proj-|ant-)?[\w-]{20,}",  # OpenAI, Anthropic
+            r"\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}",  # Stripe
+            r"(?<![\w:])\d{8,10}:[\w-]{30,}",  # a Telegram bot token
+            r"\bglpat-[\w-]{20,}",  # GitLab
+            r"\bnpm_[A-Za-z0-9]{30,}",  # npm
+            r"\bSG\.[\w-]{16,}\.[\w-]{16,}",  # SendGrid
+            r"\bhf_[A-Za-z0-9]{30,}",  # Hugging Face
+            r"\beyJ[\w-]{10,}\.eyJ[\w-]{10,}\.[\w-]{10,}",  # a JSON Web Token
+            r"\bshp(?:at|ss|ca|pa)_[a-fA-F0-9]{32}",  # Shopify
+            r"\bpypi-AgE[\w-]{20,}",  # PyPI
+            r"\bdop_v1_[a-f0-9]{64}",  # DigitalOcean
+            r"\bkey-[0-9a-f]{32}\b",  # Mailgun
+            r"\b[MN][A-Za-z\d]{23,25}\.[\w-]{6}\.[\w-]{27,38}",  # Discord bot token
+        )
+    )
+)
+_TOKEN_WORDS = re.compile(
+    r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b",
+    re.IGNORECASE,
+)
+_RANDOM_WORD = re.compile(r"(?<![\w.@/])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?![\w@/])")
+
+# --- recovery phrases ------------------------------------------------------------------------------
+_RECOVERY_PHRASE_LENGTH = 12  # the shortest BIP-39 phrase
+_WORD = re.compile(r"[^\W\d_]+")
+_NUMBERING = re.compile(r"\d{1,2}[.):-]?")
+
+
+_COMBINING_MARKS = re.compile(r"[\u0300-\u036f]")
+
+
+def _fold(text: str) -> str:
+    """Casefold and strip accents, for comparing words whatever the keyboard."""
+    folded = text.casefold()
+    return folded if folded.isascii() else _COMBINING_MARKS.sub("", unicodedata.normalize("NFKD", folded))
+
+
+# The English and French BIP-39 word lists, as shipped (and maintained) by `mnemonic`; loaded once.
+_BIP39_WORDLISTS = tuple(
+    frozenset(_fold(word) for word in Mnemonic(language).wordlist) for language in ("english", "french")
+)
+
+
+def _is_recovery_phrase(text: str) -> bool:
+    tokens = [t for t in _fold(text).split() if not _NUMBERING.fullmatch(t)]
+    if len(tokens) < _RECOVERY_PHRASE_LENGTH:
+        return False
+    words = ["".join(_WORD.findall(t)) for t in tokens]
+    for wordlist in _BIP39_WORDLISTS:
+        run = 0
+        for word in words:
+            run = run + 1 if word in wordlist else 0
+            if run >= _RECOVERY_PHRASE_LENGTH:
+                return True
+    return False
+
+
+# --- IBANs -----------------------------------------------------------------------------------------
+_IBAN_START = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]{2}\d{2}[A-Za-z0-9]*")
+
+
+def _mod97_valid(iban: str) -> bool:
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def _has_iban(text: str) -> bool:
+    """An IBAN, written in one piece or in groups: every prefix ending on a group is tried."""
+    for start in _IBAN_START.finditer(text):
+        candidate = ""
+        for group in text[start.start() :].split():
+            if not group.isalnum() or not group.isascii():
+                group = re.split(r"[^A-Za-z0-9]", group)[0]
+                if not group:
+                    break
+            candidate += group.upper()
+            if len(candidate) > 34:
+                break
+            if len(candidate) >= 15 and _mod97_valid(candidate):
+                return True
+    return False
+
+
+# --- cards -----------------------------------------------------------------------------------------
+_CARD = re.compile(
+    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d|[.,]\d)"
+)
+_NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
+_CARD_SECURITY_CODE = re.compile(
+    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] de (?:ma|la) carte)\b"
+    r"\D{0,20}?(?<!\d)\d{3,4}(?!\d)"
+    r"|\bcrypto\s*:?\s*\d{3}\b",  # "crypto 392": the cryptogram, not a cryptocurrency amount
+    re.IGNORECASE,
+)
+
+
+def luhn_valid(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
         value = int(char)
@@ -23,27 +192,296 @@ def _luhn(digits: str) -> bool:
     return total % 10 == 0
 
 
-def _looks_like_a_password(token: str) -> bool:
-    if not 8 <= len(token) <= 64 or token.startswith(("http://", "https://", "/")):
+def _has_card(text: str) -> bool:
+    if _NOT_A_CARD.search(text):
         return False
-    # Letters and digits mixed with capitals or symbols: "Soleil2024!", not a hyphenated name.
+    for match in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", match.group())
+        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
+            return True
+    return False
+
+
+# --- codes -----------------------------------------------------------------------------------------
+# "Code" in collocations that are not secrets is removed before looking for a code word.
+_NOT_A_SECRET_CODE = re.compile(
+    r"\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
+    r"|\bcodes?\s+(?:postal|promo\w*|source|de la route|qr|barres?|-barres?|civil|p[ée]nal|du travail|d'erreur|"
+    r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean)\b",
+    re.IGNORECASE,
+)
+_CODE_WORD = re.compile(
+    r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation)\b",
+    re.IGNORECASE,
+)
+_DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
+_DIGIT_GROUP = re.compile(r"(?<![\d\w.,/:€$£-])\d{2,8}(?:[ -]\d{2,4}){0,3}(?![\d\w/:€$£%]|[.,]\d)")
+_YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
+_GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
+_LONE_DIGITS = re.compile(r"\d{2,8}(?:[ -]\d{2,4}){0,3}|\d{2}(?:[ .-]?\d{2}){4}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[.-]\d{2}[.-]\d{2,4}")
+_POSTAL_CODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-5]|97|98)\d{3}")
+
+
+def _lone_number_is_code(text: str, expects_number: bool) -> bool:
+    digits = re.sub(r"\D", "", text)
+    if expects_number or not 4 <= len(digits) <= 8:
+        return False
+    if len(digits) == len(text):
+        if len(digits) == 4 and 1900 <= int(digits) <= 2099:
+            return False  # a year
+        if len(digits) == 5 and _POSTAL_CODE.fullmatch(digits):
+            return False  # a postal code
+    return True
+
+
+def _has_code(text: str) -> bool:
+    if _GOOGLE_CODE.search(text):
+        return True
+    cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
+    if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
+        return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
+    for group in _DIGIT_GROUP.finditer(cleaned):
+        digits = re.sub(r"\D", "", group.group())
+        if not 4 <= len(digits) <= 8:
+            continue
+        is_year = len(digits) == 4 and 1900 <= int(digits) <= 2099
+        if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
+            continue
+        return True
+    return False
+
+
+# --- passwords -------------------------------------------------------------------------------------
+_PASSWORD_WORD = re.compile(
+    r"\b(?:mots? de passe|mdp|passwords?|passwd|pwd|pw|pass|passphrase|code (?:du |de la )?wi-?fi|"
+    r"cl[ée] (?:du |de la )?wi-?fi|code de connexion|wi-?fi(?=\s*[:=]))\b",
+    re.IGNORECASE,
+)
+_FRAME = frozenset({"c'est", "c’est", "cest", "est", "était", "etait", "c'était", "c’était", "is", "was", ":", "="})
+_FRAME_GAP = 5  # words allowed between the password word and "c'est" / "is" ("du wifi de la maison")
+# Words that describe a password rather than give it: "mon mot de passe est nul / le même / trop court".
+_DESCRIPTIVE = _words(
+    """
+    moi toi lui elle nous vous eux me it mine yours je j tu il on i you we they he she
+    le la les l un une des du de d mon ma mes ton ta tes son sa ses notre votre leur ce cet cette ça ca cela
+    quoi qui que quel quelle comment pourquoi où ou combien pas plus trop très tres vraiment assez super bien
+    mal nul nulle faible fort forte court courte long longue simple simples compliqué facile difficile même
+    meme différent different vieux vieille ancien ancienne nouveau nouvelle bon bonne mauvais mauvaise sûr sur
+    sure solide pourri naze écrit ecrit compromis pris volé vole perdu mort bloqué encore toujours déjà deja
+    aussi peut-être peut surement sûrement probablement partout ailleurs dedans dessus ici là la-dedans
+    identique unique correct incorrect faux fausse juste valide invalide oublié oublie inconnu secret top
+    nickel moyen pareil obligatoire requis demandé quoi? ok okay pire meilleur meilleure genre tout tous
+    toutes rien personne aucun aucune jamais dans sur sous avec sans pour par en à a au aux chez
+    the a an my your his her its our their this that these those what which who how why where when not no
+    too very really quite pretty kinda so super just still already also probably maybe definitely
+    weak strong short long simple easy hard complicated same different old new good bad safe unsafe secure
+    insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
+    known unknown everywhere somewhere here there in on at for with without from about like same one
+    case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
+    """
+)
+_DESCRIPTIVE_ENDINGS = (
+    "é", "ée", "és", "ées", "ment", "able", "ible", "eux", "euse", "ique", "ed", "ly", "ing", "ous", "ful",
+    "less", "ive",
+)  # fmt: skip
+_QUOTES = "\"'«»“”‘’`"
+_PUNCTUATION = ",.;!?…)(" + _QUOTES
+
+# --- what a password-like token is, and what reads as a product, a version or a unit instead -------
+_SYMBOLS = set("!@#$%^&*?~+=§|<>")
+_KNOWN_WEAK = _words(
+    """
+    azertyuiop qwertyuiop abc123 iloveyou jetaime motdepasse passw0rd p@ssw0rd p@ssword letmein 1q2w3e4r
+    1q2w3e4r5t a1b2c3 azerty123 qwerty123 admin123 password1 password123 motdepasse1
+    """
+)
+_PRODUCT_WORDS = _words(
+    """
+    windows win iphone ipad ipados ipod macbook imac mac macos osx ios android galaxy pixel office covid sars
+    python node nodejs java php ruby perl rust go xbox playstation ps rtx gtx rx ryzen core intel amd nvidia
+    geforce radeon livebox freebox bbox box sfr orange free bouygues wifi wi fi wpa wep ipv http https html
+    css mp sha md utf usb hdmi bluetooth pro max plus mini ultra lite air se note fold flip edge series gen
+    version beta alpha rc build update patch excel word outlook teams zoom chrome firefox safari opera brave
+    signal telegram whatsapp gmail yahoo hotmail netflix spotify disney amazon prime google apple samsung
+    huawei xiaomi redmi oneplus oppo nokia sony lg dell hp lenovo asus acer msi tesla model clio peugeot
+    renault airbus boeing neo linux ubuntu debian fedora mint kernel web top euro mondial jo fifa nba nfl fa
+    a2f mfa otp totp fido yubikey passkey g lte vpn ssd hdd ram go gb mo mb ko kb to tb ghz mhz hz km kg
+    cm mm ml min mins sec h hr hrs jours jour heures heure minutes semaines semaine mois ans an days day
+    hours hour weeks week months month years year euros eur dollars usd fois times x p k th st nd rd er
+    eme ème e v s a b c d f i j l m n o q r t u w y z office365 arm amd64 aarch x86 vista xp
+    gpt llama mistral claude gemini phi qwen
+    """
+)
+_PRODUCT_NAMES = frozenset({"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim"})
+_NOT_A_PASSWORD = re.compile(
+    r"(?:https?://|www\.)\S*"  # a web address
+    r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
+    r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
+    r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}"  # a domain or a file name
+    r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
+    r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
+    r"|[A-Z]{2}-\d{3}-[A-Z]{2}"  # a French number plate
+    r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
+    r"|\d{1,2}h\d{2}"  # a time
+)
+_RUNS = re.compile(r"[^\W\d_]+|\d+")
+
+
+def _class_changes(token: str) -> int:
+    """How many letter/digit runs a token has, separators ignored: 'p4ssw0rd' has 5, 'x86_64' has 2."""
+    kinds = ["a" if run[0].isalpha() else "d" for run in _RUNS.findall(token)]
+    return sum(1 for i, kind in enumerate(kinds) if i == 0 or kind != kinds[i - 1])
+
+
+def _reads_as_product(token: str) -> bool:
+    """Letters that are all product, version or unit words (or very short), digits around them."""
+    if _class_changes(token) >= 4:
+        return False  # leetspeak, or a random mix: p4ssw0rd, 7fK2-pq9X
+    words = [_fold(w) for w in re.findall(r"[^\W\d_]+", token)]
+    split_camel = [_fold(w) for w in re.findall(r"[A-Z]?[a-zà-ÿ]+|[A-Z]+(?![a-z])", token)]
+    return all(w in _PRODUCT_WORDS or len(w) <= 2 for w in words) or all(
+        w in _PRODUCT_WORDS or len(w) <= 2 for w in split_camel
+    )
+
+
+def _strip_punctuation(token: str) -> str:
+    return token.strip(_PUNCTUATION)
+
+
+def password_like(token: str) -> bool:
+    """A word that looks made up to be a password: letters mixed with digits or an inner symbol."""
+    if _fold(token) in _KNOWN_WEAK:
+        return True
+    if not 5 <= len(token) <= 64 or _NOT_A_PASSWORD.fullmatch(token) or _fold(token) in _PRODUCT_NAMES:
+        return False
     has_letter = any(c.isalpha() for c in token)
     has_digit = any(c.isdigit() for c in token)
-    has_upper_or_symbol = any(c.isupper() or not c.isalnum() for c in token)
-    return has_letter and has_digit and has_upper_or_symbol
+    has_symbol = any(c in _SYMBOLS for c in token[1:-1]) or (has_digit and token[-1] in _SYMBOLS)
+    if not has_letter or not (has_digit or has_symbol):
+        return False
+    if has_symbol and not has_digit and len(token) < 8:
+        return False  # "M&M's", "AT&T"
+    return not _reads_as_product(token)
 
 
-def looks_like_a_secret(text: str) -> bool:
-    stripped = text.strip()
-    if _DIGITS_ONLY.fullmatch(stripped):
-        digits = re.sub(r"\D", "", stripped)
-        if 13 <= len(digits) <= 19 and _luhn(digits):
-            return True  # a card number
-        if 4 <= len(digits) <= 8 and len(digits) == len(stripped):
-            return True  # a PIN or a one-time code
-    tokens = stripped.split()
-    if len(tokens) == 1 and _looks_like_a_password(tokens[0]):
+def _strongly_password_like(token: str) -> bool:
+    """Capitals, small letters, digits and a symbol together: a password wherever it appears."""
+    return (
+        len(token) >= 8
+        and any(c.isupper() for c in token)
+        and any(c.islower() for c in token)
+        and any(c.isdigit() for c in token)
+        and any(c in _SYMBOLS for c in token)
+        and not _NOT_A_PASSWORD.fullmatch(token)
+        and _fold(token) not in _PRODUCT_NAMES
+    )
+
+
+def _describes(word: str) -> bool:
+    folded = word.casefold()
+    if folded in _DESCRIPTIVE or _fold(folded) in _PRODUCT_WORDS:
         return True
-    if _KEYWORDS.search(stripped):
-        return any(_looks_like_a_password(t) or (t.isdigit() and len(t) >= 4) for t in tokens)
+    if folded.isdigit():
+        return len(folded) < 4  # "12 caractères"
+    return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS)
+
+
+_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*")
+
+
+_CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
+
+
+def _gives_a_password(words: list[str]) -> bool:
+    """Whether the words after "c'est", "is", ":" give a password rather than describe one.
+
+    A word with digits or symbols gives one ("soleil123"), and so does a plain word that is quoted or
+    ends the clause ("mon mot de passe c'est soleil", "… c'est soleil, c'est grave ?"); a plain word
+    that goes on ("password: forgot it") or describes ("c'est nul", "is weak") doesn't."""
+    position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
+    if position is None:
+        return False
+    raw, value = words[position], _strip_punctuation(words[position])
+    if _describes(value):
+        return False
+    has_digit = any(c.isdigit() for c in value)
+    if password_like(value) or (has_digit and any(c.isalpha() for c in value)) or (has_digit and len(value) >= 4):
+        return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
+    if not value.isalpha():
+        return False
+    quoted = position > 0 or raw[0] in _QUOTES
+    following = words[position + 1] if position + 1 < len(words) else None
+    ends_clause = (
+        following is None
+        or raw[-1] in _PUNCTUATION
+        or not any(c.isalnum() for c in following)
+        or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
+    )
+    return quoted or ends_clause
+
+
+def _password_in_context(text: str) -> bool:
+    tokens = [_strip_punctuation(t) for t in text.split()]
+    if any(password_like(t) for t in tokens if t):
+        return True
+    spaced = _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text)
+    for keyword in _PASSWORD_WORD.finditer(spaced):
+        following = spaced[keyword.end() :].split()
+        framed = False
+        for position, word in enumerate(following[: _FRAME_GAP + 1]):
+            # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
+            frames = (":", "=") if framed else _FRAME
+            if _strip_punctuation(word.casefold()) in frames or word in frames:
+                if _gives_a_password(following[position + 1 : position + 4]):
+                    return True
+                framed = True
     return False
+
+
+def _has_password(text: str) -> bool:
+    stripped = text.strip()
+    if _PASSWORD_WORD.search(stripped):
+        return _password_in_context(stripped)
+    tokens = stripped.split()
+    if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
+        return True
+    return any(_strongly_password_like(t.strip(",.;:()?")) for t in tokens)
+
+
+# --- the one entry point ---------------------------------------------------------------------------
+def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
+    """The kind of secret this message carries, or None.
+
+    `expects_number`: the question waiting for an answer expects a number, so a lone short number is
+    that answer rather than a PIN or a one-time code (a card number is still a card number)."""
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if _KEY_FILE.search(stripped):
+        return SecretKind.PRIVATE_KEY
+    long_words = _LONG_WORD.findall(stripped)  # keys and tokens are long words: most messages have none
+    if long_words:
+        if any(_PRIVATE_KEY.search(w) for w in long_words) or (
+            _PRIVATE_KEY_WORDS.search(stripped) and any(_HEX_64.search(w) for w in long_words)
+        ):
+            return SecretKind.PRIVATE_KEY
+        if any(_API_TOKEN.search(w) for w in long_words) or (
+            _TOKEN_WORDS.search(stripped) and any(_RANDOM_WORD.search(w) for w in long_words)
+        ):
+            return SecretKind.API_TOKEN
+    if _is_recovery_phrase(stripped):
+        return SecretKind.RECOVERY_PHRASE
+    if _has_iban(stripped):
+        return SecretKind.IBAN
+    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped):
+        return SecretKind.CARD
+    if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):
+        if stripped.startswith("0") and len(re.sub(r"\D", "", stripped)) == 10:
+            return None  # a French phone number
+        return SecretKind.CODE if _lone_number_is_code(stripped, expects_number) else None
+    if _has_code(stripped):
+        return SecretKind.CODE
+    if _has_password(stripped):
+        return SecretKind.PASSWORD
+    return None

@@ -1,0 +1,80 @@
+"""Free text outside a question opens the dialogue it is about, in the user's language; anything else
+gets a short answer with the commands and the emergency numbers."""
+
+from __future__ import annotations
+
+from bot.core.dialogue import Content
+from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, step
+from bot.core.i18n import Translator
+from bot.core.render import render
+from bot.core.routing import Route, build_routes, normalise
+
+
+def test_normalise_ignores_case_accents_and_punctuation() -> None:
+    assert normalise("Je crois qu'on m'A PIRATÉ !!") == "je crois qu on m a pirate"
+    assert normalise("  Mot-de-passe…  fuité ?") == "mot de passe fuite"
+    assert normalise("l’espion") == "l espion"
+
+
+def test_the_most_specific_phrase_wins_on_word_boundaries() -> None:
+    index = build_routes(
+        [
+            Route("piraté", "fr", "incident"),
+            Route("compte piraté", "fr", "account"),
+            Route("pirat*", "fr", "prefix"),
+            Route("mspy", "fr", "spy"),
+            Route("hacked", "en", "incident"),
+        ]
+    )
+    assert index.route("mon compte piraté", "fr") == "account"  # two words beat one
+    assert index.route("on m'a PIRATE", "fr") == "incident"  # an exact word beats a prefix
+    assert index.route("un piratage ?", "fr") == "prefix"
+    assert index.route("j'ai trouvé mSpy", "fr") == "spy"
+    assert index.route("mspyware", "fr") is None and index.route("unhacked", "en") is None
+    assert index.route("I got hacked", "fr") == "incident"  # the other language's phrases come next
+    assert index.route("rien à voir", "fr") is None
+
+
+def test_the_issue_examples_open_the_incident_dialogue_in_the_right_language(
+    mini: Content, mini_translators: dict[str, Translator]
+) -> None:
+    for language, text, question in (
+        ("fr", "je crois qu'on m'a piraté mon compte", "Aïe. C'est quel compte ?"),
+        ("en", "I think I got hacked", "Ouch. Which account?"),
+    ):
+        result = step(mini, State(language=language), Text(text))
+        assert result.state.dialogue == "incident" and result.state.language == language and result.changed
+        assert render(mini, mini_translators[language], result.outputs).text == question
+
+
+def test_routing_never_takes_an_answer_nor_a_secret(mini: Content) -> None:
+    asking_name = step(mini, State(), Command("quiz")).state
+    named = step(mini, asking_name, Text("Arnaque"))  # a free-text answer is an answer
+    assert named.state.dialogue == "quiz" and named.state.answers["name"] == "Arnaque"
+    refused = step(mini, State(), Text("on m'a piraté, mon mot de passe c'était soleil123"))
+    assert refused.outputs == (SecretRefused("password"),) and refused.state == State()
+
+
+def test_at_buttons_a_new_topic_opens_its_dialogue_and_the_same_one_asks_again(mini: Content) -> None:
+    at_quiz_buttons = step(mini, step(mini, State(), Command("quiz")).state, Text("Ada")).state
+    moved = step(mini, at_quiz_buttons, Text("attends, je crois que c'est une arnaque"))
+    assert moved.state.dialogue == "incident" and moved.state.answers == {}
+    again = step(mini, moved.state, Text("piraté"))
+    assert again.outputs[0] == Notice("use_buttons") and isinstance(again.outputs[1], Ask)
+    assert again.state == moved.state
+
+
+def test_anything_else_gets_the_commands_and_the_emergency_numbers(
+    shipped: Content, translators: dict[str, Translator]
+) -> None:
+    result = step(shipped, State(), Text("blablabla"))
+    assert result.outputs == (Notice("no_conversation"),) and not result.changed
+    for language, help_command in (("fr", "/aide"), ("en", "/help")):
+        text = render(shipped, translators[language], result.outputs).text
+        assert "/checkup" in text and help_command in text and "17" in text and "112" in text
+
+
+def test_the_shipped_dialogues_have_routes(shipped: Content) -> None:
+    assert shipped.routes.route("je veux refaire mon check-up", "fr") == "checkup"
+    assert shipped.routes.route("what can you do?", "en") == "aide"
+    assert shipped.routes.route("Parle-moi en anglais", "fr") == "langue"

@@ -1,0 +1,69 @@
+"""The secret filter, measured on a labelled corpus (tests/corpus/) of real-looking messages.
+
+Prints the recall (secrets caught), per kind, and the false-alarm rate (ordinary lines refused), and
+fails below 95 % recall or above 0.5 % false alarms.
+
+The rules and the first batch of each file were written together, so that batch measures little more
+than coverage. Two more batches were then written as users would type, each measured before any rule
+changed for it, which is the better estimate on messages the filter has never seen:
+- second batch: 33 of 38 secrets caught (86.8 %), 2 false alarms in 103 lines (1.9 %);
+- third batch (after learning from the second): 29 of 30 caught (96.7 %), 1 false alarm in 82 (1.2 %).
+The rules were then fixed for what each batch showed, except one miss kept on purpose (a hint at a
+password, "mon prénom et 1980", not the password itself).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.core.sensitive import SecretKind, detect
+
+CORPUS = Path(__file__).parent / "corpus"
+MIN_RECALL = 0.95
+MAX_FALSE_ALARMS = 0.005
+
+
+def _secrets() -> list[tuple[SecretKind, str]]:
+    raw = yaml.safe_load((CORPUS / "secrets.yaml").read_text(encoding="utf-8"))
+    return [(SecretKind(kind), text) for kind, texts in raw.items() for text in texts]
+
+
+def _ordinary() -> list[str]:
+    lines = (CORPUS / "ordinary.txt").read_text(encoding="utf-8").splitlines()
+    return [line for line in lines if line.strip() and not line.startswith("#")]
+
+
+def test_the_corpus_is_big_and_covers_every_kind() -> None:
+    secrets = _secrets()
+    assert len(secrets) >= 150 and len(_ordinary()) >= 400
+    assert {kind for kind, _ in secrets} == set(SecretKind)
+
+
+def test_recall_and_false_alarms_on_the_corpus(capsys: pytest.CaptureFixture[str]) -> None:
+    secrets, ordinary = _secrets(), _ordinary()
+    found = {(kind, text): detect(text) for kind, text in secrets}
+    per_kind, caught, right_kind = Counter[SecretKind](), Counter[SecretKind](), Counter[SecretKind]()
+    for (kind, _), detected in found.items():
+        per_kind[kind] += 1
+        caught[kind] += detected is not None
+        right_kind[kind] += detected == kind
+    missed = [text for (_, text), detected in found.items() if detected is None]
+    false_alarms = [(text, detect(text)) for text in ordinary if detect(text) is not None]
+    recall = sum(caught.values()) / len(secrets)
+    kind_accuracy = sum(right_kind.values()) / len(secrets)
+    false_alarm_rate = len(false_alarms) / len(ordinary)
+    with capsys.disabled():
+        print(f"\nsecret filter: recall {recall:.1%} of {len(secrets)} secrets (right kind {kind_accuracy:.1%}),")
+        print(f"  false alarms {false_alarm_rate:.2%} of {len(ordinary)} ordinary lines")
+        for kind in SecretKind:
+            print(f"  {kind:16} {caught[kind]:3}/{per_kind[kind]:<3} caught, {right_kind[kind]:3} with the right kind")
+        for text in missed:
+            print(f"  missed: {text!r}")
+        for text, kind in false_alarms:
+            print(f"  false alarm ({kind}): {text!r}")
+    assert recall >= MIN_RECALL
+    assert false_alarm_rate <= MAX_FALSE_ALARMS
