@@ -52,7 +52,8 @@ async def _console(settings: Settings, language: str | None, user_id: int) -> No
 
     gaffe = await Gaffe.open(settings)
     try:
-        await chat(gaffe, language, user_id, files_dir=settings.database.parent / "gaffe-files")
+        files = settings.database.parent / "gaffe-files"
+        await chat(gaffe, language, user_id, files_dir=files, tick_seconds=settings.reminder_check_seconds)
     finally:
         await gaffe.close()
 

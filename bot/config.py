@@ -36,6 +36,19 @@ def _content_dir(variable: str, name: str) -> Path:
     return bundled(name)
 
 
+def _seconds(variable: str, default: float) -> float:
+    value = os.environ.get(variable)
+    if not value:
+        return default
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if seconds <= 0:
+        raise StartupError(f"{variable} is '{value}', not a number of seconds", variable, f"Set {variable} to e.g. 60.")
+    return seconds
+
+
 def _port(value: str) -> int:
     try:
         port = int(value)
@@ -57,6 +70,7 @@ class Settings:
     webhook_listen: str
     webhook_port: int
     webhook_secret: str | None
+    reminder_check_seconds: float = 60.0  # how often due reminders are looked for (GAFFE_REMINDER_CHECK_SECONDS)
     data_dir: Path = Path("gaffe-data")  # downloaded public data (bot/lookups): the breach catalogue, ioc.yaml
     hibp_breaches: str = HIBP_URL  # a URL (cached in data_dir, refreshed daily) or a local file
     stalkerware_ioc: Path | None = None  # a local ioc.yaml; None: data_dir/ioc.yaml, written by update-data
@@ -84,6 +98,7 @@ class Settings:
             hibp_breaches=os.environ.get("GAFFE_HIBP_BREACHES") or HIBP_URL,
             stalkerware_ioc=Path(ioc) if ioc else None,
             stalkerware_url=os.environ.get("GAFFE_STALKERWARE_URL") or STALKERWARE_IOC_URL,
+            reminder_check_seconds=_seconds("GAFFE_REMINDER_CHECK_SECONDS", 60.0),
         )
 
     def require_content(self) -> None:

@@ -125,15 +125,15 @@ class Gaffe:
             result = step(self.content, state, push)
             outbox_id: list[int] = []
             reply = await self._commit(user_id, result, outbox=outbox_id)
-            if reply.empty:
+            if not outbox_id:  # nothing to say (a reminder already sent, or due at night)
                 return True
             try:
                 await respond(reply)
-            except Unreachable:
+            except Unreachable:  # blocked: this message is dropped; their reminders wait until they come back
                 await self._unreachable(user_id)
-                return False
-            if outbox_id:
                 await self.store.sent(outbox_id[0])
+                return False
+            await self.store.sent(outbox_id[0])
             return True
 
     async def _commit(
@@ -154,7 +154,7 @@ class Gaffe:
     async def _apply(self, tx: Transaction, user_id: int, result: Step) -> tuple[Output, ...]:
         """Apply each effect after the state is saved (so an erasure is not undone by that save); its outputs
         take its place. An applier that refuses returns a Toast: the reply is then that toast alone."""
-        world = World(tx, user_id, self.clock(), result.state, self.data)
+        world = World(tx, user_id, self.clock(), result.state, self.content, self.data)
         outputs: list[Output] = []
         for output in result.outputs:
             if not isinstance(output, Effect):
@@ -203,10 +203,13 @@ class Gaffe:
                 state = await self.store.load(user_id)
                 if state is None:
                     continue
-                if await self._try(
-                    send, user_id, self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
-                ):
+                again = self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
+                if await self._try(send, user_id, again):
                     await self.store.delivered(user_id)
+        await self.flush_outbox(send)
+
+    async def flush_outbox(self, send: Callable[[int, Reply], Awaitable[None]]) -> None:
+        """Send the pushed messages still waiting (the network failed, or the process died, after their commit)."""
         for outbox_id, user_id, saved in await self.store.outbox():
             async with self.turn(user_id):
                 if await self._try(send, user_id, Reply.from_json(saved)):

@@ -80,6 +80,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX outbox_by_user ON outbox(user_id)",
     ),
+    (  # 5: password-rotation reminders (bot/features/reminders.py), due times indexed; the hour and time
+        # zone they arrive at, per user
+        """CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            account TEXT NOT NULL,
+            label TEXT,
+            every_days INTEGER NOT NULL,
+            next_due_at TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            sent INTEGER NOT NULL DEFAULT 0,
+            answered INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX reminders_due ON reminders(next_due_at) WHERE paused = 0",
+        "CREATE INDEX reminders_by_user ON reminders(user_id)",
+        """CREATE TABLE reminder_settings (
+            user_id INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+            hour INTEGER NOT NULL,
+            timezone TEXT NOT NULL
+        )""",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -286,6 +308,11 @@ class Store:
         """Active users whose last saved step may not have been answered (the process died in between)."""
         async with self._db.execute("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1") as cursor:
             return [row[0] for row in await cursor.fetchall()]
+
+    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+        """A read outside any transaction (the scheduler's look-up of what is due)."""
+        async with self._db.execute(statement, parameters) as cursor:
+            return [tuple(row) for row in await cursor.fetchall()]
 
     async def outbox(self) -> list[tuple[int, int, str]]:
         """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first."""

@@ -96,12 +96,13 @@ async def checkup_by_buttons(
 ) -> tuple[str, int]:
     """Run /checkup by pressing buttons; `choose(question_number, button_count)` picks one.
 
-    Returns the result text and the number of presses. Checks the budget of every press on the way."""
+    Returns the result text (or the last text, on an ending without a score) and the number of presses.
+    Checks the budget of every press on the way."""
     mark = len(fake.sent)
     fake.user_sends(user, "/checkup", language_code=language)
     message, mark = await next_message(fake, user, mark)
     presses = 0
-    while buttons(message):
+    while buttons(message) and "/100" not in message["text"]:  # the result comes with a reminder offer
         choices = buttons(message)
         label, data = choices[choose(presses, len(choices)) if presses else 0]  # the intro: go
         before = len(fake.sent)

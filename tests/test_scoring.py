@@ -33,6 +33,8 @@ BEST = {
     "recovery": "Oui, tout est à jour",
     "breaches": "Non, pas à ma connaissance",
     "apps": "Non, rien de tout ça",
+    "remind_mail": "Non merci",  # after the result: the reminder offer
+    "remind_review": "Non merci",
 }
 
 

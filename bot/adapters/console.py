@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TextIO
 
 from bot.core import html_text
-from bot.core.engine import Choose, Command, Input, Press, Text
+from bot.core.engine import Choose, Command, Input, Press, Push, Text
 from bot.core.render import Reply
+from bot.scheduler import Scheduler
 from bot.service import Gaffe
 
 CONSOLE_USER_ID = 0  # Telegram ids are positive: the terminal user never collides with one
@@ -79,21 +81,41 @@ async def chat(
     stdin: TextIO = sys.stdin,
     out: TextIO = sys.stdout,
     files_dir: Path = Path("gaffe-files"),
+    tick_seconds: float = 60.0,
 ) -> None:
-    """Run a conversation until end of input."""
+    """Run a conversation until end of input; reminders due meanwhile are shown as they come."""
     terminal = Terminal(out, files_dir)
     hint = gaffe.notice(language or await gaffe.language_of(user_id), "console_hint")
     out.write(html_text.strip(hint) + "\n")
     await gaffe.start(user_id, language, terminal.show)
-    interactive = stdin.isatty()
-    while True:
-        if interactive:
-            out.write("> ")
-            out.flush()
-        line = await asyncio.to_thread(stdin.readline)
-        if not line:
-            break
-        received = parse_line(line, terminal.shown)
-        if received is not None:
-            await gaffe.handle(user_id, received, terminal.show)
+
+    async def push(user: int, message: Push) -> bool:
+        return await gaffe.push(user, message, terminal.show)
+
+    async def send(user: int, reply: Reply) -> None:
+        await terminal.show(reply)
+
+    scheduler = Scheduler(gaffe, push, send, only_user=user_id)
+    ticking = asyncio.create_task(_every(tick_seconds, scheduler.tick))
+    try:
+        interactive = stdin.isatty()
+        while True:
+            await scheduler.tick()  # at start, and before each line: what fell due meanwhile
+            if interactive:
+                out.write("> ")
+                out.flush()
+            line = await asyncio.to_thread(stdin.readline)
+            if not line:
+                break
+            received = parse_line(line, terminal.shown)
+            if received is not None:
+                await gaffe.handle(user_id, received, terminal.show)
+    finally:
+        ticking.cancel()
     out.write("\n")
+
+
+async def _every(seconds: float, tick: Callable[[], Awaitable[int]]) -> None:
+    while True:
+        await asyncio.sleep(seconds)
+        await tick()

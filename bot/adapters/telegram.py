@@ -46,7 +46,8 @@ from bot.core.actions import Attachment
 from bot.core.engine import Command, Input, Push, Text
 from bot.core.i18n import LANGUAGES, language_for
 from bot.core.render import Reply, split_html
-from bot.service import Gaffe, Unreachable, load
+from bot.scheduler import Scheduler
+from bot.service import Clock, Gaffe, Unreachable, load, system_clock
 
 log = logging.getLogger("gaffe.telegram")
 GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -247,21 +248,30 @@ class TelegramGaffe:
                 await application.bot.set_my_commands(commands)
 
 
-def build_application(settings: Settings) -> GaffeApplication:
-    """The Application, wired: content checked, database opened at start-up, handlers registered."""
+def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeApplication:
+    """The Application, wired: content checked, database opened at start-up, handlers registered, the
+    scheduler ticking. `clock` is the system clock but in tests."""
     if settings.token is None:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     content = load(settings)  # refuse to start on bad content, before anything else
-    holder: dict[str, TelegramGaffe] = {}
+    holder: dict[str, Any] = {}
 
     async def post_init(application: GaffeApplication) -> None:
-        gaffe = await Gaffe.open(settings, content, tracks_delivery=True)
+        gaffe = await Gaffe.open(settings, content, tracks_delivery=True, clock=clock)
         telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
         holder["gaffe"] = telegram_gaffe
         application.bot_data["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
         await telegram_gaffe.register_commands(application)
         await telegram_gaffe.resend_pending()
+        scheduler = Scheduler(gaffe, telegram_gaffe.push, telegram_gaffe.send_to_user)
+        holder["scheduler"] = scheduler
+
+        async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+            await scheduler.tick()
+
+        assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+        application.job_queue.run_repeating(tick, interval=settings.reminder_check_seconds, first=1, name="tick")
         log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
     async def post_shutdown(application: GaffeApplication) -> None:

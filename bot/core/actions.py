@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:
     from bot.core.dialogue import Content
@@ -52,6 +52,7 @@ class World:
     user_id: int
     now: datetime
     state: State
+    content: Content
     data: Mapping[str, object] = field(default_factory=dict)
 
 
@@ -80,6 +81,14 @@ class Attachment:
     filename: str
     data: bytes
     caption: str = ""  # HTML
+
+
+@runtime_checkable
+class Localized(Protocol):
+    """A placeholder value that depends on the user's language (a date, a duration, a translated label):
+    put it in an output's params, and the renderer asks it for its text."""
+
+    def localize(self, content: Content, translator: Translator) -> str: ...
 
 
 class FeatureOutput(Protocol):

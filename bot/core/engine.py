@@ -119,9 +119,10 @@ class Picked:
 
 @dataclass(frozen=True)
 class Notice:
-    """An interface message (a key of messages.yaml)."""
+    """An interface message (a key of messages.yaml), with its values; `count` picks a plural form."""
 
     key: str
+    params: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,9 @@ class Toast:
 
 @dataclass(frozen=True)
 class ObjectButton:
-    label: str
+    label: str  # a msgid; may hold placeholders filled from `params` (plain text: buttons show no HTML)
     press: Press
+    params: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,26 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from bot.core import html_text
-from bot.core.actions import Attachment, Effect
+from bot.core.actions import Attachment, Effect, Localized
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Notice, Offer, Output, Pick, Picked, Press, Result, Say, SecretRefused, Toast
+from bot.core.engine import (
+    Ask,
+    Notice,
+    ObjectButton,
+    Offer,
+    Output,
+    Pick,
+    Picked,
+    Press,
+    Result,
+    Say,
+    SecretRefused,
+    Toast,
+)
 from bot.core.i18n import Translator
 
 TELEGRAM_TEXT_LIMIT = 4096
+LABEL_LIMIT = 64
 
 
 @dataclass(frozen=True)
@@ -71,7 +85,7 @@ class Reply:
         return cls(data["text"], buttons, toast=data.get("toast"))
 
 
-class _Escaped(dict[str, str]):
+class _Escaped(dict[str, object]):
     def __missing__(self, key: str) -> str:
         return "{" + key + "}"
 
@@ -79,6 +93,17 @@ class _Escaped(dict[str, str]):
 def fill(template: str, params: Mapping[str, object]) -> str:
     """Put (escaped) values into a translated template; an unknown placeholder stays visible."""
     return template.format_map(_Escaped({k: html_text.escape(v) for k, v in params.items()}))
+
+
+def _label(content: Content, translator: Translator, button: ObjectButton) -> str:
+    """A button's label, with its values (plain text), cut to the length Telegram shows."""
+    label = translator.text(button.label).format_map(_Escaped(localized(content, translator, button.params)))
+    return label if len(label) <= LABEL_LIMIT else label[: LABEL_LIMIT - 1] + "…"
+
+
+def localized(content: Content, translator: Translator, params: Mapping[str, object]) -> dict[str, object]:
+    """Params whose values depend on the language (dates, durations, labels) turned into their text."""
+    return {k: v.localize(content, translator) if isinstance(v, Localized) else v for k, v in params.items()}
 
 
 def message(content: Content, translator: Translator, key: str, count: int | None = None, **params: object) -> str:
@@ -123,16 +148,19 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
     for output in outputs:
         match output:
             case Say(text, params, sources):
-                parts.append(fill(translator.text(text), params) + _sources(content, translator, sources))
+                shown = fill(translator.text(text), localized(content, translator, params))
+                parts.append(shown + _sources(content, translator, sources))
             case Ask(text, question_labels, asked_at, params, sources):
                 if text:
-                    parts.append(fill(translator.text(text), params) + _sources(content, translator, sources))
+                    shown = fill(translator.text(text), localized(content, translator, params))
+                    parts.append(shown + _sources(content, translator, sources))
                 buttons = tuple(
                     Button(translator.text(label), Pick(asked_at, index)) for index, label in enumerate(question_labels)
                 )
             case Offer(text, offered, params):
-                parts.append(fill(translator.text(text), params))
-                buttons = tuple(Button(translator.text(b.label), b.press) for b in offered)
+                if text:
+                    parts.append(fill(translator.text(text), localized(content, translator, params)))
+                buttons = tuple(Button(_label(content, translator, b), b.press) for b in offered)
             case SecretRefused(kind):
                 parts.append(message(content, translator, f"secret_{kind}"))
                 erase_input = True
@@ -142,8 +170,10 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
                 pass  # applied by the service, which puts what it gave in its place
             case Picked(label):
                 picked = message(content, translator, "picked", label=translator.text(label))
-            case Notice(key):
-                parts.append(message(content, translator, key))
+            case Notice(key, params):
+                values = localized(content, translator, params)
+                count = values.pop("count", None)
+                parts.append(message(content, translator, key, count if isinstance(count, int) else None, **values))
             case Result():
                 parts.append(_result(content, translator, output, today))
             case _:  # a feature's own output renders itself

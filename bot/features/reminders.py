@@ -1,0 +1,428 @@
+"""Password-rotation reminders (`/rappels`, `/reminders`): restart-safe, honest about rotation, never in the way.
+
+Why it is shaped this way:
+- Current guidance (NIST SP 800-63B-4 §3.1.1.2, ANSSI, CNIL) is to change a password when it may be
+  compromised; periodic changes are a personal choice, best spent on the accounts that matter, email first.
+  The dialogue (dialogues/rappels.yaml) says so once, then does what the user asks.
+- A reminder is a row with its next due time in UTC (indexed). The scheduler finds due rows and pushes
+  `reminder_due`; the applier reads the row again inside the push's transaction, moves its next due time and
+  counts the occurrence in the same commit as the outbox row that carries the message. So a reminder goes out
+  once per due time even if two ticks race, and is never lost (see the service's delivery guarantee).
+- Times are the user's: a preferred hour (default 10:00) in their time zone (default Europe/Paris). Nothing
+  goes out between 22:00 and 08:00 there: a reminder found due at night waits for the morning.
+- A reminder's buttons are bound to it (object kind "reminder") with the occurrence they came with: "Done"
+  pressed twice, or on an older occurrence, changes nothing and says so in a toast.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from types import MappingProxyType
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel.dates import format_date, format_time, format_timedelta
+
+from bot.core.actions import REGISTRY, Context, Effect, Outcome, Transaction, World
+from bot.core.dialogue import Content
+from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Toast
+from bot.core.i18n import Translator
+from bot.core.render import message
+
+KIND = "reminder"
+DEFAULT_HOUR = 10
+DEFAULT_ZONE = "Europe/Paris"
+QUIET_FROM, QUIET_UNTIL = 22, 8  # no reminder between 22:00 and 08:00, the user's time
+PRESETS = ("mail", "bank", "social", "checkup")  # other accounts carry the user's own label
+MIN_DAYS, MAX_DAYS = 7, 730
+MESSAGES = (
+    "reminder_added", "reminder_none", "reminder_list", "reminder_line", "reminder_line_paused", "reminder_card",
+    "reminder_card_paused", "reminder_every", "reminder_moment", "reminder_done", "reminder_later",
+    "reminder_stopped", "reminder_paused", "reminder_resumed", "reminder_cadence", "reminder_already",
+    "reminder_gone", "reminder_settings_saved", "reminder_bad_days", "reminder_due_mail", "reminder_due_bank",
+    "reminder_due_social", "reminder_due_checkup", "reminder_due_other", "reminder_account_mail",
+    "reminder_account_bank", "reminder_account_social", "reminder_account_checkup", "reminder_button_done",
+    "reminder_button_later", "reminder_button_stop", "reminder_button_manage", "reminder_button_pause",
+    "reminder_button_resume", "reminder_button_d90", "reminder_button_d180", "reminder_button_d365",
+    "reminder_button_delete",
+)  # fmt: skip
+CADENCES = {"d90": 90, "d180": 180, "d365": 365}
+
+
+# --- time ------------------------------------------------------------------------------------------
+def iso(moment: datetime) -> str:
+    """How times are stored: UTC, to the second, so that text order is time order (the due index)."""
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_ZONE)
+
+
+def at_hour(moment: datetime, days: int, hour: int, tz: ZoneInfo) -> datetime:
+    """`days` after `moment`, at `hour` on the user's clock (wall-clock arithmetic, so DST keeps the hour)."""
+    day = moment.astimezone(tz).date() + timedelta(days=days)
+    return datetime.combine(day, time(hour), tzinfo=tz).astimezone(UTC)
+
+
+def next_morning(now: datetime, hour: int, tz: ZoneInfo) -> datetime:
+    """The next time it is `hour` for the user (today if still to come)."""
+    today = at_hour(now, 0, hour, tz)
+    return today if today > now else at_hour(now, 1, hour, tz)
+
+
+def at_night(moment: datetime, tz: ZoneInfo) -> bool:
+    hour = moment.astimezone(tz).hour
+    return hour >= QUIET_FROM or hour < QUIET_UNTIL
+
+
+# --- what the user sees: values in their language and time zone --------------------------------------
+@dataclass(frozen=True)
+class Moment:
+    value: datetime
+    timezone: str
+
+    def localize(self, content: Content, translator: Translator) -> str:
+        local = self.value.astimezone(zone(self.timezone))
+        day = format_date(local.date(), format="long", locale=translator.language)
+        hour = format_time(local.time(), format="short", locale=translator.language)
+        return message(content, translator, "reminder_moment", date=day, time=hour)
+
+
+@dataclass(frozen=True)
+class Every:
+    days: int
+
+    def localize(self, content: Content, translator: Translator) -> str:
+        if self.days % 30 == 0 or self.days in (365, 730):  # 3 months, a year: babel says it in words
+            duration = format_timedelta(timedelta(days=self.days), threshold=1.1, locale=translator.language)
+        else:
+            duration = format_timedelta(
+                timedelta(days=self.days), granularity="day", threshold=10_000, locale=translator.language
+            )
+        return message(content, translator, "reminder_every", duration=duration)
+
+
+@dataclass(frozen=True)
+class Account:
+    account: str
+    label: str | None
+
+    def localize(self, content: Content, translator: Translator) -> str:
+        if self.account in PRESETS:
+            return message(content, translator, f"reminder_account_{self.account}")
+        return self.label or ""
+
+
+@dataclass(frozen=True)
+class Reminder:
+    id: int
+    account: str
+    label: str | None
+    every_days: int
+    next_due_at: datetime
+    paused: bool
+    sent: int
+    answered: int
+
+    @classmethod
+    def from_row(cls, row: tuple[Any, ...]) -> Reminder:
+        id_, account, label, every, due, paused, sent, answered = row
+        return cls(id_, account, label, every, datetime.fromisoformat(due), bool(paused), sent, answered)
+
+
+COLUMNS = "id, account, label, every_days, next_due_at, paused, sent, answered"
+
+
+# --- effects ---------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class AddReminder(Effect):
+    account: str
+    label: str | None
+    every_days: int
+
+
+@dataclass(frozen=True)
+class ListReminders(Effect):
+    pass
+
+
+@dataclass(frozen=True)
+class SetReminderTime(Effect):
+    hour: int | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class SendReminder(Effect):
+    reminder_id: int
+
+
+@dataclass(frozen=True)
+class PressReminder(Effect):
+    reminder_id: int
+    stamp: int
+    verb: str
+
+
+# --- pure handlers ---------------------------------------------------------------------------------
+REMIND_SCHEMA = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "account": {"enum": [*PRESETS, "other"], "description": "default: the answer `account`"},
+        "every_days": {"type": "integer", "minimum": MIN_DAYS, "maximum": MAX_DAYS,
+                       "description": "default: the answer `every_days`"},
+    },
+}  # fmt: skip
+
+
+@REGISTRY.action("remind", "Create a password reminder (account and cadence from the args or the answers).",
+                 REMIND_SCHEMA, MESSAGES)  # fmt: skip
+def remind(context: Context) -> Outcome:
+    answers = context.state.answers
+    account = str(context.args.get("account") or answers.get("account") or "other")
+    days = context.args.get("every_days") or answers.get("every_days") or 180
+    try:
+        every_days = int(days)
+    except ValueError:
+        every_days = 0
+    if not MIN_DAYS <= every_days <= MAX_DAYS:
+        return Outcome(outputs=(Notice("reminder_bad_days"),))
+    label = answers.get("label") if account == "other" else None
+    return Outcome(effects=(AddReminder(account, label, every_days),))
+
+
+@REGISTRY.action("list_reminders", "List the user's reminders, each with a button to manage it.", None, MESSAGES)
+def list_reminders(context: Context) -> Outcome:
+    return Outcome(effects=(ListReminders(),))
+
+
+@REGISTRY.action(
+    "reminder_time",
+    "Set the hour (8–21) and/or the time zone (IANA name) reminders arrive at.",
+    {
+        "type": "object",
+        "additionalProperties": False,
+        "minProperties": 1,
+        "properties": {
+            "hour": {"type": "integer", "minimum": QUIET_UNTIL, "maximum": QUIET_FROM - 1},
+            "timezone": {"type": "string", "pattern": "^[A-Za-z_]+(/[A-Za-z_+-]+)+$"},
+        },
+    },
+    MESSAGES,
+)
+def reminder_time(context: Context) -> Outcome:
+    hour = context.args.get("hour")
+    return Outcome(effects=(SetReminderTime(int(hour) if hour is not None else None, context.args.get("timezone")),))
+
+
+@REGISTRY.on_push("reminder_due")
+def reminder_due(context: Context) -> Outcome:
+    return Outcome(effects=(SendReminder(int(str(context.args["id"]))),))
+
+
+@REGISTRY.on_press(KIND)
+def reminder_pressed(context: Context) -> Outcome:
+    args = context.args
+    return Outcome(effects=(PressReminder(int(str(args["id"])), int(str(args["stamp"])), str(args["verb"])),))
+
+
+# --- appliers: the database, inside the step's transaction ------------------------------------------
+async def _settings(db: Transaction, user_id: int) -> tuple[int, str]:
+    row = await db.fetch_one("SELECT hour, timezone FROM reminder_settings WHERE user_id = ?", (user_id,))
+    return (int(row[0]), str(row[1])) if row else (DEFAULT_HOUR, DEFAULT_ZONE)
+
+
+async def _reminder(db: Transaction, user_id: int, reminder_id: int) -> Reminder | None:
+    row = await db.fetch_one(f"SELECT {COLUMNS} FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, user_id))
+    return Reminder.from_row(row) if row else None
+
+
+def _say(content: Content, key: str) -> str:
+    """The French msgid of an interface message, for outputs the renderer translates."""
+    return content.messages[key].one
+
+
+@REGISTRY.applies(AddReminder)
+async def add_reminder(world: World, effect: AddReminder) -> tuple[Output, ...]:
+    hour, timezone = await _settings(world.db, world.user_id)
+    due = at_hour(world.now, effect.every_days, hour, zone(timezone))
+    await world.db.execute(
+        "INSERT INTO reminders (user_id, account, label, every_days, next_due_at, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (world.user_id, effect.account, effect.label, effect.every_days, iso(due), iso(world.now)),
+    )
+    label = Account(effect.account, effect.label)
+    return (_notice("reminder_added", label=label, every=Every(effect.every_days), next=Moment(due, timezone)),)
+
+
+@REGISTRY.applies(ListReminders)
+async def show_reminders(world: World, effect: ListReminders) -> tuple[Output, ...]:
+    rows = await world.db.fetch_all(
+        f"SELECT {COLUMNS} FROM reminders WHERE user_id = ? ORDER BY next_due_at", (world.user_id,)
+    )
+    if not rows:
+        return (Notice("reminder_none"),)
+    hour, timezone = await _settings(world.db, world.user_id)
+    reminders = [Reminder.from_row(r) for r in rows]
+    lines = [_notice("reminder_list", count=len(reminders), hour=_hour(hour), zone=timezone)]
+    lines += [_line(r, timezone) for r in reminders]
+    manage = tuple(_button(world.content, "reminder_button_manage", r, "manage") for r in reminders)
+    return (*lines, Offer("", manage))
+
+
+@REGISTRY.applies(SetReminderTime)
+async def set_reminder_time(world: World, effect: SetReminderTime) -> tuple[Output, ...]:
+    hour, timezone = await _settings(world.db, world.user_id)
+    hour = effect.hour if effect.hour is not None else hour
+    timezone = effect.timezone if effect.timezone is not None else timezone
+    await world.db.execute(
+        "INSERT INTO reminder_settings (user_id, hour, timezone) VALUES (?, ?, ?)"
+        " ON CONFLICT(user_id) DO UPDATE SET hour = excluded.hour, timezone = excluded.timezone",
+        (world.user_id, hour, timezone),
+    )
+    tz = zone(timezone)
+    for row in await world.db.fetch_all(f"SELECT {COLUMNS} FROM reminders WHERE user_id = ?", (world.user_id,)):
+        reminder = Reminder.from_row(row)  # the same day, at the new hour
+        moved = at_hour(reminder.next_due_at, 0, hour, tz)
+        await world.db.execute("UPDATE reminders SET next_due_at = ? WHERE id = ?", (iso(moved), reminder.id))
+    return (_notice("reminder_settings_saved", hour=_hour(hour), zone=timezone),)
+
+
+@REGISTRY.applies(SendReminder)
+async def send_reminder(world: World, effect: SendReminder) -> tuple[Output, ...]:
+    """Claim the reminder if it is still due: count the occurrence and move it to the next one; at night,
+    move it to the morning and send nothing."""
+    reminder = await _reminder(world.db, world.user_id, effect.reminder_id)
+    if reminder is None or reminder.paused or reminder.next_due_at > world.now:
+        return ()  # deleted, paused, or already sent by another tick: nothing to say
+    hour, timezone = await _settings(world.db, world.user_id)
+    tz = zone(timezone)
+    if at_night(world.now, tz):
+        morning = next_morning(world.now, hour, tz)
+        await world.db.execute("UPDATE reminders SET next_due_at = ? WHERE id = ?", (iso(morning), reminder.id))
+        return ()
+    occurrence = reminder.sent + 1
+    following = at_hour(world.now, reminder.every_days, hour, tz)
+    await world.db.execute(
+        "UPDATE reminders SET sent = ?, next_due_at = ? WHERE id = ?", (occurrence, iso(following), reminder.id)
+    )
+    sent = Reminder(**{**reminder.__dict__, "sent": occurrence})
+    key = f"reminder_due_{reminder.account if reminder.account in PRESETS else 'other'}"
+    buttons = tuple(_button(world.content, f"reminder_button_{verb}", sent, verb) for verb in ("done", "later", "stop"))
+    return (Offer(_say(world.content, key), buttons, MappingProxyType({"label": _account(reminder)})),)
+
+
+@REGISTRY.applies(PressReminder)
+async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, ...]:
+    """What a reminder's button does; once per occurrence for done/later/stop, by state for the others."""
+    reminder = await _reminder(world.db, world.user_id, effect.reminder_id)
+    if reminder is None:
+        return (Toast("reminder_gone"),)
+    hour, timezone = await _settings(world.db, world.user_id)
+    tz = zone(timezone)
+    verb, label = effect.verb, _account(reminder)
+    picked = Picked(_say(world.content, f"reminder_button_{verb}")) if verb != "manage" else None
+    if verb in ("done", "later", "stop") and (effect.stamp != reminder.sent or reminder.answered >= effect.stamp):
+        return (Toast("reminder_already"),)  # an older occurrence, or this one already answered
+    if verb in ("stop", "delete"):
+        await world.db.execute("DELETE FROM reminders WHERE id = ?", (reminder.id,))
+        return (*_shown(picked), _notice("reminder_stopped", label=label))
+    if verb in ("done", "later"):
+        due = at_hour(world.now, reminder.every_days if verb == "done" else 1, hour, tz)
+        await world.db.execute(
+            "UPDATE reminders SET answered = ?, next_due_at = ? WHERE id = ?",
+            (effect.stamp, iso(due), reminder.id),
+        )
+        return (*_shown(picked), _notice(f"reminder_{verb}", label=label, next=Moment(due, timezone)))
+    if verb == "manage":
+        return (_card(world.content, reminder, timezone),)
+    if verb in ("pause", "resume"):
+        if reminder.paused == (verb == "pause"):
+            return (Toast("reminder_already"),)
+        due = reminder.next_due_at if reminder.next_due_at > world.now else next_morning(world.now, hour, tz)
+        await world.db.execute(
+            "UPDATE reminders SET paused = ?, next_due_at = ? WHERE id = ?",
+            (int(verb == "pause"), iso(due), reminder.id),
+        )
+        key = "reminder_paused" if verb == "pause" else "reminder_resumed"
+        return (*_shown(picked), _notice(key, label=label, next=Moment(due, timezone)))
+    if verb in CADENCES:
+        days = CADENCES[verb]
+        if days == reminder.every_days:
+            return (Toast("reminder_already"),)
+        due = at_hour(world.now, days, hour, tz)
+        await world.db.execute(
+            "UPDATE reminders SET every_days = ?, next_due_at = ? WHERE id = ?", (days, iso(due), reminder.id)
+        )
+        return (
+            *_shown(picked),
+            _notice("reminder_cadence", label=label, every=Every(days), next=Moment(due, timezone)),
+        )
+    return (Toast("forged_button"),)
+
+
+# --- small helpers -----------------------------------------------------------------------------------
+def _notice(key: str, **params: object) -> Notice:
+    return Notice(key, MappingProxyType(params))
+
+
+def _shown(picked: Picked | None) -> tuple[Output, ...]:
+    return (picked,) if picked else ()
+
+
+def _account(reminder: Reminder) -> Account:
+    return Account(reminder.account, reminder.label)
+
+
+def _hour(hour: int) -> str:
+    return f"{hour:02d}:00"
+
+
+def _button(content: Content, key: str, reminder: Reminder, verb: str) -> ObjectButton:
+    """A button bound to the reminder and to its current occurrence."""
+    params = MappingProxyType({"label": _account(reminder), "every": Every(reminder.every_days)})
+    return ObjectButton(_say(content, key), Press(KIND, reminder.id, reminder.sent, verb), params)
+
+
+def _line(reminder: Reminder, timezone: str) -> Notice:
+    key = "reminder_line_paused" if reminder.paused else "reminder_line"
+    return _notice(
+        key, label=_account(reminder), every=Every(reminder.every_days), next=Moment(reminder.next_due_at, timezone)
+    )
+
+
+def _card(content: Content, reminder: Reminder, timezone: str) -> Offer:
+    """One reminder, with buttons to pause or resume it, change its cadence or delete it."""
+    verbs = [
+        "resume" if reminder.paused else "pause",
+        *(v for v, d in CADENCES.items() if d != reminder.every_days),
+        "delete",
+    ]
+    buttons = tuple(_button(content, f"reminder_button_{verb}", reminder, verb) for verb in verbs)
+    params = {"label": _account(reminder), "every": Every(reminder.every_days),
+              "next": Moment(reminder.next_due_at, timezone)}  # fmt: skip
+    key = "reminder_card_paused" if reminder.paused else "reminder_card"
+    return Offer(_say(content, key), buttons, MappingProxyType(params))
+
+
+# --- for the scheduler --------------------------------------------------------------------------------
+class Reader(Protocol):
+    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]: ...
+
+
+async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, int]]:
+    """(reminder id, user id) of reminders due now, oldest first, of users who have not blocked Gaffe: a user who
+    did has their reminders paused until they talk to Gaffe again. Uses the index on the due time."""
+    only = " AND r.user_id = ?" if user_id is not None else ""
+    rows = await db.fetch_all(
+        "SELECT r.id, r.user_id FROM reminders r JOIN users u ON u.user_id = r.user_id"
+        f" WHERE r.paused = 0 AND r.next_due_at <= ? AND u.active = 1{only} ORDER BY r.next_due_at LIMIT ?",
+        (iso(now), *((user_id,) if user_id is not None else ()), limit),
+    )
+    return [(int(r[0]), int(r[1])) for r in rows]

@@ -1,0 +1,67 @@
+"""What Gaffe does on its own, on a clock: due reminders go out, and pushed messages the network failed to
+deliver are sent again.
+
+`tick()` runs every GAFFE_REMINDER_CHECK_SECONDS: python-telegram-bot's JobQueue calls it in the bot, a small
+task in the terminal. It reads the clock through the service (`Gaffe.clock`: the system clock, so `faketime`
+works; tests inject one). It never overlaps itself (a long drain makes later ticks return at once), and it
+sends through the same path as everything else: each due reminder is a push for its user, under that
+user's turn, so it never interleaves with their button presses and never moves their conversation.
+Reminders that fell due while Gaffe was down are simply due at the next tick, and go out once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+from bot.core.engine import Push
+from bot.core.render import Reply
+from bot.features.reminders import due_reminders
+from bot.service import Gaffe
+
+log = logging.getLogger("gaffe.scheduler")
+PushTo = Callable[[int, Push], Awaitable[bool]]
+SendTo = Callable[[int, Reply], Awaitable[None]]
+
+
+@dataclass
+class Scheduler:
+    gaffe: Gaffe
+    push: PushTo  # the adapter's way to push to a user (Telegram: after people's replies)
+    send: SendTo  # the adapter's way to send a waiting reply again
+    only_user: int | None = None  # the terminal serves one user: it pushes to nobody else
+    batch: int = 500
+    concurrency: int = 32  # pushes in flight: the rate limiter paces them, this keeps the HTTP pipe full
+    _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+
+    async def tick(self) -> int:
+        """One round: the outbox, then every reminder due now. The number of reminders pushed."""
+        if self._running.locked():
+            return 0
+        async with self._running:
+            await self.gaffe.flush_outbox(self.send)
+            return await self._reminders()
+
+    async def _reminders(self) -> int:
+        sent = 0
+        slots = asyncio.Semaphore(self.concurrency)
+
+        async def push(user_id: int, reminder_id: int) -> bool:
+            async with slots:
+                try:
+                    return await self.push(user_id, Push("reminder_due", MappingProxyType({"id": reminder_id})))
+                except Exception as error:  # the network: its outbox row is sent again next tick
+                    log.warning("a reminder to user %s could not be sent: %s", user_id, error)
+                    return False
+
+        while True:
+            due = await due_reminders(self.gaffe.store, self.gaffe.clock(), self.batch, self.only_user)
+            if not due:
+                return sent
+            results = await asyncio.gather(*(push(user_id, reminder_id) for reminder_id, user_id in due))
+            sent += sum(results)
+            if len(due) < self.batch or not any(results):
+                return sent
