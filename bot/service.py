@@ -117,7 +117,8 @@ class Gaffe:
         commit until `respond` returns, so it is never lost: it is sent again after a crash (a duplicate is
         only possible if the process dies between Telegram accepting it and the outbox row's deletion).
 
-        False when the user can't be reached (they are marked inactive) or has never talked to Gaffe."""
+        True when a message went out; False when there was nothing to say, or the user can't be reached (they
+        are then marked inactive), or has never talked to Gaffe."""
         async with self.turn(user_id):
             state = await self.store.load(user_id)
             if state is None:
@@ -126,7 +127,7 @@ class Gaffe:
             outbox_id: list[int] = []
             reply = await self._commit(user_id, result, outbox=outbox_id)
             if not outbox_id:  # nothing to say (a reminder already sent, or due at night)
-                return True
+                return False
             try:
                 await respond(reply)
             except Unreachable:  # blocked: this message is dropped; their reminders wait until they come back

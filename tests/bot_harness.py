@@ -21,6 +21,7 @@ from bot.adapters.telegram import build_application, webhook_options
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Result, State, step
+from bot.service import Clock, system_clock
 
 CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 
@@ -41,11 +42,13 @@ def settings_for(fake: FakeBotApi, db: Path) -> Settings:
 
 
 @asynccontextmanager
-async def running_bot(fake: FakeBotApi, db: Path, settings: Settings | None = None) -> AsyncIterator[Application]:
+async def running_bot(
+    fake: FakeBotApi, db: Path, settings: Settings | None = None, clock: Clock = system_clock
+) -> AsyncIterator[Application]:
     """The Application as `run_polling` (or, with a webhook URL, `run_webhook`) runs it: initialize,
-    post_init, updater, start; then stopped the same way."""
+    post_init, updater, start; then stopped the same way. `clock` is what Gaffe reads as the time."""
     settings = settings or settings_for(fake, db)
-    app = build_application(settings)
+    app = build_application(settings, clock)
     await app.initialize()
     assert app.post_init is not None
     await app.post_init(app)

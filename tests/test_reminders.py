@@ -1,0 +1,312 @@
+"""Reminders through the service and the scheduler, on the shipped content, against a real SQLite file, with an
+injected clock: created in the dialogue, due once, never at night, answered once, paused for someone who blocked
+Gaffe, kept across a restart; and the dates and durations in both languages."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from bot.core.dialogue import Content
+from bot.core.engine import Command, Pick, Push, Text
+from bot.core.i18n import Translator
+from bot.core.render import Button, Reply
+from bot.features.reminders import Every, Moment, at_hour, at_night, next_morning
+from bot.scheduler import Scheduler, SendTo
+from bot.service import Gaffe, Unreachable
+from bot.storage import Store
+
+PARIS = ZoneInfo("Europe/Paris")
+START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # 14:00 in Paris
+
+
+class Clock:
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+class Phone:
+    """A user's screen: every reply, and the buttons on the last one that had any."""
+
+    def __init__(self) -> None:
+        self.replies: list[Reply] = []
+
+    async def __call__(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    @property
+    def last(self) -> Reply:
+        return self.replies[-1]
+
+    def button(self, label: str) -> Button:
+        for reply in reversed(self.replies):
+            for button in reply.buttons:
+                if button.label == label:
+                    return button
+        raise AssertionError(f"no button {label!r}")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+async def gaffe(shipped: Content, translators: dict[str, Translator], store: Store, clock: Clock) -> Gaffe:
+    return Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
+
+
+def scheduler_for(gaffe: Gaffe, phones: dict[int, Phone]) -> Scheduler:
+    async def push(user_id: int, push: Push) -> bool:
+        return await gaffe.push(user_id, push, phones.setdefault(user_id, Phone()))
+
+    async def send(user_id: int, reply: Reply) -> None:
+        await phones.setdefault(user_id, Phone())(reply)
+
+    return Scheduler(gaffe, push, send)
+
+
+async def press(gaffe: Gaffe, user: int, phone: Phone, label: str) -> Reply:
+    await gaffe.handle(user, phone.button(label).press, phone)
+    return phone.last
+
+
+async def create_reminder(gaffe: Gaffe, user: int, phone: Phone, account: str, cadence: str) -> Reply:
+    await gaffe.handle(user, Command("rappels"), phone)
+    await press(gaffe, user, phone, "Ajouter un rappel")
+    await press(gaffe, user, phone, account)
+    return await press(gaffe, user, phone, cadence)
+
+
+def rows(db: Path, query: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query).fetchall()
+
+
+# --- time -------------------------------------------------------------------------------------------
+def test_the_hour_is_kept_on_the_users_clock_across_daylight_saving() -> None:
+    before_dst = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 in Paris (UTC+1)
+    after = at_hour(before_dst, 10, 10, PARIS)  # 30 March: UTC+2
+    assert after.astimezone(PARIS).hour == 10 and after.hour == 8
+
+
+def test_nights_are_quiet_and_the_morning_is_the_preferred_hour() -> None:
+    late = datetime(2026, 11, 30, 22, 30, tzinfo=UTC)  # 23:30 in Paris
+    assert at_night(late, PARIS) and not at_night(START, PARIS)
+    morning = next_morning(late, 10, PARIS)
+    assert morning.astimezone(PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    ("days", "french", "english"),
+    [(90, "tous les 3\u00a0mois", "every 3 months"), (365, "tous les 12\u00a0mois", "every 12 months"),
+     (45, "tous les 45\u00a0jours", "every 45 days"), (7, "tous les 7\u00a0jours", "every 7 days")],
+)  # fmt: skip
+def test_durations_in_both_languages(
+    shipped: Content, translators: dict[str, Translator], days: int, french: str, english: str
+) -> None:
+    assert Every(days).localize(shipped, translators["fr"]) == french
+    assert Every(days).localize(shipped, translators["en"]) == english
+
+
+def test_moments_in_the_users_language_and_time_zone(shipped: Content, translators: dict[str, Translator]) -> None:
+    moment = Moment(datetime(2027, 2, 28, 9, 0, tzinfo=UTC), "Europe/Paris")
+    assert moment.localize(shipped, translators["fr"]) == "28 février 2027 à 10:00"
+    assert moment.localize(shipped, translators["en"]) == "February 28, 2027 at 10:00\u202fAM"
+    assert "05:00" in Moment(moment.value, "America/Martinique").localize(shipped, translators["fr"])
+
+
+# --- creating them ------------------------------------------------------------------------------------
+async def test_a_reminder_made_in_the_dialogue_is_kept_with_its_next_due_time(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Phone()
+    reply = await create_reminder(gaffe, 7, phone, "Ma boîte mail", "Tous les 3 mois")
+    assert "C'est noté : un rappel pour ta boîte mail, tous les 3\u00a0mois." in reply.text
+    assert "28 février 2027 à 10:00" in reply.text  # 90 days on, at 10:00 in Paris
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, label, every_days, next_due_at FROM reminders") == [
+        ("mail", None, 90, "2027-02-28T09:00:00+00:00")
+    ]
+    assert any("la règle aujourd'hui" in r.text for r in phone.replies)  # said once, before
+
+
+async def test_a_named_account_and_a_typed_cadence(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Phone()
+    await gaffe.handle(8, Command("rappels"), phone)
+    await press(gaffe, 8, phone, "Ajouter un rappel")
+    await press(gaffe, 8, phone, "Un autre compte (je tape son nom)")
+    await gaffe.handle(8, Text("Gmail perso"), phone)
+    await press(gaffe, 8, phone, "Un nombre de jours (je le tape)")
+    await gaffe.handle(8, Text("45"), phone)  # a number the question expects: not a code
+    assert "« Gmail perso »" not in phone.last.text and "Gmail perso, tous les 45\u00a0jours" in phone.last.text
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT label, every_days FROM reminders") == [("Gmail perso", 45)]
+
+
+async def test_a_label_that_looks_like_a_password_is_refused_and_not_stored(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Phone()
+    await gaffe.handle(9, Command("rappels"), phone)
+    await press(gaffe, 9, phone, "Ajouter un rappel")
+    await press(gaffe, 9, phone, "Un autre compte (je tape son nom)")
+    before = await gaffe.store.load(9)
+    await gaffe.handle(9, Text("Soleil2024!"), phone)
+    assert phone.last.erase_input and "mot de passe" in phone.last.text
+    assert await gaffe.store.load(9) == before
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        assert "Soleil2024" not in "\n".join(connection.iterdump())
+
+
+# --- sending them -------------------------------------------------------------------------------------
+async def test_a_due_reminder_goes_out_once_with_its_buttons_then_done_reschedules_it(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    phone = Phone()
+    await create_reminder(gaffe, 10, phone, "Ma banque", "Tous les 6 mois")
+    phones = {10: phone}
+    scheduler = scheduler_for(gaffe, phones)
+    assert await scheduler.tick() == 0  # not due yet
+    clock.now = START + timedelta(days=181)  # 30 May 2027, 13:00 UTC: 15:00 in Paris
+    assert await scheduler.tick() == 1
+    reminder = phone.last
+    assert reminder.text.startswith("⏰ C'est l'heure du point sur ta banque")
+    assert reminder.labels == ("C'est fait", "Plus tard", "Stop")
+    assert await scheduler.tick() == 0  # once
+
+    done = await press(gaffe, 10, phone, "C'est fait")
+    assert done.picked == "→ <i>C'est fait</i>" and "Prochain rappel pour ta banque" in done.text
+    assert "26 novembre 2027 à 10:00" in done.text  # 180 days from now, at 10:00
+    await gaffe.handle(10, reminder.buttons[0].press, phone)  # a second press
+    assert phone.last.toast == "C'est déjà noté." and not phone.last.text
+    await gaffe.handle(10, reminder.buttons[1].press, phone)  # "later" on an answered occurrence: nothing either
+    assert phone.last.toast == "C'est déjà noté."
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at, sent, answered FROM reminders") == [
+        ("2027-11-26T09:00:00+00:00", 1, 1)
+    ]
+
+
+async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    phone = Phone()
+    await create_reminder(gaffe, 11, phone, "Mes réseaux sociaux", "Tous les 3 mois")
+    scheduler = scheduler_for(gaffe, {11: phone})
+    clock.now = START + timedelta(days=91)
+    await scheduler.tick()
+    first = phone.last
+    later = await press(gaffe, 11, phone, "Plus tard")
+    assert "demain" in later.text and "10:00" in later.text
+    clock.now += timedelta(days=1)
+    await scheduler.tick()
+    second = phone.last
+    assert second is not first and second.labels == first.labels
+    await gaffe.handle(11, first.buttons[2].press, phone)  # "Stop" on the older occurrence: refused
+    assert phone.last.toast == "C'est déjà noté."
+    stopped = await press(gaffe, 11, phone, "Stop")
+    assert "plus de rappel pour tes réseaux sociaux" in stopped.text
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT count(*) FROM reminders") == [(0,)]
+    await gaffe.handle(11, second.buttons[0].press, phone)
+    assert phone.last.toast == "Ce rappel n'existe plus."
+
+
+async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(gaffe: Gaffe, clock: Clock) -> None:
+    phone = Phone()
+    await create_reminder(gaffe, 12, phone, "Ma boîte mail", "Tous les 3 mois")
+    scheduler = scheduler_for(gaffe, {12: phone})
+    sent_before = len(phone.replies)
+    clock.now = datetime(2027, 3, 1, 22, 30, tzinfo=UTC)  # due since 28 Feb; 23:30 in Paris
+    assert await scheduler.tick() == 0 and len(phone.replies) == sent_before
+    clock.now = datetime(2027, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Paris: still night
+    assert await scheduler.tick() == 0
+    clock.now = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Paris
+    assert await scheduler.tick() == 1 and phone.last.labels[0] == "C'est fait"
+
+
+async def test_a_reminder_pressed_mid_checkup_then_the_checkup_goes_on(gaffe: Gaffe, clock: Clock) -> None:
+    phone = Phone()
+    await create_reminder(gaffe, 13, phone, "Ma boîte mail", "Tous les 3 mois")
+    await gaffe.handle(13, Command("checkup"), phone)
+    await press(gaffe, 13, phone, "C'est parti")
+    question = phone.last
+    assert "gestionnaire" in question.labels[0].lower() or question.labels
+    clock.now = START + timedelta(days=91)
+    await scheduler_for(gaffe, {13: phone}).tick()
+    done = await press(gaffe, 13, phone, "C'est fait")
+    assert "On reprend" in done.text and done.labels == question.labels and done.step == question.step
+    await gaffe.handle(13, done.buttons[0].press, phone)
+    state = await gaffe.store.load(13)
+    assert state is not None and state.dialogue == "checkup" and state.node == "reuse"
+
+
+async def test_someone_who_blocked_gaffe_has_their_reminders_wait_until_they_come_back(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    phone = Phone()
+    await create_reminder(gaffe, 14, phone, "Ma boîte mail", "Tous les 3 mois")
+
+    async def blocked(user_id: int, push: Push) -> bool:
+        async def refuse(reply: Reply) -> None:
+            raise Unreachable("Forbidden: bot was blocked by the user")
+
+        return await gaffe.push(user_id, push, refuse)
+
+    clock.now = START + timedelta(days=91)
+    assert await Scheduler(gaffe, blocked, phone_send(phone)).tick() == 0
+    assert await gaffe.store.is_active(14) is False
+    clock.now += timedelta(days=91)  # long overdue: not retried while blocked
+    attempts: list[int] = []
+
+    async def counting(user_id: int, push: Push) -> bool:
+        attempts.append(user_id)
+        return True
+
+    await Scheduler(gaffe, counting, phone_send(phone)).tick()
+    assert attempts == []
+    await gaffe.handle(14, Command("aide"), phone)  # they talk to Gaffe again
+    assert await scheduler_for(gaffe, {14: phone}).tick() == 1
+    assert phone.last.labels == ("C'est fait", "Plus tard", "Stop")
+
+
+def phone_send(phone: Phone) -> SendTo:
+    async def send(user_id: int, reply: Reply) -> None:
+        await phone(reply)
+
+    return send
+
+
+async def test_a_reminder_survives_a_restart_and_goes_out_once_after_it(
+    shipped: Content, translators: dict[str, Translator], tmp_path: Path, clock: Clock
+) -> None:
+    db = tmp_path / "restart.sqlite3"
+    store = await Store.open(db)
+    phone = Phone()
+    await create_reminder(Gaffe(shipped, translators, store, clock=clock), 15, phone, "Ma banque", "Tous les 3 mois")
+    await store.close()
+    clock.now = START + timedelta(days=120)  # the bot was down when it fell due
+    store = await Store.open(db)
+    try:
+        gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
+        phones = {15: Phone()}
+        scheduler = scheduler_for(gaffe, phones)
+        assert await scheduler.tick() == 1 and await scheduler.tick() == 0
+        assert [r.labels for r in phones[15].replies] == [("C'est fait", "Plus tard", "Stop")]
+    finally:
+        await store.close()
+
+
+async def test_the_checkup_result_offers_the_reminder_that_matters_most(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Phone()
+    await gaffe.handle(16, Command("checkup"), phone)
+    await press(gaffe, 16, phone, "C'est parti")
+    while not any("/100" in r.text for r in phone.replies[-1:]):
+        labels = phone.last.labels
+        weak_email = "Il sert aussi ailleurs"
+        await gaffe.handle(
+            16, Pick(phone.last.step or 0, labels.index(weak_email) if weak_email in labels else 0), phone
+        )
+    assert phone.last.labels == ("Oui, dans 6 mois", "Non merci")
+    await press(gaffe, 16, phone, "Oui, dans 6 mois")
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("mail", 180)]

@@ -1,0 +1,149 @@
+"""Reminders end to end: the real bot against the fake Bot API, its scheduler ticking on python-telegram-bot's
+JobQueue, with a clock the test moves. Created in the chat, delivered once, answered once, through a restart,
+a 429 storm, a blocked user, and in the middle of a checkup."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bot_harness import buttons, next_message, press, running_bot, settings_for
+from fake_bot_api import FakeBotApi
+
+from bot.config import Settings
+from bot.storage import Store
+
+START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def quick(fake: FakeBotApi, db: Path) -> Settings:
+    return replace(settings_for(fake, db), reminder_check_seconds=0.2)
+
+
+def by_label(message: dict[str, Any], label: str) -> int:
+    return [text for text, _ in buttons(message)].index(label)
+
+
+async def create(fake: FakeBotApi, user: int, language: str = "fr") -> dict[str, Any]:
+    """/rappels → add → email → every 3 months, by buttons; the confirmation."""
+    labels = {"fr": ("Ajouter un rappel", "Ma boîte mail", "Tous les 3 mois"),
+              "en": ("Add a reminder", "My email", "Every 3 months")}[language]  # fmt: skip
+    mark = len(fake.sent)
+    fake.user_sends(user, "/rappels" if language == "fr" else "/reminders", language_code=language)
+    message, mark = await next_message(fake, user, mark)
+    for label in labels:
+        message, mark = await press(fake, user, message, by_label(message, label), mark)
+        if label == labels[0]:  # the honest note comes with the account question
+            assert ("la règle aujourd'hui" if language == "fr" else "the rule today") in message["text"]
+    return message
+
+
+def reminders_sent(fake: FakeBotApi, user: int) -> list[dict[str, Any]]:
+    return [
+        c.result for c in fake.sent
+        if c.ok and c.method == "sendMessage" and c.result["chat"]["id"] == user and "⏰" in c.result["text"]
+    ]  # fmt: skip
+
+
+async def test_created_in_the_chat_delivered_once_and_done_reschedules_it(fake: FakeBotApi, tmp_path: Path) -> None:
+    clock, db = Clock(), tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, quick(fake, db), clock):
+        created = await create(fake, 501)
+        assert "28 février 2027 à 10:00" in created["text"]
+        await asyncio.sleep(0.5)
+        assert reminders_sent(fake, 501) == []  # not yet
+        clock.now = START + timedelta(days=91)
+        reminder = await fake.wait_for_message(501, contains="⏰")
+        assert [label for label, _ in buttons(reminder)] == ["C'est fait", "Plus tard", "Stop"]
+        mark = len(fake.sent)
+        fake.user_presses(501, reminder["message_id"], buttons(reminder)[0][1])
+        done, _ = await next_message(fake, 501, mark)
+        assert "Prochain rappel pour ta boîte mail" in done["text"] and "2027" in done["text"]
+        shown = next(m for m in fake.messages(501) if m["message_id"] == reminder["message_id"])
+        assert "C'est fait" in shown["text"] and "reply_markup" not in shown  # the pick, no buttons left
+        query = fake.user_presses(501, reminder["message_id"], buttons(reminder)[0][1], strict=False)
+        await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
+        assert fake.callback_answers[query]["text"] == "C'est déjà noté."
+        await asyncio.sleep(0.5)
+    assert len(reminders_sent(fake, 501)) == 1
+    assert fake.errors == []
+
+
+async def test_english_dates_and_a_restart_before_the_due_time(fake: FakeBotApi, tmp_path: Path) -> None:
+    clock, db = Clock(), tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, quick(fake, db), clock):
+        created = await create(fake, 502, "en")
+        assert "February 28, 2027 at 10:00" in created["text"] and "every 3 months" in created["text"]
+    clock.now = START + timedelta(days=100)  # Gaffe was down when it fell due
+    async with running_bot(fake, db, quick(fake, db), clock):
+        reminder = await fake.wait_for_message(502, contains="⏰")
+        assert "your email account" in reminder["text"]
+        await asyncio.sleep(0.6)
+    async with running_bot(fake, db, quick(fake, db), clock):  # and again: it went out once
+        await asyncio.sleep(0.6)
+    assert len(reminders_sent(fake, 502)) == 1
+
+
+async def test_a_429_storm_delays_the_reminder_but_it_arrives_once(fake: FakeBotApi, tmp_path: Path) -> None:
+    clock, db = Clock(), tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, quick(fake, db), clock):
+        await create(fake, 503)
+        fake.fail_next("sendMessage", retry_after=1, count=2)
+        clock.now = START + timedelta(days=91)
+        await fake.wait_for_message(503, contains="⏰", timeout=20)
+        await asyncio.sleep(0.5)
+    assert len([c for c in fake.sent if c.error and c.error.code == 429]) == 2
+    assert len(reminders_sent(fake, 503)) == 1
+
+
+async def test_a_blocked_user_is_not_retried_and_their_reminder_resumes_when_they_return(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    clock, db = Clock(), tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, quick(fake, db), clock):
+        await create(fake, 504)
+        fake.block(504)
+        clock.now = START + timedelta(days=91)
+        await fake.wait_for(lambda c: c.error is not None and c.error.code == 403)
+        await asyncio.sleep(1.0)  # several ticks: no retry
+        forbidden = [c for c in fake.sent if c.error and c.error.code == 403]
+        assert len(forbidden) == 1
+        store = await Store.open(db)
+        assert await store.is_active(504) is False
+        await store.close()
+        fake.unblock(504)
+        clock.now += timedelta(days=91)
+        fake.user_sends(504, "/aide")  # back
+        await fake.wait_for_message(504, contains="⏰")
+    assert len(reminders_sent(fake, 504)) == 1
+
+
+async def test_a_reminder_pressed_in_the_middle_of_a_checkup(fake: FakeBotApi, tmp_path: Path) -> None:
+    clock, db = Clock(), tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, quick(fake, db), clock):
+        await create(fake, 505)
+        mark = len(fake.sent)
+        fake.user_sends(505, "/checkup")
+        intro, mark = await next_message(fake, 505, mark)
+        question, mark = await press(fake, 505, intro, 0, mark)
+        clock.now = START + timedelta(days=91)
+        reminder = await fake.wait_for_message(505, contains="⏰")
+        mark = len(fake.sent)
+        fake.user_presses(505, reminder["message_id"], buttons(reminder)[0][1])
+        again, mark = await next_message(fake, 505, mark)
+        assert "On reprend" in again["text"] and question["text"].split("\n")[0] in again["text"]
+        following, _ = await press(fake, 505, again, 0, mark)  # the checkup goes on from the repeated question
+        assert buttons(following) and following["text"] != question["text"]
+        # …and the original question's buttons are the same step: pressing one now is stale, not a second answer
+    assert fake.errors == []
