@@ -17,7 +17,10 @@ from bot.core.i18n import Translator
 from bot.core.render import Reply, render
 
 INCIDENTS = ("piratage", "espion", "arnaque", "clic")
-TRANSCRIPTS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
+# The transcripts of these dialogues (the others may hold steps the pure engine can't replay, like `wait`).
+TRANSCRIPTS = sorted(
+    p for p in (Path(__file__).parent / "conversations").glob("*.yaml") if p.stem.startswith(INCIDENTS)
+)
 
 # Nodes that only ask, open or close: they advise nothing, so they cite nothing.
 NO_ADVICE = {
