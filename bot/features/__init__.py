@@ -5,6 +5,6 @@ How to add one: docs/dialogues.md, "Adding a feature" (a YAML dialogue that name
 and one module here).
 """
 
-from bot.features import progress
+from bot.features import breaches, progress, stalkerware
 
-__all__ = ["progress"]
+__all__ = ["breaches", "progress", "stalkerware"]
