@@ -66,9 +66,10 @@ def load_data(settings: Settings) -> dict[str, object]:
     first daily refresh). A URL is never fetched here: start-up reads local files only."""
     source = settings.hibp_breaches
     try:
-        breaches = cached_catalogue(source, settings.data_dir) if is_url(source) else Catalogue.parse(
-            Path(source).read_bytes()
-        )
+        if is_url(source):
+            breaches = cached_catalogue(source, settings.data_dir)
+        else:
+            breaches = Catalogue.parse(Path(source).read_bytes())
     except (OSError, CatalogueError) as error:
         log.warning("breach catalogue %s unusable: %s", source, error)
         breaches = None
