@@ -245,7 +245,7 @@ async def test_the_alerts_button_marks_the_change_once(gaffe: Gaffe, tmp_path: P
     (changed_at,) = rows(tmp_path / "gaffe.sqlite3", "SELECT changed_at FROM watched_services")[0]
     assert changed_at is not None
     forged = await say(gaffe, screens, BOB, button)  # Bob's press on Alice's watch changes nothing
-    assert forged.toast and not forged.text
+    assert forged.toast == "Ce service est plus dans ta liste." and not forged.text
 
 
 async def test_a_repeated_alert_push_shows_nothing(gaffe: Gaffe, tmp_path: Path) -> None:

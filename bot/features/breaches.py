@@ -221,8 +221,8 @@ class BreachAlerted(Effect):
 @dataclass(frozen=True)
 class PasswordChanged(Effect):
     """The user says they changed the password of a watched service after an alert (the reminders feature
-    marks that account's reminder done too). `watch_id` is the `watched_services` row; its `service` column
-    is the catalogue's key; `stamp` is the alert's number."""
+    marks that account's reminder done too). A button's payload holds numbers only, so the effect names the
+    watch (`watched_services.id`) and the alert's number; `watched_service()` gives the service's key."""
 
     watch_id: int
     stamp: int
@@ -265,19 +265,26 @@ def press_breach(context: Context) -> Outcome:
     return Outcome(outputs=(Picked(label),), effects=(PasswordChanged(watch_id, stamp),))
 
 
+async def watched_service(world: World, watch_id: int) -> str | None:
+    """The catalogue's key of one of the user's watches (None if it is not theirs, or no longer watched)."""
+    row = await world.db.fetch_one(
+        "SELECT service FROM watched_services WHERE id = ? AND user_id = ?", (watch_id, world.user_id)
+    )
+    return None if row is None else str(row[0])
+
+
 @REGISTRY.applies(PasswordChanged)
 async def record_change(world: World, effect: PasswordChanged) -> tuple[Output, ...]:
-    row = await world.db.fetch_one(
-        "SELECT changed_for FROM watched_services WHERE id = ? AND user_id = ?", (effect.watch_id, world.user_id)
+    """Thanks once per alert; a second press is a toast. (The reminders feature marks the reminder of
+    `watched_service(world, effect.watch_id)` done: one applier per effect type, so it is called from here.)"""
+    changed = await world.db.execute(
+        """UPDATE watched_services SET changed_for = ?, changed_at = ?
+           WHERE id = ? AND user_id = ? AND changed_for < ?""",
+        (effect.stamp, world.now.isoformat(timespec="seconds"), effect.watch_id, world.user_id, effect.stamp),
     )
-    if row is None:
-        return (Toast("breach_gone"),)
-    if row[0] >= effect.stamp:
-        return (Toast("breach_changed_already"),)
-    await world.db.execute(
-        "UPDATE watched_services SET changed_for = ?, changed_at = ? WHERE id = ?",
-        (effect.stamp, world.now.isoformat(timespec="seconds"), effect.watch_id),
-    )
+    if not changed:
+        gone = await watched_service(world, effect.watch_id) is None
+        return (Toast("breach_gone" if gone else "breach_changed_already"),)
     return (Notice("breach_changed_thanks"),)
 
 
