@@ -65,6 +65,14 @@ async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) ->
     assert "/checkup" in reply.text and "Pas dans la liste" not in reply.text
 
 
+async def test_content_without_the_look_up_keeps_the_short_answer(
+    mini: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(mini, mini_translators, store, data={"stalkerware": Indicators.parse(SAMPLE.read_bytes())})
+    reply = await gaffe.handle(USER, Text("com.mspy.lite"), _ignore)
+    assert reply.text == "Tape /quiz."
+
+
 async def test_the_three_answers_in_espion(gaffe: Gaffe) -> None:
     await at_lookup(gaffe)
     found = await gaffe.handle(USER, Text("TheTruthSpy"), _ignore)

@@ -39,6 +39,8 @@ class LookUpAnswer:
     available: bool = True
 
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        if not all(key in content.messages for key in MESSAGES):  # content without the look-up (GAFFE_DIALOGUES)
+            return message(content, translator, "no_conversation"), ()
         if not self.available:
             return message(content, translator, "stalkerware_unavailable"), ()
         credit = message(content, translator, "stalkerware_credit")
