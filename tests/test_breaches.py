@@ -334,3 +334,19 @@ async def test_an_alert_and_its_button_end_to_end(fake: FakeBotApi, tmp_path: Pa
             )
             assert answered.params["text"] == "C'est déjà noté 👍"
             assert not [m for m in fake.messages(ALICE) if "Bien joué" in m["text"]][1:]
+
+
+async def test_one_users_failed_alert_does_not_stop_the_others(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    for user in (ALICE, BOB):
+        await watch(gaffe, screens, user, "mSpy")
+    deliver = pusher(gaffe, screens)
+
+    async def flaky(user_id: int, event: Push) -> bool:
+        if user_id == ALICE:
+            raise ConnectionError("network down")
+        return await deliver(user_id, event)
+
+    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), flaky, T0) == 1
+    assert len(alerts(screens, BOB)) == 1

@@ -311,8 +311,10 @@ async def refresh_breaches(gaffe: Gaffe, settings: Settings, push: Pusher, now: 
         new = sorted((b for b in catalogue.find_key(service) if b.alertable and mark(b) > alerted_up_to), key=mark)
         for number, breach in enumerate(new, start=alerts + 1):
             args = {"service": service, "breach": breach.name, "watch": watch_id, "stamp": number}
-            if await push(user_id, Push(ALERT, MappingProxyType(args))):
-                sent += 1
+            try:
+                sent += await push(user_id, Push(ALERT, MappingProxyType(args)))
+            except Exception as error:  # one user's failure must not stop the others' alerts (the outbox keeps it)
+                log.warning("breach alert to user %s not delivered: %s", user_id, error)
     if sent:
         log.info("breach alerts pushed: %d", sent)
     return sent
