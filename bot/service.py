@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.authoring.check import load_content
@@ -29,6 +30,9 @@ from bot.core.dialogue import Content
 from bot.core.engine import Command, Input, Notice, Output, Push, State, Step, Toast, resume, step
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply, message, render
+from bot.lookups.breaches import Catalogue, CatalogueError, cached_catalogue
+from bot.lookups.download import is_url
+from bot.lookups.stalkerware import load_indicators
 from bot.storage import Store, Transaction
 
 log = logging.getLogger("gaffe.service")
@@ -57,6 +61,21 @@ def load(settings: Settings) -> Loaded:
     return Loaded(load_content(settings.dialogues_dir, settings.locales_dir), load_translators(settings.locales_dir))
 
 
+def load_data(settings: Settings) -> dict[str, object]:
+    """The public data sets features look things up in (None until there is a copy: `update-data`, or the
+    first daily refresh). A URL is never fetched here: start-up reads local files only."""
+    source = settings.hibp_breaches
+    try:
+        if is_url(source):
+            breaches = cached_catalogue(source, settings.data_dir)
+        else:
+            breaches = Catalogue.parse(Path(source).read_bytes())
+    except (OSError, CatalogueError) as error:
+        log.warning("breach catalogue %s unusable: %s", source, error)
+        breaches = None
+    return {"breaches": breaches, "stalkerware": load_indicators(settings.stalkerware_ioc_path)}
+
+
 @dataclass
 class Gaffe:
     content: Content
@@ -75,6 +94,7 @@ class Gaffe:
         """The service on the configured database (close it with `close`)."""
         loaded = loaded or load(settings)
         store = await Store.open(settings.database)
+        options.setdefault("data", load_data(settings))
         return cls(loaded.content, loaded.translators, store, **options)
 
     async def close(self) -> None:

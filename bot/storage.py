@@ -102,6 +102,22 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             timezone TEXT NOT NULL
         )""",
     ),
+    (  # 6: services a user watches for breaches (bot/features/breaches.py): the catalogue's key, never the text
+        # typed; `alerted_up_to` is the newest breach already shown ("AddedDate|Name"), so no alert is lost
+        # or repeated across a restart; `changed_for` the alert whose password change was confirmed
+        """CREATE TABLE watched_services (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            service TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            alerted_up_to TEXT NOT NULL DEFAULT '',
+            alerts INTEGER NOT NULL DEFAULT 0,
+            changed_for INTEGER NOT NULL DEFAULT 0,
+            changed_at TEXT,
+            UNIQUE (user_id, service)
+        )""",
+        "CREATE INDEX watched_services_by_service ON watched_services(service)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 

@@ -1,6 +1,7 @@
 """Run the writers' conversation transcripts (tests/conversations/*.yaml) through the service, as the adapters
 do: a real SQLite file (so actions and their effects run), and a clock the transcript can move (so pushes such as
-a due reminder can be part of the conversation).
+a due reminder can be part of the conversation), with the sample data sets of tests/fixtures/data (`data: false`
+at the top of a transcript runs it without them).
 
 A transcript says what the user says or picks, when time passes, and what Gaffe's replies must (or must not)
 contain, in the transcript's language. See docs/dialogues.md, "Conversation tests".
@@ -20,14 +21,25 @@ from bot.core.dialogue import Content
 from bot.core.engine import Command, Input, Push, Text
 from bot.core.i18n import Translator
 from bot.core.render import Button, Reply
+from bot.lookups.breaches import Catalogue
+from bot.lookups.stalkerware import Indicators
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 from bot.storage import Store
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
+DATA = Path(__file__).parent / "fixtures" / "data"
 USER = 1
 START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 DURATION = re.compile(r"(\d+) (day|hour|minute)s?")
+
+
+def sample_data() -> dict[str, object]:
+    """The sample data sets the look-ups read (tests/fixtures/data): part of the real catalogue and list."""
+    return {
+        "breaches": Catalogue.parse((DATA / "hibp-breaches-sample.json").read_bytes()),
+        "stalkerware": Indicators.parse((DATA / "ioc-sample.yaml").read_bytes()),
+    }
 
 
 def _as_list(value: object) -> list[str]:
@@ -91,7 +103,8 @@ class Session:
 async def run_transcript(path: Path, content: Content, translators: dict[str, Translator], db: Path) -> None:
     transcript = yaml.safe_load(path.read_text(encoding="utf-8"))
     store = await Store.open(db)
-    session = Session(Gaffe(content, translators, store), transcript.get("lang", "fr"))
+    data = sample_data() if transcript.get("data", True) else {"breaches": None, "stalkerware": None}
+    session = Session(Gaffe(content, translators, store, data=data), transcript.get("lang", "fr"))
     session.gaffe.clock = lambda: session.now
     try:
         for number, line in enumerate(transcript["steps"], start=1):

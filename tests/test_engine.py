@@ -3,7 +3,22 @@
 from __future__ import annotations
 
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Command, Notice, Pick, Picked, Result, Say, State, Step, Text, Toast, resume, step
+from bot.core.engine import (
+    Ask,
+    Command,
+    Notice,
+    Pick,
+    Picked,
+    Result,
+    Say,
+    State,
+    Step,
+    Text,
+    Toast,
+    Unrouted,
+    resume,
+    step,
+)
 
 
 def run(content: Content, *inputs: object, state: State | None = None) -> list[Step]:
@@ -132,7 +147,8 @@ def test_text_on_a_button_question_reasks_it(mini: Content) -> None:
 def test_garbage_outside_a_conversation(mini: Content) -> None:
     for garbage in (Text(""), Text("\x00\ufffd"), Text("🙂" * 5000)):
         result = step(mini, State(), garbage)
-        assert result.outputs == (Notice("no_conversation"),) and result.state == State()
+        # text no route claims goes to the feature that may answer it (its applier falls back to no_conversation)
+        assert result.outputs == (Unrouted(garbage.text),) and result.state == State() and not result.changed
 
 
 def test_set_language_choice_changes_the_state_language(mini: Content) -> None:

@@ -29,6 +29,7 @@ NO_ADVICE = {
     ("piratage", "leak"),
     ("piratage", "sextortion"),
     ("piratage", "bye"),
+    ("espion", "lookup_more"),
     ("espion", "bye"),
     ("arnaque", "intro"),
     ("arnaque", "bye"),
@@ -55,6 +56,8 @@ def _pressed(content: Content, translators: dict[str, Translator]) -> set[tuple[
                 received: Command | Text | Pick = Command(said[1:]) if said.startswith("/") else Text(said)
             else:
                 wanted = line["pick"]
+                if isinstance(wanted, str) and wanted not in reply.labels:
+                    break  # a button a feature's effect adds (a list's "remove"): only the service shows it
                 index = wanted - 1 if isinstance(wanted, int) else reply.labels.index(wanted)
                 assert state.dialogue is not None and state.node is not None
                 pressed.add((state.language, state.dialogue, state.node, index))

@@ -4,10 +4,12 @@ gets a short answer with the commands and the emergency numbers."""
 from __future__ import annotations
 
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, step
+from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, Unrouted, step
 from bot.core.i18n import Translator
-from bot.core.render import render
+from bot.core.render import Reply, render
 from bot.core.routing import Route, build_routes, normalise
+from bot.service import Gaffe
+from bot.storage import Store
 
 
 def test_normalise_ignores_case_accents_and_punctuation() -> None:
@@ -64,14 +66,19 @@ def test_at_buttons_a_new_topic_opens_its_dialogue_and_the_same_one_asks_again(m
     assert again.state == moved.state
 
 
-def test_anything_else_gets_the_commands_and_the_emergency_numbers(
-    shipped: Content, translators: dict[str, Translator]
+async def test_anything_else_gets_the_commands_and_the_emergency_numbers(
+    shipped: Content, translators: dict[str, Translator], store: Store
 ) -> None:
     result = step(shipped, State(), Text("blablabla"))
-    assert result.outputs == (Notice("no_conversation"),) and not result.changed
+    assert result.effects == (Unrouted("blablabla"),) and not result.changed  # a feature may still answer it
+    gaffe = Gaffe(shipped, translators, store, data={"stalkerware": None})
     for language, help_command in (("fr", "/aide"), ("en", "/help")):
-        text = render(shipped, translators[language], result.outputs).text
+        text = (await gaffe.handle({"fr": 1, "en": 2}[language], Text("blablabla"), _ignore, language)).text
         assert "/checkup" in text and help_command in text and "17" in text and "112" in text
+
+
+async def _ignore(reply: Reply) -> None:
+    pass
 
 
 def test_the_shipped_dialogues_have_routes(shipped: Content) -> None:

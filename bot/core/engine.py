@@ -174,6 +174,14 @@ class RecordResult(Effect):
     actions: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class Unrouted(Effect):
+    """Text outside a question that no route claims: a feature may still answer it (an app's name gets the
+    stalkerware look-up), else its applier says `no_conversation`. The text lives for this step only."""
+
+    text: str
+
+
 Output = Say | Ask | Picked | Notice | SecretRefused | Toast | Offer | Result | Effect | FeatureOutput
 
 
@@ -270,7 +278,8 @@ def _text(content: Content, state: State, text: str) -> Step:
             fresh = State(language=state.language, dialogue=routed, step=state.step + 1)
             return _run(content, fresh, Target(jump=routed), [])
         if node is None or not node.choices:
-            return Step(state, (Notice("no_conversation"),))
+            answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
+            return Step(state, (Unrouted(text) if answered else Notice("no_conversation"),))
         return Step(state, (Notice("use_buttons"), _ask(node, state)))
     answer = " ".join(text.split())
     spec = node.input

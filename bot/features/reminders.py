@@ -16,6 +16,7 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from types import MappingProxyType
@@ -409,6 +410,25 @@ def _card(content: Content, reminder: Reminder, timezone: str) -> Offer:
               "next": Moment(reminder.next_due_at, timezone)}  # fmt: skip
     key = "reminder_card_paused" if reminder.paused else "reminder_card"
     return Offer(_say(content, key), buttons, MappingProxyType(params))
+
+
+# --- for other features ---------------------------------------------------------------------------------
+async def reminder_done(world: World, names_it: Callable[[str], bool]) -> int:
+    """Count the reminders whose label `names_it` as done now (the password was just changed, e.g. after a
+    breach alert): the next one comes a full cadence from now. The number of reminders moved."""
+    hour, timezone = await _settings(world.db, world.user_id)
+    rows = await world.db.fetch_all(
+        f"SELECT {COLUMNS} FROM reminders WHERE user_id = ? AND label IS NOT NULL", (world.user_id,)
+    )
+    moved = 0
+    for reminder in (Reminder.from_row(r) for r in rows):
+        if reminder.label and names_it(reminder.label):
+            due = at_hour(world.now, reminder.every_days, hour, zone(timezone))
+            await world.db.execute(
+                "UPDATE reminders SET answered = sent, next_due_at = ? WHERE id = ?", (iso(due), reminder.id)
+            )
+            moved += 1
+    return moved
 
 
 # --- for the scheduler --------------------------------------------------------------------------------

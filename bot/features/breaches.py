@@ -1,0 +1,332 @@
+"""Breach watch (`/fuites`, `/breaches`): the user names services they use, Gaffe shows their known breaches
+and sends an alert when a watched service appears in a newer breach catalogue.
+
+- What is kept: per user, the catalogue's key of each watched service (`Catalogue.service_key`: "mspy"),
+  never the text typed (so only services that have had a breach can be watched), when it was added, the
+  newest breach already shown, and when a password change was confirmed. No email address is ever asked.
+- The catalogue is Have I Been Pwned's (CC BY 4.0): every answer that shows a breach credits it.
+- Alerts are restart-safe: `refresh_breaches` compares each watch with the newest breach it has already
+  shown (`alerted_up_to`, "AddedDate|Name"), not with the previous catalogue, so a catalogue cached just
+  before a crash still alerts at the next refresh. The alert's push commits that mark with the outbox row,
+  so an alert is sent once, and a repeated push changes nothing.
+- The alert's button "J'ai changé le mot de passe" (a Press of kind "breach", bound to the watch, stamped
+  with the alert's number) emits `PasswordChanged`: the reminders feature acts on it too.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from bot.config import Settings
+from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
+from bot.core.dialogue import Content
+from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
+from bot.core.i18n import Translator
+from bot.core.render import fill, message
+from bot.features.reminders import reminder_done
+from bot.lookups.breaches import Breach, Catalogue, CatalogueError, fetch_catalogue, leaked
+from bot.lookups.normalise import fold
+
+if TYPE_CHECKING:
+    from bot.service import Gaffe
+
+log = logging.getLogger("gaffe.breaches")
+
+KIND = "breach"  # the object kind of the alert's and the list's buttons
+CHANGED = "changed"
+REMOVE = "remove"
+ALERT = "breach_alert"  # the push event
+SHOWN_LEAKED = 8  # data classes listed per breach; the rest is "…"
+
+MESSAGES = (
+    "breaches_unavailable", "breach_no_email", "breach_unknown", "breach_watching", "breach_already_watching",
+    "breach_known", "breach_line", "breach_credit", "breach_list", "breach_list_empty", "breach_removed",
+    "breach_gone", "breach_alert", "breach_alert_todo", "breach_changed_label", "breach_changed_thanks",
+    "breach_changed_already",
+)  # fmt: skip
+
+
+def mark(breach: Breach) -> str:
+    """Where a breach sits in the order alerts follow: when Have I Been Pwned added it, then its name."""
+    return f"{breach.added_date.astimezone(UTC).isoformat()}|{breach.name}"
+
+
+def display_name(key: str, breaches: tuple[Breach, ...]) -> str:
+    """The service's name to show: its oldest breach's title without a trailing "(…)" ("Zoosk (2011)" → "Zoosk")."""
+    if not breaches:
+        return key
+    title = breaches[0].title
+    return title.split(" (")[0].strip() or title
+
+
+def _catalogue(world: World) -> Catalogue | None:
+    catalogue = world.data.get("breaches")
+    return catalogue if isinstance(catalogue, Catalogue) else None
+
+
+# --- outputs ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Said:
+    """An interface message (without plural forms) with values: Notice has none."""
+
+    key: str
+    params: MappingProxyType[str, object]
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        return fill(translator.text(content.messages[self.key].one), self.params), ()
+
+
+def _breach_lines(content: Content, translator: Translator, breaches: tuple[Breach, ...]) -> list[str]:
+    lines = []
+    for breach in breaches:
+        what = leaked(breach, content.data_classes, translator.text)
+        shown = ", ".join(what[:SHOWN_LEAKED]) + (", …" if len(what) > SHOWN_LEAKED else "")
+        lines.append(message(content, translator, "breach_line", title=breach.title,
+                             date=translator.date(breach.breach_date), accounts=translator.number(breach.pwn_count),
+                             leaked=shown))  # fmt: skip
+    return lines
+
+
+@dataclass(frozen=True)
+class BreachReport:
+    """A watched service and its known breaches, oldest first, with the credit."""
+
+    service: str
+    breaches: tuple[Breach, ...]
+    already: bool = False
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        head = "breach_already_watching" if self.already else "breach_watching"
+        known = [message(content, translator, "breach_known", count=len(self.breaches))]
+        known += _breach_lines(content, translator, self.breaches)
+        parts = [
+            message(content, translator, head, service=self.service),
+            "\n".join(known),
+            message(content, translator, "breach_credit"),
+        ]
+        return "\n\n".join(parts), ()
+
+
+@dataclass(frozen=True)
+class AlertDetails:
+    """The new breach, the credit, and what to do now (two lines)."""
+
+    breach: Breach
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        parts = [
+            "\n".join(_breach_lines(content, translator, (self.breach,))),
+            message(content, translator, "breach_credit"),
+            message(content, translator, "breach_alert_todo"),
+        ]
+        return "\n\n".join(parts), ()
+
+
+# --- watching a service ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WatchService(Effect):
+    """Watch the service the user named (the text lives for this step only: only the catalogue's key is kept)."""
+
+    query: str
+
+
+@dataclass(frozen=True)
+class ListWatched(Effect):
+    """Show the watched services, each with a button that stops watching it."""
+
+    prompt: str  # the list's text (French msgid), read from the content by the pure action
+
+
+@dataclass(frozen=True)
+class Unwatch(Effect):
+    watch_id: int
+
+
+@REGISTRY.action(
+    "watch_service",
+    "On a free-text node: watch the service (name or domain) typed, and show its known breaches.",
+    messages=MESSAGES,
+)
+def watch_service(context: Context) -> Outcome:
+    return Outcome(effects=(WatchService(context.typed or ""),))
+
+
+@REGISTRY.action(
+    "watched_services", "Show the services the user watches, with a button to remove each.", messages=MESSAGES
+)
+def watched_services(context: Context) -> Outcome:
+    return Outcome(effects=(ListWatched(context.content.messages["breach_list"].one),))
+
+
+@REGISTRY.applies(WatchService)
+async def add_watch(world: World, effect: WatchService) -> tuple[Output, ...]:
+    catalogue = _catalogue(world)
+    if catalogue is None:
+        return (Notice("breaches_unavailable"),)
+    if "@" in effect.query:
+        return (Notice("breach_no_email"),)
+    key = catalogue.service_key(effect.query)
+    if key is None:
+        return (Notice("breach_unknown"),)
+    breaches = catalogue.find_key(key)
+    seen = max((mark(b) for b in breaches), default="")  # what exists today is shown now, not alerted later
+    added = await world.db.execute(
+        "INSERT OR IGNORE INTO watched_services (user_id, service, added_at, alerted_up_to) VALUES (?, ?, ?, ?)",
+        (world.user_id, key, world.now.isoformat(timespec="seconds"), seen),
+    )
+    return (BreachReport(display_name(key, breaches), breaches, already=not added),)
+
+
+@REGISTRY.applies(ListWatched)
+async def list_watches(world: World, effect: ListWatched) -> tuple[Output, ...]:
+    rows = await world.db.fetch_all(
+        "SELECT id, service FROM watched_services WHERE user_id = ? ORDER BY added_at, id", (world.user_id,)
+    )
+    if not rows:
+        return (Notice("breach_list_empty"),)
+    catalogue = _catalogue(world)
+    names = [display_name(key, catalogue.find_key(key) if catalogue else ()) for _, key in rows]
+    buttons = tuple(
+        ObjectButton(f"✖ {name}", Press(KIND, id_, 0, REMOVE)) for (id_, _), name in zip(rows, names, strict=True)
+    )
+    return (Offer(effect.prompt, buttons),)
+
+
+@REGISTRY.applies(Unwatch)
+async def remove_watch(world: World, effect: Unwatch) -> tuple[Output, ...]:
+    row = await world.db.fetch_one(
+        "SELECT service FROM watched_services WHERE id = ? AND user_id = ?", (effect.watch_id, world.user_id)
+    )
+    if row is None:
+        return (Toast("breach_gone"),)
+    await world.db.execute("DELETE FROM watched_services WHERE id = ?", (effect.watch_id,))
+    catalogue = _catalogue(world)
+    name = display_name(row[0], catalogue.find_key(row[0]) if catalogue else ())
+    return (Said("breach_removed", MappingProxyType({"service": name})),)
+
+
+# --- alerts ----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BreachAlerted(Effect):
+    """A new breach of a watched service was shown: remember it, so it is never shown twice."""
+
+    watch_id: int
+    breach: str
+    stamp: int
+
+
+@dataclass(frozen=True)
+class PasswordChanged(Effect):
+    """The user says they changed the password of a watched service after an alert (the reminders feature
+    marks that account's reminder done too). A button's payload holds numbers only, so the effect names the
+    watch (`watched_services.id`) and the alert's number; `watched_service()` gives the service's key."""
+
+    watch_id: int
+    stamp: int
+
+
+@REGISTRY.on_push(ALERT)
+def breach_alert(context: Context) -> Outcome:
+    """Args: service (the catalogue's key), breach (its Name), watch (the row's id), stamp (the alert's number)."""
+    watch, stamp = int(str(context.args["watch"])), int(str(context.args["stamp"]))
+    label = context.content.messages["breach_changed_label"].one
+    offer = Offer(
+        context.content.messages["breach_alert"].one, (ObjectButton(label, Press(KIND, watch, stamp, CHANGED)),)
+    )
+    return Outcome(outputs=(offer,), effects=(BreachAlerted(watch, str(context.args["breach"]), stamp),))
+
+
+@REGISTRY.applies(BreachAlerted)
+async def record_alert(world: World, effect: BreachAlerted) -> tuple[Output, ...]:
+    """Shows the breach; refuses (a toast, which a push never sends) when it was already shown or unwatched."""
+    row = await world.db.fetch_one(
+        "SELECT alerted_up_to FROM watched_services WHERE id = ? AND user_id = ?", (effect.watch_id, world.user_id)
+    )
+    catalogue = _catalogue(world)
+    breach = catalogue.breaches.get(effect.breach) if catalogue else None
+    if row is None or breach is None or mark(breach) <= row[0]:
+        return (Toast("stale_button"),)
+    await world.db.execute(
+        "UPDATE watched_services SET alerted_up_to = ?, alerts = max(alerts, ?) WHERE id = ?",
+        (mark(breach), effect.stamp, effect.watch_id),
+    )
+    return (AlertDetails(breach),)
+
+
+@REGISTRY.on_press(KIND)
+def press_breach(context: Context) -> Outcome:
+    watch_id, stamp, verb = int(context.args["id"]), int(context.args["stamp"]), str(context.args["verb"])
+    if verb == REMOVE:
+        return Outcome(effects=(Unwatch(watch_id),))
+    label = context.content.messages["breach_changed_label"].one
+    return Outcome(outputs=(Picked(label),), effects=(PasswordChanged(watch_id, stamp),))
+
+
+async def watched_service(world: World, watch_id: int) -> str | None:
+    """The catalogue's key of one of the user's watches (None if it is not theirs, or no longer watched)."""
+    row = await world.db.fetch_one(
+        "SELECT service FROM watched_services WHERE id = ? AND user_id = ?", (watch_id, world.user_id)
+    )
+    return None if row is None else str(row[0])
+
+
+@REGISTRY.applies(PasswordChanged)
+async def record_change(world: World, effect: PasswordChanged) -> tuple[Output, ...]:
+    """Thanks once per alert (a second press is a toast), and the reminder of that account, if the user has one
+    (named like the service), counts as done: its next one is counted from now."""
+    changed = await world.db.execute(
+        """UPDATE watched_services SET changed_for = ?, changed_at = ?
+           WHERE id = ? AND user_id = ? AND changed_for < ?""",
+        (effect.stamp, world.now.isoformat(timespec="seconds"), effect.watch_id, world.user_id, effect.stamp),
+    )
+    if not changed:
+        gone = await watched_service(world, effect.watch_id) is None
+        return (Toast("breach_gone" if gone else "breach_changed_already"),)
+    service = await watched_service(world, effect.watch_id)
+    if service is not None:
+        await reminder_done(world, lambda label: _names(label, service))
+    return (Notice("breach_changed_thanks"),)
+
+
+def _names(label: str, service: str) -> bool:
+    """Whether a reminder's label names the service ("Gmail perso" names gmail; a 2-letter key names nothing
+    by being part of a longer word)."""
+    folded, key = fold(label), fold(service)
+    return folded == key or (len(key) >= 4 and key in folded)
+
+
+Pusher = Callable[[int, Push], Awaitable[bool]]
+
+
+async def refresh_breaches(gaffe: Gaffe, settings: Settings, push: Pusher, now: datetime) -> int:
+    """Once a day (the scheduler): fetch the catalogue (at most daily, `fetch_catalogue`), make it the one
+    answers use, and push one alert per watcher per breach of a watched service newer than the newest it
+    has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice."""
+    try:
+        catalogue = await fetch_catalogue(settings.hibp_breaches, settings.data_dir, now=now)
+    except CatalogueError as error:
+        log.warning("breach catalogue unavailable: %s", error)
+        return 0
+    gaffe.data = {**gaffe.data, "breaches": catalogue}  # before any alert: its applier reads this one
+    async with gaffe.store.transaction() as tx:
+        watches = await tx.fetch_all(
+            """SELECT w.id, w.user_id, w.service, w.alerted_up_to, w.alerts FROM watched_services w
+               JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 ORDER BY w.user_id, w.id"""
+        )
+    sent = 0
+    for watch_id, user_id, service, alerted_up_to, alerts in watches:
+        new = sorted((b for b in catalogue.find_key(service) if b.alertable and mark(b) > alerted_up_to), key=mark)
+        for number, breach in enumerate(new, start=alerts + 1):
+            args = {"service": service, "breach": breach.name, "watch": watch_id, "stamp": number}
+            try:
+                sent += await push(user_id, Push(ALERT, MappingProxyType(args)))
+            except Exception as error:  # one user's failure must not stop the others' alerts (the outbox keeps it)
+                log.warning("breach alert to user %s not delivered: %s", user_id, error)
+    if sent:
+        log.info("breach alerts pushed: %d", sent)
+    return sent

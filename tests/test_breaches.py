@@ -1,0 +1,352 @@
+"""Breach watch (/fuites, /breaches): what a watch keeps, alerts from a newer catalogue served over HTTP (once per
+watcher, none for others, none lost across a restart), the alert's button, the data loaded at start-up; then the
+whole feature end to end through the fake Bot API."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections import defaultdict
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from types import MappingProxyType
+
+import pytest
+from bot_harness import buttons, next_message, press, running_bot, settings_for
+from conftest import ROOT
+from data_server import DataServer, data_server
+from fake_bot_api import FakeBotApi
+
+from bot.config import Settings
+from bot.core.dialogue import Content
+from bot.core.engine import Command, Input, Pick, Press, Push, Text
+from bot.core.i18n import Translator
+from bot.core.render import Reply
+from bot.features.breaches import refresh_breaches
+from bot.lookups.breaches import Catalogue, fetch_catalogue
+from bot.lookups.stalkerware import Indicators
+from bot.service import Gaffe, load_data
+from bot.storage import Store
+
+DATA = ROOT / "tests" / "fixtures" / "data"
+SAMPLE = (DATA / "hibp-breaches-sample.json").read_bytes()
+REAL_HIBP = Path("/work/shared/data/hibp/breaches-2024-11-22.json")
+REAL_IOC = Path("/work/shared/data/stalkerware-indicators/ioc.yaml")
+T0 = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
+ALICE, BOB, CAROL = 101, 102, 103
+
+
+def without(raw: bytes, *names: str) -> bytes:
+    """The catalogue as it was before these breaches were added."""
+    return json.dumps([b for b in json.loads(raw) if b["Name"] not in names]).encode()
+
+
+OLDER = without(SAMPLE, "mSpy2024")  # then mSpy2024 appears: one more breach of mSpy
+
+
+def rows(db: Path, query: str) -> list[tuple[object, ...]]:
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query).fetchall()
+
+
+class Screens:
+    """Every reply each user was shown."""
+
+    def __init__(self) -> None:
+        self.replies: defaultdict[int, list[Reply]] = defaultdict(list)
+
+    def to(self, user_id: int):  # type: ignore[no-untyped-def]
+        async def show(reply: Reply) -> None:
+            self.replies[user_id].append(reply)
+
+        return show
+
+
+async def say(gaffe: Gaffe, screens: Screens, user: int, received: Input, language: str = "fr") -> Reply:
+    return await gaffe.handle(user, received, screens.to(user), language)
+
+
+async def watch(gaffe: Gaffe, screens: Screens, user: int, *queries: str, language: str = "fr") -> Reply:
+    reply = await say(gaffe, screens, user, Command("fuites"), language)
+    for query in queries:
+        reply = await say(gaffe, screens, user, Pick(reply.step or 0, 0), language)  # "add a (another) service"
+        reply = await say(gaffe, screens, user, Text(query), language)
+    return reply
+
+
+def pusher(gaffe: Gaffe, screens: Screens):  # type: ignore[no-untyped-def]
+    async def push(user_id: int, event: Push) -> bool:
+        return await gaffe.push(user_id, event, screens.to(user_id))
+
+    return push
+
+
+def alerts(screens: Screens, user: int) -> list[Reply]:
+    return [r for r in screens.replies[user] if "nouvelle fuite connue" in r.text or "new known breach" in r.text]
+
+
+def settings(tmp_path: Path, source: str) -> Settings:
+    return replace(
+        Settings.from_env(), database=tmp_path / "g.sqlite3", data_dir=tmp_path / "data", hibp_breaches=source,
+        dialogues_dir=ROOT / "dialogues", locales_dir=ROOT / "locales",
+    )  # fmt: skip
+
+
+@pytest.fixture
+def gaffe(shipped: Content, translators: dict[str, Translator], store: Store) -> Gaffe:
+    return Gaffe(shipped, translators, store, data={"breaches": Catalogue.parse(SAMPLE), "stalkerware": None})
+
+
+# --- what a watch keeps ----------------------------------------------------------------------------------
+async def test_a_watch_keeps_the_catalogues_key_never_what_was_typed(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    reply = await watch(gaffe, screens, ALICE, " M Spy ", "https://www.mspy.com/pricing", "Adobe")
+    assert "Adobe" in reply.text and "1 fuite connue" in reply.text
+    assert "Tu surveilles déjà <b>mSpy</b>" in screens.replies[ALICE][-3].text  # the URL named the same service
+    kept = rows(tmp_path / "gaffe.sqlite3", "SELECT user_id, service FROM watched_services ORDER BY id")
+    assert kept == [(ALICE, "mspy"), (ALICE, "adobe")]
+    everything = "\n".join(str(r) for r in rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM watched_services"))
+    everything += "\n".join(str(r) for r in rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM users"))
+    assert "M Spy" not in everything and "pricing" not in everything
+
+
+async def test_an_unknown_service_or_an_email_address_is_not_watched(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    unknown = await watch(gaffe, screens, ALICE, "Le club de pétanque")
+    assert "aucune fuite connue" in unknown.text and "je garde que des noms de ce catalogue" in unknown.text
+    email = await watch(gaffe, screens, ALICE, "alice@mspy.com")
+    assert "Pas d'adresse mail ici" in email.text
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM watched_services") == []
+
+
+async def test_without_a_catalogue_the_feature_says_it_is_unavailable(gaffe: Gaffe, tmp_path: Path) -> None:
+    gaffe.data = {"breaches": None}
+    reply = await watch(gaffe, Screens(), ALICE, "mSpy")
+    assert "pas encore le catalogue" in reply.text and "aucune fuite" not in reply.text
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM watched_services") == []
+
+
+async def test_the_list_offers_one_remove_button_per_service_and_a_removal_counts_once(
+    gaffe: Gaffe, tmp_path: Path
+) -> None:
+    screens = Screens()
+    reply = await watch(gaffe, screens, ALICE, "mSpy", "zoosk.com")
+    reply = await say(gaffe, screens, ALICE, Pick(reply.step or 0, 1))  # "Voir ma liste"
+    assert reply.labels == ("✖ mSpy", "✖ Zoosk")
+    remove_zoosk = reply.buttons[1].press
+    assert isinstance(remove_zoosk, Press) and remove_zoosk.kind == "breach"
+    removed = await say(gaffe, screens, ALICE, remove_zoosk)
+    assert "je surveille plus <b>Zoosk</b>" in removed.text
+    again = await say(gaffe, screens, ALICE, remove_zoosk)
+    assert again.toast == "Ce service est plus dans ta liste." and not again.text
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT service FROM watched_services") == [("mspy",)]
+    stolen = await say(gaffe, screens, BOB, Press("breach", 1, 0, "remove"))  # another user's watch: not theirs
+    assert stolen.toast and rows(tmp_path / "gaffe.sqlite3", "SELECT count(*) FROM watched_services") == [(1,)]
+
+
+# --- alerts ----------------------------------------------------------------------------------------------
+async def test_a_newer_catalogue_alerts_each_watcher_once_and_nobody_else(
+    shipped: Content, translators: dict[str, Translator], tmp_path: Path
+) -> None:
+    async with data_server() as server:
+        server.serve("/breaches", OLDER)
+        config = settings(tmp_path, f"{server.base_url}/breaches")
+        gaffe = await Gaffe.open(config)
+        try:
+            screens = Screens()
+            push = pusher(gaffe, screens)
+            assert gaffe.data["breaches"] is None  # nothing cached yet
+            assert await refresh_breaches(gaffe, config, push, T0) == 0
+            await watch(gaffe, screens, ALICE, "mSpy")
+            await watch(gaffe, screens, BOB, "Adobe")
+            await watch(gaffe, screens, CAROL, "mspy.com", language="en")
+            known = screens.replies[ALICE][-1].text
+            assert "1 fuite connue" in known and "2024" not in known
+
+            server.serve("/breaches", SAMPLE)
+            assert await refresh_breaches(gaffe, config, push, T0 + timedelta(hours=2)) == 0  # at most daily
+            assert len(server.requests) == 1
+            assert await refresh_breaches(gaffe, config, push, T0 + timedelta(days=1, hours=1)) == 2
+            assert len(server.requests) == 2 and all(agent for _, agent in server.requests)
+            assert [len(alerts(screens, user)) for user in (ALICE, BOB, CAROL)] == [1, 0, 1]
+            alert = alerts(screens, ALICE)[0]
+            assert "mSpy (2024)" in alert.text and "Have I Been Pwned" in alert.text and "2FA" in alert.text
+            assert "Adresses e-mail" in alert.text and alert.labels == ("J'ai changé le mot de passe",)
+            english = alerts(screens, CAROL)[0]
+            assert "Email addresses" in english.text and english.labels == ("I changed the password",)
+            assert await refresh_breaches(gaffe, config, push, T0 + timedelta(days=3)) == 0  # nothing twice
+            assert [len(alerts(screens, user)) for user in (ALICE, BOB, CAROL)] == [1, 0, 1]
+            assert rows(config.database, "SELECT count(*) FROM outbox") == [(0,)]
+        finally:
+            await gaffe.close()
+
+
+async def test_a_restart_between_caching_the_catalogue_and_alerting_loses_no_alert(tmp_path: Path) -> None:
+    async with data_server() as server:
+        server.serve("/breaches", OLDER)
+        config = settings(tmp_path, f"{server.base_url}/breaches")
+        gaffe = await Gaffe.open(config)
+        screens = Screens()
+        await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0)
+        await watch(gaffe, screens, ALICE, "mSpy")
+        await watch(gaffe, screens, BOB, "Adobe")
+        server.serve("/breaches", SAMPLE)
+        # The refresh caches the newer catalogue… and the process dies before any alert is pushed.
+        await fetch_catalogue(config.hibp_breaches, config.data_dir, now=T0 + timedelta(days=1))
+        await gaffe.close()
+
+        gaffe = await Gaffe.open(config)
+        try:
+            screens = Screens()
+            catalogue = gaffe.data["breaches"]
+            assert isinstance(catalogue, Catalogue) and "mSpy2024" in catalogue.breaches  # the cached, newer one
+            assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
+            assert len(alerts(screens, ALICE)) == 1 and alerts(screens, BOB) == []
+            assert len(server.requests) == 2  # the cached copy served the alert: nothing downloaded again
+        finally:
+            await gaffe.close()
+
+
+async def test_a_breach_known_when_the_watch_starts_is_shown_then_never_alerted(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    await watch(gaffe, screens, ALICE, "mSpy")
+    assert "2 fuites connues" in screens.replies[ALICE][-1].text
+    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
+
+
+def settings_with(folder: Path, raw: bytes) -> Settings:
+    """Settings whose catalogue is a local file holding `raw` (read at each refresh)."""
+    path = folder / "catalogue.json"
+    path.write_bytes(raw)
+    return replace(Settings.from_env(), hibp_breaches=str(path), data_dir=path.parent)
+
+
+async def test_fabricated_breaches_and_spam_lists_never_alert(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = {"breaches": Catalogue.parse(without(SAMPLE, "Zoosk", "LinkedInScrape2023"))}
+    await watch(gaffe, screens, ALICE, "Zoosk", "LinkedIn")
+    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
+    assert alerts(screens, ALICE) == []
+
+
+async def test_the_alerts_button_marks_the_change_once(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    await watch(gaffe, screens, ALICE, "mSpy")
+    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 1
+    button = alerts(screens, ALICE)[0].buttons[0].press
+    assert isinstance(button, Press) and (button.kind, button.verb) == ("breach", "changed")
+    thanks = await say(gaffe, screens, ALICE, button)
+    assert "Bien joué" in thanks.text and thanks.picked and "J'ai changé le mot de passe" in thanks.picked
+    again = await say(gaffe, screens, ALICE, button)
+    assert again.toast == "C'est déjà noté 👍" and not again.text
+    (changed_at,) = rows(tmp_path / "gaffe.sqlite3", "SELECT changed_at FROM watched_services")[0]
+    assert changed_at is not None
+    forged = await say(gaffe, screens, BOB, button)  # Bob's press on Alice's watch changes nothing
+    assert forged.toast == "Ce service est plus dans ta liste." and not forged.text
+
+
+async def test_a_repeated_alert_push_shows_nothing(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    await watch(gaffe, screens, ALICE, "mSpy")
+    config = settings_with(tmp_path, SAMPLE)
+    await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0)
+    repeat = Push("breach_alert", MappingProxyType({"service": "mspy", "breach": "mSpy2024", "watch": 1, "stamp": 1}))
+    shown = len(screens.replies[ALICE])
+    assert await gaffe.push(ALICE, repeat, screens.to(ALICE))
+    assert all(not r.text for r in screens.replies[ALICE][shown:])
+
+
+# --- data at start-up ------------------------------------------------------------------------------------
+def test_start_up_loads_a_local_catalogue_and_the_indicators(tmp_path: Path) -> None:
+    catalogue = REAL_HIBP if REAL_HIBP.exists() else DATA / "hibp-breaches-sample.json"
+    ioc = REAL_IOC if REAL_IOC.exists() else DATA / "ioc-sample.yaml"
+    config = replace(settings(tmp_path, str(catalogue)), stalkerware_ioc=ioc)
+    started = time.perf_counter()
+    data = load_data(config)
+    elapsed = time.perf_counter() - started
+    assert isinstance(data["breaches"], Catalogue) and len(data["breaches"].find("mSpy")) == 2
+    assert isinstance(data["stalkerware"], Indicators)
+    assert elapsed < 1.0, f"loading the data took {elapsed:.3f} s"
+    print(f"\nloaded {catalogue.name} and {ioc.name} in {elapsed * 1000:.0f} ms")
+
+
+def test_without_any_data_start_up_loads_none_and_fetches_nothing(tmp_path: Path) -> None:
+    data = load_data(settings(tmp_path, "https://haveibeenpwned.invalid/api/v3/breaches"))
+    assert data == {"breaches": None, "stalkerware": None}
+
+
+# --- end to end through the fake Bot API -----------------------------------------------------------------
+async def add_service(fake: FakeBotApi, user: int, name: str, language: str) -> str:
+    mark = len(fake.sent)
+    fake.user_sends(user, "/fuites" if language == "fr" else "/breaches", language_code=language)
+    intro, mark = await next_message(fake, user, mark)
+    await press(fake, user, intro, 0, mark)
+    mark = len(fake.sent)
+    fake.user_sends(user, name, language_code=language)
+    answer, _ = await next_message(fake, user, mark)
+    return str(answer["text"])
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("fr", ["je surveille mSpy", "2 fuites connues", "14 mai 2015", "9 juin 2024", "Adresses e-mail"]),
+        ("en", ["watching mSpy", "2 known breaches", "May 14, 2015", "June 9, 2024", "Email addresses"]),
+    ],
+)
+async def test_watching_mspy_end_to_end(fake: FakeBotApi, tmp_path: Path, language: str, expected: list[str]) -> None:
+    config = replace(settings_for(fake, tmp_path / "g.sqlite3"), hibp_breaches=str(DATA / "hibp-breaches-sample.json"))
+    async with running_bot(fake, tmp_path / "g.sqlite3", config):
+        text = await add_service(fake, 7, "mSpy", language)
+    for fragment in [*expected, "Have I Been Pwned", "CC BY 4.0"]:
+        assert fragment in text, text
+
+
+async def test_an_alert_and_its_button_end_to_end(fake: FakeBotApi, tmp_path: Path) -> None:
+    server: DataServer
+    async with data_server() as server:
+        server.serve("/breaches", OLDER)
+        db = tmp_path / "g.sqlite3"
+        config = replace(settings_for(fake, db), hibp_breaches=f"{server.base_url}/breaches", data_dir=tmp_path / "d")
+        async with running_bot(fake, db, config) as app:
+            telegram = app.bot_data["gaffe"]
+            assert await refresh_breaches(telegram.gaffe, config, telegram.push, T0) == 0
+            await add_service(fake, ALICE, "mSpy", "fr")
+            await add_service(fake, BOB, "Adobe", "fr")
+            server.serve("/breaches", SAMPLE)
+            mark = len(fake.sent)
+            assert await refresh_breaches(telegram.gaffe, config, telegram.push, T0 + timedelta(days=1, hours=1)) == 1
+            alert = await fake.wait_for_message(ALICE, "nouvelle fuite connue", after=mark)
+            assert "mSpy (2024)" in alert["text"] and "Have I Been Pwned" in alert["text"]
+            assert not [m for m in fake.messages(BOB) if "nouvelle fuite connue" in m["text"]]
+            ((label, data),) = buttons(alert)
+            assert label == "J'ai changé le mot de passe"
+            thanks, _ = await press(fake, ALICE, alert, 0, len(fake.sent))
+            assert "Bien joué" in thanks["text"]
+            mark = len(fake.sent)
+            fake.user_presses(ALICE, alert["message_id"], data, strict=False)  # a second press, on the old message
+            answered = await fake.wait_for(
+                lambda c: c.method == "answerCallbackQuery" and c.params.get("text"), after=mark
+            )
+            assert answered.params["text"] == "C'est déjà noté 👍"
+            assert not [m for m in fake.messages(ALICE) if "Bien joué" in m["text"]][1:]
+
+
+async def test_one_users_failed_alert_does_not_stop_the_others(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    for user in (ALICE, BOB):
+        await watch(gaffe, screens, user, "mSpy")
+    deliver = pusher(gaffe, screens)
+
+    async def flaky(user_id: int, event: Push) -> bool:
+        if user_id == ALICE:
+            raise ConnectionError("network down")
+        return await deliver(user_id, event)
+
+    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), flaky, T0) == 1
+    assert len(alerts(screens, BOB)) == 1

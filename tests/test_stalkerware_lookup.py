@@ -1,0 +1,142 @@
+"""The stalkerware look-up: in /espion and at any time (text no route claims), its three answers (found, "not in
+the list, which proves nothing", unavailable without data), Echap's credit, nothing typed kept or logged; then
+end to end through the fake Bot API with Echap's real file when this machine has it."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from bot_harness import next_message, press, running_bot, settings_for
+from conftest import ROOT
+from fake_bot_api import FakeBotApi
+
+from bot.core.dialogue import Content
+from bot.core.engine import Command, Pick, State, Text, Unrouted, step
+from bot.core.i18n import Translator
+from bot.core.render import Reply
+from bot.lookups.stalkerware import Indicators
+from bot.service import Gaffe
+from bot.storage import Store
+
+SAMPLE = ROOT / "tests" / "fixtures" / "data" / "ioc-sample.yaml"
+REAL = Path("/work/shared/data/stalkerware-indicators/ioc.yaml")
+needs_real = pytest.mark.skipif(not REAL.exists(), reason="Echap's ioc.yaml is not on this machine")
+USER = 77
+
+
+async def _ignore(reply: Reply) -> None:
+    pass
+
+
+@pytest.fixture
+def gaffe(shipped: Content, translators: dict[str, Translator], store: Store) -> Gaffe:
+    return Gaffe(shipped, translators, store, data={"stalkerware": Indicators.parse(SAMPLE.read_bytes())})
+
+
+async def at_lookup(gaffe: Gaffe, language: str = "fr") -> Reply:
+    """/espion → "this device is safe" → "look up an app's name"."""
+    reply = await gaffe.handle(USER, Command("espion"), _ignore, language)
+    reply = await gaffe.handle(USER, Pick(reply.step or 0, 0), _ignore, language)
+    return await gaffe.handle(USER, Pick(reply.step or 0, 1), _ignore, language)
+
+
+def test_unrouted_text_is_an_effect_and_routed_text_is_not(shipped: Content) -> None:
+    assert step(shipped, State(), Text("com.mspy.lite")).effects == (Unrouted("com.mspy.lite"),)
+    assert step(shipped, State(), Text("aide")).effects == ()  # a route claims it: no look-up
+
+
+@pytest.mark.parametrize("typed", ["com.mspy.lite", "mSpy", " M-SPY ", "https://www.mspy.com/buy", "eyeZy"])
+async def test_an_app_typed_at_any_time_gets_the_look_up(gaffe: Gaffe, typed: str) -> None:
+    reply = await gaffe.handle(USER, Text(typed), _ignore)
+    assert "<b>mSpy</b> est dans la liste des logiciels espions connus" in reply.text, reply.text
+    assert "pas qu'elle est sur ton téléphone" in reply.text and "Echap" in reply.text and "CC BY 4.0" in reply.text
+
+
+async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) -> None:
+    for typed in ("com.whatsapp", "salut", ""):
+        reply = await gaffe.handle(USER, Text(typed), _ignore)
+        assert "/checkup" in reply.text and "112" in reply.text and "Echap" not in reply.text
+    gaffe.data = {"stalkerware": None}  # without data: the same short answer, never "not found"
+    reply = await gaffe.handle(USER, Text("com.mspy.lite"), _ignore)
+    assert "/checkup" in reply.text and "Pas dans la liste" not in reply.text
+
+
+async def test_content_without_the_look_up_keeps_the_short_answer(
+    mini: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(mini, mini_translators, store, data={"stalkerware": Indicators.parse(SAMPLE.read_bytes())})
+    reply = await gaffe.handle(USER, Text("com.mspy.lite"), _ignore)
+    assert reply.text == "Tape /quiz."
+
+
+async def test_the_three_answers_in_espion(gaffe: Gaffe) -> None:
+    await at_lookup(gaffe)
+    found = await gaffe.handle(USER, Text("TheTruthSpy"), _ignore)
+    assert "<b>TheTruthSpy</b> est dans la liste" in found.text and "Copy9, InoSPy" in found.text
+    assert "Chercher un autre nom" in found.labels
+    again = await gaffe.handle(USER, Pick(found.step or 0, 0), _ignore)
+    missing = await gaffe.handle(USER, Text("com.whatsapp"), _ignore)
+    assert again.text and "Pas dans la liste, ce qui ne prouve rien" in missing.text and "Echap" in missing.text
+    gaffe.data = {"stalkerware": None}
+    await gaffe.handle(USER, Pick(missing.step or 0, 0), _ignore)
+    unavailable = await gaffe.handle(USER, Text("com.whatsapp"), _ignore)
+    assert "La recherche est indisponible" in unavailable.text and "Pas dans la liste" not in unavailable.text
+
+
+async def test_the_english_answers(gaffe: Gaffe) -> None:
+    await at_lookup(gaffe, "en")
+    missing = await gaffe.handle(USER, Text("com.whatsapp"), _ignore)
+    assert "Not in the list, which proves nothing" in missing.text and "Echap" in missing.text
+    assert missing.labels[0] == "Look up another name"
+    await gaffe.handle(USER, Pick(missing.step or 0, 0), _ignore)
+    found = await gaffe.handle(USER, Text("mspy.com"), _ignore)
+    assert "<b>mSpy</b> is on the list of known spyware" in found.text and "Other names: FakeSys" in found.text
+    assert "eyeZy" in found.text and "not that it's on your phone" in found.text and "CC BY 4.0" in found.text
+
+
+async def test_nothing_typed_is_stored_or_logged(
+    gaffe: Gaffe, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    await at_lookup(gaffe)
+    await gaffe.handle(USER, Text("com.secret.app"), _ignore)
+    await gaffe.handle(USER + 1, Text("com.mspy.lite"), _ignore)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as db:
+        dumped = "\n".join(db.iterdump())
+    assert "com.secret.app" not in dumped and "com.mspy.lite" not in dumped
+    assert "com.secret.app" not in caplog.text and "com.mspy.lite" not in caplog.text
+
+
+# --- end to end, with Echap's real file ------------------------------------------------------------------
+@needs_real
+@pytest.mark.parametrize(
+    ("language", "found", "missing"),
+    [
+        ("fr", "est dans la liste des logiciels espions connus", "Pas dans la liste, ce qui ne prouve rien"),
+        ("en", "is on the list of known spyware", "Not in the list, which proves nothing"),
+    ],
+)
+async def test_the_real_list_end_to_end(
+    fake: FakeBotApi, tmp_path: Path, language: str, found: str, missing: str
+) -> None:
+    db = tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, replace(settings_for(fake, db), stalkerware_ioc=REAL)):
+        mark = len(fake.sent)
+        fake.user_sends(USER, "com.mspy.lite", language_code=language)  # at any time
+        answer, mark = await next_message(fake, USER, mark)
+        assert "mSpy" in answer["text"] and found in answer["text"] and "Echap" in answer["text"]
+        fake.user_sends(USER, "/espion" if language == "fr" else "/spyware", language_code=language)
+        warn, mark = await next_message(fake, USER, mark)
+        safe, mark = await press(fake, USER, warn, 0, mark)
+        _, mark = await press(fake, USER, safe, 1, mark)
+        for typed, expected in (("mSpy", "<b>mSpy</b>"), ("eyeZy", "<b>mSpy</b>"), ("com.whatsapp", missing)):
+            fake.user_sends(USER, typed, language_code=language)
+            answer, mark = await next_message(fake, USER, mark)
+            assert expected.replace("<b>", "").replace("</b>", "") in answer["text"], answer["text"]
+            assert (found in answer["text"]) == (typed != "com.whatsapp")
+            if typed != "com.whatsapp":
+                _, mark = await press(fake, USER, answer, 0, mark)  # "look up another name"
