@@ -15,7 +15,9 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator
@@ -79,6 +81,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             reply TEXT NOT NULL
         )""",
         "CREATE INDEX outbox_by_user ON outbox(user_id)",
+    ),
+    (  # 5 (privacy): when the user was told that their data will be erased for lack of activity
+        "ALTER TABLE users ADD COLUMN retention_notice_at TEXT",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -182,6 +187,17 @@ def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
     )
 
 
+def _owner_only(path: Path) -> None:
+    """The database is readable by its owner only: created so, and tightened if it was not. SQLite gives the
+    `-wal` and `-shm` files it creates the database file's permissions; existing ones are tightened too."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):  # not ours to change (read-only mount…): SQLite will say if it matters
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 class Store:
     """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
 
@@ -204,8 +220,9 @@ class Store:
                 "Create the folder, or set GAFFE_DB to a file in an existing folder.",
             )
         try:
+            _owner_only(path)
             connection = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StartupError(
                 f"cannot open the database {path} ({error})", "GAFFE_DB", "Check its permissions, or set GAFFE_DB."
             ) from None
@@ -214,6 +231,7 @@ class Store:
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA synchronous=FULL")
             await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
             await _quick_check(connection, path)
             store = cls(connection)
             await store.migrate()
@@ -226,6 +244,12 @@ class Store:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
+        rows (zeroed by secure_delete) leave the `-wal` file too. Outside any transaction."""
+        async with self._writing:
+            await self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cursor:

@@ -5,6 +5,6 @@ How to add one: docs/dialogues.md, "Adding a feature" (a YAML dialogue that name
 and one module here).
 """
 
-from bot.features import progress
+from bot.features import privacy, progress
 
-__all__ = ["progress"]
+__all__ = ["privacy", "progress"]
