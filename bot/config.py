@@ -61,7 +61,9 @@ def _admins(value: str) -> frozenset[int]:
     """GAFFE_ADMINS: Telegram user ids, separated by commas (spaces allowed)."""
     ids = [part.strip() for part in value.split(",") if part.strip()]
     if not all(part.isdigit() for part in ids):
-        raise StartupError(f"GAFFE_ADMINS is '{value}': give Telegram user ids (numbers) separated by commas", "GAFFE_ADMINS")
+        raise StartupError(
+            f"GAFFE_ADMINS is '{value}': give Telegram user ids (numbers) separated by commas", "GAFFE_ADMINS"
+        )
     return frozenset(int(part) for part in ids)
 
 

@@ -69,13 +69,13 @@ class Gaffe:
     clock: Clock = system_clock
     data: Mapping[str, object] = field(default_factory=dict)  # loaded data sets effects may read
     admins: frozenset[int] = frozenset()  # user ids whose /stats is the privacy feature's counts (a push)
-    limits: Limits = field(default_factory=Limits)
-    _flood: FloodGuard = field(init=False, repr=False)
+    limits: Limits | None = None  # abuse limits (bot/limits.py); `open` sets the configured ones
+    _flood: FloodGuard | None = field(init=False, repr=False)
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self._flood = FloodGuard(self.limits)
+        self._flood = FloodGuard(self.limits) if self.limits else None
 
     @classmethod
     async def open(cls, settings: Settings, loaded: Loaded | None = None, **options: Any) -> Gaffe:
@@ -84,7 +84,9 @@ class Gaffe:
         options.setdefault("admins", settings.admins)
         options.setdefault(
             "limits",
-            Limits(settings.flood_updates, settings.flood_seconds, settings.flood_quiet_seconds, settings.max_text_chars),
+            Limits(
+                settings.flood_updates, settings.flood_seconds, settings.flood_quiet_seconds, settings.max_text_chars
+            ),
         )
         store = await Store.open(settings.database)
         return cls(loaded.content, loaded.translators, store, **options)
@@ -111,14 +113,15 @@ class Gaffe:
         """One input of one user: step, commit, then `respond` with the reply (inside the user's turn).
 
         `language` is only used for someone Gaffe has never met."""
-        verdict = self._flood.admit(user_id)  # abuse limits (bot/limits.py): before anything reads the input
-        if verdict is not Verdict.ADMIT:
-            if verdict is Verdict.WARN:
-                await self._say(user_id, "slow_down", respond, language)
-            return Reply()
-        if isinstance(received, Text):
-            received = Text(self._flood.cut(received.text))
-        elif received == Command("stats") and user_id in self.admins:
+        if self._flood:  # abuse limits (bot/limits.py), before anything reads the input
+            verdict = self._flood.admit(user_id)
+            if verdict is not Verdict.ADMIT:
+                if verdict is Verdict.WARN:
+                    await self._say(user_id, "slow_down", respond, language)
+                return Reply()
+            if isinstance(received, Text):
+                received = Text(self._flood.cut(received.text))
+        if received == Command("stats") and user_id in self.admins:
             received = Push("stats")  # counts for admins only; anyone else gets "unknown command"
         async with self.turn(user_id):
             state = await self.store.load(user_id) or State(language=language)

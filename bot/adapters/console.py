@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -82,9 +83,16 @@ async def chat(
 ) -> None:
     """Run a conversation until end of input."""
     terminal = Terminal(out, files_dir)
+
+    async def show(reply: Reply) -> None:
+        if reply.clear_chat:  # "delete this conversation": the terminal keeps no chat of its own to delete
+            nothing = gaffe.notice(await gaffe.language_of(user_id), "chat_nothing_to_delete")
+            reply = replace(reply, text=f"{nothing}\n\n{reply.text}" if reply.text else nothing)
+        await terminal.show(reply)
+
     hint = gaffe.notice(language or await gaffe.language_of(user_id), "console_hint")
     out.write(html_text.strip(hint) + "\n")
-    await gaffe.start(user_id, language, terminal.show)
+    await gaffe.start(user_id, language, show)
     interactive = stdin.isatty()
     while True:
         if interactive:
@@ -95,5 +103,5 @@ async def chat(
             break
         received = parse_line(line, terminal.shown)
         if received is not None:
-            await gaffe.handle(user_id, received, terminal.show)
+            await gaffe.handle(user_id, received, show)
     out.write("\n")

@@ -54,7 +54,7 @@ REQUIRED_MESSAGES = frozenset(
     {
         "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
-        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice",
+        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip

@@ -130,6 +130,8 @@ class PersonalData:
     @property
     def messages(self) -> frozenset[str]:
         return frozenset({self.explained, f"{self.explained}_why", *(f"{self.explained}_{f}" for f in self.fields)})
+
+
 Applier = Callable[[World, Any], Awaitable[tuple["Output", ...]]]
 E = TypeVar("E", bound=Effect)
 MAX_OBJECT_KIND = 8  # object kinds and verbs travel in 64-byte button payloads

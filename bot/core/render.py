@@ -16,7 +16,20 @@ from urllib.parse import urlsplit
 from bot.core import html_text
 from bot.core.actions import Attachment, Effect
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, ClearChat, Notice, Offer, Output, Pick, Picked, Press, Result, Say, SecretRefused, Toast
+from bot.core.engine import (
+    Ask,
+    ClearChat,
+    Notice,
+    Offer,
+    Output,
+    Pick,
+    Picked,
+    Press,
+    Result,
+    Say,
+    SecretRefused,
+    Toast,
+)
 from bot.core.i18n import Translator
 
 TELEGRAM_TEXT_LIMIT = 4096

@@ -150,8 +150,10 @@ def export_data(context: Context) -> Outcome:
 
 @REGISTRY.applies(ExportData)
 async def read_everything(world: World, effect: ExportData) -> tuple[Output, ...]:
-    sections = tuple((kept, tuple(await kept.export(world))) for kept in effect.kept)
-    return (DataExport(world.user_id, world.now, sections),)
+    sections = []
+    for kept in effect.kept:
+        sections.append((kept, tuple(await kept.export(world))))
+    return (DataExport(world.user_id, world.now, tuple(sections)),)
 
 
 # --- /oublie: the erasure -------------------------------------------------------------------------------------
@@ -166,9 +168,7 @@ def erasure(content: Content) -> EraseEverything:
     return EraseEverything(tuple(sorted(content.registry.personal_data.values(), key=lambda kept: kept.erased_last)))
 
 
-@REGISTRY.action(
-    "forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES
-)
+@REGISTRY.action("forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES)
 def forget(context: Context) -> Outcome:
     return Outcome(effects=(erasure(context.content),))
 
@@ -254,7 +254,7 @@ class Stats:
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
         none = message(content, translator, "stats_none")
         params = {name: none if value is None else value for name, value in self.counts.items()}
-        return message(content, translator, "stats", **params), ()
+        return message(content, translator, "stats", None, **params), ()
 
 
 @REGISTRY.on_push("stats")
