@@ -5,6 +5,7 @@ owner-only files; the abuse limits."""
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 import sqlite3
@@ -16,6 +17,7 @@ from typing import Any
 import pytest
 from conftest import ROOT
 
+from bot.adapters.console import chat
 from bot.authoring.check import features_registry, load_content
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, State, Text
@@ -295,3 +297,13 @@ async def test_a_flood_is_answered_once_and_long_texts_are_cut_before_anything_r
     await gaffe.handle(OTHER, Text("x" * 99 + " piraté"), other)  # the route word is past the cut: not read
     await gaffe.handle(OTHER + 1, Text("piraté " + "x" * 99), other)
     assert [r.text for r in other.replies] == ["Tape /quiz.", "Aïe. C'est quel compte ?"]
+
+
+async def test_the_terminal_says_there_is_nothing_to_delete_and_writes_the_export(gaffe: Gaffe, tmp_path: Path) -> None:
+    lines = ["/espion", "2", "1", "1", "/mesdonnees"]  # unsafe device → erase info → "Efface les messages"
+    out = io.StringIO()
+    await chat(gaffe, "fr", USER, stdin=io.StringIO("\n".join(lines) + "\n"), out=out, files_dir=tmp_path / "files")
+    text = out.getvalue()
+    assert "Ici, dans le terminal, y'a rien à effacer" in text and "/oublie" in text
+    saved = tmp_path / "files" / "gaffe-mes-donnees.json"
+    assert f"[{saved}]" in text and json.loads(saved.read_bytes())["telegram_user_id"] == USER
