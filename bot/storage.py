@@ -248,9 +248,8 @@ class Store:
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
         rows (zeroed by secure_delete) leave the `-wal` file too. Outside any transaction."""
-        async with self._writing:
-            async with self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
-                await cursor.fetchall()
+        async with self._writing, self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            await cursor.fetchall()
 
     async def version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cursor:

@@ -27,6 +27,7 @@ NO_ADVICE = {
     ("piratage", "sextortion"),
     ("piratage", "bye"),
     ("espion", "bye"),
+    ("espion", "erased"),  # after the chat was deleted: what erase_info (sourced) said, and /oublie
     ("arnaque", "intro"),
     ("arnaque", "bye"),
     ("clic", "what"),
