@@ -142,6 +142,8 @@ async def test_stats_for_an_admin_and_an_unknown_command_for_anyone_else(fake: F
         unknown, _ = await say(fake, USER, "/nimportequoi")
         assert refused["text"] == unknown["text"] and "je ne la connais pas" in refused["text"]
     assert all(c["command"] != "stats" for c in fake.my_commands("fr") + fake.my_commands("en"))
+    admin_menu = fake.my_commands(scope={"type": "chat", "chat_id": ADMIN})
+    assert admin_menu[-1] == {"command": "stats", "description": "Les chiffres de Gaffe (admins)"}
 
 
 async def test_delete_this_conversation_deletes_both_sides_younger_than_48_hours(tmp_path: Path) -> None:

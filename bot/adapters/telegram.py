@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -279,6 +280,14 @@ class TelegramGaffe:
             await application.bot.set_my_commands(commands, language_code=language)
             if language == "fr":
                 await application.bot.set_my_commands(commands)
+        for admin in sorted(self.gaffe.admins):  # /stats shows in admins' own menus only
+            language = await self.gaffe.language_of(admin)
+            description = html_text.strip(self.gaffe.notice(language, "stats_command"))
+            commands = [BotCommand(n, d) for n, d in self.gaffe.command_menu(language)]
+            with contextlib.suppress(TelegramError):  # "chat not found": this admin never wrote to Gaffe yet
+                await application.bot.set_my_commands(
+                    [*commands, BotCommand("stats", description)], scope=BotCommandScopeChat(admin)
+                )
 
 
 def build_application(settings: Settings) -> GaffeApplication:

@@ -38,7 +38,7 @@ ACTIVE_DAYS = 7  # "active this week" in /stats
 EXPORT_MESSAGES = ("mydata_summary", "mydata_section", "mydata_document", "mydata_filename", "mydata_caption")
 FORGET_MESSAGES = ("retention_notice",)  # said by the retention push, part of the same erasure story
 CLEAR_MESSAGES = ("chat_cleared", "chat_cleared_older", "chat_nothing_to_delete")
-STATS_MESSAGES = ("stats", "stats_none")
+STATS_MESSAGES = ("stats", "stats_none", "stats_command")  # said for admins; checked with the export's
 
 
 def _iso(moment: datetime) -> str:
@@ -141,7 +141,7 @@ class DataExport:
 @REGISTRY.action(
     "export_data",
     "Send the user everything Gaffe keeps about them, as a JSON file with every field explained.",
-    messages=EXPORT_MESSAGES,
+    messages=(*EXPORT_MESSAGES, *STATS_MESSAGES),
     explains_personal_data=True,
 )
 def export_data(context: Context) -> Outcome:
