@@ -7,6 +7,9 @@ Why it is shaped this way:
   same transaction as the state, so a crash leaves both or neither;
 - each user's inputs and pushes go through the same per-user turn, in arrival order, so a reminder going out
   and a button press of the same user never interleave (different users are served concurrently);
+- what users send passes the abuse limits first (bot/limits.py: a flood gets one notice, then silence; long
+  texts are cut), and an admin's /stats becomes a push of the privacy feature (counts only);
+- an applier may ask for work after the commit (`World.after_commit`: an erasure's WAL checkpoint);
 - adapters only call this class: they turn what users do into inputs, and show the `Reply` they are given
   through the `Respond` callback they pass (the callback runs inside the user's turn, so replies keep their
   order too).

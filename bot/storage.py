@@ -6,6 +6,8 @@ Why it is shaped this way:
   pending until the adapter says it was delivered, so a step saved just before a crash gets its reply
   at the next start instead of leaving the user in front of an old question;
 - the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
+- the file and its `-wal`/`-shm` are readable by their owner only, deleted rows are overwritten
+  (`secure_delete`), and `checkpoint` empties the WAL after an erasure (bot/features/privacy.py);
 - it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
   answers the dialogue asked for (never message texts); features keep their own rows (checkups,
   reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
