@@ -50,7 +50,7 @@ async def _console(settings: Settings, language: str | None, user_id: int) -> No
     from bot.adapters.console import chat
     from bot.service import Gaffe
 
-    gaffe = await Gaffe.open(settings)
+    gaffe = await Gaffe.open(settings, limits=None)  # one local user: no abuse limits (a pipe may be fast)
     try:
         files = settings.database.parent / "gaffe-files"
         await chat(gaffe, language, user_id, files_dir=files, tick_seconds=settings.reminder_check_seconds)

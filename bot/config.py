@@ -59,6 +59,27 @@ def _port(value: str) -> int:
     return port
 
 
+def _positive(variable: str, default: int) -> int:
+    value = os.environ.get(variable) or str(default)
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise StartupError(f"{variable} is '{value}', not a whole number above 0", variable)
+    return number
+
+
+def _admins(value: str) -> frozenset[int]:
+    """GAFFE_ADMINS: Telegram user ids, separated by commas (spaces allowed)."""
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not all(part.isdigit() for part in ids):
+        raise StartupError(
+            f"GAFFE_ADMINS is '{value}': give Telegram user ids (numbers) separated by commas", "GAFFE_ADMINS"
+        )
+    return frozenset(int(part) for part in ids)
+
+
 @dataclass(frozen=True)
 class Settings:
     token: str | None
@@ -75,6 +96,12 @@ class Settings:
     hibp_breaches: str = HIBP_URL  # a URL (cached in data_dir, refreshed daily) or a local file
     stalkerware_ioc: Path | None = None  # a local ioc.yaml; None: data_dir/ioc.yaml, written by update-data
     stalkerware_url: str = STALKERWARE_IOC_URL  # where update-data downloads ioc.yaml from
+    retention_days: int = 365  # inactive users' data is erased after this many days (a notice a week before)
+    admins: frozenset[int] = frozenset()  # Telegram user ids allowed /stats (counts only)
+    flood_updates: int = 20  # a user sending more than this many updates within flood_seconds…
+    flood_seconds: float = 10.0
+    flood_quiet_seconds: float = 60.0  # …is told once, then ignored this long
+    max_text_chars: int = 2000  # longer texts are cut before anything reads them
 
     @property
     def stalkerware_ioc_path(self) -> Path:
@@ -99,6 +126,12 @@ class Settings:
             stalkerware_ioc=Path(ioc) if ioc else None,
             stalkerware_url=os.environ.get("GAFFE_STALKERWARE_URL") or STALKERWARE_IOC_URL,
             reminder_check_seconds=_seconds("GAFFE_REMINDER_CHECK_SECONDS", 60.0),
+            retention_days=_positive("GAFFE_RETENTION_DAYS", 365),
+            admins=_admins(os.environ.get("GAFFE_ADMINS", "")),
+            flood_updates=_positive("GAFFE_FLOOD_UPDATES", 20),
+            flood_seconds=_positive("GAFFE_FLOOD_SECONDS", 10),
+            flood_quiet_seconds=_positive("GAFFE_FLOOD_QUIET_SECONDS", 60),
+            max_text_chars=_positive("GAFFE_MAX_TEXT", 2000),
         )
 
     def require_content(self) -> None:

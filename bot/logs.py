@@ -1,4 +1,4 @@
-"""Logging that never shows the bot token.
+"""Logging that never shows the bot token, nor what users send.
 
 python-telegram-bot's HTTP client (httpx) logs every request URL at INFO, and those URLs contain the
 token; an invalid-token error message contains it too. So httpx is kept at WARNING, and every record
@@ -43,3 +43,7 @@ def setup_logging(token: str | None, level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("httpx", "httpcore"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # At DEBUG these log what users send: python-telegram-bot every update and request it makes (message
+    # texts), aiosqlite every statement with its parameters (saved answers). Gaffe's own DEBUG stays available.
+    for payloads in ("telegram", "aiosqlite"):
+        logging.getLogger(payloads).setLevel(max(level, logging.INFO))

@@ -7,6 +7,9 @@ Why it is shaped this way:
   same transaction as the state, so a crash leaves both or neither;
 - each user's inputs and pushes go through the same per-user turn, in arrival order, so a reminder going out
   and a button press of the same user never interleave (different users are served concurrently);
+- what users send passes the abuse limits first (bot/limits.py: a flood gets one notice, then silence; long
+  texts are cut), and an admin's /stats becomes a push of the privacy feature (counts only);
+- an applier may ask for work after the commit (`World.after_commit`: an erasure's WAL checkpoint);
 - adapters only call this class: they turn what users do into inputs, and show the `Reply` they are given
   through the `Respond` callback they pass (the callback runs inside the user's turn, so replies keep their
   order too).
@@ -27,13 +30,14 @@ from bot.authoring.check import load_content
 from bot.config import Settings
 from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Input, Notice, Output, Push, State, Step, Toast, resume, step
+from bot.core.engine import Command, Input, Notice, Output, Push, State, Step, Text, Toast, resume, step
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply, message, render
+from bot.limits import FloodGuard, Limits, Verdict
 from bot.lookups.breaches import Catalogue, CatalogueError, cached_catalogue
 from bot.lookups.download import is_url
 from bot.lookups.stalkerware import load_indicators
-from bot.storage import Store, Transaction
+from bot.storage import Store
 
 log = logging.getLogger("gaffe.service")
 Respond = Callable[[Reply], Awaitable[None]]
@@ -86,13 +90,26 @@ class Gaffe:
     tracks_delivery: bool = False
     clock: Clock = system_clock
     data: Mapping[str, object] = field(default_factory=dict)  # loaded data sets effects may read
+    admins: frozenset[int] = frozenset()  # user ids whose /stats is the privacy feature's counts (a push)
+    limits: Limits | None = None  # abuse limits (bot/limits.py); `open` sets the configured ones
+    _flood: FloodGuard | None = field(init=False, repr=False)
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._flood = FloodGuard(self.limits) if self.limits else None
 
     @classmethod
     async def open(cls, settings: Settings, loaded: Loaded | None = None, **options: Any) -> Gaffe:
         """The service on the configured database (close it with `close`)."""
         loaded = loaded or load(settings)
+        options.setdefault("admins", settings.admins)
+        options.setdefault(
+            "limits",
+            Limits(
+                settings.flood_updates, settings.flood_seconds, settings.flood_quiet_seconds, settings.max_text_chars
+            ),
+        )
         store = await Store.open(settings.database)
         options.setdefault("data", load_data(settings))
         return cls(loaded.content, loaded.translators, store, **options)
@@ -119,6 +136,16 @@ class Gaffe:
         """One input of one user: step, commit, then `respond` with the reply (inside the user's turn).
 
         `language` is only used for someone Gaffe has never met."""
+        if self._flood:  # abuse limits (bot/limits.py), before anything reads the input
+            verdict = self._flood.admit(user_id)
+            if verdict is not Verdict.ADMIT:
+                if verdict is Verdict.WARN:
+                    await self._say(user_id, "slow_down", respond, language)
+                return Reply()
+            if isinstance(received, Text):
+                received = Text(self._flood.cut(received.text))
+        if received == Command("stats") and user_id in self.admins:
+            received = Push("stats")  # counts for admins only; anyone else gets "unknown command"
         async with self.turn(user_id):
             state = await self.store.load(user_id) or State(language=language)
             result = step(self.content, state, received)
@@ -160,22 +187,25 @@ class Gaffe:
     async def _commit(
         self, user_id: int, result: Step, reply_pending: bool = False, outbox: list[int] | None = None
     ) -> Reply:
-        """Save the state and apply the effects in one transaction, then render; nothing if nothing changed."""
+        """Save the state and apply the effects in one transaction, then render; nothing if nothing changed.
+        Work the appliers asked for after the commit (`World.after_commit`) runs once it is committed."""
         if not result.commits:
             return self.render(result.state.language, result.outputs)
         async with self.store.transaction() as tx:
             if result.changed:
                 await tx.save_state(user_id, result.state, reply_pending)
-            outputs = await self._apply(tx, user_id, result)
+            world = World(tx, user_id, self.clock(), result.state, self.content, self.data)
+            outputs = await self._apply(world, result)
             reply = self.render(result.state.language, outputs)
             if outbox is not None and not reply.empty:
                 outbox.append(await tx.add_to_outbox(user_id, reply.to_json()))
+        for job in world.after_commit:
+            await job(self.store)
         return reply
 
-    async def _apply(self, tx: Transaction, user_id: int, result: Step) -> tuple[Output, ...]:
+    async def _apply(self, world: World, result: Step) -> tuple[Output, ...]:
         """Apply each effect after the state is saved (so an erasure is not undone by that save); its outputs
         take its place. An applier that refuses returns a Toast: the reply is then that toast alone."""
-        world = World(tx, user_id, self.clock(), result.state, self.content, self.data)
         outputs: list[Output] = []
         for output in result.outputs:
             if not isinstance(output, Effect):
@@ -247,6 +277,15 @@ class Gaffe:
             return False
         return True
 
+    async def _say(self, user_id: int, key: str, respond: Respond, language: str) -> None:
+        """An interface message alone, in the user's turn, changing nothing."""
+        async with self.turn(user_id):
+            reply = self.render(await self.language_of(user_id, language), (Notice(key),))
+            try:
+                await respond(reply)
+            except Unreachable:
+                await self._unreachable(user_id)
+
     async def blocked(self, user_id: int) -> None:
         """The user blocked Gaffe (Telegram answered 403)."""
         await self._unreachable(user_id)
@@ -262,6 +301,6 @@ class Gaffe:
     def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
         return render(self.content, self.translators[language], outputs, today=self.clock().date())
 
-    def notice(self, language: str, key: str) -> str:
+    def notice(self, language: str, key: str, count: int | None = None, **params: object) -> str:
         """An interface message (HTML) in a language, for what adapters say on their own."""
-        return message(self.content, self.translators[language], key)
+        return message(self.content, self.translators[language], key, count, **params)

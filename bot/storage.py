@@ -6,6 +6,8 @@ Why it is shaped this way:
   pending until the adapter says it was delivered, so a step saved just before a crash gets its reply
   at the next start instead of leaving the user in front of an old question;
 - the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
+- the file and its `-wal`/`-shm` are readable by their owner only, deleted rows are overwritten
+  (`secure_delete`), and `checkpoint` empties the WAL after an erasure (bot/features/privacy.py);
 - it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
   answers the dialogue asked for (never message texts); features keep their own rows (checkups,
   reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
@@ -15,7 +17,9 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import os
 import secrets
 import sqlite3
 from collections.abc import AsyncIterator
@@ -117,6 +121,9 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             UNIQUE (user_id, service)
         )""",
         "CREATE INDEX watched_services_by_service ON watched_services(service)",
+    ),
+    (  # 7: when the user was told that their data will be erased for lack of activity
+        "ALTER TABLE users ADD COLUMN retention_notice_at TEXT",
     ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -220,6 +227,17 @@ def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
     )
 
 
+def _owner_only(path: Path) -> None:
+    """The database is readable by its owner only: created so, and tightened if it was not. SQLite gives the
+    `-wal` and `-shm` files it creates the database file's permissions; existing ones are tightened too."""
+    if not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        with contextlib.suppress(OSError):  # not ours to change (read-only mount…): SQLite will say if it matters
+            if file.exists() and file.stat().st_mode & 0o077:
+                file.chmod(0o600)
+
+
 class Store:
     """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
 
@@ -242,8 +260,9 @@ class Store:
                 "Create the folder, or set GAFFE_DB to a file in an existing folder.",
             )
         try:
+            _owner_only(path)
             connection = await aiosqlite.connect(path, isolation_level=None)
-        except sqlite3.Error as error:
+        except (sqlite3.Error, OSError) as error:
             raise StartupError(
                 f"cannot open the database {path} ({error})", "GAFFE_DB", "Check its permissions, or set GAFFE_DB."
             ) from None
@@ -252,6 +271,7 @@ class Store:
             await connection.execute("PRAGMA journal_mode=WAL")
             await connection.execute("PRAGMA synchronous=FULL")
             await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
             await _quick_check(connection, path)
             store = cls(connection)
             await store.migrate()
@@ -264,6 +284,12 @@ class Store:
 
     async def close(self) -> None:
         await self._db.close()
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
+        rows (zeroed by secure_delete) leave the `-wal` file too. Outside any transaction."""
+        async with self._writing, self._db.execute("PRAGMA wal_checkpoint(TRUNCATE)") as cursor:
+            await cursor.fetchall()
 
     async def version(self) -> int:
         async with self._db.execute("PRAGMA user_version") as cursor:

@@ -38,6 +38,7 @@ def settings_for(fake: FakeBotApi, db: Path) -> Settings:
         webhook_listen="127.0.0.1",
         webhook_port=0,
         webhook_secret=None,
+        flood_updates=10_000,  # tests press faster than people: the abuse limits have their own tests
     )
 
 

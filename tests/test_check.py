@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import Problem, check_content
+from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content
 from bot.core.dialogue import Content
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -234,3 +235,18 @@ def test_every_shipped_advice_has_a_page_source_and_is_reachable(shipped: Conten
     for advice in shipped.advice.values():
         assert re.fullmatch(r"https://[^/\s]+/\S+", advice.source), f"{advice.id}: {advice.source} is not a page"
         assert advice.id in reached, f"{advice.id} is recommended by no reachable answer"
+
+
+def test_a_content_file_over_the_size_limit_is_refused_with_file_and_line(tmp_path: Path) -> None:
+    shutil.copytree(MINI / "dialogues", tmp_path, dirs_exist_ok=True)
+    padding = "# " + "x" * 98 + "\n"
+    (tmp_path / "quiz.yaml").write_text(
+        (MINI / "dialogues" / "quiz.yaml").read_text(encoding="utf-8") + padding * (MAX_CONTENT_BYTES // 100 + 1),
+        encoding="utf-8",
+    )
+    _, problems = check_content(tmp_path, MINI / "locales")
+    assert [(Path(p.file).name, p.line) for p in problems if "content files are at most" in p.message] == [
+        ("quiz.yaml", 1)
+    ]
+    (tmp_path / "quiz.yaml").write_text((MINI / "dialogues" / "quiz.yaml").read_text(encoding="utf-8"))
+    assert check_content(tmp_path, MINI / "locales")[1] == []  # the same file, small: accepted

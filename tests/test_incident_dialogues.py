@@ -31,6 +31,7 @@ NO_ADVICE = {
     ("piratage", "bye"),
     ("espion", "lookup_more"),
     ("espion", "bye"),
+    ("espion", "erased"),  # after the chat was deleted: what erase_info (sourced) said, and /oublie
     ("arnaque", "intro"),
     ("arnaque", "bye"),
     ("clic", "what"),

@@ -14,7 +14,7 @@ import yaml
 
 from bot.authoring.check import check_content
 from bot.core.dialogue import Content, build_advice, build_dialogue
-from bot.core.engine import Ask, Command, Pick, Result, Say, State, Step, step
+from bot.core.engine import Ask, ClearChat, Command, Pick, Result, Say, State, Step, step
 from bot.storage import Store
 
 MINI_LOCALES = Path(__file__).parent / "fixtures" / "mini" / "locales"
@@ -101,10 +101,16 @@ def test_unsure_about_the_phone_then_afraid_also_gets_the_safety_ending(shipped:
 
 
 def test_the_safety_ending_warns_before_lock_down_and_offers_to_delete_the_chat(shipped: Content) -> None:
-    run = checkup(shipped, apps="Oui, je crois qu'on me surveille", safety_help="Effacer cette conversation")
+    run = checkup(
+        shipped,
+        apps="Oui, je crois qu'on me surveille",
+        safety_help="Effacer cette conversation",
+        delete_info="Efface les messages",
+    )
     safety = text_of(shipped, "safety") or ""
     assert "prévenir" in safety and "plan" in safety
     assert run.said(text_of(shipped, "delete_info"))
+    assert any(isinstance(o, ClearChat) for s in run.steps for o in s.outputs)  # the button deletes the chat
     assert "48 heures" in (text_of(shipped, "delete_info") or "")
 
 

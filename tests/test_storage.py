@@ -31,7 +31,13 @@ async def _database_at(path: Path, version: int) -> None:
             for statement in statements:
                 await db.execute(statement)
         await db.execute(f"PRAGMA user_version = {version}")
-        if 1 <= version < 4:
+        if version >= 4:  # the conversation is one JSON column since version 4
+            await db.execute(
+                "INSERT INTO users (user_id, language, conversation, created_at, updated_at) VALUES (42, 'en',"
+                """ '{"dialogue":"checkup","node":"q2","step":3}', '2026-01-01T00:00:00+00:00',"""
+                " '2026-01-01T00:00:00+00:00')"
+            )
+        elif version >= 1:
             await db.execute(
                 "INSERT INTO users (user_id, language, dialogue, node, step, created_at, updated_at)"
                 " VALUES (42, 'en', 'checkup', 'q2', 3, '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00')"

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
@@ -85,15 +86,22 @@ async def chat(
 ) -> None:
     """Run a conversation until end of input; reminders due meanwhile are shown as they come."""
     terminal = Terminal(out, files_dir)
+
+    async def show(reply: Reply) -> None:
+        if reply.clear_chat:  # "delete this conversation": the terminal keeps no chat of its own to delete
+            nothing = gaffe.notice(await gaffe.language_of(user_id), "chat_nothing_to_delete")
+            reply = replace(reply, text=f"{nothing}\n\n{reply.text}" if reply.text else nothing)
+        await terminal.show(reply)
+
     hint = gaffe.notice(language or await gaffe.language_of(user_id), "console_hint")
     out.write(html_text.strip(hint) + "\n")
-    await gaffe.start(user_id, language, terminal.show)
+    await gaffe.start(user_id, language, show)
 
     async def push(user: int, message: Push) -> bool:
-        return await gaffe.push(user, message, terminal.show)
+        return await gaffe.push(user, message, show)
 
     async def send(user: int, reply: Reply) -> None:
-        await terminal.show(reply)
+        await show(reply)
 
     scheduler = Scheduler(gaffe, push, send, only_user=user_id)
     ticking = asyncio.create_task(_every(tick_seconds, scheduler.tick))
@@ -109,7 +117,7 @@ async def chat(
                 break
             received = parse_line(line, terminal.shown)
             if received is not None:
-                await gaffe.handle(user_id, received, terminal.show)
+                await gaffe.handle(user_id, received, show)
     finally:
         ticking.cancel()
     out.write("\n")

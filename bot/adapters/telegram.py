@@ -13,11 +13,13 @@ import contextlib
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
 
 from telegram import (
     BotCommand,
+    BotCommandScopeChat,
     CallbackQuery,
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -54,6 +56,11 @@ GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
+# Deleting a conversation (Reply.clear_chat): a private chat's message ids are one sequence shared by the user
+# and the bot, so Gaffe deletes downwards from the pressed message, at most this many ids, and stops after this
+# many refusals in a row (older than 48 hours: every older one is refused too).
+CLEAR_CHAT_MAX_IDS = 300
+CLEAR_CHAT_REFUSALS = 10
 
 
 def _user_key(update: object) -> int:
@@ -151,6 +158,8 @@ class TelegramGaffe:
         if reply.erase_input:  # bots may delete messages in private chats: the secret leaves the history too
             with contextlib.suppress(TelegramError):
                 await _retry_network(message.delete)
+        if reply.clear_chat:  # a typed choice (never from Telegram's buttons, but the engine allows it)
+            reply = await self._clear_chat(message.chat_id, message.message_id, reply)
         await self.send_to(message.chat_id, user_id, reply)
 
     # --- handlers ----------------------------------------------------------------------------------
@@ -183,11 +192,37 @@ class TelegramGaffe:
         await query.answer(toast)
         if reply.empty or (toast and not reply.text):
             return
-        await self._show_answer(query, reply)
         # Buttons only live in private chats, whose id is the user's: this also works when the
         # pressed message is too old for Telegram to include it.
         chat_id = query.message.chat.id if query.message else query.from_user.id
+        if reply.clear_chat and query.message is not None:
+            reply = await self._clear_chat(chat_id, query.message.message_id, reply)
+        else:
+            await self._show_answer(query, reply)
         await self.send_to(chat_id, query.from_user.id, reply)
+
+    async def _clear_chat(self, chat_id: int, newest: int, reply: Reply) -> Reply:
+        """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours);
+        the reply then starts with what was deleted and what was left. Deletions wait behind people's replies."""
+        deleted = refused = 0
+        too_old = False
+        message_id = newest
+        while message_id > 0 and newest - message_id < CLEAR_CHAT_MAX_IDS and refused < CLEAR_CHAT_REFUSALS:
+            try:
+                await _retry_network(partial(self.bot.delete_message, chat_id, message_id, rate_limit_args=PUSH))
+                deleted, refused = deleted + 1, 0
+            except Forbidden as error:
+                raise Unreachable(str(error)) from error
+            except BadRequest as error:  # "message can't be deleted" (too old), or "…not found" (already gone)
+                refused += 1
+                too_old = too_old or "can't be deleted" in str(error).lower()
+            message_id -= 1
+        language = await self.gaffe.language_of(chat_id)
+        lines = [self.gaffe.notice(language, "chat_cleared", count=deleted)]
+        if too_old or message_id > 0:  # refused for their age, or stopped before the first message
+            lines.append(self.gaffe.notice(language, "chat_cleared_older"))
+        text = "\n\n".join([*lines, reply.text] if reply.text else lines)
+        return replace(reply, text=text, picked=None)
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice…: a short answer, nothing stored."""
@@ -246,6 +281,14 @@ class TelegramGaffe:
             await application.bot.set_my_commands(commands, language_code=language)
             if language == "fr":
                 await application.bot.set_my_commands(commands)
+        for admin in sorted(self.gaffe.admins):  # /stats shows in admins' own menus only
+            language = await self.gaffe.language_of(admin)
+            description = html_text.strip(self.gaffe.notice(language, "stats_command"))
+            commands = [BotCommand(n, d) for n, d in self.gaffe.command_menu(language)]
+            with contextlib.suppress(TelegramError):  # "chat not found": this admin never wrote to Gaffe yet
+                await application.bot.set_my_commands(
+                    [*commands, BotCommand("stats", description)], scope=BotCommandScopeChat(admin)
+                )
 
 
 def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeApplication:

@@ -48,12 +48,13 @@ SCHEMAS = {
     "messages": "messages.schema.json",
     "data_classes": "data_classes.schema.json",
 }
+MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any real one
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
     {
         "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
-        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice",
+        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
@@ -141,6 +142,10 @@ def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
 
 def _parse(checker: _Checker, path: Path) -> _File | None:
     name = _display(path)
+    size = path.stat().st_size
+    if size > MAX_CONTENT_BYTES:  # parsed with the safe loader; a huge file is a mistake or an attack (aliases)
+        checker.report(name, 1, f"the file is {size:,} bytes; content files are at most {MAX_CONTENT_BYTES:,}")
+        return None
     try:
         document, duplicates = load_yaml(path)
     except yaml.YAMLError as error:
@@ -471,7 +476,7 @@ def check_content(
     if paths and not checker.problems:
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
-        said = set().union(*(registry.actions[name].messages for name in used if name in registry.actions))
+        said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
         for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
             checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
     problems = sorted(set(checker.problems))

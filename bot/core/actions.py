@@ -14,6 +14,11 @@
 
 Every feature registers its handlers in one `Registry`, with a JSON Schema for each action's arguments, so
 `python -m bot check` refuses an unknown action or bad arguments with file:line, and editors autocomplete them.
+
+A feature that keeps personal data declares it (`Registry.keeps`): which tables, how to export the user's rows
+and how to erase them, and a translatable explanation of every field. `/mesdonnees` and `/oublie` (and the
+retention sweep) go through these declarations only, and a test fails if a table with a `user_id` column is
+declared by none, so nothing about a user can be kept without being exported and erased with the rest.
 """
 
 from __future__ import annotations
@@ -44,9 +49,22 @@ class Transaction(Protocol):
     async def fetch_one(self, statement: str, parameters: tuple[object, ...] = ()) -> tuple[Any, ...] | None: ...
 
 
+class Database(Protocol):
+    """What work after a commit may ask of the database (no transaction is open then)."""
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log into the file and empty it (erased rows leave the `-wal` too)."""
+
+
+AfterCommit = Callable[[Database], Awaitable[None]]
+
+
 @dataclass(frozen=True)
 class World:
-    """What an effect's applier may touch: the transaction, whose data it is, the time, loaded data sets."""
+    """What an effect's applier may touch: the transaction, whose data it is, the time, loaded data sets.
+
+    `after_commit` collects work that must wait until the step's transaction is committed (an erasure's WAL
+    checkpoint): the service runs it then, in order, and only if the commit succeeded."""
 
     db: Transaction
     user_id: int
@@ -54,6 +72,7 @@ class World:
     state: State
     content: Content
     data: Mapping[str, object] = field(default_factory=dict)
+    after_commit: list[AfterCommit] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -98,6 +117,30 @@ class FeatureOutput(Protocol):
 
 
 Handler = Callable[[Context], Outcome]
+Exporter = Callable[[World], Awaitable[list[dict[str, Any]]]]
+Eraser = Callable[[World], Awaitable[int]]
+
+
+@dataclass(frozen=True)
+class PersonalData:
+    """Personal data a feature keeps: its tables, how to export and erase one user's rows, and the
+    interface messages that explain it, named from `explained`: `<explained>` says what it is (a few words),
+    `<explained>_why` why it is kept and for how long, `<explained>_<field>` each field an exported row has
+    (rows have no other field)."""
+
+    name: str
+    tables: tuple[str, ...]
+    fields: tuple[str, ...]
+    export: Exporter
+    erase: Eraser
+    explained: str
+    erased_last: bool = False  # the `users` row: other tables may refer to it
+
+    @property
+    def messages(self) -> frozenset[str]:
+        return frozenset({self.explained, f"{self.explained}_why", *(f"{self.explained}_{f}" for f in self.fields)})
+
+
 Applier = Callable[[World, Any], Awaitable[tuple["Output", ...]]]
 E = TypeVar("E", bound=Effect)
 MAX_OBJECT_KIND = 8  # object kinds and verbs travel in 64-byte button payloads
@@ -111,6 +154,7 @@ class ActionSpec:
     schema: Mapping[str, Any]  # JSON Schema of the arguments
     description: str
     messages: frozenset[str] = frozenset()  # interface messages it says: `check` requires them where it is used
+    explains_personal_data: bool = False  # it shows the explanations of every `keeps` declaration
 
 
 @dataclass
@@ -121,6 +165,7 @@ class Registry:
     appliers: dict[type[Effect], Applier] = field(default_factory=dict)
     pushes: dict[str, Handler] = field(default_factory=dict)
     presses: dict[str, Handler] = field(default_factory=dict)
+    personal_data: dict[str, PersonalData] = field(default_factory=dict)
 
     def action(
         self,
@@ -128,18 +173,50 @@ class Registry:
         description: str,
         schema: Mapping[str, Any] | None = None,
         messages: tuple[str, ...] = (),
+        explains_personal_data: bool = False,
     ) -> Callable[[Handler], Handler]:
         """Register a pure action under `name`; `schema` describes its arguments (default: none), `messages`
-        the keys of messages.yaml it (and its effects) may say."""
+        the keys of messages.yaml it (and its effects) may say; `explains_personal_data`: it also says every
+        `keeps` declaration's explanations (the export)."""
 
         def register(run: Handler) -> Handler:
             if name in self.actions:
                 raise ValueError(f"action '{name}' is registered twice")
             arguments = schema or {"type": "object", "additionalProperties": False}
-            self.actions[name] = ActionSpec(name, run, arguments, description, frozenset(messages))
+            self.actions[name] = ActionSpec(
+                name, run, arguments, description, frozenset(messages), explains_personal_data
+            )
             return run
 
         return register
+
+    def messages_of(self, action: str) -> frozenset[str]:
+        """The interface messages an action may say (with the personal-data explanations, for the export)."""
+        spec = self.actions[action]
+        if not spec.explains_personal_data:
+            return spec.messages
+        return spec.messages.union(*(kept.messages for kept in self.personal_data.values()))
+
+    def keeps(
+        self,
+        name: str,
+        *,
+        tables: tuple[str, ...],
+        fields: tuple[str, ...],
+        export: Exporter,
+        erase: Eraser,
+        explained: str,
+        erased_last: bool = False,
+    ) -> None:
+        """Declare personal data this feature keeps (see `PersonalData`): `/mesdonnees` exports it under
+        `name`, `/oublie` and the retention sweep erase it with `erase` (which returns the rows it deleted)."""
+        if name in self.personal_data:
+            raise ValueError(f"personal data '{name}' is declared twice")
+        self.personal_data[name] = PersonalData(name, tables, fields, export, erase, explained, erased_last)
+
+    def erasure_order(self) -> list[PersonalData]:
+        """Every declaration, the ones others refer to (the `users` row) last."""
+        return sorted(self.personal_data.values(), key=lambda kept: kept.erased_last)
 
     def applies(self, effect_type: type[E]) -> Callable[[Callable[[World, E], Awaitable[tuple[Output, ...]]]], Any]:
         """Register the applier of an effect type: it runs inside the step's transaction."""

@@ -133,6 +133,12 @@ class SecretRefused:
 
 
 @dataclass(frozen=True)
+class ClearChat:
+    """Delete this conversation's recent messages from the chat, the user's and Gaffe's, where the adapter can
+    (Telegram: what is younger than 48 hours); the step's text then says what could not be deleted."""
+
+
+@dataclass(frozen=True)
 class Toast:
     """A short notice that needs no message of its own (a stale or repeated press): Telegram shows it over the
     chat. An effect's applier that refuses returns one; the reply is then that toast alone."""
@@ -182,7 +188,7 @@ class Unrouted(Effect):
     text: str
 
 
-Output = Say | Ask | Picked | Notice | SecretRefused | Toast | Offer | Result | Effect | FeatureOutput
+Output = Say | Ask | Picked | Notice | SecretRefused | ClearChat | Toast | Offer | Result | Effect | FeatureOutput
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from bot.core.actions import Attachment, Effect, Localized
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Ask,
+    ClearChat,
     Notice,
     ObjectButton,
     Offer,
@@ -55,6 +56,7 @@ class Reply:
     toast: str | None = None  # plain text
     attachments: tuple[Attachment, ...] = ()
     erase_input: bool = False  # the user's message held a secret: it should leave the chat too
+    clear_chat: bool = False  # delete the conversation's recent messages, both sides (bot/features/privacy.py)
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -144,7 +146,7 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
     picked: str | None = None
     toast: str | None = None
     attachments: list[Attachment] = []
-    erase_input = False
+    erase_input = clear_chat = False
     for output in outputs:
         match output:
             case Say(text, params, sources):
@@ -164,6 +166,8 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
             case SecretRefused(kind):
                 parts.append(message(content, translator, f"secret_{kind}"))
                 erase_input = True
+            case ClearChat():
+                clear_chat = True
             case Toast(key):
                 toast = html_text.strip(message(content, translator, key))
             case Effect():
@@ -181,7 +185,7 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
                 if text:
                     parts.append(text)
                 attachments.extend(files)
-    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments), erase_input)
+    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments), erase_input, clear_chat)
 
 
 def utf16_length(text: str) -> int:

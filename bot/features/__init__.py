@@ -5,6 +5,6 @@ How to add one: docs/dialogues.md, "Adding a feature" (a YAML dialogue that name
 and one module here).
 """
 
-from bot.features import breaches, progress, reminders, stalkerware
+from bot.features import breaches, privacy, progress, reminders, stalkerware
 
-__all__ = ["breaches", "progress", "reminders", "stalkerware"]
+__all__ = ["breaches", "privacy", "progress", "reminders", "stalkerware"]

@@ -330,3 +330,24 @@ async def refresh_breaches(gaffe: Gaffe, settings: Settings, push: Pusher, now: 
     if sent:
         log.info("breach alerts pushed: %d", sent)
     return sent
+
+
+# --- personal data: /mesdonnees exports it, /oublie and the retention sweep erase it --------------------
+WATCH_FIELDS = ("service", "added_at", "alerted_up_to", "alerts", "changed_for", "changed_at")
+
+
+async def export_watches(world: World) -> list[dict[str, object]]:
+    rows = await world.db.fetch_all(
+        f"SELECT {', '.join(WATCH_FIELDS)} FROM watched_services WHERE user_id = ? ORDER BY id", (world.user_id,)
+    )
+    return [dict(zip(WATCH_FIELDS, row, strict=True)) for row in rows]
+
+
+async def erase_watches(world: World) -> int:
+    return await world.db.execute("DELETE FROM watched_services WHERE user_id = ?", (world.user_id,))
+
+
+REGISTRY.keeps(
+    "watched_services", tables=("watched_services",), fields=WATCH_FIELDS, export=export_watches,
+    erase=erase_watches, explained="data_watched",
+)  # fmt: skip

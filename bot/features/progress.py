@@ -76,6 +76,28 @@ async def read_history(world: World, effect: ShowProgress) -> tuple[Output, ...]
     return (Progress(history),)
 
 
+CHECKUP_FIELDS = ("dialogue", "finished_at", "score", "actions")
+
+
+async def export_checkups(world: World) -> list[dict[str, object]]:
+    rows = await world.db.fetch_all(
+        "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id",
+        (world.user_id,),
+    )
+    return [{"dialogue": d, "finished_at": f, "score": s, "actions": json.loads(a)} for d, f, s, a in rows]
+
+
+async def erase_checkups(world: World) -> int:
+    return await world.db.execute("DELETE FROM checkups WHERE user_id = ?", (world.user_id,))
+
+
+# The history is personal data: /mesdonnees exports it, /oublie erases it (bot/features/privacy.py).
+REGISTRY.keeps(
+    "checkups", tables=("checkups",), fields=CHECKUP_FIELDS, export=export_checkups, erase=erase_checkups,
+    explained="data_checkups",
+)  # fmt: skip
+
+
 def sparkline(scores: list[int]) -> str:
     """Scores out of 100 as one line of block characters (the terminal's chart)."""
     return "".join(SPARKS[min(len(SPARKS) - 1, score * len(SPARKS) // 101)] for score in scores)

@@ -446,3 +446,31 @@ async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | No
         (iso(now), *((user_id,) if user_id is not None else ()), limit),
     )
     return [(int(r[0]), int(r[1])) for r in rows]
+
+
+# --- personal data: /mesdonnees exports it, /oublie and the retention sweep erase it --------------------
+REMINDER_FIELDS = ("account", "label", "every_days", "next_due_at", "paused", "sent", "answered", "created_at")
+
+
+async def export_reminders(world: World) -> list[dict[str, object]]:
+    rows = await world.db.fetch_all(
+        f"SELECT {', '.join(REMINDER_FIELDS)} FROM reminders WHERE user_id = ? ORDER BY id", (world.user_id,)
+    )
+    settings = await world.db.fetch_one(
+        "SELECT hour, timezone FROM reminder_settings WHERE user_id = ?", (world.user_id,)
+    )
+    exported: list[dict[str, object]] = [dict(zip(REMINDER_FIELDS, row, strict=True)) for row in rows]
+    if settings:
+        exported.append({"hour": settings[0], "timezone": settings[1]})
+    return exported
+
+
+async def erase_reminders(world: World) -> int:
+    deleted = await world.db.execute("DELETE FROM reminders WHERE user_id = ?", (world.user_id,))
+    return deleted + await world.db.execute("DELETE FROM reminder_settings WHERE user_id = ?", (world.user_id,))
+
+
+REGISTRY.keeps(
+    "reminders", tables=("reminders", "reminder_settings"), fields=(*REMINDER_FIELDS, "hour", "timezone"),
+    export=export_reminders, erase=erase_reminders, explained="data_reminders",
+)  # fmt: skip

@@ -1,0 +1,296 @@
+"""Privacy you can verify: what Gaffe keeps about a user, shown (`/mesdonnees`), erased (`/oublie`), and erased
+on its own after a period without activity; counts for admins (`/stats`); deleting a conversation from the chat.
+
+- Every feature declares the personal data it keeps (`REGISTRY.keeps`, see bot/core/actions.py). This module
+  declares the core's: the `users` row and the `outbox`. The export and the erasure only go through the
+  declarations, so a feature's data is exported and erased with the rest as soon as it is declared (and
+  tests/test_privacy.py fails on any table with a `user_id` column that no declaration covers).
+- The export is a JSON document, each field explained in the user's language (interface messages named
+  `<explained>_<field>`), sent as a file.
+- The erasure runs in the step's transaction, after the state is saved (so that save can't undo it); the
+  database overwrites deleted rows with zeros (`secure_delete`) and, once committed, the write-ahead log is
+  checkpointed and truncated, so the erased strings leave the file and its `-wal`.
+- Retention (`retention_tick`, run daily by the scheduler): a user inactive for `days` days is told a week
+  before (a push, once), then erased through the same path (a push whose effect is the erasure).
+- `/stats` is a push the service makes of an admin's /stats: counts, never anyone's data.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
+
+from bot.core.actions import REGISTRY, Attachment, Context, Database, Effect, Outcome, PersonalData, World
+from bot.core.dialogue import Content
+from bot.core.engine import ClearChat, Notice, Output, Push
+from bot.core.i18n import Translator
+from bot.core.render import Reply, message
+
+if TYPE_CHECKING:
+    from bot.service import Gaffe
+
+NOTICE_DAYS = 7  # the retention notice goes out this many days before the erasure
+ACTIVE_DAYS = 7  # "active this week" in /stats
+EXPORT_MESSAGES = ("mydata_summary", "mydata_section", "mydata_document", "mydata_filename", "mydata_caption")
+FORGET_MESSAGES = ("retention_notice",)  # said by the retention push, part of the same erasure story
+CLEAR_MESSAGES = ("chat_cleared", "chat_cleared_older", "chat_nothing_to_delete")
+STATS_MESSAGES = ("stats", "stats_none", "stats_command")  # said for admins; checked with the export's
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+# --- the core's personal data -------------------------------------------------------------------------------
+PROFILE_FIELDS = (
+    "user_id", "language", "conversation", "created_at", "updated_at", "active", "reply_pending",
+    "retention_notice_at",
+)  # fmt: skip
+
+
+async def export_profile(world: World) -> list[dict[str, Any]]:
+    row = await world.db.fetch_one(f"SELECT {', '.join(PROFILE_FIELDS)} FROM users WHERE user_id = ?", (world.user_id,))
+    if row is None:
+        return []
+    profile = dict(zip(PROFILE_FIELDS, row, strict=True))
+    profile["conversation"] = json.loads(profile["conversation"])
+    profile["active"], profile["reply_pending"] = bool(profile["active"]), bool(profile["reply_pending"])
+    return [profile]
+
+
+async def erase_profile(world: World) -> int:
+    return await world.db.execute("DELETE FROM users WHERE user_id = ?", (world.user_id,))
+
+
+async def export_outbox(world: World) -> list[dict[str, Any]]:
+    rows = await world.db.fetch_all(
+        "SELECT created_at, reply FROM outbox WHERE user_id = ? ORDER BY id", (world.user_id,)
+    )
+    return [{"created_at": created_at, "reply": json.loads(reply)} for created_at, reply in rows]
+
+
+async def erase_outbox(world: World) -> int:
+    return await world.db.execute("DELETE FROM outbox WHERE user_id = ?", (world.user_id,))
+
+
+REGISTRY.keeps(
+    "profile", tables=("users",), fields=PROFILE_FIELDS, export=export_profile, erase=erase_profile,
+    explained="data_profile", erased_last=True,
+)  # fmt: skip
+REGISTRY.keeps(
+    "outbox", tables=("outbox",), fields=("created_at", "reply"), export=export_outbox, erase=erase_outbox,
+    explained="data_outbox",
+)  # fmt: skip
+
+
+# --- /mesdonnees: the export ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ExportData(Effect):
+    """Read everything every declaration keeps about the user."""
+
+    kept: tuple[PersonalData, ...]
+
+
+@dataclass(frozen=True)
+class DataExport:
+    """The user's data, section by section; renders as a short text and a JSON file explained in their language."""
+
+    user_id: int
+    exported_at: datetime
+    sections: tuple[tuple[PersonalData, tuple[dict[str, Any], ...]], ...]
+
+    def document(self, content: Content, translator: Translator) -> dict[str, Any]:
+        def say(key: str) -> str:
+            return message(content, translator, key)
+
+        data = {
+            kept.name: {
+                "what": say(kept.explained),
+                "why": say(f"{kept.explained}_why"),
+                "fields": {name: say(f"{kept.explained}_{name}") for name in kept.fields},
+                "rows": list(rows),
+            }
+            for kept, rows in self.sections
+        }
+        return {
+            "about": message(content, translator, "mydata_document", date=translator.date(self.exported_at.date())),
+            "telegram_user_id": self.user_id,
+            "exported_at": _iso(self.exported_at),
+            "data": data,
+        }
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        lines = [message(content, translator, "mydata_summary")]
+        for kept, rows in self.sections:
+            what = message(content, translator, kept.explained)
+            lines.append(message(content, translator, "mydata_section", count=len(rows), what=what))
+        document = json.dumps(self.document(content, translator), ensure_ascii=False, indent=2, default=str)
+        file = Attachment(
+            "document",
+            message(content, translator, "mydata_filename"),
+            document.encode("utf-8"),
+            message(content, translator, "mydata_caption"),
+        )
+        return "\n".join(lines), (file,)
+
+
+@REGISTRY.action(
+    "export_data",
+    "Send the user everything Gaffe keeps about them, as a JSON file with every field explained.",
+    messages=(*EXPORT_MESSAGES, *STATS_MESSAGES),
+    explains_personal_data=True,
+)
+def export_data(context: Context) -> Outcome:
+    return Outcome(effects=(ExportData(tuple(context.content.registry.personal_data.values())),))
+
+
+@REGISTRY.applies(ExportData)
+async def read_everything(world: World, effect: ExportData) -> tuple[Output, ...]:
+    sections = []
+    for kept in effect.kept:
+        sections.append((kept, tuple(await kept.export(world))))
+    return (DataExport(world.user_id, world.now, tuple(sections)),)
+
+
+# --- /oublie: the erasure -------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EraseEverything(Effect):
+    """Erase everything every declaration keeps about the user (after the step's state is saved)."""
+
+    kept: tuple[PersonalData, ...]
+
+
+def erasure(content: Content) -> EraseEverything:
+    return EraseEverything(tuple(sorted(content.registry.personal_data.values(), key=lambda kept: kept.erased_last)))
+
+
+@REGISTRY.action("forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES)
+def forget(context: Context) -> Outcome:
+    return Outcome(effects=(erasure(context.content),))
+
+
+async def checkpoint(database: Database) -> None:
+    await database.checkpoint()
+
+
+@REGISTRY.applies(EraseEverything)
+async def erase_everything(world: World, effect: EraseEverything) -> tuple[Output, ...]:
+    for kept in effect.kept:
+        await kept.erase(world)
+    world.after_commit.append(checkpoint)  # the erased rows leave the -wal once the erasure is committed
+    return ()
+
+
+# --- retention -----------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class NoticeSent(Effect):
+    at: str
+
+
+@REGISTRY.on_push("retention_notice")
+def retention_notice(context: Context) -> Outcome:
+    return Outcome(outputs=(Notice("retention_notice"),), effects=(NoticeSent(str(context.args["at"])),))
+
+
+@REGISTRY.applies(NoticeSent)
+async def remember_notice(world: World, effect: NoticeSent) -> tuple[Output, ...]:
+    await world.db.execute("UPDATE users SET retention_notice_at = ? WHERE user_id = ?", (effect.at, world.user_id))
+    return ()
+
+
+@REGISTRY.on_push("retention_erase")
+def retention_erase(context: Context) -> Outcome:
+    return Outcome(effects=(erasure(context.content),))
+
+
+async def _say_nothing(reply: Reply) -> None:
+    """The erasure push replies nothing (its reply is empty, so this is never called)."""
+
+
+async def retention_tick(
+    gaffe: Gaffe, send: Callable[[int, Push], Awaitable[bool]], now: datetime, days: int
+) -> tuple[int, int]:
+    """Erase the users inactive for `days` days, and tell those who will be in a week (once each).
+
+    Inactive means no accepted step (`updated_at`) since then. A user who blocked the bot (`active = 0`) is
+    erased without a notice; any other is erased only a week after their notice, even if the tick ran late.
+    `send` delivers a push (the Telegram adapter's `push`); returns (notices sent, users erased)."""
+    horizon, noticed_before = _iso(now - timedelta(days=days)), _iso(now - timedelta(days=NOTICE_DAYS))
+    notice_horizon = _iso(now - timedelta(days=max(days - NOTICE_DAYS, 0)))
+    async with gaffe.store.transaction() as tx:
+        to_erase = await tx.fetch_all(
+            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR
+                   (retention_notice_at >= updated_at AND retention_notice_at <= ?))""",
+            (horizon, noticed_before),
+        )
+        to_notify = await tx.fetch_all(
+            """SELECT user_id FROM users WHERE active = 1 AND updated_at < ?
+                   AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
+            (notice_horizon,),
+        )
+    for (user_id,) in to_erase:  # the erasure says nothing: push() reports no message, the rows are gone
+        await gaffe.push(user_id, Push("retention_erase"), _say_nothing)
+    erased = len(to_erase)
+    sent = 0
+    for (user_id,) in to_notify:
+        sent += await send(user_id, Push("retention_notice", MappingProxyType({"at": _iso(now)})))
+    return sent, erased
+
+
+# --- /stats for admins ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CountEverything(Effect):
+    """Counts for an admin: how many, never who or what."""
+
+
+@dataclass(frozen=True)
+class Stats:
+    counts: MappingProxyType[str, object]
+
+    def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
+        none = message(content, translator, "stats_none")
+        params = {name: none if value is None else value for name, value in self.counts.items()}
+        return message(content, translator, "stats", None, **params), ()
+
+
+@REGISTRY.on_push("stats")
+def stats(context: Context) -> Outcome:
+    return Outcome(effects=(CountEverything(),))
+
+
+async def _count(world: World, table: str, where: str = "", parameters: tuple[object, ...] = ()) -> int | None:
+    exists = await world.db.fetch_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
+    if exists is None:  # a feature not installed in this database (reminders, watched services)
+        return None
+    row = await world.db.fetch_one(f"SELECT COUNT(*) FROM {table} {where}", parameters)
+    return int(row[0]) if row else 0
+
+
+@REGISTRY.applies(CountEverything)
+async def count_everything(world: World, effect: CountEverything) -> tuple[Output, ...]:
+    week = _iso(world.now - timedelta(days=ACTIVE_DAYS))
+    counts = {
+        "users": await _count(world, "users"),
+        "active": await _count(world, "users", "WHERE updated_at >= ?", (week,)),
+        "blocked": await _count(world, "users", "WHERE active = 0"),
+        "checkups": await _count(world, "checkups"),
+        "checkups_week": await _count(world, "checkups", "WHERE finished_at >= ?", (week,)),
+        "reminders": await _count(world, "reminders"),
+        "reminders_due": await _count(world, "reminders", "WHERE paused = 0 AND next_due_at <= ?", (_iso(world.now),)),
+        "watched": await _count(world, "watched_services"),
+    }
+    return (Stats(MappingProxyType(counts)),)
+
+
+# --- deleting the conversation from the chat (issue 8) -----------------------------------------------------------
+@REGISTRY.action(
+    "delete_chat",
+    "Delete this conversation's recent messages from the chat, both sides (Telegram: younger than 48 hours).",
+    messages=CLEAR_MESSAGES,
+)
+def delete_chat(context: Context) -> Outcome:
+    return Outcome(outputs=(ClearChat(),))
