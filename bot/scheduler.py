@@ -1,5 +1,6 @@
-"""What Gaffe does on its own, on a clock: due reminders go out, and pushed messages the network failed to
-deliver are sent again.
+"""What Gaffe does on its own, on a clock: due reminders go out, pushed messages the network failed to deliver
+are sent again, and once a day the breach catalogue is refreshed (alerting watchers of new breaches) and
+inactive users' data is erased (after a notice a week before).
 
 `tick()` runs every GAFFE_REMINDER_CHECK_SECONDS: python-telegram-bot's JobQueue calls it in the bot, a small
 task in the terminal. It reads the clock through the service (`Gaffe.clock`: the system clock, so `faketime`
@@ -15,10 +16,14 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from types import MappingProxyType
 
+from bot.config import Settings
 from bot.core.engine import Push
 from bot.core.render import Reply
+from bot.features.breaches import refresh_breaches
+from bot.features.privacy import retention_tick
 from bot.features.reminders import due_reminders
 from bot.service import Gaffe
 
@@ -32,18 +37,38 @@ class Scheduler:
     gaffe: Gaffe
     push: PushTo  # the adapter's way to push to a user (Telegram: after people's replies)
     send: SendTo  # the adapter's way to send a waiting reply again
+    settings: Settings | None = None  # with settings, the daily jobs run too (the bot; not the terminal)
     only_user: int | None = None  # the terminal serves one user: it pushes to nobody else
     batch: int = 500
     concurrency: int = 32  # pushes in flight: the rate limiter paces them, this keeps the HTTP pipe full
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
+    _daily_done: datetime | None = field(default=None, init=False, repr=False)
 
     async def tick(self) -> int:
-        """One round: the outbox, then every reminder due now. The number of reminders pushed."""
+        """One round: the outbox, every reminder due now, and the daily jobs when a day has passed since they
+        last ran (at start-up too). The number of reminders pushed."""
         if self._running.locked():
             return 0
         async with self._running:
             await self.gaffe.flush_outbox(self.send)
-            return await self._reminders()
+            sent = await self._reminders()
+            await self._daily()
+            return sent
+
+    async def _daily(self) -> None:
+        """The breach catalogue (fetched at most daily anyway) and the retention sweep; both are safe to run
+        again, so a restart simply runs them once more."""
+        now = self.gaffe.clock()
+        if self.settings is None or (self._daily_done and now - self._daily_done < timedelta(days=1)):
+            return
+        self._daily_done = now
+        try:
+            alerts = await refresh_breaches(self.gaffe, self.settings, self.push, now)
+            notices, erased = await retention_tick(self.gaffe, self.push, now, self.settings.retention_days)
+        except Exception:  # a daily job failing must not stop reminders: try again tomorrow
+            log.exception("a daily job failed")
+            return
+        log.info("daily: %s breach alerts, %s retention notices, %s users erased", alerts, notices, erased)
 
     async def _reminders(self) -> int:
         sent = 0

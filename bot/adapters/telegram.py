@@ -307,7 +307,7 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
         _add_handlers(application, telegram_gaffe)
         await telegram_gaffe.register_commands(application)
         await telegram_gaffe.resend_pending()
-        scheduler = Scheduler(gaffe, telegram_gaffe.push, telegram_gaffe.send_to_user)
+        scheduler = Scheduler(gaffe, telegram_gaffe.push, telegram_gaffe.send_to_user, settings)
         holder["scheduler"] = scheduler
 
         async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
