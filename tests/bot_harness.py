@@ -39,6 +39,9 @@ def settings_for(fake: FakeBotApi, db: Path) -> Settings:
         webhook_port=0,
         webhook_secret=None,
         flood_updates=10_000,  # tests press faster than people: the abuse limits have their own tests
+        data_dir=db.parent / "gaffe-data",  # no download from the internet in tests: the sample data sets
+        hibp_breaches=str(ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"),
+        stalkerware_ioc=ROOT / "tests" / "fixtures" / "data" / "ioc-sample.yaml",
     )
 
 
