@@ -20,6 +20,7 @@ from test_telegram import buttons, next_message, press
 def _env(fake: FakeBotApi, db: Path, token: str | None = None) -> dict[str, str]:
     env = dict(os.environ)
     env.update(TELEGRAM_BOT_TOKEN=token or fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(db))
+    env.update(GAFFE_HIBP_BREACHES=str(ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"))
     return env
 
 
