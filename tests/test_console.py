@@ -123,3 +123,15 @@ def test_a_pin_typed_at_a_menu_is_refused_as_a_code(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "Pas de code ici." in done.stdout and "Pas de card ici." in done.stdout
     assert "Pas dans la liste." not in done.stdout and "→ Oui" in done.stdout
+
+
+def test_progress_in_the_terminal_a_sparkline_and_the_chart_saved_as_a_file(tmp_path: Path) -> None:
+    db = tmp_path / "g.sqlite3"
+    best = ["/checkup", "1", *["1"] * 12]  # the intro, then the first answer of every question
+    done = console(db, ["/progres", *best, *best, "/progres"], content=None)
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "Pas encore de check-up" in out
+    assert "Tes 2 check-ups" in out and "Ta courbe : ██" in out.replace("\u00a0", " ")
+    charts = list((tmp_path / "gaffe-files").glob("*.png"))
+    assert len(charts) == 1 and f"[{charts[0]}]" in out and charts[0].read_bytes().startswith(b"\x89PNG")
