@@ -113,7 +113,8 @@ async def test_mydata_after_a_checkup_holds_everything_explained(gaffe: Gaffe, t
     await run_checkup(gaffe, USER, Screen())
     reply, document = await export(gaffe, USER)
     assert reply.attachments[0].kind == "document" and reply.attachments[0].filename == "gaffe-mes-donnees.json"
-    assert "Tes check-ups : 1 élément" in reply.text and "Ton profil : 1 élément" in reply.text
+    shown = reply.text.replace("\u00a0", " ")  # French typography: a no-break space before ":"
+    assert "Tes check-ups : 1 élément" in shown and "Ton profil : 1 élément" in shown
     data = document["data"]
     assert document["telegram_user_id"] == USER
     (checkup,) = data["checkups"]["rows"]
@@ -243,8 +244,9 @@ async def test_stats_gives_an_admin_counts_and_anyone_else_an_unknown_command(ga
     for user_id in (USER, OTHER):
         await run_checkup(gaffe, user_id, Screen())
     reply = await gaffe.handle(ADMIN, Command("stats"), Screen())
-    assert "Utilisateurs : 2" in reply.text and "Check-ups : 2, dont 2 cette semaine" in reply.text
-    assert "Rappels : 2, dont 0 à envoyer" in reply.text  # each checkup's result offered one, accepted
+    shown = reply.text.replace("\u00a0", " ")  # French typography: a no-break space before ":"
+    assert "Utilisateurs : 2" in shown and "Check-ups : 2, dont 2 cette semaine" in shown
+    assert "Rappels : 2, dont 0 à envoyer" in shown  # each checkup's result offered one, accepted
     assert str(USER) not in reply.text and str(OTHER) not in reply.text
     assert await gaffe.store.load(ADMIN) is None  # asking for counts stores nothing about the admin
     unknown = await gaffe.handle(USER, Command("nimportequoi"), Screen())

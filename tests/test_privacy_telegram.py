@@ -62,7 +62,7 @@ async def test_mydata_then_forget_then_nothing_is_left(fake: FakeBotApi, tmp_pat
         await checkup_by_buttons(fake, USER, best)
         await checkup_by_buttons(fake, OTHER, best, "en")
         document, text = await exported(fake, USER, "/mesdonnees")
-        assert "Tes check-ups : 1 élément" in text
+        assert "Tes check-ups\u00a0: 1 élément" in text
         assert document["data"]["checkups"]["rows"][0]["score"] == 100
         assert document["data"]["profile"]["fields"]["updated_at"].startswith("Ta dernière réponse")
         english, _ = await exported(fake, OTHER, "/mydata", "en")
@@ -76,7 +76,7 @@ async def test_mydata_then_forget_then_nothing_is_left(fake: FakeBotApi, tmp_pat
                 assert connection.execute(count, (USER,)).fetchone() == (0,), table
             assert connection.execute("SELECT COUNT(*) FROM checkups WHERE user_id = ?", (OTHER,)).fetchone() == (1,)
         document, text = await exported(fake, USER, "/mesdonnees")
-        assert document["data"]["checkups"]["rows"] == [] and "Tes check-ups : 0 élément" in text
+        assert document["data"]["checkups"]["rows"] == [] and "Tes check-ups\u00a0: 0 élément" in text
     assert fake.errors == []
 
 
@@ -136,7 +136,7 @@ async def test_stats_for_an_admin_and_an_unknown_command_for_anyone_else(fake: F
     async with running_bot(fake, tmp_path / "g.sqlite3", settings):
         await checkup_by_buttons(fake, USER, best)
         stats, _ = await say(fake, ADMIN, "/stats")
-        assert "Gaffe en chiffres" in stats["text"] and "Check-ups : 1, dont 1 cette semaine" in stats["text"]
+        assert "Gaffe en chiffres" in stats["text"] and "Check-ups\u00a0: 1, dont 1 cette semaine" in stats["text"]
         assert str(USER) not in stats["text"]
         refused, _ = await say(fake, USER, "/stats")
         unknown, _ = await say(fake, USER, "/nimportequoi")

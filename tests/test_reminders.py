@@ -127,7 +127,7 @@ def test_moments_in_the_users_language_and_time_zone(shipped: Content, translato
 async def test_a_reminder_made_in_the_dialogue_is_kept_with_its_next_due_time(gaffe: Gaffe, tmp_path: Path) -> None:
     phone = Phone()
     reply = await create_reminder(gaffe, 7, phone, "Ma boîte mail", "Tous les 3 mois")
-    assert "C'est noté : un rappel pour ta boîte mail, tous les 3\u00a0mois." in reply.text
+    assert "C'est noté\u00a0: un rappel pour ta boîte mail, tous les 3\u00a0mois." in reply.text
     assert "28 février 2027 à 10:00" in reply.text  # 90 days on, at 10:00 in Paris
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, label, every_days, next_due_at FROM reminders") == [
         ("mail", None, 90, "2027-02-28T09:00:00+00:00")
