@@ -81,19 +81,19 @@ async def drain_with_users(
     return delays
 
 
-# A cap higher than Telegram's so that the test takes seconds, not minutes; the limiter stays 10 % under
-# it, as the real bot would, because HTTP latency jitter can bunch calls that left evenly spaced.
-CAP = 150
-RATE = 135
+# A cap higher than Telegram's so that the test takes seconds, not minutes, but low enough that the
+# bot and the fake, sharing one event loop here, keep up with it. The limiter is set to the fake's cap:
+# it holds each slot until a second after the answer, so it cannot go over however the calls are delayed.
+CAP = 80
 PUSHES = 600
 
 
 @pytest.mark.asyncio
 async def test_replies_do_not_wait_behind_a_batch_of_pushes() -> None:
-    limiter = PriorityRateLimiter(overall_max_rate=RATE, max_retries=3)
+    limiter = PriorityRateLimiter(overall_max_rate=CAP, max_retries=3)
     async with bot_against_fake(limiter, CAP) as (fake, bot):
         started = time.monotonic()
-        delays = await drain_with_users(fake, bot, PUSHES, users=20, replies_per_user=10, spread=PUSHES / RATE * 0.7)
+        delays = await drain_with_users(fake, bot, PUSHES, users=20, replies_per_user=10, spread=PUSHES / CAP * 0.7)
         elapsed = time.monotonic() - started
     assert len(delays) == 200
     print(
@@ -101,31 +101,35 @@ async def test_replies_do_not_wait_behind_a_batch_of_pushes() -> None:
         f"{fake.flood_errors}; {(PUSHES + 200) / elapsed:.0f} calls/s"
     )
     assert p99(delays) < 0.3, f"replies waited: p99 {p99(delays):.3f} s, max {max(delays):.3f} s"
-    assert fake.flood_errors <= 3
+    assert fake.flood_errors == 0
     assert limiter.stats["reply"] == 200 and limiter.stats["push"] >= PUSHES
-    assert elapsed < 3 * (PUSHES + 200) / RATE, f"the drain was slow: {elapsed:.1f} s"  # pushes still flow
+    assert elapsed < 3 * (PUSHES + 200) / CAP, f"the drain was slow: {elapsed:.1f} s"  # pushes still flow
 
 
 @pytest.mark.asyncio
 async def test_plain_aio_rate_limiter_makes_replies_wait() -> None:
     """The control: with python-telegram-bot's limiter the same replies queue behind the pushes."""
-    limiter = AIORateLimiter(overall_max_rate=RATE, overall_time_period=1, max_retries=3)
+    limiter = AIORateLimiter(overall_max_rate=CAP, overall_time_period=1, max_retries=3)
     async with bot_against_fake(limiter, None) as (fake, bot):
-        delays = await drain_with_users(fake, bot, 300, users=5, replies_per_user=2, spread=0.5, push_args=None)
+        delays = await drain_with_users(fake, bot, 200, users=5, replies_per_user=2, spread=0.5, push_args=None)
     assert p99(delays) > 1.0
 
 
 @pytest.mark.asyncio
-async def test_calls_are_spaced_to_the_cap_without_429() -> None:
-    """A burst of replies goes out evenly spaced: never more than the cap in any second."""
-    limiter = PriorityRateLimiter(overall_max_rate=9)
+async def test_a_burst_never_goes_over_the_cap() -> None:
+    """A burst of replies and pushes at the fake's own cap: up to the cap at once, the rest a second later."""
+    limiter = PriorityRateLimiter(overall_max_rate=10)
     async with bot_against_fake(limiter, 10) as (fake, bot):
         fake.add_chat(5)
         started = time.monotonic()
-        await asyncio.gather(*(bot.send_message(5, str(n)) for n in range(19)))
+        replies = [bot.send_message(5, f"reply {n}") for n in range(15)]
+        pushes = [bot.send_message(5, f"push {n}", rate_limit_args=PUSH) for n in range(10)]
+        await asyncio.gather(*replies, *pushes)
         elapsed = time.monotonic() - started
     assert fake.flood_errors == 0
-    assert elapsed >= 18 / 9 - 0.05  # 19 calls, 1/9 s apart: no burst
+    assert elapsed >= 2.0  # 25 calls at 10 per second: the last ones in the third second
+    texts = [m["text"] for m in fake.messages(5)]
+    assert set(texts[:15]) == {f"reply {n}" for n in range(15)}  # replies first (sent concurrently)
 
 
 @pytest.mark.asyncio
