@@ -19,6 +19,7 @@ of the 30 slots and 10,000 pushes would need half an hour: lower ``--pushes`` fo
 
     python bench/drain.py                     # 10,000 pushes, 20 users, under 10 minutes
     python bench/drain.py --pushes 1000 --idle 5   # a quick look (about a minute)
+    python bench/drain.py --senders 60        # pushes sent by 60 tasks from a queue, not 10,000 tasks
     python bench/drain.py --limiter aio       # the same with python-telegram-bot's AIORateLimiter
 """
 
@@ -128,6 +129,30 @@ async def user(bot: ExtBot, chat_id: int, run: Run, think: tuple[float, float], 
         await bot.send_message(chat_id, reply.text)
 
 
+async def send_with_workers(
+    bot: ExtBot,  # type: ignore[type-arg]
+    chats: range,
+    push_args: Any,
+    senders: int,
+) -> list[object]:
+    """Send the pushes with a fixed number of tasks taking them from a queue."""
+    queue: asyncio.Queue[int] = asyncio.Queue()
+    for chat in chats:
+        queue.put_nowait(chat)
+    outcomes: list[object] = []
+
+    async def worker() -> None:
+        while not queue.empty():
+            chat = queue.get_nowait()
+            try:
+                outcomes.append(await bot.send_message(chat, f"push {chat}", rate_limit_args=push_args))
+            except Exception as error:
+                outcomes.append(error)
+
+    await asyncio.gather(*(worker() for _ in range(senders)))
+    return outcomes
+
+
 def percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
@@ -156,11 +181,14 @@ async def bench(args: argparse.Namespace) -> None:
         run.phase = "drain"
         run.drain_started = time.monotonic()
         print(f"drain: {args.pushes} pushes queued at once ...", flush=True)
-        pushes = [
-            asyncio.create_task(bot.send_message(chat, f"push {chat}", rate_limit_args=push_args))
-            for chat in push_chats
-        ]
-        outcomes = await asyncio.gather(*pushes, return_exceptions=True)
+        if args.senders:
+            outcomes = await send_with_workers(bot, push_chats, push_args, args.senders)
+        else:  # one task per push, all waiting in the limiter
+            pushes = [
+                asyncio.create_task(bot.send_message(chat, f"push {chat}", rate_limit_args=push_args))
+                for chat in push_chats
+            ]
+            outcomes = await asyncio.gather(*pushes, return_exceptions=True)
         run.drain_ended = time.monotonic()
         run.phase = "done"
         await asyncio.gather(*users)
@@ -236,6 +264,9 @@ def main() -> None:
     parser.add_argument("--reserve", type=int, default=1, help="the limiter's slots kept for replies")
     parser.add_argument("--limiter", choices=("priority", "aio"), default="priority")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--senders", type=int, default=0, help="send the pushes with this many tasks (default: one task per push)"
+    )
     asyncio.run(bench(parser.parse_args()))
 
 

@@ -90,9 +90,8 @@ class _Budget:
     Replies take any free slot at once. Pushes leave ``reply_reserve`` slots free for replies to come, and
     are also paced evenly (one every period / max_calls seconds, a reply taking a push's turn): slots
     taken in one burst would free up in one burst a period later, and a reply arriving in between would
-    wait for them. One dispatcher
-    grants the slots, run when a call starts waiting or ends and by a single timer, so waiting costs
-    nothing per waiting call.
+    wait for them. One dispatcher grants the slots, run when a call starts waiting or ends and by a
+    single timer, so waiting costs nothing per waiting call.
     """
 
     def __init__(self, max_calls: int, period: float, reply_reserve: int) -> None:
