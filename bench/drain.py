@@ -226,7 +226,8 @@ def report(
     pushes_in_drain = sum(1 for key in expected[: args.pushes] if delivered[key])
     print()
     print(
-        f"limiter: {type(limiter).__name__}, {args.rate} per {args.period:g} s, reserve {args.reserve}; "
+        f"limiter: {type(limiter).__name__}, {args.rate} per {args.period:g} s"
+        f"{f', reserve {args.reserve}' if args.limiter == 'priority' else ''}; "
         f"fake Bot API: {args.cap} per sliding second"
     )
     print(f"users: {args.users}, think {args.think[0]:g}-{args.think[1]:g} s; pushes: {args.pushes}")
