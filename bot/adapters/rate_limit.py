@@ -10,10 +10,10 @@ how much it matters, with `rate_limit_args` (python-telegram-bot passes them thr
 - ``PUSH``: a message nobody is waiting for right now (a reminder, a breach alert). It gets a slot only
   when no reply is waiting: a batch uses what replies leave of the budget, and a reply arriving during
   a drain waits at most for the next slot to free up (1/30 s at Telegram's rate).
-- ``SPARE``: a cosmetic call (marking the answered question with an edit). It goes out only if a slot
-  is free right now and nothing else is waiting; otherwise it fails at once with `SkippedCosmeticCall`:
-  dropped, never queued, when the budget is short (so also during a drain of pushes, and while
-  Telegram has asked to slow down).
+- ``SPARE``: a cosmetic call (marking the answered question with an edit). It goes out only if nothing
+  is waiting and at least half of the budget is free right now; otherwise it fails at once with
+  `SkippedCosmeticCall`: dropped, never queued, when the budget is short (so also during a drain of
+  pushes, when many users press at once, and while Telegram has asked to slow down).
 
 The overall budget allows ``overall_max_rate`` calls per ``overall_time_period`` over a sliding window,
 which is how Telegram (and the fake Bot API of the tests) counts, and holds each slot until a period
@@ -131,9 +131,11 @@ class _Budget:
             raise
 
     def spare_free(self) -> bool:
-        """Whether a slot beyond the replies' reserve is free now and nobody waits for one."""
+        """Whether the budget has room to spare now: nobody waits, and at least half of it is free (a
+        single free slot between two replies of users pressing on is not to spare)."""
         now = asyncio.get_running_loop().time()
-        return not (self._replies or self._pushes) and self._free(now) > self.reply_reserve
+        free = self._free(now)
+        return not (self._replies or self._pushes) and free > self.reply_reserve and 2 * free >= self.max_calls
 
     def take_spare(self) -> bool:
         """Take a slot if `spare_free`; never waits."""
