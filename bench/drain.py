@@ -180,7 +180,8 @@ async def bench(args: argparse.Namespace) -> None:
         await asyncio.sleep(args.idle)
         run.phase = "drain"
         run.drain_started = time.monotonic()
-        print(f"drain: {args.pushes} pushes queued at once ...", flush=True)
+        how = f"by {args.senders} tasks" if args.senders else "at once"
+        print(f"drain: {args.pushes} pushes queued {how} ...", flush=True)
         if args.senders:
             outcomes = await send_with_workers(bot, push_chats, push_args, args.senders)
         else:  # one task per push, all waiting in the limiter
