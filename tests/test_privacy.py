@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT
+from screen import Screen
 
 from bot.adapters.console import chat
 from bot.authoring.check import features_registry, load_content
@@ -31,18 +32,6 @@ from bot.storage import Store
 USER, OTHER, ADMIN = 501, 502, 900
 PLANTED = "Hildegarde Zorglubienne"  # a free-text answer only this user typed
 KEPT = "Brunehilde Vasconcelos"  # the other user's answer: it must stay
-
-
-class Screen:
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-
-    async def __call__(self, reply: Reply) -> None:
-        self.replies.append(reply)
-
-    @property
-    def texts(self) -> str:
-        return "\n".join(r.text for r in self.replies)
 
 
 def tables_with_user_id(db: Path) -> set[str]:

@@ -10,11 +10,12 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from screen import Screen
 
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, Text
 from bot.core.i18n import Translator
-from bot.core.render import Button, Reply
+from bot.core.render import Reply
 from bot.features.reminders import Every, Moment, at_hour, at_night, next_morning
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
@@ -32,27 +33,6 @@ class Clock:
         return self.now
 
 
-class Phone:
-    """A user's screen: every reply, and the buttons on the last one that had any."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-
-    async def __call__(self, reply: Reply) -> None:
-        self.replies.append(reply)
-
-    @property
-    def last(self) -> Reply:
-        return self.replies[-1]
-
-    def button(self, label: str) -> Button:
-        for reply in reversed(self.replies):
-            for button in reply.buttons:
-                if button.label == label:
-                    return button
-        raise AssertionError(f"no button {label!r}")
-
-
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
@@ -63,22 +43,22 @@ async def gaffe(shipped: Content, translators: dict[str, Translator], store: Sto
     return Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
 
 
-def scheduler_for(gaffe: Gaffe, phones: dict[int, Phone]) -> Scheduler:
+def scheduler_for(gaffe: Gaffe, phones: dict[int, Screen]) -> Scheduler:
     async def push(user_id: int, push: Push) -> bool:
-        return await gaffe.push(user_id, push, phones.setdefault(user_id, Phone()))
+        return await gaffe.push(user_id, push, phones.setdefault(user_id, Screen()))
 
     async def send(user_id: int, reply: Reply) -> None:
-        await phones.setdefault(user_id, Phone())(reply)
+        await phones.setdefault(user_id, Screen())(reply)
 
     return Scheduler(gaffe, push, send)
 
 
-async def press(gaffe: Gaffe, user: int, phone: Phone, label: str) -> Reply:
+async def press(gaffe: Gaffe, user: int, phone: Screen, label: str) -> Reply:
     await gaffe.handle(user, phone.button(label).press, phone)
     return phone.last
 
 
-async def create_reminder(gaffe: Gaffe, user: int, phone: Phone, account: str, cadence: str) -> Reply:
+async def create_reminder(gaffe: Gaffe, user: int, phone: Screen, account: str, cadence: str) -> Reply:
     await gaffe.handle(user, Command("rappels"), phone)
     await press(gaffe, user, phone, "Ajouter un rappel")
     await press(gaffe, user, phone, account)
@@ -125,7 +105,7 @@ def test_moments_in_the_users_language_and_time_zone(shipped: Content, translato
 
 # --- creating them ------------------------------------------------------------------------------------
 async def test_a_reminder_made_in_the_dialogue_is_kept_with_its_next_due_time(gaffe: Gaffe, tmp_path: Path) -> None:
-    phone = Phone()
+    phone = Screen()
     reply = await create_reminder(gaffe, 7, phone, "Ma boîte mail", "Tous les 3 mois")
     assert "C'est noté\u00a0: un rappel pour ta boîte mail, tous les 3\u00a0mois." in reply.text
     assert "28 février 2027 à 10:00" in reply.text  # 90 days on, at 10:00 in Paris
@@ -136,7 +116,7 @@ async def test_a_reminder_made_in_the_dialogue_is_kept_with_its_next_due_time(ga
 
 
 async def test_a_named_account_and_a_typed_cadence(gaffe: Gaffe, tmp_path: Path) -> None:
-    phone = Phone()
+    phone = Screen()
     await gaffe.handle(8, Command("rappels"), phone)
     await press(gaffe, 8, phone, "Ajouter un rappel")
     await press(gaffe, 8, phone, "Un autre compte (je tape son nom)")
@@ -148,7 +128,7 @@ async def test_a_named_account_and_a_typed_cadence(gaffe: Gaffe, tmp_path: Path)
 
 
 async def test_a_label_that_looks_like_a_password_is_refused_and_not_stored(gaffe: Gaffe, tmp_path: Path) -> None:
-    phone = Phone()
+    phone = Screen()
     await gaffe.handle(9, Command("rappels"), phone)
     await press(gaffe, 9, phone, "Ajouter un rappel")
     await press(gaffe, 9, phone, "Un autre compte (je tape son nom)")
@@ -164,7 +144,7 @@ async def test_a_label_that_looks_like_a_password_is_refused_and_not_stored(gaff
 async def test_a_due_reminder_goes_out_once_with_its_buttons_then_done_reschedules_it(
     gaffe: Gaffe, clock: Clock, tmp_path: Path
 ) -> None:
-    phone = Phone()
+    phone = Screen()
     await create_reminder(gaffe, 10, phone, "Ma banque", "Tous les 6 mois")
     phones = {10: phone}
     scheduler = scheduler_for(gaffe, phones)
@@ -191,7 +171,7 @@ async def test_a_due_reminder_goes_out_once_with_its_buttons_then_done_reschedul
 async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
     gaffe: Gaffe, clock: Clock, tmp_path: Path
 ) -> None:
-    phone = Phone()
+    phone = Screen()
     await create_reminder(gaffe, 11, phone, "Mes réseaux sociaux", "Tous les 3 mois")
     scheduler = scheduler_for(gaffe, {11: phone})
     clock.now = START + timedelta(days=91)
@@ -213,7 +193,7 @@ async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
 
 
 async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(gaffe: Gaffe, clock: Clock) -> None:
-    phone = Phone()
+    phone = Screen()
     await create_reminder(gaffe, 12, phone, "Ma boîte mail", "Tous les 3 mois")
     scheduler = scheduler_for(gaffe, {12: phone})
     sent_before = len(phone.replies)
@@ -226,7 +206,7 @@ async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(gaff
 
 
 async def test_a_reminder_pressed_mid_checkup_then_the_checkup_goes_on(gaffe: Gaffe, clock: Clock) -> None:
-    phone = Phone()
+    phone = Screen()
     await create_reminder(gaffe, 13, phone, "Ma boîte mail", "Tous les 3 mois")
     await gaffe.handle(13, Command("checkup"), phone)
     await press(gaffe, 13, phone, "C'est parti")
@@ -244,7 +224,7 @@ async def test_a_reminder_pressed_mid_checkup_then_the_checkup_goes_on(gaffe: Ga
 async def test_someone_who_blocked_gaffe_has_their_reminders_wait_until_they_come_back(
     gaffe: Gaffe, clock: Clock, tmp_path: Path
 ) -> None:
-    phone = Phone()
+    phone = Screen()
     await create_reminder(gaffe, 14, phone, "Ma boîte mail", "Tous les 3 mois")
 
     async def blocked(user_id: int, push: Push) -> bool:
@@ -270,7 +250,7 @@ async def test_someone_who_blocked_gaffe_has_their_reminders_wait_until_they_com
     assert phone.last.labels == ("C'est fait", "Plus tard", "Stop")
 
 
-def phone_send(phone: Phone) -> SendTo:
+def phone_send(phone: Screen) -> SendTo:
     async def send(user_id: int, reply: Reply) -> None:
         await phone(reply)
 
@@ -282,14 +262,14 @@ async def test_a_reminder_survives_a_restart_and_goes_out_once_after_it(
 ) -> None:
     db = tmp_path / "restart.sqlite3"
     store = await Store.open(db)
-    phone = Phone()
+    phone = Screen()
     await create_reminder(Gaffe(shipped, translators, store, clock=clock), 15, phone, "Ma banque", "Tous les 3 mois")
     await store.close()
     clock.now = START + timedelta(days=120)  # the bot was down when it fell due
     store = await Store.open(db)
     try:
         gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
-        phones = {15: Phone()}
+        phones = {15: Screen()}
         scheduler = scheduler_for(gaffe, phones)
         assert await scheduler.tick() == 1 and await scheduler.tick() == 0
         assert [r.labels for r in phones[15].replies] == [("C'est fait", "Plus tard", "Stop")]
@@ -298,7 +278,7 @@ async def test_a_reminder_survives_a_restart_and_goes_out_once_after_it(
 
 
 async def test_the_checkup_result_offers_the_reminder_that_matters_most(gaffe: Gaffe, tmp_path: Path) -> None:
-    phone = Phone()
+    phone = Screen()
     await gaffe.handle(16, Command("checkup"), phone)
     await press(gaffe, 16, phone, "C'est parti")
     while not any("/100" in r.text for r in phone.replies[-1:]):

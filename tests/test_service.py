@@ -13,6 +13,7 @@ from types import MappingProxyType
 import pytest
 from conftest import MINI
 from ping import PINGS, Answered, Pinged, create_table
+from screen import Screen
 
 from bot.authoring.check import load_content
 from bot.core.actions import World
@@ -34,20 +35,6 @@ def content() -> Content:
 async def gaffe(content: Content, mini_translators: dict[str, Translator], store: Store) -> Gaffe:
     await create_table(store)
     return Gaffe(content, mini_translators, store, tracks_delivery=True)
-
-
-class Screen:
-    """A fake adapter: keeps every reply it is given."""
-
-    def __init__(self) -> None:
-        self.replies: list[Reply] = []
-
-    async def __call__(self, reply: Reply) -> None:
-        self.replies.append(reply)
-
-    @property
-    def last(self) -> Reply:
-        return self.replies[-1]
 
 
 def ping(number: int) -> Push:
