@@ -3,6 +3,8 @@ gets a short answer with the commands and the emergency numbers."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, Unrouted, step
 from bot.core.i18n import Translator
@@ -85,3 +87,29 @@ def test_the_shipped_dialogues_have_routes(shipped: Content) -> None:
     assert shipped.routes.route("je veux refaire mon check-up", "fr") == "checkup"
     assert shipped.routes.route("what can you do?", "en") == "aide"
     assert shipped.routes.route("Parle-moi en anglais", "fr") == "langue"
+
+
+@pytest.mark.parametrize(
+    ("text", "language", "dialogue", "opening"),
+    [
+        ("je crois qu'on m'a piraté mon compte", "fr", "piratage", "Ok, on respire"),
+        ("I think I got hacked", "en", "piratage", "Okay, deep breath"),
+        ("mon copain lit mes messages", "fr", "espion", "cette personne peut aussi voir cette conversation"),
+        ("j'ai reçu un SMS bizarre pour un colis", "fr", "arnaque", "Un message louche"),
+        ("rappelle-moi de changer mon mot de passe", "fr", "rappels", "Les rappels"),
+        ("how do passkeys work", "en", "motsdepasse", "way too many passwords"),
+    ],
+)
+def test_free_text_opens_the_right_shipped_dialogue_in_the_users_language(
+    shipped: Content, translators: dict[str, Translator], text: str, language: str, dialogue: str, opening: str
+) -> None:
+    result = step(shipped, State(language=language), Text(text))
+    assert result.state.dialogue == dialogue
+    shown = render(shipped, translators[language], result.outputs).text
+    assert opening.lower() in shown.lower(), shown
+
+
+def test_a_lone_identifier_is_left_for_the_look_ups(shipped: Content) -> None:
+    for identifier in ("com.mspy.lite", "mspy.com", "https://www.mspy.com/"):
+        result = step(shipped, State(), Text(identifier))
+        assert result.state.dialogue is None and [type(o).__name__ for o in result.outputs] == ["Unrouted"]

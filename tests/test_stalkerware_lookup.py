@@ -49,8 +49,10 @@ def test_unrouted_text_is_an_effect_and_routed_text_is_not(shipped: Content) -> 
     assert step(shipped, State(), Text("aide")).effects == ()  # a route claims it: no look-up
 
 
-@pytest.mark.parametrize("typed", ["com.mspy.lite", "mSpy", " M-SPY ", "https://www.mspy.com/buy", "eyeZy"])
+@pytest.mark.parametrize("typed", ["com.mspy.lite", "https://www.mspy.com/buy", "eyeZy", "KidSecured"])
 async def test_an_app_typed_at_any_time_gets_the_look_up(gaffe: Gaffe, typed: str) -> None:
+    """("mSpy" itself opens /mspy, the story and its lessons: a route claims the word; the look-up is also in
+    /espion, where a typed name is always looked up.)"""
     reply = await gaffe.handle(USER, Text(typed), _ignore)
     assert "<b>mSpy</b> est dans la liste des logiciels espions connus" in reply.text, reply.text
     assert "pas qu'elle est sur ton téléphone" in reply.text and "Echap" in reply.text and "CC BY 4.0" in reply.text

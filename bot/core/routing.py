@@ -24,6 +24,8 @@ from types import MappingProxyType
 _NOT_A_WORD = re.compile(r"[^\w*]+|_")
 _COMBINING_MARKS = re.compile(r"[\u0300-\u036f]")
 
+_IDENTIFIER = re.compile(r"\S*\w[./]\w\S*")  # one token with a dot or slash inside: com.mspy.lite, https://x.y/z
+
 
 def normalise(text: str) -> str:
     """Casefolded, without accents, punctuation turned into spaces, spaces collapsed: "on m a pirate"."""
@@ -60,8 +62,9 @@ class RouteIndex:
     by_language: Mapping[str, tuple[tuple[str, Route], ...]] = field(default_factory=lambda: MappingProxyType({}))
 
     def route(self, text: str, language: str) -> str | None:
-        """The dialogue a message is about, or None."""
-        if not self.by_language:
+        """The dialogue a message is about, or None. A lone identifier (a package name, a domain, a URL:
+        `com.mspy.lite`) is not words about a topic: it is left for the look-ups."""
+        if not self.by_language or _IDENTIFIER.fullmatch(text.strip()):
             return None
         padded = f" {normalise(text)} "
         languages = [language, *sorted(lang for lang in self.by_language if lang != language)]
