@@ -67,6 +67,7 @@ class Gaffe:
     tracks_delivery: bool = False
     clock: Clock = system_clock
     data: Mapping[str, object] = field(default_factory=dict)  # loaded data sets effects may read
+    variant: str = ""  # the adapter's own words: "console" says `console_…` messages where there are some
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
@@ -240,7 +241,7 @@ class Gaffe:
         return state.language if state else default
 
     def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
-        return render(self.content, self.translators[language], outputs, today=self.clock().date())
+        return render(self.content, self.translators[language], outputs, today=self.clock().date(), variant=self.variant)
 
     def notice(self, language: str, key: str) -> str:
         """An interface message (HTML) in a language, for what adapters say on their own."""
