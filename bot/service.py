@@ -15,7 +15,9 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -24,9 +26,10 @@ from typing import Any
 
 from bot.authoring.check import load_content
 from bot.config import Settings
+from bot.core import html_text
 from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Input, Notice, Output, Push, State, Step, Toast, resume, step
+from bot.core.engine import Command, Input, Notice, Output, Pick, Press, Push, State, Step, Toast, resume, step
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply, message, render
 from bot.storage import Store, Transaction
@@ -101,9 +104,13 @@ class Gaffe:
 
         `language` is only used for someone Gaffe has never met."""
         async with self.turn(user_id):
-            state = await self.store.load(user_id) or State(language=language)
-            result = step(self.content, state, received)
-            reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
+            try:
+                state = await self.store.load(user_id) or State(language=language)
+                language = state.language
+                result = step(self.content, state, received)
+                reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
+            except sqlite3.OperationalError as error:  # disk full, read-only, locked past the busy timeout
+                return await self._not_saved(user_id, received, respond, language, error)
             try:
                 await respond(reply)
             except Unreachable:
@@ -112,6 +119,18 @@ class Gaffe:
             if self.tracks_delivery and result.changed:
                 await self.store.delivered(user_id)
             return reply
+
+    async def _not_saved(
+        self, user_id: int, received: Input, respond: Respond, language: str, error: sqlite3.Error
+    ) -> Reply:
+        """The step could not be saved, so nothing of it was (the transaction rolled back): say "try again"
+        rather than crash or stay silent. A press gets it as a toast, so its question keeps its buttons."""
+        log.warning("a step of user %s was not saved: %s", user_id, error)
+        text = self.notice(language, "try_again")
+        reply = Reply(toast=html_text.strip(text)) if isinstance(received, Pick | Press) else Reply(text)
+        with contextlib.suppress(Unreachable):
+            await respond(reply)
+        return reply
 
     async def push(self, user_id: int, push: Push, respond: Respond) -> bool:
         """Something Gaffe says on its own, through the same path. The reply waits in the outbox from the
@@ -241,8 +260,9 @@ class Gaffe:
         return state.language if state else default
 
     def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
-        return render(self.content, self.translators[language], outputs, today=self.clock().date(), variant=self.variant)
+        today = self.clock().date()
+        return render(self.content, self.translators[language], outputs, today=today, variant=self.variant)
 
-    def notice(self, language: str, key: str) -> str:
+    def notice(self, language: str, key: str, **params: object) -> str:
         """An interface message (HTML) in a language, for what adapters say on their own."""
-        return message(self.content, self.translators[language], key)
+        return message(self.content, self.translators[language], key, None, **params)

@@ -290,7 +290,7 @@ class Title:
 
 
 def _offer_resume(content: Content, state: State) -> Ask:
-    """"Pick up your checkup?" once the dialogue that interrupted it is over (Yes / No)."""
+    """ "Pick up your checkup?" once the dialogue that interrupted it is over (Yes / No)."""
     assert state.suspended is not None
     title = content.dialogues[state.suspended[0]].title
     labels = (content.messages["resume_yes"].one, content.messages["resume_no"].one)
@@ -303,7 +303,8 @@ def _answer_offer(content: Content, state: State, index: int) -> Step:
         return Step(state, (Notice("invalid_choice"), _offer_resume(content, state)))
     labels = (content.messages["resume_yes"].one, content.messages["resume_no"].one)
     if index == DROP:
-        return Step(replace(state, suspended=None, step=state.step + 1), (Picked(labels[DROP]), Notice("resume_dropped")))
+        dropped = replace(state, suspended=None, step=state.step + 1)
+        return Step(dropped, (Picked(labels[DROP]), Notice("resume_dropped")))
     dialogue, node, points, max_points, answers, advice, priorities, gaps = state.suspended
     back = replace(
         state, dialogue=dialogue, node=node, points=points, max_points=max_points,
