@@ -38,11 +38,12 @@ class Scheduler:
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
 
     async def tick(self) -> int:
-        """One round: the outbox, then every reminder due now. The number of reminders pushed."""
+        """One round: replies still pending and the outbox, then every reminder due now. The number of
+        reminders pushed."""
         if self._running.locked():
             return 0
         async with self._running:
-            await self.gaffe.flush_outbox(self.send)
+            await self.gaffe.deliver_pending(self.send)  # replies the network lost, then the outbox
             return await self._reminders()
 
     async def _reminders(self) -> int:

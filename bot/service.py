@@ -217,13 +217,17 @@ class Gaffe:
         await self.handle(user_id, Command("start"), respond, state.language)
 
     async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]]) -> None:
-        """At start-up: answer the steps that were saved but maybe not answered when the last run died, and
-        send the pushed messages still in the outbox."""
+        """Answer the steps that were saved but maybe not answered (the last run died, or the Bot API was
+        unreachable when the reply went out), and send the pushed messages still in the outbox. At start-up,
+        then on every scheduler tick."""
         for user_id in await self.store.pending_replies():
             async with self.turn(user_id):
                 state = await self.store.load(user_id)
-                if state is None:
-                    continue
+                still = await self.store.fetch_all(
+                    "SELECT 1 FROM users WHERE user_id = ? AND reply_pending = 1", (user_id,)
+                )
+                if state is None or not still:
+                    continue  # answered meanwhile (a step of theirs was in flight): no duplicate
                 again = self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
                 if await self._try(send, user_id, again):
                     await self.store.delivered(user_id)
