@@ -5,10 +5,12 @@ and the database's path is said at start."""
 
 from __future__ import annotations
 
+import io
 import os
 import pty
 import select
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -16,6 +18,12 @@ from pathlib import Path
 
 from conftest import ROOT
 from test_console import _env, console
+
+from bot.adapters.console import chat
+from bot.core.dialogue import Content
+from bot.core.i18n import Translator
+from bot.service import Gaffe
+from bot.storage import Store
 
 GOODBYE = "Salut !"  # the mini content's console_goodbye
 
@@ -126,3 +134,24 @@ def test_the_terminal_says_type_the_number_and_re_asks_briefly(tmp_path: Path) -
     assert out.count("Tu veux faire quoi ?") == 1  # refusals show the numbered choices, not the question again
     assert out.count("  1. Le quiz") == 5  # the menu, three refusals, "not on the list"
     assert "→ Le quiz" in out and out.rstrip().endswith(GOODBYE)
+
+
+async def test_the_terminal_says_try_again_when_a_step_cannot_be_saved(
+    mini: Content, mini_translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    gaffe = Gaffe(mini, mini_translators, store)
+    await chat(gaffe, stdin=io.StringIO("/quiz\n"), out=io.StringIO(), files_dir=tmp_path)
+    await store._db.execute("PRAGMA busy_timeout=200")
+    other = sqlite3.connect(tmp_path / "gaffe.sqlite3", isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")  # another program holds the database past the busy timeout
+    try:
+        locked = io.StringIO()
+        await chat(gaffe, stdin=io.StringIO("Ada\n"), out=locked, files_dir=tmp_path)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert "Réessaie." in locked.getvalue() and "Enchanté" not in locked.getvalue()
+    assert locked.getvalue().rstrip().endswith(GOODBYE)  # it kept going to the end of input
+    again = io.StringIO()
+    await chat(gaffe, stdin=io.StringIO("Ada\n"), out=again, files_dir=tmp_path)
+    assert "Enchanté Ada." in again.getvalue()
