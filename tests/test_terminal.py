@@ -21,7 +21,9 @@ from test_console import _env, console
 
 from bot.adapters.console import chat
 from bot.core.dialogue import Content
+from bot.core.engine import Notice
 from bot.core.i18n import Translator
+from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
 
@@ -155,3 +157,12 @@ async def test_the_terminal_says_try_again_when_a_step_cannot_be_saved(
     again = io.StringIO()
     await chat(gaffe, stdin=io.StringIO("Ada\n"), out=again, files_dir=tmp_path)
     assert "Enchanté Ada." in again.getvalue()
+
+
+def test_a_notice_has_the_terminals_words_only_in_the_terminal(
+    mini: Content, mini_translators: dict[str, Translator]
+) -> None:
+    outputs = (Notice("use_buttons"), Notice("unknown_command"))
+    assert render(mini, mini_translators["fr"], outputs).text == "Utilise les boutons.\n\nCommande inconnue."
+    console_words = render(mini, mini_translators["en"], outputs, variant="console").text
+    assert console_words == "Type the number.\n\nUnknown command."  # a key without a console_ variant: as is
