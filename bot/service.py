@@ -117,7 +117,10 @@ class Gaffe:
                 await self._unreachable(user_id)
                 return reply
             if self.tracks_delivery and result.changed:
-                await self.store.delivered(user_id)
+                try:
+                    await self.store.delivered(user_id)
+                except sqlite3.OperationalError as error:  # the reply went out; at worst it is sent again later
+                    log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
             return reply
 
     async def _not_saved(

@@ -36,6 +36,7 @@ async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBo
         mark = len(fake.sent)
         fake.user_sends(7, "/checkup")
         intro, mark = await next_message(fake, 7, mark)
+        await _delivery_noted(db, 7)  # (else the lock below keeps it pending, and a tick sends it again)
         other = sqlite3.connect(db, isolation_level=None)
         other.execute("BEGIN EXCLUSIVE")  # another process holds the database
         try:
@@ -56,6 +57,15 @@ async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBo
         assert "tu les ranges où" in question["text"]
     with sqlite3.connect(db) as check:
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+async def _delivery_noted(db: Path, user: int) -> None:
+    for _ in range(100):
+        with sqlite3.connect(db) as check:
+            if check.execute("SELECT reply_pending FROM users WHERE user_id = ?", (user,)).fetchone() == (0,):
+                return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the reply was never marked delivered")
 
 
 async def test_the_bot_api_unreachable_then_back(tmp_path: Path) -> None:
