@@ -53,8 +53,11 @@ def _pressed(content: Content, translators: dict[str, Translator]) -> set[tuple[
             else:
                 wanted = line["pick"]
                 index = wanted - 1 if isinstance(wanted, int) else reply.labels.index(wanted)
-                assert state.dialogue is not None and state.node is not None
-                pressed.add((state.language, state.dialogue, state.node, index))
+                if state.node is None:  # the offer to resume a conversation left half-way: no node of its own
+                    assert state.suspended is not None
+                else:
+                    assert state.dialogue is not None
+                    pressed.add((state.language, state.dialogue, state.node, index))
                 received = Pick(reply.step if reply.step is not None else -1, index)
             result = step(content, state, received)
             state = result.state
