@@ -12,6 +12,7 @@ import argparse
 import asyncio
 import errno
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -53,7 +54,10 @@ async def _console(settings: Settings, language: str | None, user_id: int) -> No
     gaffe = await Gaffe.open(settings, limits=None)  # one local user: no abuse limits (a pipe may be fast)
     try:
         files = settings.database.parent / "gaffe-files"
-        await chat(gaffe, language, user_id, files_dir=files, tick_seconds=settings.reminder_check_seconds)
+        await chat(
+            gaffe, language, user_id, files_dir=files, tick_seconds=settings.reminder_check_seconds,
+            database=settings.database.resolve(),
+        )  # fmt: skip
     finally:
         await gaffe.close()
 
@@ -171,6 +175,10 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # the output was closed (`gaffe | head -1`): end quietly, like other tools
+        # Python flushes stdout again at exit: point it at /dev/null so that flush can't complain.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -45,12 +45,12 @@ class Scheduler:
     _daily_done: datetime | None = field(default=None, init=False, repr=False)
 
     async def tick(self) -> int:
-        """One round: the outbox, every reminder due now, and the daily jobs when a day has passed since they
-        last ran (at start-up too). The number of reminders pushed."""
+        """One round: replies still pending and the outbox, every reminder due now, and the daily jobs when a
+        day has passed since they last ran (at start-up too). The number of reminders pushed."""
         if self._running.locked():
             return 0
         async with self._running:
-            await self.gaffe.flush_outbox(self.send)
+            await self.gaffe.deliver_pending(self.send, self.only_user)  # what the network lost, the outbox
             sent = await self._reminders()
             await self._daily()
             return sent

@@ -18,7 +18,9 @@ Why it is shaped this way:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -28,9 +30,10 @@ from typing import Any
 
 from bot.authoring.check import load_content
 from bot.config import Settings
+from bot.core import html_text
 from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Input, Notice, Output, Push, State, Step, Text, Toast, resume, step
+from bot.core.engine import Command, Input, Notice, Output, Pick, Press, Push, State, Step, Text, Toast, resume, step
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply, message, render
 from bot.limits import FloodGuard, Limits, Verdict
@@ -93,6 +96,7 @@ class Gaffe:
     admins: frozenset[int] = frozenset()  # user ids whose /stats is the privacy feature's counts (a push)
     limits: Limits | None = None  # abuse limits (bot/limits.py); `open` sets the configured ones
     _flood: FloodGuard | None = field(init=False, repr=False)
+    variant: str = ""  # the adapter's own words: "console" says `console_…` messages where there are some
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
@@ -147,17 +151,36 @@ class Gaffe:
         if received == Command("stats") and user_id in self.admins:
             received = Push("stats")  # counts for admins only; anyone else gets "unknown command"
         async with self.turn(user_id):
-            state = await self.store.load(user_id) or State(language=language)
-            result = step(self.content, state, received)
-            reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
+            try:
+                state = await self.store.load(user_id) or State(language=language)
+                language = state.language
+                result = step(self.content, state, received)
+                reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
+            except sqlite3.OperationalError as error:  # disk full, read-only, locked past the busy timeout
+                return await self._not_saved(user_id, received, respond, language, error)
             try:
                 await respond(reply)
             except Unreachable:
                 await self._unreachable(user_id)
                 return reply
             if self.tracks_delivery and result.changed:
-                await self.store.delivered(user_id)
+                try:
+                    await self.store.delivered(user_id)
+                except sqlite3.OperationalError as error:  # the reply went out; at worst it is sent again later
+                    log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
             return reply
+
+    async def _not_saved(
+        self, user_id: int, received: Input, respond: Respond, language: str, error: sqlite3.Error
+    ) -> Reply:
+        """The step could not be saved, so nothing of it was (the transaction rolled back): say "try again"
+        rather than crash or stay silent. A press gets it as a toast, so its question keeps its buttons."""
+        log.warning("a step of user %s was not saved: %s", user_id, error)
+        text = self.notice(language, "try_again")
+        reply = Reply(toast=html_text.strip(text)) if isinstance(received, Pick | Press) else Reply(text)
+        with contextlib.suppress(Unreachable):
+            await respond(reply)
+        return reply
 
     async def push(self, user_id: int, push: Push, respond: Respond) -> bool:
         """Something Gaffe says on its own, through the same path. The reply waits in the outbox from the
@@ -246,22 +269,30 @@ class Gaffe:
                 return
         await self.handle(user_id, Command("start"), respond, state.language)
 
-    async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]]) -> None:
-        """At start-up: answer the steps that were saved but maybe not answered when the last run died, and
-        send the pushed messages still in the outbox."""
+    async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]], only: int | None = None) -> None:
+        """Answer the steps that were saved but maybe not answered (the last run died, or the Bot API was
+        unreachable when the reply went out), and send the pushed messages still in the outbox. At start-up,
+        then on every scheduler tick. `only`: one user's (the terminal shares the database with the bot)."""
         for user_id in await self.store.pending_replies():
+            if only is not None and user_id != only:
+                continue
             async with self.turn(user_id):
                 state = await self.store.load(user_id)
-                if state is None:
-                    continue
+                still = await self.store.fetch_all(
+                    "SELECT 1 FROM users WHERE user_id = ? AND reply_pending = 1", (user_id,)
+                )
+                if state is None or not still:
+                    continue  # answered meanwhile (a step of theirs was in flight): no duplicate
                 again = self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
                 if await self._try(send, user_id, again):
                     await self.store.delivered(user_id)
-        await self.flush_outbox(send)
+        await self.flush_outbox(send, only)
 
-    async def flush_outbox(self, send: Callable[[int, Reply], Awaitable[None]]) -> None:
+    async def flush_outbox(self, send: Callable[[int, Reply], Awaitable[None]], only: int | None = None) -> None:
         """Send the pushed messages still waiting (the network failed, or the process died, after their commit)."""
         for outbox_id, user_id, saved in await self.store.outbox():
+            if only is not None and user_id != only:
+                continue
             async with self.turn(user_id):
                 if await self._try(send, user_id, Reply.from_json(saved)):
                     await self.store.sent(outbox_id)
@@ -299,7 +330,8 @@ class Gaffe:
         return state.language if state else default
 
     def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
-        return render(self.content, self.translators[language], outputs, today=self.clock().date())
+        today = self.clock().date()
+        return render(self.content, self.translators[language], outputs, today=today, variant=self.variant)
 
     def notice(self, language: str, key: str, count: int | None = None, **params: object) -> str:
         """An interface message (HTML) in a language, for what adapters say on their own."""

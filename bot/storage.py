@@ -329,10 +329,12 @@ class Store:
             await self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield Transaction(self._db)
+                await self._db.execute("COMMIT")
             except BaseException:
-                await self._db.execute("ROLLBACK")
+                # A failed COMMIT (disk full) can leave the transaction open, or SQLite may have ended it.
+                if self._db.in_transaction:
+                    await self._db.execute("ROLLBACK")
                 raise
-            await self._db.execute("COMMIT")
 
     async def save(self, user_id: int, state: State, reply_pending: bool = False) -> None:
         """Save one user's state in a transaction of its own."""

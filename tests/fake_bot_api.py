@@ -592,6 +592,7 @@ class FakeBotApi:
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
         self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code]
+        self._slow_next: dict[str, list[float]] = {}  # method (lowercase) -> [remaining count, seconds]
         self._poll_generation = 0
         self._closing = False
         self._changed = asyncio.Event()
@@ -599,15 +600,17 @@ class FakeBotApi:
 
     # ---------------------------------------------------------------- lifecycle
 
-    async def start(self) -> None:
-        """Listen on 127.0.0.1 on an ephemeral port; sets ``self.url``."""
+    async def start(self, port: int = 0) -> None:
+        """Listen on 127.0.0.1 on ``port`` (0: an ephemeral one); sets ``self.url``. After ``stop``, starting
+        again on the same port brings the same Bot API back, with its chats and queued updates (an outage)."""
+        self._closing = False
         app = web.Application(client_max_size=MAX_UPLOAD_BYTES + 1024 * 1024)
         app.router.add_route("GET", "/bot{token}/{method}", self._handle)
         app.router.add_route("POST", "/bot{token}/{method}", self._handle)
         app.router.add_route("*", "/{tail:.*}", self._not_found)
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port, reuse_address=True)
         await site.start()
         port = self._runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
@@ -646,6 +649,11 @@ class FakeBotApi:
 
     def unblock(self, user_id: int) -> None:
         self._blocked.discard(user_id)
+
+    def slow_next(self, method: str, seconds: float, count: int = 1) -> None:
+        """The next ``count`` calls of ``method`` are answered after ``seconds`` (past the client's read
+        timeout, it gives up: the call may still have taken effect, as on the real Bot API)."""
+        self._slow_next[method.lower()] = [count, seconds]
 
     def fail_next(self, method: str, retry_after: int = 1, count: int = 1, code: int = 429) -> None:
         """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
@@ -815,6 +823,10 @@ class FakeBotApi:
             handler = self._handlers.get(method.lower())
             if handler is None:
                 raise _Failure(404, "Not Found")
+            slow = self._slow_next.get(method.lower())
+            if slow and slow[0] > 0:
+                slow[0] -= 1
+                await asyncio.sleep(slow[1])
             failing = self._fail_next.get(method.lower())
             if failing and failing[0] > 0:
                 failing[0] -= 1

@@ -71,4 +71,5 @@ def test_options_work_before_or_after_the_subcommand(tmp_path: Path) -> None:
             timeout=60,
         )
         assert done.returncode == 0, done.stderr
-        assert done.stdout.startswith("Answer with a choice's number"), (args, done.stdout[:200])
+        assert done.stdout.startswith("Your answers are kept in"), (args, done.stdout[:200])  # where, first
+        assert done.stdout.splitlines()[1].startswith("Answer with a choice's number"), (args, done.stdout[:200])

@@ -66,7 +66,8 @@ def test_bad_input_gets_an_answer_and_nothing_breaks(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert out.count("Entre 2 et 20 lettres") == 2
-    assert "Pas dans la liste." in out and "Utilise les boutons." in out and "Commande inconnue." in out
+    assert "Pas dans la liste." in out and "Tape le numéro." in out and "Commande inconnue." in out
+    assert "Utilise les boutons." not in out  # Telegram's words, not the terminal's
     assert "→ Oui" in out
 
 

@@ -60,8 +60,11 @@ def _pressed(content: Content, translators: dict[str, Translator]) -> set[tuple[
                 if isinstance(wanted, str) and wanted not in reply.labels:
                     break  # a button a feature's effect adds (a list's "remove"): only the service shows it
                 index = wanted - 1 if isinstance(wanted, int) else reply.labels.index(wanted)
-                assert state.dialogue is not None and state.node is not None
-                pressed.add((state.language, state.dialogue, state.node, index))
+                if state.node is None:  # the offer to resume a conversation left half-way: no node of its own
+                    assert state.suspended is not None
+                else:
+                    assert state.dialogue is not None
+                    pressed.add((state.language, state.dialogue, state.node, index))
                 received = Pick(reply.step if reply.step is not None else -1, index)
             result = step(content, state, received)
             state = result.state

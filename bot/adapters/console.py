@@ -4,12 +4,22 @@ Like `rasa shell`: Gaffe's messages are printed, choices are numbered, and you t
 text, or a command. It reads standard input line by line, so it can be scripted through a pipe, and
 it ends cleanly at end of input. Restarting it continues where the last run stopped. Files a reply
 carries (a chart, an export) are written to a folder and their path is printed.
+
+It behaves like a terminal program: Ctrl+C and Ctrl+D quit at once with a short goodbye (standard input
+is read by a daemon thread feeding the event loop, so a pending read never holds the exit, and SIGINT is
+a loop signal handler); the terminal says its own words (`console_…` messages: "type the number", not
+"use the buttons"); a closed output (`| head -1`) ends it, quietly (see `bot.__main__`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
+import contextlib
+import os
+import signal
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
@@ -83,8 +93,13 @@ async def chat(
     out: TextIO = sys.stdout,
     files_dir: Path = Path("gaffe-files"),
     tick_seconds: float = 60.0,
+    database: Path | None = None,
 ) -> None:
-    """Run a conversation until end of input; reminders due meanwhile are shown as they come."""
+    """Run a conversation until end of input or Ctrl+C; reminders due meanwhile are shown as they come.
+
+    A closed output raises BrokenPipeError out of here (the caller silences it); the step that was
+    being answered is saved all the same."""
+    gaffe.variant = "console"  # the terminal's own words, where messages.yaml has a `console_` variant
     terminal = Terminal(out, files_dir)
 
     async def show(reply: Reply) -> None:
@@ -93,8 +108,10 @@ async def chat(
             reply = replace(reply, text=f"{nothing}\n\n{reply.text}" if reply.text else nothing)
         await terminal.show(reply)
 
-    hint = gaffe.notice(language or await gaffe.language_of(user_id), "console_hint")
-    out.write(html_text.strip(hint) + "\n")
+    spoken = language or await gaffe.language_of(user_id)
+    if database is not None:
+        out.write(html_text.strip(gaffe.notice(spoken, "console_database", path=database)) + "\n")
+    out.write(html_text.strip(gaffe.notice(spoken, "console_hint")) + "\n")
     await gaffe.start(user_id, language, show)
 
     async def push(user: int, message: Push) -> bool:
@@ -103,8 +120,10 @@ async def chat(
     async def send(user: int, reply: Reply) -> None:
         await show(reply)
 
+    lines = _Lines(stdin)
     scheduler = Scheduler(gaffe, push, send, only_user=user_id)
     ticking = asyncio.create_task(_every(tick_seconds, scheduler.tick))
+    interrupted = _on_interrupt(lines.interrupt)
     try:
         interactive = stdin.isatty()
         while True:
@@ -112,15 +131,87 @@ async def chat(
             if interactive:
                 out.write("> ")
                 out.flush()
-            line = await asyncio.to_thread(stdin.readline)
-            if not line:
+            line = await lines.next()
+            if line is None:
                 break
             received = parse_line(line, terminal.shown)
             if received is not None:
                 await gaffe.handle(user_id, received, show)
     finally:
         ticking.cancel()
-    out.write("\n")
+        interrupted()
+    goodbye = gaffe.notice(await gaffe.language_of(user_id, spoken), "console_goodbye")
+    out.write("\n" + html_text.strip(goodbye) + "\n")
+    out.flush()
+
+
+class _Lines:
+    """Standard input, line by line, without ever blocking the event loop or the exit.
+
+    A daemon thread does the blocking reads (a tty, a pipe, a file, /dev/null alike) and hands each line
+    to the loop; a read pending when the user quits dies with the process instead of waiting for Enter.
+    It reads the file descriptor itself, so it holds no lock of `sys.stdin` at interpreter shutdown."""
+
+    END = object()
+
+    def __init__(self, stdin: TextIO) -> None:
+        self._queue: asyncio.Queue[str | object] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        try:
+            fd: int | None = stdin.fileno()
+        except (OSError, ValueError, AttributeError):  # a StringIO (tests): no descriptor to read
+            fd = None
+        target = self._read_fd if fd is not None else self._read_text
+        threading.Thread(target=target, args=(fd if fd is not None else stdin,), daemon=True).start()
+
+    def interrupt(self) -> None:
+        self._queue.put_nowait(self.END)
+
+    async def next(self) -> str | None:
+        line = await self._queue.get()
+        if line is self.END:
+            self._queue.put_nowait(self.END)  # stays ended
+            return None
+        return str(line)
+
+    def _hand(self, item: str | object) -> None:
+        with contextlib.suppress(RuntimeError):  # the loop is closed: the chat is over anyway
+            self._loop.call_soon_threadsafe(self._queue.put_nowait, item)
+
+    def _read_fd(self, fd: int) -> None:
+        decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
+        pending = ""
+        try:
+            while chunk := os.read(fd, 65536):
+                pending += decoder.decode(chunk)
+                *complete, pending = pending.split("\n")
+                for line in complete:
+                    self._hand(line + "\n")
+        except OSError:
+            pass
+        pending += decoder.decode(b"", final=True)
+        if pending:  # a last line without a newline (or Ctrl+D after some text)
+            self._hand(pending)
+        self._hand(self.END)
+
+    def _read_text(self, stdin: TextIO) -> None:
+        for line in iter(stdin.readline, ""):
+            self._hand(line)
+        self._hand(self.END)
+
+
+def _on_interrupt(quit_chat: Callable[[], None]) -> Callable[[], None]:
+    """Make Ctrl+C end the chat like end of input; returns what puts the default behaviour back."""
+    loop = asyncio.get_running_loop()
+    try:
+        loop.add_signal_handler(signal.SIGINT, quit_chat)
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not Unix: KeyboardInterrupt
+        return lambda: None
+
+    def restore() -> None:
+        loop.remove_signal_handler(signal.SIGINT)
+
+    return restore
 
 
 async def _every(seconds: float, tick: Callable[[], Awaitable[int]]) -> None:

@@ -55,6 +55,7 @@ REQUIRED_MESSAGES = frozenset(
         "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
         "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
+        "resume_offer", "resume_yes", "resume_no", "resume_dropped", "try_again",
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip

@@ -10,16 +10,27 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 from bot.core.actions import Context, Effect, FeatureOutput
 from bot.core.dialogue import ActionCall, Advice, Choice, Content, Node, Target
 from bot.core.sensitive import detect
+
+if TYPE_CHECKING:
+    from bot.core.i18n import Translator
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3
 
 
 # --- state -----------------------------------------------------------------------------------------
+# What a left conversation needs to go on where it was, as plain values (State is saved as JSON):
+# (dialogue, node, points, max_points, answers as pairs, advice, priorities, gaps).
+Suspended = tuple[
+    str, str, int, int, tuple[tuple[str, str], ...], tuple[str, ...], tuple[tuple[str, int], ...], tuple[str, ...]
+]
+
+
 @dataclass(frozen=True)
 class State:
     """Everything Gaffe remembers about one user's conversation. `step` counts accepted inputs."""
@@ -35,6 +46,8 @@ class State:
     # (advice id, priority) set by answers (`advice: [{id, priority}]`); the most urgent one wins.
     priorities: tuple[tuple[str, int], ...] = ()
     gaps: tuple[str, ...] = ()  # critical questions (node ids) answered with a 0-point choice
+    # A conversation left half-way for another one (a command, a topic typed), offered back when that one ends.
+    suspended: Suspended | None = None
 
     @property
     def score(self) -> int:
@@ -227,7 +240,7 @@ def step(content: Content, state: State, received: Input) -> Step:
             result = _text(content, state, text)
         case Choose(number):
             node = _current(content, state)
-            if node is not None and node.choices:
+            if (node is not None and node.choices) or (node is None and state.suspended is not None):
                 result = _pick(content, state, state.step, number - 1)
             else:
                 result = _text(content, state, str(number))
@@ -244,7 +257,8 @@ def resume(content: Content, state: State) -> tuple[Output, ...]:
     """Show the current question again (after a restart, or when the user is lost), changing nothing."""
     node = _current(content, state)
     if node is None:
-        return ()
+        waiting = state.suspended is not None and state.suspended[0] in content.dialogues
+        return (_offer_resume(content, state),) if waiting else ()
     return (_ask(node, state),) if node.choices else (Say(node.text or "", _params(state), node.sources),)
 
 
@@ -252,16 +266,78 @@ def _command(content: Content, state: State, name: str) -> Step:
     dialogue = content.dialogue_for(name)
     if dialogue is None:
         return Step(state, (Notice("unknown_command"),))
-    fresh = State(language=state.language, dialogue=dialogue.id, step=state.step + 1)
-    return _run(content, fresh, Target(jump=dialogue.id), [])
+    return _open(content, state, dialogue.id)
+
+
+def _open(content: Content, state: State, dialogue_id: str) -> Step:
+    """Start a dialogue afresh. A conversation with answers in it is not lost: it is kept aside, and offered
+    back when the new one ends (opening the same dialogue again starts it over instead)."""
+    suspended = state.suspended
+    node = _current(content, state)
+    if node is not None and state.dialogue != dialogue_id and (state.max_points or state.answers):
+        suspended = _suspend(state)
+    if suspended is not None and suspended[0] == dialogue_id:
+        suspended = None
+    fresh = State(language=state.language, dialogue=dialogue_id, step=state.step + 1, suspended=suspended)
+    return _run(content, fresh, Target(jump=dialogue_id), [])
+
+
+def _suspend(state: State) -> Suspended:
+    answers = tuple((k, str(v)) for k, v in state.answers.items())
+    return (
+        state.dialogue or "", state.node or "", state.points, state.max_points, answers,
+        state.advice, state.priorities, state.gaps,
+    )  # fmt: skip
+
+
+RESUME, DROP = 0, 1  # the offer's buttons
+
+
+@dataclass(frozen=True)
+class Title:
+    """A dialogue's title as a placeholder value, in the user's language."""
+
+    msgid: str
+
+    def localize(self, content: Content, translator: Translator) -> str:
+        return translator.text(self.msgid)
+
+
+def _offer_resume(content: Content, state: State) -> Ask:
+    """ "Pick up your checkup?" once the dialogue that interrupted it is over (Yes / No)."""
+    assert state.suspended is not None
+    title = content.dialogues[state.suspended[0]].title
+    labels = (content.messages["resume_yes"].one, content.messages["resume_no"].one)
+    return Ask(content.messages["resume_offer"].one, labels, state.step, MappingProxyType({"title": Title(title)}))
+
+
+def _answer_offer(content: Content, state: State, index: int) -> Step:
+    assert state.suspended is not None
+    if index not in (RESUME, DROP):
+        return Step(state, (Notice("invalid_choice"), _offer_resume(content, state)))
+    labels = (content.messages["resume_yes"].one, content.messages["resume_no"].one)
+    if index == DROP:
+        dropped = replace(state, suspended=None, step=state.step + 1)
+        return Step(dropped, (Picked(labels[DROP]), Notice("resume_dropped")))
+    dialogue, node, points, max_points, answers, advice, priorities, gaps = state.suspended
+    back = replace(
+        state, dialogue=dialogue, node=node, points=points, max_points=max_points,
+        answers=MappingProxyType(dict(answers)), advice=advice, priorities=priorities, gaps=gaps,
+        suspended=None, step=state.step + 1,
+    )  # fmt: skip
+    if _current(content, back) is None:  # the content changed since: nothing to go back to
+        return Step(replace(state, suspended=None, step=state.step + 1), (Notice("resume_dropped"),))
+    return Step(back, (Picked(labels[RESUME]), *resume(content, back)))
 
 
 def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     node = _current(content, state)
+    if node is None and state.suspended is not None and asked_at == state.step:
+        return _answer_offer(content, state, index)
     if node is None or asked_at != state.step or not node.choices:
         return Step(state, (Toast("stale_button"),))
     if not 0 <= index < len(node.choices):  # typed in a terminal; a Telegram button can't say this
-        return Step(state, (Notice("invalid_choice"), _ask(node, state)))
+        return Step(state, (Notice("invalid_choice"), _ask(node, state, with_text=False)))
     choice = node.choices[index]
     state = _apply(state, node, choice)
     outputs: list[Output] = [Picked(choice.label)]
@@ -281,12 +357,13 @@ def _text(content: Content, state: State, text: str) -> Step:
         # dialogue's buttons: the user changed subject); at the same dialogue's buttons, ask again.
         routed = content.routes.route(text, state.language)
         if routed and routed != state.dialogue:
-            fresh = State(language=state.language, dialogue=routed, step=state.step + 1)
-            return _run(content, fresh, Target(jump=routed), [])
+            return _open(content, state, routed)
+        if node is None and state.suspended is not None:  # the resume offer is waiting: ask it again, briefly
+            return Step(state, (Notice("use_buttons"), replace(_offer_resume(content, state), text="")))
         if node is None or not node.choices:
             answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
             return Step(state, (Unrouted(text) if answered else Notice("no_conversation"),))
-        return Step(state, (Notice("use_buttons"), _ask(node, state)))
+        return Step(state, (Notice("use_buttons"), _ask(node, state, with_text=False)))
     answer = " ".join(text.split())
     spec = node.input
     if not spec.min_length <= len(answer) <= spec.max_length or (
@@ -360,6 +437,8 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
     for _ in range(MAX_HOPS):
         if target.jump:
             dialogue_id = target.jump
+            if state.suspended is not None and state.suspended[0] == dialogue_id:
+                state = replace(state, suspended=None)  # started over: the unfinished one is replaced
             node_id = content.dialogues[dialogue_id].start
         else:
             node_id = target.goto or ""
@@ -390,7 +469,10 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
         if node.input:
             return Step(state, tuple(outputs))
         if node.end or node.target is None:
-            return Step(replace(state, dialogue=None, node=None), tuple(outputs))
+            state = replace(state, dialogue=None, node=None)
+            if state.suspended is not None and state.suspended[0] in content.dialogues:
+                outputs.append(_offer_resume(content, state))
+            return Step(state, tuple(outputs))
         target = node.target
     raise RuntimeError(f"dialogue '{dialogue_id}' loops for {MAX_HOPS} nodes without asking anything")
 

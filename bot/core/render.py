@@ -137,10 +137,14 @@ def _sources(content: Content, translator: Translator, sources: tuple[str, ...])
     return "".join(f"\n<i>{message(content, translator, 'result_source', url=url)}</i>" for url in sources)
 
 
-def render(content: Content, translator: Translator, outputs: Iterable[Output], today: date | None = None) -> Reply:
+def render(
+    content: Content, translator: Translator, outputs: Iterable[Output], today: date | None = None, variant: str = ""
+) -> Reply:
     """All outputs of one step as one reply (one Telegram message), in the translator's language.
 
-    `today` dates a result (the engine knows no clock); it is formatted for the user's locale."""
+    `today` dates a result (the engine knows no clock); it is formatted for the user's locale. `variant` names
+    the adapter's own words: a notice `key` is said as `{variant}_{key}` when messages.yaml has one (the
+    terminal's "type the number" for Telegram's "use the buttons")."""
     parts: list[str] = []
     buttons: tuple[Button, ...] = ()
     picked: str | None = None
@@ -175,6 +179,7 @@ def render(content: Content, translator: Translator, outputs: Iterable[Output], 
             case Picked(label):
                 picked = message(content, translator, "picked", label=translator.text(label))
             case Notice(key, params):
+                key = f"{variant}_{key}" if f"{variant}_{key}" in content.messages else key
                 values = localized(content, translator, params)
                 count = values.pop("count", None)
                 parts.append(message(content, translator, key, count if isinstance(count, int) else None, **values))

@@ -1,0 +1,90 @@
+"""Another dialogue started in the middle of one: the unfinished one is kept aside and offered back when the
+new one ends (Yes: where it was, with its points and answers; No: dropped). Nothing is lost silently."""
+
+from __future__ import annotations
+
+from test_engine import last_ask, run
+
+from bot.core.dialogue import Content
+from bot.core.engine import Ask, Choose, Command, Notice, Picked, Say, State, Text, resume, step
+from bot.storage import conversation_json, state_from_row
+
+
+def _mid_quiz(mini: Content) -> State:
+    """At q2 of the quiz: a name typed, one question answered (10 points)."""
+    return run(mini, Command("quiz"), Text("Ada"), 0)[-1].state
+
+
+def test_a_command_mid_dialogue_keeps_it_aside_and_offers_it_back_when_the_other_ends(mini: Content) -> None:
+    mid = _mid_quiz(mini)
+    assert mid.node == "q2" and mid.points == 10
+    at_menu, switched = run(mini, Command("start"), 1, state=mid)  # the menu, then "English": the menu ends
+    assert at_menu.state.dialogue == "menu" and at_menu.state.suspended is not None
+    offer = last_ask(switched)
+    assert offer.text == "Tu reprends {title} ?" and offer.labels == ("Reprendre", "Laisser")
+    assert switched.state.dialogue is None and switched.state.language == "en"
+    (back,) = run(mini, 0, state=switched.state)
+    assert back.state.dialogue == "quiz" and back.state.node == "q2"
+    assert (back.state.points, back.state.max_points, back.state.answers) == (10, 10, mid.answers)
+    assert back.state.suspended is None and back.state.step == switched.state.step + 1
+    assert back.outputs[0] == Picked("Reprendre") and last_ask(back).text == "Et la double authentification ?"
+    (done,) = run(mini, 0, state=back.state)  # and it ends as it would have: 100/100
+    assert done.state.score == 100
+
+
+def test_no_drops_the_unfinished_one(mini: Content) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
+    (dropped,) = run(mini, 1, state=switched.state)
+    assert dropped.state.suspended is None and dropped.state.dialogue is None
+    assert Notice("resume_dropped") in dropped.outputs and not any(isinstance(o, Ask) for o in dropped.outputs)
+
+
+def test_a_dialogue_that_ends_at_once_offers_it_back_in_the_same_reply(mini: Content) -> None:
+    """Like /aide: its text, then the offer, in one step."""
+    mid = _mid_quiz(mini)
+    (menu,) = run(mini, Command("start"), state=mid)
+    result = step(mini, menu.state, Choose(2))  # typed in the terminal: "English" ends the menu
+    assert isinstance(result.outputs[-2], Say) and isinstance(result.outputs[-1], Ask)
+    assert result.outputs[-1].labels == ("Reprendre", "Laisser")
+    assert step(mini, result.state, Choose(1)).state.node == "q2"  # the offer answered by its number too
+    refused = step(mini, result.state, Choose(3))
+    assert refused.outputs[0] == Notice("invalid_choice") and not refused.changed
+
+
+def test_text_at_the_offer_asks_again_briefly(mini: Content) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
+    result = step(mini, switched.state, Text("bof"))
+    assert result.outputs[0] == Notice("use_buttons")
+    assert isinstance(result.outputs[1], Ask) and result.outputs[1].text == "" and not result.changed
+
+
+def test_starting_the_same_dialogue_again_starts_it_over(mini: Content) -> None:
+    (again,) = run(mini, Command("quiz"), state=_mid_quiz(mini))
+    assert again.state.suspended is None and again.state.node == "hello" and again.state.points == 0
+
+
+def test_jumping_into_the_suspended_dialogue_replaces_it(mini: Content) -> None:
+    """From the menu, "Le quiz" jumps into a fresh quiz: no offer of the old one at its end."""
+    at_menu, fresh = run(mini, Command("start"), 0, state=_mid_quiz(mini))
+    assert at_menu.state.suspended is not None
+    assert fresh.state.dialogue == "quiz" and fresh.state.suspended is None
+
+
+def test_nothing_answered_nothing_kept(mini: Content) -> None:
+    """At the quiz's first question nothing would be lost: no offer afterwards."""
+    at_hello = run(mini, Command("quiz"))[-1].state
+    switched = run(mini, Command("start"), 1, state=at_hello)[-1]
+    assert switched.state.suspended is None and not any(isinstance(o, Ask) for o in switched.outputs)
+
+
+def test_a_press_on_the_offer_after_a_restart_is_shown_again_by_resume(mini: Content) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
+    (again,) = resume(mini, switched.state)
+    assert isinstance(again, Ask) and again.labels == ("Reprendre", "Laisser")
+
+
+def test_the_suspended_conversation_survives_the_database_json(mini: Content) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1].state
+    saved = state_from_row(switched.language, conversation_json(switched))
+    assert saved == switched
+    assert run(mini, 0, state=saved)[0].state.node == "q2"
