@@ -356,8 +356,14 @@ def main() -> None:
     logging.getLogger("aiohttp.server").setLevel(logging.CRITICAL)  # the fake, when a killed bot hangs up
     with tempfile.TemporaryDirectory(dir=args.db_dir) as directory:
         report = asyncio.run(
-            run_crash(Path(directory) / "crash.sqlite3", args.users, args.reminders, args.kills, args.seed,
-                      say=lambda line: print(line, flush=True))
+            run_crash(
+                Path(directory) / "crash.sqlite3",
+                args.users,
+                args.reminders,
+                args.kills,
+                args.seed,
+                say=lambda line: print(line, flush=True),
+            )
         )
     print("\n".join(report.lines()))
     if report.fake_errors:

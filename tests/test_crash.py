@@ -43,11 +43,12 @@ def test_the_check_sees_a_lost_step(tmp_path: Path) -> None:
     asyncio.run(crash.seed(db, users=1, reminders=1))
 
     class Shown:
-        ids = [crash.FIRST_USER]
-        unanswered = {crash.FIRST_USER: 0}
+        def __init__(self) -> None:
+            self.ids = [crash.FIRST_USER]
+            self.unanswered = {crash.FIRST_USER: 0}
 
         def shown(self, user: int) -> tuple[int, dict[str, object]]:
-            return 4, {}
+            return 4, {}  # the user saw the question of step 4; the database still has step 0
 
     report = crash.CrashReport()
     crash.check(report, None, Shown(), db, "test")
