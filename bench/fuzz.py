@@ -9,7 +9,9 @@ callback queries with random, forged, stale, foreign or missing data, from inacc
 kinds Gaffe has no handler for and kinds python-telegram-bot does not know; negative and 52-bit ids.
 
 Every update is one Telegram could send: it follows the Bot API's schema (optional fields come and go,
-required ones are there), because an update python-telegram-bot can't parse never reaches Gaffe.
+required ones are there; each is parsed by python-telegram-bot before it is queued, so a wrong generator
+fails loudly instead of jamming the polling), and a new message is dated now (date 0 only marks a message
+too old to show, inside a callback query or a pinned message).
 
 It counts: log records at ERROR or above (must be 0), requests the fake refused (must be 0), and whether a
 checkup by buttons still works afterwards. The bot's own 30-messages-per-second limiter is lifted for the
@@ -227,7 +229,7 @@ class Fuzzer:
             "message_id": self.fake._new_message_id(user),
             "from": self._from(user),
             "chat": chat,
-            "date": int(time.time()) - self.rng.choice((0, 0, 86_400 * 400)),
+            "date": int(time.time()),
             **content,
         }
         self.fake._messages.setdefault(user, {})[message["message_id"]] = message
@@ -538,7 +540,13 @@ class Fuzzer:
             self.fake.queue_update({"message": self._private_message(self._user(), **content)})
         else:
             chat = self._chat("supergroup")
-            message = {"message_id": 1, "from": self._from(self._user()), "chat": chat, "date": 0, **content}
+            message = {
+                "message_id": 1,
+                "from": self._from(self._user()),
+                "chat": chat,
+                "date": int(time.time()),
+                **content,
+            }
             self.fake.queue_update({"message": message})
 
     def no_sender(self) -> None:
@@ -549,7 +557,7 @@ class Fuzzer:
         message = {
             "message_id": self.fake._new_message_id(user),
             "chat": self.fake.add_chat(user),
-            "date": 0,
+            "date": int(time.time()),
             "text": text,
         }
         if text.startswith("/"):
