@@ -55,6 +55,8 @@ FIRST_USER = 10_001
 @dataclass
 class CrashReport:
     kills: int = 0
+    kills_in_startup: int = 0  # before the bot said it was ready (resending what the last run left pending)
+    outbox_at_kills: int = 0  # pushed messages committed but not yet known delivered when a kill fell, summed
     users: int = 0
     reminders: int = 0
     steps_answered: int = 0  # presses (and commands) whose reply reached the user
@@ -69,8 +71,9 @@ class CrashReport:
 
     def lines(self) -> list[str]:
         return [
-            f"kills                {self.kills}",
+            f"kills                {self.kills} ({self.kills_in_startup} during the start-up)",
             f"users / reminders    {self.users} / {self.reminders}",
+            f"in outbox at kills   {self.outbox_at_kills}  (reminders committed, delivery not yet noted)",
             f"steps answered       {self.steps_answered}",
             f"steps lost           {self.steps_lost}  (must be 0)",
             f"steps ahead          {self.steps_ahead}  (must be 0: more saved than pressed)",
@@ -136,6 +139,13 @@ def saved_steps(db: Path) -> dict[int, int]:
         rows = connection.execute("SELECT user_id, conversation FROM users").fetchall()
     connection.close()
     return {int(user): int(json.loads(conversation).get("step", 0)) for user, conversation in rows}
+
+
+def waiting_in_outbox(db: Path) -> int:
+    with sqlite3.connect(db) as connection:
+        count = int(connection.execute("SELECT COUNT(*) FROM outbox").fetchone()[0])
+    connection.close()
+    return count
 
 
 def integrity(db: Path) -> str:
@@ -215,9 +225,11 @@ async def _process(fake: FakeBotApi, db: Path, tick: float) -> asyncio.subproces
     )  # fmt: skip
 
 
-async def _until_ready(process: asyncio.subprocess.Process, output: list[bytes]) -> None:
-    """Read the bot's log until it says it is on Telegram; keep draining it afterwards (a full pipe blocks)."""
+async def _until_ready(process: asyncio.subprocess.Process, output: list[bytes], within: float = 60) -> bool:
+    """Read the bot's log until it says it is on Telegram (True) or `within` seconds have passed (False); keep
+    draining it afterwards (a full pipe blocks)."""
     ready = asyncio.get_running_loop().create_future()
+    ready.add_done_callback(lambda f: f.exception())  # killed before ready: nobody will ask why it exited
 
     async def drain() -> None:
         assert process.stdout is not None
@@ -229,8 +241,14 @@ async def _until_ready(process: asyncio.subprocess.Process, output: list[bytes])
             ready.set_exception(RuntimeError("the bot exited before it was ready:\n" + b"".join(output).decode()))
 
     task = asyncio.create_task(drain())
-    await asyncio.wait_for(ready, 60)
     task.add_done_callback(lambda t: t.exception() if not t.cancelled() else None)
+    done, _ = await asyncio.wait({ready}, timeout=within)
+    if ready in done:
+        ready.result()  # the bot exited: say why
+        return True
+    if within >= 60:
+        raise TimeoutError("the bot was not ready within a minute:\n" + b"".join(output).decode())
+    return False
 
 
 def check(report: CrashReport, fake: FakeBotApi, people: Users, db: Path, moment: str) -> None:
@@ -239,6 +257,8 @@ def check(report: CrashReport, fake: FakeBotApi, people: Users, db: Path, moment
     if answer != "ok":
         report.integrity.append(f"{moment}: {answer}")
     saved = saved_steps(db)
+    if moment != "end":
+        report.outbox_at_kills += waiting_in_outbox(db)
     for user in people.ids:
         shown = people.shown(user)
         if shown is None:
@@ -277,10 +297,12 @@ async def run_crash(
     tick: float = 0.5,
     patience: float = 20.0,
     settle: float = 120.0,
+    early: float = 0.25,
     say: Callable[[str], None] = lambda _: None,
 ) -> CrashReport:
-    """Seed, run the bot, kill it `kills` times at a random moment within `window` seconds of it being ready,
-    check after each kill, then let everything go out and check the end. `settle`: the most to wait, at the
+    """Seed, run the bot, kill it `kills` times at a random moment within `window` seconds of it being ready
+    (or, for a share `early` of them, of it being started: while it loads, migrates and resends what was
+    pending), check after each kill, then let everything go out and check the end. `settle`: the most to wait, at the
     end, for the last reminders."""
     rng = random.Random(seed_value)
     report = CrashReport(users=users, reminders=reminders)
@@ -297,10 +319,14 @@ async def run_crash(
             for number in range(kills + 1):
                 process = await _process(fake, db, tick)
                 try:
-                    await _until_ready(process, output)
-                    if number == kills:
-                        break
-                    await asyncio.sleep(rng.uniform(*window))
+                    if number < kills and rng.random() < early:  # at a random moment of the start-up itself
+                        if not await _until_ready(process, output, within=rng.uniform(*window)):
+                            report.kills_in_startup += 1
+                    else:
+                        await _until_ready(process, output)
+                        if number == kills:
+                            break
+                        await asyncio.sleep(rng.uniform(*window))
                     process.send_signal(signal.SIGKILL)
                     await process.wait()
                 except BaseException:
