@@ -56,6 +56,7 @@ FIRST_USER = 10_001
 class CrashReport:
     kills: int = 0
     kills_in_startup: int = 0  # before the bot said it was ready (resending what the last run left pending)
+    outbox_at_end: int = 0  # must be 0: everything delivered, and each delivery noted
     outbox_at_kills: int = 0  # pushed messages committed but not yet known delivered when a kill fell, summed
     users: int = 0
     reminders: int = 0
@@ -79,6 +80,7 @@ class CrashReport:
             f"steps ahead          {self.steps_ahead}  (must be 0: more saved than pressed)",
             f"reminders lost       {self.reminders_lost}  (must be 0)",
             f"duplicates           {self.duplicates}  (at most the kills, {self.kills})",
+            f"outbox at the end    {self.outbox_at_end}  (must be 0)",
             f"integrity_check      {'ok' if not self.integrity else self.integrity}",
             f"time                 {self.seconds:.1f} s",
             *(f"problem: {p}" for p in self.problems[:20]),
@@ -259,6 +261,8 @@ def check(report: CrashReport, fake: FakeBotApi, people: Users, db: Path, moment
     saved = saved_steps(db)
     if moment != "end":
         report.outbox_at_kills += waiting_in_outbox(db)
+    else:
+        report.outbox_at_end = waiting_in_outbox(db)
     for user in people.ids:
         shown = people.shown(user)
         if shown is None:
@@ -348,7 +352,7 @@ async def run_crash(
             ) < len(reminder_ids):
                 await asyncio.sleep(0.5)
             say(f"reminders out at {time.monotonic() - started:.1f} s")
-            await asyncio.sleep(1)  # the last replies and outbox deletions
+            await asyncio.sleep(max(1, 4 * tick))  # the last replies and outbox deletions; a few ticks
             process.send_signal(signal.SIGTERM)
             if await asyncio.wait_for(process.wait(), 30) != 0:
                 report.problems.append("SIGTERM: the bot did not stop cleanly")
