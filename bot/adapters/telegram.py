@@ -163,7 +163,15 @@ class TelegramGaffe:
         await self.send_to(message.chat_id, user_id, reply)
 
     # --- handlers ----------------------------------------------------------------------------------
+    def _for_another_bot(self, update: Update) -> bool:
+        """A command meant for another bot ("/start@other_bot"), in a group or typed here by mistake."""
+        words = (update.effective_message.text or "").split(maxsplit=1) if update.effective_message else []
+        _, at, target = (words[0] if words else "").partition("@")
+        return bool(at) and target.lower() != (self.bot.username or "").lower()
+
     async def on_command(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        if self._for_another_bot(update):
+            return
         text = update.effective_message.text if update.effective_message else None
         name = (text or "/").split()[0][1:].split("@")[0]
         await self._step(update, Command(name))
@@ -236,7 +244,7 @@ class TelegramGaffe:
     async def on_group(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A command in a group or channel: one line, in the sender's language, nothing stored."""
         message = update.effective_message
-        if message is None:
+        if message is None or self._for_another_bot(update):
             return
         user = update.effective_user
         text = self.gaffe.notice(language_for(user.language_code if user else None), "not_private")
@@ -263,7 +271,8 @@ class TelegramGaffe:
     async def _show_answer(self, query: CallbackQuery, reply: Reply) -> None:
         """Turn the answered message into a line of conversation: its text, the pick, no buttons."""
         message = query.message
-        if not isinstance(message, Message) or not reply.picked:
+        # Too old for Telegram to show (date 0): no text to keep, so leave it rather than wipe it.
+        if not isinstance(message, Message) or not message.is_accessible or not reply.picked:
             return
         text = f"{message.text_html}\n\n{reply.picked}" if message.text else reply.picked
         try:
