@@ -12,19 +12,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.authoring.paths import PROJECT_ROOT, bundled  # noqa: F401  (where the content lives)
 from bot.core.i18n import po_path
 from bot.errors import StartupError
-
-PACKAGE = Path(__file__).resolve().parent
-PROJECT_ROOT = PACKAGE.parent
-INSTALLED_CONTENT = PACKAGE / "_content"  # filled by the wheel build only
-
-
-def bundled(name: str) -> Path:
-    """The content folder `name` ("dialogues" or "locales") that comes with this Gaffe."""
-    checkout = PROJECT_ROOT / name
-    return checkout if checkout.is_dir() else INSTALLED_CONTENT / name
-
 
 HIBP_URL = "https://haveibeenpwned.com/api/v3/breaches"  # Have I Been Pwned's breach catalogue (no key)
 STALKERWARE_IOC_URL = "https://raw.githubusercontent.com/AssoEchap/stalkerware-indicators/master/ioc.yaml"

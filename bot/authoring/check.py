@@ -22,10 +22,10 @@ import yaml
 from babel.messages.catalog import Catalog
 from jsonschema import Draft202012Validator, ValidationError
 
+from bot.authoring.paths import bundled
 from bot.authoring.schema import with_actions
 from bot.authoring.translatable import LIMITS, Translatable, translatable_strings
 from bot.authoring.yaml_lines import YamlMap, line_at, load_yaml
-from bot.config import bundled
 from bot.core import html_text
 from bot.core.actions import Registry
 from bot.core.dialogue import (

@@ -19,10 +19,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
-from bot.config import Settings
 from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
@@ -303,7 +303,17 @@ def _names(label: str, service: str) -> bool:
 Pusher = Callable[[int, Push], Awaitable[bool]]
 
 
-async def refresh_breaches(gaffe: Gaffe, settings: Settings, push: Pusher, now: datetime) -> int:
+class BreachSource(Protocol):
+    """Where the catalogue comes from (the settings: GAFFE_HIBP_BREACHES, GAFFE_DATA_DIR)."""
+
+    @property
+    def hibp_breaches(self) -> str: ...
+
+    @property
+    def data_dir(self) -> Path: ...
+
+
+async def refresh_breaches(gaffe: Gaffe, settings: BreachSource, push: Pusher, now: datetime) -> int:
     """Once a day (the scheduler): fetch the catalogue (at most daily, `fetch_catalogue`), make it the one
     answers use, and push one alert per watcher per breach of a watched service newer than the newest it
     has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice."""

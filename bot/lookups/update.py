@@ -9,13 +9,30 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Protocol
 
-from bot.config import Settings
 from bot.lookups import breaches, stalkerware
 from bot.lookups.download import USER_AGENT, DownloadError, is_url
 
 
-async def _stalkerware(settings: Settings) -> None:
+class Sources(Protocol):
+    """What update-data needs of the settings: where to download from, and where to put it."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    @property
+    def stalkerware_url(self) -> str: ...
+
+    @property
+    def stalkerware_ioc_path(self) -> Path: ...
+
+    @property
+    def hibp_breaches(self) -> str: ...
+
+
+async def _stalkerware(settings: Sources) -> None:
     target = settings.data_dir / "ioc.yaml"
     count = await stalkerware.download_indicators(settings.stalkerware_url, target)
     print(f"Stalkerware indicators: {count} apps in {target}")
@@ -24,7 +41,7 @@ async def _stalkerware(settings: Settings) -> None:
         print(f"  GAFFE_STALKERWARE_IOC is set: Gaffe reads {settings.stalkerware_ioc_path}, not this copy")
 
 
-async def _breaches(settings: Settings) -> None:
+async def _breaches(settings: Sources) -> None:
     source = settings.hibp_breaches
     if is_url(source):
         now = datetime.now(UTC)
@@ -37,7 +54,7 @@ async def _breaches(settings: Settings) -> None:
     print(f"  Credit: {breaches.CREDIT}")
 
 
-async def update_data(settings: Settings) -> int:
+async def update_data(settings: Sources) -> int:
     """Update every source; 0 when all succeeded, else 1 after one line per failure on stderr."""
     failed = False
     for label, update in (("stalkerware indicators", _stalkerware), ("breach catalogue", _breaches)):
