@@ -5,6 +5,7 @@ together, at most a second later; a crash before that loses no step, it only rep
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -104,3 +105,28 @@ async def test_a_failed_step_keeps_the_last_replys_acknowledgement(
 
 async def _ignore(reply: Reply) -> None:
     return None
+
+
+async def test_a_large_database_is_checked_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    db = tmp_path / "damaged.sqlite3"
+    with sqlite3.connect(db) as connection:
+        connection.execute("CREATE TABLE t (x TEXT)")
+        connection.execute("CREATE INDEX t_x ON t(x)")
+        connection.executemany("INSERT INTO t VALUES (?)", [(f"row {i:05}",) for i in range(3000)])
+    connection.close()
+    data = bytearray(db.read_bytes())
+    for offset in range(3 * 4096, len(data) - 4096, 4096):  # scramble the cells of the later pages
+        data[offset + 100 : offset + 400] = bytes(range(256))[:300]
+    db.write_bytes(bytes(data))
+    monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", 0)  # "large": everything is
+    store = await Store.open(db)  # starts at once…
+    try:
+        for _ in range(50):
+            if "damaged" in caplog.text:
+                break
+            await asyncio.sleep(0.05)
+    finally:
+        await store.close()
+    assert "is damaged" in caplog.text and "python -m bot restore" in caplog.text  # …and says so soon after
