@@ -71,7 +71,8 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     label = "C'est parti" if pick == "go" else PICKS[int(pick)]
     await query.edit_message_text(f"{query.message.text}\\n\\n→ {label}")
     if number < 10:
-        await query.message.chat.send_message(f"Question {number + 1} : tu fais ça comment ?", reply_markup=keyboard(number + 1))
+        question = f"Question {number + 1} : tu fais ça comment ?"
+        await query.message.chat.send_message(question, reply_markup=keyboard(number + 1))
     else:
         again = InlineKeyboardMarkup([[InlineKeyboardButton("Recommencer", callback_data="0:go")]])
         await query.message.chat.send_message(f"Score : {context.user_data['score']}/100", reply_markup=again)
@@ -101,7 +102,8 @@ from aiogram_dialog.widgets.kbd import Button, Column, Select
 from aiogram_dialog.widgets.text import Const, Format
 
 PICKS = [("Toujours", "0"), ("Parfois", "1"), ("Jamais", "2")]
-Checkup = type("Checkup", (StatesGroup,), {"intro": State(), **{f"q{i}": State() for i in range(10)}, "result": State()})
+STATES = {"intro": State(), **{f"q{i}": State() for i in range(10)}, "result": State()}
+Checkup = type("Checkup", (StatesGroup,), STATES)
 
 
 async def go(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
@@ -132,8 +134,8 @@ def question(number: int) -> Window:
 
 
 dialog = Dialog(
-    Window(Const("On fait le point sur ta sécurité ? 10 questions."), Button(Const("C'est parti"), id="go", on_click=go),
-           state=Checkup.intro),
+    Window(Const("On fait le point sur ta sécurité ? 10 questions."),
+           Button(Const("C'est parti"), id="go", on_click=go), state=Checkup.intro),
     *(question(n) for n in range(10)),
     Window(Format("Score : {score}/100"), Button(Const("Recommencer"), id="again", on_click=again), getter=result,
            state=Checkup.result),
@@ -181,6 +183,13 @@ class Peer:
 def gaffe_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
     env = {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_URL": f"{fake.url}/bot", "GAFFE_DB": str(folder / "g.db")}
     return [sys.executable, "-m", "bot"], env
+
+
+def gaffe_asyncio_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """Gaffe without uvloop (it ships with it where it installs), to see what uvloop saves."""
+    _, env = gaffe_command(fake, folder)
+    launch = "import sys, runpy; sys.modules['uvloop'] = None; runpy.run_module('bot', run_name='__main__')"
+    return [sys.executable, "-c", launch], env
 
 
 def ptb_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
@@ -266,7 +275,9 @@ async def running(peer: Peer, fake: FakeBotApi, folder: Path) -> AsyncIterator[i
             process.kill()
 
 
-async def scenario(fake: FakeBotApi, pid: int, users: int, seconds: float, total_rate: float | None) -> dict[str, float]:
+async def scenario(
+    fake: FakeBotApi, pid: int, users: int, seconds: float, total_rate: float | None
+) -> dict[str, float]:
     run = Run()
     first = len(fake.sent)
     cpu = cpu_seconds(pid)
@@ -274,10 +285,7 @@ async def scenario(fake: FakeBotApi, pid: int, users: int, seconds: float, total
     until = started + seconds
     interval = users / total_rate if total_rate else None
     await asyncio.gather(
-        *(
-            user_loop(fake, 50_000 + u, run, until, interval, (interval or 0) * u / users)
-            for u in range(users)
-        )
+        *(user_loop(fake, 50_000 + u, run, until, interval, (interval or 0) * u / users) for u in range(users))
     )
     elapsed = time.monotonic() - started
     used = cpu_seconds(pid) - cpu
@@ -346,13 +354,18 @@ PEERS = [
 ]
 
 
+EXTRA_PEERS = [Peer("Gaffe on asyncio's own loop (before uvloop)", gaffe_asyncio_command)]
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 s per scenario instead of 20")
-    parser.add_argument("--only", default=None, help="comma-separated peer numbers (1 Gaffe, 2 PTB, 3 aiogram)")
+    parser.add_argument(
+        "--only", default=None, help="comma-separated peer numbers (1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop)"
+    )
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else 20.0
-    chosen = [PEERS[int(i) - 1] for i in args.only.split(",")] if args.only else PEERS
+    chosen = [(PEERS + EXTRA_PEERS)[int(i) - 1] for i in args.only.split(",")] if args.only else PEERS
     results = {}
     for peer in chosen:
         print(f"  {peer.name}…", file=sys.stderr)
@@ -367,7 +380,7 @@ def main(argv: list[str] | None = None) -> None:
     for name, figures in results.items():
         one, paced, flat = figures["one"], figures["paced"], figures["flat_out"]
 
-        def ratio(scenario: str, value: float) -> str:
+        def ratio(scenario: str, value: float, name: str = name) -> str:
             if base is None or name == "Gaffe":
                 return ""
             return f" ({value / base[scenario]['cpu_ms']:.2f}× Gaffe)"

@@ -337,6 +337,12 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
 def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when GAFFE_WEBHOOK_URL is set."""
     application = build_application(settings)
+    # uvloop's event loop where it exists (not on Windows): 14-21 % less CPU per step (bench/peers.py).
+    # python-telegram-bot runs on the loop set here.
+    with contextlib.suppress(ImportError):
+        import uvloop
+
+        asyncio.set_event_loop(uvloop.new_event_loop())
     if settings.webhook_url:
         application.run_webhook(**webhook_options(settings))
     else:
