@@ -278,10 +278,7 @@ class Gaffe:
                 continue
             async with self.turn(user_id):
                 state = await self.store.load(user_id)
-                still = await self.store.fetch_all(
-                    "SELECT 1 FROM users WHERE user_id = ? AND reply_pending = 1", (user_id,)
-                )
-                if state is None or not still:
+                if state is None or not await self.store.reply_pending(user_id):
                     continue  # answered meanwhile (a step of theirs was in flight): no duplicate
                 again = self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
                 if await self._try(send, user_id, again):

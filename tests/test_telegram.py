@@ -157,7 +157,7 @@ async def test_fifty_users_at_once_without_cross_talk(fake: FakeBotApi, tmp_path
 
     users = range(1000, 1050)
     async with running_bot(fake, tmp_path / "g.sqlite3"):
-        results = await asyncio.gather(*(checkup_by_buttons(fake, u, chooser(u)) for u in users))
+        results = await asyncio.gather(*(checkup_by_buttons(fake, u, chooser(u), at_load=True) for u in users))
     for user, (text, _) in zip(users, results, strict=True):
         expected = expected_score(shipped, chooser(user))
         assert (f"{expected}/100" in text) if expected is not None else ("/100" not in text), (user, text)

@@ -1,0 +1,401 @@
+"""Gaffe next to its peers: CPU per step, Bot API calls per step, presses per second and latency, in one run.
+
+Why it exists: the issue's first target is "the bot's own cost at or below the fastest Python peer's". Each
+bot runs in its own process against its own fake Bot API (tests/fake_bot_api.py) on loopback, one bot at a
+time, doing the same 10-question checkup; a step is a button press until the bot's next question:
+
+- Gaffe, as shipped (`python -m bot`: aiohttp transport, durable SQLite state, the rate limiter);
+- bare python-telegram-bot: httpx, edit the answered question then send the next, no database, no limiter
+  (a tiny script written to a temporary folder);
+- aiogram 3 + aiogram-dialog: the checkup as a Dialog of Windows (edit in place), memory storage, in a
+  virtualenv this script makes with pip (kept in ~/.cache/gaffe-bench-aiogram for the next run).
+
+Figures per bot: CPU per step (the bot process's user + system time from /proc/<pid>/stat, over the steps)
+for 1 user pressing as soon as each reply arrives and for 20 users paced to 12 presses per second in all
+(under every bot's cap: an unpaced peer batches updates and looks cheaper per step than it is); Bot API
+calls per step (getUpdates excluded); presses per second with 20 users pressing as fast as they can;
+press → next question median / p99 at 20 paced users. Then the CPU of one sendMessage on httpx and on
+aiohttp. Run: `python bench/peers.py` (about 3–5 minutes on 2 cores; `--quick` for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from fake_bot_api import Call, FakeBotApi  # noqa: E402
+
+TICK = os.sysconf("SC_CLK_TCK")
+AIOGRAM_VENV = Path.home() / ".cache" / "gaffe-bench-aiogram"
+
+PTB_BOT = '''
+"""A bare python-telegram-bot checkup: 10 questions, edit the answered one then send the next; no storage."""
+import os
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
+
+PICKS = ["Toujours", "Parfois", "Jamais"]
+
+
+def keyboard(number: int) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup([[InlineKeyboardButton(p, callback_data=f"{number}:{i}")] for i, p in enumerate(PICKS)])
+
+
+async def checkup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    context.user_data["score"] = 0
+    go = InlineKeyboardMarkup([[InlineKeyboardButton("C'est parti", callback_data="0:go")]])
+    await update.message.reply_text("On fait le point sur ta sécurité ? 10 questions.", reply_markup=go)
+
+
+async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    query = update.callback_query
+    await query.answer()
+    number, pick = query.data.split(":")
+    number = int(number)
+    if pick != "go":
+        context.user_data["score"] = context.user_data.get("score", 0) + (2 - int(pick)) * 5
+    label = "C'est parti" if pick == "go" else PICKS[int(pick)]
+    await query.edit_message_text(f"{query.message.text}\\n\\n→ {label}")
+    if number < 10:
+        question = f"Question {number + 1} : tu fais ça comment ?"
+        await query.message.chat.send_message(question, reply_markup=keyboard(number + 1))
+    else:
+        again = InlineKeyboardMarkup([[InlineKeyboardButton("Recommencer", callback_data="0:go")]])
+        await query.message.chat.send_message(f"Score : {context.user_data['score']}/100", reply_markup=again)
+
+
+app = Application.builder().token(os.environ["TOKEN"]).base_url(os.environ["API_URL"]).concurrent_updates(True).build()
+app.add_handler(CommandHandler("checkup", checkup))
+app.add_handler(CallbackQueryHandler(press))
+app.run_polling()
+'''
+
+AIOGRAM_BOT = '''
+"""The checkup the aiogram-dialog way: a StatesGroup, one Window per question, Select widgets, memory storage."""
+import asyncio
+import os
+from typing import Any
+
+from aiogram import Bot, Dispatcher, Router
+from aiogram.client.session.aiohttp import AiohttpSession
+from aiogram.client.telegram import TelegramAPIServer
+from aiogram.filters import Command
+from aiogram.fsm.state import State, StatesGroup
+from aiogram.fsm.storage.memory import MemoryStorage
+from aiogram.types import CallbackQuery, Message
+from aiogram_dialog import Dialog, DialogManager, StartMode, Window, setup_dialogs
+from aiogram_dialog.widgets.kbd import Button, Column, Select
+from aiogram_dialog.widgets.text import Const, Format
+
+PICKS = [("Toujours", "0"), ("Parfois", "1"), ("Jamais", "2")]
+STATES = {"intro": State(), **{f"q{i}": State() for i in range(10)}, "result": State()}
+Checkup = type("Checkup", (StatesGroup,), STATES)
+
+
+async def go(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    manager.dialog_data["score"] = 0
+    await manager.next()
+
+
+async def picked(callback: CallbackQuery, widget: Any, manager: DialogManager, item_id: str) -> None:
+    manager.dialog_data["score"] = manager.dialog_data.get("score", 0) + (2 - int(item_id)) * 5
+    await manager.next()
+
+
+async def again(callback: CallbackQuery, button: Button, manager: DialogManager) -> None:
+    await manager.switch_to(Checkup.intro)
+
+
+async def result(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
+    return {"score": dialog_manager.dialog_data.get("score", 0)}
+
+
+def question(number: int) -> Window:
+    return Window(
+        Const(f"Question {number + 1} : tu fais ça comment ?"),
+        Column(Select(Format("{item[0]}"), id=f"q{number}", item_id_getter=lambda item: item[1], items=PICKS,
+                      on_click=picked)),
+        state=getattr(Checkup, f"q{number}"),
+    )
+
+
+dialog = Dialog(
+    Window(Const("On fait le point sur ta sécurité ? 10 questions."),
+           Button(Const("C'est parti"), id="go", on_click=go), state=Checkup.intro),
+    *(question(n) for n in range(10)),
+    Window(Format("Score : {score}/100"), Button(Const("Recommencer"), id="again", on_click=again), getter=result,
+           state=Checkup.result),
+)
+router = Router()
+
+
+@router.message(Command("checkup"))
+async def checkup(message: Message, dialog_manager: DialogManager) -> None:
+    await dialog_manager.start(Checkup.intro, mode=StartMode.RESET_STACK)
+
+
+async def main() -> None:
+    session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["API_BASE"]))
+    bot = Bot(os.environ["TOKEN"], session=session)
+    dispatcher = Dispatcher(storage=MemoryStorage())
+    dispatcher.include_router(router)
+    dispatcher.include_router(dialog)
+    setup_dialogs(dispatcher)
+    await dispatcher.start_polling(bot, handle_signals=True)
+
+
+asyncio.run(main())
+'''
+
+
+def aiogram_python() -> Path:
+    """The aiogram virtualenv's python, made with pip on first use."""
+    python = AIOGRAM_VENV / "bin" / "python"
+    if not python.exists():
+        print("  making the aiogram virtualenv (once)…", file=sys.stderr)
+        subprocess.run([sys.executable, "-m", "venv", str(AIOGRAM_VENV)], check=True)
+        subprocess.run(
+            [str(AIOGRAM_VENV / "bin" / "pip"), "install", "-q", "aiogram>=3,<4", "aiogram-dialog>=2,<3"], check=True
+        )
+    return python
+
+
+@dataclass
+class Peer:
+    name: str
+    command: Callable[[FakeBotApi, Path], tuple[list[str], dict[str, str]]]
+
+
+def gaffe_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    env = {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_URL": f"{fake.url}/bot", "GAFFE_DB": str(folder / "g.db")}
+    return [sys.executable, "-m", "bot"], env
+
+
+def gaffe_asyncio_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    """Gaffe without uvloop (it ships with it where it installs), to see what uvloop saves."""
+    _, env = gaffe_command(fake, folder)
+    launch = "import sys, runpy; sys.modules['uvloop'] = None; runpy.run_module('bot', run_name='__main__')"
+    return [sys.executable, "-c", launch], env
+
+
+def ptb_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    script = folder / "ptb_bot.py"
+    script.write_text(PTB_BOT)
+    return [sys.executable, str(script)], {"TOKEN": fake.token, "API_URL": f"{fake.url}/bot"}
+
+
+def aiogram_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    script = folder / "aiogram_bot.py"
+    script.write_text(textwrap.dedent(AIOGRAM_BOT))
+    return [str(aiogram_python()), str(script)], {"TOKEN": fake.token, "API_BASE": fake.url}
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK  # utime, stime (fields 14 and 15 of the line)
+
+
+def buttons(message: dict[str, Any]) -> list[str]:
+    rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+    return [b["callback_data"] for row in rows for b in row]
+
+
+def is_next(user: int) -> Callable[[Call], bool]:
+    """The bot's next message: a new one, or (edit in place) an edit that brings buttons."""
+
+    def matches(call: Call) -> bool:
+        if not call.ok or not isinstance(call.result, dict) or call.result.get("chat", {}).get("id") != user:
+            return False
+        return call.method == "sendMessage" or (call.method == "editMessageText" and bool(buttons(call.result)))
+
+    return matches
+
+
+async def next_message(fake: FakeBotApi, user: int, after: int) -> dict[str, Any]:
+    while True:
+        call = await fake.wait_for(is_next(user), timeout=60, after=after)
+        after = fake.sent.index(call) + 1
+        if buttons(call.result):  # a long text may come in several messages: the question has buttons
+            return call.result
+
+
+@dataclass
+class Run:
+    steps: int = 0
+    latencies: list[float] = field(default_factory=list)
+
+
+async def user_loop(fake: FakeBotApi, user: int, run: Run, until: float, interval: float | None, offset: float) -> None:
+    """Checkups one after another: /checkup, then the first button of each question until the result."""
+    next_press = time.monotonic() + offset
+    while time.monotonic() < until:
+        mark = len(fake.sent)
+        fake.user_sends(user, "/checkup")
+        message = await next_message(fake, user, mark)
+        while "/100" not in message["text"] and time.monotonic() < until:
+            if interval is not None:
+                await asyncio.sleep(max(0.0, next_press - time.monotonic()))
+                next_press += interval
+            mark = len(fake.sent)
+            pressed = time.monotonic()
+            fake.user_presses(user, message["message_id"], buttons(message)[0])
+            message = await next_message(fake, user, mark)
+            run.latencies.append(time.monotonic() - pressed)
+            run.steps += 1
+
+
+@contextlib.asynccontextmanager
+async def running(peer: Peer, fake: FakeBotApi, folder: Path) -> AsyncIterator[int]:
+    command, env = peer.command(fake, folder)
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, env={**os.environ, **env}, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE
+    )
+    try:
+        await fake.wait_for(lambda c: c.method == "getUpdates", timeout=120)
+        yield process.pid
+    finally:
+        process.terminate()
+        try:
+            await asyncio.wait_for(process.wait(), 15)
+        except TimeoutError:
+            process.kill()
+
+
+async def scenario(
+    fake: FakeBotApi, pid: int, users: int, seconds: float, total_rate: float | None
+) -> dict[str, float]:
+    run = Run()
+    first = len(fake.sent)
+    cpu = cpu_seconds(pid)
+    started = time.monotonic()
+    until = started + seconds
+    interval = users / total_rate if total_rate else None
+    await asyncio.gather(
+        *(user_loop(fake, 50_000 + u, run, until, interval, (interval or 0) * u / users) for u in range(users))
+    )
+    elapsed = time.monotonic() - started
+    used = cpu_seconds(pid) - cpu
+    calls = [c for c in fake.sent[first:] if c.method != "getUpdates"]
+    latencies = sorted(run.latencies)
+    return {
+        "cpu_ms": used / run.steps * 1000,
+        "calls": len(calls) / run.steps,
+        "per_second": run.steps / elapsed,
+        "median_ms": statistics.median(latencies) * 1000,
+        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "steps": run.steps,
+    }
+
+
+async def measure(peer: Peer, seconds: float) -> dict[str, dict[str, float]]:
+    with tempfile.TemporaryDirectory(prefix="gaffe-peers-") as folder:
+        async with FakeBotApi() as fake, running(peer, fake, Path(folder)) as pid:
+            await scenario(fake, pid, 1, 2, None)  # warm up
+            return {
+                "one": await scenario(fake, pid, 1, seconds, None),
+                "paced": await scenario(fake, pid, 20, seconds, 12.0),
+                "flat_out": await scenario(fake, pid, 20, seconds / 2, None),
+            }
+
+
+PER_CALL = """
+import asyncio, sys, time
+from telegram import Bot
+from telegram.request import HTTPXRequest
+sys.path.insert(0, sys.argv[4])
+from bot.adapters.aiohttp_request import AiohttpRequest
+
+async def main():
+    request = AiohttpRequest() if sys.argv[1] == "aiohttp" else HTTPXRequest()
+    async with Bot(sys.argv[3], base_url=sys.argv[2], request=request) as bot:
+        for _ in range(50):
+            await bot.send_message(7, "warm up")
+        started = time.process_time()
+        for _ in range(300):
+            await bot.send_message(7, "Fais gaffe mon pote !")
+        print((time.process_time() - started) / 300 * 1000)
+
+asyncio.run(main())
+"""
+
+
+async def per_call() -> dict[str, float]:
+    figures = {}
+    async with FakeBotApi() as fake:
+        fake.add_chat(7)
+        for transport in ("httpx", "aiohttp"):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-c", PER_CALL, transport, f"{fake.url}/bot", fake.token, str(ROOT),
+                stdout=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            out, _ = await process.communicate()
+            figures[transport] = float(out.decode().strip().splitlines()[-1])
+    return figures
+
+
+PEERS = [
+    Peer("Gaffe", gaffe_command),
+    Peer("bare python-telegram-bot (httpx, edit + send, no database, no limiter)", ptb_command),
+    Peer("aiogram 3 + aiogram-dialog (edit in place, memory storage, no limiter)", aiogram_command),
+]
+
+
+EXTRA_PEERS = [Peer("Gaffe on asyncio's own loop (before uvloop)", gaffe_asyncio_command)]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="5 s per scenario instead of 20")
+    parser.add_argument(
+        "--only", default=None, help="comma-separated peer numbers (1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop)"
+    )
+    args = parser.parse_args(argv)
+    seconds = 5.0 if args.quick else 20.0
+    chosen = [(PEERS + EXTRA_PEERS)[int(i) - 1] for i in args.only.split(",")] if args.only else PEERS
+    results = {}
+    for peer in chosen:
+        print(f"  {peer.name}…", file=sys.stderr)
+        results[peer.name] = asyncio.run(measure(peer, seconds))
+    calls = asyncio.run(per_call())
+    base = results.get("Gaffe")
+    print(
+        "| bot | CPU per step, 1 user | CPU per step, 20 users (12 presses/s) | Bot API calls per step (1 / 20)"
+        " | presses/s, 20 users | press → next question, 20 paced users (median / p99) |"
+    )
+    print("|---|---|---|---|---|---|")
+    for name, figures in results.items():
+        one, paced, flat = figures["one"], figures["paced"], figures["flat_out"]
+
+        def ratio(scenario: str, value: float, name: str = name) -> str:
+            if base is None or name == "Gaffe":
+                return ""
+            return f" ({value / base[scenario]['cpu_ms']:.2f}× Gaffe)"
+
+        print(
+            f"| {name} | {one['cpu_ms']:.1f} ms{ratio('one', one['cpu_ms'])}"
+            f" | {paced['cpu_ms']:.1f} ms{ratio('paced', paced['cpu_ms'])}"
+            f" | {one['calls']:.1f} / {paced['calls']:.1f} | {flat['per_second']:.0f}"
+            f" | {paced['median_ms']:.0f} / {paced['p99_ms']:.0f} ms |"
+        )
+    print(
+        f"\nCPU of one sendMessage (python-telegram-bot, 300 calls): httpx {calls['httpx']:.2f} ms,"
+        f" aiohttp {calls['aiohttp']:.2f} ms"
+    )
+
+
+if __name__ == "__main__":
+    main()
