@@ -145,5 +145,8 @@ async def test_a_reminder_pressed_in_the_middle_of_a_checkup(fake: FakeBotApi, t
         assert "On reprend" in again["text"] and question["text"].split("\n")[0] in again["text"]
         following, _ = await press(fake, 505, again, 0, mark)  # the checkup goes on from the repeated question
         assert buttons(following) and following["text"] != question["text"]
-        # …and the original question's buttons are the same step: pressing one now is stale, not a second answer
+        # The original question's buttons were the same step as the repeated one's: now they are stale.
+        query = fake.user_presses(505, question["message_id"], buttons(question)[1][1], strict=False)
+        await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
+        assert "expiré" in fake.callback_answers[query]["text"]
     assert fake.errors == []
