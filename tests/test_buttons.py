@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.adapters import buttons
 from bot.core.engine import Pick, Press
 
@@ -44,3 +46,9 @@ def test_object_buttons_round_trip_fit_and_refuse_tampering() -> None:
     ):
         assert buttons.decode(SECRET, 987654321, forged) is None
     assert buttons.decode(SECRET, 1, data) is None
+
+
+def test_an_object_button_decode_could_not_read_is_refused_when_made() -> None:
+    for press in (Press("reminder", 1, 1, "reschedule"), Press("Reminder", 1, 1, "done")):
+        with pytest.raises(ValueError, match="1-8 letters"):
+            buttons.encode(SECRET, 1, press)

@@ -35,6 +35,9 @@ def _payload(press: Pick | Press) -> str:
 
 
 def encode(secret: bytes, user_id: int, press: Pick | Press) -> str:
+    """The signed payload; a press `decode` could not read back is refused here, not discovered on a tap."""
+    if isinstance(press, Press) and not (_WORD.fullmatch(press.kind) and _WORD.fullmatch(press.verb)):
+        raise ValueError(f"object kind and verb must be 1-8 letters or _: {press.kind!r}, {press.verb!r}")
     payload = _payload(press)
     data = f"{payload}:{_signature(secret, user_id, payload)}"
     if len(data.encode()) > MAX_BYTES:

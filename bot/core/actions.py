@@ -143,8 +143,7 @@ class PersonalData:
 
 Applier = Callable[[World, Any], Awaitable[tuple["Output", ...]]]
 E = TypeVar("E", bound=Effect)
-MAX_OBJECT_KIND = 8  # object kinds and verbs travel in 64-byte button payloads
-MAX_VERB = 8
+MAX_OBJECT_KIND = 8  # object kinds travel in 64-byte button payloads (bot/adapters/buttons.py)
 
 
 @dataclass(frozen=True)

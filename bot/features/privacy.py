@@ -165,7 +165,7 @@ class EraseEverything(Effect):
 
 
 def erasure(content: Content) -> EraseEverything:
-    return EraseEverything(tuple(sorted(content.registry.personal_data.values(), key=lambda kept: kept.erased_last)))
+    return EraseEverything(tuple(content.registry.erasure_order()))
 
 
 @REGISTRY.action("forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES)
