@@ -81,6 +81,20 @@ def sent_to(user: int) -> Callable[[Call], bool]:
     return lambda c: c.ok and c.method == "sendMessage" and c.result["chat"]["id"] == user
 
 
+def _edits(call: Call, user: int, message_id: int) -> bool:
+    return (
+        call.method.startswith("editMessage")
+        and call.params.get("chat_id") == user
+        and (call.params.get("message_id") == message_id)
+    )
+
+
+async def marked(fake: FakeBotApi, user: int, message: dict[str, Any], after: int) -> dict[str, Any]:
+    """The pressed question once Gaffe has marked it with the pick (an edit, just after the next question)."""
+    await fake.wait_for(lambda c: _edits(c, user, message["message_id"]), after=after)
+    return next(m for m in fake.messages(user) if m["message_id"] == message["message_id"])
+
+
 async def next_message(fake: FakeBotApi, user: int, after: int) -> tuple[dict[str, Any], int]:
     call = await fake.wait_for(sent_to(user), timeout=15, after=after)
     return call.result, fake.sent.index(call) + 1
@@ -120,11 +134,16 @@ async def checkup_by_buttons(
         await fake.wait_for(
             lambda c, q=query: c.method == "answerCallbackQuery" and c.params.get("callback_query_id") == q
         )
-        # The question keeps its text, shows the pick, loses its buttons (or, dropped at load, is untouched).
-        shown = next(m for m in fake.messages(user) if m["message_id"] == message["message_id"])
-        marked = label in shown["text"] and "reply_markup" not in shown
-        assert marked or (at_load and shown == message), shown
-        assert len(chat_calls(fake, user, before, mark)) <= 2  # one edit, one new message
+        # The question keeps its text, shows the pick, loses its buttons, just after the next question is sent
+        # (or, dropped at load, is untouched).
+        shown = (
+            await marked(fake, user, message, before)
+            if not at_load
+            else next(m for m in fake.messages(user) if m["message_id"] == message["message_id"])
+        )
+        picked = label in shown["text"] and "reply_markup" not in shown
+        assert picked or (at_load and shown == message), shown
+        assert len(chat_calls(fake, user, before)) <= 2  # one new message, one edit
         message = answered
     return message["text"], presses
 

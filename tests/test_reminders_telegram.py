@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot_harness import buttons, next_message, press, running_bot, settings_for
+from bot_harness import buttons, marked, next_message, press, running_bot, settings_for
 from fake_bot_api import FakeBotApi
 
 from bot.config import Settings
@@ -70,7 +70,7 @@ async def test_created_in_the_chat_delivered_once_and_done_reschedules_it(fake: 
         fake.user_presses(501, reminder["message_id"], buttons(reminder)[0][1])
         done, _ = await next_message(fake, 501, mark)
         assert "Prochain rappel pour ta boîte mail" in done["text"] and "2027" in done["text"]
-        shown = next(m for m in fake.messages(501) if m["message_id"] == reminder["message_id"])
+        shown = await marked(fake, 501, reminder, mark)
         assert "C'est fait" in shown["text"] and "reply_markup" not in shown  # the pick, no buttons left
         query = fake.user_presses(501, reminder["message_id"], buttons(reminder)[0][1], strict=False)
         await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)

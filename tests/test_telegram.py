@@ -335,7 +335,7 @@ async def test_a_step_saved_just_before_a_crash_gets_its_reply_at_the_next_start
 
         monkeypatch.setattr(TelegramGaffe, "send_to", crash)
         fake.user_presses(801, intro["message_id"], buttons(intro)[0][1])
-        await fake.wait_for(lambda c: c.method == "editMessageText")  # saved, answered, marked: then it dies
+        await fake.wait_for(lambda c: c.method == "answerCallbackQuery")  # saved, spinner stopped: then it dies
         await asyncio.sleep(0.3)
     monkeypatch.undo()
     assert not [c for c in fake.sent[mark:] if c.method == "sendMessage"]  # the user saw nothing

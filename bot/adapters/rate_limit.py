@@ -8,8 +8,8 @@ how much it matters, with `rate_limit_args` (python-telegram-bot passes them thr
 - ``REPLY`` (the default, also when no `rate_limit_args` are given): the answer to a user's input. It
   takes the next free slot of the overall budget, ahead of every waiting push.
 - ``PUSH``: a message nobody is waiting for right now (a reminder, a breach alert). It only takes a slot
-  while no reply is waiting, so a batch uses what replies leave of the budget and never delays them by
-  more than the one push already holding the next slot (1/30 s).
+  that is free now while no reply is waiting, never one ahead, so a batch uses what replies leave of the
+  budget and a reply arriving during it waits for the next slot at most (1/30 s).
 - ``SPARE``: a cosmetic call (marking the answered question with an edit). It goes out only if no reply
   and no push is waiting, and otherwise fails at once with `SkippedCosmeticCall` instead of queueing: it
   is dropped, never delayed, when the budget is short (also during a drain of pushes and while Telegram
@@ -17,13 +17,12 @@ how much it matters, with `rate_limit_args` (python-telegram-bot passes them thr
   away at most), so a user pressing right after Gaffe's last message still sees their pick; a reply
   arriving meanwhile waits one slot more at most.
 
-The overall budget spaces calls evenly on a fixed schedule (no burst), 4 % under ``overall_max_rate``, so
-the bot never sends more than that many calls in any one-second window, which is how Telegram (and the
-fake Bot API of the tests) counts, even when a call is delayed on its way. Each call reserves the next
-slot when it asks (first come, first served) and sleeps until it; a late wake-up does not push the
-following slots back (with `aiolimiter.AsyncLimiter` each slot began when the previous waiter woke, and
-about 5 % of the rate was lost to that lag at load). Everything else is `AIORateLimiter`'s, which this
-class wraps: calls without
+The overall budget spaces calls evenly on a fixed schedule (no burst), 1 % under ``overall_max_rate``;
+a late wake-up does not push the following slots back (with `aiolimiter.AsyncLimiter` each slot began when
+the previous waiter woke, and about 5 % of the rate was lost to that lag at load). On top, a call is only
+made once the call 30 places before it was answered a second ago: Telegram counts a call when it arrives,
+which is before its answer, so no second as Telegram counts it ever holds more than 30, whatever the delays
+on the way (see `_EvenSlots`). Everything else is `AIORateLimiter`'s, which this class wraps: calls without
 a ``chat_id`` (getUpdates, answerCallbackQuery, getMe, setMyCommands…) are not limited; group chats
 (negative ids) also get the 20-per-minute group limit; a 429 halts every call for ``retry_after`` + 0.1 s
 and the call is retried up to ``max_retries`` times; ``allow_paid_broadcast`` calls use their own limit.
@@ -33,7 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
 from typing import Any, Final
 
@@ -78,22 +77,30 @@ class SkippedCosmeticCall(Exception):
         self.endpoint = endpoint
 
 
-WINDOW_MARGIN: Final = 1.04
+WINDOW_MARGIN: Final = 1.01
+ANSWER_WAIT_LIMIT: Final = 5.0  # a call unanswered for this long no longer holds the ones after it back
 
 
 class _EvenSlots:
-    """One slot every ``period`` seconds, reserved in the order asked, on a schedule wake-ups don't shift;
-    and never more than ``count`` calls really made in any ``window`` seconds."""
+    """One slot every ``period`` seconds, on a schedule wake-ups don't shift; and a call is only made once
+    the call ``count`` places before it was answered at least ``window`` seconds ago.
+
+    Why the second rule: Telegram (and the fake Bot API) count a call when it arrives, which is somewhere
+    between the moment it was sent and the moment its answer came back. Evenly spaced sends can still arrive
+    bunched (a request slowed on its way, the server's own pause), and then count + 1 calls fall in one of
+    its windows: a 429, and every call stops for a second or more. Waiting until the call ``count`` places
+    earlier was *answered* a window ago makes that impossible whatever the delays, by causality: that call
+    arrived before its answer, so before this one's departure minus the window. It costs nothing while
+    answers come back fast (a few ms on loopback), and slows the rate to ``count`` per (window + round
+    trip) when they don't, instead of a 429. The slots themselves run 1 % under the cap."""
 
     def __init__(self, count: int, window: float) -> None:
-        # A 429 stops every call for a second or more, so the budget runs a little under the cap: a call woken
-        # late and the next one on time, or a request slowed on its way, could otherwise put count + 1 calls
-        # in a window as Telegram counts them. On the loaded 2-core machine, the fake Bot API still counted
-        # 429s with a 2 % margin, and none with 4 %; the real times of the last `count` calls are checked too.
-        self._window = window * WINDOW_MARGIN
-        self.period = self._window / count
-        self._made: deque[float] = deque(maxlen=count)
+        self._count = count
+        self._window = window
+        self.period = window * WINDOW_MARGIN / count
         self._next = 0.0  # time.monotonic() of the next free slot
+        self._taken = 0  # slots handed out so far: the sequence number of the next one
+        self._answered: dict[int, asyncio.Future[float]] = {}  # sequence number -> when that call was answered
 
     def has_capacity(self) -> bool:
         return self._next <= time.monotonic()
@@ -102,16 +109,39 @@ class _EvenSlots:
         """Seconds until the next free slot."""
         return max(0.0, self._next - time.monotonic())
 
-    async def acquire(self) -> None:
+    async def acquire(self) -> int:
+        """Wait for the next slot; the number to give `answered` once the call is answered (or not made)."""
         now = time.monotonic()
-        slot = max(now, self._next)
+        # A caller that woke a little after the free slot (a push polls for it) still takes that slot, so the
+        # schedule does not drift by each wake-up's lag; after an idle spell, the slot is now.
+        slot = self._next if self._next > now - self.period else now
         self._next = slot + self.period
-        if slot > now:
-            await asyncio.sleep(slot - now)
-        if len(self._made) == self._made.maxlen:
-            while (late := self._made[0] + self._window - time.monotonic()) > 0:
-                await asyncio.sleep(late)
-        self._made.append(time.monotonic())
+        number = self._taken
+        self._taken += 1
+        self._answered[number] = asyncio.get_running_loop().create_future()
+        try:
+            if slot > now:
+                await asyncio.sleep(slot - now)
+            earlier = self._answered.get(number - self._count)
+            if earlier is not None:
+                try:
+                    at = await asyncio.wait_for(asyncio.shield(earlier), ANSWER_WAIT_LIMIT)
+                except TimeoutError:
+                    at = time.monotonic() - self._window  # lost on its way: it counts no more
+                while (late := at + self._window - time.monotonic()) > 0:
+                    await asyncio.sleep(late)
+        except BaseException:
+            self.answered(number)
+            raise
+        return number
+
+    def answered(self, number: int) -> None:
+        """The call of that slot got its answer (or was not made, or failed): its place in the window ends
+        then. The one before it by ``count`` places is no longer needed."""
+        future = self._answered.get(number)
+        if future is not None and not future.done():
+            future.set_result(time.monotonic())
+        self._answered.pop(number - self._count, None)
 
 
 class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
@@ -191,8 +221,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
 
         async def call_in_budget(*call_args: Any, **call_kwargs: Any) -> bool | JSONDict | list[JSONDict]:
             # Run by AIORateLimiter for the first try and for each retry after a 429: each try takes a slot.
-            if budgeted:
-                await self._take_slot(priority, endpoint)
+            slot = await self._take_slot(priority, endpoint) if budgeted else None
             try:
                 return await callback(*call_args, **call_kwargs)
             except RetryAfter as error:
@@ -200,6 +229,10 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 pause = error._retry_after.total_seconds() + 0.1  # as AIORateLimiter waits
                 self._paused_until = max(self._paused_until, time.monotonic() + pause)
                 raise
+            finally:
+                if slot is not None:
+                    assert self._budget is not None
+                    self._budget.answered(slot)
 
         return await self._inner.process_request(
             call_in_budget, args, kwargs, endpoint, data, options.get("max_retries")
@@ -220,7 +253,8 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         while (remaining := self._paused_until - time.monotonic()) > 0:
             await asyncio.sleep(remaining)
 
-    async def _take_slot(self, priority: str, endpoint: str) -> None:
+    async def _take_slot(self, priority: str, endpoint: str) -> int:
+        """Wait for a slot of the overall budget at the call's priority; its number (see `_EvenSlots`)."""
         assert self._budget is not None
         if priority == PRIORITY_SPARE:  # a retry of a spare call: it goes now or not at all
             if not self._spare_slot_free():
@@ -228,7 +262,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
                 raise SkippedCosmeticCall(endpoint)
             self._spare_waiting = True
             try:
-                await self._budget.acquire()  # free now, or the next slot at most
+                slot = await self._budget.acquire()  # free now, or the next slot at most
             finally:
                 self._spare_waiting = False
         elif priority == PRIORITY_REPLY:
@@ -236,7 +270,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
             self._no_reply_waiting.clear()
             try:
                 await self._wait_pause()
-                await self._budget.acquire()
+                slot = await self._budget.acquire()
             finally:
                 self._replies_waiting -= 1
                 if not self._replies_waiting:
@@ -245,12 +279,21 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
             self._pushes_waiting += 1
             try:
                 async with self._push_turn:
-                    while True:
-                        await self._no_reply_waiting.wait()
-                        await self._wait_pause()
-                        if not self._replies_waiting:  # a reply may have come while the pause ran
-                            break
-                    await self._budget.acquire()
+                    slot = await self._push_slot()
             finally:
                 self._pushes_waiting -= 1
         self.stats[priority] += 1
+        return slot
+
+    async def _push_slot(self) -> int:
+        """A push takes a slot only once it is free and no reply waits: it never holds a future slot, so a
+        reply arriving meanwhile takes the next one (1/30 s away at most) rather than the one after."""
+        assert self._budget is not None
+        while True:
+            await self._no_reply_waiting.wait()
+            await self._wait_pause()
+            if self._replies_waiting:  # a reply came while the pause ran
+                continue
+            if self._budget.has_capacity():
+                return await self._budget.acquire()
+            await asyncio.sleep(self._budget.wait())

@@ -196,7 +196,8 @@ class TelegramGaffe:
         await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
 
     async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
-        """Stop the spinner (with the toast, if any), show the pick under the pressed message, then reply."""
+        """Stop the spinner (with the toast, if any), reply, then show the pick under the pressed message:
+        the next question is what the user waits for, the pick is cosmetic and comes a slot later."""
         toast = reply.toast[:CALLBACK_ANSWER_LIMIT] if reply.toast else None
         await query.answer(toast)
         if reply.empty or (toast and not reply.text):
@@ -206,9 +207,10 @@ class TelegramGaffe:
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if reply.clear_chat and query.message is not None:
             reply = await self._clear_chat(chat_id, query.message.message_id, reply)
-        else:
-            await self._show_answer(query, reply)
+            await self.send_to(chat_id, query.from_user.id, reply)
+            return
         await self.send_to(chat_id, query.from_user.id, reply)
+        await self._show_answer(query, reply)
 
     async def _clear_chat(self, chat_id: int, newest: int, reply: Reply) -> Reply:
         """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours);

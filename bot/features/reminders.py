@@ -381,8 +381,18 @@ def _account(reminder: Reminder) -> Account:
     return Account(reminder.account, reminder.label)
 
 
-def _hour(hour: int) -> str:
-    return f"{hour:02d}:00"
+@dataclass(frozen=True)
+class Hour:
+    """The preferred hour, as the user's language writes a time ("10:00", "10:00 AM")."""
+
+    hour: int
+
+    def localize(self, content: Content, translator: Translator) -> str:
+        return format_time(time(self.hour), format="short", locale=translator.language)
+
+
+def _hour(hour: int) -> Hour:
+    return Hour(hour)
 
 
 def _button(content: Content, key: str, reminder: Reminder, verb: str) -> ObjectButton:
