@@ -129,6 +129,32 @@ async def test_calls_are_spaced_to_the_cap_without_429() -> None:
 
 
 @pytest.mark.asyncio
+async def test_calls_delayed_on_their_way_never_bunch_into_a_429() -> None:
+    """At the cap itself, with some requests slowed before the server counts them (they then arrive with the
+    ones sent after them), no 429: a call waits until the one `cap` places before it was answered a second
+    ago. Spacing the calls evenly is not enough: without that wait, this gets 429s."""
+    cap = 60  # below CAP: the bot and the fake share this process's loop, whose lag would slow answers too
+    limiter = PriorityRateLimiter(overall_max_rate=cap, max_retries=0)
+    async with bot_against_fake(limiter, cap) as (fake, bot):
+        fake.add_chat(5)
+        slowing = True
+
+        async def slow_some() -> None:  # now and then, a few requests take the long way
+            while slowing:
+                fake.slow_next("sendMessage", random.uniform(0.05, 0.1), count=random.randint(2, 6))
+                await asyncio.sleep(random.uniform(0.1, 0.3))
+
+        slower = asyncio.create_task(slow_some())
+        started = time.monotonic()
+        await asyncio.gather(*(bot.send_message(5, str(n)) for n in range(3 * cap)))
+        elapsed = time.monotonic() - started
+        slowing = False
+        await slower
+    assert fake.flood_errors == 0
+    assert 3 * cap / elapsed > 0.8 * cap, f"{3 * cap / elapsed:.0f} calls/s"  # the rate stays close to the cap
+
+
+@pytest.mark.asyncio
 async def test_calls_without_a_chat_are_not_limited() -> None:
     limiter = PriorityRateLimiter(overall_max_rate=20)
     async with bot_against_fake(limiter, 30) as (fake, bot):
