@@ -164,9 +164,7 @@ async def bench(args: argparse.Namespace) -> None:
     server = FakeInProcess(args.cap, [*user_chats, *push_chats])
     limiter: BaseRateLimiter[Any]
     if args.limiter == "priority":
-        limiter = PriorityRateLimiter(
-            overall_max_rate=args.rate, overall_time_period=args.period, max_retries=5, reply_reserve=args.reserve
-        )
+        limiter = PriorityRateLimiter(overall_max_rate=args.rate, overall_time_period=args.period, max_retries=5)
         push_args: Any = PUSH
     else:
         limiter = AIORateLimiter(overall_max_rate=args.rate, overall_time_period=args.period, max_retries=5)
@@ -228,7 +226,7 @@ def report(
     print()
     print(
         f"limiter: {type(limiter).__name__}, {args.rate} per {args.period:g} s"
-        f"{f', reserve {args.reserve}' if args.limiter == 'priority' else ''}; "
+        "; "
         f"fake Bot API: {args.cap} per sliding second"
     )
     print(f"users: {args.users}, think {args.think[0]:g}-{args.think[1]:g} s; pushes: {args.pushes}")
@@ -263,7 +261,6 @@ def main() -> None:
     parser.add_argument("--cap", type=int, default=30, help="the fake's messages per second")
     parser.add_argument("--rate", type=int, default=30, help="the limiter's messages per --period")
     parser.add_argument("--period", type=float, default=1.0, help="the limiter's period (s)")
-    parser.add_argument("--reserve", type=int, default=1, help="the limiter's slots kept for replies")
     parser.add_argument("--limiter", choices=("priority", "aio"), default="priority")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument(
