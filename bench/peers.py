@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import statistics
 import subprocess
@@ -31,7 +32,7 @@ import tempfile
 import textwrap
 import time
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,22 +44,26 @@ TICK = os.sysconf("SC_CLK_TCK")
 AIOGRAM_VENV = Path.home() / ".cache" / "gaffe-bench-aiogram"
 
 PTB_BOT = '''
-"""A bare python-telegram-bot checkup: 10 questions, edit the answered one then send the next; no storage."""
+"""A bare python-telegram-bot checkup: Gaffe's texts and buttons, edit the answered question then send the next;
+no storage."""
+import json
 import os
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 from telegram.ext import Application, CallbackQueryHandler, CommandHandler, ContextTypes
 
-PICKS = ["Toujours", "Parfois", "Jamais"]
+CHECKUP = json.loads(open(os.environ["CHECKUP_JSON"], encoding="utf-8").read())
+QUESTIONS = CHECKUP["questions"]
 
 
 def keyboard(number: int) -> InlineKeyboardMarkup:
-    return InlineKeyboardMarkup([[InlineKeyboardButton(p, callback_data=f"{number}:{i}")] for i, p in enumerate(PICKS)])
+    picks = QUESTIONS[number - 1]["picks"]
+    return InlineKeyboardMarkup([[InlineKeyboardButton(p, callback_data=f"{number}:{i}")] for i, p in enumerate(picks)])
 
 
 async def checkup(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     context.user_data["score"] = 0
-    go = InlineKeyboardMarkup([[InlineKeyboardButton("C'est parti", callback_data="0:go")]])
-    await update.message.reply_text("On fait le point sur ta sécurité ? 10 questions.", reply_markup=go)
+    go = InlineKeyboardMarkup([[InlineKeyboardButton(CHECKUP["go"], callback_data="0:go")]])
+    await update.message.reply_text(CHECKUP["intro"], reply_markup=go, parse_mode="HTML")
 
 
 async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -66,31 +71,44 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     await query.answer()
     number, pick = query.data.split(":")
     number = int(number)
-    if pick != "go":
+    if pick == "go":
+        label = CHECKUP["go"]
+    else:
         context.user_data["score"] = context.user_data.get("score", 0) + (2 - int(pick)) * 5
-    label = "C'est parti" if pick == "go" else PICKS[int(pick)]
-    await query.edit_message_text(f"{query.message.text}\\n\\n→ {label}")
-    if number < 10:
-        question = f"Question {number + 1} : tu fais ça comment ?"
-        await query.message.chat.send_message(question, reply_markup=keyboard(number + 1))
+        label = QUESTIONS[number - 1]["picks"][int(pick)]
+    await query.edit_message_text(f"{query.message.text_html}\\n\\n→ {label}", parse_mode="HTML")
+    if number < len(QUESTIONS):
+        await query.message.chat.send_message(QUESTIONS[number]["text"], reply_markup=keyboard(number + 1),
+                                              parse_mode="HTML")
     else:
         again = InlineKeyboardMarkup([[InlineKeyboardButton("Recommencer", callback_data="0:go")]])
-        await query.message.chat.send_message(f"Score : {context.user_data['score']}/100", reply_markup=again)
+        await query.message.chat.send_message(CHECKUP["result"], reply_markup=again, parse_mode="HTML")
 
 
-app = Application.builder().token(os.environ["TOKEN"]).base_url(os.environ["API_URL"]).concurrent_updates(True).build()
+builder = Application.builder().token(os.environ["TOKEN"]).base_url(os.environ["API_URL"]).concurrent_updates(True)
+if os.environ.get("GAFFE_ROOT"):  # Gaffe's own transport and loop: what python-telegram-bot costs at its best
+    import asyncio, sys
+    import uvloop
+    sys.path.insert(0, os.environ["GAFFE_ROOT"])
+    from bot.adapters.aiohttp_request import AiohttpRequest
+    builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+    asyncio.set_event_loop(uvloop.new_event_loop())
+app = builder.build()
 app.add_handler(CommandHandler("checkup", checkup))
 app.add_handler(CallbackQueryHandler(press))
 app.run_polling()
 '''
 
 AIOGRAM_BOT = '''
-"""The checkup the aiogram-dialog way: a StatesGroup, one Window per question, Select widgets, memory storage."""
+"""Gaffe's checkup (its texts and buttons) the aiogram-dialog way: a StatesGroup, one Window per question, Select
+widgets, memory storage."""
 import asyncio
+import json
 import os
 from typing import Any
 
 from aiogram import Bot, Dispatcher, Router
+from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.filters import Command
@@ -101,8 +119,9 @@ from aiogram_dialog import Dialog, DialogManager, StartMode, Window, setup_dialo
 from aiogram_dialog.widgets.kbd import Button, Column, Select
 from aiogram_dialog.widgets.text import Const, Format
 
-PICKS = [("Toujours", "0"), ("Parfois", "1"), ("Jamais", "2")]
-STATES = {"intro": State(), **{f"q{i}": State() for i in range(10)}, "result": State()}
+CHECKUP = json.loads(open(os.environ["CHECKUP_JSON"], encoding="utf-8").read())
+QUESTIONS = CHECKUP["questions"]
+STATES = {"intro": State(), **{f"q{i}": State() for i in range(len(QUESTIONS))}, "result": State()}
 Checkup = type("Checkup", (StatesGroup,), STATES)
 
 
@@ -120,25 +139,20 @@ async def again(callback: CallbackQuery, button: Button, manager: DialogManager)
     await manager.switch_to(Checkup.intro)
 
 
-async def result(dialog_manager: DialogManager, **kwargs: Any) -> dict[str, Any]:
-    return {"score": dialog_manager.dialog_data.get("score", 0)}
-
-
 def question(number: int) -> Window:
+    items = [(label, str(i)) for i, label in enumerate(QUESTIONS[number]["picks"])]
     return Window(
-        Const(f"Question {number + 1} : tu fais ça comment ?"),
-        Column(Select(Format("{item[0]}"), id=f"q{number}", item_id_getter=lambda item: item[1], items=PICKS,
+        Const(QUESTIONS[number]["text"]),
+        Column(Select(Format("{item[0]}"), id=f"q{number}", item_id_getter=lambda item: item[1], items=items,
                       on_click=picked)),
         state=getattr(Checkup, f"q{number}"),
     )
 
 
 dialog = Dialog(
-    Window(Const("On fait le point sur ta sécurité ? 10 questions."),
-           Button(Const("C'est parti"), id="go", on_click=go), state=Checkup.intro),
-    *(question(n) for n in range(10)),
-    Window(Format("Score : {score}/100"), Button(Const("Recommencer"), id="again", on_click=again), getter=result,
-           state=Checkup.result),
+    Window(Const(CHECKUP["intro"]), Button(Const(CHECKUP["go"]), id="go", on_click=go), state=Checkup.intro),
+    *(question(n) for n in range(len(QUESTIONS))),
+    Window(Const(CHECKUP["result"]), Button(Const("Recommencer"), id="again", on_click=again), state=Checkup.result),
 )
 router = Router()
 
@@ -150,7 +164,7 @@ async def checkup(message: Message, dialog_manager: DialogManager) -> None:
 
 async def main() -> None:
     session = AiohttpSession(api=TelegramAPIServer.from_base(os.environ["API_BASE"]))
-    bot = Bot(os.environ["TOKEN"], session=session)
+    bot = Bot(os.environ["TOKEN"], session=session, default=DefaultBotProperties(parse_mode="HTML"))
     dispatcher = Dispatcher(storage=MemoryStorage())
     dispatcher.include_router(router)
     dispatcher.include_router(dialog)
@@ -174,6 +188,37 @@ def aiogram_python() -> Path:
     return python
 
 
+async def gaffe_checkup() -> dict[str, Any]:
+    """Gaffe's own checkup as a user pressing the first button each time sees it (French HTML texts and button
+    labels), so that the peers show the same messages and buttons: payload sizes and entities count."""
+    sys.path.insert(0, str(ROOT))
+    from bot.config import Settings
+    from bot.core.engine import Command
+    from bot.core.render import Reply
+    from bot.service import Gaffe, load
+
+    with tempfile.TemporaryDirectory() as folder:
+        settings = replace(Settings.from_env(), token=None, database=Path(folder) / "checkup.sqlite3")
+        gaffe = await Gaffe.open(settings, load(settings))
+        shown: list[Reply] = []
+
+        async def respond(reply: Reply) -> None:
+            shown.append(reply)
+
+        try:
+            await gaffe.handle(1, Command("checkup"), respond)
+            intro = shown[-1]
+            await gaffe.handle(1, intro.buttons[0].press, respond)
+            questions = []
+            while "/100" not in shown[-1].text:
+                question = shown[-1]
+                questions.append({"text": question.text, "picks": [b.label for b in question.buttons]})
+                await gaffe.handle(1, question.buttons[0].press, respond)
+        finally:
+            await gaffe.close()
+    return {"intro": intro.text, "go": intro.buttons[0].label, "questions": questions, "result": shown[-1].text}
+
+
 @dataclass
 class Peer:
     name: str
@@ -181,7 +226,11 @@ class Peer:
 
 
 def gaffe_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
-    env = {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_URL": f"{fake.url}/bot", "GAFFE_DB": str(folder / "g.db")}
+    database = os.environ.get("BENCH_DB", str(folder / "g.db"))  # BENCH_DB=/dev/shm/g.db: where fsync is free
+    env = {"TELEGRAM_BOT_TOKEN": fake.token, "TELEGRAM_API_URL": f"{fake.url}/bot", "GAFFE_DB": database,
+           # A simulated user presses as soon as the reply arrives, dozens of times a second: Gaffe's abuse limit
+           # (20 updates in 10 s) would rightly stop it. The peers have none.
+           "GAFFE_FLOOD_UPDATES": "1000000"}  # fmt: skip
     return [sys.executable, "-m", "bot"], env
 
 
@@ -195,13 +244,20 @@ def gaffe_asyncio_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], di
 def ptb_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
     script = folder / "ptb_bot.py"
     script.write_text(PTB_BOT)
-    return [sys.executable, str(script)], {"TOKEN": fake.token, "API_URL": f"{fake.url}/bot"}
+    checkup = str(folder / "checkup.json")
+    return [sys.executable, str(script)], {"TOKEN": fake.token, "API_URL": f"{fake.url}/bot", "CHECKUP_JSON": checkup}
+
+
+def ptb_fast_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    command, env = ptb_command(fake, folder)
+    return command, {**env, "GAFFE_ROOT": str(ROOT)}
 
 
 def aiogram_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
     script = folder / "aiogram_bot.py"
     script.write_text(textwrap.dedent(AIOGRAM_BOT))
-    return [str(aiogram_python()), str(script)], {"TOKEN": fake.token, "API_BASE": fake.url}
+    checkup = str(folder / "checkup.json")
+    return [str(aiogram_python()), str(script)], {"TOKEN": fake.token, "API_BASE": fake.url, "CHECKUP_JSON": checkup}
 
 
 def cpu_seconds(pid: int) -> float:
@@ -242,6 +298,8 @@ class Run:
 async def user_loop(fake: FakeBotApi, user: int, run: Run, until: float, interval: float | None, offset: float) -> None:
     """Checkups one after another: /checkup, then the first button of each question until the result."""
     next_press = time.monotonic() + offset
+    if interval is not None:  # paced users start staggered too: 20 /checkup at once would queue at Telegram's cap
+        await asyncio.sleep(offset)
     while time.monotonic() < until:
         mark = len(fake.sent)
         fake.user_sends(user, "/checkup")
@@ -303,6 +361,7 @@ async def scenario(
 
 async def measure(peer: Peer, seconds: float) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="gaffe-peers-") as folder:
+        (Path(folder) / "checkup.json").write_text(json.dumps(await gaffe_checkup(), ensure_ascii=False), "utf-8")
         async with FakeBotApi() as fake, running(peer, fake, Path(folder)) as pid:
             await scenario(fake, pid, 1, 2, None)  # warm up
             return {
@@ -354,14 +413,19 @@ PEERS = [
 ]
 
 
-EXTRA_PEERS = [Peer("Gaffe on asyncio's own loop (before uvloop)", gaffe_asyncio_command)]
+EXTRA_PEERS = [
+    Peer("Gaffe on asyncio's own loop (before uvloop)", gaffe_asyncio_command),
+    Peer("bare python-telegram-bot on Gaffe's transport (aiohttp, uvloop; edit + send, no database)", ptb_fast_command),
+]
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="5 s per scenario instead of 20")
     parser.add_argument(
-        "--only", default=None, help="comma-separated peer numbers (1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop)"
+        "--only",
+        default=None,
+        help="comma-separated peer numbers (1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop, 5 PTB on aiohttp)",
     )
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else 20.0
