@@ -16,9 +16,9 @@ domain: "https://www.mspy.com/x", "mspy.com"), as a folded name ("mSpy", " M Spy
 label of the host it names ("mspy.fr" → "mspy"); the first that matches wins.
 
 Watching a service stores `service_key(query)`: a key of the catalogue, never the text typed, so only
-services that have had a breach can be watched (a never-breached name returns None). Alerts come from
-`alerts_for`/`new_since`, which leave out fabricated breaches and spam lists: a fake or a list of
-scraped addresses is not news about a service the user uses.
+services that have had a breach can be watched (a never-breached name returns None). Only `alertable`
+breaches alert watchers (bot/features/breaches.py): a fabricated breach or a list of scraped addresses is
+not news about a service the user uses.
 """
 
 from __future__ import annotations
@@ -209,19 +209,6 @@ class Catalogue:
     def find_key(self, key: str) -> tuple[Breach, ...]:
         """The breaches of a stored service key."""
         return self._index.get(key, ())
-
-    def new_since(self, older: Catalogue) -> tuple[Breach, ...]:
-        """Breaches in this catalogue and not in `older` (by Name), without fabricated ones and spam lists."""
-        return tuple(b for name, b in self.breaches.items() if name not in older.breaches and b.alertable)
-
-    def alerts_for(self, watched: Iterable[str], older: Catalogue) -> dict[str, tuple[Breach, ...]]:
-        """For each watched service key with a new alertable breach since `older`, those breaches."""
-        new = {b.name for b in self.new_since(older)}
-        alerts: dict[str, tuple[Breach, ...]] = {}
-        for key in watched:
-            if hits := tuple(b for b in self._index.get(key, ()) if b.name in new):
-                alerts[key] = hits
-        return alerts
 
 
 def leaked(breach: Breach, labels: Mapping[str, str], translate: Callable[[str], str]) -> tuple[str, ...]:
