@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -54,3 +57,23 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 @pytest.fixture
 def mini_gaffe(mini: Content, mini_translators: dict[str, Translator], store: Store) -> Gaffe:
     return Gaffe(mini, mini_translators, store)
+
+
+_exit_status = 0
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    global _exit_status
+    _exit_status = int(exitstatus)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A test that fails between `Store.open` and `close` leaves aiosqlite's thread running, and it is not a
+    daemon: Python would then wait for it forever after the summary, and CI would time out instead of showing
+    the failure. Name the threads left, and exit with pytest's own status."""
+    left = [t.name for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if left:
+        print(f"\nthreads left running after the tests (a store not closed?): {left}", file=sys.stderr)
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(_exit_status)
