@@ -92,6 +92,9 @@ if os.environ.get("GAFFE_ROOT"):  # Gaffe's own transport and loop: what python-
     sys.path.insert(0, os.environ["GAFFE_ROOT"])
     from bot.adapters.aiohttp_request import AiohttpRequest
     builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
+    if os.environ.get("GAFFE_LIMITER"):  # and Gaffe's rate limiter, as the bot builds it
+        from bot.adapters.rate_limit import PriorityRateLimiter
+        builder = builder.rate_limiter(PriorityRateLimiter(overall_max_rate=30, max_retries=3))
     asyncio.set_event_loop(uvloop.new_event_loop())
 app = builder.build()
 app.add_handler(CommandHandler("checkup", checkup))
@@ -251,6 +254,11 @@ def ptb_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, st
 def ptb_fast_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
     command, env = ptb_command(fake, folder)
     return command, {**env, "GAFFE_ROOT": str(ROOT)}
+
+
+def ptb_limited_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    command, env = ptb_fast_command(fake, folder)
+    return command, {**env, "GAFFE_LIMITER": "1"}
 
 
 def aiogram_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
@@ -416,6 +424,7 @@ PEERS = [
 EXTRA_PEERS = [
     Peer("Gaffe on asyncio's own loop (before uvloop)", gaffe_asyncio_command),
     Peer("bare python-telegram-bot on Gaffe's transport (aiohttp, uvloop; edit + send, no database)", ptb_fast_command),
+    Peer("the same with Gaffe's rate limiter (PriorityRateLimiter, 30/s)", ptb_limited_command),
 ]
 
 
@@ -425,7 +434,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         default=None,
-        help="comma-separated peer numbers (1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop, 5 PTB on aiohttp)",
+        help="peer numbers: 1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop, 5 PTB on aiohttp, 6 + limiter",
     )
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else 20.0

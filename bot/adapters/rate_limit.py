@@ -31,6 +31,7 @@ and the call is retried up to ``max_retries`` times; ``allow_paid_broadcast`` ca
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections import Counter
 from collections.abc import Callable, Coroutine, Mapping
@@ -124,10 +125,11 @@ class _EvenSlots:
                 await asyncio.sleep(slot - now)
             earlier = self._answered.get(number - self._count)
             if earlier is not None:
-                try:
-                    at = await asyncio.wait_for(asyncio.shield(earlier), ANSWER_WAIT_LIMIT)
-                except TimeoutError:
-                    at = time.monotonic() - self._window  # lost on its way: it counts no more
+                if not earlier.done():  # usually answered long ago: then no waiting machinery at all
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(asyncio.shield(earlier), ANSWER_WAIT_LIMIT)
+                # Unanswered after ANSWER_WAIT_LIMIT: lost on its way, it counts no more.
+                at = earlier.result() if earlier.done() else time.monotonic() - self._window
                 while (late := at + self._window - time.monotonic()) > 0:
                     await asyncio.sleep(late)
         except BaseException:
