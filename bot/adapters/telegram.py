@@ -205,10 +205,8 @@ class TelegramGaffe:
         # Buttons only live in private chats, whose id is the user's: this also works when the
         # pressed message is too old for Telegram to include it.
         chat_id = query.message.chat.id if query.message else query.from_user.id
-        if reply.clear_chat and query.message is not None:
+        if reply.clear_chat and query.message is not None:  # the pressed message is gone: no pick to show
             reply = await self._clear_chat(chat_id, query.message.message_id, reply)
-            await self.send_to(chat_id, query.from_user.id, reply)
-            return
         await self.send_to(chat_id, query.from_user.id, reply)
         await self._show_answer(query, reply)
 

@@ -271,7 +271,7 @@ async def show_reminders(world: World, effect: ListReminders) -> tuple[Output, .
         return (Notice("reminder_none"),)
     hour, timezone = await _settings(world.db, world.user_id)
     reminders = [Reminder.from_row(r) for r in rows]
-    lines = [_notice("reminder_list", count=len(reminders), hour=_hour(hour), zone=timezone)]
+    lines = [_notice("reminder_list", count=len(reminders), hour=Hour(hour), zone=timezone)]
     lines += [_line(r, timezone) for r in reminders]
     manage = tuple(_button(world.content, "reminder_button_manage", r, "manage") for r in reminders)
     return (*lines, Offer("", manage))
@@ -292,7 +292,7 @@ async def set_reminder_time(world: World, effect: SetReminderTime) -> tuple[Outp
         reminder = Reminder.from_row(row)  # the same day, at the new hour
         moved = at_hour(reminder.next_due_at, 0, hour, tz)
         await world.db.execute("UPDATE reminders SET next_due_at = ? WHERE id = ?", (iso(moved), reminder.id))
-    return (_notice("reminder_settings_saved", hour=_hour(hour), zone=timezone),)
+    return (_notice("reminder_settings_saved", hour=Hour(hour), zone=timezone),)
 
 
 @REGISTRY.applies(SendReminder)
@@ -389,10 +389,6 @@ class Hour:
 
     def localize(self, content: Content, translator: Translator) -> str:
         return format_time(time(self.hour), format="short", locale=translator.language)
-
-
-def _hour(hour: int) -> Hour:
-    return Hour(hour)
 
 
 def _button(content: Content, key: str, reminder: Reminder, verb: str) -> ObjectButton:
