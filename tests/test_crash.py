@@ -6,18 +6,12 @@ the end every reminder was delivered, duplicates are at most the kills, and the 
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 from pathlib import Path
 
-from conftest import ROOT
+from conftest import bench_module
 
-_spec = importlib.util.spec_from_file_location("bench_crash", ROOT / "bench" / "crash.py")
-assert _spec is not None and _spec.loader is not None
-crash = importlib.util.module_from_spec(_spec)
-sys.modules["bench_crash"] = crash  # dataclasses look their module up
-_spec.loader.exec_module(crash)
+crash = bench_module("crash")
 
 
 async def test_kill_9_under_load_loses_no_step_and_no_reminder(tmp_path: Path) -> None:

@@ -3,19 +3,13 @@ then a normal checkup; and the bugs the fuzzing found, each pinned by its own te
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 from bot_harness import buttons, next_message, running_bot
-from conftest import ROOT
+from conftest import bench_module
 from fake_bot_api import FakeBotApi, _Query
 
-_spec = importlib.util.spec_from_file_location("bench_fuzz", ROOT / "bench" / "fuzz.py")
-assert _spec is not None and _spec.loader is not None
-fuzz = importlib.util.module_from_spec(_spec)
-sys.modules["bench_fuzz"] = fuzz  # dataclasses look their module up
-_spec.loader.exec_module(fuzz)
+fuzz = bench_module("fuzz")
 
 
 async def test_a_thousand_odd_updates_break_nothing(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import damaged_database
 
 from bot.core.dialogue import Content
 from bot.core.engine import Command
@@ -110,16 +111,7 @@ async def _ignore(reply: Reply) -> None:
 async def test_a_large_database_is_checked_in_the_background(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    db = tmp_path / "damaged.sqlite3"
-    with sqlite3.connect(db) as connection:
-        connection.execute("CREATE TABLE t (x TEXT)")
-        connection.execute("CREATE INDEX t_x ON t(x)")
-        connection.executemany("INSERT INTO t VALUES (?)", [(f"row {i:05}",) for i in range(3000)])
-    connection.close()
-    data = bytearray(db.read_bytes())
-    for offset in range(3 * 4096, len(data) - 4096, 4096):  # scramble the cells of the later pages
-        data[offset + 100 : offset + 400] = bytes(range(256))[:300]
-    db.write_bytes(bytes(data))
+    db = damaged_database(tmp_path / "damaged.sqlite3")
     monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", 0)  # "large": everything is
     store = await Store.open(db)  # starts at once…
     try:

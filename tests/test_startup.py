@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT
+from conftest import MINI, ROOT, damaged_database
 from fake_bot_api import FakeBotApi
 
 TIMEOUT = 30  # generous for a loaded machine; the measured time is printed with -s
@@ -52,17 +52,7 @@ def test_a_file_that_is_not_a_database(tmp_path: Path) -> None:
 
 
 def test_a_damaged_database_fails_the_quick_check_and_names_the_restore_command(tmp_path: Path) -> None:
-    db = tmp_path / "damaged.sqlite3"
-    with sqlite3.connect(db) as connection:
-        connection.execute("CREATE TABLE t (x TEXT)")
-        connection.execute("CREATE INDEX t_x ON t(x)")
-        connection.executemany("INSERT INTO t VALUES (?)", [(f"row {i:05}",) for i in range(3000)])
-    connection.close()
-    data = bytearray(db.read_bytes())
-    page = 4096
-    for offset in range(3 * page, len(data) - page, page):  # scramble the cells of the later pages
-        data[offset + 100 : offset + 400] = bytes(range(256))[:300] * 1
-    db.write_bytes(bytes(data))
+    db = damaged_database(tmp_path / "damaged.sqlite3")
     done = gaffe(GAFFE_DB=str(db))
     assert_refused(done, "", "GAFFE_DB")
     assert "damaged" in done.stderr and "python -m bot restore" in done.stderr
