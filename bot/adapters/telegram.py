@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import warnings
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from functools import partial
@@ -21,8 +22,6 @@ from telegram import (
     BotCommand,
     BotCommandScopeChat,
     CallbackQuery,
-    InlineKeyboardButton,
-    InlineKeyboardMarkup,
     InputFile,
     Message,
     Update,
@@ -39,6 +38,7 @@ from telegram.ext import (
     SimpleUpdateProcessor,
     filters,
 )
+from telegram.warnings import PTBUserWarning
 
 from bot.adapters import buttons
 from bot.adapters.aiohttp_request import AiohttpRequest
@@ -62,6 +62,9 @@ CALLBACK_ANSWER_LIMIT = 200
 # many refusals in a row (older than 48 hours: every older one is refused too).
 CLEAR_CHAT_MAX_IDS = 300
 CLEAR_CHAT_REFUSALS = 10
+# `TelegramGaffe._call` uses do_api_request for methods python-telegram-bot has, on purpose: it warns each time.
+RAW_CALLS_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'"
+warnings.filterwarnings("ignore", RAW_CALLS_WARNING, PTBUserWarning)
 
 
 def _user_key(update: object) -> int:
@@ -96,13 +99,19 @@ class TelegramGaffe:
         self.bot = bot
 
     # --- sending -----------------------------------------------------------------------------------
-    def _keyboard(self, user_id: int, reply: Reply) -> InlineKeyboardMarkup | None:
+    def _keyboard(self, user_id: int, reply: Reply) -> dict[str, object] | None:
         if not reply.buttons:
             return None
-        return InlineKeyboardMarkup(
-            [[InlineKeyboardButton(b.label, callback_data=buttons.encode(self.secret, user_id, b.press))]
-             for b in reply.buttons]
-        )  # fmt: skip
+        return {
+            "inline_keyboard": [[{"text": b.label, "callback_data": buttons.encode(self.secret, user_id, b.press)}]
+                                for b in reply.buttons]
+        }  # fmt: skip
+
+    async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> None:
+        """A Bot API call whose answer Gaffe never reads, retried on network errors. Made raw, with
+        `do_api_request`: python-telegram-bot's own method would turn the answer into a `Message` and the keyboard
+        into objects, about half a millisecond of CPU per message Gaffe sends (bench/peers.py)."""
+        await _retry_network(partial(self.bot.do_api_request, method, params, rate_limit_args=limit))
 
     async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
         """The reply's text (split to Telegram's limit) and files; the buttons go on the last message, the
@@ -111,17 +120,16 @@ class TelegramGaffe:
             chunks = split_html(reply.text) if reply.text else []
             last = chunks.pop() if chunks else None
             for chunk in chunks:
-                await _retry_network(partial(self.bot.send_message, chat_id, chunk, parse_mode=ParseMode.HTML,
-                                             rate_limit_args=limit))  # fmt: skip
+                await self._call("sendMessage", limit, chat_id=chat_id, text=chunk, parse_mode=ParseMode.HTML)
             if last is not None and not reply.buttons:
-                await _retry_network(partial(self.bot.send_message, chat_id, last, parse_mode=ParseMode.HTML,
-                                             rate_limit_args=limit))  # fmt: skip
+                await self._call("sendMessage", limit, chat_id=chat_id, text=last, parse_mode=ParseMode.HTML)
             for attachment in reply.attachments:
                 await _retry_network(partial(self._send_file, chat_id, attachment, limit))
             if last is not None and reply.buttons:
                 markup = self._keyboard(user_id, reply)
-                await _retry_network(partial(self.bot.send_message, chat_id, last, parse_mode=ParseMode.HTML,
-                                             reply_markup=markup, rate_limit_args=limit))  # fmt: skip
+                await self._call(
+                    "sendMessage", limit, chat_id=chat_id, text=last, parse_mode=ParseMode.HTML, reply_markup=markup
+                )
         except Forbidden as error:
             raise Unreachable(str(error)) from error
 
@@ -197,7 +205,7 @@ class TelegramGaffe:
 
     async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
         """Stop the spinner (with the toast, if any), reply, then show the pick under the pressed message:
-        the next question is what the user waits for, the pick is cosmetic and comes a slot later."""
+        the next question is what the user waits for, the pick is cosmetic and follows if the budget allows."""
         toast = reply.toast[:CALLBACK_ANSWER_LIMIT] if reply.toast else None
         await query.answer(toast)
         if reply.empty or (toast and not reply.text):
@@ -280,13 +288,12 @@ class TelegramGaffe:
         # free right now and no reply waits, so at load every press costs one message, not two.
         try:
             if len(html_text.strip(text)) <= 4096:
-                await _retry_network(partial(self.bot.edit_message_text, text, chat_id=message.chat_id,
-                                             message_id=message.message_id, parse_mode=ParseMode.HTML,
-                                             reply_markup=None, rate_limit_args=SPARE))  # fmt: skip
+                await self._call("editMessageText", SPARE, chat_id=message.chat_id, message_id=message.message_id,
+                                 text=text, parse_mode=ParseMode.HTML)  # fmt: skip
             else:
-                await _retry_network(partial(self.bot.edit_message_reply_markup, chat_id=message.chat_id,
-                                             message_id=message.message_id, reply_markup=None,
-                                             rate_limit_args=SPARE))  # fmt: skip
+                await self._call(
+                    "editMessageReplyMarkup", SPARE, chat_id=message.chat_id, message_id=message.message_id
+                )
         except SkippedCosmeticCall:
             pass  # dropped, not queued: the answered question keeps its buttons
         except BadRequest as error:  # already edited (a double press), or too old to edit: harmless
@@ -361,11 +368,11 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
 def _add_handlers(application: GaffeApplication, gaffe: TelegramGaffe) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
     group_command = ~filters.ChatType.PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGES
+    application.add_handler(CallbackQueryHandler(gaffe.on_button))  # first: most updates are presses
     application.add_handler(MessageHandler(group_command & ~filters.UpdateType.EDITED, gaffe.on_group))
     application.add_handler(MessageHandler(private & filters.COMMAND, gaffe.on_command))
     application.add_handler(MessageHandler(private & filters.TEXT, gaffe.on_text))
     application.add_handler(MessageHandler(private, gaffe.on_other))
-    application.add_handler(CallbackQueryHandler(gaffe.on_button))
     application.add_error_handler(gaffe.on_error)
 
 

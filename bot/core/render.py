@@ -105,7 +105,13 @@ def _label(content: Content, translator: Translator, button: ObjectButton) -> st
 
 def localized(content: Content, translator: Translator, params: Mapping[str, object]) -> dict[str, object]:
     """Params whose values depend on the language (dates, durations, labels) turned into their text."""
-    return {k: v.localize(content, translator) if isinstance(v, Localized) else v for k, v in params.items()}
+    return {k: _localize(content, translator, v) for k, v in params.items()}
+
+
+def _localize(content: Content, translator: Translator, value: object) -> object:
+    if isinstance(value, str | int | float):  # the usual case, checked first: a Protocol's isinstance is slow
+        return value
+    return value.localize(content, translator) if isinstance(value, Localized) else value
 
 
 def message(content: Content, translator: Translator, key: str, count: int | None = None, **params: object) -> str:
