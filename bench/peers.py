@@ -13,9 +13,9 @@ time, doing the same 10-question checkup; a step is a button press until the bot
 Figures per bot: CPU per step (the bot process's user + system time from /proc/<pid>/stat, over the steps)
 for 1 user pressing as soon as each reply arrives and for 20 users paced to 12 presses per second in all
 (under every bot's cap: an unpaced peer batches updates and looks cheaper per step than it is); Bot API
-calls per step (getUpdates excluded); presses per second with 20 users pressing as fast as they can;
-press → next question median / p99 at 20 paced users. Then the CPU of one sendMessage on httpx and on
-aiohttp. Run: `python bench/peers.py` (about 3–5 minutes on 2 cores; `--quick` for a smoke run).
+calls per step (getUpdates excluded) and the CPU per call; presses per second with 20 users pressing as
+fast as they can; press → next question median / p99 at 20 paced users. Then the CPU of one sendMessage on
+httpx and on aiohttp. Run: `python bench/peers.py` (about 3–5 minutes on 2 cores; `--quick` for a smoke run).
 """
 
 from __future__ import annotations
@@ -447,9 +447,9 @@ def main(argv: list[str] | None = None) -> None:
     base = results.get("Gaffe")
     print(
         "| bot | CPU per step, 1 user | CPU per step, 20 users (12 presses/s) | Bot API calls per step (1 / 20)"
-        " | presses/s, 20 users | press → next question, 20 paced users (median / p99) |"
+        " | CPU per call, 20 users | presses/s, 20 users | press → next question, 20 paced users (median / p99) |"
     )
-    print("|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|")
     for name, figures in results.items():
         one, paced, flat = figures["one"], figures["paced"], figures["flat_out"]
 
@@ -461,7 +461,8 @@ def main(argv: list[str] | None = None) -> None:
         print(
             f"| {name} | {one['cpu_ms']:.1f} ms{ratio('one', one['cpu_ms'])}"
             f" | {paced['cpu_ms']:.1f} ms{ratio('paced', paced['cpu_ms'])}"
-            f" | {one['calls']:.1f} / {paced['calls']:.1f} | {flat['per_second']:.0f}"
+            f" | {one['calls']:.1f} / {paced['calls']:.1f} | {paced['cpu_ms'] / paced['calls']:.1f} ms"
+            f" | {flat['per_second']:.0f}"
             f" | {paced['median_ms']:.0f} / {paced['p99_ms']:.0f} ms |"
         )
     print(

@@ -6,7 +6,6 @@ does, and the helpers wait for the bot's messages and press their buttons.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
@@ -25,9 +24,6 @@ from bot.core.engine import Command, Pick, Result, State, step
 from bot.service import Clock, system_clock
 
 CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
-# A person reads a question before pressing. A test user pressing at machine speed would spend Telegram's whole
-# budget alone (two messages per press), and Gaffe would rightly drop the cosmetic edits that mark the answers.
-READING_SECONDS = 0.07  # two slots of the 30-per-second budget
 
 
 def settings_for(fake: FakeBotApi, db: Path) -> Settings:
@@ -107,8 +103,7 @@ async def next_message(fake: FakeBotApi, user: int, after: int) -> tuple[dict[st
 async def press(
     fake: FakeBotApi, user: int, message: dict[str, Any], index: int, after: int
 ) -> tuple[dict[str, Any], int]:
-    """Press a button of `message` (after reading it) and wait for the bot's next message."""
-    await asyncio.sleep(READING_SECONDS)
+    """Press a button of `message` and wait for the bot's next message."""
     fake.user_presses(user, message["message_id"], buttons(message)[index][1])
     return await next_message(fake, user, after)
 
@@ -132,8 +127,6 @@ async def checkup_by_buttons(
     while buttons(message) and "/100" not in message["text"]:  # the result comes with a reminder offer
         choices = buttons(message)
         label, data = choices[choose(presses, len(choices)) if presses else 0]  # the intro: go
-        if not at_load:
-            await asyncio.sleep(READING_SECONDS)
         before = len(fake.sent)
         query = fake.user_presses(user, message["message_id"], data, language_code=language)
         presses += 1

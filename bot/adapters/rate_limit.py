@@ -10,24 +10,22 @@ how much it matters, with `rate_limit_args` (python-telegram-bot passes them thr
 - ``PUSH``: a message nobody is waiting for right now (a reminder, a breach alert). It only takes a slot
   that is free now while no reply is waiting, never one ahead, so a batch uses what replies leave of the
   budget and a reply arriving during it waits for the next slot at most (1/30 s).
-- ``SPARE``: a cosmetic call (marking the answered question with an edit). It goes out only if a slot is
-  free right now and no reply and no push is waiting, and otherwise fails at once with `SkippedCosmeticCall`
-  instead of queueing: it is dropped, never delayed, when the budget is short (during a drain of pushes,
-  while Telegram has asked to slow down, or when one user alone presses as fast as the budget allows).
+- ``SPARE``: a cosmetic call (marking the answered question with an edit). It goes out only if no reply
+  and no push is waiting, and otherwise fails at once with `SkippedCosmeticCall` instead of queueing: it
+  is dropped, never delayed, when the budget is short (also during a drain of pushes and while Telegram
+  has asked to slow down). When nothing waits, one spare call at a time may take the next slot (1/30 s
+  away at most), so a user pressing right after Gaffe's last message still sees their pick; a reply
+  arriving meanwhile waits one slot more at most.
 
-The overall budget spaces calls evenly on a fixed schedule, 1 % under ``overall_max_rate``, with a burst of
-``BURST`` calls allowed after a quiet spell (GCRA, the leaky bucket as a meter): a reply and the edit that
-marks its question leave together instead of a slot apart, and a lone user's step costs one wake-up, not
-two. A late wake-up does not push the following slots back (with `aiolimiter.AsyncLimiter` each slot began
-when the previous waiter woke, and about 5 % of the rate was lost to that lag at load). On top, a call is only
+The overall budget spaces calls evenly on a fixed schedule (no burst), 1 % under ``overall_max_rate``;
+a late wake-up does not push the following slots back (with `aiolimiter.AsyncLimiter` each slot began when
+the previous waiter woke, and about 5 % of the rate was lost to that lag at load). On top, a call is only
 made once the call 30 places before it was answered a second ago: Telegram counts a call when it arrives,
-which is before its answer, so no second as Telegram counts it ever holds more than 30, whatever the bursts
-and the delays on the way (see `_EvenSlots`).
-
-Everything else is `AIORateLimiter`'s, which this class wraps: calls without a ``chat_id`` (getUpdates,
-answerCallbackQuery, getMe, setMyCommands…) are not limited; group chats (negative ids) also get the
-20-per-minute group limit; a 429 halts every call for ``retry_after`` + 0.1 s and the call is retried up to
-``max_retries`` times; ``allow_paid_broadcast`` calls use their own limit.
+which is before its answer, so no second as Telegram counts it ever holds more than 30, whatever the delays
+on the way (see `_EvenSlots`). Everything else is `AIORateLimiter`'s, which this class wraps: calls without
+a ``chat_id`` (getUpdates, answerCallbackQuery, getMe, setMyCommands…) are not limited; group chats
+(negative ids) also get the 20-per-minute group limit; a 429 halts every call for ``retry_after`` + 0.1 s
+and the call is retried up to ``max_retries`` times; ``allow_paid_broadcast`` calls use their own limit.
 """
 
 from __future__ import annotations
@@ -81,14 +79,12 @@ class SkippedCosmeticCall(Exception):
 
 
 WINDOW_MARGIN: Final = 1.01
-BURST: Final = 3  # calls that may leave back to back after a quiet spell: a reply, its edit, one more
 ANSWER_WAIT_LIMIT: Final = 5.0  # a call unanswered for this long no longer holds the ones after it back
 
 
 class _EvenSlots:
-    """One slot every ``period`` seconds, on a schedule wake-ups don't shift, up to ``burst`` at once after a
-    quiet spell; and a call is only made once the call ``count`` places before it was answered at least
-    ``window`` seconds ago.
+    """One slot every ``period`` seconds, on a schedule wake-ups don't shift; and a call is only made once
+    the call ``count`` places before it was answered at least ``window`` seconds ago.
 
     Why the second rule: Telegram (and the fake Bot API) count a call when it arrives, which is somewhere
     between the moment it was sent and the moment its answer came back. Evenly spaced sends can still arrive
@@ -99,30 +95,28 @@ class _EvenSlots:
     answers come back fast (a few ms on loopback), and slows the rate to ``count`` per (window + round
     trip) when they don't, instead of a 429. The slots themselves run 1 % under the cap."""
 
-    def __init__(self, count: int, window: float, burst: int = BURST) -> None:
+    def __init__(self, count: int, window: float) -> None:
         self._count = count
         self._window = window
         self.period = window * WINDOW_MARGIN / count
-        self._tolerance = (burst - 1) * self.period  # how far ahead of the even schedule a call may go
-        self._next = 0.0  # time.monotonic() of the next slot on the even schedule
+        self._next = 0.0  # time.monotonic() of the next free slot
         self._taken = 0  # slots handed out so far: the sequence number of the next one
         self._answered: dict[int, asyncio.Future[float]] = {}  # sequence number -> when that call was answered
 
     def has_capacity(self) -> bool:
-        return self._next - self._tolerance <= time.monotonic()
+        return self._next <= time.monotonic()
 
     def wait(self) -> float:
         """Seconds until the next free slot."""
-        return max(0.0, self._next - self._tolerance - time.monotonic())
+        return max(0.0, self._next - time.monotonic())
 
     async def acquire(self) -> int:
         """Wait for the next slot; the number to give `answered` once the call is answered (or not made)."""
         now = time.monotonic()
         # A caller that woke a little after the free slot (a push polls for it) still takes that slot, so the
-        # schedule does not drift by each wake-up's lag; after an idle spell, the schedule starts now.
-        scheduled = self._next if self._next > now - self.period else now
-        self._next = scheduled + self.period
-        slot = scheduled - self._tolerance
+        # schedule does not drift by each wake-up's lag; after an idle spell, the slot is now.
+        slot = self._next if self._next > now - self.period else now
+        self._next = slot + self.period
         number = self._taken
         self._taken += 1
         self._answered[number] = asyncio.get_running_loop().create_future()
@@ -180,7 +174,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         )
         self._budget: _EvenSlots | None = None
         if overall_max_rate and overall_time_period:
-            # Evenly spaced slots, every period/rate seconds, a few at once after a quiet spell (see `_EvenSlots`).
+            # One slot at a time, every period/rate seconds: no burst, so no second ever holds more.
             self._budget = _EvenSlots(
                 round(overall_max_rate), overall_time_period * round(overall_max_rate) / overall_max_rate
             )
@@ -188,6 +182,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._no_reply_waiting = asyncio.Event()
         self._no_reply_waiting.set()
         self._push_turn = asyncio.Lock()  # one push at a time competes for a slot, in arrival order
+        self._spare_waiting = False  # one spare call at a time may wait for the next slot
         self._pushes_waiting = 0
         self._paused_until = 0.0  # time.monotonic() until which Telegram asked to wait (429)
         self.stats: Counter[str] = Counter()
@@ -247,7 +242,11 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
 
     def _spare_slot_free(self) -> bool:
         assert self._budget is not None
-        return not (self._replies_waiting or self._pushes_waiting or self._paused()) and self._budget.has_capacity()
+        if self._replies_waiting or self._paused():
+            return False
+        if self._budget.has_capacity():
+            return True
+        return not (self._spare_waiting or self._pushes_waiting) and self._budget.wait() <= self._budget.period
 
     def _paused(self) -> bool:
         return time.monotonic() < self._paused_until
@@ -263,7 +262,11 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
             if not self._spare_slot_free():
                 self.stats["skipped"] += 1
                 raise SkippedCosmeticCall(endpoint)
-            slot = await self._budget.acquire()  # free now: no wait for the slot
+            self._spare_waiting = True
+            try:
+                slot = await self._budget.acquire()  # free now, or the next slot at most
+            finally:
+                self._spare_waiting = False
         elif priority == PRIORITY_REPLY:
             self._replies_waiting += 1
             self._no_reply_waiting.clear()

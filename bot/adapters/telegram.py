@@ -205,7 +205,7 @@ class TelegramGaffe:
 
     async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
         """Stop the spinner (with the toast, if any), reply, then show the pick under the pressed message:
-        the next question is what the user waits for, the pick is cosmetic and follows if the budget allows."""
+        the next question is what the user waits for, the pick is cosmetic and comes a slot later."""
         toast = reply.toast[:CALLBACK_ANSWER_LIMIT] if reply.toast else None
         await query.answer(toast)
         if reply.empty or (toast and not reply.text):
