@@ -58,7 +58,7 @@ LOCALES = ROOT / "locales"
 sys.path.insert(0, str(ROOT / "tests"))  # tests/ is not a package: import the fake server as a module
 from fake_bot_api import Call, FakeBotApi  # noqa: E402
 
-CHAT_BOUND = ("sendMessage", "editMessageText", "editMessageReplyMarkup")  # what AIORateLimiter caps at 30/s
+CHAT_BOUND = ("sendMessage", "editMessageText", "editMessageReplyMarkup")  # what the limiter caps at 30/s
 TELEGRAM_RATE = 30  # messages per second, overall: the cap build_application sets
 
 
@@ -510,11 +510,11 @@ def table(rows: list[Row]) -> str:
 
 
 NOTES = """Notes:
-- e2e "as shipped" is bounded ON PURPOSE by AIORateLimiter (30 chat-bound messages/s overall, Telegram's
-  limit): each press costs an editMessageText + a sendMessage, so ~15 presses/s is the ceiling whatever
-  the machine; answerCallbackQuery has no chat_id and is not capped. The "rate limiter OFF" run swaps in
-  an uncapped limiter (bench only) to show what the bot, PTB and the fake server manage on one event loop.
-  The limiter (aiolimiter) starts with a full bucket of 30, so a short run can beat the steady ceiling.
+- e2e "as shipped" is bounded ON PURPOSE by PriorityRateLimiter (30 chat-bound messages/s overall,
+  Telegram's limit): each press costs a sendMessage (the next question) and, when the budget has a slot to
+  spare, an editMessageText, so 15-30 presses/s is the ceiling whatever the machine; answerCallbackQuery has
+  no chat_id and is not capped. The "rate limiter OFF" run swaps in an uncapped limiter (bench only) to show
+  what the bot, PTB and the fake server manage on one event loop.
 - e2e latency is measured from queueing the press on the fake server to the next question's sendMessage;
   it includes long polling (getUpdates) and, as shipped, the wait in the rate limiter's queue.
 - store latency includes an fsync per step (synchronous=FULL); it depends on the disk under the temp dir.
