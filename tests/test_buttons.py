@@ -6,6 +6,7 @@ import pytest
 
 from bot.adapters import buttons
 from bot.core.engine import Pick, Press
+from bot.features.reminders import CADENCES
 
 SECRET = bytes(range(32))
 
@@ -49,6 +50,15 @@ def test_object_buttons_round_trip_fit_and_refuse_tampering() -> None:
 
 
 def test_an_object_button_decode_could_not_read_is_refused_when_made() -> None:
-    for press in (Press("reminder", 1, 1, "reschedule"), Press("Reminder", 1, 1, "done")):
-        with pytest.raises(ValueError, match="1-8 letters"):
+    for press in (Press("reminder", 1, 1, "reschedule"), Press("Reminder", 1, 1, "done"), Press("x", 1, 1, "9d")):
+        with pytest.raises(ValueError, match="1-8 lowercase letters"):
             buttons.encode(SECRET, 1, press)
+
+
+def test_every_verb_of_the_reminder_cards_goes_through_a_button() -> None:
+    """The cadence buttons ("d180": every six months) were refused when made, and /rappels failed with them."""
+    for verb in (*CADENCES, "pause", "resume", "delete", "done", "later", "stop"):
+        press = Press("reminder", 123456789012, 1234567890, verb)
+        data = buttons.encode(SECRET, 987654321, press)
+        assert len(data.encode()) <= 64
+        assert buttons.decode(SECRET, 987654321, data) == press

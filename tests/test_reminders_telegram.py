@@ -150,3 +150,19 @@ async def test_a_reminder_pressed_in_the_middle_of_a_checkup(fake: FakeBotApi, t
         await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
         assert "expiré" in fake.callback_answers[query]["text"]
     assert fake.errors == []
+
+
+async def test_the_cadence_of_a_reminder_is_changed_from_its_card(fake: FakeBotApi, tmp_path: Path) -> None:
+    """/rappels shows the reminder with its buttons, "every 6 months" among them (these failed to be made once,
+    and the whole list with them); pressing it changes the cadence."""
+    clock, db = Clock(), tmp_path / "g.sqlite3"
+    async with running_bot(fake, db, quick(fake, db), clock):
+        await create(fake, 502)
+        mark = len(fake.sent)
+        fake.user_sends(502, "/rappels")
+        menu, mark = await next_message(fake, 502, mark)
+        listed, mark = await press(fake, 502, menu, by_label(menu, "Voir mes rappels"), mark)
+        card, mark = await press(fake, 502, listed, 0, mark)  # the reminder's own button: its card
+        changed, _ = await press(fake, 502, card, by_label(card, "Tous les 6 mois"), mark)
+        assert "C'est noté" in changed["text"] and "tous les 6\u00a0mois" in changed["text"]
+    assert fake.errors == []

@@ -20,7 +20,7 @@ from bot.core.engine import Pick, Press
 
 MAX_BYTES = 64
 _NUMBER = re.compile(r"\d{1,12}")
-_WORD = re.compile(r"[a-z_]{1,8}")
+_WORD = re.compile(r"[a-z_][a-z0-9_]{0,7}")  # an object's kind or verb: "reminder", "d180"
 
 
 def _signature(secret: bytes, user_id: int, payload: str) -> str:
@@ -37,7 +37,10 @@ def _payload(press: Pick | Press) -> str:
 def encode(secret: bytes, user_id: int, press: Pick | Press) -> str:
     """The signed payload; a press `decode` could not read back is refused here, not discovered on a tap."""
     if isinstance(press, Press) and not (_WORD.fullmatch(press.kind) and _WORD.fullmatch(press.verb)):
-        raise ValueError(f"object kind and verb must be 1-8 letters or _: {press.kind!r}, {press.verb!r}")
+        raise ValueError(
+            f"object kind and verb must be 1-8 lowercase letters, digits or _, not starting with a digit: "
+            f"{press.kind!r}, {press.verb!r}"
+        )
     payload = _payload(press)
     data = f"{payload}:{_signature(secret, user_id, payload)}"
     if len(data.encode()) > MAX_BYTES:
