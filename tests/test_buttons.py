@@ -6,7 +6,7 @@ import pytest
 
 from bot.adapters import buttons
 from bot.core.engine import Pick, Press
-from bot.features.reminders import CADENCES
+from bot.features.reminders import KIND, MESSAGES
 
 SECRET = bytes(range(32))
 
@@ -55,10 +55,13 @@ def test_an_object_button_decode_could_not_read_is_refused_when_made() -> None:
             buttons.encode(SECRET, 1, press)
 
 
-def test_every_verb_of_the_reminder_cards_goes_through_a_button() -> None:
-    """The cadence buttons ("d180": every six months) were refused when made, and /rappels failed with them."""
-    for verb in (*CADENCES, "pause", "resume", "delete", "done", "later", "stop"):
-        press = Press("reminder", 123456789012, 1234567890, verb)
+def test_every_verb_of_the_reminder_buttons_goes_through_a_button() -> None:
+    """The cadence buttons ("d180": every six months) were refused when made, and /rappels failed with them.
+    Every reminder button is labelled by its `reminder_button_{verb}` message: the verbs are read from there."""
+    verbs = [key.removeprefix("reminder_button_") for key in MESSAGES if key.startswith("reminder_button_")]
+    assert {"d180", "manage", "done"} <= set(verbs)
+    for verb in verbs:
+        press = Press(KIND, 123456789012, 1234567890, verb)
         data = buttons.encode(SECRET, 987654321, press)
         assert len(data.encode()) <= 64
         assert buttons.decode(SECRET, 987654321, data) == press

@@ -109,8 +109,8 @@ class TelegramGaffe:
 
     async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> None:
         """A Bot API call whose answer Gaffe never reads, retried on network errors. Made raw, with
-        `do_api_request`: python-telegram-bot's own method would turn the answer into a `Message` and the keyboard
-        into objects, about half a millisecond of CPU per message Gaffe sends (bench/peers.py)."""
+        `do_api_request`: python-telegram-bot's own method would turn the answer into a `Message` (about 0.3 ms
+        of CPU) and a question's keyboard into objects (about 0.15 ms), for every message Gaffe sends."""
         await _retry_network(partial(self.bot.do_api_request, method, params, rate_limit_args=limit))
 
     async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
