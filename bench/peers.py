@@ -11,8 +11,9 @@ time, doing the same 10-question checkup; a step is a button press until the bot
   virtualenv this script makes with pip (kept in ~/.cache/gaffe-bench-aiogram for the next run).
 
 Figures per bot: CPU per step (the bot process's user + system time from /proc/<pid>/stat, over the steps)
-for 1 user pressing as soon as each reply arrives and for 20 users paced to 12 presses per second in all
-(under every bot's cap: an unpaced peer batches updates and looks cheaper per step than it is); Bot API
+for 1 user pressing as soon as each reply arrives, for that user held to 14 presses per second (Gaffe's own
+pace under Telegram's cap: without a limiter a peer runs many times faster, never idles, and looks cheaper
+per step than it is) and for 20 users paced to 12 presses per second in all (under every bot's cap); Bot API
 calls per step (getUpdates excluded) and the CPU per call; presses per second with 20 users pressing as
 fast as they can; press → next question median / p99 at 20 paced users. Then the CPU of one sendMessage on
 httpx and on aiohttp. Run: `python bench/peers.py` (about 3–5 minutes on 2 cores; `--quick` for a smoke run).
@@ -76,6 +77,11 @@ async def press(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     else:
         context.user_data["score"] = context.user_data.get("score", 0) + (2 - int(pick)) * 5
         label = QUESTIONS[number - 1]["picks"][int(pick)]
+    if os.environ.get("EDIT_IN_PLACE"):  # aiogram-dialog's pattern: the next question replaces the answered one
+        text, markup = (QUESTIONS[number]["text"], keyboard(number + 1)) if number < len(QUESTIONS) else (
+            CHECKUP["result"], InlineKeyboardMarkup([[InlineKeyboardButton("Recommencer", callback_data="0:go")]]))
+        await query.edit_message_text(text, reply_markup=markup, parse_mode="HTML")
+        return
     await query.edit_message_text(f"{query.message.text_html}\\n\\n→ {label}", parse_mode="HTML")
     if number < len(QUESTIONS):
         await query.message.chat.send_message(QUESTIONS[number]["text"], reply_markup=keyboard(number + 1),
@@ -261,6 +267,11 @@ def ptb_limited_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict
     return command, {**env, "GAFFE_LIMITER": "1"}
 
 
+def ptb_in_place_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
+    command, env = ptb_fast_command(fake, folder)
+    return command, {**env, "EDIT_IN_PLACE": "1"}
+
+
 def aiogram_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
     script = folder / "aiogram_bot.py"
     script.write_text(textwrap.dedent(AIOGRAM_BOT))
@@ -367,6 +378,9 @@ async def scenario(
     }
 
 
+ONE_USER_PACE = 14.0  # presses per second
+
+
 async def measure(peer: Peer, seconds: float) -> dict[str, dict[str, float]]:
     with tempfile.TemporaryDirectory(prefix="gaffe-peers-") as folder:
         (Path(folder) / "checkup.json").write_text(json.dumps(await gaffe_checkup(), ensure_ascii=False), "utf-8")
@@ -374,6 +388,9 @@ async def measure(peer: Peer, seconds: float) -> dict[str, dict[str, float]]:
             await scenario(fake, pid, 1, 2, None)  # warm up
             return {
                 "one": await scenario(fake, pid, 1, seconds, None),
+                # The same lone user held to 14 presses a second, the pace Telegram's cap (30 messages a
+                # second) allows a bot that edits then sends: each bot then idles between presses as Gaffe does.
+                "one_paced": await scenario(fake, pid, 1, seconds / 2, ONE_USER_PACE),
                 "paced": await scenario(fake, pid, 20, seconds, 12.0),
                 "flat_out": await scenario(fake, pid, 20, seconds / 2, None),
             }
@@ -425,6 +442,10 @@ EXTRA_PEERS = [
     Peer("Gaffe on asyncio's own loop (before uvloop)", gaffe_asyncio_command),
     Peer("bare python-telegram-bot on Gaffe's transport (aiohttp, uvloop; edit + send, no database)", ptb_fast_command),
     Peer("the same with Gaffe's rate limiter (PriorityRateLimiter, 30/s)", ptb_limited_command),
+    Peer(
+        "bare python-telegram-bot on Gaffe's transport, edit in place as aiogram-dialog (no send, no database)",
+        ptb_in_place_command,
+    ),
 ]
 
 
@@ -434,7 +455,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--only",
         default=None,
-        help="peer numbers: 1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop, 5 PTB on aiohttp, 6 + limiter",
+        help="peer numbers: 1 Gaffe, 2 PTB, 3 aiogram, 4 Gaffe without uvloop, 5 PTB on aiohttp, 6 + limiter,"
+        " 7 PTB on aiohttp editing in place",
     )
     args = parser.parse_args(argv)
     seconds = 5.0 if args.quick else 20.0
@@ -446,12 +468,13 @@ def main(argv: list[str] | None = None) -> None:
     calls = asyncio.run(per_call())
     base = results.get("Gaffe")
     print(
-        "| bot | CPU per step, 1 user | CPU per step, 20 users (12 presses/s) | Bot API calls per step (1 / 20)"
-        " | CPU per call, 20 users | presses/s, 20 users | press → next question, 20 paced users (median / p99) |"
+        "| bot | CPU per step, 1 user | CPU per step, 1 user at 14 presses/s | CPU per step, 20 users (12 presses/s)"
+        " | Bot API calls per step (1 / 20) | CPU per call, 20 users | presses/s, 20 users"
+        " | press → next question, 20 paced users (median / p99) |"
     )
-    print("|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|")
     for name, figures in results.items():
-        one, paced, flat = figures["one"], figures["paced"], figures["flat_out"]
+        one, one_paced, paced, flat = figures["one"], figures["one_paced"], figures["paced"], figures["flat_out"]
 
         def ratio(scenario: str, value: float, name: str = name) -> str:
             if base is None or name == "Gaffe":
@@ -460,6 +483,7 @@ def main(argv: list[str] | None = None) -> None:
 
         print(
             f"| {name} | {one['cpu_ms']:.1f} ms{ratio('one', one['cpu_ms'])}"
+            f" | {one_paced['cpu_ms']:.1f} ms{ratio('one_paced', one_paced['cpu_ms'])}"
             f" | {paced['cpu_ms']:.1f} ms{ratio('paced', paced['cpu_ms'])}"
             f" | {one['calls']:.1f} / {paced['calls']:.1f} | {paced['cpu_ms'] / paced['calls']:.1f} ms"
             f" | {flat['per_second']:.0f}"
