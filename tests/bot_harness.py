@@ -6,9 +6,11 @@ does, and the helpers wait for the bot's messages and press their buttons.
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +108,36 @@ async def press(
     """Press a button of `message` and wait for the bot's next message."""
     fake.user_presses(user, message["message_id"], buttons(message)[index][1])
     return await next_message(fake, user, after)
+
+
+@dataclass
+class Crowd:
+    """What a crowd pressing at once saw: each press → next question latency, and the calls made meanwhile."""
+
+    latencies: list[float]
+    seconds: float
+    calls: list[Call]
+
+
+async def crowd_presses(fake: FakeBotApi, users: range, presses_each: int) -> Crowd:
+    """`users` start a checkup together, then all press at once, each as soon as their next question arrives:
+    the first button, `presses_each` times (the intro's "go", then questions)."""
+    mark = len(fake.sent)
+    for user in users:
+        fake.user_sends(user, "/checkup")
+    intros = await asyncio.gather(*(next_message(fake, user, mark) for user in users))
+    await asyncio.sleep(1.1)  # the intros' second of budget is over: start from a quiet second
+    latencies: list[float] = []
+
+    async def press_through(user: int, message: dict[str, Any]) -> None:
+        for _ in range(presses_each):
+            pressed, after = time.monotonic(), len(fake.sent)
+            message, _ = await press(fake, user, message, 0, after)
+            latencies.append(time.monotonic() - pressed)
+
+    first, started = len(fake.sent), time.monotonic()
+    await asyncio.gather(*(press_through(u, m) for u, (m, _) in zip(users, intros, strict=True)))
+    return Crowd(latencies, time.monotonic() - started, fake.sent[first:])
 
 
 def chat_calls(fake: FakeBotApi, user: int, start: int, end: int | None = None) -> list[Call]:
