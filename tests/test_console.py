@@ -50,6 +50,14 @@ def test_no_token_opens_the_terminal_chat_and_ends_at_end_of_input(tmp_path: Pat
         assert db.execute("SELECT user_id, reply_pending FROM users").fetchall() == [(0, 0)]
 
 
+def test_quitter_ends_the_chat_like_ctrl_d_and_what_follows_is_not_read(tmp_path: Path) -> None:
+    for quit_command in ("/quitter", "/quit", "/exit"):
+        done = console(tmp_path / f"{quit_command[1:]}.sqlite3", ["/quiz", quit_command, "Ada"])
+        assert done.returncode == 0, done.stderr
+        assert "Enchanté" not in done.stdout  # the name after it was never read
+        assert done.stdout.rstrip().endswith("Salut !")  # the goodbye, as at the end of input
+
+
 def test_english_with_lang_and_a_score_with_three_actions(tmp_path: Path) -> None:
     done = console(tmp_path / "g.sqlite3", ["/quiz", "Ada", "2", "3"], "console", "--lang", "en")
     assert done.returncode == 0, done.stderr

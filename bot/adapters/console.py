@@ -5,10 +5,11 @@ text, or a command. It reads standard input line by line, so it can be scripted 
 it ends cleanly at end of input. Restarting it continues where the last run stopped. Files a reply
 carries (a chart, an export) are written to a folder and their path is printed.
 
-It behaves like a terminal program: Ctrl+C and Ctrl+D quit at once with a short goodbye (standard input
-is read by a daemon thread feeding the event loop, so a pending read never holds the exit, and SIGINT is
-a loop signal handler); the terminal says its own words (`console_…` messages: "type the number", not
-"use the buttons"); a closed output (`| head -1`) ends it, quietly (see `bot.__main__`).
+It behaves like a terminal program: Ctrl+C, Ctrl+D and /quitter (/quit, /exit) quit at once with a short
+goodbye (standard input is read by a daemon thread feeding the event loop, so a pending read never holds
+the exit, and SIGINT is a loop signal handler); the terminal says its own words (`console_…` messages:
+"type the number", not "use the buttons"); a closed output (`| head -1`) ends it, quietly (see
+`bot.__main__`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,11 @@ CONSOLE_USER_ID = 0  # Telegram ids are positive: the terminal user never collid
 
 
 MAX_CHOICE_DIGITS = 3  # a longer number is never a choice: it may be a PIN or a card number
+
+
+# Typed in the terminal, these end the chat as Ctrl+D does (like `rasa shell`'s /stop), before any dialogue's
+# command of the same name: no shipped dialogue has one.
+QUIT_COMMANDS = frozenset({"quitter", "quit", "exit"})
 
 
 def parse_line(line: str, shown: Reply) -> Input | None:
@@ -135,6 +141,8 @@ async def chat(
             if line is None:
                 break
             received = parse_line(line, terminal.shown)
+            if isinstance(received, Command) and received.name in QUIT_COMMANDS:
+                break
             if received is not None:
                 await gaffe.handle(user_id, received, show)
     finally:
