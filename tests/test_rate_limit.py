@@ -16,7 +16,7 @@ from contextlib import asynccontextmanager
 
 import pytest
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
+from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, SkippedCosmeticCall
@@ -104,15 +104,6 @@ async def test_replies_do_not_wait_behind_a_batch_of_pushes() -> None:
     assert fake.flood_errors <= 3
     assert limiter.stats["reply"] == 200 and limiter.stats["push"] >= PUSHES
     assert elapsed < 3 * (PUSHES + 200) / RATE, f"the drain was slow: {elapsed:.1f} s"  # pushes still flow
-
-
-@pytest.mark.asyncio
-async def test_plain_aio_rate_limiter_makes_replies_wait() -> None:
-    """The control: with python-telegram-bot's limiter the same replies queue behind the pushes."""
-    limiter = AIORateLimiter(overall_max_rate=RATE, overall_time_period=1, max_retries=3)
-    async with bot_against_fake(limiter, None) as (fake, bot):
-        delays = await drain_with_users(fake, bot, 300, users=5, replies_per_user=2, spread=0.5, push_args=None)
-    assert p99(delays) > 1.0
 
 
 @pytest.mark.asyncio
