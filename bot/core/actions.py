@@ -90,6 +90,9 @@ class Outcome:
     outputs: tuple[Output, ...] = ()
     effects: tuple[Effect, ...] = ()
     answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The erasure: the conversation forgets its answers, its score and any conversation kept aside, so nothing
+    # of the old one is offered back ("on le reprend ?") once everything is erased.
+    forgets_conversation: bool = False
 
 
 @dataclass(frozen=True)

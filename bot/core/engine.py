@@ -408,6 +408,8 @@ def _act(
         outputs.extend(outcome.effects)
         if outcome.answers:
             state = replace(state, answers=MappingProxyType({**state.answers, **outcome.answers}))
+        if outcome.forgets_conversation:
+            state = State(language=state.language, dialogue=state.dialogue, node=state.node, step=state.step)
     return state
 
 

@@ -170,7 +170,7 @@ def erasure(content: Content) -> EraseEverything:
 
 @REGISTRY.action("forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES)
 def forget(context: Context) -> Outcome:
-    return Outcome(effects=(erasure(context.content),))
+    return Outcome(effects=(erasure(context.content),), forgets_conversation=True)
 
 
 async def checkpoint(database: Database) -> None:
