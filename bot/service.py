@@ -97,6 +97,7 @@ class Gaffe:
     limits: Limits | None = None  # abuse limits (bot/limits.py); `open` sets the configured ones
     _flood: FloodGuard | None = field(init=False, repr=False)
     variant: str = ""  # the adapter's own words: "console" says `console_…` messages where there are some
+    files: Path | None = None  # where the adapter writes files for users (the terminal): an erasure removes theirs
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
 
@@ -217,7 +218,7 @@ class Gaffe:
         async with self.store.transaction() as tx:
             if result.changed:
                 await tx.save_state(user_id, result.state, reply_pending)
-            world = World(tx, user_id, self.clock(), result.state, self.content, self.data)
+            world = World(tx, user_id, self.clock(), result.state, self.content, self.data, files=self.files)
             outputs = await self._apply(world, result)
             reply = self.render(result.state.language, outputs)
             if outbox is not None and not reply.empty:

@@ -3,7 +3,8 @@
 Like `rasa shell`: Gaffe's messages are printed, choices are numbered, and you type a number, some
 text, or a command. It reads standard input line by line, so it can be scripted through a pipe, and
 it ends cleanly at end of input. Restarting it continues where the last run stopped. Files a reply
-carries (a chart, an export) are written to a folder and their path is printed.
+carries (a chart, an export) are written, readable by the user's account only, to their own folder (see
+`bot.user_files`; `/oublie` removes it) and their path is printed.
 
 It behaves like a terminal program: Ctrl+C, Ctrl+D and /quitter (/quit, /exit) quit at once with a short
 goodbye (standard input is read by a daemon thread feeding the event loop, so a pending read never holds
@@ -26,6 +27,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from bot import user_files
 from bot.core import html_text
 from bot.core.engine import Choose, Command, Input, Press, Push, Text
 from bot.core.render import Reply
@@ -65,9 +67,10 @@ def parse_line(line: str, shown: Reply) -> Input | None:
 class Terminal:
     """Shows replies, remembers the buttons on screen, saves files."""
 
-    def __init__(self, out: TextIO, files_dir: Path) -> None:
+    def __init__(self, out: TextIO, files_dir: Path, user_id: int) -> None:
         self.out = out
         self.files_dir = files_dir
+        self.user_id = user_id
         self.shown = Reply()
 
     async def show(self, reply: Reply) -> None:
@@ -79,9 +82,7 @@ class Terminal:
         if reply.text:
             out.write("\n" + html_text.strip(reply.text) + "\n")
         for attachment in reply.attachments:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            path = self.files_dir / attachment.filename
-            path.write_bytes(attachment.data)
+            path = user_files.write(self.files_dir, self.user_id, attachment.filename, attachment.data)
             caption = f" — {html_text.strip(attachment.caption)}" if attachment.caption else ""
             out.write(f"  [{path}]{caption}\n")
         for number, button in enumerate(reply.buttons, start=1):
@@ -106,7 +107,8 @@ async def chat(
     A closed output raises BrokenPipeError out of here (the caller silences it); the step that was
     being answered is saved all the same."""
     gaffe.variant = "console"  # the terminal's own words, where messages.yaml has a `console_` variant
-    terminal = Terminal(out, files_dir)
+    gaffe.files = files_dir  # so that /oublie removes the files written here for the user
+    terminal = Terminal(out, files_dir, user_id)
 
     async def show(reply: Reply) -> None:
         if reply.clear_chat:  # "delete this conversation": the terminal keeps no chat of its own to delete
