@@ -591,7 +591,8 @@ class FakeBotApi:
         self._query_ids = itertools.count(4_000_000_001)
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
-        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code]
+        # method (lowercase) -> [remaining count, retry_after, code, description or None]
+        self._fail_next: dict[str, list[Any]] = {}
         self._slow_next: dict[str, list[float]] = {}  # method (lowercase) -> [remaining count, seconds]
         self._poll_generation = 0
         self._closing = False
@@ -655,10 +656,14 @@ class FakeBotApi:
         timeout, it gives up: the call may still have taken effect, as on the real Bot API)."""
         self._slow_next[method.lower()] = [count, seconds]
 
-    def fail_next(self, method: str, retry_after: int = 1, count: int = 1, code: int = 429) -> None:
+    def fail_next(
+        self, method: str, retry_after: int = 1, count: int = 1, code: int = 429, description: str | None = None
+    ) -> None:
         """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
-        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end)."""
-        self._fail_next[method.lower()] = [count, retry_after, code]
+        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end; or, with a
+        ``description``, that error, e.g. ``code=400, description="Bad Request: IMAGE_PROCESS_FAILED"``).
+        A failed call changes nothing in the chat, as on Telegram."""
+        self._fail_next[method.lower()] = [count, retry_after, code, description]
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is added if missing); returns its update_id."""
@@ -830,6 +835,8 @@ class FakeBotApi:
             failing = self._fail_next.get(method.lower())
             if failing and failing[0] > 0:
                 failing[0] -= 1
+                if failing[3] is not None:
+                    raise _Failure(failing[2], failing[3])
                 if failing[2] != 429:
                     raise _Failure(failing[2], "Bad Gateway")
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])

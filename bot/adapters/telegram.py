@@ -115,7 +115,8 @@ class TelegramGaffe:
 
     async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
         """The reply's text (split to Telegram's limit) and files; the buttons go on the last message, the
-        files before the message that carries buttons (so the question stays last)."""
+        files before the message that carries buttons (so the question stays last). A file Telegram does not
+        take (after the network retries) is replaced by a line that says so: the text and buttons still go."""
         try:
             chunks = split_html(reply.text) if reply.text else []
             last = chunks.pop() if chunks else None
@@ -124,7 +125,7 @@ class TelegramGaffe:
             if last is not None and not reply.buttons:
                 await self._call("sendMessage", limit, chat_id=chat_id, text=last, parse_mode=ParseMode.HTML)
             for attachment in reply.attachments:
-                await _retry_network(partial(self._send_file, chat_id, attachment, limit))
+                await self._send_file_or_say(chat_id, user_id, attachment, limit)
             if last is not None and reply.buttons:
                 markup = self._keyboard(user_id, reply)
                 await self._call(
@@ -132,6 +133,19 @@ class TelegramGaffe:
                 )
         except Forbidden as error:
             raise Unreachable(str(error)) from error
+
+    async def _send_file_or_say(
+        self, chat_id: int, user_id: int, attachment: Attachment, limit: RateLimitArgs | None
+    ) -> None:
+        try:
+            await _retry_network(partial(self._send_file, chat_id, attachment, limit))
+        except Forbidden:
+            raise
+        except TelegramError as error:  # refused (400), or still failing after the retries: say it's missing
+            log.warning("a %s for user %s was not sent: %s", attachment.kind, user_id, error)
+            language = await self.gaffe.language_of(user_id)
+            text = self.gaffe.notice(language, "file_not_sent", name=attachment.filename)
+            await self._call("sendMessage", limit, chat_id=chat_id, text=text, parse_mode=ParseMode.HTML)
 
     async def _send_file(self, chat_id: int, attachment: Attachment, limit: RateLimitArgs | None) -> None:
         file = InputFile(attachment.data, filename=attachment.filename)

@@ -56,6 +56,7 @@ REQUIRED_MESSAGES = frozenset(
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
         "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
         "resume_offer", "resume_yes", "resume_no", "resume_dropped", "try_again",
+        "file_not_sent",  # said by the Telegram adapter in place of a file Telegram would not take
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
