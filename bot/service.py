@@ -164,12 +164,31 @@ class Gaffe:
             except Unreachable:
                 await self._unreachable(user_id)
                 return reply
+            except Exception as error:
+                if not (self.tracks_delivery and result.changed):
+                    raise
+                await self._send_later(user_id, reply, language, error)
+                return reply
             if self.tracks_delivery and result.changed:
                 try:
                     await self.store.delivered(user_id)
                 except sqlite3.OperationalError as error:  # the reply went out; at worst it is sent again later
                     log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
             return reply
+
+    async def _send_later(self, user_id: int, reply: Reply, language: str, error: Exception) -> None:
+        """The reply could not go out (the Bot API down past the retries): the whole of it, the reaction to the
+        answer included, waits in the outbox and goes with the next tick, like a push. The outbox keeps no file:
+        one the reply carried is said missing instead. If even that can't be written, the step stays pending
+        (its question is shown again)."""
+        missing = [self.notice(language, "file_not_sent", name=file.filename) for file in reply.attachments]
+        kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part), attachments=())
+        try:
+            await self.store.send_later(user_id, kept.to_json())
+        except sqlite3.OperationalError as db_error:
+            log.warning("user %s's reply was not sent (%s) and could not be kept: %s", user_id, error, db_error)
+            return
+        log.warning("user %s's reply was not sent (%s): kept in the outbox for the next tick", user_id, error)
 
     async def _not_saved(
         self, user_id: int, received: Input, respond: Respond, language: str, error: sqlite3.Error

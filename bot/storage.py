@@ -443,6 +443,13 @@ class Store:
                     f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})", tuple(chunk)
                 )
 
+    async def send_later(self, user_id: int, reply: str) -> None:
+        """The reply to the user's last step could not be sent (the Bot API down past the retries): it waits in
+        the outbox, whole, instead of being only pending, whose resending shows the question alone."""
+        async with self.transaction() as tx:
+            await tx.add_to_outbox(user_id, reply)
+            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = ?", (user_id,))
+
     async def reply_pending(self, user_id: int) -> bool:
         """Whether the reply to the user's last step may still be undelivered (a delivery not yet written
         down counts as delivered)."""

@@ -1,12 +1,15 @@
 """Every part of a reply reaches the user, end to end against the fake Bot API: a file Telegram refuses or keeps
-failing on is said missing while the reply's text and buttons still arrive (a failure once is retried)."""
+failing on is said missing while the reply's text and buttons still arrive (a failure once is retried); a reply
+lost in an outage is sent again whole, the reaction to the answer with the next question."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
-from bot_harness import best, buttons, checkup_by_buttons, running_bot
+from bot_harness import best, buttons, checkup_by_buttons, next_message, press, running_bot, settings_for
 from fake_bot_api import Call, FakeBotApi
 
 USER = 7301
@@ -60,3 +63,27 @@ async def test_a_chart_is_retried_then_said_missing_when_telegram_keeps_failing(
         assert MISSING in sent[0].result["text"] and "progress.png" in sent[0].result["text"]
         assert "Voilà où t'en es." in question["text"] and buttons(question)
         assert [e.code for e in fake.errors].count(502) == 4
+
+
+async def test_after_an_outage_the_whole_reply_is_sent_again(fake: FakeBotApi, tmp_path: Path) -> None:
+    """sendMessage failing past every retry: once Telegram answers again, the user gets the reaction to their
+    answer with the next question (not the question alone), once, and nothing stays pending or queued."""
+    db = tmp_path / "g.sqlite3"
+    settings = replace(settings_for(fake, db), reminder_check_seconds=1.0)
+    async with running_bot(fake, db, settings):
+        mark = len(fake.sent)
+        fake.user_sends(USER, "/checkup")
+        intro, mark = await next_message(fake, USER, mark)
+        manager, mark = await press(fake, USER, intro, 0, mark)
+        fake.fail_next("sendMessage", code=502, count=3)  # the outage: every retry of the reply fails
+        fake.user_presses(USER, manager["message_id"], buttons(manager)[3][1])  # "Dans ma tête"
+        again = await fake.wait_for_message(USER, contains="Le même mot de passe", timeout=15, after=mark)
+        assert "Comme plein de monde" in again["text"]  # the reaction to "Dans ma tête", before the question
+        assert [label for label, _ in buttons(again)][:2] == ["Jamais, un par site", "Sur quelques sites"]
+        question, _ = await press(fake, USER, again, 0, len(fake.sent))  # its buttons work
+        assert buttons(question)
+    sent = [c for c in fake.sent[mark:] if c.ok and c.method == "sendMessage" and "Le même mot de" in c.params["text"]]
+    assert len(sent) == 1  # once, not also as "on reprend" and the bare question
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT reply_pending FROM users").fetchall() == [(0,)]
+        assert check.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)
