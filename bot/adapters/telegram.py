@@ -58,10 +58,10 @@ T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
 # Deleting a conversation (Reply.clear_chat): a private chat's message ids are one sequence shared by the user
-# and the bot, so Gaffe deletes downwards from the pressed message, at most this many ids, and stops after this
-# many refusals in a row (older than 48 hours: every older one is refused too).
-CLEAR_CHAT_MAX_IDS = 300
-CLEAR_CHAT_REFUSALS = 10
+# and the bot, growing with time, so Gaffe deletes downwards from the pressed message, at most this many ids,
+# DELETE_BATCH a call (deleteMessages, Bot API 7.0: 1 to 100 ids; ids already gone are skipped).
+CLEAR_CHAT_MAX_IDS = 1000
+DELETE_BATCH = 100
 # `TelegramGaffe._call` uses do_api_request for methods python-telegram-bot has, on purpose: it warns each time.
 RAW_CALLS_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'"
 warnings.filterwarnings("ignore", RAW_CALLS_WARNING, PTBUserWarning)
@@ -233,27 +233,48 @@ class TelegramGaffe:
         await self._show_answer(query, reply)
 
     async def _clear_chat(self, chat_id: int, newest: int, reply: Reply) -> Reply:
-        """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours);
-        the reply then starts with what was deleted and what was left. Deletions wait behind people's replies."""
-        deleted = refused = 0
-        too_old = False
-        message_id = newest
-        while message_id > 0 and newest - message_id < CLEAR_CHAT_MAX_IDS and refused < CLEAR_CHAT_REFUSALS:
-            try:
-                await _retry_network(partial(self.bot.delete_message, chat_id, message_id, rate_limit_args=PUSH))
-                deleted, refused = deleted + 1, 0
-            except Forbidden as error:
-                raise Unreachable(str(error)) from error
-            except BadRequest as error:  # "message can't be deleted" (too old), or "…not found" (already gone)
-                refused += 1
-                too_old = too_old or "can't be deleted" in str(error).lower()
-            message_id -= 1
+        """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours),
+        100 ids a call; the reply then starts with what was deleted and what was left. Deletions wait behind
+        people's replies. A call refused holds the 48-hour limit: what is younger in it is found by halving
+        (7 more calls at most), and nothing older is tried."""
+        lowest = max(1, newest - CLEAR_CHAT_MAX_IDS + 1)
+        top, deleted, too_old = newest, False, False
+        while top >= lowest and not too_old:
+            batch = range(max(lowest, top - DELETE_BATCH + 1), top + 1)
+            if await self._delete(chat_id, batch):
+                deleted, top = True, batch.start - 1
+            else:
+                too_old = True
+                deleted = await self._delete_younger(chat_id, batch) or deleted
         language = await self.gaffe.language_of(chat_id)
-        lines = [self.gaffe.notice(language, "chat_cleared", count=deleted)]
-        if too_old or message_id > 0:  # refused for their age, or stopped before the first message
+        lines = [self.gaffe.notice(language, "chat_cleared")] if deleted else []
+        if too_old or top >= 1:  # refused for their age, or stopped before the first message
             lines.append(self.gaffe.notice(language, "chat_cleared_older"))
         text = "\n\n".join([*lines, reply.text] if reply.text else lines)
         return replace(reply, text=text, picked=None)
+
+    async def _delete_younger(self, chat_id: int, batch: range) -> bool:
+        """In a batch refused for holding a message older than 48 hours, delete the ids above the oldest such:
+        ids grow with time, so halving finds the limit. Whether any was deleted."""
+        low, high, deleted = batch.start, batch.stop - 1, False
+        while low <= high:
+            middle = (low + high + 1) // 2
+            if await self._delete(chat_id, range(middle, high + 1)):
+                deleted, high = True, middle - 1  # all younger: the limit is further down
+            else:
+                low = middle + 1  # the limit is in there: everything from `middle` down is too old
+        return deleted
+
+    async def _delete(self, chat_id: int, ids: range) -> bool:
+        """deleteMessages on the ids; False when Telegram refuses them (one is older than 48 hours)."""
+        call = partial(self.bot.delete_messages, chat_id, list(ids), rate_limit_args=PUSH)
+        try:
+            await _retry_network(call)
+        except Forbidden as error:
+            raise Unreachable(str(error)) from error
+        except BadRequest:
+            return False
+        return True
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice…: a short answer, nothing stored."""
