@@ -100,6 +100,10 @@ class Gaffe:
     files: Path | None = None  # where the adapter writes files for users (the terminal): an erasure removes theirs
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+    # How the adapter sends a waiting reply (Telegram: to the user's private chat); with it, a user's replies kept
+    # in the outbox by this run go out before their next reply, in order, rather than after it at the next tick.
+    send_waiting: Callable[[int, Reply], Awaitable[None]] | None = None
+    _kept: set[int] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._flood = FloodGuard(self.limits) if self.limits else None
@@ -160,6 +164,8 @@ class Gaffe:
             except sqlite3.OperationalError as error:  # disk full, read-only, locked past the busy timeout
                 return await self._not_saved(user_id, received, respond, language, error)
             try:
+                if user_id in self._kept:
+                    await self._send_kept(user_id)
                 await respond(reply)
             except Unreachable:
                 await self._unreachable(user_id)
@@ -188,7 +194,19 @@ class Gaffe:
         except sqlite3.OperationalError as db_error:
             log.warning("user %s's reply was not sent (%s) and could not be kept: %s", user_id, error, db_error)
             return
+        self._kept.add(user_id)
         log.warning("user %s's reply was not sent (%s): kept in the outbox for the next tick", user_id, error)
+
+    async def _send_kept(self, user_id: int) -> None:
+        """The user's replies kept in the outbox, first (inside their turn): a failure stops their new reply too,
+        which is then kept after them."""
+        if self.send_waiting is None:
+            return
+        for outbox_id, owner, saved in await self.store.outbox():
+            if owner == user_id:
+                await self.send_waiting(user_id, Reply.from_json(saved))
+                await self.store.sent(outbox_id)
+        self._kept.discard(user_id)
 
     async def _not_saved(
         self, user_id: int, received: Input, respond: Respond, language: str, error: sqlite3.Error
@@ -311,8 +329,11 @@ class Gaffe:
             if only is not None and user_id != only:
                 continue
             async with self.turn(user_id):
+                if not await self.store.in_outbox(outbox_id):  # sent meanwhile, before the user's next reply
+                    continue
                 if await self._try(send, user_id, Reply.from_json(saved)):
                     await self.store.sent(outbox_id)
+                    self._kept.discard(user_id)
 
     async def _try(self, send: Callable[[int, Reply], Awaitable[None]], user_id: int, reply: Reply) -> bool:
         try:

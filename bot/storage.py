@@ -479,6 +479,10 @@ class Store:
         ) as cursor:
             return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 
+    async def in_outbox(self, outbox_id: int) -> bool:
+        async with self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
+            return await cursor.fetchone() is not None
+
     async def sent(self, outbox_id: int) -> None:
         """Telegram has the pushed message: it leaves the outbox. At once, not batched like `delivered`: a crash
         before this write sends the message again, and a batch would widen that window to every push of the

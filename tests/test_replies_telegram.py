@@ -87,3 +87,24 @@ async def test_after_an_outage_the_whole_reply_is_sent_again(fake: FakeBotApi, t
     with sqlite3.connect(db) as check:
         assert check.execute("SELECT reply_pending FROM users").fetchall() == [(0,)]
         assert check.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)
+
+
+async def test_a_reply_kept_in_an_outage_goes_before_the_users_next_one(fake: FakeBotApi, tmp_path: Path) -> None:
+    """No tick comes (an hour away): the user's next message is what sends the kept reply, first, then its own."""
+    db = tmp_path / "g.sqlite3"
+    settings = replace(settings_for(fake, db), reminder_check_seconds=3600.0)
+    async with running_bot(fake, db, settings):
+        mark = len(fake.sent)
+        fake.user_sends(USER, "/checkup")
+        intro, mark = await next_message(fake, USER, mark)
+        manager, mark = await press(fake, USER, intro, 0, mark)
+        fake.fail_next("sendMessage", code=502, count=3)
+        query = fake.user_presses(USER, manager["message_id"], buttons(manager)[3][1])  # "Dans ma tête"
+        await fake.wait_for(lambda c: c.params.get("callback_query_id") == query, after=mark)
+        await fake.wait_for(lambda c: [e.code for e in fake.errors].count(502) == 3, after=mark)
+        fake.user_sends(USER, "/aide")
+        help_reply = await fake.wait_for_message(USER, contains="/checkup", after=mark)
+        texts = [c.result["text"] for c in fake.sent[mark:] if c.ok and c.method == "sendMessage"]
+    assert len(texts) == 2 and "Comme plein de monde" in texts[0] and texts[1] == help_reply["text"]
+    with sqlite3.connect(db) as check:
+        assert check.execute("SELECT COUNT(*) FROM outbox").fetchone() == (0,)

@@ -97,6 +97,7 @@ class TelegramGaffe:
         self.gaffe = gaffe
         self.secret = secret
         self.bot = bot
+        gaffe.send_waiting = self.send_to_user  # a reply kept in an outage goes before the user's next one
 
     # --- sending -----------------------------------------------------------------------------------
     def _keyboard(self, user_id: int, reply: Reply) -> dict[str, object] | None:
