@@ -65,18 +65,24 @@ async def test_a_chart_is_retried_then_said_missing_when_telegram_keeps_failing(
         assert [e.code for e in fake.errors].count(502) == 4
 
 
+async def _answer_in_an_outage(fake: FakeBotApi) -> tuple[int, str]:
+    """The user starts the checkup and answers its first question while every retry of the reply fails (the
+    outage); where in `fake.sent` it began, and the press's callback query id."""
+    mark = len(fake.sent)
+    fake.user_sends(USER, "/checkup")
+    intro, mark = await next_message(fake, USER, mark)
+    manager, mark = await press(fake, USER, intro, 0, mark)
+    fake.fail_next("sendMessage", code=502, count=3)
+    return mark, fake.user_presses(USER, manager["message_id"], buttons(manager)[3][1])  # "Dans ma tête"
+
+
 async def test_after_an_outage_the_whole_reply_is_sent_again(fake: FakeBotApi, tmp_path: Path) -> None:
     """sendMessage failing past every retry: once Telegram answers again, the user gets the reaction to their
     answer with the next question (not the question alone), once, and nothing stays pending or queued."""
     db = tmp_path / "g.sqlite3"
     settings = replace(settings_for(fake, db), reminder_check_seconds=1.0)
     async with running_bot(fake, db, settings):
-        mark = len(fake.sent)
-        fake.user_sends(USER, "/checkup")
-        intro, mark = await next_message(fake, USER, mark)
-        manager, mark = await press(fake, USER, intro, 0, mark)
-        fake.fail_next("sendMessage", code=502, count=3)  # the outage: every retry of the reply fails
-        fake.user_presses(USER, manager["message_id"], buttons(manager)[3][1])  # "Dans ma tête"
+        mark, _ = await _answer_in_an_outage(fake)
         again = await fake.wait_for_message(USER, contains="Le même mot de passe", timeout=15, after=mark)
         assert "Comme plein de monde" in again["text"]  # the reaction to "Dans ma tête", before the question
         assert [label for label, _ in buttons(again)][:2] == ["Jamais, un par site", "Sur quelques sites"]
@@ -94,12 +100,7 @@ async def test_a_reply_kept_in_an_outage_goes_before_the_users_next_one(fake: Fa
     db = tmp_path / "g.sqlite3"
     settings = replace(settings_for(fake, db), reminder_check_seconds=3600.0)
     async with running_bot(fake, db, settings):
-        mark = len(fake.sent)
-        fake.user_sends(USER, "/checkup")
-        intro, mark = await next_message(fake, USER, mark)
-        manager, mark = await press(fake, USER, intro, 0, mark)
-        fake.fail_next("sendMessage", code=502, count=3)
-        query = fake.user_presses(USER, manager["message_id"], buttons(manager)[3][1])  # "Dans ma tête"
+        mark, query = await _answer_in_an_outage(fake)
         await fake.wait_for(lambda c: c.params.get("callback_query_id") == query, after=mark)
         await fake.wait_for(lambda c: [e.code for e in fake.errors].count(502) == 3, after=mark)
         fake.user_sends(USER, "/aide")
