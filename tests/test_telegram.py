@@ -76,7 +76,9 @@ async def test_start_answers_in_the_users_language_and_language_can_change(fake:
         fake.user_sends(201, "/start", language_code="en-GB")
         hello = await fake.wait_for_message(201)
         assert "mSpy" in hello["text"] and "Fais gaffe" not in hello["text"]
-        fake.user_sends(202, "/start", language_code="de")  # a language Gaffe doesn't speak: English, as Telegram advises
+        fake.user_sends(
+            202, "/start", language_code="de"
+        )  # a language Gaffe doesn't speak: English, as Telegram advises
         german = (await fake.wait_for_message(202))["text"]
         assert "mSpy" in german and "Fais gaffe" not in german
 
