@@ -52,6 +52,11 @@ class Unreachable(Exception):
     """Raised by an adapter's Respond when the user can't be reached any more (they blocked the bot)."""
 
 
+class NotDelivered(Exception):
+    """Raised by an adapter's Respond when the reply could not go out for now (the network, or the Bot API down
+    past the retries): the service keeps it whole and sends it again."""
+
+
 def system_clock() -> datetime:
     return datetime.now(UTC)
 
@@ -176,7 +181,7 @@ class Gaffe:
             except Unreachable:
                 await self._unreachable(user_id)
                 return reply
-            except Exception as error:
+            except NotDelivered as error:
                 if not (self.tracks_delivery and result.changed):
                     raise
                 await self._send_later(user_id, reply, language, error)

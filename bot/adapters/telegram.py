@@ -13,7 +13,7 @@ import contextlib
 import logging
 import secrets
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
@@ -27,7 +27,7 @@ from telegram import (
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
@@ -50,7 +50,7 @@ from bot.core.engine import Command, Input, Push, Text
 from bot.core.i18n import LANGUAGES, language_for
 from bot.core.render import Reply, split_html
 from bot.scheduler import Scheduler
-from bot.service import Clock, Gaffe, Unreachable, load, system_clock
+from bot.service import Clock, Gaffe, NotDelivered, Unreachable, load, system_clock
 
 log = logging.getLogger("gaffe.telegram")
 GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -90,6 +90,19 @@ async def _retry_network(call: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
+@contextlib.contextmanager
+def _delivery_errors() -> Iterator[None]:
+    """Telegram's answers to a reply's calls, in the service's words: 403 (the user blocked Gaffe) is Unreachable
+    (marked inactive, nothing kept); the network or the Bot API failing past the retries (5xx, timeouts, 429s)
+    is NotDelivered (the whole reply is kept and sent again). A refusal (400) is a bug: it propagates."""
+    try:
+        yield
+    except Forbidden as error:
+        raise Unreachable(str(error)) from error
+    except (NetworkError, RetryAfter) as error:
+        raise NotDelivered(str(error)) from error
+
+
 class TelegramGaffe:
     """The handlers: each turns an update into a service call and shows the reply it is given."""
 
@@ -97,7 +110,7 @@ class TelegramGaffe:
         self.gaffe = gaffe
         self.secret = secret
         self.bot = bot
-        gaffe.send_waiting = self.send_to_user  # a reply kept in an outage goes before the user's next one
+        gaffe.send_waiting = self._send_waiting  # a reply kept in an outage goes before the user's next one
 
     # --- sending -----------------------------------------------------------------------------------
     def _keyboard(self, user_id: int, reply: Reply) -> dict[str, object] | None:
@@ -162,6 +175,10 @@ class TelegramGaffe:
         """Private chats' ids are their user's: what Gaffe sends on its own goes there."""
         await self.send_to(user_id, user_id, reply, PUSH)
 
+    async def _send_waiting(self, user_id: int, reply: Reply) -> None:
+        with _delivery_errors():
+            await self.send_to_user(user_id, reply)
+
     async def push(self, user_id: int, push: Push) -> bool:
         """Something Gaffe says on its own (a due reminder), through the service, after people's replies."""
         return await self.gaffe.push(user_id, push, partial(self.send_to_user, user_id))
@@ -179,6 +196,10 @@ class TelegramGaffe:
         )
 
     async def _reply_to(self, message: Message, user_id: int, reply: Reply) -> None:
+        with _delivery_errors():
+            await self._reply_to_message(message, user_id, reply)
+
+    async def _reply_to_message(self, message: Message, user_id: int, reply: Reply) -> None:
         if reply.erase_input:  # bots may delete messages in private chats: the secret leaves the history too
             with contextlib.suppress(TelegramError):
                 await _retry_network(message.delete)
@@ -219,6 +240,10 @@ class TelegramGaffe:
         await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
 
     async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
+        with _delivery_errors():
+            await self._answer_query(query, reply)
+
+    async def _answer_query(self, query: CallbackQuery, reply: Reply) -> None:
         """Stop the spinner (with the toast, if any), reply, then show the pick under the pressed message:
         the next question is what the user waits for, the pick is cosmetic and comes a slot later."""
         toast = reply.toast[:CALLBACK_ANSWER_LIMIT] if reply.toast else None
