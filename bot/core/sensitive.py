@@ -50,6 +50,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from typing import Literal
 
 from mnemonic import Mnemonic
 
@@ -623,6 +624,33 @@ def _has_password(text: str) -> bool:
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
     )
+
+
+# --- a name (a reminder's label), read more strictly ------------------------------------------------
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def name_problem(text: str) -> Literal["secret", "email"] | None:
+    """Why `text` won't do as the name of something Gaffe keeps and shows again (a reminder's label), or None.
+
+    A name is short and has no reason to hold a password, so it is read more strictly than a message: on
+    top of `detect`, a password word followed by "is" / "c'est" / ":" ("The password for my laptop is
+    dragonfly"), any password-like word ("Gmail Soleil2024"), or a long number make it "secret"; an e-mail
+    address, which Gaffe would otherwise keep and echo, makes it "email"."""
+    text = normalise(text).strip()
+    if detect(text) is not None or _LONG_NUMBER.search(text):
+        return "secret"
+    words = [
+        _strip_punctuation(word) for word in _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text).split()
+    ]
+    if any(word and password_like(word) for word in words):
+        return "secret"
+    for keyword in _PASSWORD_WORD.finditer(text):
+        after = text[keyword.end() :].split()
+        if any(_strip_punctuation(word.casefold()) in _FRAME or word in _FRAME for word in after):
+            return "secret"
+    return "email" if _EMAIL.search(text) else None
 
 
 # --- the one entry point ---------------------------------------------------------------------------
