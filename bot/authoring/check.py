@@ -47,7 +47,9 @@ SCHEMAS = {
     "advice": "advice.schema.json",
     "messages": "messages.schema.json",
     "data_classes": "data_classes.schema.json",
+    "regions": "regions.schema.json",  # routes by country: checked against its schema (used by dialogues later)
 }
+TOP_KEYS_EXPECTED = "expected a mapping with 'dialogue', 'advice', 'messages', 'data_classes' or 'regions' at the top"
 MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any real one
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
@@ -60,6 +62,7 @@ REQUIRED_MESSAGES = frozenset(
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
+NAME_MESSAGES = frozenset({"name_only", "name_no_email"})  # needed when a question has `is_a_name: true`
 
 
 @dataclass(frozen=True, order=True)
@@ -162,11 +165,11 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     for duplicate in duplicates:
         checker.report(name, duplicate.line, f"duplicate key '{duplicate.key}' (first on line {duplicate.first_line})")
     if not isinstance(document, YamlMap):
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     kind = next((k for k in SCHEMAS if k in document), None)
     if kind is None:
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
@@ -479,6 +482,8 @@ def check_content(
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
         said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
+        if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
+            said |= NAME_MESSAGES  # the engine's answers to a name that won't do
         for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
             checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
     problems = sorted(set(checker.problems))
