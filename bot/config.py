@@ -60,6 +60,14 @@ def _positive(variable: str, default: int) -> int:
     return number
 
 
+def _database(value: str) -> Path:
+    if not value.strip():
+        raise StartupError(
+            "GAFFE_DB is set but empty", "GAFFE_DB", "Set GAFFE_DB to the database file, or unset it (gaffe.sqlite3)."
+        )
+    return Path(value)
+
+
 def _admins(value: str) -> frozenset[int]:
     """GAFFE_ADMINS: Telegram user ids, separated by commas (spaces allowed)."""
     ids = [part.strip() for part in value.split(",") if part.strip()]
@@ -99,7 +107,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        database = Path(os.environ.get("GAFFE_DB", "gaffe.sqlite3"))
+        database = _database(os.environ.get("GAFFE_DB", "gaffe.sqlite3"))
         ioc = os.environ.get("GAFFE_STALKERWARE_IOC")
         return cls(
             token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,

@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import stat
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -285,14 +286,44 @@ def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
     )
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_what_is_not_a_file(path: Path) -> None:
+    """GAFFE_DB must name a regular file (or nothing yet): a folder or a device (/tmp, /dev/null) is refused
+    before anything opens or changes it."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise StartupError(
+                f"GAFFE_DB names {path}, which is not a file (a folder, a device…)",
+                "GAFFE_DB",
+                "Set GAFFE_DB to a database file, e.g. /var/lib/gaffe/gaffe.sqlite3 (it is created if missing).",
+            )
+
+
+def _is_sqlite_or_empty(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    return header in (b"", SQLITE_HEADER)
+
+
 def _owner_only(path: Path) -> None:
-    """The database is readable by its owner only: created so, and tightened if it was not. SQLite gives the
-    `-wal` and `-shm` files it creates the database file's permissions; existing ones are tightened too."""
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    """The database is readable by its owner only: created so (O_EXCL: never a file that was there), and
+    tightened if it was not, but only a regular file that is a database (or empty): a GAFFE_DB that names
+    anything else is refused before, or fails to open, unchanged. SQLite gives the `-wal` and `-shm` files
+    it creates the database file's permissions; existing ones are tightened too, if regular files."""
+    refuse_what_is_not_a_file(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return
+    except FileExistsError:
+        pass
+    if not _is_sqlite_or_empty(path):
+        return  # not a database: SQLite says so next, and the file is left as it was
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with contextlib.suppress(OSError):  # not ours to change (read-only mount…): SQLite will say if it matters
-            if file.exists() and file.stat().st_mode & 0o077:
+            mode = file.stat().st_mode if file == path else file.lstat().st_mode
+            if stat.S_ISREG(mode) and mode & 0o077:
                 file.chmod(0o600)
 
 
@@ -321,7 +352,7 @@ class Store:
                 "Create the folder, or set GAFFE_DB to a file in an existing folder.",
             )
         try:
-            _owner_only(path)
+            _owner_only(path)  # a folder or a device as GAFFE_DB: refused here, unchanged
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (sqlite3.Error, OSError) as error:
             raise StartupError(

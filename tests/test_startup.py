@@ -165,3 +165,30 @@ async def test_a_webhook_address_this_machine_does_not_have(tmp_path: Path) -> N
     assert code == 1, output
     assert "Gaffe can't start: this machine has no address 192.0.2.1" in output, output
     assert "GAFFE_WEBHOOK_LISTEN" in output and "Traceback" not in output, output
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_gaffe_db_that_is_not_a_file_is_refused_and_left_as_it_was(tmp_path: Path, kind: str) -> None:
+    """Stand-ins for /tmp and /dev/null (never a real system path): their modes stay what they were."""
+    target = tmp_path / "target"
+    if kind == "folder":
+        target.mkdir(mode=0o755)
+    else:
+        os.mkfifo(target, 0o644)
+    before = os.stat(target).st_mode
+    done = gaffe(GAFFE_DB=str(target))
+    assert_refused(done, "not a file", "GAFFE_DB")
+    assert os.stat(target).st_mode == before and os.listdir(tmp_path) == ["target"]
+
+
+def test_a_file_that_is_not_a_database_keeps_its_mode(tmp_path: Path) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("someone else's file\n")
+    other.chmod(0o644)
+    assert_refused(gaffe(GAFFE_DB=str(other)), "not a SQLite database", "GAFFE_DB")
+    assert os.stat(other).st_mode & 0o777 == 0o644 and other.read_text() == "someone else's file\n"
+
+
+def test_an_empty_gaffe_db(tmp_path: Path) -> None:
+    assert_refused(gaffe(GAFFE_DB="", cwd=tmp_path), "GAFFE_DB is set but empty", "GAFFE_DB")
+    assert os.listdir(tmp_path) == []
