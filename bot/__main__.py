@@ -62,15 +62,24 @@ async def _console(settings: Settings, language: str | None, user_id: int) -> No
         await gaffe.close()
 
 
+def _reported_below(record: logging.LogRecord) -> bool:
+    """python-telegram-bot's log of a start-up failure that `_telegram` reports in two lines: a rejected token,
+    or the Bot API unreachable when the bot starts (its retry loop logs it with a traceback, then gives up)."""
+    from telegram.error import InvalidToken, NetworkError
+
+    error = record.exc_info[1] if record.exc_info else None
+    return isinstance(error, InvalidToken) or (isinstance(error, NetworkError) and "Bootstrap" in record.getMessage())
+
+
 def _telegram(settings: Settings) -> int:
-    from telegram.error import InvalidToken
+    from telegram.error import InvalidToken, NetworkError
 
     from bot.adapters.telegram import run
     from bot.logs import setup_logging
 
     setup_logging(settings.token)
-    for handler in logging.getLogger().handlers:  # reported below in two lines: no traceback from PTB's retry loop
-        handler.addFilter(lambda record: not (record.exc_info and isinstance(record.exc_info[1], InvalidToken)))
+    for handler in logging.getLogger().handlers:  # reported below in two lines, without PTB's traceback
+        handler.addFilter(lambda record: not _reported_below(record))
     try:
         run(settings)
     except (ContentError, StartupError):
@@ -80,6 +89,12 @@ def _telegram(settings: Settings) -> int:
             "Telegram rejected the token: check TELEGRAM_BOT_TOKEN",
             "TELEGRAM_BOT_TOKEN",
             "Copy the token @BotFather gave you into TELEGRAM_BOT_TOKEN.",
+        ) from None
+    except NetworkError as error:  # at start-up only: once running, python-telegram-bot retries on its own
+        raise StartupError(
+            f"cannot reach the Telegram Bot API at {settings.api_url.removesuffix('/bot')} ({error.message})",
+            "TELEGRAM_API_URL",
+            "Check the network (and HTTPS_PROXY if there is one), or TELEGRAM_API_URL; then start Gaffe again.",
         ) from None
     except OSError as error:  # the webhook server could not listen
         where = f"{settings.webhook_listen}:{settings.webhook_port}"

@@ -272,7 +272,8 @@ def summary(findings: list[str]) -> str:
     return f"{lines[0] if lines else 'integrity check failed'}{more}"
 
 
-def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
+def database_error(path: Path, error: sqlite3.Error) -> StartupError:
+    """What an operator reads when the database cannot be used at start-up (locked, not a database…)."""
     if "not a database" in str(error) or "malformed" in str(error):
         return StartupError(f"{path} is not a SQLite database, or is damaged ({error})", "GAFFE_DB", RESTORE_HINT)
     if "locked" in str(error):
@@ -370,7 +371,7 @@ class Store:
         except BaseException as error:
             await connection.close()
             if isinstance(error, sqlite3.Error):
-                raise _database_error(path, error) from None
+                raise database_error(path, error) from None
             raise
         return store
 

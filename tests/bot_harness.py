@@ -19,7 +19,7 @@ from fake_bot_api import Call, FakeBotApi
 from telegram import Update
 from telegram.ext import Application
 
-from bot.adapters.telegram import build_application, webhook_options
+from bot.adapters.telegram import build_application, start_receiving
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Result, State, step
@@ -60,14 +60,15 @@ async def running_bot(
     await app.post_init(app)
     assert app.updater is not None
     if settings.webhook_url:
-        await app.updater.start_webhook(**webhook_options(settings))
+        stop_receiving = await start_receiving(app, settings)
     else:
         await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        stop_receiving = app.updater.stop
     await app.start()
     try:
         yield app
     finally:
-        await app.updater.stop()
+        await stop_receiving()
         await app.stop()
         await app.shutdown()
         assert app.post_shutdown is not None

@@ -69,6 +69,7 @@ RATE_LIMITED_METHODS = frozenset(
         "forwardmessage",
     }
 )
+_FAULT_DESCRIPTIONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
@@ -831,7 +832,7 @@ class FakeBotApi:
             if failing and failing[0] > 0:
                 failing[0] -= 1
                 if failing[2] != 429:
-                    raise _Failure(failing[2], "Bad Gateway")
+                    raise _Failure(failing[2], _FAULT_DESCRIPTIONS.get(failing[2], "Bad Gateway"))
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
                 self._flood_control(params)
