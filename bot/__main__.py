@@ -39,7 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     graph = commands.add_parser("graph", help="print a Mermaid flowchart of a dialogue")
     graph.add_argument("dialogue")
     backup = commands.add_parser("backup", help="copy the live database (GAFFE_DB) to PATH, consistently")
-    backup.add_argument("path", type=Path, help="the copy to write (a folder: a dated file inside it)")
+    backup.add_argument(
+        "path",
+        help="the copy to write, a new file (an existing one is never replaced); or a folder, ending in / (created if"
+        " missing), for a new dated file inside it",
+    )
     restore = commands.add_parser("restore", help="replace the database (GAFFE_DB) with a checked backup")
     restore.add_argument("path", type=Path, help="the backup to restore")
     commands.add_parser("update-data", help="download the stalkerware indicators and the breach catalogue")
