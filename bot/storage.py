@@ -328,6 +328,26 @@ def _owner_only(path: Path) -> None:
                 file.chmod(0o600)
 
 
+class Outage:
+    """Says once that background writes fail (the database locked by another program, read-only…) and once
+    that they work again: a line per outage, not one per retry."""
+
+    def __init__(self, what: str, logger: logging.Logger = log) -> None:
+        self.what = what
+        self.log = logger
+        self.down = False
+
+    def failed(self, error: Exception) -> None:
+        if not self.down:
+            self.down = True
+            self.log.warning("%s failed (%s): trying again until the database can be written", self.what, error)
+
+    def worked(self) -> None:
+        if self.down:
+            self.down = False
+            self.log.info("%s: done, the database can be written again", self.what)
+
+
 class Store:
     """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
 
@@ -338,6 +358,7 @@ class Store:
         self._acknowledged: set[int] = set()  # users whose last reply was delivered, not yet written down
         self._acknowledging: asyncio.TimerHandle | None = None
         self._ack_tasks: set[asyncio.Task[None]] = set()
+        self._ack_outage = Outage("writing down delivered replies")
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -379,8 +400,12 @@ class Store:
         if self._acknowledging is not None:
             self._acknowledging.cancel()
         await asyncio.gather(*self._ack_tasks)
-        await self.write_acknowledgements()
-        await self._db.close()
+        try:
+            await self.write_acknowledgements()
+        except sqlite3.OperationalError as error:  # those users are asked again at the next start ("on reprend")
+            log.warning("delivered replies not written down at exit (%s)", error)
+        finally:
+            await self._db.close()  # always: aiosqlite's thread would keep the process alive
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
@@ -459,21 +484,39 @@ class Store:
 
     def _acknowledge_later(self) -> None:
         self._acknowledging = None
-        task = asyncio.ensure_future(self.write_acknowledgements())
+        task = asyncio.ensure_future(self._acknowledge_in_background())
         self._ack_tasks.add(task)
         task.add_done_callback(self._ack_tasks.discard)
 
+    async def _acknowledge_in_background(self) -> None:
+        """The delayed write of `delivered`: awaited here, so a failure is never an unretrieved task exception;
+        while the database can't be written it is tried again every `ACK_DELAY_SECONDS`, said once."""
+        try:
+            await self.write_acknowledgements()
+        except sqlite3.OperationalError as error:
+            self._ack_outage.failed(error)
+            if self._acknowledging is None:
+                self._acknowledging = asyncio.get_running_loop().call_later(ACK_DELAY_SECONDS, self._acknowledge_later)
+            return
+        self._ack_outage.worked()
+
     async def write_acknowledgements(self) -> None:
-        """Write down the delivered replies now (`delivered` does it within a second)."""
+        """Write down the delivered replies now (`delivered` does it within a second); kept for later if the
+        write fails."""
         async with self._writing:
             users = sorted(self._acknowledged)
             self._acknowledged.clear()
-            for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
-                chunk = users[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                await self._db.execute(
-                    f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})", tuple(chunk)
-                )
+            try:
+                for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
+                    chunk = users[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    await self._db.execute(
+                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})",
+                        tuple(chunk),
+                    )
+            except BaseException:
+                self._acknowledged.update(users)  # still delivered: written at the next try (a rewrite is harmless)
+                raise
 
     async def reply_pending(self, user_id: int) -> bool:
         """Whether the reply to the user's last step may still be undelivered (a delivery not yet written
