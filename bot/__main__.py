@@ -14,22 +14,49 @@ import errno
 import logging
 import os
 import sys
+from importlib import metadata
 from pathlib import Path
 
 from bot.authoring.check import ContentError, check_content, load_content
 from bot.authoring.graph import mermaid
-from bot.config import Settings
+from bot.config import ENVIRONMENT, Settings
 from bot.core.i18n import LANGUAGES
 from bot.errors import StartupError
+
+
+def _version() -> str:
+    try:
+        return metadata.version("gaffe")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+def _settings_help() -> str:
+    width = max(len(name) for name, _ in ENVIRONMENT)
+    lines = [f"  {name:<{width}}  {meaning}" for name, meaning in ENVIRONMENT]
+    return "settings, read from environment variables (the terminal chat needs none):\n" + "\n".join(lines)
 
 
 def _parser() -> argparse.ArgumentParser:
     # Shared options are accepted before or after the subcommand (`--lang en console` and
     # `console --lang en`); SUPPRESS keeps a subcommand from resetting what was given before it.
     shared = argparse.ArgumentParser(add_help=False)
-    shared.add_argument("--lang", choices=LANGUAGES, default=argparse.SUPPRESS, help="language of the terminal chat")
+    shared.add_argument(
+        "--lang",
+        choices=LANGUAGES,
+        default=argparse.SUPPRESS,
+        help="language of the terminal chat, saved: later runs keep it until another --lang or /langue",
+    )
     shared.add_argument("--user", type=int, default=argparse.SUPPRESS, help="local user id (default 0)")
-    parser = argparse.ArgumentParser(prog="gaffe", description="Gaffe, the personal-security bot.", parents=[shared])
+    parser = argparse.ArgumentParser(
+        prog="gaffe",
+        description="Gaffe, the personal-security bot.\nWithout a subcommand: the Telegram bot when "
+        "TELEGRAM_BOT_TOKEN is set, else a chat in this terminal.",
+        epilog=_settings_help(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        parents=[shared],
+    )
+    parser.add_argument("--version", action="version", version=f"gaffe {_version()}")
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("console", help="chat with Gaffe in the terminal", parents=[shared])
     commands.add_parser("telegram", help="run the Telegram bot (needs TELEGRAM_BOT_TOKEN)")
