@@ -328,8 +328,9 @@ class Gaffe:
             if not self._waiting[user_id]:
                 del self._waiting[user_id], self._turns[user_id]
 
-    async def start(self, user_id: int, language: str | None, respond: Respond) -> None:
-        """Open a session (the terminal): where we were, or the welcome; `language` switches it if given."""
+    async def start(self, user_id: int, language: str | None, respond: Respond) -> bool:
+        """Open a session (the terminal): where we were, or the welcome; `language` switches it if given.
+        Whether it was the welcome (the answer to /start)."""
         async with self.turn(user_id):
             saved = await self.store.load(user_id)
             state = saved or State(language=language or "fr")
@@ -338,8 +339,9 @@ class Gaffe:
                 await self.store.save(user_id, state)
             if state.node:
                 await respond(self.render(state.language, (Notice("resumed"), *resume(self.content, state))))
-                return
+                return False
         await self.handle(user_id, Command("start"), respond, state.language)
+        return True
 
     async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]], only: int | None = None) -> None:
         """Answer the steps that were saved but maybe not answered (the last run died, or the Bot API was

@@ -71,6 +71,7 @@ RATE_LIMITED_METHODS = frozenset(
         "forwardmessage",
     }
 )
+_FAULT_DESCRIPTIONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
@@ -886,7 +887,7 @@ class FakeBotApi:
                 if failing[3] is not None:
                     raise _Failure(failing[2], failing[3])
                 if failing[2] != 429:
-                    raise _Failure(failing[2], "Bad Gateway")
+                    raise _Failure(failing[2], _FAULT_DESCRIPTIONS.get(failing[2], "Bad Gateway"))
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
                 self._flood_control(params)

@@ -6,11 +6,12 @@ it ends cleanly at end of input. Restarting it continues where the last run stop
 carries (a chart, an export) are written, readable by the user's account only, to their own folder (see
 `bot.user_files`; `/oublie` removes it) and their path is printed.
 
-It behaves like a terminal program: Ctrl+C, Ctrl+D and /quitter (/quit, /exit) quit at once with a short
-goodbye (standard input is read by a daemon thread feeding the event loop, so a pending read never holds
-the exit, and SIGINT is a loop signal handler); the terminal says its own words (`console_…` messages:
-"type the number", not "use the buttons"); a closed output (`| head -1`) ends it, quietly (see
-`bot.__main__`).
+It behaves like a terminal program: Ctrl+C, Ctrl+D, /quitter (/quit, /exit) and SIGTERM (`kill`, a closed
+terminal session's manager) quit at once with a short goodbye and exit code 0 (standard input is read by a
+daemon thread feeding the event loop, so a pending read never holds the exit, and SIGINT and SIGTERM are
+loop signal handlers); `/start` typed first, right after the welcome, is not answered with it again; the
+terminal says its own words (`console_…` messages: "type the number", not "use the buttons"); a closed
+output (`| head -1`) ends it, quietly (see `bot.__main__`).
 """
 
 from __future__ import annotations
@@ -116,11 +117,13 @@ async def chat(
             reply = replace(reply, text=f"{nothing}\n\n{reply.text}" if reply.text else nothing)
         await terminal.show(reply)
 
+    lines = _Lines(stdin)
+    interrupted = _on_interrupt(lines.interrupt)  # before anything is shown: a signal then ends the chat too
     spoken = language or await gaffe.language_of(user_id)
     if database is not None:
         out.write(html_text.strip(gaffe.notice(spoken, "console_database", path=database)) + "\n")
     out.write(html_text.strip(gaffe.notice(spoken, "console_hint")) + "\n")
-    await gaffe.start(user_id, language, show)
+    welcomed = await gaffe.start(user_id, language, show)
 
     async def push(user: int, message: Push) -> bool:
         return await gaffe.push(user, message, show)
@@ -128,10 +131,8 @@ async def chat(
     async def send(user: int, reply: Reply) -> None:
         await show(reply)
 
-    lines = _Lines(stdin)
     scheduler = Scheduler(gaffe, push, send, only_user=user_id)
     ticking = asyncio.create_task(_every(tick_seconds, scheduler.tick))
-    interrupted = _on_interrupt(lines.interrupt)
     try:
         interactive = stdin.isatty()
         while True:
@@ -145,7 +146,11 @@ async def chat(
             received = parse_line(line, terminal.shown)
             if isinstance(received, Command) and received.name in QUIT_COMMANDS:
                 break
+            if welcomed and received == Command("start"):  # the welcome is on screen already: not twice
+                welcomed = False
+                continue
             if received is not None:
+                welcomed = False
                 await gaffe.handle(user_id, received, show)
     finally:
         ticking.cancel()
@@ -211,15 +216,17 @@ class _Lines:
 
 
 def _on_interrupt(quit_chat: Callable[[], None]) -> Callable[[], None]:
-    """Make Ctrl+C end the chat like end of input; returns what puts the default behaviour back."""
+    """Make Ctrl+C and SIGTERM end the chat like end of input; returns what puts the default behaviour back."""
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGINT, quit_chat)
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, quit_chat)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not Unix: KeyboardInterrupt
         return lambda: None
 
     def restore() -> None:
-        loop.remove_signal_handler(signal.SIGINT)
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signal_number)
 
     return restore
 

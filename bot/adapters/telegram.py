@@ -12,6 +12,8 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
+import sqlite3
 import warnings
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
@@ -43,6 +45,7 @@ from telegram.warnings import PTBUserWarning
 from bot.adapters import buttons
 from bot.adapters.aiohttp_request import AiohttpRequest
 from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, RateLimitArgs, SkippedCosmeticCall
+from bot.adapters.webhook import WebhookServer
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Attachment
@@ -51,6 +54,7 @@ from bot.core.i18n import LANGUAGES, language_for
 from bot.core.render import Reply, split_html
 from bot.scheduler import Scheduler
 from bot.service import Clock, Gaffe, NotDelivered, Unreachable, load, system_clock
+from bot.storage import database_error
 
 log = logging.getLogger("gaffe.telegram")
 GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -62,6 +66,9 @@ CALLBACK_ANSWER_LIMIT = 200
 # DELETE_BATCH a call (deleteMessages, Bot API 7.0: 1 to 100 ids; ids already gone are skipped).
 CLEAR_CHAT_MAX_IDS = 1000
 DELETE_BATCH = 100
+# The command menus are cosmetic: set in the background once the bot serves, and tried again after these
+# delays (then every last one) while Telegram refuses or is unreachable.
+MENU_RETRY_SECONDS = (1, 10, 60, 600)
 # `TelegramGaffe._call` uses do_api_request for methods python-telegram-bot has, on purpose: it warns each time.
 RAW_CALLS_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'"
 warnings.filterwarnings("ignore", RAW_CALLS_WARNING, PTBUserWarning)
@@ -378,6 +385,22 @@ class TelegramGaffe:
         except BadRequest as error:  # already edited (a double press), or too old to edit: harmless
             log.debug("could not mark the answer: %s", error)
 
+    async def set_menus(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A JobQueue job: the command menus, tried again later on failure (logged once, not per attempt).
+        Never at start-up in line: a 500 on setMyCommands must not keep the bot from serving."""
+        attempt = context.job.data if context.job and isinstance(context.job.data, int) else 0
+        try:
+            await self.register_commands(context.application)
+        except (TelegramError, sqlite3.Error) as error:
+            delay = MENU_RETRY_SECONDS[min(attempt, len(MENU_RETRY_SECONDS) - 1)]
+            if attempt == 0:
+                log.warning("the command menus could not be set (%s): trying again in the background", error)
+            assert context.job_queue is not None
+            context.job_queue.run_once(self.set_menus, delay, data=attempt + 1, name="menus")
+            return
+        if attempt:
+            log.info("the command menus are set")
+
     async def register_commands(self, application: GaffeApplication) -> None:
         """The command menu, per language (French is also the default for everyone else)."""
         for language in LANGUAGES:
@@ -405,12 +428,15 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
 
     async def post_init(application: GaffeApplication) -> None:
         gaffe = await Gaffe.open(settings, content, tracks_delivery=True, clock=clock)
-        telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
+        holder["service"] = gaffe  # closed by post_shutdown, which python-telegram-bot runs even if this fails
+        try:
+            telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
+            await telegram_gaffe.resend_pending()
+        except sqlite3.Error as error:  # locked by another program past the busy timeout: two lines, not a hang
+            raise database_error(settings.database, error) from None
         holder["gaffe"] = telegram_gaffe
         application.bot_data["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
-        await telegram_gaffe.register_commands(application)
-        await telegram_gaffe.resend_pending()
         scheduler = Scheduler(gaffe, telegram_gaffe.push, telegram_gaffe.send_to_user, settings)
         holder["scheduler"] = scheduler
 
@@ -418,12 +444,16 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
             await scheduler.tick()
 
         assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+        application.job_queue.run_once(telegram_gaffe.set_menus, 0, data=0, name="menus")
         application.job_queue.run_repeating(tick, interval=settings.reminder_check_seconds, first=1, name="tick")
         log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
     async def post_shutdown(application: GaffeApplication) -> None:
-        if "gaffe" in holder:
-            await holder["gaffe"].gaffe.close()
+        if "service" in holder:  # aiosqlite's thread is not a daemon: left open, it keeps the process alive
+            await holder["service"].close()
+        # The HTTP sessions too, when start-up failed after they were opened (python-telegram-bot only shuts
+        # down a bot whose initialisation succeeded): no "Unclosed client session" at exit.
+        await application.bot.shutdown()
 
     application = (
         ApplicationBuilder()
@@ -462,8 +492,8 @@ WEBHOOK_PATH = "telegram"
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """How to listen for webhook updates. Telegram sends `secret_token` with every request and
-    python-telegram-bot refuses any request without it; without GAFFE_WEBHOOK_SECRET a random one is
+    """How to listen for webhook updates. Telegram sends `secret_token` with every request and the server
+    refuses any request without it (bot/adapters/webhook.py); without GAFFE_WEBHOOK_SECRET a random one is
     made for this run (it is given to Telegram by setWebhook at start-up)."""
     return {
         "listen": settings.webhook_listen,
@@ -475,16 +505,64 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+async def start_receiving(application: GaffeApplication, settings: Settings) -> Callable[[], Awaitable[None]]:
+    """Updates start arriving: long polling, or the webhook server then setWebhook. Returns how to stop."""
+    updater = application.updater
+    assert updater is not None
+    if not settings.webhook_url:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        return updater.stop
+    options = webhook_options(settings)
+    server = WebhookServer(application, options["secret_token"], options["listen"], options["port"], WEBHOOK_PATH)
+    await server.start()
+    try:
+        await application.bot.set_webhook(
+            settings.webhook_url, allowed_updates=Update.ALL_TYPES, secret_token=options["secret_token"]
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    return server.stop
+
+
+async def serve(application: GaffeApplication, settings: Settings) -> None:
+    """python-telegram-bot's run_polling sequence (initialize, post_init, receive, start; then the reverse),
+    with Gaffe's webhook server, until SIGINT or SIGTERM. A signal during start-up stops it after the phase
+    under way (each is bounded: the busy timeout, the Bot API's timeouts), never by cancelling it midway: a
+    cancelled database call would leave aiosqlite's thread to finish after the loop is gone.
+    python-telegram-bot's own handler raises SystemExit in the loop, which uvloop then can't shut down."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stopping.set)
+    stop_receiving: Callable[[], Awaitable[None]] | None = None
+    try:
+        await application.initialize()
+        assert application.post_init is not None
+        if not stopping.is_set():
+            await application.post_init(application)
+        if not stopping.is_set():
+            stop_receiving = await start_receiving(application, settings)
+            await application.start()
+            await stopping.wait()
+    finally:
+        if stop_receiving is not None:
+            await stop_receiving()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
 def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when GAFFE_WEBHOOK_URL is set."""
     application = build_application(settings)
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     # uvloop's event loop where it exists (not on Windows): 14-21 % less CPU per step (bench/peers.py).
-    # python-telegram-bot runs on the loop set here.
     with contextlib.suppress(ImportError):
         import uvloop
 
-        asyncio.set_event_loop(uvloop.new_event_loop())
-    if settings.webhook_url:
-        application.run_webhook(**webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(serve(application, settings))
