@@ -59,8 +59,13 @@ def test_a_region_without_a_key_is_refused_at_its_routes(content_copy: Path) -> 
 
 
 def test_a_route_without_a_source_is_refused(content_copy: Path) -> None:
-    source = "        source: https://getcybersafe.gc.ca/en/resources/video-spam-7726\n"
-    problems = problems_after(content_copy, "regions.yaml", source, "")
+    text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
+    start, end = region_block(text, "ca")
+    block = text[start:end]
+    route = re.search(r"\n      scam_text:\n(        .*\n)+", block)
+    assert route is not None
+    without = route.group(0).replace(re.search(r"        source: .*\n", route.group(0)).group(0), "")  # type: ignore[union-attr]
+    problems = problems_after(content_copy, "regions.yaml", block, block.replace(route.group(0), without))
     line = line_of(content_copy / "regions.yaml", r"^      scam_text:", after=r"^  ca:")
     assert problems == [("regions.yaml", line, "'source' is missing")]
 
@@ -69,9 +74,13 @@ def test_a_home_page_source_is_refused(content_copy: Path) -> None:
     text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
     start, end = region_block(text, "be")
     block = text[start:end]
-    home = block.replace("https://112.be/fr/SMS", "https://112.be/fr/")
+    route = re.search(r"\n      emergency_text:\n(        .*\n)+", block)
+    assert route is not None
+    source = re.search(r"source: (https://[^/\s]+/)\S+", route.group(0))
+    assert source is not None
+    home = block.replace(route.group(0), route.group(0).replace(source.group(0), f"source: {source.group(1)}fr/"))
     problems = problems_after(content_copy, "regions.yaml", block, home)
-    line = line_of(content_copy / "regions.yaml", r"source: https://112.be/fr/$")
+    line = line_of(content_copy / "regions.yaml", r"source: https://[^/]+/fr/$")
     assert problems == [
         (
             "regions.yaml",
@@ -85,7 +94,9 @@ def test_a_region_that_does_not_say_when_it_was_verified_is_refused(content_copy
     text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
     start, end = region_block(text, "be")
     block = text[start:end]
-    problems = problems_after(content_copy, "regions.yaml", block, block.replace("    verified: 2026-12-07\n", ""))
+    verified = re.search(r"    verified: .*\n", block)
+    assert verified is not None
+    problems = problems_after(content_copy, "regions.yaml", block, block.replace(verified.group(0), ""))
     line = line_of(content_copy / "regions.yaml", r"^  be:")
     assert problems == [("regions.yaml", line, "'verified' is missing")]
 
