@@ -229,3 +229,25 @@ async def test_someone_who_paused_pushes_gets_no_retention_notice_and_is_erased_
     notices, erased = await retention_tick(gaffe, push, later, 365)
     assert sent == [41] and (notices, erased) == (1, 1)  # 40: erased without a notice; 41: told first
     assert await store.load(40) is None and await store.load(41) is not None
+
+
+async def test_a_breach_alert_waits_while_pushes_are_paused_and_comes_once_they_are_back_on(
+    shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    from test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, settings_with, watch
+
+    from bot.features.breaches import refresh_breaches
+    from bot.lookups.breaches import Catalogue
+
+    gaffe = Gaffe(shipped, translators, store, data={"breaches": Catalogue.parse(OLDER), "stalkerware": None})
+    screens = Screens()
+    await watch(gaffe, screens, 50, "mSpy")
+    saved = await store.load(50)
+    assert saved is not None
+    await store.save(50, replace(saved, profile=replace(saved.profile, pushes=False)))
+    config = settings_with(tmp_path, SAMPLE)  # a newer catalogue: mSpy's 2024 breach appears
+    assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0) == 0
+    assert alerts(screens, 50) == []
+    await store.save(50, replace(saved, profile=replace(saved.profile, pushes=True)))
+    assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
+    assert len(alerts(screens, 50)) == 1 and "mSpy (2024)" in alerts(screens, 50)[0].text
