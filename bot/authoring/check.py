@@ -45,7 +45,6 @@ from bot.core.regions import OTHER, ROUTE_PLACEHOLDER, Regions, build_regions
 from bot.core.routing import Route, build_routes
 from bot.core.sensitive import SecretKind
 
-EXPECTED_TOP = "expected a mapping with 'dialogue', 'advice', 'messages', 'data_classes' or 'regions' at the top"
 # A source that is a site's home page (or a language's), not the page that says it: "/", "/fr/", "/en-gb".
 HOME_PAGE_PATH = re.compile(r"/*([a-z]{2}([-_][a-z]{2})?/*)?(index\.\w+)?", re.IGNORECASE)
 
@@ -54,8 +53,9 @@ SCHEMAS = {
     "advice": "advice.schema.json",
     "messages": "messages.schema.json",
     "data_classes": "data_classes.schema.json",
-    "regions": "regions.schema.json",
+    "regions": "regions.schema.json",  # routes by country, named in texts as {route.KEY} (bot/core/regions.py)
 }
+TOP_KEYS_EXPECTED = "expected a mapping with 'dialogue', 'advice', 'messages', 'data_classes' or 'regions' at the top"
 MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any real one
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
@@ -174,11 +174,11 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     for duplicate in duplicates:
         checker.report(name, duplicate.line, f"duplicate key '{duplicate.key}' (first on line {duplicate.first_line})")
     if not isinstance(document, YamlMap):
-        checker.report(name, 1, EXPECTED_TOP)
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     kind = next((k for k in SCHEMAS if k in document), None)
     if kind is None:
-        checker.report(name, 1, EXPECTED_TOP)
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
