@@ -468,9 +468,13 @@ class Store:
         return bool(rows)
 
     async def pending_replies(self) -> list[int]:
-        """Active users whose last saved step may not have been answered (the process died in between)."""
+        """Active users whose last saved step may not have been answered (the process died in between). Not those
+        who paused pushes: a late reply would appear unasked on a phone that may be watched; their next message
+        gets a fresh one."""
         await self.write_acknowledgements()
-        rows = await self._db.execute_fetchall("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1")
+        rows = await self._db.execute_fetchall(
+            "SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1"
+        )
         return [row[0] for row in rows]
 
     async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
@@ -479,10 +483,11 @@ class Store:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def outbox(self) -> list[tuple[int, int, str]]:
-        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first."""
+        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first; those of a user who
+        paused pushes wait until they turn them back on."""
         async with self._db.execute(
             "SELECT outbox.id, outbox.user_id, reply FROM outbox JOIN users USING (user_id)"
-            " WHERE users.active = 1 ORDER BY outbox.id"
+            " WHERE users.active = 1 AND users.pushes = 1 ORDER BY outbox.id"
         ) as cursor:
             return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 

@@ -251,3 +251,22 @@ async def test_a_breach_alert_waits_while_pushes_are_paused_and_comes_once_they_
     await store.save(50, replace(saved, profile=replace(saved.profile, pushes=True)))
     assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
     assert len(alerts(screens, 50)) == 1 and "mSpy (2024)" in alerts(screens, 50)[0].text
+
+
+async def test_a_pushed_message_still_in_the_outbox_waits_while_pushes_are_paused(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
+    await store.save(60, State(Profile("fr", "fr", pushes=False)), reply_pending=True)
+    async with store.transaction() as tx:
+        await tx.add_to_outbox(60, '{"text": "⏰ rappel", "buttons": [], "toast": null}')
+    delivered: list[str] = []
+
+    async def send(user_id: int, reply: object) -> None:
+        delivered.append(getattr(reply, "text", ""))
+
+    await gaffe.deliver_pending(send)
+    assert delivered == []  # neither the waiting push nor the pending reply pops up on the paused phone
+    await store.save(60, State(Profile("fr", "fr", pushes=True)), reply_pending=True)
+    await gaffe.deliver_pending(send)
+    assert "⏰ rappel" in delivered and len(delivered) == 2
