@@ -11,6 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
+from bot_harness import buttons, next_message, running_bot
+from fake_bot_api import FakeBotApi
 from screen import Screen
 from test_reminders import START, Clock, create_reminder, press, rows, scheduler_for
 
@@ -270,3 +272,25 @@ async def test_a_pushed_message_still_in_the_outbox_waits_while_pushes_are_pause
     await store.save(60, State(Profile("fr", "fr", pushes=True)), reply_pending=True)
     await gaffe.deliver_pending(send)
     assert "⏰ rappel" in delivered and len(delivered) == 2
+
+
+async def test_on_telegram_the_picker_follows_the_language_code_and_the_route_follows_the_pick(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        fake.user_sends(301, "/country", language_code="en-GB")
+        picker, mark = await next_message(fake, 301, 0)
+        labels = [label for label, _ in buttons(picker)]
+        assert labels[0] == "United Kingdom" and "France" in labels[1:] and labels[-1] == "Another country"
+        fake.user_presses(301, picker["message_id"], dict(buttons(picker))["United Kingdom"], language_code="en-GB")
+        _, mark = await next_message(fake, 301, mark)
+        fake.user_sends(301, "/scam", language_code="en-GB")
+        question, mark = await next_message(fake, 301, mark)
+        fake.user_presses(301, question["message_id"], buttons(question)[0][1], language_code="en-GB")
+        advice, mark = await next_message(fake, 301, mark)
+        assert "7726" in advice["text"] and "33700" not in advice["text"]
+
+        fake.user_sends(302, "/pays", language_code="fr")
+        french, _ = await next_message(fake, 302, 0)
+        assert buttons(french)[0][0] == "France"
+    assert fake.errors == []
