@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -47,56 +48,48 @@ def region_block(text: str, region: str) -> tuple[int, int]:
     return start, start + 1 + following.start() if following else len(text)
 
 
+def route_entry(block: str, key: str) -> str:
+    """A route's entry in a region's block, from the newline before its key to its last line's newline."""
+    route = re.search(rf"\n      {key}:\n(        .*\n)+", block)
+    assert route is not None, key
+    return route.group(0)
+
+
+def edit_region(dialogues: Path, region: str, edit: Callable[[str], str]) -> list[tuple[str, int, str]]:
+    text = (dialogues / "regions.yaml").read_text(encoding="utf-8")
+    start, end = region_block(text, region)
+    return problems_after(dialogues, "regions.yaml", text[start:end], edit(text[start:end]))
+
+
 def test_a_region_without_a_key_is_refused_at_its_routes(content_copy: Path) -> None:
-    text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
-    start, end = region_block(text, "gb")
-    route = re.search(r"\n      scam_text:\n(        .*\n)+", text[start:end])
-    assert route is not None
-    removed = text[start:end][route.start() : route.end() - 1]
-    problems = problems_after(content_copy, "regions.yaml", text[start:end], text[start:end].replace(removed, ""))
+    problems = edit_region(content_copy, "gb", lambda block: block.replace(route_entry(block, "scam_text"), "\n"))
     routes_line = line_of(content_copy / "regions.yaml", r"^    routes:", after=r"^  gb:")
     assert problems == [("regions.yaml", routes_line, "region 'gb' lacks the route 'scam_text'")]
 
 
 def test_a_route_without_a_source_is_refused(content_copy: Path) -> None:
-    text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
-    start, end = region_block(text, "ca")
-    block = text[start:end]
-    route = re.search(r"\n      scam_text:\n(        .*\n)+", block)
-    assert route is not None
-    without = route.group(0).replace(re.search(r"        source: .*\n", route.group(0)).group(0), "")  # type: ignore[union-attr]
-    problems = problems_after(content_copy, "regions.yaml", block, block.replace(route.group(0), without))
+    def drop_source(block: str) -> str:
+        entry = route_entry(block, "scam_text")
+        return block.replace(entry, re.sub(r"        source: .*\n", "", entry))
+
+    problems = edit_region(content_copy, "ca", drop_source)
     line = line_of(content_copy / "regions.yaml", r"^      scam_text:", after=r"^  ca:")
     assert problems == [("regions.yaml", line, "'source' is missing")]
 
 
 def test_a_home_page_source_is_refused(content_copy: Path) -> None:
-    text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
-    start, end = region_block(text, "be")
-    block = text[start:end]
-    route = re.search(r"\n      emergency_text:\n(        .*\n)+", block)
-    assert route is not None
-    source = re.search(r"source: (https://[^/\s]+/)\S+", route.group(0))
-    assert source is not None
-    home = block.replace(route.group(0), route.group(0).replace(source.group(0), f"source: {source.group(1)}fr/"))
-    problems = problems_after(content_copy, "regions.yaml", block, home)
+    def home_page(block: str) -> str:
+        entry = route_entry(block, "emergency_text")
+        return block.replace(entry, re.sub(r"source: (https://[^/\s]+/)\S+", r"source: \1fr/", entry))
+
+    problems = edit_region(content_copy, "be", home_page)
     line = line_of(content_copy / "regions.yaml", r"source: https://[^/]+/fr/$")
-    assert problems == [
-        (
-            "regions.yaml",
-            line,
-            "region 'be', route 'emergency_text': the source is a home page; give the page that says it",
-        )
-    ]
+    why = "region 'be', route 'emergency_text': the source is a home page; give the page that says it"
+    assert problems == [("regions.yaml", line, why)]
 
 
 def test_a_region_that_does_not_say_when_it_was_verified_is_refused(content_copy: Path) -> None:
-    text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
-    start, end = region_block(text, "be")
-    block = text[start:end]
-    verified = re.search(r"    verified: .*\n", block)
-    assert verified is not None
-    problems = problems_after(content_copy, "regions.yaml", block, block.replace(verified.group(0), ""))
+    problems = edit_region(content_copy, "be", lambda block: re.sub(r"    verified: .*\n", "", block, count=1))
     line = line_of(content_copy / "regions.yaml", r"^  be:")
     assert problems == [("regions.yaml", line, "'verified' is missing")]
 
@@ -134,11 +127,7 @@ def test_an_unknown_region_in_set_profile_is_refused(content_copy: Path) -> None
 
 
 def test_the_other_region_is_required(content_copy: Path) -> None:
-    text = (content_copy / "regions.yaml").read_text(encoding="utf-8")
-    start, end = region_block(text, "other")
-    problems = problems_after(
-        content_copy, "regions.yaml", text[start:end], text[start:end].replace("  other:", "  xx:")
-    )
+    problems = edit_region(content_copy, "other", lambda block: block.replace("  other:", "  xx:"))
     line = line_of(content_copy / "regions.yaml", r"^regions:")
     assert problems == [("regions.yaml", line, "the region 'other' (another country, or not said) is missing")]
 
