@@ -282,12 +282,10 @@ def _open(content: Content, state: State, dialogue_id: str) -> Step:
     """Start a dialogue afresh. A conversation with answers in it is not lost: it is kept aside, and offered
     back when the new one ends (opening the same dialogue again starts it over instead)."""
     suspended = state.suspended
+    if state.detour is not None:  # left at the country picker: what may be kept aside is where it was before it
+        state = _restored(state, state.detour)
     node = _current(content, state)
-    if state.detour is not None:  # left at the country picker: what is kept aside is where it was before
-        left = state.detour
-        if left[0] != dialogue_id and (left[3] or left[4]):
-            suspended = left
-    elif node is not None and state.dialogue != dialogue_id and (state.max_points or state.answers):
+    if node is not None and state.dialogue != dialogue_id and (state.max_points or state.answers):
         suspended = _suspend(state)
     if suspended is not None and suspended[0] == dialogue_id:
         suspended = None
