@@ -67,9 +67,8 @@ REQUIRED_MESSAGES = frozenset(
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
-
-
-PUSHES_MESSAGES = frozenset({"pushes_paused", "pushes_resumed"})
+NAME_MESSAGES = frozenset({"name_only", "name_no_email"})  # needed when a question has `is_a_name: true`
+PUSHES_MESSAGES = frozenset({"pushes_paused", "pushes_resumed"})  # needed when a choice has `set_profile: {pushes}`
 
 
 @dataclass(frozen=True, order=True)
@@ -317,7 +316,8 @@ def _check_regions(checker: _Checker, files: list[_File]) -> None:
             if key not in keys:
                 where = line_at(file.document, ["regions", region_id, "routes", key])
                 checker.report(file.name, where, f"region '{region_id}': unknown route key '{key}' (not in keys:)")
-            if HOME_PAGE_PATH.fullmatch(urlsplit(route["source"]).path):
+            source = urlsplit(route["source"])
+            if HOME_PAGE_PATH.fullmatch(source.path) and not source.query:  # `/?p=15121` is a page, `/fr/` is not
                 where = line_at(file.document, ["regions", region_id, "routes", key, "source"])
                 checker.report(
                     file.name, where, f"region '{region_id}', route '{key}': the source is a home page; "
@@ -571,6 +571,8 @@ def check_content(
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
         said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
+        if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
+            said |= NAME_MESSAGES  # the engine's answers to a name that won't do
         if any(key == "pushes" for d in dialogues.values() for n in d.nodes.values()
                for c in n.choices for key, _ in c.set_profile):  # fmt: skip
             said |= PUSHES_MESSAGES  # the engine says one when a choice turns pushes off or on
