@@ -30,7 +30,12 @@ async def test_privacy_answers_in_both_languages_and_is_in_both_menus(
 
 @pytest.mark.parametrize(
     ("payload", "expected"),
-    [("espion", "surveille"), ("piratage", "on respire"), ("arnaque", "message louche"), ("checkup", "on fait le point")],
+    [
+        ("espion", "surveille"),
+        ("piratage", "on respire"),
+        ("arnaque", "message louche"),
+        ("checkup", "on fait le point"),
+    ],
 )
 async def test_a_deep_link_opens_its_dialogue(fake: FakeBotApi, tmp_path: Path, payload: str, expected: str) -> None:
     """t.me/<bot>?start=espion: Telegram sends "/start espion"; a partner organisation links to the right flow."""
