@@ -8,7 +8,6 @@ line); no space at all is simply wrong in French. What is not prose is left out:
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
 
@@ -39,7 +38,15 @@ def problems(text: str) -> list[str]:
 
 # The files helper `safety` owned while this test came in; the others' texts are checked too, and a failure there
 # is reported (xfail) until their owners fix them: then this set goes, and every file must pass.
-CHECKED_STRICTLY = {"piratage.yaml", "clic.yaml", "espion.yaml", "mspy.yaml", "checkup.yaml", "advice.yaml", "oublie.yaml"}
+CHECKED_STRICTLY = {
+    "piratage.yaml",
+    "clic.yaml",
+    "espion.yaml",
+    "mspy.yaml",
+    "checkup.yaml",
+    "advice.yaml",
+    "oublie.yaml",
+}
 
 
 def french_texts() -> list[object]:
@@ -47,7 +54,9 @@ def french_texts() -> list[object]:
     for path in sorted(bundled("dialogues").glob("*.yaml")):
         document, _ = load_yaml(path)
         strict = path.name in CHECKED_STRICTLY
-        marks = () if strict else (pytest.mark.xfail(reason="another helper's file: listed for the lead", strict=False),)
+        marks = (
+            () if strict else (pytest.mark.xfail(reason="another helper's file: listed for the lead", strict=False),)
+        )
         texts.extend(
             pytest.param(path.name, item.line, item.msgid, id=f"{path.name}:{item.line}", marks=marks)
             for item in translatable_strings(document)
