@@ -13,16 +13,17 @@ it. What is typed lives in the step's effect only: never stored, never logged.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, Output, Unrouted
 from bot.core.i18n import Translator
-from bot.core.render import message
+from bot.core.render import dated, message
 from bot.lookups.stalkerware import Indicators, StalkerwareApp
 
 MESSAGES = ("stalkerware_found", "stalkerware_aliases", "stalkerware_warning", "stalkerware_not_found",
-            "stalkerware_unavailable", "stalkerware_credit")  # fmt: skip
+            "stalkerware_unavailable", "stalkerware_credit", "data_as_of")  # fmt: skip
 SHOWN_ALIASES = 12  # the real list gives some apps dozens of names
 
 
@@ -37,13 +38,14 @@ class LookUpAnswer:
 
     app: StalkerwareApp | None
     available: bool = True
+    as_of: date | None = None  # the list's date, said under the credit
 
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
         if not all(key in content.messages for key in MESSAGES):  # content without the look-up (GAFFE_DIALOGUES)
             return message(content, translator, "no_conversation"), ()
         if not self.available:
             return message(content, translator, "stalkerware_unavailable"), ()
-        credit = message(content, translator, "stalkerware_credit")
+        credit = message(content, translator, "stalkerware_credit") + dated(content, translator, self.as_of)
         if self.app is None:
             return f"{message(content, translator, 'stalkerware_not_found')}\n\n{credit}", ()
         parts = [message(content, translator, "stalkerware_found", name=self.app.name)]
@@ -74,7 +76,7 @@ async def look_up(world: World, effect: LookUpStalkerware) -> tuple[Output, ...]
     indicators = _indicators(world)
     if indicators is None:
         return (LookUpAnswer(None, available=False),)
-    return (LookUpAnswer(indicators.find(effect.query)),)
+    return (LookUpAnswer(indicators.find(effect.query), as_of=indicators.as_of),)
 
 
 @REGISTRY.applies(Unrouted)
@@ -82,4 +84,4 @@ async def answer_unrouted(world: World, effect: Unrouted) -> tuple[Output, ...]:
     """An app typed at any time gets the look-up; anything else, the usual short answer."""
     indicators = _indicators(world)
     app = indicators.find(effect.text) if indicators else None
-    return (LookUpAnswer(app),) if app else (Notice("no_conversation"),)
+    return (LookUpAnswer(app, as_of=indicators.as_of),) if indicators and app else (Notice("no_conversation"),)
