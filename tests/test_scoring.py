@@ -184,6 +184,8 @@ def test_2fa_elsewhere_but_not_on_the_email_is_a_critical_gap_with_no_bam_and_no
     assert not any("Bam" in text for text in said), said
 
 
+ALMOST_EVERYTHING_SOLID = 80  # the least score that result_gap ("Sur presque tout, c'est carré") may say
+
 # Each risky profile, and the one ending that may praise it: none may read "great", and "almost everything
 # is solid" (result_gap) only from a score that deserves it.
 RISKY = [
@@ -209,9 +211,6 @@ def test_a_risky_profile_is_never_praised(shipped: Content, answers: dict[str, s
     assert not run.said(text_of(shipped, "result_great"))
     if run.said(text_of(shipped, "result_gap")):  # "Sur presque tout, c'est carré"
         assert run.result.score >= ALMOST_EVERYTHING_SOLID
-
-
-ALMOST_EVERYTHING_SOLID = 80
 
 
 def test_a_gap_with_a_middling_score_is_not_almost_everything_solid(shipped: Content) -> None:
