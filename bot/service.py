@@ -33,9 +33,25 @@ from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Input, Notice, Output, Pick, Press, Push, State, Step, Text, Toast, resume, step
+from bot.core.engine import (
+    Aside,
+    Command,
+    Input,
+    Notice,
+    Output,
+    Pick,
+    Press,
+    Push,
+    State,
+    Step,
+    Text,
+    Toast,
+    resume,
+    step,
+)
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply, message, render
+from bot.core.sensitive import detect
 from bot.limits import FloodGuard, Limits, Verdict
 from bot.lookups.breaches import Catalogue, CatalogueError, cached_catalogue
 from bot.lookups.download import is_url, modified_on
@@ -87,6 +103,14 @@ def load_data(settings: Settings) -> dict[str, object]:
         "breaches": breaches or shipped_catalogue(),
         "stalkerware": stalkerware or shipped_indicators(),
     }
+
+
+def _cut(received: Input, flood: FloodGuard) -> Input:
+    """A text past the length limit, cut; the secret filter reads it whole first, so that a secret past the cut is
+    refused by the engine (it gets the text whole, and keeps nothing of it) rather than kept cut."""
+    if not isinstance(received, Text | Aside) or len(received.text) <= flood.limits.text_chars:
+        return received
+    return received if detect(received.text) else replace(received, text=flood.cut(received.text))
 
 
 @dataclass
@@ -152,8 +176,7 @@ class Gaffe:
                 if verdict is Verdict.WARN:
                     await self._say(user_id, "slow_down", respond, language)
                 return Reply()
-            if isinstance(received, Text):
-                received = Text(self._flood.cut(received.text))
+            received = _cut(received, self._flood)
         if received == Command("stats") and user_id in self.admins:
             received = Push("stats")  # counts for admins only; anyone else gets "unknown command"
         async with self.turn(user_id):

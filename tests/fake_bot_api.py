@@ -702,6 +702,32 @@ class FakeBotApi:
         self._messages.setdefault(chat_id, {})[message["message_id"]] = message
         return self.queue_update({"message": message})
 
+    def user_sends_file(
+        self, user_id: int, caption: str, *, kind: str = "photo", language_code: str = "fr"
+    ) -> tuple[int, int]:
+        """Queue a photo (or, with ``kind="document"``, a document) with a caption from a user in their
+        private chat; returns (update_id, message_id)."""
+        chat = self.add_chat(user_id)
+        file = {"file_id": f"file-{user_id}-{len(self._messages.get(user_id, {}))}", "file_unique_id": "u1"}
+        media: Any = [{**file, "width": 90, "height": 90}] if kind == "photo" else {**file, "file_name": "a.pdf"}
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(user_id),
+            "from": self._user(user_id, language_code, None),
+            "chat": chat,
+            "date": int(self._clock()),
+            kind: media,
+            "caption": caption,
+        }
+        self._messages.setdefault(user_id, {})[message["message_id"]] = message
+        return self.queue_update({"message": message}), message["message_id"]
+
+    def user_edits(self, user_id: int, message_id: int, text: str) -> int:
+        """Queue an edited_message: the user changed the text (or caption) of their own message."""
+        message = self._messages[user_id][message_id]
+        message["caption" if "caption" in message else "text"] = text
+        message["edit_date"] = int(self._clock())
+        return self.queue_update({"edited_message": copy.deepcopy(message)})
+
     def user_presses(
         self,
         user_id: int,

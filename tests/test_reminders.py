@@ -140,6 +140,29 @@ async def test_a_label_that_looks_like_a_password_is_refused_and_not_stored(gaff
         assert "Soleil2024" not in "\n".join(connection.iterdump())
 
 
+async def test_a_label_holding_a_password_or_an_email_is_refused_not_stored_nor_echoed(
+    gaffe: Gaffe, tmp_path: Path
+) -> None:
+    phone = Screen()
+    await gaffe.handle(10, Command("rappels"), phone)
+    await press(gaffe, 10, phone, "Ajouter un rappel")
+    await press(gaffe, 10, phone, "Un autre compte (je tape son nom)")
+    before = await gaffe.store.load(10)
+    for label in ("The password for my laptop is dragonfly", "Netflix Soleil2024"):  # the second: no cue at all
+        await gaffe.handle(10, Text(label), phone)
+        assert phone.last.erase_input and "mot de passe" in phone.last.text and "juste le nom" in phone.last.text
+        assert label.split()[-1] not in phone.last.text and await gaffe.store.load(10) == before
+    await gaffe.handle(10, Text("jean.dupont@gmail.com"), phone)
+    assert "Pas d'adresse mail" in phone.last.text and "jean.dupont" not in phone.last.text
+    assert await gaffe.store.load(10) == before
+    await gaffe.handle(10, Text("Gmail perso"), phone)  # a plain name still goes through
+    await press(gaffe, 10, phone, "Tous les 3 mois")
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT label FROM reminders") == [("Gmail perso",)]
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        dump = "\n".join(connection.iterdump())
+    assert not any(word in dump for word in ("dragonfly", "Soleil2024", "jean.dupont"))
+
+
 # --- sending them -------------------------------------------------------------------------------------
 async def test_a_due_reminder_goes_out_once_with_its_buttons_then_done_reschedules_it(
     gaffe: Gaffe, clock: Clock, tmp_path: Path

@@ -46,7 +46,7 @@ from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, RateLimitA
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Attachment
-from bot.core.engine import Command, Input, Push, Text
+from bot.core.engine import Aside, Command, Input, Push, Text
 from bot.core.i18n import LANGUAGES, language_for
 from bot.core.render import Reply, split_html
 from bot.scheduler import Scheduler
@@ -155,13 +155,18 @@ class TelegramGaffe:
         """Answer the steps that were saved but maybe not answered when the last run died; send the outbox."""
         await self.gaffe.deliver_pending(self.send_to_user)
 
-    async def _step(self, update: Update, received: Input) -> None:
+    async def _step(
+        self, update: Update, received: Input, on_nothing: Callable[[Update], Awaitable[None]] | None = None
+    ) -> None:
+        """One input through the service; `on_nothing` answers instead when the step says nothing."""
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
-        await self.gaffe.handle(
+        reply = await self.gaffe.handle(
             user.id, received, partial(self._reply_to, message, user.id), language_for(user.language_code)
         )
+        if reply.empty and on_nothing is not None:
+            await on_nothing(update)
 
     async def _reply_to(self, message: Message, user_id: int, reply: Reply) -> None:
         if reply.erase_input:  # bots may delete messages in private chats: the secret leaves the history too
@@ -240,6 +245,19 @@ class TelegramGaffe:
             lines.append(self.gaffe.notice(language, "chat_cleared_older"))
         text = "\n\n".join([*lines, reply.text] if reply.text else lines)
         return replace(reply, text=text, picked=None)
+
+    async def on_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo or document with a caption: the caption goes through the secret filter like a typed text
+        (a secret is refused and the message deleted); otherwise the same short answer as any photo."""
+        message = update.effective_message
+        caption = (message.caption or "") if message else ""
+        await self._step(update, Aside(caption), on_nothing=lambda update: self.on_other(update, context))
+
+    async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message (text or caption): a secret edited in is refused, and the message deleted, like a
+        typed one; any other edit changes nothing (the answer the message gave was already taken)."""
+        message = update.effective_message
+        await self._step(update, Aside((message.text or message.caption or "") if message else ""))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice…: a short answer, nothing stored."""
@@ -367,11 +385,14 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
 
 def _add_handlers(application: GaffeApplication, gaffe: TelegramGaffe) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
     group_command = ~filters.ChatType.PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGES
     application.add_handler(CallbackQueryHandler(gaffe.on_button))  # first: most updates are presses
     application.add_handler(MessageHandler(group_command & ~filters.UpdateType.EDITED, gaffe.on_group))
     application.add_handler(MessageHandler(private & filters.COMMAND, gaffe.on_command))
     application.add_handler(MessageHandler(private & filters.TEXT, gaffe.on_text))
+    application.add_handler(MessageHandler(private & filters.CAPTION, gaffe.on_caption))
+    application.add_handler(MessageHandler(edited & (filters.TEXT | filters.CAPTION), gaffe.on_edit))
     application.add_handler(MessageHandler(private, gaffe.on_other))
     application.add_error_handler(gaffe.on_error)
 

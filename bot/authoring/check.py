@@ -61,6 +61,7 @@ REQUIRED_MESSAGES = frozenset(
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
+NAME_MESSAGES = frozenset({"name_only", "name_no_email"})  # needed when a question has `is_a_name: true`
 
 
 @dataclass(frozen=True, order=True)
@@ -480,6 +481,8 @@ def check_content(
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
         said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
+        if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
+            said |= NAME_MESSAGES  # the engine's answers to a name that won't do
         for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
             checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
     problems = sorted(set(checker.problems))
