@@ -18,6 +18,7 @@ import pytest
 from conftest import ROOT
 from screen import Screen
 
+from bot import user_files
 from bot.adapters.console import chat
 from bot.authoring.check import features_registry, load_content
 from bot.core.dialogue import Content
@@ -308,5 +309,5 @@ async def test_the_terminal_says_there_is_nothing_to_delete_and_writes_the_expor
     await chat(gaffe, "fr", USER, stdin=io.StringIO("\n".join(lines) + "\n"), out=out, files_dir=tmp_path / "files")
     text = out.getvalue()
     assert "Ici, dans le terminal, y'a rien à effacer" in text and "/oublie" in text
-    saved = tmp_path / "files" / "gaffe-mes-donnees.json"
+    saved = user_files.folder_for(tmp_path / "files", USER) / "gaffe-mes-donnees.json"
     assert f"[{saved}]" in text and json.loads(saved.read_bytes())["telegram_user_id"] == USER

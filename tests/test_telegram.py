@@ -62,8 +62,8 @@ async def test_checkup_in_english_with_three_actions(fake: FakeBotApi, tmp_path:
 
 
 async def test_commands_registered_per_language(fake: FakeBotApi, tmp_path: Path) -> None:
-    async with running_bot(fake, tmp_path / "g.sqlite3"):
-        pass
+    async with running_bot(fake, tmp_path / "g.sqlite3"):  # set in the background, once the bot serves
+        await fake.wait_for(lambda c: c.ok and c.method == "setMyCommands" and c.params.get("language_code") == "en")
     french = [c["command"] for c in fake.my_commands("fr")]
     english = [c["command"] for c in fake.my_commands("en")]
     assert {"start", "checkup", "aide", "langue"} <= set(french) and "help" not in french
