@@ -91,7 +91,7 @@ class CrashReport:
 
 def _buttons(message: dict[str, Any]) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [str(b.get("callback_data", "")) for row in rows for b in row]
+    return [str(b["callback_data"]) for row in rows for b in row if "callback_data" in b]  # not a site's button
 
 
 def _question_step(call: Call, user: int) -> int | None:

@@ -309,7 +309,7 @@ async def e2e_user(
     message = (await asyncio.wait_for(reply, 120)).result
     presses = 0
     while keyboard := (message.get("reply_markup") or {}).get("inline_keyboard"):
-        datas = [button["callback_data"] for row in keyboard for button in row]
+        datas = [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
         data = datas[choose(rng, presses, len(datas))]
         reply = replies.expect(user_id)
         pressed = time.monotonic()

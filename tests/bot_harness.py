@@ -77,7 +77,7 @@ async def running_bot(
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+    return [(b["text"], b["callback_data"]) for row in rows for b in row if "callback_data" in b]  # not a site's
 
 
 def sent_to(user: int) -> Callable[[Call], bool]:

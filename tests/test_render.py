@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 from bot.core import html_text
 from bot.core.dialogue import Advice, Content
-from bot.core.engine import Ask, Notice, Picked, Result, Say, Toast
+from bot.core.engine import Ask, Notice, Pick, Picked, Result, Say, Toast
 from bot.core.i18n import Translator, language_for
-from bot.core.render import message, render, split_html, utf16_length
+from bot.core.render import Button, Link, Reply, message, render, split_html, utf16_length
 
 ADVICE = Advice(
     "twofa", 1, "Active la double authentification", "Réglages du compte > Sécurité.", "https://x.example/a"
@@ -124,3 +124,9 @@ def test_a_perfect_checkup_says_its_score_once(shipped: Content, translators: di
         texts.append(render(shipped, translators[language], result.outputs, today=date(2026, 11, 30)).text)
     for text in texts:
         assert text.count("100/100") == 1, text
+
+
+def test_a_reply_with_a_site_button_survives_the_outbox() -> None:
+    """A reply waits in the outbox as JSON: its URL buttons come back as they were."""
+    reply = Reply("x", (Button("Oui", Pick(3, 0)), Button("33700", Link("https://www.33700.fr/"))))
+    assert Reply.from_json(reply.to_json()).buttons == reply.buttons

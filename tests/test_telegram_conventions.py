@@ -103,3 +103,23 @@ async def test_after_langue_the_chats_menu_follows_the_user(fake: FakeBotApi, tm
         await fake.wait_for(lambda c: c.ok and c.method == "setMyCommands" and "scope" in c.params)
     chat_menu = [c["command"] for c in fake.my_commands("", {"type": "chat", "chat_id": 407})]
     assert {"help", "language", "privacy"} <= set(chat_menu) and "aide" not in chat_menu
+
+
+async def test_a_helpline_site_is_a_url_button_a_person_can_tap(fake: FakeBotApi, tmp_path: Path) -> None:
+    """A route with a site (regions.yaml `url`) comes as a URL button under the text, after the choices."""
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        mark = len(fake.sent)
+        fake.user_sends(408, "/pays")
+        picker, mark = await next_message(fake, 408, mark)
+        fake.user_presses(408, picker["message_id"], dict(buttons(picker))["France"])
+        await next_message(fake, 408, mark)
+        mark = len(fake.sent)
+        fake.user_sends(408, "/arnaque")
+        menu, mark = await next_message(fake, 408, mark)
+        fake.user_presses(408, menu["message_id"], buttons(menu)[0][1])  # a text message
+        advice, _ = await next_message(fake, 408, mark)
+    rows = advice["reply_markup"]["inline_keyboard"]
+    urls = [b["url"] for row in rows for b in row if "url" in b]
+    assert "33700" in advice["text"] and urls == ["https://www.33700.fr/"]
+    assert "callback_data" in rows[0][0] and "url" in rows[-1][0]  # the choices first, the site last
+    assert fake.errors == []

@@ -30,8 +30,8 @@ from typing import TextIO
 
 from bot import user_files
 from bot.core import html_text
-from bot.core.engine import Choose, Command, Input, Press, Push, Text
-from bot.core.render import Reply
+from bot.core.engine import Choose, Command, Input, Pick, Press, Push, Text
+from bot.core.render import Link, Reply
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 
@@ -58,9 +58,10 @@ def parse_line(line: str, shown: Reply) -> Input | None:
         return Command(text[1:].split()[0].split("@")[0] if len(text) > 1 else "")
     if text.isdigit() and len(text) <= MAX_CHOICE_DIGITS:
         number = int(text)
-        buttons = shown.buttons
+        buttons = [b for b in shown.buttons if not isinstance(b.press, Link)]
         if buttons and isinstance(buttons[0].press, Press) and 1 <= number <= len(buttons):
-            return buttons[number - 1].press  # a pushed message's buttons (a reminder's "Done")
+            press = buttons[number - 1].press  # a pushed message's buttons (a reminder's "Done")
+            return press if isinstance(press, Pick | Press) else None
         return Choose(number)  # a choice of the question waiting now
     return Text(text)  # longer numbers too: they may be a PIN or a card, which the engine refuses
 
@@ -86,8 +87,12 @@ class Terminal:
             path = user_files.write(self.files_dir, self.user_id, attachment.filename, attachment.data)
             caption = f" — {html_text.strip(attachment.caption)}" if attachment.caption else ""
             out.write(f"  [{path}]{caption}\n")
-        for number, button in enumerate(reply.buttons, start=1):
+        choices = [b for b in reply.buttons if not isinstance(b.press, Link)]
+        for number, button in enumerate(choices, start=1):
             out.write(f"  {number}. {button.label}\n")
+        for button in reply.buttons:
+            if isinstance(button.press, Link):  # a site: the terminal shows its address (no number to type)
+                out.write(f"  ↗ {button.label} : {button.press.url}\n")
         out.flush()
         if reply.buttons:
             self.shown = reply

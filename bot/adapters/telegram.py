@@ -53,7 +53,7 @@ from bot.core import html_text
 from bot.core.actions import Attachment
 from bot.core.engine import Aside, Command, Input, Push, Text
 from bot.core.i18n import LANGUAGES, language_for
-from bot.core.render import Reply, split_html
+from bot.core.render import Button, Link, Reply, split_html
 from bot.scheduler import Scheduler
 from bot.service import Clock, Gaffe, NotDelivered, Unreachable, load, system_clock
 from bot.storage import database_error
@@ -128,10 +128,13 @@ class TelegramGaffe:
     def _keyboard(self, user_id: int, reply: Reply) -> dict[str, object] | None:
         if not reply.buttons:
             return None
-        return {
-            "inline_keyboard": [[{"text": b.label, "callback_data": buttons.encode(self.secret, user_id, b.press)}]
-                                for b in reply.buttons]
-        }  # fmt: skip
+        return {"inline_keyboard": [[self._button(user_id, b)] for b in reply.buttons]}
+
+    def _button(self, user_id: int, button: Button) -> dict[str, object]:
+        """An inline button: a signed callback for a choice or an object's action, an address for a site."""
+        if isinstance(button.press, Link):
+            return {"text": button.label, "url": button.press.url}
+        return {"text": button.label, "callback_data": buttons.encode(self.secret, user_id, button.press)}
 
     async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> None:
         """A Bot API call whose answer Gaffe never reads, retried on network errors. Made raw, with

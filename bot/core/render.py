@@ -40,11 +40,18 @@ LABEL_LIMIT = 64
 
 
 @dataclass(frozen=True)
+class Link:
+    """A button that opens a site (a helpline's, a reporting service's) instead of giving an input."""
+
+    url: str
+
+
+@dataclass(frozen=True)
 class Button:
-    """A button's label and the input pressing it gives: a dialogue's choice, or an object's action."""
+    """A button's label and what pressing it does: a dialogue's choice, an object's action, or a site."""
 
     label: str
-    press: Pick | Press
+    press: Pick | Press | Link
 
 
 @dataclass(frozen=True)
@@ -78,6 +85,7 @@ class Reply:
         """The reply as it waits in the outbox (attachments are not kept: pushes carry none, and a reply kept in
         an outage says its file is missing instead, `Gaffe._send_later`)."""
         buttons = [[b.label, "pick", b.press.step, b.press.index] if isinstance(b.press, Pick)
+                   else [b.label, "link", b.press.url] if isinstance(b.press, Link)
                    else [b.label, "press", b.press.kind, b.press.object_id, b.press.stamp, b.press.verb]
                    for b in self.buttons]  # fmt: skip
         return json.dumps({"text": self.text, "buttons": buttons, "toast": self.toast}, ensure_ascii=False)
@@ -86,7 +94,8 @@ class Reply:
     def from_json(cls, saved: str) -> Reply:
         data: dict[str, Any] = json.loads(saved)
         buttons = tuple(
-            Button(b[0], Pick(b[2], b[3]) if b[1] == "pick" else Press(b[2], b[3], b[4], b[5])) for b in data["buttons"]
+            Button(b[0], Pick(b[2], b[3]) if b[1] == "pick" else Link(b[2]) if b[1] == "link" else Press(*b[2:6]))
+            for b in data["buttons"]
         )
         return cls(data["text"], buttons, toast=data.get("toast"))
 
@@ -119,6 +128,16 @@ def with_routes(template: str, translator: Translator, region: Region | None) ->
         return said.replace("{", "{{").replace("}", "}}")
 
     return ROUTE_PLACEHOLDER.sub(insert, template), tuple(sources)
+
+
+def route_links(template: str, translator: Translator, region: Region | None) -> tuple[Button, ...]:
+    """A button for each route a text names that has a site (`url` in regions.yaml): where a person would tap."""
+    if region is None or "{route." not in template:
+        return ()
+    routes = (region.routes.get(match.group(1)) for match in ROUTE_PLACEHOLDER.finditer(template))
+    links = {route.url: translator.text(route.name) for route in routes if route is not None and route.url}
+    return tuple(Button(name if len(name) <= LABEL_LIMIT else name[: LABEL_LIMIT - 1] + "…", Link(url))
+                 for url, name in links.items())  # fmt: skip
 
 
 def _label(content: Content, translator: Translator, button: ObjectButton) -> str:
@@ -202,7 +221,10 @@ def render(
     region's routes `{route.KEY}` gives: `other`'s while it is unknown."""
     region = content.regions.of(country)
 
+    links: list[Button] = []
+
     def said(text: str, params: Mapping[str, object], sources: tuple[str, ...] = ()) -> str:
+        links.extend(b for b in route_links(translator.text(text), translator, region) if b not in links)
         template, route_sources = with_routes(translator.text(text), translator, region)
         shown = fill(template, localized(content, translator, params))
         return shown + _sources(content, translator, (*sources, *(s for s in route_sources if s not in sources)))
@@ -255,6 +277,7 @@ def render(
                     parts.append(text)
                 attachments.extend(files)
     text = "\n\n".join(parts)
+    buttons += tuple(links)  # the sites last: a choice keeps its number in the terminal
     return Reply(text, buttons, picked, toast, tuple(attachments), erase_input, clear_chat, menu_language)
 
 
