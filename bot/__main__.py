@@ -222,11 +222,11 @@ def _preview(settings: Settings, out: Path) -> int:
     except PreviewError as error:
         print(f"gaffe preview: {error}", file=sys.stderr)
         return 2
-    print(
-        f"{out / 'index.html'}: {len(pages) - 1 if content else 0} dialogues"
-        + ("" if content else ", content problems")
-    )
-    return 0 if content else 1
+    if content is None:
+        print(f"{out / 'index.html'}: content problems")
+        return 1
+    print(f"{out / 'index.html'}: {len(content.dialogues)} dialogues in {len(content.regions.regions)} regions")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

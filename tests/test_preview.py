@@ -61,21 +61,33 @@ def anchors(page: Path) -> Anchors:
     return parser
 
 
-def test_every_dialogue_has_a_page_and_every_link_between_nodes_leads_somewhere(site: Path) -> None:
-    pages = {page.name: anchors(page) for page in site.glob("*.html")}
+def test_every_dialogue_has_a_page_per_region_and_every_link_leads_somewhere(site: Path) -> None:
+    pages = {page.relative_to(site).as_posix(): anchors(page) for page in site.rglob("*.html")}
     ids = {m.group(1) for f in (ROOT / "dialogues").glob("*.yaml") if (m := DIALOGUE_ID.search(f.read_text("utf-8")))}
-    assert ids and {f"{i}.html" for i in ids} == set(pages) - {"index.html"}
+    regions = {name.split("/")[0] for name in pages if "/" in name}
+    assert regions == {"fr", "be", "ch", "ca", "gb", "ie", "us", "other"}
+    for region in regions:
+        expected = {f"{region}/{i}.html" for i in ids} | {f"{region}/index.html"}
+        assert expected == {name for name in pages if name.startswith(f"{region}/")}
     broken = []
     for name, page in pages.items():
         for link in page.links:
             if link.startswith(("http://", "https://")):
                 continue
             file, _, anchor = link.partition("#")
-            target = pages.get(file or name)
+            target = pages.get(os.path.normpath(os.path.join(os.path.dirname(name), file)) if file else name)
             if target is None or (anchor and anchor not in target.ids):
                 broken.append(f"{name}: {link}")
     assert not broken, broken
     assert "all good" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_the_routes_are_those_of_the_region(site: Path) -> None:
+    """The writer reads each region's numbers in the texts: the UK's scam-text route is 7726, France's 33700."""
+    assert "7726" in (site / "gb" / "arnaque.html").read_text("utf-8")
+    assert "33700" in (site / "fr" / "arnaque.html").read_text("utf-8")
+    assert "33700" not in (site / "gb" / "arnaque.html").read_text("utf-8")
+    assert "{route." not in (site / "other" / "espion.html").read_text("utf-8")
 
 
 def test_a_content_problem_is_listed_on_the_index_and_the_exit_code_says_so(tmp_path: Path) -> None:
@@ -138,6 +150,7 @@ def test_a_writer_clicks_through_the_checkup_to_a_result(
 
     assert isinstance(browser, WebDriver)
     browser.get((site / "index.html").as_uri())
+    browser.find_element(By.CSS_SELECTOR, 'a[href="fr/index.html"]').click()  # the region picker: France
     browser.find_element(By.CSS_SELECTOR, 'a[href="checkup.html"]').click()
     assert browser.current_url.endswith("checkup.html")
     node = browser.find_element(By.CSS_SELECTOR, "section.node")  # the first question

@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 
 from bot.core.dialogue import ActionCall, Branch, Choice, Condition, Content, Dialogue, Node, Target
 from bot.core.i18n import LANGUAGES, Translator
+from bot.core.regions import Region
+from bot.core.render import with_routes
 
 PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_][a-z0-9_.]*)\}(?!\})")
 MARKER = ".gaffe-preview"  # in a folder the preview wrote, so that the next run may replace it
@@ -59,9 +61,11 @@ def _link(dialogue: Dialogue, target: Target) -> str:
     return f"#{target.goto}" if target.goto else "#"
 
 
-def _text(translator: Translator, msgid: str) -> str:
-    """A Telegram-HTML text as the chat shows it; placeholders marked, `{{` `}}` shown as braces."""
-    shown = PLACEHOLDER.sub(r'<span class="placeholder">{\1}</span>', translator.text(msgid))
+def _text(translator: Translator, msgid: str, region: Region | None) -> str:
+    """A Telegram-HTML text as the chat shows it in that region: its routes filled in, the placeholders filled
+    at run time marked, `{{` `}}` shown as braces."""
+    filled, _ = with_routes(translator.text(msgid), translator, region)
+    shown = PLACEHOLDER.sub(r'<span class="placeholder">{\1}</span>', filled)
     return shown.replace("{{", "{").replace("}}", "}")
 
 
@@ -96,14 +100,16 @@ def _branch(dialogue: Dialogue, branch: Branch) -> str:
     return f'<a class="button" href="{_link(dialogue, branch.target)}">{_condition(branch.when)} → {target}</a>'
 
 
-def _cell(dialogue: Dialogue, node: Node, translator: Translator) -> str:
+def _cell(dialogue: Dialogue, node: Node, translator: Translator, region: Region | None) -> str:
     parts = [f'<div lang="{translator.language}">']
     if node.text:
-        parts.append(f'<div class="bubble">{_text(translator, node.text)}</div>')
+        parts.append(f'<div class="bubble">{_text(translator, node.text, region)}</div>')
     if node.result:
         parts.append('<div class="meta">+ the score, and the 3 most urgent actions from the answers</div>')
-    if node.sources:
-        links = ", ".join(f'<a href="{html.escape(u)}">{html.escape(_host(u))}</a>' for u in node.sources)
+    _, route_sources = with_routes(translator.text(node.text or ""), translator, region)
+    sources = (*node.sources, *(u for u in route_sources if u not in node.sources))
+    if sources:
+        links = ", ".join(f'<a href="{html.escape(u)}">{html.escape(_host(u))}</a>' for u in sources)
         parts.append(f'<div class="meta">Source : {links}</div>')
     parts.append(_actions(node.actions))
     buttons = [_button(dialogue, translator, c) for c in node.choices]
@@ -136,13 +142,15 @@ def _kind(node: Node) -> str:
     return "question" if node.choices else "message"
 
 
-def dialogue_page(content: Content, dialogue: Dialogue, translators: dict[str, Translator]) -> Page:
+def dialogue_page(
+    content: Content, dialogue: Dialogue, translators: dict[str, Translator], region: Region | None
+) -> Page:
     start = dialogue.start
     ordered = [dialogue.nodes[start], *(n for n in dialogue.nodes.values() if n.id != start)]
     rows = []
     for node in ordered:
         anchor = ' id="start"' if node.id == start else ""
-        cells = "".join(_cell(dialogue, node, translators[lang]) for lang in LANGUAGES)
+        cells = "".join(_cell(dialogue, node, translators[lang], region) for lang in LANGUAGES)
         rows.append(
             f'<section class="node {_kind(node).replace(" ", "-")}" id="{node.id}">'
             f"<header><span{anchor}></span><b>{node.id}</b> · {_kind(node)}</header>{cells}</section>"
@@ -150,12 +158,14 @@ def dialogue_page(content: Content, dialogue: Dialogue, translators: dict[str, T
     fr, en = translators["fr"], translators["en"]
     title = f"{html.escape(fr.text(dialogue.title))} / {html.escape(en.text(dialogue.title))}"
     commands = f" · /{dialogue.commands.fr} · /{dialogue.commands.en}" if dialogue.commands else ""
+    where = _region_names(region, translators)
     body = (
-        f'<p><a href="index.html">← all dialogues</a></p><h1>{title}</h1><p class="meta">{dialogue.id}{commands}</p>'
+        f'<p><a href="index.html">← all dialogues ({where})</a></p><h1>{title}</h1>'
+        f'<p class="meta">{dialogue.id}{commands} · routes of {where}</p>'
         f'<div class="node"><header></header><h2>{LANGUAGE_NAMES["fr"]}</h2><h2>{LANGUAGE_NAMES["en"]}</h2></div>'
         + "".join(rows)
     )
-    return Page(f"{dialogue.id}.html", _document(title, body))
+    return Page(f"{_folder(region)}{dialogue.id}.html", _document(title, body, "../" if region else ""))
 
 
 def _verdict(problems: list[str]) -> str:
@@ -166,22 +176,44 @@ def _verdict(problems: list[str]) -> str:
     return f'<div class="check bad"><p>python -m bot check found problems:</p><ul>{items}</ul></div>'
 
 
+def _folder(region: Region | None) -> str:
+    return f"{region.id}/" if region else ""
+
+
+def _region_names(region: Region | None, translators: dict[str, Translator]) -> str:
+    if region is None:
+        return "no region"
+    return html.escape(f"{translators['fr'].text(region.name)} / {translators['en'].text(region.name)}")
+
+
 def index_page(content: Content | None, translators: dict[str, Translator], problems: list[str]) -> Page:
-    """The list of dialogues under `check`'s verdict; content that does not load has only the verdict."""
-    dialogues = sorted(content.dialogues.values(), key=lambda d: d.id) if content else []
-    items = "".join(
-        f'<li><a href="{d.id}.html">{html.escape(translators["fr"].text(d.title))}</a> '
-        f'<span class="meta">({d.id}{", /" + d.commands.fr if d.commands else ""})</span></li>'
-        for d in dialogues
-    )
-    body = f'<h1>Gaffe: dialogues</h1>{_verdict(problems)}<ul class="dialogues">{items}</ul>'
+    """`check`'s verdict and the region picker: each region has its own pages, its routes filled in. Content
+    that does not load has only the verdict."""
+    regions = content.regions.regions.values() if content else []
+    items = "".join(f'<li><a href="{r.id}/index.html">{_region_names(r, translators)}</a></li>' for r in regions)
+    picker = f"<h2>Pick a region: its numbers and sites fill the texts</h2><ul>{items}</ul>" if items else ""
+    body = f"<h1>Gaffe: dialogues</h1>{_verdict(problems)}{picker}"
     return Page("index.html", _document("Gaffe: dialogues", body))
 
 
-def _document(title: str, body: str) -> str:
+def region_index(content: Content, translators: dict[str, Translator], region: Region) -> Page:
+    """A region's list of dialogues."""
+    items = "".join(
+        f'<li><a href="{d.id}.html">{html.escape(translators["fr"].text(d.title))}</a> '
+        f'<span class="meta">({d.id}{", /" + d.commands.fr if d.commands else ""})</span></li>'
+        for d in sorted(content.dialogues.values(), key=lambda d: d.id)
+    )
+    where = _region_names(region, translators)
+    back = '<p><a href="../index.html">← regions</a></p>'
+    body = f'{back}<h1>Gaffe: dialogues, {where}</h1><ul class="dialogues">{items}</ul>'
+    return Page(f"{region.id}/index.html", _document(f"Gaffe: {where}", body, "../"))
+
+
+def _document(title: str, body: str, root: str = "") -> str:
     return (
         f'<!doctype html><html lang="fr"><head><meta charset="utf-8"><title>{title}</title>'
-        f'<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="stylesheet" href="style.css">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f'<link rel="stylesheet" href="{root}style.css">'
         f"</head><body>{body}</body></html>\n"
     )
 
@@ -204,9 +236,14 @@ def write_site(out: Path, pages: Iterable[Page]) -> None:
     (out / MARKER).write_text("Written by python -m bot preview; replaced on each run.\n")
     (out / "style.css").write_text(STYLE, encoding="utf-8")
     for page in pages:
+        (out / page.name).parent.mkdir(exist_ok=True)
         (out / page.name).write_text(page.html, encoding="utf-8")
 
 
 def build(content: Content, translators: dict[str, Translator]) -> list[Page]:
-    pages = [dialogue_page(content, d, translators) for d in content.dialogues.values()]
-    return [index_page(content, translators, []), *pages]
+    """The index, then each region's index and dialogue pages."""
+    pages = [index_page(content, translators, [])]
+    for region in content.regions.regions.values():
+        pages.append(region_index(content, translators, region))
+        pages += [dialogue_page(content, d, translators, region) for d in content.dialogues.values()]
+    return pages
