@@ -87,9 +87,16 @@ class Reply:
         return cls(data["text"], buttons, toast=data.get("toast"))
 
 
+class _Verbatim(str):
+    """TEMPORARY (branch topics, until `profile` renders region routes): `{route.KEY}` stays visible as written."""
+
+    def __getattr__(self, name: str) -> str:
+        return self[:-1] + "." + name + "}"
+
+
 class _Escaped(dict[str, object]):
     def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+        return _Verbatim("{" + key + "}")
 
 
 def fill(template: str, params: Mapping[str, object]) -> str:
