@@ -2,7 +2,8 @@
 
 Other commands: `console` (the terminal chat), `check` (validate the content), `graph DIALOGUE`
 (a Mermaid flowchart), `telegram` (insist on Telegram), `backup PATH` and `restore PATH` (the database),
-`update-data` (download the public data looked up), `schema` (write dialogues/actions.schema.json).
+`update-data` (download the public data looked up), `schema` (write dialogues/actions.schema.json),
+`preview [OUT]` (every dialogue as a static site, for writers: bot/authoring/preview.py).
 A start-up problem (`StartupError`) is printed as two lines, cause and fix, with exit code 1.
 """
 
@@ -44,6 +45,8 @@ def _parser() -> argparse.ArgumentParser:
     restore.add_argument("path", type=Path, help="the backup to restore")
     commands.add_parser("update-data", help="download the stalkerware indicators and the breach catalogue")
     commands.add_parser("schema", help="write dialogues/actions.schema.json from the registered actions")
+    preview = commands.add_parser("preview", help="write every dialogue as a static site (open OUT/index.html)")
+    preview.add_argument("out", type=Path, nargs="?", default=Path("preview"), help="the folder (default: preview)")
     return parser
 
 
@@ -143,6 +146,8 @@ def _run(args: argparse.Namespace) -> int:
         print(f"{settings.dialogues_dir / 'actions.schema.json'}: {'written' if changed else 'up to date'}")
         return 0
     settings.require_content()
+    if args.command == "preview":
+        return _preview(settings, args.out)
     if args.command == "graph":
         content = load_content(settings.dialogues_dir, settings.locales_dir)
         if args.dialogue not in content.dialogues:
@@ -156,6 +161,26 @@ def _run(args: argparse.Namespace) -> int:
         return _telegram(settings)
     asyncio.run(_console(settings, getattr(args, "lang", None), getattr(args, "user", 0)))
     return 0
+
+
+def _preview(settings: Settings, out: Path) -> int:
+    """The static site of every dialogue; with content problems, an index that lists them (exit 1)."""
+    from bot.authoring.preview import PreviewError, build, index_page, write_site
+    from bot.core.i18n import load_translators
+
+    content, problems = check_content(settings.dialogues_dir, settings.locales_dir)
+    translators = load_translators(settings.locales_dir)
+    pages = build(content, translators) if content else [index_page(None, translators, [str(p) for p in problems])]
+    try:
+        write_site(out, pages)
+    except PreviewError as error:
+        print(f"gaffe preview: {error}", file=sys.stderr)
+        return 2
+    print(
+        f"{out / 'index.html'}: {len(pages) - 1 if content else 0} dialogues"
+        + ("" if content else ", content problems")
+    )
+    return 0 if content else 1
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,7 +38,8 @@ from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply, message, render
 from bot.limits import FloodGuard, Limits, Verdict
 from bot.lookups.breaches import Catalogue, CatalogueError, cached_catalogue
-from bot.lookups.download import is_url
+from bot.lookups.download import is_url, modified_on
+from bot.lookups.snapshots import shipped_catalogue, shipped_indicators
 from bot.lookups.stalkerware import load_indicators
 from bot.storage import Store
 
@@ -69,18 +70,23 @@ def load(settings: Settings) -> Loaded:
 
 
 def load_data(settings: Settings) -> dict[str, object]:
-    """The public data sets features look things up in (None until there is a copy: `update-data`, or the
-    first daily refresh). A URL is never fetched here: start-up reads local files only."""
+    """The public data sets features look things up in: the newest local copy (`update-data`, the daily
+    refresh, or a file named in the settings), else the dated snapshot shipped in the package. A URL is never
+    fetched here: start-up reads local files only."""
     source = settings.hibp_breaches
     try:
         if is_url(source):
             breaches = cached_catalogue(source, settings.data_dir)
         else:
-            breaches = Catalogue.parse(Path(source).read_bytes())
+            breaches = Catalogue.parse(Path(source).read_bytes()).dated(modified_on(Path(source)))
     except (OSError, CatalogueError) as error:
         log.warning("breach catalogue %s unusable: %s", source, error)
         breaches = None
-    return {"breaches": breaches, "stalkerware": load_indicators(settings.stalkerware_ioc_path)}
+    stalkerware = load_indicators(settings.stalkerware_ioc_path)
+    return {
+        "breaches": breaches or shipped_catalogue(),
+        "stalkerware": stalkerware or shipped_indicators(),
+    }
 
 
 @dataclass

@@ -64,8 +64,8 @@ def test_notices_render_from_messages(mini: Content, mini_translators: dict[str,
 
 
 def test_language_from_telegram_code() -> None:
-    assert [language_for(c) for c in ("fr", "fr-CA", "en", "en-GB", "EN", "de", "", None)] == [
-        "fr", "fr", "en", "en", "en", "fr", "fr", "fr",
+    assert [language_for(c) for c in ("fr", "fr-CA", "FR-be", "en", "en-GB", "EN", "de", "es", "", None)] == [
+        "fr", "fr", "fr", "en", "en", "en", "en", "en", "en", "en",
     ]  # fmt: skip
 
 

@@ -76,19 +76,22 @@ async def test_start_answers_in_the_users_language_and_language_can_change(fake:
         fake.user_sends(201, "/start", language_code="en-GB")
         hello = await fake.wait_for_message(201)
         assert "mSpy" in hello["text"] and "Fais gaffe" not in hello["text"]
-        fake.user_sends(202, "/start", language_code="de")  # anything else: French
-        assert "Fais gaffe" in (await fake.wait_for_message(202))["text"]
+        fake.user_sends(
+            202, "/start", language_code="de"
+        )  # a language Gaffe doesn't speak: English, as Telegram advises
+        german = (await fake.wait_for_message(202))["text"]
+        assert "mSpy" in german and "Fais gaffe" not in german
 
         mark = len(fake.sent)
-        fake.user_sends(202, "/language", language_code="de")
+        fake.user_sends(202, "/langue", language_code="de")
         question, mark = await next_message(fake, 202, mark)
-        data = dict(buttons(question))["English"]
+        data = dict(buttons(question))["Français"]
         fake.user_presses(202, question["message_id"], data, language_code="de")
         confirmation, mark = await next_message(fake, 202, mark)
-        assert "English" in confirmation["text"]
+        assert "français" in confirmation["text"].lower()
         fake.user_sends(202, "/checkup", language_code="de")
         intro, _ = await next_message(fake, 202, mark)
-        assert "questions" in intro["text"] and "on fait le point" not in intro["text"]
+        assert "on fait le point" in intro["text"]  # the choice is kept: not reset by the language_code
     assert fake.errors == []
 
 

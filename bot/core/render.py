@@ -131,6 +131,11 @@ def message(content: Content, translator: Translator, key: str, count: int | Non
     return fill(template, {"count": count, **params})
 
 
+def dated(content: Content, translator: Translator, day: date | None) -> str:
+    """ "Data as of 22 Nov 2024." under a data set's credit: the answer says how old its data is."""
+    return f"\n{message(content, translator, 'data_as_of', date=translator.date(day))}" if day else ""
+
+
 def _result(content: Content, translator: Translator, result: Result, today: date | None) -> str:
     dated = f"<i>{message(content, translator, 'result_date', date=translator.date(today))}</i>\n" if today else ""
     if not result.actions:

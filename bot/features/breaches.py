@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
@@ -27,7 +27,7 @@ from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, Wor
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
 from bot.core.i18n import Translator
-from bot.core.render import fill, message
+from bot.core.render import dated, fill, message
 from bot.features.reminders import reminder_done
 from bot.lookups.breaches import Breach, Catalogue, CatalogueError, fetch_catalogue, leaked
 from bot.lookups.normalise import fold
@@ -45,7 +45,7 @@ SHOWN_LEAKED = 8  # data classes listed per breach; the rest is "…"
 
 MESSAGES = (
     "breaches_unavailable", "breach_no_email", "breach_unknown", "breach_watching", "breach_already_watching",
-    "breach_known", "breach_line", "breach_credit", "breach_list", "breach_list_empty", "breach_removed",
+    "breach_known", "breach_line", "breach_credit", "data_as_of", "breach_list", "breach_list_empty", "breach_removed",
     "breach_gone", "breach_alert", "breach_alert_todo", "breach_changed_label", "breach_changed_thanks",
     "breach_changed_already",
 )  # fmt: skip
@@ -99,6 +99,7 @@ class BreachReport:
     service: str
     breaches: tuple[Breach, ...]
     already: bool = False
+    as_of: date | None = None  # the catalogue's date, said under the credit
 
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
         head = "breach_already_watching" if self.already else "breach_watching"
@@ -107,7 +108,7 @@ class BreachReport:
         parts = [
             message(content, translator, head, service=self.service),
             "\n".join(known),
-            message(content, translator, "breach_credit"),
+            message(content, translator, "breach_credit") + dated(content, translator, self.as_of),
         ]
         return "\n\n".join(parts), ()
 
@@ -179,7 +180,7 @@ async def add_watch(world: World, effect: WatchService) -> tuple[Output, ...]:
         "INSERT OR IGNORE INTO watched_services (user_id, service, added_at, alerted_up_to) VALUES (?, ?, ?, ?)",
         (world.user_id, key, world.now.isoformat(timespec="seconds"), seen),
     )
-    return (BreachReport(display_name(key, breaches), breaches, already=not added),)
+    return (BreachReport(display_name(key, breaches), breaches, already=not added, as_of=catalogue.as_of),)
 
 
 @REGISTRY.applies(ListWatched)

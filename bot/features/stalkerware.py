@@ -17,17 +17,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import date
 
 from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, Output, Unrouted
 from bot.core.i18n import Translator
-from bot.core.render import message
+from bot.core.render import dated, message
 from bot.lookups.normalise import fold
 from bot.lookups.stalkerware import Indicators, StalkerwareApp
 
 MESSAGES = ("stalkerware_found", "stalkerware_aliases", "stalkerware_warning", "stalkerware_not_found",
-            "stalkerware_unavailable", "stalkerware_credit", "stalkerware_app_like")  # fmt: skip
+            "stalkerware_unavailable", "stalkerware_credit", "data_as_of", "stalkerware_app_like")  # fmt: skip
 SHOWN_ALIASES = 12  # the real list gives some apps dozens of names
 
 # The first label of Android package names (reverse domain names): com.whatsapp, org.telegram.messenger.
@@ -49,6 +50,7 @@ class LookUpAnswer:
 
     app: StalkerwareApp | None
     available: bool = True
+    as_of: date | None = None  # the list's date, said under the credit
     unasked: bool = False  # reached at any time, not in /espion: say first what was looked up
     fallback: str = "no_conversation"  # what content without the look-up says instead
 
@@ -57,7 +59,7 @@ class LookUpAnswer:
             return message(content, translator, self.fallback), ()
         if not self.available:
             return message(content, translator, "stalkerware_unavailable"), ()
-        credit = message(content, translator, "stalkerware_credit")
+        credit = message(content, translator, "stalkerware_credit") + dated(content, translator, self.as_of)
         if self.app is None:
             not_found = message(content, translator, "stalkerware_not_found")
             if self.unasked:
@@ -91,7 +93,7 @@ async def look_up(world: World, effect: LookUpStalkerware) -> tuple[Output, ...]
     indicators = _indicators(world)
     if indicators is None:
         return (LookUpAnswer(None, available=False),)
-    return (LookUpAnswer(indicators.find(effect.query)),)
+    return (LookUpAnswer(indicators.find(effect.query), as_of=indicators.as_of),)
 
 
 @REGISTRY.applies(Unrouted)
@@ -102,7 +104,8 @@ async def answer_unrouted(world: World, effect: Unrouted) -> tuple[Output, ...]:
     if named is None:
         return (Notice(fallback),)
     looked_up, app = named
-    return (LookUpAnswer(app, available=looked_up, unasked=True, fallback=fallback),)
+    as_of = indicators.as_of if (indicators := _indicators(world)) else None
+    return (LookUpAnswer(app, available=looked_up, as_of=as_of, unasked=True, fallback=fallback),)
 
 
 def looks_like_app(word: str) -> bool:
