@@ -17,13 +17,13 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.authoring.check import load_content
 from bot.core.dialogue import Content
 from bot.core.engine import State, Text, step
 
+ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
 SETS = {"tuning": CORPUS / "routing_tuning.txt", "held-out": CORPUS / "routing_heldout.txt"}
 ABUSE_FLOWS = frozenset({"espion", "mspy", "harcelement"})  # where someone who may be watched is taken

@@ -11,9 +11,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import bench_module
 
 from bot.core.dialogue import Content
-from conftest import bench_module
 
 routing = bench_module("routing")
 TUNING_RIGHT = 204  # worried lines of the tuning set routed right when the routes were last tuned (all of them)

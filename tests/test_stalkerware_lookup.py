@@ -89,9 +89,7 @@ async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) ->
 
 
 @pytest.mark.parametrize("language", ["fr", "en"])
-async def test_an_app_typed_at_a_question_gets_the_look_up_then_the_question_again(
-    gaffe: Gaffe, language: str
-) -> None:
+async def test_an_app_typed_at_a_question_gets_the_look_up_then_the_question_again(gaffe: Gaffe, language: str) -> None:
     asked = await gaffe.handle(USER, Command("checkup"), _ignore, language)
     for typed, expected in (("eyeZy", ("mSpy", "Echap")), ("com.whatsapp", ("Echap",))):
         reply = await gaffe.handle(USER, Text(typed), _ignore, language)
