@@ -47,7 +47,9 @@ SCHEMAS = {
     "advice": "advice.schema.json",
     "messages": "messages.schema.json",
     "data_classes": "data_classes.schema.json",
+    "regions": "regions.schema.json",  # routes by country: checked against its schema (used by dialogues later)
 }
+TOP_KEYS_EXPECTED = "expected a mapping with 'dialogue', 'advice', 'messages', 'data_classes' or 'regions' at the top"
 MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any real one
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
@@ -161,11 +163,11 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     for duplicate in duplicates:
         checker.report(name, duplicate.line, f"duplicate key '{duplicate.key}' (first on line {duplicate.first_line})")
     if not isinstance(document, YamlMap):
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     kind = next((k for k in SCHEMAS if k in document), None)
     if kind is None:
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
