@@ -78,7 +78,7 @@ async def test_a_listed_name_inside_a_sentence_is_looked_up_but_not_a_plain_word
 
 
 async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) -> None:
-    for typed in ("salut", "", "bonne journée à toi", "www"):
+    for typed in ("salut", "", "bonne journée à toi", "www", "iPhone", "j'ai un iPad"):
         reply = await gaffe.handle(USER, Text(typed), _ignore)
         assert "/checkup" in reply.text and "112" in reply.text and "Echap" not in reply.text
     gaffe.data = {"stalkerware": None}  # without data: "unavailable" for an app, never "not found"

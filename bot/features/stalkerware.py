@@ -36,6 +36,8 @@ _PACKAGE_ROOTS = frozenset({"com", "org", "net", "io", "android", "app", "me", "
                             "ru", "cn", "eu", "in", "br", "tv", "mobi", "biz"})  # fmt: skip
 _PACKAGE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+", re.IGNORECASE)
 _INNER_CAPITAL = re.compile(r"[A-Za-z0-9]*[a-z][A-Z][A-Za-z0-9]*")  # eyeZy, mSpy, WhatsApp, iKeyMonitor
+# Written like apps, but devices and systems someone may name at a question ("iPhone ou Android ?").
+_NOT_APPS = frozenset({"iphone", "ipad", "ipod", "ios", "ipados", "macos", "imac", "macbook", "icloud", "airpods"})
 _EDGES = "\"'.,;:!?()[]«»“”‘’"
 
 
@@ -112,7 +114,7 @@ def looks_like_app(word: str) -> bool:
     """A package name (com.whatsapp) or a name no dictionary word is written like (eyeZy, WhatsApp)."""
     if _PACKAGE.fullmatch(word):
         return word.split(".", 1)[0].casefold() in _PACKAGE_ROOTS
-    return bool(_INNER_CAPITAL.fullmatch(word))
+    return bool(_INNER_CAPITAL.fullmatch(word)) and word.casefold() not in _NOT_APPS
 
 
 def _only_an_app(word: str, app: StalkerwareApp) -> bool:
