@@ -23,6 +23,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import stat
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -271,7 +272,8 @@ def summary(findings: list[str]) -> str:
     return f"{lines[0] if lines else 'integrity check failed'}{more}"
 
 
-def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
+def database_error(path: Path, error: sqlite3.Error) -> StartupError:
+    """What an operator reads when the database cannot be used at start-up (locked, not a database…)."""
     if "not a database" in str(error) or "malformed" in str(error):
         return StartupError(f"{path} is not a SQLite database, or is damaged ({error})", "GAFFE_DB", RESTORE_HINT)
     if "locked" in str(error):
@@ -285,15 +287,65 @@ def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
     )
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_what_is_not_a_file(path: Path) -> None:
+    """GAFFE_DB must name a regular file (or nothing yet): a folder or a device (/tmp, /dev/null) is refused
+    before anything opens or changes it."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise StartupError(
+                f"GAFFE_DB names {path}, which is not a file (a folder, a device…)",
+                "GAFFE_DB",
+                "Set GAFFE_DB to a database file, e.g. /var/lib/gaffe/gaffe.sqlite3 (it is created if missing).",
+            )
+
+
+def _is_sqlite_or_empty(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    return header in (b"", SQLITE_HEADER)
+
+
 def _owner_only(path: Path) -> None:
-    """The database is readable by its owner only: created so, and tightened if it was not. SQLite gives the
-    `-wal` and `-shm` files it creates the database file's permissions; existing ones are tightened too."""
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    """The database is readable by its owner only: created so (O_EXCL: never a file that was there), and
+    tightened if it was not, but only a regular file that is a database (or empty): a GAFFE_DB that names
+    anything else is refused before, or fails to open, unchanged. SQLite gives the `-wal` and `-shm` files
+    it creates the database file's permissions; existing ones are tightened too, if regular files."""
+    refuse_what_is_not_a_file(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return
+    except FileExistsError:
+        pass
+    if not _is_sqlite_or_empty(path):
+        return  # not a database: SQLite says so next, and the file is left as it was
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with contextlib.suppress(OSError):  # not ours to change (read-only mount…): SQLite will say if it matters
-            if file.exists() and file.stat().st_mode & 0o077:
+            mode = file.stat().st_mode if file == path else file.lstat().st_mode
+            if stat.S_ISREG(mode) and mode & 0o077:
                 file.chmod(0o600)
+
+
+class Outage:
+    """Says once that background writes fail (the database locked by another program, read-only…) and once
+    that they work again: a line per outage, not one per retry."""
+
+    def __init__(self, what: str, logger: logging.Logger = log) -> None:
+        self.what = what
+        self.log = logger
+        self.down = False
+
+    def failed(self, error: Exception) -> None:
+        if not self.down:
+            self.down = True
+            self.log.warning("%s failed (%s): trying again until the database can be written", self.what, error)
+
+    def worked(self) -> None:
+        if self.down:
+            self.down = False
+            self.log.info("%s: done, the database can be written again", self.what)
 
 
 class Store:
@@ -306,6 +358,7 @@ class Store:
         self._acknowledged: set[int] = set()  # users whose last reply was delivered, not yet written down
         self._acknowledging: asyncio.TimerHandle | None = None
         self._ack_tasks: set[asyncio.Task[None]] = set()
+        self._ack_outage = Outage("writing down delivered replies")
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -321,7 +374,7 @@ class Store:
                 "Create the folder, or set GAFFE_DB to a file in an existing folder.",
             )
         try:
-            _owner_only(path)
+            _owner_only(path)  # a folder or a device as GAFFE_DB: refused here, unchanged
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (sqlite3.Error, OSError) as error:
             raise StartupError(
@@ -339,7 +392,7 @@ class Store:
         except BaseException as error:
             await connection.close()
             if isinstance(error, sqlite3.Error):
-                raise _database_error(path, error) from None
+                raise database_error(path, error) from None
             raise
         return store
 
@@ -347,8 +400,12 @@ class Store:
         if self._acknowledging is not None:
             self._acknowledging.cancel()
         await asyncio.gather(*self._ack_tasks)
-        await self.write_acknowledgements()
-        await self._db.close()
+        try:
+            await self.write_acknowledgements()
+        except sqlite3.OperationalError as error:  # those users are asked again at the next start ("on reprend")
+            log.warning("delivered replies not written down at exit (%s)", error)
+        finally:
+            await self._db.close()  # always: aiosqlite's thread would keep the process alive
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
@@ -427,21 +484,46 @@ class Store:
 
     def _acknowledge_later(self) -> None:
         self._acknowledging = None
-        task = asyncio.ensure_future(self.write_acknowledgements())
+        task = asyncio.ensure_future(self._acknowledge_in_background())
         self._ack_tasks.add(task)
         task.add_done_callback(self._ack_tasks.discard)
 
+    async def _acknowledge_in_background(self) -> None:
+        """The delayed write of `delivered`: awaited here, so a failure is never an unretrieved task exception;
+        while the database can't be written it is tried again every `ACK_DELAY_SECONDS`, said once."""
+        try:
+            await self.write_acknowledgements()
+        except sqlite3.OperationalError as error:
+            self._ack_outage.failed(error)
+            if self._acknowledging is None:
+                self._acknowledging = asyncio.get_running_loop().call_later(ACK_DELAY_SECONDS, self._acknowledge_later)
+            return
+        self._ack_outage.worked()
+
     async def write_acknowledgements(self) -> None:
-        """Write down the delivered replies now (`delivered` does it within a second)."""
+        """Write down the delivered replies now (`delivered` does it within a second); kept for later if the
+        write fails."""
         async with self._writing:
             users = sorted(self._acknowledged)
             self._acknowledged.clear()
-            for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
-                chunk = users[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                await self._db.execute(
-                    f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})", tuple(chunk)
-                )
+            try:
+                for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
+                    chunk = users[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    await self._db.execute(
+                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})",
+                        tuple(chunk),
+                    )
+            except BaseException:
+                self._acknowledged.update(users)  # still delivered: written at the next try (a rewrite is harmless)
+                raise
+
+    async def send_later(self, user_id: int, reply: str) -> None:
+        """The reply to the user's last step could not be sent (the Bot API down past the retries): it waits in
+        the outbox, whole, instead of being only pending, whose resending shows the question alone."""
+        async with self.transaction() as tx:
+            await tx.add_to_outbox(user_id, reply)
+            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = ?", (user_id,))
 
     async def reply_pending(self, user_id: int) -> bool:
         """Whether the reply to the user's last step may still be undelivered (a delivery not yet written
@@ -471,6 +553,10 @@ class Store:
             " WHERE users.active = 1 ORDER BY outbox.id"
         ) as cursor:
             return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def in_outbox(self, outbox_id: int) -> bool:
+        async with self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
+            return await cursor.fetchone() is not None
 
     async def sent(self, outbox_id: int) -> None:
         """Telegram has the pushed message: it leaves the outbox. At once, not batched like `delivered`: a crash

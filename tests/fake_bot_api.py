@@ -13,7 +13,8 @@ or a file_id the fake issued earlier); the uploaded bytes are kept on the stored
 (an ``UploadedFile``) so a test can check them. A photo must really be a PNG or JPEG image. Flood control
 is opt-in: ``FakeBotApi(max_messages_per_second=30)`` answers 429 past Telegram's overall cap, counted over a
 sliding one-second window; ``max_messages_per_chat_per_second`` adds a per-chat cap. Message dates come from
-``clock`` (default time.time), which deleteMessage's 48-hour rule also reads.
+``clock`` (default time.time), which the 48-hour rule of deleteMessage and deleteMessages (1 to 100 ids, the ids
+of missing messages skipped) also reads.
 
 Where the fake is stricter than Telegram, on purpose: a bare "&" that does not start one of
 ``&lt; &gt; &amp; &quot; &#N; &#xN;`` is rejected (the Bot API documentation requires escaping it;
@@ -55,6 +56,7 @@ MAX_CAPTION_LENGTH = 1024  # idem
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # any file a bot uploads
 DELETE_WINDOW_SECONDS = 48 * 3600  # a bot may delete a message younger than this
+MAX_DELETE_IDS = 100  # deleteMessages takes 1 to 100 message identifiers
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Chat-bound calls that count toward the flood limits (what Telegram calls "messages").
 RATE_LIMITED_METHODS = frozenset(
@@ -69,6 +71,7 @@ RATE_LIMITED_METHODS = frozenset(
         "forwardmessage",
     }
 )
+_FAULT_DESCRIPTIONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
@@ -144,6 +147,7 @@ _JSON_PARAMS = frozenset(
         "caption_entities",
         "link_preview_options",
         "reply_parameters",
+        "message_ids",
     }
 )
 
@@ -530,6 +534,7 @@ class FakeBotApi:
         "editMessageText",
         "editMessageReplyMarkup",
         "deleteMessage",
+        "deleteMessages",
         "answerCallbackQuery",
         "sendChatAction",
         "setMyCommands",
@@ -591,7 +596,8 @@ class FakeBotApi:
         self._query_ids = itertools.count(4_000_000_001)
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
-        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code]
+        # method (lowercase) -> [remaining count, retry_after, code, description or None]
+        self._fail_next: dict[str, list[Any]] = {}
         self._slow_next: dict[str, list[float]] = {}  # method (lowercase) -> [remaining count, seconds]
         self._poll_generation = 0
         self._closing = False
@@ -643,6 +649,24 @@ class FakeBotApi:
             self._chats[chat_id] = chat
         return self._chats[chat_id]
 
+    def add_history(self, chat_id: int, count: int) -> list[int]:
+        """``count`` messages the user wrote in a private chat before the test looks (no update for the bot), dated
+        now by the fake's clock; their ids."""
+        user = self._user(chat_id, "fr", None)
+        chat = self.add_chat(chat_id)
+        ids = []
+        for number in range(count):
+            message_id = self._new_message_id(chat_id)
+            self._messages.setdefault(chat_id, {})[message_id] = {
+                "message_id": message_id, "from": user, "chat": chat, "date": int(self._clock()), "text": f"#{number}",
+            }  # fmt: skip
+            ids.append(message_id)
+        return ids
+
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """The user deletes a message for both sides of a private chat: its id becomes a gap."""
+        del self._messages[chat_id][message_id]
+
     def block(self, user_id: int) -> None:
         """The user blocks the bot: every send/edit to their chat gets 403."""
         self._blocked.add(user_id)
@@ -655,10 +679,14 @@ class FakeBotApi:
         timeout, it gives up: the call may still have taken effect, as on the real Bot API)."""
         self._slow_next[method.lower()] = [count, seconds]
 
-    def fail_next(self, method: str, retry_after: int = 1, count: int = 1, code: int = 429) -> None:
+    def fail_next(
+        self, method: str, retry_after: int = 1, count: int = 1, code: int = 429, description: str | None = None
+    ) -> None:
         """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
-        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end)."""
-        self._fail_next[method.lower()] = [count, retry_after, code]
+        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end; or, with a
+        ``description``, that error, e.g. ``code=400, description="Bad Request: IMAGE_PROCESS_FAILED"``).
+        A failed call changes nothing in the chat, as on Telegram."""
+        self._fail_next[method.lower()] = [count, retry_after, code, description]
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is added if missing); returns its update_id."""
@@ -701,6 +729,32 @@ class FakeBotApi:
             message["entities"] = entities
         self._messages.setdefault(chat_id, {})[message["message_id"]] = message
         return self.queue_update({"message": message})
+
+    def user_sends_file(
+        self, user_id: int, caption: str, *, kind: str = "photo", language_code: str = "fr"
+    ) -> tuple[int, int]:
+        """Queue a photo (or, with ``kind="document"``, a document) with a caption from a user in their
+        private chat; returns (update_id, message_id)."""
+        chat = self.add_chat(user_id)
+        file = {"file_id": f"file-{user_id}-{len(self._messages.get(user_id, {}))}", "file_unique_id": "u1"}
+        media: Any = [{**file, "width": 90, "height": 90}] if kind == "photo" else {**file, "file_name": "a.pdf"}
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(user_id),
+            "from": self._user(user_id, language_code, None),
+            "chat": chat,
+            "date": int(self._clock()),
+            kind: media,
+            "caption": caption,
+        }
+        self._messages.setdefault(user_id, {})[message["message_id"]] = message
+        return self.queue_update({"message": message}), message["message_id"]
+
+    def user_edits(self, user_id: int, message_id: int, text: str) -> int:
+        """Queue an edited_message: the user changed the text (or caption) of their own message."""
+        message = self._messages[user_id][message_id]
+        message["caption" if "caption" in message else "text"] = text
+        message["edit_date"] = int(self._clock())
+        return self.queue_update({"edited_message": copy.deepcopy(message)})
 
     def user_presses(
         self,
@@ -830,8 +884,10 @@ class FakeBotApi:
             failing = self._fail_next.get(method.lower())
             if failing and failing[0] > 0:
                 failing[0] -= 1
+                if failing[3] is not None:
+                    raise _Failure(failing[2], failing[3])
                 if failing[2] != 429:
-                    raise _Failure(failing[2], "Bad Gateway")
+                    raise _Failure(failing[2], _FAULT_DESCRIPTIONS.get(failing[2], "Bad Gateway"))
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
                 self._flood_control(params)
@@ -1260,6 +1316,30 @@ class FakeBotApi:
             raise _Failure(400, "Bad Request: message can't be deleted")
         del chat_messages[message["message_id"]]
         self.deleted.append((chat["id"], message["message_id"]))
+        return True
+
+    def _delete_messages(self, params: dict[str, Any], request: web.Request) -> bool:
+        """Bot API 7.0: 1 to 100 ids at once; the ids of messages not found are skipped (Telegram's documentation).
+        What Telegram does with one it can't delete (older than 48 hours) is not documented: the fake refuses
+        the whole call, deleting nothing (the strict reading), so a bot passes only if it sends ids it may delete."""
+        chat = self._chat(params)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not ids:
+            raise _Failure(400, "Bad Request: message identifiers are not specified")
+        if len(ids) > MAX_DELETE_IDS:
+            raise _Failure(400, "Bad Request: too many message identifiers specified")
+        if not all(isinstance(message_id, int) and message_id > 0 for message_id in ids):
+            raise _Failure(400, "Bad Request: MESSAGE_ID_INVALID")
+        chat_messages = self._messages.get(chat["id"], {})
+        found = [chat_messages[message_id] for message_id in dict.fromkeys(ids) if message_id in chat_messages]
+        for message in found:
+            too_old = self._clock() - message["date"] >= DELETE_WINDOW_SECONDS
+            not_ours = chat["type"] != "private" and message["from"]["id"] != self.bot_user["id"]
+            if too_old or not_ours:
+                raise _Failure(400, "Bad Request: message can't be deleted")
+        for message in found:
+            del chat_messages[message["message_id"]]
+            self.deleted.append((chat["id"], message["message_id"]))
         return True
 
     def _answer_callback_query(self, params: dict[str, Any], request: web.Request) -> bool:

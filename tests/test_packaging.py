@@ -107,3 +107,18 @@ def test_the_variables_still_override_the_bundled_content(installed: Path, tmp_p
     assert check.returncode == 0 and f"{MINI / 'dialogues'}: all good" in check.stdout, check.stdout + check.stderr
     graph = run(installed / "bin" / "gaffe", "graph", "quiz", cwd=tmp_path, env=env)
     assert graph.returncode == 0 and "flowchart TD" in graph.stdout, graph.stderr
+
+
+def test_the_license_file_matches_pyproject_and_ships_in_the_wheel(wheel: Path) -> None:
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]
+    text = (ROOT / "LICENSE").read_text()
+    assert (
+        declared == "MIT" and text.startswith("MIT License\n") and "Copyright (c) 2026 the Gaffe contributors" in text
+    )
+    archive = zipfile.ZipFile(wheel)
+    (licence,) = [name for name in archive.namelist() if name.endswith(".dist-info/licenses/LICENSE")]
+    assert archive.read(licence).decode() == text
+    (metadata,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+    assert "License-Expression: MIT" in archive.read(metadata).decode()

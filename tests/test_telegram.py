@@ -62,8 +62,8 @@ async def test_checkup_in_english_with_three_actions(fake: FakeBotApi, tmp_path:
 
 
 async def test_commands_registered_per_language(fake: FakeBotApi, tmp_path: Path) -> None:
-    async with running_bot(fake, tmp_path / "g.sqlite3"):
-        pass
+    async with running_bot(fake, tmp_path / "g.sqlite3"):  # set in the background, once the bot serves
+        await fake.wait_for(lambda c: c.ok and c.method == "setMyCommands" and c.params.get("language_code") == "en")
     french = [c["command"] for c in fake.my_commands("fr")]
     english = [c["command"] for c in fake.my_commands("en")]
     assert {"start", "checkup", "aide", "langue"} <= set(french) and "help" not in french
@@ -440,3 +440,40 @@ async def test_a_press_that_fails_inside_gaffe_still_stops_the_spinner(
         query = fake.user_presses(1201, intro["message_id"], buttons(intro)[0][1])
         await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
     assert fake.errors == []
+
+
+async def test_a_secret_in_a_caption_or_edited_in_is_refused_deleted_and_not_stored(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    db, user = tmp_path / "g.sqlite3", 1102
+
+    def deleted(message_id: int) -> Callable[[Call], bool]:
+        return lambda call: call.method == "deleteMessage" and call.ok and call.params["message_id"] == message_id
+
+    async with running_bot(fake, db):
+        fake.user_sends(user, "/start")
+        await fake.wait_for_message(user, contains="Fais gaffe")
+        mark = len(fake.sent)
+        fake.user_sends_file(user, "regarde ce qu'il m'a envoyé")  # no secret: the usual answer to a photo
+        await fake.wait_for_message(user, contains="Je ne lis que le texte", after=mark)
+        _, photo = fake.user_sends_file(user, "mon mot de passe c'est Soleil2024!")
+        await fake.wait_for_message(user, contains="jamais un mot de passe", after=mark)
+        await fake.wait_for(deleted(photo), after=mark)
+        _, document = fake.user_sends_file(user, "ma carte 4397\u00a00523\u00a02792\u00a08200", kind="document")
+        await fake.wait_for_message(user, contains="carte bancaire", after=mark)
+        await fake.wait_for(deleted(document), after=mark)
+
+        fake.user_sends(user, "coucou")
+        typed = fake.messages(user, from_bot=False)[-1]["message_id"]
+        await fake.wait_for_message(user, after=len(fake.sent))
+        mark = len(fake.sent)
+        fake.user_edits(user, typed, "coucou toi")  # an edit without a secret: nothing happens
+        fake.user_edits(user, typed, "coucou, mon mdp : Hirondelle55")
+        await fake.wait_for_message(user, contains="jamais un mot de passe", after=mark)
+        await fake.wait_for(deleted(typed), after=mark)
+        assert len([call for call in fake.sent[mark:] if call.method == "sendMessage"]) == 1  # the warning only
+    texts = [m.get("text", m.get("caption", "")) for m in fake.messages(user)]
+    assert not any(secret in text for text in texts for secret in ("Soleil2024", "8200", "Hirondelle55"))
+    with sqlite3.connect(db) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert not any(secret in dump for secret in ("Soleil2024", "8200", "Hirondelle55"))

@@ -86,3 +86,19 @@ async def test_rejected_token_is_reported_without_being_printed(tmp_path: Path) 
     assert process.returncode == 1, text
     assert "Telegram rejected the token: check TELEGRAM_BOT_TOKEN" in text, text
     assert wrong not in text and wrong.split(":")[1] not in text
+
+
+async def test_a_failing_command_menu_does_not_stop_the_bot_and_is_set_later(tmp_path: Path) -> None:
+    """setMyCommands is cosmetic: answered 500 at start-up, the bot serves anyway and sets the menus after."""
+    async with FakeBotApi() as fake:
+        fake.fail_next("setMyCommands", code=500)
+        async with bot_process(fake, tmp_path / "g.sqlite3") as process:
+            fake.user_sends(61, "/start")
+            await fake.wait_for_message(61, contains="Fais gaffe", timeout=30)
+            await fake.wait_for(
+                lambda c: c.ok and c.method == "setMyCommands" and c.params.get("language_code") == "en"
+            )
+            assert process.returncode is None
+        failed = [e for e in fake.errors if e.method == "setMyCommands"]
+        assert len(failed) == 1 and failed[0].code == 500
+        assert fake.my_commands("fr") and fake.my_commands("en") and fake.my_commands("") == fake.my_commands("fr")

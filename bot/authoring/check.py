@@ -58,9 +58,11 @@ REQUIRED_MESSAGES = frozenset(
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
         "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
         "resume_offer", "resume_yes", "resume_no", "resume_dropped", "try_again",
+        "file_not_sent",  # said by the Telegram adapter in place of a file Telegram would not take
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
+NAME_MESSAGES = frozenset({"name_only", "name_no_email"})  # needed when a question has `is_a_name: true`
 
 
 @dataclass(frozen=True, order=True)
@@ -482,6 +484,8 @@ def check_content(
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
         said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
+        if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
+            said |= NAME_MESSAGES  # the engine's answers to a name that won't do
         for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
             checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
     problems = sorted(set(checker.problems))

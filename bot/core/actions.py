@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -73,6 +74,7 @@ class World:
     content: Content
     data: Mapping[str, object] = field(default_factory=dict)
     after_commit: list[AfterCommit] = field(default_factory=list)
+    files: Path | None = None  # where the adapter writes files for users (the terminal's), per user: bot/user_files.py
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class Outcome:
     outputs: tuple[Output, ...] = ()
     effects: tuple[Effect, ...] = ()
     answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The erasure: the conversation forgets its answers, its score and any conversation kept aside, so nothing
+    # of the old one is offered back ("on le reprend ?") once everything is erased.
+    forgets_conversation: bool = False
 
 
 @dataclass(frozen=True)

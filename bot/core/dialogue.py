@@ -77,6 +77,7 @@ class TextInput:
     min_length: int = 1
     max_length: int = 100
     pattern: str | None = None
+    is_a_name: bool = False  # the answer names something Gaffe keeps and shows again: no secret, no e-mail in it
 
     @cached_property
     def expects_number(self) -> bool:
@@ -218,6 +219,7 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
             min_length=raw_input.get("min_length", 1),
             max_length=raw_input.get("max_length", 100),
             pattern=raw_input.get("pattern"),
+            is_a_name=raw_input.get("is_a_name", False),
         )
     return Node(
         id=node_id,

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from bot.core.actions import Context, Effect, FeatureOutput
 from bot.core.dialogue import ActionCall, Advice, Choice, Content, Node, Target
-from bot.core.sensitive import detect
+from bot.core.sensitive import SecretKind, detect, name_problem
 
 if TYPE_CHECKING:
     from bot.core.i18n import Translator
@@ -69,6 +69,14 @@ class Text:
 
 
 @dataclass(frozen=True)
+class Aside:
+    """Text the user did not send as a message to Gaffe (a photo's caption, an edited message): only the
+    secret filter reads it, so a secret there is refused (and erased) like a typed one; nothing else happens."""
+
+    text: str
+
+
+@dataclass(frozen=True)
 class Command:
     name: str
 
@@ -99,7 +107,7 @@ class Press:
     verb: str
 
 
-Input = Pick | Text | Command | Choose | Push | Press
+Input = Pick | Text | Aside | Command | Choose | Push | Press
 
 
 # --- outputs ---------------------------------------------------------------------------------------
@@ -241,6 +249,9 @@ def step(content: Content, state: State, received: Input) -> Step:
             result = _pick(content, state, asked_at, index)
         case Text(text):
             result = _text(content, state, text)
+        case Aside(text):
+            kind = detect(text)
+            result = Step(state, (SecretRefused(kind),) if kind else ())
         case Choose(number):
             node = _current(content, state)
             if (node is not None and node.choices) or (node is None and state.suspended is not None):
@@ -354,7 +365,8 @@ def _text(content: Content, state: State, text: str) -> Step:
     node = _current(content, state)
     expects_number = bool(node and node.input and node.input.expects_number)
     if kind := detect(text, expects_number=expects_number):  # before anything else: never saved, even as an answer
-        return Step(state, (SecretRefused(kind),))
+        named = node is not None and node.input is not None and node.input.is_a_name
+        return Step(state, (SecretRefused(kind), *((Notice("name_only"),) if named else ())))
     if node is None or node.input is None:
         # Not an answer: text about a topic opens its dialogue, like its command would (even at another
         # dialogue's buttons: the user changed subject); at the same dialogue's buttons, ask again.
@@ -371,6 +383,10 @@ def _text(content: Content, state: State, text: str) -> Step:
         return Step(state, (Notice("use_buttons"), _ask(node, state, with_text=False)))
     answer = " ".join(text.split())
     spec = node.input
+    if spec.is_a_name and (problem := name_problem(answer)):  # a label: not kept, not shown again
+        if problem == "secret":
+            return Step(state, (SecretRefused(SecretKind.PASSWORD), Notice("name_only")))
+        return Step(state, (Notice("name_no_email"),))
     if not spec.min_length <= len(answer) <= spec.max_length or (
         spec.pattern and not re.fullmatch(spec.pattern, answer)
     ):
@@ -413,6 +429,8 @@ def _act(
         outputs.extend(outcome.effects)
         if outcome.answers:
             state = replace(state, answers=MappingProxyType({**state.answers, **outcome.answers}))
+        if outcome.forgets_conversation:
+            state = State(language=state.language, dialogue=state.dialogue, node=state.node, step=state.step)
     return state
 
 

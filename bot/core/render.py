@@ -72,7 +72,8 @@ class Reply:
         return not (self.text or self.toast or self.attachments)
 
     def to_json(self) -> str:
-        """The reply as it waits in the outbox (attachments are not kept: pushes don't carry any)."""
+        """The reply as it waits in the outbox (attachments are not kept: pushes carry none, and a reply kept in
+        an outage says its file is missing instead, `Gaffe._send_later`)."""
         buttons = [[b.label, "pick", b.press.step, b.press.index] if isinstance(b.press, Pick)
                    else [b.label, "press", b.press.kind, b.press.object_id, b.press.stamp, b.press.verb]
                    for b in self.buttons]  # fmt: skip

@@ -10,6 +10,8 @@ on its own after a period without activity; counts for admins (`/stats`); deleti
 - The erasure runs in the step's transaction, after the state is saved (so that save can't undo it); the
   database overwrites deleted rows with zeros (`secure_delete`) and, once committed, the write-ahead log is
   checkpointed and truncated, so the erased strings leave the file and its `-wal`.
+- Files an adapter wrote for the user (the terminal's export and chart: bot/user_files.py) leave with the rest,
+  once the erasure is committed: their folder is removed whole.
 - Retention (`retention_tick`, run daily by the scheduler): a user inactive for `days` days is told a week
   before (a push, once), then erased through the same path (a push whose effect is the erasure).
 - `/stats` is a push the service makes of an admin's /stats: counts, never anyone's data.
@@ -21,9 +23,12 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from bot import user_files
 from bot.core.actions import REGISTRY, Attachment, Context, Database, Effect, Outcome, PersonalData, World
 from bot.core.dialogue import Content
 from bot.core.engine import ClearChat, Notice, Output, Push
@@ -170,7 +175,7 @@ def erasure(content: Content) -> EraseEverything:
 
 @REGISTRY.action("forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES)
 def forget(context: Context) -> Outcome:
-    return Outcome(effects=(erasure(context.content),))
+    return Outcome(effects=(erasure(context.content),), forgets_conversation=True)
 
 
 async def checkpoint(database: Database) -> None:
@@ -182,7 +187,13 @@ async def erase_everything(world: World, effect: EraseEverything) -> tuple[Outpu
     for kept in effect.kept:
         await kept.erase(world)
     world.after_commit.append(checkpoint)  # the erased rows leave the -wal once the erasure is committed
+    if world.files is not None:  # and the files written for the user (the terminal's export and chart) go too
+        world.after_commit.append(partial(_erase_files, world.files, world.user_id))
     return ()
+
+
+async def _erase_files(root: Path, user_id: int, database: Database) -> None:
+    user_files.erase(root, user_id)
 
 
 # --- retention -----------------------------------------------------------------------------------------------
