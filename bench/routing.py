@@ -5,7 +5,7 @@ Why: someone frightened types "il sait toujours où je suis", not /espion. Route
 dialogues' YAML; this measures them on two labelled sets (tests/corpus/routing_*.txt): the routes were tuned on
 the first, the second was written before any tuning and is never tuned on, so its figure is the honest one.
 Each line goes through the engine's own step (the secret filter, then the routes), in the line's language, from
-a fresh state: the dialogue it opens is compared with its label. Prints figures only.
+a fresh conversation: the dialogue it opens is compared with its label. Prints figures only.
 
     python bench/routing.py [--misses]
 """
@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bot.authoring.check import load_content
 from bot.core.dialogue import Content
 from bot.core.engine import State, Text, step
+from bot.core.profile import Profile
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "corpus"
@@ -66,8 +67,8 @@ def read_set(path: Path) -> list[Line]:
 
 
 def opened(content: Content, line: Line) -> str:
-    """The dialogue a message opens from a fresh conversation, or "none"."""
-    result = step(content, State(language=line.language), Text(line.text))
+    """The dialogue a message opens from a fresh conversation (a new user: no country yet), or "none"."""
+    result = step(content, State(Profile(language=line.language)), Text(line.text))
     return result.state.dialogue or NONE
 
 

@@ -50,6 +50,7 @@ from bot.core.engine import (
     step,
 )
 from bot.core.i18n import Translator, load_translators
+from bot.core.profile import Profile
 from bot.core.render import Reply, message, render
 from bot.core.sensitive import detect
 from bot.limits import FloodGuard, Limits, Verdict
@@ -191,7 +192,7 @@ class Gaffe:
             received = Push("stats")  # counts for admins only; anyone else gets "unknown command"
         async with self.turn(user_id):
             try:
-                state = await self.store.load(user_id) or State(language=language)
+                state = await self.store.load(user_id) or State(Profile(language))
                 language = state.language
                 result = step(self.content, state, received)
                 reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
@@ -260,10 +261,14 @@ class Gaffe:
         only possible if the process dies between Telegram accepting it and the outbox row's deletion).
 
         True when a message went out; False when there was nothing to say, or the user can't be reached (they
-        are then marked inactive), or has never talked to Gaffe."""
+        are then marked inactive), or has never talked to Gaffe, or has paused pushes (`set_profile: {pushes:
+        "off"}`): then a push that would speak is not even stepped, so what it is about (a due reminder) stays
+        as it was, and goes out once they turn pushes back on. A silent push (the retention erasure) still runs."""
         async with self.turn(user_id):
             state = await self.store.load(user_id)
             if state is None:
+                return False
+            if not state.profile.pushes and self.content.registry.speaks(push.event):
                 return False
             result = step(self.content, state, push)
             outbox_id: list[int] = []
@@ -285,13 +290,13 @@ class Gaffe:
         """Save the state and apply the effects in one transaction, then render; nothing if nothing changed.
         Work the appliers asked for after the commit (`World.after_commit`) runs once it is committed."""
         if not result.commits:
-            return self.render(result.state.language, result.outputs)
+            return self.render(result.state.language, result.outputs, result.state.profile.country)
         async with self.store.transaction() as tx:
             if result.changed:
                 await tx.save_state(user_id, result.state, reply_pending)
             world = World(tx, user_id, self.clock(), result.state, self.content, self.data, files=self.files)
             outputs = await self._apply(world, result)
-            reply = self.render(result.state.language, outputs)
+            reply = self.render(result.state.language, outputs, result.state.profile.country)
             if outbox is not None and not reply.empty:
                 outbox.append(await tx.add_to_outbox(user_id, reply.to_json()))
         for job in world.after_commit:
@@ -333,12 +338,13 @@ class Gaffe:
         Whether it was the welcome (the answer to /start)."""
         async with self.turn(user_id):
             saved = await self.store.load(user_id)
-            state = saved or State(language=language or "fr")
+            state = saved or State(Profile(language or "fr"))
             if saved is None or (language and language != state.language):
-                state = replace(state, language=language or state.language)
+                state = replace(state, profile=replace(state.profile, language=language or state.language))
                 await self.store.save(user_id, state)
             if state.node:
-                await respond(self.render(state.language, (Notice("resumed"), *resume(self.content, state))))
+                shown = (Notice("resumed"), *resume(self.content, state))
+                await respond(self.render(state.language, shown, state.profile.country))
                 return False
         await self.handle(user_id, Command("start"), respond, state.language)
         return True
@@ -354,7 +360,8 @@ class Gaffe:
                 state = await self.store.load(user_id)
                 if state is None or not await self.store.reply_pending(user_id):
                     continue  # answered meanwhile (a step of theirs was in flight): no duplicate
-                again = self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
+                shown = (Notice("resumed"), *resume(self.content, state))
+                again = self.render(state.language, shown, state.profile.country)
                 if await self._try(send, user_id, again):
                     await self.store.delivered(user_id)
         await self.flush_outbox(send, only)
@@ -403,9 +410,11 @@ class Gaffe:
         state = await self.store.load(user_id)
         return state.language if state else default
 
-    def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
+    def render(self, language: str, outputs: tuple[Output, ...], country: str | None = None) -> Reply:
+        """The outputs in a language; `country` says whose routes `{route.KEY}` gives (`other`'s if None)."""
         today = self.clock().date()
-        return render(self.content, self.translators[language], outputs, today=today, variant=self.variant)
+        translator = self.translators[language]
+        return render(self.content, translator, outputs, today=today, variant=self.variant, country=country)
 
     def notice(self, language: str, key: str, count: int | None = None, **params: object) -> str:
         """An interface message (HTML) in a language, for what adapters say on their own."""

@@ -8,8 +8,9 @@ Why it is shaped this way:
 - the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
 - the file and its `-wal`/`-shm` are readable by their owner only, deleted rows are overwritten
   (`secure_delete`), and `checkpoint` empties the WAL after an erasure (bot/features/privacy.py);
-- it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
-  answers the dialogue asked for (never message texts); features keep their own rows (checkups,
+- it keeps the minimum: the Telegram user id, their profile (language, country, whether Gaffe may write
+  unasked), where the user is in a dialogue and the answers the dialogue asked for (never message texts);
+  features keep their own rows (checkups,
   reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
   and what it changed in the world are committed together or not at all.
 """
@@ -35,6 +36,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.engine import State
+from bot.core.profile import Profile
 from bot.errors import StartupError
 
 log = logging.getLogger("gaffe.storage")
@@ -133,22 +135,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 8: every scheduler tick looks for replies that may not have gone out: a few rows among millions
         "CREATE INDEX users_reply_pending ON users(user_id) WHERE reply_pending = 1",
     ),
+    (  # 9: the rest of the user's profile (bot/core/profile.py), beside the language: the country whose routes
+        # they get (unknown until they pick one) and whether Gaffe may write unasked (yes, until they say no)
+        "ALTER TABLE users ADD COLUMN country TEXT",
+        "ALTER TABLE users ADD COLUMN pushes INTEGER NOT NULL DEFAULT 1",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+CONVERSATION_FIELDS = tuple(name for name in State.__dataclass_fields__ if name != "profile")  # the JSON document
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def state_from_row(language: str, conversation: str) -> State:
+def state_from_row(language: str, conversation: str, country: str | None = None, pushes: int = 1) -> State:
     saved: dict[str, Any] = json.loads(conversation)
-    fields = {name: value for name, value in saved.items() if name in State.__dataclass_fields__}
+    fields = {name: value for name, value in saved.items() if name in CONVERSATION_FIELDS}
     fields["answers"] = MappingProxyType(fields.get("answers") or {})
     for name, value in fields.items():
         if isinstance(value, list):  # tuples come back from JSON as lists
             fields[name] = _tuples(value)
-    return State(**{**fields, "language": language})
+    return State(**{**fields, "profile": Profile(language, country, bool(pushes))})
 
 
 def _tuples(value: object) -> object:
@@ -156,15 +164,17 @@ def _tuples(value: object) -> object:
 
 
 def conversation_json(state: State) -> str:
-    fields = {name: getattr(state, name) for name in State.__dataclass_fields__ if name != "language"}
-    fields["answers"] = dict(state.answers)  # the language has a column of its own
+    fields = {name: getattr(state, name) for name in CONVERSATION_FIELDS}
+    fields["answers"] = dict(state.answers)  # the profile has columns of its own
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-SAVE_STATE = """INSERT INTO users (user_id, language, conversation, created_at, updated_at, active, reply_pending)
-    VALUES (?, ?, ?, ?, ?, 1, ?)
-    ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, conversation = excluded.conversation,
-        updated_at = excluded.updated_at, active = 1, reply_pending = excluded.reply_pending"""
+SAVE_STATE = """INSERT INTO users (user_id, language, country, pushes, conversation, created_at, updated_at, active,
+        reply_pending)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+    ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, country = excluded.country,
+        pushes = excluded.pushes, conversation = excluded.conversation, updated_at = excluded.updated_at,
+        active = 1, reply_pending = excluded.reply_pending"""
 ACK_DELAY_SECONDS = 1.0  # delivered replies are acknowledged in one write at most this long after
 
 
@@ -216,7 +226,9 @@ class Transaction:
     async def save_state(self, user_id: int, state: State, reply_pending: bool = False) -> None:
         now = _now()
         self._saved.append(user_id)
-        saved = (SAVE_STATE, (user_id, state.language, conversation_json(state), now, now, int(reply_pending)))
+        profile = state.profile
+        row = (user_id, profile.language, profile.country, int(profile.pushes), conversation_json(state), now, now)
+        saved = (SAVE_STATE, (*row, int(reply_pending)))
         if self._began or self._waiting is not None:
             await self._begin()
             await self._db.execute(*saved)
@@ -441,9 +453,11 @@ class Store:
     async def load(self, user_id: int) -> State | None:
         """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""
         rows = list(
-            await self._db.execute_fetchall("SELECT language, conversation FROM users WHERE user_id = ?", (user_id,))
+            await self._db.execute_fetchall(
+                "SELECT language, conversation, country, pushes FROM users WHERE user_id = ?", (user_id,)
+            )
         )
-        return state_from_row(rows[0][0], rows[0][1]) if rows else None
+        return state_from_row(*rows[0]) if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -536,9 +550,13 @@ class Store:
         return bool(rows)
 
     async def pending_replies(self) -> list[int]:
-        """Active users whose last saved step may not have been answered (the process died in between)."""
+        """Active users whose last saved step may not have been answered (the process died in between). Not those
+        who paused pushes: a late reply would appear unasked on a phone that may be watched; their next message
+        gets a fresh one."""
         await self.write_acknowledgements()
-        rows = await self._db.execute_fetchall("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1")
+        rows = await self._db.execute_fetchall(
+            "SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1"
+        )
         return [row[0] for row in rows]
 
     async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
@@ -547,10 +565,11 @@ class Store:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def outbox(self) -> list[tuple[int, int, str]]:
-        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first."""
+        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first; those of a user who
+        paused pushes wait until they turn them back on."""
         async with self._db.execute(
             "SELECT outbox.id, outbox.user_id, reply FROM outbox JOIN users USING (user_id)"
-            " WHERE users.active = 1 ORDER BY outbox.id"
+            " WHERE users.active = 1 AND users.pushes = 1 ORDER BY outbox.id"
         ) as cursor:
             return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
 

@@ -19,6 +19,7 @@ from test_telegram_process import bot_process
 
 from bot.backup import backup, integrity_problems, restore
 from bot.core.engine import State
+from bot.core.profile import Profile
 from bot.errors import StartupError
 from bot.storage import SCHEMA_VERSION, Store
 
@@ -26,7 +27,7 @@ from bot.storage import SCHEMA_VERSION, Store
 async def make_database(path: Path, users: int = 3) -> None:
     store = await Store.open(path)
     for user_id in range(1, users + 1):
-        await store.save(user_id, State(language="en", dialogue="checkup", node="manager", step=user_id))
+        await store.save(user_id, State(Profile("en"), dialogue="checkup", node="manager", step=user_id))
     await store.close()
 
 

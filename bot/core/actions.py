@@ -168,6 +168,7 @@ class Registry:
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     appliers: dict[type[Effect], Applier] = field(default_factory=dict)
     pushes: dict[str, Handler] = field(default_factory=dict)
+    silent_pushes: set[str] = field(default_factory=set)  # pushes that say nothing (an erasure)
     presses: dict[str, Handler] = field(default_factory=dict)
     personal_data: dict[str, PersonalData] = field(default_factory=dict)
 
@@ -231,12 +232,21 @@ class Registry:
 
         return register
 
-    def on_push(self, event: str) -> Callable[[Handler], Handler]:
+    def on_push(self, event: str, silent: bool = False) -> Callable[[Handler], Handler]:
+        """Register the handler of a push; `silent`: it never says anything to the user (the retention erasure),
+        so it runs even for a user who paused pushes."""
+
         def register(handle: Handler) -> Handler:
             self.pushes[event] = handle
+            if silent:
+                self.silent_pushes.add(event)
             return handle
 
         return register
+
+    def speaks(self, event: str) -> bool:
+        """Whether a push may write to the user (what a user who paused pushes must not get)."""
+        return event not in self.silent_pushes
 
     def on_press(self, kind: str) -> Callable[[Handler], Handler]:
         """Register the handler of buttons bound to objects of `kind` (args: id, stamp, verb)."""

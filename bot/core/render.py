@@ -7,6 +7,7 @@ come from a user (free-text answers) are escaped here, once, before they enter a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -32,6 +33,7 @@ from bot.core.engine import (
     Toast,
 )
 from bot.core.i18n import Translator
+from bot.core.regions import ROUTE_PLACEHOLDER, Region
 
 TELEGRAM_TEXT_LIMIT = 4096
 LABEL_LIMIT = 64
@@ -88,21 +90,34 @@ class Reply:
         return cls(data["text"], buttons, toast=data.get("toast"))
 
 
-class _Verbatim(str):
-    """TEMPORARY (branch topics, until `profile` renders region routes): `{route.KEY}` stays visible as written."""
-
-    def __getattr__(self, name: str) -> str:
-        return self[:-1] + "." + name + "}"
-
-
 class _Escaped(dict[str, object]):
     def __missing__(self, key: str) -> str:
-        return _Verbatim("{" + key + "}")
+        return "{" + key + "}"
 
 
 def fill(template: str, params: Mapping[str, object]) -> str:
     """Put (escaped) values into a translated template; an unknown placeholder stays visible."""
     return template.format_map(_Escaped({k: html_text.escape(v) for k, v in params.items()}))
+
+
+def with_routes(template: str, translator: Translator, region: Region | None) -> tuple[str, tuple[str, ...]]:
+    """A translated template with its `{route.KEY}` (the region's sentence) and `{route.KEY.name}` (its short
+    name) put in, translated, and the sources of the routes it names. The inserted text is content (HTML
+    allowed), not a value: its braces are doubled so that `fill` leaves them as they are."""
+    if region is None or "{route." not in template:
+        return template, ()
+    sources: list[str] = []
+
+    def insert(match: re.Match[str]) -> str:
+        route = region.routes.get(match.group(1))
+        if route is None:  # `check` refuses an unknown key: only a test's content gets here
+            return match.group(0)
+        if route.source not in sources:
+            sources.append(route.source)
+        said = translator.text(route.name if match.group(2) else route.how)
+        return said.replace("{", "{{").replace("}", "}}")
+
+    return ROUTE_PLACEHOLDER.sub(insert, template), tuple(sources)
 
 
 def _label(content: Content, translator: Translator, button: ObjectButton) -> str:
@@ -123,12 +138,25 @@ def _localize(content: Content, translator: Translator, value: object) -> object
 
 
 def message(content: Content, translator: Translator, key: str, count: int | None = None, **params: object) -> str:
-    """An interface message from messages.yaml, translated, with plural forms by `count`."""
+    """An interface message from messages.yaml, translated, with plural forms by `count`; `{route.KEY}` in it
+    says the `other` region's route (`render` says the user's)."""
+    return _message(content, translator, key, count, params, None)
+
+
+def _message(
+    content: Content,
+    translator: Translator,
+    key: str,
+    count: int | None,
+    params: Mapping[str, object],
+    region: Region | None,
+) -> str:
     entry = content.messages[key]
     if entry.other is not None:
         template = translator.plural(entry.one, entry.other, count if count is not None else 1)
     else:
         template = translator.text(entry.one)
+    template, _ = with_routes(template, translator, region or content.regions.of(None))
     return fill(template, {"count": count, **params})
 
 
@@ -157,13 +185,26 @@ def _sources(content: Content, translator: Translator, sources: tuple[str, ...])
 
 
 def render(
-    content: Content, translator: Translator, outputs: Iterable[Output], today: date | None = None, variant: str = ""
+    content: Content,
+    translator: Translator,
+    outputs: Iterable[Output],
+    today: date | None = None,
+    variant: str = "",
+    country: str | None = None,
 ) -> Reply:
     """All outputs of one step as one reply (one Telegram message), in the translator's language.
 
     `today` dates a result (the engine knows no clock); it is formatted for the user's locale. `variant` names
     the adapter's own words: a notice `key` is said as `{variant}_{key}` when messages.yaml has one (the
-    terminal's "type the number" for Telegram's "use the buttons")."""
+    terminal's "type the number" for Telegram's "use the buttons"). `country` (the user's profile) says which
+    region's routes `{route.KEY}` gives: `other`'s while it is unknown."""
+    region = content.regions.of(country)
+
+    def said(text: str, params: Mapping[str, object], sources: tuple[str, ...] = ()) -> str:
+        template, route_sources = with_routes(translator.text(text), translator, region)
+        shown = fill(template, localized(content, translator, params))
+        return shown + _sources(content, translator, (*sources, *(s for s in route_sources if s not in sources)))
+
     parts: list[str] = []
     buttons: tuple[Button, ...] = ()
     picked: str | None = None
@@ -173,18 +214,16 @@ def render(
     for output in outputs:
         match output:
             case Say(text, params, sources):
-                shown = fill(translator.text(text), localized(content, translator, params))
-                parts.append(shown + _sources(content, translator, sources))
+                parts.append(said(text, params, sources))
             case Ask(text, question_labels, asked_at, params, sources):
                 if text:
-                    shown = fill(translator.text(text), localized(content, translator, params))
-                    parts.append(shown + _sources(content, translator, sources))
+                    parts.append(said(text, params, sources))
                 buttons = tuple(
                     Button(translator.text(label), Pick(asked_at, index)) for index, label in enumerate(question_labels)
                 )
             case Offer(text, offered, params):
                 if text:
-                    parts.append(fill(translator.text(text), localized(content, translator, params)))
+                    parts.append(said(text, params))
                 buttons = tuple(Button(_label(content, translator, b), b.press) for b in offered)
             case SecretRefused(kind):
                 parts.append(message(content, translator, f"secret_{kind}"))
@@ -201,7 +240,8 @@ def render(
                 key = f"{variant}_{key}" if f"{variant}_{key}" in content.messages else key
                 values = localized(content, translator, params)
                 count = values.pop("count", None)
-                parts.append(message(content, translator, key, count if isinstance(count, int) else None, **values))
+                number = count if isinstance(count, int) else None
+                parts.append(_message(content, translator, key, number, values, region))
             case Result():
                 parts.append(_result(content, translator, output, today))
             case _:  # a feature's own output renders itself

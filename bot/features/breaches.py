@@ -317,7 +317,8 @@ class BreachSource(Protocol):
 async def refresh_breaches(gaffe: Gaffe, settings: BreachSource, push: Pusher, now: datetime) -> int:
     """Once a day (the scheduler): fetch the catalogue (at most daily, `fetch_catalogue`), make it the one
     answers use, and push one alert per watcher per breach of a watched service newer than the newest it
-    has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice."""
+    has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice.
+    A user who paused pushes gets none: their alerts wait (nothing is marked shown) until pushes are back on."""
     try:
         catalogue = await fetch_catalogue(settings.hibp_breaches, settings.data_dir, now=now)
     except CatalogueError as error:
@@ -327,7 +328,8 @@ async def refresh_breaches(gaffe: Gaffe, settings: BreachSource, push: Pusher, n
     async with gaffe.store.transaction() as tx:
         watches = await tx.fetch_all(
             """SELECT w.id, w.user_id, w.service, w.alerted_up_to, w.alerts FROM watched_services w
-               JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 ORDER BY w.user_id, w.id"""
+               JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 AND u.pushes = 1
+               ORDER BY w.user_id, w.id"""
         )
     sent = 0
     for watch_id, user_id, service, alerted_up_to, alerts in watches:

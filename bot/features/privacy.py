@@ -53,7 +53,7 @@ def _iso(moment: datetime) -> str:
 # --- the core's personal data -------------------------------------------------------------------------------
 PROFILE_FIELDS = (
     "user_id", "language", "conversation", "created_at", "updated_at", "active", "reply_pending",
-    "retention_notice_at",
+    "retention_notice_at", "country", "pushes",
 )  # fmt: skip
 
 
@@ -64,6 +64,7 @@ async def export_profile(world: World) -> list[dict[str, Any]]:
     profile = dict(zip(PROFILE_FIELDS, row, strict=True))
     profile["conversation"] = json.loads(profile["conversation"])
     profile["active"], profile["reply_pending"] = bool(profile["active"]), bool(profile["reply_pending"])
+    profile["pushes"] = bool(profile["pushes"])
     return [profile]
 
 
@@ -213,7 +214,7 @@ async def remember_notice(world: World, effect: NoticeSent) -> tuple[Output, ...
     return ()
 
 
-@REGISTRY.on_push("retention_erase")
+@REGISTRY.on_push("retention_erase", silent=True)
 def retention_erase(context: Context) -> Outcome:
     return Outcome(effects=(erasure(context.content),))
 
@@ -227,19 +228,20 @@ async def retention_tick(
 ) -> tuple[int, int]:
     """Erase the users inactive for `days` days, and tell those who will be in a week (once each).
 
-    Inactive means no accepted step (`updated_at`) since then. A user who blocked the bot (`active = 0`) is
+    Inactive means no accepted step (`updated_at`) since then. A user who blocked the bot (`active = 0`), or who
+    paused pushes (`pushes = 0`: nothing of Gaffe may appear on their phone unasked, the notice neither), is
     erased without a notice; any other is erased only a week after their notice, even if the tick ran late.
     `send` delivers a push (the Telegram adapter's `push`); returns (notices sent, users erased)."""
     horizon, noticed_before = _iso(now - timedelta(days=days)), _iso(now - timedelta(days=NOTICE_DAYS))
     notice_horizon = _iso(now - timedelta(days=max(days - NOTICE_DAYS, 0)))
     async with gaffe.store.transaction() as tx:
         to_erase = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR
+            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR pushes = 0 OR
                    (retention_notice_at >= updated_at AND retention_notice_at <= ?))""",
             (horizon, noticed_before),
         )
         to_notify = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE active = 1 AND updated_at < ?
+            """SELECT user_id FROM users WHERE active = 1 AND pushes = 1 AND updated_at < ?
                    AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
             (notice_horizon,),
         )

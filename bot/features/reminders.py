@@ -452,11 +452,13 @@ class Reader(Protocol):
 
 async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, int]]:
     """(reminder id, user id) of reminders due now, oldest first, of users who have not blocked Gaffe: a user who
-    did has their reminders paused until they talk to Gaffe again. Uses the index on the due time."""
+    did has their reminders paused until they talk to Gaffe again; nor paused pushes (`set_profile: {pushes:
+    "off"}`): theirs stay due, untouched, until pushes are back on. Uses the index on the due time."""
     only = " AND r.user_id = ?" if user_id is not None else ""
     rows = await db.fetch_all(
         "SELECT r.id, r.user_id FROM reminders r JOIN users u ON u.user_id = r.user_id"
-        f" WHERE r.paused = 0 AND r.next_due_at <= ? AND u.active = 1{only} ORDER BY r.next_due_at LIMIT ?",
+        f" WHERE r.paused = 0 AND r.next_due_at <= ? AND u.active = 1 AND u.pushes = 1{only}"
+        " ORDER BY r.next_due_at LIMIT ?",
         (iso(now), *((user_id,) if user_id is not None else ()), limit),
     )
     return [(int(r[0]), int(r[1])) for r in rows]
