@@ -167,14 +167,22 @@ class Gaffe:
         return await self.store.secret()
 
     def command_menu(self, language: str) -> list[tuple[str, str]]:
-        """The commands to show in a language's menu, with their descriptions; /start first."""
+        """The commands to show in a language's menu, with their descriptions: /start, then the urgent ones
+        (`urgent: true` in a dialogue's `commands`: someone in trouble finds them first), then the rest."""
         translator = self.translators[language]
-        dialogues = sorted(self.content.dialogues.values(), key=lambda d: (d.id != "start", d.id))
+        rank = lambda d: (d.id != "start", not (d.commands and d.commands.urgent), d.id)  # noqa: E731
+        dialogues = sorted(self.content.dialogues.values(), key=rank)
         return [
             (d.commands.fr if language == "fr" else d.commands.en, translator.text(d.commands.description))
             for d in dialogues
             if d.commands
         ]
+
+    def deep_link(self, payload: str) -> str:
+        """The command a `/start` payload opens (t.me/<bot>?start=espion): a dialogue's command, in either
+        language; anything else is the usual welcome."""
+        name = payload.lower()
+        return name if name in self.content.commands else "start"
 
     # --- the one path --------------------------------------------------------------------------------
     async def handle(self, user_id: int, received: Input, respond: Respond, language: str = "fr") -> Reply:

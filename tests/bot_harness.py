@@ -199,3 +199,9 @@ def expected_score(content: Content, choose: Callable[[int, int], int]) -> int |
 
 def best(number: int, count: int) -> int:
     return 0
+
+
+async def menus_set(fake: FakeBotApi) -> None:
+    """Wait until the start-up round of menus and descriptions is done (its last call: the default short
+    description, set after every language's)."""
+    await fake.wait_for(lambda c: c.ok and c.method == "setMyShortDescription" and not c.params.get("language_code"))

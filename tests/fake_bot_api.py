@@ -540,6 +540,8 @@ class FakeBotApi:
         "setMyCommands",
         "getMyCommands",
         "deleteMyCommands",
+        "setMyDescription",
+        "setMyShortDescription",
     )
 
     def __init__(
@@ -573,6 +575,7 @@ class FakeBotApi:
         self.errors: list[ApiError] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (scope JSON, language) -> commands
+        self.descriptions: dict[tuple[str, str], str] = {}  # ("description" or "short", language) -> text
         self.webhook: dict[str, Any] = {}
         self.deleted: list[tuple[int, int]] = []  # (chat id, message id) of messages the bot deleted
         self.flood_errors = 0  # 429s given by the flood control (not by fail_next)
@@ -1375,6 +1378,22 @@ class FakeBotApi:
             raise _Failure(400, "Bad Request: LANG_CODE_INVALID")
         self.commands[(self._scope_key(params.get("scope")), language)] = commands
         return True
+
+    def _set_description(self, kind: str, limit: int, params: dict[str, Any], key: str) -> bool:
+        text = params.get(key) or ""
+        if not isinstance(text, str) or len(text) > limit:  # Telegram: 0-512 and 0-120 characters
+            raise _Failure(400, f"Bad Request: {kind} is too long")
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise _Failure(400, "Bad Request: LANG_CODE_INVALID")
+        self.descriptions[(kind, language)] = text
+        return True
+
+    def _set_my_description(self, params: dict[str, Any], request: web.Request) -> bool:
+        return self._set_description("description", 512, params, "description")
+
+    def _set_my_short_description(self, params: dict[str, Any], request: web.Request) -> bool:
+        return self._set_description("short", 120, params, "short_description")
 
     def _get_my_commands(self, params: dict[str, Any], request: web.Request) -> list[dict[str, Any]]:
         return self.my_commands(params.get("language_code") or "", params.get("scope"))

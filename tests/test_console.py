@@ -66,7 +66,7 @@ def test_english_with_lang_and_a_score_with_three_actions(tmp_path: Path) -> Non
     assert "Nice to meet you Ada." in out
     assert "Your 3 priorities (0/100)" in out
     assert out.index("Turn on two-factor") < out.index("Get a password manager") < out.index("Turn on automatic")
-    assert "Source: https://www.cybermalveillance.gouv.fr" in out
+    assert "Source: cybermalveillance.gouv.fr (https://www.cybermalveillance.gouv.fr/" in out
     assert "Salut" not in out and "Tes " not in out
 
 

@@ -50,7 +50,18 @@ def test_result_is_dated_in_the_users_locale(mini: Content, mini_translators: di
     english = render(mini, mini_translators["en"], [result], today=date(2026, 11, 29)).text
     assert "Le 29 novembre 2026" in french and "Ta priorité (42/100)" in french
     assert "On November 29, 2026" in english and "Your priority (42/100)" in english
-    assert "Source: https://x.example/a" in english and "Turn on two-factor authentication" in english
+    assert 'Source: <a href="https://x.example/a">x.example</a>' in english  # a short linked name, not a raw URL
+    assert "Turn on two-factor authentication" in english
+
+
+def test_a_terminal_shows_a_links_address_beside_its_name() -> None:
+    linked = html_text.link("https://www.cnil.fr/fr/adresser-une-plainte?a=1&b=2")
+    assert linked == '<a href="https://www.cnil.fr/fr/adresser-une-plainte?a=1&amp;b=2">cnil.fr</a>'
+    assert (
+        html_text.strip(f"Source : {linked}")
+        == "Source : cnil.fr (https://www.cnil.fr/fr/adresser-une-plainte?a=1&b=2)"
+    )
+    assert html_text.strip('<a href="https://a.example/">https://a.example/</a>') == "https://a.example/"  # noqa: B005 (html_text.strip)
 
 
 def test_numbers_follow_the_locale(mini_translators: dict[str, Translator]) -> None:

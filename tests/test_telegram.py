@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import sqlite3
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from bot_harness import (
     chat_calls,
     checkup_by_buttons,
     expected_score,
+    menus_set,
     next_message,
     press,
     running_bot,
@@ -56,19 +58,25 @@ async def test_checkup_in_english_with_three_actions(fake: FakeBotApi, tmp_path:
         result = (await fake.wait_for_message(102, contains="Your 3 priorities")) if "Your 3" not in text else None
     full = text + (result["text"] if result else "")
     assert f"{expected_score(shipped, worst)}/100" in full
-    assert "Your 3 priorities" in full and "Source: https://" in full
+    assert "Your 3 priorities" in full and re.search(r"Source: [a-z0-9.-]+\.[a-z]+\n", full)
+    assert "https://" not in full  # sources are short linked names: the address is the link's, not the text's
+    sent = [c.result for c in fake.sent if isinstance(c.result, dict) and c.result.get("chat", {}).get("id") == 102]
+    links = [e["url"] for m in sent for e in m.get("entities", ()) if e["type"] == "text_link"]
+    assert any(url.startswith("https://") for url in links)
     assert "Tes " not in full and "Source :" not in full
     assert fake.errors == []
 
 
 async def test_commands_registered_per_language(fake: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path / "g.sqlite3"):  # set in the background, once the bot serves
-        await fake.wait_for(lambda c: c.ok and c.method == "setMyCommands" and c.params.get("language_code") == "en")
+        await menus_set(fake)
     french = [c["command"] for c in fake.my_commands("fr")]
     english = [c["command"] for c in fake.my_commands("en")]
-    assert {"start", "checkup", "aide", "langue"} <= set(french) and "help" not in french
-    assert {"start", "checkup", "help", "language"} <= set(english) and "aide" not in english
-    assert fake.my_commands("") == fake.my_commands("fr")
+    assert {"start", "checkup", "aide", "langue", "privacy"} <= set(french) and "help" not in french
+    assert {"start", "checkup", "help", "language", "privacy"} <= set(english) and "aide" not in english
+    assert french[:4] == ["start", "arnaque", "espion", "piratage"]  # the urgent ones first
+    assert english[:4] == ["start", "scam", "spyware", "hacked"]
+    assert fake.my_commands("") == fake.my_commands("en")  # any other language: English, as the replies
 
 
 async def test_start_answers_in_the_users_language_and_language_can_change(fake: FakeBotApi, tmp_path: Path) -> None:
@@ -76,9 +84,8 @@ async def test_start_answers_in_the_users_language_and_language_can_change(fake:
         fake.user_sends(201, "/start", language_code="en-GB")
         hello = await fake.wait_for_message(201)
         assert "mSpy" in hello["text"] and "Fais gaffe" not in hello["text"]
-        fake.user_sends(
-            202, "/start", language_code="de"
-        )  # a language Gaffe doesn't speak: English, as Telegram advises
+        # A language Gaffe doesn't speak: English, as Telegram advises.
+        fake.user_sends(202, "/start", language_code="de")
         german = (await fake.wait_for_message(202))["text"]
         assert "mSpy" in german and "Fais gaffe" not in german
 

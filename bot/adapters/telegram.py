@@ -25,6 +25,7 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     InputFile,
+    LinkPreviewOptions,
     Message,
     Update,
 )
@@ -35,6 +36,7 @@ from telegram.ext import (
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    Defaults,
     ExtBot,
     MessageHandler,
     SimpleUpdateProcessor,
@@ -69,6 +71,9 @@ DELETE_BATCH = 100
 # The command menus are cosmetic: set in the background once the bot serves, and tried again after these
 # delays (then every last one) while Telegram refuses or is unreachable.
 MENU_RETRY_SECONDS = (1, 10, 60, 600)
+# No link previews, ever: the raw calls add this, python-telegram-bot's own methods get it from Defaults.
+NO_PREVIEW = {"is_disabled": True}
+TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 # `TelegramGaffe._call` uses do_api_request for methods python-telegram-bot has, on purpose: it warns each time.
 RAW_CALLS_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'"
 warnings.filterwarnings("ignore", RAW_CALLS_WARNING, PTBUserWarning)
@@ -131,7 +136,10 @@ class TelegramGaffe:
     async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> None:
         """A Bot API call whose answer Gaffe never reads, retried on network errors. Made raw, with
         `do_api_request`: python-telegram-bot's own method would turn the answer into a `Message` (about 0.3 ms
-        of CPU) and a question's keyboard into objects (about 0.15 ms), for every message Gaffe sends."""
+        of CPU) and a question's keyboard into objects (about 0.15 ms), for every message Gaffe sends.
+        A text never gets a link preview: under "call 17 now", a news article's card is noise at best."""
+        if method in TEXT_METHODS:
+            params["link_preview_options"] = NO_PREVIEW
         await _retry_network(partial(self.bot.do_api_request, method, params, rate_limit_args=limit))
 
     async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
@@ -206,6 +214,7 @@ class TelegramGaffe:
         )
         if reply.empty and on_nothing is not None:
             await on_nothing(update)
+        await self._follow_language(user.id, reply)
 
     async def _reply_to(self, message: Message, user_id: int, reply: Reply) -> None:
         with _delivery_errors():
@@ -230,7 +239,10 @@ class TelegramGaffe:
         if self._for_another_bot(update):
             return
         text = update.effective_message.text if update.effective_message else None
-        name = (text or "/").split()[0][1:].split("@")[0]
+        name, _, payload = (text or "/")[1:].partition(" ")
+        name = name.split("@")[0]
+        if name.lower() == "start" and payload.strip():  # a deep link, t.me/<bot>?start=espion: that dialogue
+            name = self.gaffe.deep_link(payload.strip())
         await self._step(update, Command(name))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -249,7 +261,19 @@ class TelegramGaffe:
         if press is None:
             await self._toast(query, "forged_button", await self.gaffe.language_of(user_id, language))
             return
-        await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
+        reply = await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
+        await self._follow_language(user_id, reply)
+
+    async def _follow_language(self, user_id: int, reply: Reply) -> None:
+        """After /langue, this chat's command menu speaks the chosen language (a chat-scoped menu), whatever the
+        language of the user's Telegram. Cosmetic: after the reply went out, and a refusal is only logged."""
+        if reply.menu_language is None:
+            return
+        menu = [BotCommand(name, description) for name, description in self.gaffe.command_menu(reply.menu_language)]
+        try:
+            await self.bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
+        except TelegramError as error:
+            log.warning("the chat's command menu was not set: %s", error)
 
     async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
         with _delivery_errors():
@@ -402,12 +426,17 @@ class TelegramGaffe:
             log.info("the command menus are set")
 
     async def register_commands(self, application: GaffeApplication) -> None:
-        """The command menu, per language (French is also the default for everyone else)."""
+        """The command menus and the bot's descriptions (its profile, and the page before the first /start),
+        per language; English is also the default for every other language, as for the replies."""
+        bot = application.bot
         for language in LANGUAGES:
             commands = [BotCommand(name, description) for name, description in self.gaffe.command_menu(language)]
-            await application.bot.set_my_commands(commands, language_code=language)
-            if language == "fr":
-                await application.bot.set_my_commands(commands)
+            description = html_text.strip(self.gaffe.notice(language, "bot_description"))
+            short = html_text.strip(self.gaffe.notice(language, "bot_short_description"))
+            for code in (language, "") if language == "en" else (language,):
+                await bot.set_my_commands(commands, language_code=code or None)
+                await bot.set_my_description(description, language_code=code or None)
+                await bot.set_my_short_description(short, language_code=code or None)
         for admin in sorted(self.gaffe.admins):  # /stats shows in admins' own menus only
             language = await self.gaffe.language_of(admin)
             description = html_text.strip(self.gaffe.notice(language, "stats_command"))
@@ -461,6 +490,7 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
         .base_url(settings.api_url)
         .base_file_url(settings.api_url.replace("/bot", "/file/bot"))
         .rate_limiter(PriorityRateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # aiohttp instead of httpx: a third of the CPU per Bot API call (bot/adapters/aiohttp_request.py).
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))

@@ -143,6 +143,7 @@ class Commands:
     fr: str
     en: str
     description: str
+    urgent: bool = False  # listed right after /start in the command menus
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,11 @@ def build_dialogue(raw: dict[str, Any], regions: Regions | None = None) -> Dialo
         title=raw["title"],
         start=raw["start"],
         nodes={str(node_id): _node(str(node_id), node, regions or Regions()) for node_id, node in raw["nodes"].items()},
-        commands=Commands(commands["fr"], commands["en"], commands["description"]) if commands else None,
+        commands=(
+            Commands(commands["fr"], commands["en"], commands["description"], bool(commands.get("urgent")))
+            if commands
+            else None
+        ),
         routes=tuple(routes_of(raw["dialogue"], raw.get("routes") or {})),
     )
 

@@ -163,6 +163,13 @@ class SecretRefused:
 
 
 @dataclass(frozen=True)
+class LanguageChanged:
+    """The user chose another language: what the adapter shows beside the chat (its command menu) follows."""
+
+    language: str
+
+
+@dataclass(frozen=True)
 class ClearChat:
     """Delete this conversation's recent messages from the chat, the user's and Gaffe's, where the adapter can
     (Telegram: what is younger than 48 hours); the step's text then says what could not be deleted."""
@@ -221,7 +228,20 @@ class Unrouted(Effect):
     at_question: bool = False
 
 
-Output = Say | Ask | Picked | Notice | SecretRefused | ClearChat | Toast | Offer | Result | Effect | FeatureOutput
+Output = (
+    Say
+    | Ask
+    | Picked
+    | Notice
+    | SecretRefused
+    | ClearChat
+    | LanguageChanged
+    | Toast
+    | Offer
+    | Result
+    | Effect
+    | FeatureOutput
+)
 
 
 @dataclass(frozen=True)
@@ -369,9 +389,11 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     if not 0 <= index < len(choices):  # typed in a terminal; a Telegram button can't say this
         return Step(state, (Notice("invalid_choice"), _ask(content, node, state, with_text=False)))
     choice = choices[index]
-    pushes_before = state.profile.pushes
+    pushes_before, language_before = state.profile.pushes, state.language
     state = _apply(state, node, choice)
     outputs: list[Output] = [Picked(choice.label)]
+    if state.language != language_before:  # the adapter's menus follow the user (Telegram: a chat-scoped menu)
+        outputs.append(LanguageChanged(state.language))
     if choice.reply:
         outputs.append(Say(choice.reply, _params(state)))
     if state.profile.pushes != pushes_before:  # always told, in the same words, and how to undo it

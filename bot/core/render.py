@@ -12,7 +12,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.core import html_text
 from bot.core.actions import Attachment, Effect, Localized
@@ -20,6 +19,7 @@ from bot.core.dialogue import Content
 from bot.core.engine import (
     Ask,
     ClearChat,
+    LanguageChanged,
     Notice,
     ObjectButton,
     Offer,
@@ -59,6 +59,7 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     erase_input: bool = False  # the user's message held a secret: it should leave the chat too
     clear_chat: bool = False  # delete the conversation's recent messages, both sides (bot/features/privacy.py)
+    menu_language: str | None = None  # the user chose this language: the adapter's command menu follows
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -172,7 +173,7 @@ def _result(content: Content, translator: Translator, result: Result, today: dat
     header = message(content, translator, "result_header", count=len(result.actions), score=result.score)
     lines = [f"{dated}<b>{header}</b>"]
     for number, action in enumerate(result.actions, start=1):
-        source = message(content, translator, "result_source", url=action.source, site=urlsplit(action.source).hostname)
+        source = message(content, translator, "result_source", url=html_text.link(action.source))
         lines.append(
             f"\n{number}. <b>{translator.text(action.title)}</b>\n{translator.text(action.how)}\n<i>{source}</i>"
         )
@@ -181,7 +182,8 @@ def _result(content: Content, translator: Translator, result: Result, today: dat
 
 def _sources(content: Content, translator: Translator, sources: tuple[str, ...]) -> str:
     """The pages a text's advice comes from, one line each, under the text."""
-    return "".join(f"\n<i>{message(content, translator, 'result_source', url=url)}</i>" for url in sources)
+    linked = (html_text.link(url) for url in sources)
+    return "".join(f"\n<i>{message(content, translator, 'result_source', url=url)}</i>" for url in linked)
 
 
 def render(
@@ -211,6 +213,7 @@ def render(
     toast: str | None = None
     attachments: list[Attachment] = []
     erase_input = clear_chat = False
+    menu_language: str | None = None
     for output in outputs:
         match output:
             case Say(text, params, sources):
@@ -230,6 +233,8 @@ def render(
                 erase_input = True
             case ClearChat():
                 clear_chat = True
+            case LanguageChanged(language):
+                menu_language = language
             case Toast(key):
                 toast = html_text.strip(message(content, translator, key))
             case Effect():
@@ -249,7 +254,8 @@ def render(
                 if text:
                     parts.append(text)
                 attachments.extend(files)
-    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments), erase_input, clear_chat)
+    text = "\n\n".join(parts)
+    return Reply(text, buttons, picked, toast, tuple(attachments), erase_input, clear_chat, menu_language)
 
 
 def utf16_length(text: str) -> int:
