@@ -135,7 +135,7 @@ async def test_the_list_offers_one_remove_button_per_service_and_a_removal_count
     screens = Screens()
     reply = await watch(gaffe, screens, ALICE, "mSpy", "zoosk.com")
     reply = await say(gaffe, screens, ALICE, Pick(reply.step or 0, 1))  # "Voir ma liste"
-    assert reply.labels == ("✖ mSpy", "✖ Zoosk")
+    assert reply.labels == ("✖ mSpy", "✖ Zoosk", "Ajouter un service", "C'est bon")  # and a way on: no dead end
     remove_zoosk = reply.buttons[1].press
     assert isinstance(remove_zoosk, Press) and remove_zoosk.kind == "breach"
     removed = await say(gaffe, screens, ALICE, remove_zoosk)

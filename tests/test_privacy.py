@@ -304,7 +304,8 @@ async def test_a_secret_past_the_length_cut_is_still_refused(
 
 
 async def test_the_terminal_says_there_is_nothing_to_delete_and_writes_the_export(gaffe: Gaffe, tmp_path: Path) -> None:
-    lines = ["/espion", "2", "1", "1", "/mesdonnees"]  # unsafe device → erase info → "Efface les messages"
+    # unsafe device → (its help lines need a country: France) → erase info → "Efface les messages"
+    lines = ["/espion", "2", "1", "1", "1", "/mesdonnees"]
     out = io.StringIO()
     await chat(gaffe, "fr", USER, stdin=io.StringIO("\n".join(lines) + "\n"), out=out, files_dir=tmp_path / "files")
     text = out.getvalue()

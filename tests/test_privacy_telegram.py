@@ -155,7 +155,8 @@ async def test_delete_this_conversation_deletes_both_sides_younger_than_48_hours
             old = [m["message_id"] for m in fake.messages(USER)]
             now[0] += 49 * 3600
             warn, _ = await say(fake, USER, "/espion")
-            unsafe, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")
+            picker, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")  # its help lines need a country
+            unsafe, _ = await press_label(fake, USER, picker, "France")
             info, _ = await press_label(fake, USER, unsafe, "Effacer cette conversation")
             recent = [m["message_id"] for m in fake.messages(USER) if m["message_id"] not in old]
             done, _ = await press_label(fake, USER, info, "Efface les messages")
@@ -172,11 +173,12 @@ async def test_delete_this_conversation_deletes_both_sides_younger_than_48_hours
 async def test_with_nothing_older_the_confirmation_says_only_what_was_deleted(fake: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path / "g.sqlite3"):
         warn, _ = await say(fake, USER, "/espion")
-        unsafe, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")
+        picker, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")  # its help lines need a country
+        unsafe, _ = await press_label(fake, USER, picker, "France")
         info, _ = await press_label(fake, USER, unsafe, "Effacer cette conversation")
         before = len(fake.messages(USER))
         done, _ = await press_label(fake, USER, info, "Efface les messages")
-    assert before == 4  # /espion, and three questions (an answered one is edited, not sent again)
+    assert before == 5  # /espion, and four questions, the country among them (an answered one is edited, not resent)
     assert "J'ai effacé nos messages" in done["text"] and "moins de 48 heures" not in done["text"]
     assert [m["message_id"] for m in fake.messages(USER)] == [done["message_id"]]
 
@@ -189,7 +191,8 @@ async def test_deleting_hundreds_of_messages_takes_one_call_per_100_ids(fake: Fa
         for gap in history[5::7]:
             fake.user_deletes(USER, gap)
         warn, _ = await say(fake, USER, "/espion")
-        unsafe, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")
+        picker, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")  # its help lines need a country
+        unsafe, _ = await press_label(fake, USER, picker, "France")
         info, _ = await press_label(fake, USER, unsafe, "Effacer cette conversation")
         done, _ = await press_label(fake, USER, info, "Efface les messages")
     calls = fake.calls("deleteMessages")

@@ -328,6 +328,6 @@ async def test_the_checkup_result_offers_the_reminder_that_matters_most(gaffe: G
         await gaffe.handle(
             16, Pick(phone.last.step or 0, labels.index(weak_email) if weak_email in labels else 0), phone
         )
-    assert phone.last.labels == ("Oui, dans 6 mois", "Non merci")
-    await press(gaffe, 16, phone, "Oui, dans 6 mois")
-    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("mail", 180)]
+    assert phone.last.labels == ("Oui, dans une semaine", "Non merci")  # a weak email is fixed in days, not months
+    await press(gaffe, 16, phone, "Oui, dans une semaine")
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("mail", 7)]

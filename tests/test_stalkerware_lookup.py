@@ -38,10 +38,13 @@ def gaffe(shipped: Content, translators: dict[str, Translator], store: Store) ->
 
 
 async def at_lookup(gaffe: Gaffe, language: str = "fr") -> Reply:
-    """/espion → "this device is safe" → "look up an app's name"."""
+    """/espion → "this device is safe" → the country (asked before the help lines: the first one offered) →
+    "look up an app's name"."""
     reply = await gaffe.handle(USER, Command("espion"), _ignore, language)
     reply = await gaffe.handle(USER, Pick(reply.step or 0, 0), _ignore, language)
-    return await gaffe.handle(USER, Pick(reply.step or 0, 1), _ignore, language)
+    reply = await gaffe.handle(USER, Pick(reply.step or 0, 0), _ignore, language)
+    lookup = "Chercher le nom d'une appli" if language == "fr" else "Look up an app's name"
+    return await gaffe.handle(USER, Pick(reply.step or 0, reply.labels.index(lookup)), _ignore, language)
 
 
 def test_unrouted_text_is_an_effect_and_routed_text_is_not(shipped: Content) -> None:
@@ -166,8 +169,9 @@ async def test_the_real_list_end_to_end(
         assert "mSpy" in answer["text"] and found in answer["text"] and "Echap" in answer["text"]
         fake.user_sends(USER, "/espion" if language == "fr" else "/spyware", language_code=language)
         warn, mark = await next_message(fake, USER, mark)
-        safe, mark = await press(fake, USER, warn, 0, mark)
-        _, mark = await press(fake, USER, safe, 1, mark)
+        picker, mark = await press(fake, USER, warn, 0, mark)  # "this device is safe": the help needs a country
+        help_lines, mark = await press(fake, USER, picker, 0, mark)  # the first country offered
+        _, mark = await press(fake, USER, help_lines, 3, mark)  # "look up an app's name", the fourth button
         for typed, expected in (("mSpy", "<b>mSpy</b>"), ("eyeZy", "<b>mSpy</b>"), ("com.whatsapp", missing)):
             fake.user_sends(USER, typed, language_code=language)
             answer, mark = await next_message(fake, USER, mark)

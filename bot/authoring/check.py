@@ -60,7 +60,7 @@ MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any rea
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
     {
-        "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
+        "stale_button", "stale_button_ended", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
         "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
         "resume_offer", "resume_yes", "resume_no", "resume_dropped", "try_again",

@@ -384,7 +384,9 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     if node is None and state.suspended is not None and asked_at == state.step:
         return _answer_offer(content, state, index)
     if node is None or asked_at != state.step or not node.choices:
-        return Step(state, (Toast("stale_button"),))
+        # "Answer the latest question" only when there is one waiting for an answer.
+        waiting = node is not None and node.waits
+        return Step(state, (Toast("stale_button" if waiting else "stale_button_ended"),))
     choices = _choices(content, node, state)
     if not 0 <= index < len(choices):  # typed in a terminal; a Telegram button can't say this
         return Step(state, (Notice("invalid_choice"), _ask(content, node, state, with_text=False)))

@@ -221,13 +221,13 @@ def render(
             case Ask(text, question_labels, asked_at, params, sources):
                 if text:
                     parts.append(said(text, params, sources))
-                buttons = tuple(
+                buttons += tuple(  # after an offer's buttons (a list's items), the question's way on
                     Button(translator.text(label), Pick(asked_at, index)) for index, label in enumerate(question_labels)
                 )
             case Offer(text, offered, params):
                 if text:
                     parts.append(said(text, params))
-                buttons = tuple(Button(_label(content, translator, b), b.press) for b in offered)
+                buttons += tuple(Button(_label(content, translator, b), b.press) for b in offered)
             case SecretRefused(kind):
                 parts.append(message(content, translator, f"secret_{kind}"))
                 erase_input = True
