@@ -61,13 +61,46 @@ async def test_an_app_typed_at_any_time_gets_the_look_up(gaffe: Gaffe, typed: st
     assert "pas qu'elle est sur ton téléphone" in reply.text and "Echap" in reply.text and "CC BY 4.0" in reply.text
 
 
+@pytest.mark.parametrize("typed", ["com.whatsapp", "org.telegram.messenger", "WhatsApp", "c'est quoi com.whatsapp ?"])
+async def test_an_unlisted_app_typed_at_any_time_is_not_in_the_list_which_proves_nothing(
+    gaffe: Gaffe, typed: str
+) -> None:
+    reply = await gaffe.handle(USER, Text(typed), _ignore)
+    assert "cherché dans la liste des logiciels espions connus" in reply.text, reply.text
+    assert "Pas dans la liste, ce qui ne prouve rien" in reply.text and "Echap" in reply.text
+    assert "/checkup" not in reply.text and typed not in reply.text  # never "I don't understand"; never echoed
+
+
+async def test_a_listed_name_inside_a_sentence_is_looked_up_but_not_a_plain_word(gaffe: Gaffe) -> None:
+    reply = await gaffe.handle(USER, Text("mon copain a installé eyezy je crois"), _ignore)
+    assert "<b>mSpy</b> est dans la liste" in reply.text, reply.text
+    reply = await gaffe.handle(USER, Text("j'ai trouvé android.helper.system dans mes applis"), _ignore)
+    assert "<b>mSpy</b> est dans la liste" in reply.text, reply.text
+    reply = await gaffe.handle(USER, Text("mon chien s'appelle cerberus"), _ignore)  # a listed name, a plain word
+    assert "Echap" not in reply.text and "/checkup" in reply.text
+
+
 async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) -> None:
-    for typed in ("com.whatsapp", "salut", ""):
+    for typed in ("salut", "", "bonne journée à toi", "www", "iPhone", "j'ai un iPad"):
         reply = await gaffe.handle(USER, Text(typed), _ignore)
         assert "/checkup" in reply.text and "112" in reply.text and "Echap" not in reply.text
-    gaffe.data = {"stalkerware": None}  # without data: the same short answer, never "not found"
-    reply = await gaffe.handle(USER, Text("com.mspy.lite"), _ignore)
-    assert "/checkup" in reply.text and "Pas dans la liste" not in reply.text
+    gaffe.data = {"stalkerware": None}  # without data: "unavailable" for an app, never "not found"
+    for typed in ("com.mspy.lite", "eyeZy"):
+        reply = await gaffe.handle(USER, Text(typed), _ignore)
+        assert "La recherche est indisponible" in reply.text and "Pas dans la liste" not in reply.text
+    assert "/checkup" in (await gaffe.handle(USER, Text("salut"), _ignore)).text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_an_app_typed_at_a_question_gets_the_look_up_then_the_question_again(gaffe: Gaffe, language: str) -> None:
+    asked = await gaffe.handle(USER, Command("checkup"), _ignore, language)
+    for typed, expected in (("eyeZy", ("mSpy", "Echap")), ("com.whatsapp", ("Echap",))):
+        reply = await gaffe.handle(USER, Text(typed), _ignore, language)
+        assert all(part in reply.text for part in expected), reply.text
+        assert reply.labels == asked.labels  # the same question, its buttons again
+    other = await gaffe.handle(USER, Text("bof"), _ignore, language)
+    assert "Echap" not in other.text and other.labels == asked.labels
+    assert ("boutons" if language == "fr" else "buttons") in other.text
 
 
 async def test_content_without_the_look_up_keeps_the_short_answer(

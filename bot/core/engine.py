@@ -220,9 +220,12 @@ class RecordResult(Effect):
 @dataclass(frozen=True)
 class Unrouted(Effect):
     """Text outside a question that no route claims: a feature may still answer it (an app's name gets the
-    stalkerware look-up), else its applier says `no_conversation`. The text lives for this step only."""
+    stalkerware look-up), else its applier says `no_conversation`. The text lives for this step only.
+    `at_question`: typed at a question with buttons, which is asked again after this; the fallback is then
+    `use_buttons`."""
 
     text: str
+    at_question: bool = False
 
 
 Output = (
@@ -415,9 +418,11 @@ def _text(content: Content, state: State, text: str) -> Step:
             return _open(content, state, routed)
         if node is None and state.suspended is not None:  # the resume offer is waiting: ask it again, briefly
             return Step(state, (Notice("use_buttons"), replace(_offer_resume(content, state), text="")))
+        answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
         if node is None or not node.choices:
-            answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
             return Step(state, (Unrouted(text) if answered else Notice("no_conversation"),))
+        if answered and not routed:  # an app's name typed here still gets its look-up, then the question again
+            return Step(state, (Unrouted(text, at_question=True), _ask(content, node, state, with_text=False)))
         return Step(state, (Notice("use_buttons"), _ask(content, node, state, with_text=False)))
     answer = " ".join(text.split())
     spec = node.input
