@@ -17,7 +17,9 @@ from bot.authoring.translatable import translatable_strings
 from bot.authoring.yaml_lines import load_yaml
 
 NO_BREAK = "\u00a0\u202f"  # a no-break space, or the narrow one
-NOT_PROSE = re.compile(r"<code>.*?</code>|<[^>]*>|https?://\S+|\b[\w.-]+\.(?:fr|com|org|gouv|net|io)\S*|&\w+;|\{[^}]*\}|\d:\d")
+NOT_PROSE = re.compile(
+    r"<code>.*?</code>|<[^>]*>|https?://\S+|\b[\w.-]+\.(?:fr|com|org|gouv|net|io)\S*|&\w+;|\{[^}]*\}|\d:\d"
+)
 
 
 def problems(text: str) -> list[str]:
