@@ -470,9 +470,10 @@ async def test_a_secret_in_a_caption_or_edited_in_is_refused_deleted_and_not_sto
         await fake.wait_for_message(user, contains="carte bancaire", after=mark)
         await fake.wait_for(deleted(document), after=mark)
 
+        before = len(fake.sent)  # counted before sending: the answer can't arrive before the count
         fake.user_sends(user, "coucou")
         typed = fake.messages(user, from_bot=False)[-1]["message_id"]
-        await fake.wait_for_message(user, after=len(fake.sent))
+        await fake.wait_for_message(user, contains="boutons", after=before)  # not the old keyboard's edit
         mark = len(fake.sent)
         fake.user_edits(user, typed, "coucou toi")  # an edit without a secret: nothing happens
         fake.user_edits(user, typed, "coucou, mon mdp : Hirondelle55")

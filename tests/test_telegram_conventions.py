@@ -123,3 +123,35 @@ async def test_a_helpline_site_is_a_url_button_a_person_can_tap(fake: FakeBotApi
     assert "33700" in advice["text"] and urls == ["https://www.33700.fr/"]
     assert "callback_data" in rows[0][0] and "url" in rows[-1][0]  # the choices first, the site last
     assert fake.errors == []
+
+
+async def test_a_typed_command_that_starts_something_new_takes_the_old_keyboard_away(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """The checkup's first question, then /motsdepasse typed: that question keeps its text, loses its buttons
+    (they would only say "expired"); the new question has its own."""
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        mark = len(fake.sent)
+        fake.user_sends(409, "/checkup")
+        intro, mark = await next_message(fake, 409, mark)
+        fake.user_sends(409, "/motsdepasse")
+        passwords, _ = await next_message(fake, 409, mark)
+        await fake.wait_for(lambda c: c.ok and c.method == "editMessageReplyMarkup")
+    shown = {m["message_id"]: m for m in fake.messages(409, from_bot=True)}
+    assert buttons(intro) and not buttons(shown[intro["message_id"]])
+    assert shown[intro["message_id"]]["text"] == intro["text"]
+    assert buttons(shown[passwords["message_id"]])
+    assert fake.errors == []
+
+
+async def test_a_question_asked_again_keeps_its_newest_keyboard(fake: FakeBotApi, tmp_path: Path) -> None:
+    """Typed text re-asking the same question keeps one keyboard: the newest; nothing else is touched."""
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        mark = len(fake.sent)
+        fake.user_sends(410, "/checkup")
+        _, mark = await next_message(fake, 410, mark)
+        fake.user_sends(410, "bonjour")  # not an answer: the question again, with its buttons
+        again, _ = await next_message(fake, 410, mark)
+    shown = {m["message_id"]: m for m in fake.messages(410, from_bot=True)}
+    assert buttons(shown[again["message_id"]])
+    assert fake.errors == []

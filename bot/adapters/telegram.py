@@ -15,6 +15,7 @@ import secrets
 import signal
 import sqlite3
 import warnings
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from functools import partial
@@ -63,6 +64,7 @@ GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
 T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
+KEYBOARDS_KEPT = 10_000  # chats whose last question's message id is remembered (about 100 bytes each)
 # Deleting a conversation (Reply.clear_chat): a private chat's message ids are one sequence shared by the user
 # and the bot, growing with time, so Gaffe deletes downwards from the pressed message, at most this many ids,
 # DELETE_BATCH a call (deleteMessages, Bot API 7.0: 1 to 100 ids; ids already gone are skipped).
@@ -123,6 +125,9 @@ class TelegramGaffe:
         self.secret = secret
         self.bot = bot
         gaffe.send_waiting = self._send_waiting  # a reply kept in an outage goes before the user's next one
+        # Per chat, the last question Gaffe asked with buttons, so that a typed command that starts something
+        # else takes its keyboard away (cosmetic, in memory: after a restart an old button says it expired).
+        self._keyboards: OrderedDict[int, int] = OrderedDict()
 
     # --- sending -----------------------------------------------------------------------------------
     def _keyboard(self, user_id: int, reply: Reply) -> dict[str, object] | None:
@@ -136,14 +141,14 @@ class TelegramGaffe:
             return {"text": button.label, "url": button.press.url}
         return {"text": button.label, "callback_data": buttons.encode(self.secret, user_id, button.press)}
 
-    async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> None:
+    async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> Any:
         """A Bot API call whose answer Gaffe never reads, retried on network errors. Made raw, with
         `do_api_request`: python-telegram-bot's own method would turn the answer into a `Message` (about 0.3 ms
         of CPU) and a question's keyboard into objects (about 0.15 ms), for every message Gaffe sends.
         A text never gets a link preview: under "call 17 now", a news article's card is noise at best."""
         if method in TEXT_METHODS:
             params["link_preview_options"] = NO_PREVIEW
-        await _retry_network(partial(self.bot.do_api_request, method, params, rate_limit_args=limit))
+        return await _retry_network(partial(self.bot.do_api_request, method, params, rate_limit_args=limit))
 
     async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
         """The reply's text (split to Telegram's limit) and files; the buttons go on the last message, the
@@ -160,9 +165,11 @@ class TelegramGaffe:
                 await self._send_file_or_say(chat_id, user_id, attachment, limit)
             if last is not None and reply.buttons:
                 markup = self._keyboard(user_id, reply)
-                await self._call(
+                sent = await self._call(
                     "sendMessage", limit, chat_id=chat_id, text=last, parse_mode=ParseMode.HTML, reply_markup=markup
                 )
+                if limit is None and isinstance(sent, dict):  # a reply's question (a push's buttons stay theirs)
+                    self._remember_keyboard(chat_id, sent.get("message_id"))
         except Forbidden as error:
             raise Unreachable(str(error)) from error
 
@@ -223,7 +230,28 @@ class TelegramGaffe:
         with _delivery_errors():
             await self._reply_to_message(message, user_id, reply)
 
+    def _remember_keyboard(self, chat_id: int, message_id: object) -> None:
+        if isinstance(message_id, int):
+            self._keyboards[chat_id] = message_id
+            self._keyboards.move_to_end(chat_id)
+            while len(self._keyboards) > KEYBOARDS_KEPT:
+                self._keyboards.popitem(last=False)
+
     async def _reply_to_message(self, message: Message, user_id: int, reply: Reply) -> None:
+        """A typed input's reply; when it asks a new question, the question before it first loses its buttons
+        (before, so that the chat never shows two live keyboards, and the edit never trails the new question)."""
+        earlier = self._keyboards.pop(message.chat_id, None) if reply.buttons else None
+        if earlier is not None:
+            await self._drop_keyboard(message.chat_id, earlier)
+        await self._reply_to_message_itself(message, user_id, reply)
+
+    async def _drop_keyboard(self, chat_id: int, message_id: int) -> None:
+        """A typed command or text moved on: the question asked before it loses its buttons (they would only
+        say "expired"). Cosmetic, like marking an answer: a spare slot of Telegram's budget, or not at all."""
+        with contextlib.suppress(SkippedCosmeticCall, BadRequest):  # no slot free now; or already gone
+            await self._call("editMessageReplyMarkup", SPARE, chat_id=chat_id, message_id=message_id)
+
+    async def _reply_to_message_itself(self, message: Message, user_id: int, reply: Reply) -> None:
         if reply.erase_input:  # bots may delete messages in private chats: the secret leaves the history too
             with contextlib.suppress(TelegramError):
                 await _retry_network(message.delete)
@@ -292,6 +320,8 @@ class TelegramGaffe:
         # Buttons only live in private chats, whose id is the user's: this also works when the
         # pressed message is too old for Telegram to include it.
         chat_id = query.message.chat.id if query.message else query.from_user.id
+        if query.message is not None and self._keyboards.get(chat_id) == query.message.message_id:
+            del self._keyboards[chat_id]  # answered: marking the pick takes its buttons away
         if reply.clear_chat and query.message is not None:  # the pressed message is gone: no pick to show
             reply = await self._clear_chat(chat_id, query.message.message_id, reply)
         await self.send_to(chat_id, query.from_user.id, reply)
