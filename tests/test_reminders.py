@@ -4,14 +4,18 @@ Gaffe, kept across a restart; and the dates and durations in both languages."""
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
 from screen import Screen
 
+from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, Text
 from bot.core.i18n import Translator
@@ -82,6 +86,15 @@ def test_nights_are_quiet_and_the_morning_is_the_preferred_hour() -> None:
     assert at_night(late, PARIS) and not at_night(START, PARIS)
     morning = next_morning(late, 10, PARIS)
     assert morning.astimezone(PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    ("paris_time", "quiet"),
+    [((21, 59), False), ((22, 0), True), ((23, 30), True), ((7, 59), True), ((8, 0), False)],
+)
+def test_quiet_hours_run_from_22_00_to_08_00(paris_time: tuple[int, int], quiet: bool) -> None:
+    moment = datetime(2026, 12, 1, *paris_time, tzinfo=PARIS)
+    assert at_night(moment, PARIS) is quiet
 
 
 @pytest.mark.parametrize(
@@ -166,6 +179,37 @@ async def test_a_due_reminder_goes_out_once_with_its_buttons_then_done_reschedul
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at, sent, answered FROM reminders") == [
         ("2027-11-26T09:00:00+00:00", 1, 1)
     ]
+
+
+async def test_a_reminder_pushed_twice_for_one_occurrence_goes_out_once(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    """Two ticks that both found it due (or a push sent again) claim the same occurrence: one message."""
+    phone = Screen()
+    await create_reminder(gaffe, 17, phone, "Ma banque", "Tous les 6 mois")
+    ((reminder_id,),) = rows(tmp_path / "gaffe.sqlite3", "SELECT id FROM reminders")
+    clock.now = START + timedelta(days=181)
+    due = Push("reminder_due", MappingProxyType({"id": reminder_id}))
+    assert await gaffe.push(17, due, phone) is True
+    assert await gaffe.push(17, due, phone) is False
+    assert sum(r.text.startswith("⏰") for r in phone.replies) == 1
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT sent FROM reminders") == [(1,)]
+
+
+async def test_the_daily_jobs_run_at_start_then_once_a_day_every_day(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = replace(Settings.from_env(), hibp_breaches=str(tmp_path / "absent.json"), data_dir=tmp_path)
+    scheduler = replace(scheduler_for(gaffe, {}), settings=settings)
+    ran = []
+    for elapsed in (timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days=1, hours=23),
+                    timedelta(days=2), timedelta(days=3), timedelta(days=3, hours=1), timedelta(days=4)):  # fmt: skip
+        clock.now = START + elapsed
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+            await scheduler.tick()
+        ran.append(any(r.getMessage().startswith("daily:") for r in caplog.records))
+    assert ran == [True, False, True, False, True, True, False, True]
 
 
 async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
