@@ -591,7 +591,8 @@ class FakeBotApi:
         self._query_ids = itertools.count(4_000_000_001)
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
-        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code]
+        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code, hold]
+        self._held_until = 0.0  # time.monotonic() until which a held 429 (fail_next(hold=True)) answers 429
         self._slow_next: dict[str, list[float]] = {}  # method (lowercase) -> [remaining count, seconds]
         self._poll_generation = 0
         self._closing = False
@@ -655,10 +656,14 @@ class FakeBotApi:
         timeout, it gives up: the call may still have taken effect, as on the real Bot API)."""
         self._slow_next[method.lower()] = [count, seconds]
 
-    def fail_next(self, method: str, retry_after: int = 1, count: int = 1, code: int = 429) -> None:
+    def fail_next(
+        self, method: str, retry_after: int = 1, count: int = 1, code: int = 429, *, hold: bool = False
+    ) -> None:
         """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
-        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end)."""
-        self._fail_next[method.lower()] = [count, retry_after, code]
+        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end). With ``hold``,
+        every chat-bound call made within the N seconds after that 429 gets a 429 too, counted in
+        ``flood_errors``: a client that does not wait out the pause is caught without a clock."""
+        self._fail_next[method.lower()] = [count, retry_after, code, hold]
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is added if missing); returns its update_id."""
@@ -832,6 +837,8 @@ class FakeBotApi:
                 failing[0] -= 1
                 if failing[2] != 429:
                     raise _Failure(failing[2], "Bad Gateway")
+                if failing[3]:
+                    self._held_until = time.monotonic() + failing[1]
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
                 self._flood_control(params)
@@ -874,6 +881,9 @@ class FakeBotApi:
     def _flood_control(self, params: dict[str, Any]) -> None:
         """429 past the overall or the per-chat cap (each over a sliding second); counted in flood_errors."""
         now = time.monotonic()
+        if now < self._held_until:
+            self.flood_errors += 1
+            raise _Failure(429, f"Too Many Requests: retry after {math.ceil(self._held_until - now)}", retry_after=1)
         windows = []
         if self._overall_window is not None:
             windows.append(self._overall_window)
