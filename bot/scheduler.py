@@ -43,6 +43,7 @@ class Scheduler:
     concurrency: int = 32  # pushes in flight: the rate limiter paces them, this keeps the HTTP pipe full
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _daily_done: datetime | None = field(default=None, init=False, repr=False)
+    rounds: int = field(default=0, init=False)  # rounds completed: a test waits for one instead of sleeping
 
     async def tick(self) -> int:
         """One round: replies still pending and the outbox, every reminder due now, and the daily jobs when a
@@ -53,6 +54,7 @@ class Scheduler:
             await self.gaffe.deliver_pending(self.send, self.only_user)  # what the network lost, the outbox
             sent = await self._reminders()
             await self._daily()
+            self.rounds += 1
             return sent
 
     async def _daily(self) -> None:
