@@ -546,12 +546,15 @@ class FakeBotApi:
         clock: Callable[[], float] = time.time,
         max_messages_per_second: int | None = None,
         max_messages_per_chat_per_second: int | None = None,
+        flood_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``clock`` gives message dates (epoch seconds). ``max_messages_per_second`` turns on Telegram's
         overall flood control (429 past that many chat-bound calls in any second);
-        ``max_messages_per_chat_per_second`` does the same per chat. Both are off by default."""
+        ``max_messages_per_chat_per_second`` does the same per chat. Both are off by default.
+        ``flood_clock`` is what flood control counts seconds with: a test can move it instead of sleeping."""
         self.token = token
         self._clock = clock
+        self._flood_clock = flood_clock
         self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -838,7 +841,7 @@ class FakeBotApi:
                 if failing[2] != 429:
                     raise _Failure(failing[2], "Bad Gateway")
                 if failing[3]:
-                    self._held_until = time.monotonic() + failing[1]
+                    self._held_until = self._flood_clock() + failing[1]
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
                 self._flood_control(params)
@@ -880,7 +883,7 @@ class FakeBotApi:
 
     def _flood_control(self, params: dict[str, Any]) -> None:
         """429 past the overall or the per-chat cap (each over a sliding second); counted in flood_errors."""
-        now = time.monotonic()
+        now = self._flood_clock()
         if now < self._held_until:
             self.flood_errors += 1
             raise _Failure(429, f"Too Many Requests: retry after {math.ceil(self._held_until - now)}", retry_after=1)
