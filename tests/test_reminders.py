@@ -4,6 +4,7 @@ Gaffe, kept across a restart; and the dates and durations in both languages."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sqlite3
 from dataclasses import replace
@@ -210,6 +211,67 @@ async def test_the_daily_jobs_run_at_start_then_once_a_day_every_day(
             await scheduler.tick()
         ran.append(any(r.getMessage().startswith("daily:") for r in caplog.records))
     assert ran == [True, False, True, False, True, True, False, True]
+
+
+async def test_a_tick_drains_every_due_reminder_in_batches_and_counts_what_went_out(gaffe: Gaffe, clock: Clock) -> None:
+    phones: dict[int, Screen] = {}
+    users = range(30, 35)
+    for user in users:
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    sent = {user: len(phones[user].replies) for user in users}
+    scheduler = replace(scheduler_for(gaffe, phones), batch=2)  # 5 due: batches of 2, 2 and 1
+    clock.now = START + timedelta(days=91)
+    assert await scheduler.tick() == 5
+    assert all(len(phones[user].replies) == sent[user] + 1 for user in users)
+
+
+async def test_a_push_that_fails_does_not_stop_the_others_nor_count(gaffe: Gaffe, clock: Clock) -> None:
+    phones: dict[int, Screen] = {}
+    for user in (36, 37):
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    working = scheduler_for(gaffe, phones)
+
+    async def push(user_id: int, push: Push) -> bool:
+        if user_id == 36:
+            raise Unreachable("network down")
+        return await working.push(user_id, push)
+
+    clock.now = START + timedelta(days=91)
+    # One batch holds both: 37's goes out, 36's stays due for a later tick, and a batch that all failed ends it.
+    assert await Scheduler(gaffe, push, working.send, batch=2).tick() == 1
+    assert phones[37].last.labels[0] == "C'est fait"
+
+
+async def test_the_terminal_scheduler_pushes_to_its_one_user_only(gaffe: Gaffe, clock: Clock) -> None:
+    phones: dict[int, Screen] = {}
+    for user in (38, 39):
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    clock.now = START + timedelta(days=91)
+    assert await replace(scheduler_for(gaffe, phones), only_user=39).tick() == 1
+    assert phones[39].last.labels[0] == "C'est fait" and phones[38].last.labels[0] != "C'est fait"
+
+
+async def test_a_tick_while_one_runs_returns_at_once_and_sends_nothing(gaffe: Gaffe, clock: Clock) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 40, phone, "Ma banque", "Tous les 3 mois")
+    clock.now = START + timedelta(days=91)
+    scheduler = scheduler_for(gaffe, {40: phone})
+    assert sorted(await asyncio.gather(scheduler.tick(), scheduler.tick())) == [0, 1]
+
+
+async def test_the_daily_jobs_push_the_retention_notice_and_say_what_they_did(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    phone = Screen()
+    await gaffe.handle(41, Command("aide"), phone)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        connection.execute("UPDATE users SET updated_at = '2025-01-01T00:00:00+00:00' WHERE user_id = 41")
+    settings = replace(Settings.from_env(), hibp_breaches=str(tmp_path / "absent.json"), data_dir=tmp_path)
+    with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+        await replace(scheduler_for(gaffe, {41: phone}), settings=settings).tick()
+    assert "dans une semaine j'efface" in phone.last.text
+    lines = [r.getMessage() for r in caplog.records]
+    assert "daily: 0 breach alerts, 1 retention notices, 0 users erased" in lines, lines
 
 
 async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
