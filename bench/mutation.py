@@ -71,7 +71,7 @@ def selected(names: list[str]) -> list[str]:
 
 
 def mutmut_section(source: str, tests: list[str]) -> str:
-    """The [tool.mutmut] of a scratch copy: one file mutated, its own tests selected."""
+    """The [tool.mutmut] of a scratch copy: the repository's, with one file mutated and its own tests selected."""
     quoted = ", ".join(f'"tests/{test}"' for test in tests)
     return (
         "[tool.mutmut]\n"
@@ -79,7 +79,7 @@ def mutmut_section(source: str, tests: list[str]) -> str:
         f'only_mutate = ["{source}"]\n'
         'also_copy = ["dialogues/", "locales/", "bench/"]\n'
         'pytest_add_cli_args = ["-q", "-x", "-p", "no:cacheprovider"]\n'
-        'process_isolation = "forkserver"\n'
+        'process_isolation = "forkserver"\n'  # fresh imports: registrations run mutated (see pyproject.toml)
         'forkserver_warmup = "none"\n'
         f"pytest_add_cli_args_test_selection = [{quoted}]\n"
     )
@@ -177,6 +177,8 @@ def main() -> None:
         rows.append((module, statuses, share, took))
         figure = "n/a" if share is None else f"{share:.1%}"
         print(f"{module}: {figure} killed {dict(statuses)} in {took:.0f} s", flush=True)
+        if share is None:
+            print(f"  mutmut checked nothing: see {SCRATCH / module / 'mutmut.log'} (run the module again)")
         if args.survivors:
             for mutant in survivors:
                 print(show(module, mutant))
