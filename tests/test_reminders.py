@@ -257,6 +257,23 @@ async def test_a_tick_while_one_runs_returns_at_once_and_sends_nothing(gaffe: Ga
     clock.now = START + timedelta(days=91)
     scheduler = scheduler_for(gaffe, {40: phone})
     assert sorted(await asyncio.gather(scheduler.tick(), scheduler.tick())) == [0, 1]
+    assert scheduler.rounds == 1  # the one that returned at once did no round
+    await scheduler.tick()
+    assert scheduler.rounds == 2
+
+
+async def test_a_tick_sends_again_what_the_network_lost_and_the_terminal_only_its_users(gaffe: Gaffe) -> None:
+    async def network_down(reply: Reply) -> None:
+        raise ConnectionError("unreachable network")
+
+    for user in (42, 43):
+        with pytest.raises(ConnectionError):
+            await gaffe.handle(user, Command("checkup"), network_down)
+    phones: dict[int, Screen] = {}
+    await replace(scheduler_for(gaffe, phones), only_user=43).tick()
+    assert set(phones) == {43} and "On reprend" in phones[43].last.text
+    await scheduler_for(gaffe, phones).tick()
+    assert set(phones) == {42, 43} and "On reprend" in phones[42].last.text
 
 
 async def test_the_daily_jobs_push_the_retention_notice_and_say_what_they_did(
