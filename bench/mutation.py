@@ -12,6 +12,7 @@ minutes instead of the hours a whole run takes on 2 cores. Prints a table; no pa
     python bench/mutation.py --list                     # the modules and their tests
     python bench/mutation.py scheduler rate_limit       # some modules (name, or a prefix: core, features)
     python bench/mutation.py --survivors scheduler      # and show each surviving mutant's diff
+    python bench/mutation.py --report                   # the figures of the modules run last, again
     python bench/mutation.py                            # every module: hours on 2 busy cores
 """
 
@@ -123,9 +124,15 @@ def run(module: str, children: int, timeout: float) -> tuple[Counter[str], list[
         except subprocess.TimeoutExpired:
             print(f"{module}: stopped after {timeout:.0f} s; the figures count the mutants checked so far")
     took = time.monotonic() - started
+    statuses, survivors = read_results(module)
+    return statuses, survivors, took
+
+
+def read_results(module: str) -> tuple[Counter[str], list[str]]:
+    """The status of each mutant of the module's last run (its scratch copy), and the surviving ones' names."""
     results = subprocess.run(
         [sys.executable, "-m", "mutmut", "results", "--all", "true"],
-        cwd=scratch,
+        cwd=SCRATCH / module,
         capture_output=True,
         text=True,
         check=False,
@@ -137,7 +144,7 @@ def run(module: str, children: int, timeout: float) -> tuple[Counter[str], list[
             statuses[match.group(2)] += 1
             if match.group(2) == "survived":
                 survivors.append(match.group(1))
-    return statuses, survivors, took
+    return statuses, survivors
 
 
 def show(module: str, mutant: str) -> str:
@@ -151,11 +158,17 @@ def show(module: str, mutant: str) -> str:
     return shown.stdout
 
 
-def killed_share(statuses: Counter[str]) -> float | None:
-    """Killed (by a failing test or a timeout) over the mutants checked; None when none was."""
-    checked = sum(n for status, n in statuses.items() if status not in ("not checked", "skipped"))
+def killed_share(statuses: Counter[str], reached_only: bool = False) -> float | None:
+    """Killed (by a failing test or a timeout) over the mutants checked, or over those the selected tests
+    reach at all (`reached_only`: "no tests" left out, code only other, slower tests run); None when none."""
+    left_out = ("not checked", "skipped", "no tests") if reached_only else ("not checked", "skipped")
+    checked = sum(n for status, n in statuses.items() if status not in left_out)
     killed = statuses["killed"] + statuses["timeout"]
     return killed / checked if checked else None
+
+
+def share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
 
 
 def main() -> None:
@@ -163,6 +176,7 @@ def main() -> None:
     parser.add_argument("modules", nargs="*", help="module names or prefixes (default: all)")
     parser.add_argument("--list", action="store_true", help="list the modules and their tests")
     parser.add_argument("--survivors", action="store_true", help="print each surviving mutant's diff")
+    parser.add_argument("--report", action="store_true", help="print the last run's figures, run nothing")
     parser.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per module before stopping")
     args = parser.parse_args()
@@ -172,27 +186,29 @@ def main() -> None:
         return
     rows = []
     for module in selected(args.modules):
-        statuses, survivors, took = run(module, args.children, args.timeout)
-        share = killed_share(statuses)
-        rows.append((module, statuses, share, took))
-        figure = "n/a" if share is None else f"{share:.1%}"
-        print(f"{module}: {figure} killed {dict(statuses)} in {took:.0f} s", flush=True)
-        if share is None:
+        if args.report:
+            if not (SCRATCH / module).is_dir():
+                continue
+            (statuses, survivors), took = read_results(module), 0.0
+        else:
+            statuses, survivors, took = run(module, args.children, args.timeout)
+        rows.append((module, statuses))
+        if not args.report:
+            print(f"{module}: {share(killed_share(statuses))} killed {dict(statuses)} in {took:.0f} s", flush=True)
+        if killed_share(statuses) is None:
             print(f"  mutmut checked nothing: see {SCRATCH / module / 'mutmut.log'} (run the module again)")
         if args.survivors:
             for mutant in survivors:
                 print(show(module, mutant))
-    print(f"\n{'module':22} {'mutants':>7} {'killed':>6} {'survived':>8} {'timeout':>7} {'no tests':>8} {'share':>7}")
-    total: Counter[str] = Counter()
-    for module, statuses, share, _took in rows:
-        total += statuses
+    header = ("module", "mutants", "killed", "survived", "timeout", "no tests", "killed", "of reached")
+    print("\n{:22} {:>7} {:>6} {:>8} {:>7} {:>8} {:>7} {:>10}".format(*header))
+    total: Counter[str] = sum((statuses for _, statuses in rows), Counter())
+    for module, statuses in [*rows, ("all of the above", total)] if len(rows) > 1 else rows:
         print(
             f"{module:22} {sum(statuses.values()):7} {statuses['killed']:6} {statuses['survived']:8} "
-            f"{statuses['timeout']:7} {statuses['no tests']:8} {'n/a' if share is None else f'{share:.1%}':>7}"
+            f"{statuses['timeout']:7} {statuses['no tests']:8} {share(killed_share(statuses)):>7} "
+            f"{share(killed_share(statuses, reached_only=True)):>10}"
         )
-    overall = killed_share(total)
-    if len(rows) > 1 and overall is not None:
-        print(f"{'all of the above':22} {sum(total.values()):7} {'':6} {'':8} {'':7} {'':8} {overall:7.1%}")
 
 
 if __name__ == "__main__":
