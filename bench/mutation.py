@@ -48,7 +48,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "features.progress": ("bot/features/progress.py", ["test_progress.py"]),
     "features.reminders": ("bot/features/reminders.py", ["test_reminders.py"]),
     "features.stalkerware": ("bot/features/stalkerware.py", ["test_stalkerware_lookup.py"]),
-    "storage": ("bot/storage.py", ["test_storage.py", "test_backup.py", "test_suspend.py"]),
+    "storage": (
+        "bot/storage.py",
+        ["test_storage.py", "test_backup.py", "test_suspend.py", "test_service.py", "test_faults.py"],
+    ),
     "service": ("bot/service.py", ["test_service.py", "test_round_trips.py"]),
     "scheduler": ("bot/scheduler.py", ["test_reminders.py"]),
     "buttons": ("bot/adapters/buttons.py", ["test_buttons.py"]),
