@@ -14,6 +14,7 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import ROOT
 from screen import Screen
 
 from bot.config import Settings
@@ -289,6 +290,24 @@ async def test_the_daily_jobs_push_the_retention_notice_and_say_what_they_did(
     assert "dans une semaine j'efface" in phone.last.text
     lines = [r.getMessage() for r in caplog.records]
     assert "daily: 0 breach alerts, 1 retention notices, 0 users erased" in lines, lines
+
+
+async def test_the_daily_jobs_alert_the_watchers_of_a_breached_service(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    phone = Screen()
+    await gaffe.handle(44, Command("aide"), phone)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:  # watching mSpy since before its breaches
+        connection.execute(
+            "INSERT INTO watched_services (user_id, service, added_at) VALUES (44, 'mspy', '2015-01-01T00:00:00')"
+        )
+    catalogue = ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"
+    settings = replace(Settings.from_env(), hibp_breaches=str(catalogue), data_dir=tmp_path)
+    with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+        await replace(scheduler_for(gaffe, {44: phone}), settings=settings).tick()
+    assert sum("nouvelle fuite connue" in r.text for r in phone.replies) == 2  # mSpy (2015) and mSpy2024
+    lines = [r.getMessage() for r in caplog.records]
+    assert "daily: 2 breach alerts, 0 retention notices, 0 users erased" in lines, lines
 
 
 async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
