@@ -454,7 +454,7 @@ class Fuzzer:
         text = self.rng.choice(("/checkup", "/start", self._text() or "x"))
         chat = self.fake.add_chat(user) if self.rng.random() < 0.7 else self._chat("group")
         message = {
-            "message_id": self.rng.randrange(1, 1000),
+            "message_id": self.fake._new_message_id(chat["id"]),  # a message that exists: Gaffe may delete it
             "from": self._from(user),
             "chat": chat,
             "date": int(time.time()),
@@ -463,6 +463,7 @@ class Fuzzer:
         }
         if text.startswith("/"):
             message["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text)}]
+        self.fake._messages.setdefault(chat["id"], {})[message["message_id"]] = message
         self.fake.queue_update({"edited_message": message})
 
     def other_kind(self) -> None:

@@ -286,7 +286,7 @@ def cpu_seconds(pid: int) -> float:
 
 def buttons(message: dict[str, Any]) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b["callback_data"] for row in rows for b in row]
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]  # not a site's button
 
 
 def is_next(user: int) -> Callable[[Call], bool]:

@@ -72,7 +72,7 @@ async def seed(db: Path, count: int, due_in: float) -> None:
 
 def buttons(message: dict[str, Any]) -> list[str]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [b["callback_data"] for row in rows for b in row]
+    return [b["callback_data"] for row in rows for b in row if "callback_data" in b]  # not a site's button
 
 
 async def person(fake: FakeBotApi, user: int, state: dict[str, Any], rng: random.Random) -> None:

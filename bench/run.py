@@ -48,6 +48,7 @@ from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Output, Pick, Result, State, Step, step
 from bot.core.i18n import Translator, load_translators
+from bot.core.profile import Profile
 from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
@@ -120,7 +121,7 @@ def finished(outputs: tuple[Output, ...]) -> bool:
 
 def checkup_steps(content: Content, rng: random.Random, language: str = "fr") -> Iterator[Step]:
     """Every engine step of one complete checkup: /checkup, then presses until the result (or an ending)."""
-    result = step(content, State(language=language), Command("checkup"))
+    result = step(content, State(Profile(language)), Command("checkup"))
     yield result
     presses = 0
     while not finished(result.outputs):
@@ -308,7 +309,7 @@ async def e2e_user(
     message = (await asyncio.wait_for(reply, 120)).result
     presses = 0
     while keyboard := (message.get("reply_markup") or {}).get("inline_keyboard"):
-        datas = [button["callback_data"] for row in keyboard for button in row]
+        datas = [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
         data = datas[choose(rng, presses, len(datas))]
         reply = replies.expect(user_id)
         pressed = time.monotonic()
@@ -428,7 +429,7 @@ def _fresh(value: Any) -> Any:
 def as_loaded(state: State) -> State:
     """The same state rebuilt the way `Store.load` does: every string its own object, as read from SQLite."""
     return State(
-        language=_fresh(state.language),
+        profile=Profile(_fresh(state.language)),
         dialogue=_fresh(state.dialogue),
         node=_fresh(state.node),
         step=state.step,

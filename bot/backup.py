@@ -10,6 +10,11 @@ Why it is done this way:
   so the replacement is one SQLite transaction: a crash in the middle leaves the old database intact;
 - the database being replaced is first copied beside it (`NAME.before-restore.sqlite3`), so restoring
   the wrong backup loses nothing;
+- a backup never replaces a file: its name is taken with O_EXCL (into a folder, a dated name, with -2, -3…
+  when two backups fall in the same second), and an existing file given as PATH is refused. PATH ending
+  in `/` is a folder, created if missing; a PATH that does not exist, without `/` and without a suffix
+  (`backups`), is refused as ambiguous rather than guessed;
+- restoring the live database onto itself is refused (SQLite's backup of a file into itself waits forever);
 - a restore refuses to run while Gaffe (or anything else) has the database open. A running Gaffe holds
   it open in WAL mode, and SQLite refuses to leave WAL mode while any other connection is open, so
   switching the database to `journal_mode=DELETE` (with no busy wait) is the test; Gaffe switches it
@@ -19,16 +24,17 @@ Why it is done this way:
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.errors import StartupError
-from bot.storage import SCHEMA_VERSION, summary
+from bot.storage import SCHEMA_VERSION, refuse_what_is_not_a_file, summary
 
 
 @contextlib.contextmanager
@@ -50,17 +56,14 @@ def integrity_problems(connection: sqlite3.Connection) -> list[str]:
     return [] if findings == ["ok"] else findings
 
 
-def backup(database: Path, destination: Path) -> str:
-    """Copy the live database to `destination` (a file, or a folder for a dated file); say what was done."""
+def backup(database: Path, destination: Path | str, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
+    """Copy the live database to `destination` (a new file, or a folder for a dated file); say what was done.
+    `now` dates the file (the system clock but in tests)."""
     if not database.is_file():
         raise StartupError(f"there is no database at {database}", "GAFFE_DB", "Set GAFFE_DB to the live database.")
-    if destination.is_dir():
-        destination = destination / f"gaffe-{datetime.now(UTC):%Y%m%d-%H%M%S}.sqlite3"
-    if not destination.parent.is_dir():
-        raise StartupError(
-            f"the folder {destination.parent} does not exist", "PATH", "Give a path in an existing folder."
-        )
-    handle, temporary = tempfile.mkstemp(prefix=".gaffe-backup-", suffix=".sqlite3", dir=destination.parent)
+    created, target, into_folder = _target(str(destination))
+    folder = target if into_folder else target.parent
+    handle, temporary = tempfile.mkstemp(prefix=".gaffe-backup-", suffix=".sqlite3", dir=folder)
     os.close(handle)
     try:
         with _connect(database) as source, _connect(Path(temporary)) as copy:
@@ -74,11 +77,56 @@ def backup(database: Path, destination: Path) -> str:
                 raise StartupError(
                     f"the copy of {database} fails its integrity check ({summary(problems)})", "GAFFE_DB"
                 )
-        os.replace(temporary, destination)
+        made = _new_file(target, into_folder, now())  # the name is taken only now: a failed backup leaves no empty file
+        os.replace(temporary, made)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.remove(temporary)
-    return f"backed up {database} to {destination} ({destination.stat().st_size // 1024} KB, integrity ok)"
+    return f"{created}backed up {database} to {made} ({made.stat().st_size // 1024} KB, integrity ok)"
+
+
+def _target(destination: str) -> tuple[str, Path, bool]:
+    """What was created first (a folder, said), where the backup goes, and whether that is a folder."""
+    path = Path(destination)
+    created = ""
+    if destination.endswith(("/", os.sep)) and not path.is_dir():
+        try:
+            path.mkdir(mode=0o700, parents=True)
+        except OSError as error:
+            raise StartupError(f"cannot create the folder {path} ({error.strerror})", "PATH") from None
+        created = f"created the folder {path}; "
+    if path.is_dir():
+        return created, path, True
+    if not path.exists() and not path.suffix:
+        raise StartupError(
+            f"{path} does not exist: a folder or a file?",
+            "PATH",
+            f"End it with / for a folder (created): {path}/ — or give a file name: {path}.sqlite3",
+        )
+    if not path.parent.is_dir():
+        raise StartupError(f"the folder {path.parent} does not exist", "PATH", "Give a path in an existing folder.")
+    return created, path, False
+
+
+def _new_file(target: Path, into_folder: bool, now: datetime) -> Path:
+    """Take the name with O_EXCL (never an existing file): a dated one in a folder, numbered within a second."""
+    if not into_folder:
+        names = iter([target])
+    else:
+        stamp = f"gaffe-{now:%Y%m%d-%H%M%S}"
+        names = (target / (f"{stamp}.sqlite3" if n == 1 else f"{stamp}-{n}.sqlite3") for n in itertools.count(1))
+    for name in names:
+        try:
+            os.close(os.open(name, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            return name
+        except FileExistsError:
+            if not into_folder:
+                raise StartupError(
+                    f"refused: {name} exists (a backup never replaces a file)",
+                    "PATH",
+                    "Give a new file name, or a folder (each backup gets a new dated name there).",
+                ) from None
+    raise AssertionError("unreachable")
 
 
 def _check_backup(backup_path: Path) -> None:
@@ -107,6 +155,11 @@ def _check_backup(backup_path: Path) -> None:
 
 def restore(backup_path: Path, database: Path) -> str:
     """Replace the database's content with a checked backup, when nothing has the database open."""
+    refuse_what_is_not_a_file(database)
+    if database.exists() and backup_path.exists() and os.path.samefile(backup_path, database):
+        raise StartupError(
+            f"refused: {backup_path} is the database itself (GAFFE_DB)", "PATH", "Give the path of a backup file."
+        )
     _check_backup(backup_path)
     if not database.parent.is_dir():
         raise StartupError(f"the folder of the database, {database.parent}, does not exist", "GAFFE_DB")

@@ -20,6 +20,31 @@ HIBP_URL = "https://haveibeenpwned.com/api/v3/breaches"  # Have I Been Pwned's b
 STALKERWARE_IOC_URL = "https://raw.githubusercontent.com/AssoEchap/stalkerware-indicators/master/ioc.yaml"
 
 
+# Every setting, as `gaffe --help` lists them (tests/test_cli.py checks that each variable read here is listed).
+ENVIRONMENT = (
+    ("TELEGRAM_BOT_TOKEN", "the token @BotFather gave: when set, `gaffe` runs the Telegram bot"),
+    ("TELEGRAM_API_URL", "the Bot API (default https://api.telegram.org/bot)"),
+    ("GAFFE_DB", "the database file (default gaffe.sqlite3; created readable by its owner only)"),
+    ("GAFFE_DIALOGUES", "the dialogues folder (default: the one that comes with Gaffe)"),
+    ("GAFFE_LOCALES", "the translations folder (default: the one that comes with Gaffe)"),
+    ("GAFFE_WEBHOOK_URL", "the public URL Telegram posts updates to (default: none, long polling)"),
+    ("GAFFE_WEBHOOK_LISTEN", "the webhook server's address (default 127.0.0.1, behind a reverse proxy)"),
+    ("GAFFE_WEBHOOK_PORT", "the webhook server's port (default 8443)"),
+    ("GAFFE_WEBHOOK_SECRET", "the secret Telegram sends with each update (default: a random one per run)"),
+    ("GAFFE_DATA_DIR", "downloaded public data (default: gaffe-data beside the database)"),
+    ("GAFFE_HIBP_BREACHES", "the breach catalogue, a URL or a file (default: Have I Been Pwned's)"),
+    ("GAFFE_STALKERWARE_IOC", "a stalkerware ioc.yaml to use (default: the one update-data downloads)"),
+    ("GAFFE_STALKERWARE_URL", "where update-data downloads ioc.yaml from"),
+    ("GAFFE_REMINDER_CHECK_SECONDS", "how often due reminders are looked for (default 60)"),
+    ("GAFFE_RETENTION_DAYS", "inactive users' data is erased after this many days (default 365)"),
+    ("GAFFE_ADMINS", "Telegram user ids allowed /stats, separated by commas"),
+    ("GAFFE_FLOOD_UPDATES", "a user sending more updates than this (default 20)…"),
+    ("GAFFE_FLOOD_SECONDS", "…within this many seconds (default 10)…"),
+    ("GAFFE_FLOOD_QUIET_SECONDS", "…is told once, then ignored this long (default 60)"),
+    ("GAFFE_MAX_TEXT", "longer texts are cut before anything reads them (default 2000 characters)"),
+)
+
+
 def _content_dir(variable: str, name: str) -> Path:
     if value := os.environ.get(variable):
         return Path(value)
@@ -58,6 +83,14 @@ def _positive(variable: str, default: int) -> int:
     if number < 1:
         raise StartupError(f"{variable} is '{value}', not a whole number above 0", variable)
     return number
+
+
+def _database(value: str) -> Path:
+    if not value.strip():
+        raise StartupError(
+            "GAFFE_DB is set but empty", "GAFFE_DB", "Set GAFFE_DB to the database file, or unset it (gaffe.sqlite3)."
+        )
+    return Path(value)
 
 
 def _admins(value: str) -> frozenset[int]:
@@ -99,7 +132,7 @@ class Settings:
 
     @classmethod
     def from_env(cls) -> Settings:
-        database = Path(os.environ.get("GAFFE_DB", "gaffe.sqlite3"))
+        database = _database(os.environ.get("GAFFE_DB", "gaffe.sqlite3"))
         ioc = os.environ.get("GAFFE_STALKERWARE_IOC")
         return cls(
             token=os.environ.get("TELEGRAM_BOT_TOKEN") or None,

@@ -3,7 +3,8 @@
 One small mechanism, applied by the service to every input of every adapter before anything reads it:
 - a user who sends more than `updates` inputs within `window` seconds gets one "doucement" notice, then is
   ignored for `quiet` seconds (a flood costs Gaffe one counter per input, never a database write);
-- a text longer than `text_chars` is cut to that length before the engine (and its secret filter) sees it.
+- a text longer than `text_chars` is cut to that length before the engine sees it, unless the secret filter,
+  which reads it whole first, finds a secret in it (then the engine refuses it whole, and nothing of it is kept).
 Pushes (what Gaffe sends on its own) are not counted: only what users send is.
 """
 

@@ -2,7 +2,9 @@
 
 python-telegram-bot's HTTP client (httpx) logs every request URL at INFO, and those URLs contain the
 token; an invalid-token error message contains it too. So httpx is kept at WARNING, and every record
-that reaches our handlers has any secret replaced, whatever logger it comes from.
+that reaches our handlers has any secret replaced, whatever logger it comes from. python-telegram-bot also
+logs what it could not parse, whole (`Received data was %r`: users' messages), at CRITICAL: the data
+given to its log calls is withheld from every record of its loggers.
 """
 
 from __future__ import annotations
@@ -11,6 +13,24 @@ import logging
 import re
 
 _TOKEN_SHAPE = re.compile(r"\b\d{5,12}:[A-Za-z0-9_-]{30,}\b")
+
+
+class WithholdPayloads(logging.Filter):
+    """python-telegram-bot's records keep their words, not the data they quote: updates, parsed or not, are
+    dicts, lists or Telegram objects; strings and numbers (method names, counts, ids) stay."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name.startswith("telegram") and isinstance(record.args, tuple):
+            record.args = tuple(_withheld(arg) for arg in record.args)
+        elif record.name.startswith("telegram") and isinstance(record.args, dict):
+            record.args = {key: _withheld(value) for key, value in record.args.items()}
+        return True
+
+
+def _withheld(value: object) -> object:
+    from telegram import TelegramObject
+
+    return "<withheld>" if isinstance(value, dict | list | tuple | TelegramObject) else value
 
 
 class RedactSecrets(logging.Filter):
@@ -37,6 +57,7 @@ class RedactSecrets(logging.Filter):
 def setup_logging(token: str | None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(WithholdPayloads())
     handler.addFilter(RedactSecrets([token] if token else []))
     root = logging.getLogger()
     root.handlers[:] = [handler]

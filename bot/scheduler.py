@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from bot.features.breaches import refresh_breaches
 from bot.features.privacy import retention_tick
 from bot.features.reminders import due_reminders
 from bot.service import Gaffe
+from bot.storage import Outage
 
 log = logging.getLogger("gaffe.scheduler")
 PushTo = Callable[[int, Push], Awaitable[bool]]
@@ -43,6 +45,8 @@ class Scheduler:
     concurrency: int = 32  # pushes in flight: the rate limiter paces them, this keeps the HTTP pipe full
     _running: asyncio.Lock = field(default_factory=asyncio.Lock, init=False, repr=False)
     _daily_done: datetime | None = field(default=None, init=False, repr=False)
+    _outage: Outage = field(default_factory=lambda: Outage("the scheduler's tick", log), init=False, repr=False)
+    _daily_outage: Outage = field(default_factory=lambda: Outage("the daily jobs", log), init=False, repr=False)
     rounds: int = field(default=0, init=False)  # rounds completed: a test waits for one instead of sleeping
 
     async def tick(self) -> int:
@@ -51,8 +55,13 @@ class Scheduler:
         if self._running.locked():
             return 0
         async with self._running:
-            await self.gaffe.deliver_pending(self.send, self.only_user)  # what the network lost, the outbox
-            sent = await self._reminders()
+            try:
+                await self.gaffe.deliver_pending(self.send, self.only_user)  # what the network lost, the outbox
+                sent = await self._reminders()
+            except sqlite3.OperationalError as error:  # locked by another program: the next tick tries again
+                self._outage.failed(error)
+                return 0
+            self._outage.worked()
             await self._daily()
             self.rounds += 1
             return sent
@@ -63,13 +72,18 @@ class Scheduler:
         now = self.gaffe.clock()
         if self.settings is None or (self._daily_done and now - self._daily_done < timedelta(days=1)):
             return
-        self._daily_done = now
         try:
             alerts = await refresh_breaches(self.gaffe, self.settings, self.push, now)
             notices, erased = await retention_tick(self.gaffe, self.push, now, self.settings.retention_days)
+        except sqlite3.OperationalError as error:  # the database locked: not done, the next tick tries again
+            self._daily_outage.failed(error)
+            return
         except Exception:  # a daily job failing must not stop reminders: try again tomorrow
             log.exception("a daily job failed")
+            self._daily_done = now
             return
+        self._daily_done = now
+        self._daily_outage.worked()
         log.info("daily: %s breach alerts, %s retention notices, %s users erased", alerts, notices, erased)
 
     async def _reminders(self) -> int:

@@ -33,12 +33,30 @@ from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Input, Notice, Output, Pick, Press, Push, State, Step, Text, Toast, resume, step
+from bot.core.engine import (
+    Aside,
+    Command,
+    Input,
+    Notice,
+    Output,
+    Pick,
+    Press,
+    Push,
+    State,
+    Step,
+    Text,
+    Toast,
+    resume,
+    step,
+)
 from bot.core.i18n import Translator, load_translators
+from bot.core.profile import Profile
 from bot.core.render import Reply, message, render
+from bot.core.sensitive import detect
 from bot.limits import FloodGuard, Limits, Verdict
 from bot.lookups.breaches import Catalogue, CatalogueError, cached_catalogue
-from bot.lookups.download import is_url
+from bot.lookups.download import is_url, modified_on
+from bot.lookups.snapshots import shipped_catalogue, shipped_indicators
 from bot.lookups.stalkerware import load_indicators
 from bot.storage import Store
 
@@ -49,6 +67,11 @@ Clock = Callable[[], datetime]
 
 class Unreachable(Exception):
     """Raised by an adapter's Respond when the user can't be reached any more (they blocked the bot)."""
+
+
+class NotDelivered(Exception):
+    """Raised by an adapter's Respond when the reply could not go out for now (the network, or the Bot API down
+    past the retries): the service keeps it whole and sends it again."""
 
 
 def system_clock() -> datetime:
@@ -69,18 +92,31 @@ def load(settings: Settings) -> Loaded:
 
 
 def load_data(settings: Settings) -> dict[str, object]:
-    """The public data sets features look things up in (None until there is a copy: `update-data`, or the
-    first daily refresh). A URL is never fetched here: start-up reads local files only."""
+    """The public data sets features look things up in: the newest local copy (`update-data`, the daily
+    refresh, or a file named in the settings), else the dated snapshot shipped in the package. A URL is never
+    fetched here: start-up reads local files only."""
     source = settings.hibp_breaches
     try:
         if is_url(source):
             breaches = cached_catalogue(source, settings.data_dir)
         else:
-            breaches = Catalogue.parse(Path(source).read_bytes())
+            breaches = Catalogue.parse(Path(source).read_bytes()).dated(modified_on(Path(source)))
     except (OSError, CatalogueError) as error:
         log.warning("breach catalogue %s unusable: %s", source, error)
         breaches = None
-    return {"breaches": breaches, "stalkerware": load_indicators(settings.stalkerware_ioc_path)}
+    stalkerware = load_indicators(settings.stalkerware_ioc_path)
+    return {
+        "breaches": breaches or shipped_catalogue(),
+        "stalkerware": stalkerware or shipped_indicators(),
+    }
+
+
+def _cut(received: Input, flood: FloodGuard) -> Input:
+    """A text past the length limit, cut; the secret filter reads it whole first, so that a secret past the cut is
+    refused by the engine (it gets the text whole, and keeps nothing of it) rather than kept cut."""
+    if not isinstance(received, Text | Aside) or len(received.text) <= flood.limits.text_chars:
+        return received
+    return received if detect(received.text) else replace(received, text=flood.cut(received.text))
 
 
 @dataclass
@@ -97,8 +133,13 @@ class Gaffe:
     limits: Limits | None = None  # abuse limits (bot/limits.py); `open` sets the configured ones
     _flood: FloodGuard | None = field(init=False, repr=False)
     variant: str = ""  # the adapter's own words: "console" says `console_…` messages where there are some
+    files: Path | None = None  # where the adapter writes files for users (the terminal): an erasure removes theirs
     _turns: dict[int, asyncio.Lock] = field(default_factory=dict, init=False, repr=False)
     _waiting: dict[int, int] = field(default_factory=dict, init=False, repr=False)
+    # How the adapter sends a waiting reply (Telegram: to the user's private chat); with it, a user's replies kept
+    # in the outbox by this run go out before their next reply, in order, rather than after it at the next tick.
+    send_waiting: Callable[[int, Reply], Awaitable[None]] | None = None
+    _kept: set[int] = field(default_factory=set, init=False, repr=False)
 
     def __post_init__(self) -> None:
         self._flood = FloodGuard(self.limits) if self.limits else None
@@ -126,14 +167,22 @@ class Gaffe:
         return await self.store.secret()
 
     def command_menu(self, language: str) -> list[tuple[str, str]]:
-        """The commands to show in a language's menu, with their descriptions; /start first."""
+        """The commands to show in a language's menu, with their descriptions: /start, then the urgent ones
+        (`urgent: true` in a dialogue's `commands`: someone in trouble finds them first), then the rest."""
         translator = self.translators[language]
-        dialogues = sorted(self.content.dialogues.values(), key=lambda d: (d.id != "start", d.id))
+        rank = lambda d: (d.id != "start", not (d.commands and d.commands.urgent), d.id)  # noqa: E731
+        dialogues = sorted(self.content.dialogues.values(), key=rank)
         return [
             (d.commands.fr if language == "fr" else d.commands.en, translator.text(d.commands.description))
             for d in dialogues
             if d.commands
         ]
+
+    def deep_link(self, payload: str) -> str:
+        """The command a `/start` payload opens (t.me/<bot>?start=espion): a dialogue's command, in either
+        language; anything else is the usual welcome."""
+        name = payload.lower()
+        return name if name in self.content.commands else "start"
 
     # --- the one path --------------------------------------------------------------------------------
     async def handle(self, user_id: int, received: Input, respond: Respond, language: str = "fr") -> Reply:
@@ -146,22 +195,28 @@ class Gaffe:
                 if verdict is Verdict.WARN:
                     await self._say(user_id, "slow_down", respond, language)
                 return Reply()
-            if isinstance(received, Text):
-                received = Text(self._flood.cut(received.text))
+            received = _cut(received, self._flood)
         if received == Command("stats") and user_id in self.admins:
             received = Push("stats")  # counts for admins only; anyone else gets "unknown command"
         async with self.turn(user_id):
             try:
-                state = await self.store.load(user_id) or State(language=language)
+                state = await self.store.load(user_id) or State(Profile(language))
                 language = state.language
                 result = step(self.content, state, received)
                 reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
             except sqlite3.OperationalError as error:  # disk full, read-only, locked past the busy timeout
                 return await self._not_saved(user_id, received, respond, language, error)
             try:
+                if user_id in self._kept:
+                    await self._send_kept(user_id)
                 await respond(reply)
             except Unreachable:
                 await self._unreachable(user_id)
+                return reply
+            except NotDelivered as error:
+                if not (self.tracks_delivery and result.changed):
+                    raise
+                await self._send_later(user_id, reply, language, error)
                 return reply
             if self.tracks_delivery and result.changed:
                 try:
@@ -169,6 +224,32 @@ class Gaffe:
                 except sqlite3.OperationalError as error:  # the reply went out; at worst it is sent again later
                     log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
             return reply
+
+    async def _send_later(self, user_id: int, reply: Reply, language: str, error: Exception) -> None:
+        """The reply could not go out (the Bot API down past the retries): the whole of it, the reaction to the
+        answer included, waits in the outbox and goes with the next tick, like a push. The outbox keeps no file:
+        one the reply carried is said missing instead. If even that can't be written, the step stays pending
+        (its question is shown again)."""
+        missing = [self.notice(language, "file_not_sent", name=file.filename) for file in reply.attachments]
+        kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part), attachments=())
+        try:
+            await self.store.send_later(user_id, kept.to_json())
+        except sqlite3.OperationalError as db_error:
+            log.warning("user %s's reply was not sent (%s) and could not be kept: %s", user_id, error, db_error)
+            return
+        self._kept.add(user_id)
+        log.warning("user %s's reply was not sent (%s): kept in the outbox for the next tick", user_id, error)
+
+    async def _send_kept(self, user_id: int) -> None:
+        """The user's replies kept in the outbox, first (inside their turn): a failure stops their new reply too,
+        which is then kept after them."""
+        if self.send_waiting is None:
+            return
+        for outbox_id, owner, saved in await self.store.outbox():
+            if owner == user_id:
+                await self.send_waiting(user_id, Reply.from_json(saved))
+                await self.store.sent(outbox_id)
+        self._kept.discard(user_id)
 
     async def _not_saved(
         self, user_id: int, received: Input, respond: Respond, language: str, error: sqlite3.Error
@@ -188,10 +269,14 @@ class Gaffe:
         only possible if the process dies between Telegram accepting it and the outbox row's deletion).
 
         True when a message went out; False when there was nothing to say, or the user can't be reached (they
-        are then marked inactive), or has never talked to Gaffe."""
+        are then marked inactive), or has never talked to Gaffe, or has paused pushes (`set_profile: {pushes:
+        "off"}`): then a push that would speak is not even stepped, so what it is about (a due reminder) stays
+        as it was, and goes out once they turn pushes back on. A silent push (the retention erasure) still runs."""
         async with self.turn(user_id):
             state = await self.store.load(user_id)
             if state is None:
+                return False
+            if not state.profile.pushes and self.content.registry.speaks(push.event):
                 return False
             result = step(self.content, state, push)
             outbox_id: list[int] = []
@@ -213,13 +298,13 @@ class Gaffe:
         """Save the state and apply the effects in one transaction, then render; nothing if nothing changed.
         Work the appliers asked for after the commit (`World.after_commit`) runs once it is committed."""
         if not result.commits:
-            return self.render(result.state.language, result.outputs)
+            return self.render(result.state.language, result.outputs, result.state.profile.country)
         async with self.store.transaction() as tx:
             if result.changed:
                 await tx.save_state(user_id, result.state, reply_pending)
-            world = World(tx, user_id, self.clock(), result.state, self.content, self.data)
+            world = World(tx, user_id, self.clock(), result.state, self.content, self.data, files=self.files)
             outputs = await self._apply(world, result)
-            reply = self.render(result.state.language, outputs)
+            reply = self.render(result.state.language, outputs, result.state.profile.country)
             if outbox is not None and not reply.empty:
                 outbox.append(await tx.add_to_outbox(user_id, reply.to_json()))
         for job in world.after_commit:
@@ -256,18 +341,21 @@ class Gaffe:
             if not self._waiting[user_id]:
                 del self._waiting[user_id], self._turns[user_id]
 
-    async def start(self, user_id: int, language: str | None, respond: Respond) -> None:
-        """Open a session (the terminal): where we were, or the welcome; `language` switches it if given."""
+    async def start(self, user_id: int, language: str | None, respond: Respond) -> bool:
+        """Open a session (the terminal): where we were, or the welcome; `language` switches it if given.
+        Whether it was the welcome (the answer to /start)."""
         async with self.turn(user_id):
             saved = await self.store.load(user_id)
-            state = saved or State(language=language or "fr")
+            state = saved or State(Profile(language or "fr"))
             if saved is None or (language and language != state.language):
-                state = replace(state, language=language or state.language)
+                state = replace(state, profile=replace(state.profile, language=language or state.language))
                 await self.store.save(user_id, state)
             if state.node:
-                await respond(self.render(state.language, (Notice("resumed"), *resume(self.content, state))))
-                return
+                shown = (Notice("resumed"), *resume(self.content, state))
+                await respond(self.render(state.language, shown, state.profile.country))
+                return False
         await self.handle(user_id, Command("start"), respond, state.language)
+        return True
 
     async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]], only: int | None = None) -> None:
         """Answer the steps that were saved but maybe not answered (the last run died, or the Bot API was
@@ -280,7 +368,8 @@ class Gaffe:
                 state = await self.store.load(user_id)
                 if state is None or not await self.store.reply_pending(user_id):
                     continue  # answered meanwhile (a step of theirs was in flight): no duplicate
-                again = self.render(state.language, (Notice("resumed"), *resume(self.content, state)))
+                shown = (Notice("resumed"), *resume(self.content, state))
+                again = self.render(state.language, shown, state.profile.country)
                 if await self._try(send, user_id, again):
                     await self.store.delivered(user_id)
         await self.flush_outbox(send, only)
@@ -291,8 +380,11 @@ class Gaffe:
             if only is not None and user_id != only:
                 continue
             async with self.turn(user_id):
+                if not await self.store.in_outbox(outbox_id):  # sent meanwhile, before the user's next reply
+                    continue
                 if await self._try(send, user_id, Reply.from_json(saved)):
                     await self.store.sent(outbox_id)
+                    self._kept.discard(user_id)
 
     async def _try(self, send: Callable[[int, Reply], Awaitable[None]], user_id: int, reply: Reply) -> bool:
         try:
@@ -326,9 +418,11 @@ class Gaffe:
         state = await self.store.load(user_id)
         return state.language if state else default
 
-    def render(self, language: str, outputs: tuple[Output, ...]) -> Reply:
+    def render(self, language: str, outputs: tuple[Output, ...], country: str | None = None) -> Reply:
+        """The outputs in a language; `country` says whose routes `{route.KEY}` gives (`other`'s if None)."""
         today = self.clock().date()
-        return render(self.content, self.translators[language], outputs, today=today, variant=self.variant)
+        translator = self.translators[language]
+        return render(self.content, translator, outputs, today=today, variant=self.variant, country=country)
 
     def notice(self, language: str, key: str, count: int | None = None, **params: object) -> str:
         """An interface message (HTML) in a language, for what adapters say on their own."""

@@ -8,8 +8,9 @@ Why it is shaped this way:
 - the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
 - the file and its `-wal`/`-shm` are readable by their owner only, deleted rows are overwritten
   (`secure_delete`), and `checkpoint` empties the WAL after an erasure (bot/features/privacy.py);
-- it keeps the minimum: the Telegram user id, language, where the user is in a dialogue and the
-  answers the dialogue asked for (never message texts); features keep their own rows (checkups,
+- it keeps the minimum: the Telegram user id, their profile (language, country, whether Gaffe may write
+  unasked), where the user is in a dialogue and the answers the dialogue asked for (never message texts);
+  features keep their own rows (checkups,
   reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
   and what it changed in the world are committed together or not at all.
 """
@@ -23,6 +24,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import stat
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +36,7 @@ from typing import Any
 import aiosqlite
 
 from bot.core.engine import State
+from bot.core.profile import Profile
 from bot.errors import StartupError
 
 log = logging.getLogger("gaffe.storage")
@@ -132,22 +135,28 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
     (  # 8: every scheduler tick looks for replies that may not have gone out: a few rows among millions
         "CREATE INDEX users_reply_pending ON users(user_id) WHERE reply_pending = 1",
     ),
+    (  # 9: the rest of the user's profile (bot/core/profile.py), beside the language: the country whose routes
+        # they get (unknown until they pick one) and whether Gaffe may write unasked (yes, until they say no)
+        "ALTER TABLE users ADD COLUMN country TEXT",
+        "ALTER TABLE users ADD COLUMN pushes INTEGER NOT NULL DEFAULT 1",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+CONVERSATION_FIELDS = tuple(name for name in State.__dataclass_fields__ if name != "profile")  # the JSON document
 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def state_from_row(language: str, conversation: str) -> State:
+def state_from_row(language: str, conversation: str, country: str | None = None, pushes: int = 1) -> State:
     saved: dict[str, Any] = json.loads(conversation)
-    fields = {name: value for name, value in saved.items() if name in State.__dataclass_fields__}
+    fields = {name: value for name, value in saved.items() if name in CONVERSATION_FIELDS}
     fields["answers"] = MappingProxyType(fields.get("answers") or {})
     for name, value in fields.items():
         if isinstance(value, list):  # tuples come back from JSON as lists
             fields[name] = _tuples(value)
-    return State(**{**fields, "language": language})
+    return State(**{**fields, "profile": Profile(language, country, bool(pushes))})
 
 
 def _tuples(value: object) -> object:
@@ -155,15 +164,17 @@ def _tuples(value: object) -> object:
 
 
 def conversation_json(state: State) -> str:
-    fields = {name: getattr(state, name) for name in State.__dataclass_fields__ if name != "language"}
-    fields["answers"] = dict(state.answers)  # the language has a column of its own
+    fields = {name: getattr(state, name) for name in CONVERSATION_FIELDS}
+    fields["answers"] = dict(state.answers)  # the profile has columns of its own
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-SAVE_STATE = """INSERT INTO users (user_id, language, conversation, created_at, updated_at, active, reply_pending)
-    VALUES (?, ?, ?, ?, ?, 1, ?)
-    ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, conversation = excluded.conversation,
-        updated_at = excluded.updated_at, active = 1, reply_pending = excluded.reply_pending"""
+SAVE_STATE = """INSERT INTO users (user_id, language, country, pushes, conversation, created_at, updated_at, active,
+        reply_pending)
+    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+    ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, country = excluded.country,
+        pushes = excluded.pushes, conversation = excluded.conversation, updated_at = excluded.updated_at,
+        active = 1, reply_pending = excluded.reply_pending"""
 ACK_DELAY_SECONDS = 1.0  # delivered replies are acknowledged in one write at most this long after
 
 
@@ -215,7 +226,9 @@ class Transaction:
     async def save_state(self, user_id: int, state: State, reply_pending: bool = False) -> None:
         now = _now()
         self._saved.append(user_id)
-        saved = (SAVE_STATE, (user_id, state.language, conversation_json(state), now, now, int(reply_pending)))
+        profile = state.profile
+        row = (user_id, profile.language, profile.country, int(profile.pushes), conversation_json(state), now, now)
+        saved = (SAVE_STATE, (*row, int(reply_pending)))
         if self._began or self._waiting is not None:
             await self._begin()
             await self._db.execute(*saved)
@@ -271,7 +284,8 @@ def summary(findings: list[str]) -> str:
     return f"{lines[0] if lines else 'integrity check failed'}{more}"
 
 
-def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
+def database_error(path: Path, error: sqlite3.Error) -> StartupError:
+    """What an operator reads when the database cannot be used at start-up (locked, not a database…)."""
     if "not a database" in str(error) or "malformed" in str(error):
         return StartupError(f"{path} is not a SQLite database, or is damaged ({error})", "GAFFE_DB", RESTORE_HINT)
     if "locked" in str(error):
@@ -285,15 +299,65 @@ def _database_error(path: Path, error: sqlite3.Error) -> StartupError:
     )
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def refuse_what_is_not_a_file(path: Path) -> None:
+    """GAFFE_DB must name a regular file (or nothing yet): a folder or a device (/tmp, /dev/null) is refused
+    before anything opens or changes it."""
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(path.stat().st_mode):
+            raise StartupError(
+                f"GAFFE_DB names {path}, which is not a file (a folder, a device…)",
+                "GAFFE_DB",
+                "Set GAFFE_DB to a database file, e.g. /var/lib/gaffe/gaffe.sqlite3 (it is created if missing).",
+            )
+
+
+def _is_sqlite_or_empty(path: Path) -> bool:
+    with path.open("rb") as file:
+        header = file.read(len(SQLITE_HEADER))
+    return header in (b"", SQLITE_HEADER)
+
+
 def _owner_only(path: Path) -> None:
-    """The database is readable by its owner only: created so, and tightened if it was not. SQLite gives the
-    `-wal` and `-shm` files it creates the database file's permissions; existing ones are tightened too."""
-    if not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    """The database is readable by its owner only: created so (O_EXCL: never a file that was there), and
+    tightened if it was not, but only a regular file that is a database (or empty): a GAFFE_DB that names
+    anything else is refused before, or fails to open, unchanged. SQLite gives the `-wal` and `-shm` files
+    it creates the database file's permissions; existing ones are tightened too, if regular files."""
+    refuse_what_is_not_a_file(path)
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+        return
+    except FileExistsError:
+        pass
+    if not _is_sqlite_or_empty(path):
+        return  # not a database: SQLite says so next, and the file is left as it was
     for file in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         with contextlib.suppress(OSError):  # not ours to change (read-only mount…): SQLite will say if it matters
-            if file.exists() and file.stat().st_mode & 0o077:
+            mode = file.stat().st_mode if file == path else file.lstat().st_mode
+            if stat.S_ISREG(mode) and mode & 0o077:
                 file.chmod(0o600)
+
+
+class Outage:
+    """Says once that background writes fail (the database locked by another program, read-only…) and once
+    that they work again: a line per outage, not one per retry."""
+
+    def __init__(self, what: str, logger: logging.Logger = log) -> None:
+        self.what = what
+        self.log = logger
+        self.down = False
+
+    def failed(self, error: Exception) -> None:
+        if not self.down:
+            self.down = True
+            self.log.warning("%s failed (%s): trying again until the database can be written", self.what, error)
+
+    def worked(self) -> None:
+        if self.down:
+            self.down = False
+            self.log.info("%s: done, the database can be written again", self.what)
 
 
 class Store:
@@ -306,6 +370,7 @@ class Store:
         self._acknowledged: set[int] = set()  # users whose last reply was delivered, not yet written down
         self._acknowledging: asyncio.TimerHandle | None = None
         self._ack_tasks: set[asyncio.Task[None]] = set()
+        self._ack_outage = Outage("writing down delivered replies")
 
     @classmethod
     async def open(cls, path: str | Path) -> Store:
@@ -321,7 +386,7 @@ class Store:
                 "Create the folder, or set GAFFE_DB to a file in an existing folder.",
             )
         try:
-            _owner_only(path)
+            _owner_only(path)  # a folder or a device as GAFFE_DB: refused here, unchanged
             connection = await aiosqlite.connect(path, isolation_level=None)
         except (sqlite3.Error, OSError) as error:
             raise StartupError(
@@ -339,7 +404,7 @@ class Store:
         except BaseException as error:
             await connection.close()
             if isinstance(error, sqlite3.Error):
-                raise _database_error(path, error) from None
+                raise database_error(path, error) from None
             raise
         return store
 
@@ -347,8 +412,12 @@ class Store:
         if self._acknowledging is not None:
             self._acknowledging.cancel()
         await asyncio.gather(*self._ack_tasks)
-        await self.write_acknowledgements()
-        await self._db.close()
+        try:
+            await self.write_acknowledgements()
+        except sqlite3.OperationalError as error:  # those users are asked again at the next start ("on reprend")
+            log.warning("delivered replies not written down at exit (%s)", error)
+        finally:
+            await self._db.close()  # always: aiosqlite's thread would keep the process alive
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
@@ -384,9 +453,11 @@ class Store:
     async def load(self, user_id: int) -> State | None:
         """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""
         rows = list(
-            await self._db.execute_fetchall("SELECT language, conversation FROM users WHERE user_id = ?", (user_id,))
+            await self._db.execute_fetchall(
+                "SELECT language, conversation, country, pushes FROM users WHERE user_id = ?", (user_id,)
+            )
         )
-        return state_from_row(rows[0][0], rows[0][1]) if rows else None
+        return state_from_row(*rows[0]) if rows else None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
@@ -427,21 +498,46 @@ class Store:
 
     def _acknowledge_later(self) -> None:
         self._acknowledging = None
-        task = asyncio.ensure_future(self.write_acknowledgements())
+        task = asyncio.ensure_future(self._acknowledge_in_background())
         self._ack_tasks.add(task)
         task.add_done_callback(self._ack_tasks.discard)
 
+    async def _acknowledge_in_background(self) -> None:
+        """The delayed write of `delivered`: awaited here, so a failure is never an unretrieved task exception;
+        while the database can't be written it is tried again every `ACK_DELAY_SECONDS`, said once."""
+        try:
+            await self.write_acknowledgements()
+        except sqlite3.OperationalError as error:
+            self._ack_outage.failed(error)
+            if self._acknowledging is None:
+                self._acknowledging = asyncio.get_running_loop().call_later(ACK_DELAY_SECONDS, self._acknowledge_later)
+            return
+        self._ack_outage.worked()
+
     async def write_acknowledgements(self) -> None:
-        """Write down the delivered replies now (`delivered` does it within a second)."""
+        """Write down the delivered replies now (`delivered` does it within a second); kept for later if the
+        write fails."""
         async with self._writing:
             users = sorted(self._acknowledged)
             self._acknowledged.clear()
-            for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
-                chunk = users[start : start + 500]
-                marks = ",".join("?" * len(chunk))
-                await self._db.execute(
-                    f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})", tuple(chunk)
-                )
+            try:
+                for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
+                    chunk = users[start : start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    await self._db.execute(
+                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})",
+                        tuple(chunk),
+                    )
+            except BaseException:
+                self._acknowledged.update(users)  # still delivered: written at the next try (a rewrite is harmless)
+                raise
+
+    async def send_later(self, user_id: int, reply: str) -> None:
+        """The reply to the user's last step could not be sent (the Bot API down past the retries): it waits in
+        the outbox, whole, instead of being only pending, whose resending shows the question alone."""
+        async with self.transaction() as tx:
+            await tx.add_to_outbox(user_id, reply)
+            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = ?", (user_id,))
 
     async def reply_pending(self, user_id: int) -> bool:
         """Whether the reply to the user's last step may still be undelivered (a delivery not yet written
@@ -454,9 +550,13 @@ class Store:
         return bool(rows)
 
     async def pending_replies(self) -> list[int]:
-        """Active users whose last saved step may not have been answered (the process died in between)."""
+        """Active users whose last saved step may not have been answered (the process died in between). Not those
+        who paused pushes: a late reply would appear unasked on a phone that may be watched; their next message
+        gets a fresh one."""
         await self.write_acknowledgements()
-        rows = await self._db.execute_fetchall("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1")
+        rows = await self._db.execute_fetchall(
+            "SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1"
+        )
         return [row[0] for row in rows]
 
     async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
@@ -465,12 +565,17 @@ class Store:
             return [tuple(row) for row in await cursor.fetchall()]
 
     async def outbox(self) -> list[tuple[int, int, str]]:
-        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first."""
+        """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first; those of a user who
+        paused pushes wait until they turn them back on."""
         async with self._db.execute(
             "SELECT outbox.id, outbox.user_id, reply FROM outbox JOIN users USING (user_id)"
-            " WHERE users.active = 1 ORDER BY outbox.id"
+            " WHERE users.active = 1 AND users.pushes = 1 ORDER BY outbox.id"
         ) as cursor:
             return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+
+    async def in_outbox(self, outbox_id: int) -> bool:
+        async with self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
+            return await cursor.fetchone() is not None
 
     async def sent(self, outbox_id: int) -> None:
         """Telegram has the pushed message: it leaves the outbox. At once, not batched like `delivered`: a crash

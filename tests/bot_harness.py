@@ -1,7 +1,7 @@
 """Running the real Telegram bot against the fake Bot API, and pressing its buttons as a user would.
 
-Shared by the end-to-end tests: `running_bot` starts the Application as `run_polling` (or `run_webhook`)
-does, and the helpers wait for the bot's messages and press their buttons.
+Shared by the end-to-end tests: `running_bot` starts the Application as `bot.adapters.telegram.serve` does
+(long polling, or Gaffe's webhook server), and the helpers wait for the bot's messages and press their buttons.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from fake_bot_api import Call, FakeBotApi
 from telegram import Update
 from telegram.ext import Application
 
-from bot.adapters.telegram import build_application, webhook_options
+from bot.adapters.telegram import build_application, start_receiving
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Result, State, step
@@ -51,8 +51,8 @@ def settings_for(fake: FakeBotApi, db: Path) -> Settings:
 async def running_bot(
     fake: FakeBotApi, db: Path, settings: Settings | None = None, clock: Clock = system_clock
 ) -> AsyncIterator[Application]:
-    """The Application as `run_polling` (or, with a webhook URL, `run_webhook`) runs it: initialize,
-    post_init, updater, start; then stopped the same way. `clock` is what Gaffe reads as the time."""
+    """The Application as `serve` runs it (polling, or with a webhook URL, Gaffe's webhook server): initialize,
+    post_init, receiving, start; then stopped the same way. `clock` is what Gaffe reads as the time."""
     settings = settings or settings_for(fake, db)
     app = build_application(settings, clock)
     await app.initialize()
@@ -60,14 +60,15 @@ async def running_bot(
     await app.post_init(app)
     assert app.updater is not None
     if settings.webhook_url:
-        await app.updater.start_webhook(**webhook_options(settings))
+        stop_receiving = await start_receiving(app, settings)
     else:
         await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        stop_receiving = app.updater.stop
     await app.start()
     try:
         yield app
     finally:
-        await app.updater.stop()
+        await stop_receiving()
         await app.stop()
         await app.shutdown()
         assert app.post_shutdown is not None
@@ -85,7 +86,7 @@ async def after_rounds(app: Application, count: int = 2) -> None:  # type: ignor
 
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
-    return [(b["text"], b["callback_data"]) for row in rows for b in row]
+    return [(b["text"], b["callback_data"]) for row in rows for b in row if "callback_data" in b]  # not a site's
 
 
 def sent_to(user: int) -> Callable[[Call], bool]:
@@ -207,3 +208,9 @@ def expected_score(content: Content, choose: Callable[[int, int], int]) -> int |
 
 def best(number: int, count: int) -> int:
     return 0
+
+
+async def menus_set(fake: FakeBotApi) -> None:
+    """Wait until the start-up round of menus and descriptions is done (its last call: the default short
+    description, set after every language's)."""
+    await fake.wait_for(lambda c: c.ok and c.method == "setMyShortDescription" and not c.params.get("language_code"))

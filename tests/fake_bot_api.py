@@ -13,7 +13,8 @@ or a file_id the fake issued earlier); the uploaded bytes are kept on the stored
 (an ``UploadedFile``) so a test can check them. A photo must really be a PNG or JPEG image. Flood control
 is opt-in: ``FakeBotApi(max_messages_per_second=30)`` answers 429 past Telegram's overall cap, counted over a
 sliding one-second window; ``max_messages_per_chat_per_second`` adds a per-chat cap. Message dates come from
-``clock`` (default time.time), which deleteMessage's 48-hour rule also reads.
+``clock`` (default time.time), which the 48-hour rule of deleteMessage and deleteMessages (1 to 100 ids, the ids
+of missing messages skipped) also reads.
 
 Where the fake is stricter than Telegram, on purpose: a bare "&" that does not start one of
 ``&lt; &gt; &amp; &quot; &#N; &#xN;`` is rejected (the Bot API documentation requires escaping it;
@@ -55,6 +56,7 @@ MAX_CAPTION_LENGTH = 1024  # idem
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_UPLOAD_BYTES = 50 * 1024 * 1024  # any file a bot uploads
 DELETE_WINDOW_SECONDS = 48 * 3600  # a bot may delete a message younger than this
+MAX_DELETE_IDS = 100  # deleteMessages takes 1 to 100 message identifiers
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 # Chat-bound calls that count toward the flood limits (what Telegram calls "messages").
 RATE_LIMITED_METHODS = frozenset(
@@ -69,6 +71,7 @@ RATE_LIMITED_METHODS = frozenset(
         "forwardmessage",
     }
 )
+_FAULT_DESCRIPTIONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
 MAX_CALLBACK_DATA_BYTES = 64
 MAX_CALLBACK_ANSWER_LENGTH = 200
 MAX_INLINE_BUTTONS = 100
@@ -144,6 +147,7 @@ _JSON_PARAMS = frozenset(
         "caption_entities",
         "link_preview_options",
         "reply_parameters",
+        "message_ids",
     }
 )
 
@@ -530,11 +534,14 @@ class FakeBotApi:
         "editMessageText",
         "editMessageReplyMarkup",
         "deleteMessage",
+        "deleteMessages",
         "answerCallbackQuery",
         "sendChatAction",
         "setMyCommands",
         "getMyCommands",
         "deleteMyCommands",
+        "setMyDescription",
+        "setMyShortDescription",
     )
 
     def __init__(
@@ -571,6 +578,7 @@ class FakeBotApi:
         self.errors: list[ApiError] = []
         self.callback_answers: dict[str, dict[str, Any]] = {}
         self.commands: dict[tuple[str, str], list[dict[str, Any]]] = {}  # (scope JSON, language) -> commands
+        self.descriptions: dict[tuple[str, str], str] = {}  # ("description" or "short", language) -> text
         self.webhook: dict[str, Any] = {}
         self.deleted: list[tuple[int, int]] = []  # (chat id, message id) of messages the bot deleted
         self.flood_errors = 0  # 429s given by the flood control (not by fail_next)
@@ -594,8 +602,9 @@ class FakeBotApi:
         self._query_ids = itertools.count(4_000_000_001)
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
-        self._fail_next: dict[str, list[int]] = {}  # method (lowercase) -> [remaining count, retry_after, code, hold]
-        self._held_until = 0.0  # time.monotonic() until which a held 429 (fail_next(hold=True)) answers 429
+        # method (lowercase) -> [remaining count, retry_after, code, description or None, hold]
+        self._fail_next: dict[str, list[Any]] = {}
+        self._held_until = 0.0  # flood_clock() until which a held 429 (fail_next(hold=True)) answers 429
         self._slow_next: dict[str, list[float]] = {}  # method (lowercase) -> [remaining count, seconds]
         self._poll_generation = 0
         self._closing = False
@@ -647,6 +656,24 @@ class FakeBotApi:
             self._chats[chat_id] = chat
         return self._chats[chat_id]
 
+    def add_history(self, chat_id: int, count: int) -> list[int]:
+        """``count`` messages the user wrote in a private chat before the test looks (no update for the bot), dated
+        now by the fake's clock; their ids."""
+        user = self._user(chat_id, "fr", None)
+        chat = self.add_chat(chat_id)
+        ids = []
+        for number in range(count):
+            message_id = self._new_message_id(chat_id)
+            self._messages.setdefault(chat_id, {})[message_id] = {
+                "message_id": message_id, "from": user, "chat": chat, "date": int(self._clock()), "text": f"#{number}",
+            }  # fmt: skip
+            ids.append(message_id)
+        return ids
+
+    def user_deletes(self, chat_id: int, message_id: int) -> None:
+        """The user deletes a message for both sides of a private chat: its id becomes a gap."""
+        del self._messages[chat_id][message_id]
+
     def block(self, user_id: int) -> None:
         """The user blocks the bot: every send/edit to their chat gets 403."""
         self._blocked.add(user_id)
@@ -660,13 +687,22 @@ class FakeBotApi:
         self._slow_next[method.lower()] = [count, seconds]
 
     def fail_next(
-        self, method: str, retry_after: int = 1, count: int = 1, code: int = 429, *, hold: bool = False
+        self,
+        method: str,
+        retry_after: int = 1,
+        count: int = 1,
+        code: int = 429,
+        description: str | None = None,
+        *,
+        hold: bool = False,
     ) -> None:
         """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
-        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end). With ``hold``,
-        every chat-bound call made within the N seconds after that 429 gets a 429 too, counted in
-        ``flood_errors``: a client that does not wait out the pause is caught without a clock."""
-        self._fail_next[method.lower()] = [count, retry_after, code, hold]
+        ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end; or, with a
+        ``description``, that error, e.g. ``code=400, description="Bad Request: IMAGE_PROCESS_FAILED"``).
+        A failed call changes nothing in the chat, as on Telegram. With ``hold``, every chat-bound call made
+        within the N seconds after that 429 gets a 429 too, counted in ``flood_errors``: a client that does
+        not wait out the pause is caught without a clock."""
+        self._fail_next[method.lower()] = [count, retry_after, code, description, hold]
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is added if missing); returns its update_id."""
@@ -709,6 +745,32 @@ class FakeBotApi:
             message["entities"] = entities
         self._messages.setdefault(chat_id, {})[message["message_id"]] = message
         return self.queue_update({"message": message})
+
+    def user_sends_file(
+        self, user_id: int, caption: str, *, kind: str = "photo", language_code: str = "fr"
+    ) -> tuple[int, int]:
+        """Queue a photo (or, with ``kind="document"``, a document) with a caption from a user in their
+        private chat; returns (update_id, message_id)."""
+        chat = self.add_chat(user_id)
+        file = {"file_id": f"file-{user_id}-{len(self._messages.get(user_id, {}))}", "file_unique_id": "u1"}
+        media: Any = [{**file, "width": 90, "height": 90}] if kind == "photo" else {**file, "file_name": "a.pdf"}
+        message: dict[str, Any] = {
+            "message_id": self._new_message_id(user_id),
+            "from": self._user(user_id, language_code, None),
+            "chat": chat,
+            "date": int(self._clock()),
+            kind: media,
+            "caption": caption,
+        }
+        self._messages.setdefault(user_id, {})[message["message_id"]] = message
+        return self.queue_update({"message": message}), message["message_id"]
+
+    def user_edits(self, user_id: int, message_id: int, text: str) -> int:
+        """Queue an edited_message: the user changed the text (or caption) of their own message."""
+        message = self._messages[user_id][message_id]
+        message["caption" if "caption" in message else "text"] = text
+        message["edit_date"] = int(self._clock())
+        return self.queue_update({"edited_message": copy.deepcopy(message)})
 
     def user_presses(
         self,
@@ -838,9 +900,11 @@ class FakeBotApi:
             failing = self._fail_next.get(method.lower())
             if failing and failing[0] > 0:
                 failing[0] -= 1
+                if failing[3] is not None:
+                    raise _Failure(failing[2], failing[3])
                 if failing[2] != 429:
-                    raise _Failure(failing[2], "Bad Gateway")
-                if failing[3]:
+                    raise _Failure(failing[2], _FAULT_DESCRIPTIONS.get(failing[2], "Bad Gateway"))
+                if failing[4]:
                     self._held_until = self._flood_clock() + failing[1]
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
@@ -1275,6 +1339,30 @@ class FakeBotApi:
         self.deleted.append((chat["id"], message["message_id"]))
         return True
 
+    def _delete_messages(self, params: dict[str, Any], request: web.Request) -> bool:
+        """Bot API 7.0: 1 to 100 ids at once; the ids of messages not found are skipped (Telegram's documentation).
+        What Telegram does with one it can't delete (older than 48 hours) is not documented: the fake refuses
+        the whole call, deleting nothing (the strict reading), so a bot passes only if it sends ids it may delete."""
+        chat = self._chat(params)
+        ids = params.get("message_ids")
+        if not isinstance(ids, list) or not ids:
+            raise _Failure(400, "Bad Request: message identifiers are not specified")
+        if len(ids) > MAX_DELETE_IDS:
+            raise _Failure(400, "Bad Request: too many message identifiers specified")
+        if not all(isinstance(message_id, int) and message_id > 0 for message_id in ids):
+            raise _Failure(400, "Bad Request: MESSAGE_ID_INVALID")
+        chat_messages = self._messages.get(chat["id"], {})
+        found = [chat_messages[message_id] for message_id in dict.fromkeys(ids) if message_id in chat_messages]
+        for message in found:
+            too_old = self._clock() - message["date"] >= DELETE_WINDOW_SECONDS
+            not_ours = chat["type"] != "private" and message["from"]["id"] != self.bot_user["id"]
+            if too_old or not_ours:
+                raise _Failure(400, "Bad Request: message can't be deleted")
+        for message in found:
+            del chat_messages[message["message_id"]]
+            self.deleted.append((chat["id"], message["message_id"]))
+        return True
+
     def _answer_callback_query(self, params: dict[str, Any], request: web.Request) -> bool:
         query_id = str(params.get("callback_query_id", ""))
         query = self._queries.get(query_id)
@@ -1308,6 +1396,22 @@ class FakeBotApi:
             raise _Failure(400, "Bad Request: LANG_CODE_INVALID")
         self.commands[(self._scope_key(params.get("scope")), language)] = commands
         return True
+
+    def _set_description(self, kind: str, limit: int, params: dict[str, Any], key: str) -> bool:
+        text = params.get(key) or ""
+        if not isinstance(text, str) or len(text) > limit:  # Telegram: 0-512 and 0-120 characters
+            raise _Failure(400, f"Bad Request: {kind} is too long")
+        language = params.get("language_code") or ""
+        if language and not re.fullmatch(r"[a-z]{2}", language):
+            raise _Failure(400, "Bad Request: LANG_CODE_INVALID")
+        self.descriptions[(kind, language)] = text
+        return True
+
+    def _set_my_description(self, params: dict[str, Any], request: web.Request) -> bool:
+        return self._set_description("description", 512, params, "description")
+
+    def _set_my_short_description(self, params: dict[str, Any], request: web.Request) -> bool:
+        return self._set_description("short", 120, params, "short_description")
 
     def _get_my_commands(self, params: dict[str, Any], request: web.Request) -> list[dict[str, Any]]:
         return self.my_commands(params.get("language_code") or "", params.get("scope"))

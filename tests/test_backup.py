@@ -3,18 +3,23 @@ and a database in use, keeps what it replaces, and leaves a database Gaffe opens
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sqlite3
 import subprocess
 import sys
 import threading
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from conftest import ROOT
+from fake_bot_api import FakeBotApi
+from test_telegram_process import bot_process
 
 from bot.backup import backup, integrity_problems, restore
 from bot.core.engine import State
+from bot.core.profile import Profile
 from bot.errors import StartupError
 from bot.storage import SCHEMA_VERSION, Store
 
@@ -22,7 +27,7 @@ from bot.storage import SCHEMA_VERSION, Store
 async def make_database(path: Path, users: int = 3) -> None:
     store = await Store.open(path)
     for user_id in range(1, users + 1):
-        await store.save(user_id, State(language="en", dialogue="checkup", node="manager", step=user_id))
+        await store.save(user_id, State(Profile("en"), dialogue="checkup", node="manager", step=user_id))
     await store.close()
 
 
@@ -31,6 +36,15 @@ def count(path: Path, table: str) -> int:
         value = int(connection.execute(f"SELECT count(*) FROM {table}").fetchone()[0])
     connection.close()
     return value
+
+
+def as_one_file(path: Path) -> None:
+    """The database as one file, no WAL beside it: a backup of it, put in its place."""
+    copy = path.with_name(f"{path.stem}.one-file.sqlite3")
+    backup(path, copy)
+    for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+        leftover.unlink(missing_ok=True)
+    os.replace(copy, path)
 
 
 def damage(path: Path) -> None:
@@ -122,7 +136,7 @@ async def test_restore_refuses_a_bad_backup_and_changes_nothing(tmp_path: Path, 
         connection.close()
     else:
         await make_database(bad, users=300)
-        backup(bad, bad)  # a single-file copy, then spoil it
+        as_one_file(bad)  # then spoil it
         if kind == "damaged":
             damage(bad)
         else:
@@ -173,7 +187,7 @@ async def test_restore_replaces_a_damaged_database(tmp_path: Path) -> None:
     live, copy = tmp_path / "live.sqlite3", tmp_path / "copy.sqlite3"
     await make_database(live, users=300)
     backup(live, copy)
-    backup(live, live)  # the live file as one file (no WAL beside it), then spoil it
+    as_one_file(live)  # then spoil it
     damage(live)
     with pytest.raises(StartupError, match="damaged"):
         await Store.open(live)
@@ -198,3 +212,58 @@ def test_the_commands_say_what_they_did_and_fail_with_one_line(tmp_path: Path) -
     (tmp_path / "junk.sqlite3").write_text("junk")
     done = run("restore", str(tmp_path / "junk.sqlite3"))
     assert done.returncode == 1 and done.stderr.startswith("gaffe restore: refused:"), done.stderr
+
+
+async def test_two_backups_in_the_same_second_never_overwrite(tmp_path: Path) -> None:
+    live, folder = tmp_path / "live.sqlite3", tmp_path / "backups"
+    await make_database(live, users=3)
+    folder.mkdir()
+    second = datetime(2026, 12, 7, 20, 30, 5, tzinfo=UTC)
+    first = backup(live, folder, now=lambda: second)
+    await make_database(live, users=5)
+    again = backup(live, folder, now=lambda: second)
+    made = sorted(folder.glob("gaffe-*.sqlite3"))
+    assert [m.name for m in made] == ["gaffe-20261207-203005-2.sqlite3", "gaffe-20261207-203005.sqlite3"]
+    assert str(made[1]) in first and str(made[0]) in again
+    assert count(made[1], "users") == 3 and count(made[0], "users") == 5  # the first is intact
+    with pytest.raises(StartupError, match="never replaces a file"):
+        backup(live, made[1])  # named explicitly: refused too
+    assert count(made[1], "users") == 3
+
+
+async def test_backup_into_a_folder_that_does_not_exist(tmp_path: Path) -> None:
+    live = tmp_path / "live.sqlite3"
+    await make_database(live)
+    said = backup(live, f"{tmp_path / 'new'}/")  # ends with /: a folder, created and said
+    (made,) = (tmp_path / "new").glob("gaffe-*.sqlite3")
+    assert said.startswith(f"created the folder {tmp_path / 'new'}; backed up") and str(made) in said
+    with pytest.raises(StartupError, match="a folder or a file") as refused:
+        backup(live, str(tmp_path / "other"))  # no / and no suffix: ambiguous, refused
+    assert "other/" in (refused.value.fix or "") and not (tmp_path / "other").exists()
+    backup(live, str(tmp_path / "other.sqlite3"))  # a file name: a file
+    assert count(tmp_path / "other.sqlite3", "users") == 3
+
+
+def _gaffe(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+async def test_restore_onto_the_live_database_is_refused_instead_of_hanging(tmp_path: Path) -> None:
+    """In real processes (a hang fails on the timeout): the database itself given as the backup, and a
+    restore while the Telegram bot runs on it."""
+    live, copy = tmp_path / "live.sqlite3", tmp_path / "copy.sqlite3"
+    await make_database(live)
+    backup(live, copy)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+    env["GAFFE_DB"] = str(live)
+    itself = _gaffe(env, "restore", str(live))
+    assert itself.returncode == 1 and itself.stderr.startswith("gaffe restore: refused:"), itself.stderr
+    assert "is the database itself" in itself.stderr
+    async with FakeBotApi() as fake, bot_process(fake, live):
+        fake.user_sends(5, "/start")
+        await fake.wait_for_message(5, timeout=30)  # the bot has the database open
+        running = await asyncio.to_thread(_gaffe, env, "restore", str(copy))
+    assert running.returncode == 1 and "is in use: stop Gaffe first" in running.stderr, running.stderr
+    assert count(live, "users") == 4  # the 3 users, and the one who wrote to the running bot

@@ -8,7 +8,7 @@ import json
 import sqlite3
 from collections import defaultdict
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
@@ -25,6 +25,7 @@ from bot.core.i18n import Translator
 from bot.core.render import Reply
 from bot.features.breaches import refresh_breaches
 from bot.lookups.breaches import Catalogue, fetch_catalogue
+from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
 from bot.service import Gaffe, load_data
 from bot.storage import Store
@@ -133,7 +134,7 @@ async def test_the_list_offers_one_remove_button_per_service_and_a_removal_count
     screens = Screens()
     reply = await watch(gaffe, screens, ALICE, "mSpy", "zoosk.com")
     reply = await say(gaffe, screens, ALICE, Pick(reply.step or 0, 1))  # "Voir ma liste"
-    assert reply.labels == ("✖ mSpy", "✖ Zoosk")
+    assert reply.labels == ("✖ mSpy", "✖ Zoosk", "Ajouter un service", "C'est bon")  # and a way on: no dead end
     remove_zoosk = reply.buttons[1].press
     assert isinstance(remove_zoosk, Press) and remove_zoosk.kind == "breach"
     removed = await say(gaffe, screens, ALICE, remove_zoosk)
@@ -156,7 +157,7 @@ async def test_a_newer_catalogue_alerts_each_watcher_once_and_nobody_else(
         try:
             screens = Screens()
             push = pusher(gaffe, screens)
-            assert gaffe.data["breaches"] is None  # nothing cached yet
+            assert gaffe.data["breaches"].as_of == date(2024, 11, 22)  # nothing cached yet: the shipped snapshot
             assert await refresh_breaches(gaffe, config, push, T0) == 0
             await watch(gaffe, screens, ALICE, "mSpy")
             await watch(gaffe, screens, BOB, "Adobe")
@@ -269,9 +270,28 @@ def test_start_up_loads_a_local_catalogue_and_the_indicators(tmp_path: Path) -> 
     assert isinstance(data["stalkerware"], Indicators)
 
 
-def test_without_any_data_start_up_loads_none_and_fetches_nothing(tmp_path: Path) -> None:
+def test_without_any_downloaded_data_start_up_uses_the_shipped_snapshots(tmp_path: Path) -> None:
+    """A fresh install with no network still answers: the dated copies shipped in the package, nothing fetched."""
     data = load_data(settings(tmp_path, "https://haveibeenpwned.invalid/api/v3/breaches"))
-    assert data == {"breaches": None, "stalkerware": None}
+    catalogue, indicators = data["breaches"], data["stalkerware"]
+    assert isinstance(catalogue, Catalogue) and catalogue.as_of == date(2024, 11, 22)
+    assert {b.name for b in catalogue.find("mSpy")} == {"mSpy", "mSpy2024"}
+    assert isinstance(indicators, Indicators) and indicators.as_of == date(2026, 6, 21)
+    found = indicators.find("com.mspy.lite")
+    assert found is not None and found.name == "mSpy"
+    assert not any(tmp_path.iterdir())  # nothing downloaded, nothing written
+
+
+def test_a_downloaded_copy_wins_over_the_shipped_snapshot(tmp_path: Path) -> None:
+    config = replace(
+        settings(tmp_path, str(DATA / "hibp-breaches-sample.json")), stalkerware_ioc=DATA / "ioc-sample.yaml"
+    )
+    data = load_data(config)
+    catalogue, indicators = data["breaches"], data["stalkerware"]
+    assert isinstance(catalogue, Catalogue) and isinstance(indicators, Indicators)
+    assert len(catalogue) == len(Catalogue.parse((DATA / "hibp-breaches-sample.json").read_bytes()))
+    assert len(indicators) == len(Indicators.parse((DATA / "ioc-sample.yaml").read_bytes()))
+    assert indicators.as_of == modified_on(DATA / "ioc-sample.yaml")
 
 
 # --- end to end through the fake Bot API -----------------------------------------------------------------

@@ -73,3 +73,69 @@ def test_options_work_before_or_after_the_subcommand(tmp_path: Path) -> None:
         assert done.returncode == 0, done.stderr
         assert done.stdout.startswith("Your answers are kept in"), (args, done.stdout[:200])  # where, first
         assert done.stdout.splitlines()[1].startswith("Answer with a choice's number"), (args, done.stdout[:200])
+
+
+def _console(*args: str, stdin: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+    env["GAFFE_DB"] = str(tmp_path / "g.sqlite3")
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, capture_output=True, text=True, input=stdin, timeout=60
+    )
+
+
+def test_version_comes_from_the_package_metadata(tmp_path: Path) -> None:
+    from importlib import metadata
+
+    done = _console("--version", stdin="", tmp_path=tmp_path)
+    assert done.returncode == 0 and done.stdout == f"gaffe {metadata.version('gaffe')}\n"
+
+
+def test_help_says_what_no_subcommand_does_and_lists_every_setting(tmp_path: Path) -> None:
+    import re
+
+    done = _console("--help", stdin="", tmp_path=tmp_path)
+    said = " ".join(done.stdout.split())
+    assert "Without a subcommand: the Telegram bot when TELEGRAM_BOT_TOKEN is set, else a chat in this terminal" in said
+    assert "language of the terminal chat, saved: later runs keep it" in said
+    read = set(re.findall(r"\b(?:GAFFE|TELEGRAM)_[A-Z_]+\b", (ROOT / "bot" / "config.py").read_text()))
+    assert read and all(f"\n  {variable} " in done.stdout for variable in read), sorted(read)
+
+
+def test_start_typed_first_shows_the_welcome_once(tmp_path: Path) -> None:
+    done = _console(stdin="/start\n", tmp_path=tmp_path)
+    assert done.returncode == 0 and done.stdout.count("Fais gaffe mon pote") == 1, done.stdout
+    (tmp_path / "g.sqlite3").unlink()
+    later = _console(stdin="/aide\n/start\n", tmp_path=tmp_path)  # asked for later: it is shown again
+    assert later.stdout.count("Fais gaffe mon pote") == 2, later.stdout
+
+
+def test_the_terminal_never_says_to_use_the_buttons(tmp_path: Path) -> None:
+    for language in ("fr", "en"):
+        done = _console("--lang", language, stdin="/checkup\nbof\n1\nbof\n", tmp_path=tmp_path)
+        assert done.returncode == 0, done.stderr
+        assert "bouton" not in done.stdout.lower() and "button" not in done.stdout.lower(), done.stdout
+        assert ("tape le numéro" if language == "fr" else "type the number") in done.stdout.lower()
+
+
+async def test_sigterm_in_the_terminal_says_goodbye_and_exits_0(tmp_path: Path) -> None:
+    import asyncio
+    import signal
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+    env["GAFFE_DB"] = str(tmp_path / "g.sqlite3")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=ROOT, env=env,
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        while "Fais gaffe mon pote" not in (await asyncio.wait_for(process.stdout.readline(), 30)).decode():
+            pass  # the welcome is shown: the chat waits for a line
+        process.send_signal(signal.SIGTERM)
+        rest, errors = await asyncio.wait_for(process.communicate(), 30)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, errors.decode()
+    assert "À plus, et fais gaffe" in rest.decode() and not errors

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import time
@@ -65,7 +66,7 @@ def test_english_with_lang_and_a_score_with_three_actions(tmp_path: Path) -> Non
     assert "Nice to meet you Ada." in out
     assert "Your 3 priorities (0/100)" in out
     assert out.index("Turn on two-factor") < out.index("Get a password manager") < out.index("Turn on automatic")
-    assert "Source: https://www.cybermalveillance.gouv.fr" in out
+    assert "Source: cybermalveillance.gouv.fr (https://www.cybermalveillance.gouv.fr/" in out
     assert "Salut" not in out and "Tes " not in out
 
 
@@ -142,5 +143,41 @@ def test_progress_in_the_terminal_a_sparkline_and_the_chart_saved_as_a_file(tmp_
     out = done.stdout
     assert "Pas encore de check-up" in out
     assert "Tes 2 check-ups" in out and "Ta courbe : ██" in out.replace("\u00a0", " ")
-    charts = list((tmp_path / "gaffe-files").glob("*.png"))
+    charts = list((tmp_path / "gaffe-files").glob("*/*.png"))  # in the user's own folder
     assert len(charts) == 1 and f"[{charts[0]}]" in out and charts[0].read_bytes().startswith(b"\x89PNG")
+
+
+def _modes(root: Path) -> dict[str, int]:
+    """Every path under `root` (relative) with its permission bits."""
+    return {str(path.relative_to(root)): stat.S_IMODE(path.stat().st_mode) for path in sorted(root.rglob("*"))}
+
+
+def test_files_written_for_the_user_are_theirs_only_and_leave_with_the_erasure(tmp_path: Path) -> None:
+    """The chart and the export: 0600 files in 0700 folders Gaffe made; after /oublie (in a later run: the files
+    are found again after a restart) none is left, as "j'ai tout effacé, même dans mon fichier" says."""
+    db, files = tmp_path / "g.sqlite3", tmp_path / "gaffe-files"
+    best = ["/checkup", "1", *["1"] * 12]
+    done = console(db, [*best, "/progres", "/mesdonnees"], content=None)
+    assert done.returncode == 0, done.stderr
+    modes = _modes(files)
+    folder, export, chart = sorted(modes)
+    assert chart.endswith("/progress.png") and export.endswith("/gaffe-mes-donnees.json"), modes
+    assert str(0) not in folder and "user" not in folder  # named by a hash, not by the user id
+    assert modes == {folder: 0o700, chart: 0o600, export: 0o600}
+    assert stat.S_IMODE(files.stat().st_mode) == 0o700
+    assert f"[{files / export}]" in done.stdout and f"[{files / chart}]" in done.stdout
+
+    erased = console(db, ["/oublie", "1"], content=None)
+    assert erased.returncode == 0, erased.stderr
+    assert "j'ai tout effacé, même dans mon fichier" in erased.stdout.replace("\u00a0", " ")
+    assert _modes(files) == {}  # every file written for the user is gone, and their folder with them
+
+
+def test_a_files_folder_gaffe_did_not_create_keeps_its_mode(tmp_path: Path) -> None:
+    files = tmp_path / "gaffe-files"
+    files.mkdir(mode=0o755)
+    files.chmod(0o755)
+    done = console(tmp_path / "g.sqlite3", ["/mesdonnees"], content=None)
+    assert done.returncode == 0, done.stderr
+    assert stat.S_IMODE(files.stat().st_mode) == 0o755  # not Gaffe's: left as it was
+    assert sorted(_modes(files).values()) == [0o600, 0o700]  # what Gaffe made inside it is private

@@ -18,8 +18,9 @@ import yaml
 
 from bot.core import html_text
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Input, Push, Text
+from bot.core.engine import Command, Input, Push, State, Text
 from bot.core.i18n import Translator
+from bot.core.profile import Profile
 from bot.core.render import Button, Reply
 from bot.lookups.breaches import Catalogue
 from bot.lookups.stalkerware import Indicators
@@ -106,6 +107,8 @@ async def run_transcript(path: Path, content: Content, translators: dict[str, Tr
     data = sample_data() if transcript.get("data", True) else {"breaches": None, "stalkerware": None}
     session = Session(Gaffe(content, translators, store, data=data), transcript.get("lang", "fr"))
     session.gaffe.clock = lambda: session.now
+    if "country" in transcript:  # the user picked it before (/pays): their profile says so from the start
+        await store.save(USER, State(Profile(session.language, str(transcript["country"]))))
     try:
         for number, line in enumerate(transcript["steps"], start=1):
             where = f"{path.name}, step {number}"

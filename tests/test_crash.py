@@ -2,7 +2,8 @@
 checkups and 30 due reminders go out (bench/crash.py runs the full size, 20 kills and 200 users).
 
 After each kill no step a user saw answered is lost and nothing beyond the unanswered inputs is saved; at
-the end every reminder was delivered, duplicates are at most the kills, and the database is intact."""
+the end every reminder was delivered (but those of users who paused pushes on a safety ending, held on
+purpose), duplicates are at most the kills, and the database is intact."""
 
 from __future__ import annotations
 
@@ -24,6 +25,7 @@ async def test_kill_9_under_load_loses_no_step_and_no_reminder(tmp_path: Path) -
     assert report.steps_answered >= 30, summary  # the users really went through checkups between the kills
     assert report.steps_lost == 0 and report.steps_ahead == 0, summary
     assert report.reminders_lost == 0 and report.outbox_at_end == 0, summary
+    assert report.reminders_held < report.reminders, summary  # most went out: the delivery itself was tested
     assert report.duplicates <= report.kills, summary
     assert not report.integrity, summary
     assert not [p for p in report.problems if p.startswith("bot log")], summary

@@ -154,15 +154,18 @@ def test_out_of_range_or_negative_choice_asks_again(mini: Content) -> None:
         assert last_ask(result).step == at_q1.state.step  # the question again
 
 
-def test_press_with_no_conversation_is_stale(mini: Content) -> None:
-    assert step(mini, State(), Pick(0, 0)).outputs == (Toast("stale_button"),)
+def test_press_with_no_conversation_is_stale_and_points_to_no_question(mini: Content) -> None:
+    """With nothing waiting, the notice never says "answer the latest question": there is none."""
+    assert step(mini, State(), Pick(0, 0)).outputs == (Toast("stale_button_ended"),)
+    _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
+    assert step(mini, at_q1.state, Pick(at_q1.state.step - 1, 0)).outputs == (Toast("stale_button"),)
 
 
 def test_text_on_a_button_question_reasks_it(mini: Content) -> None:
     _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
     result = step(mini, at_q1.state, Text("oui"))
     assert result.state == at_q1.state
-    assert result.outputs[0] == Notice("use_buttons")
+    assert result.outputs[0] == Unrouted("oui", at_question=True)  # an app's name would get its look-up first
     assert last_ask(result).step == at_q1.state.step
     assert not result.changed  # asking again is not a step: nothing to save
 

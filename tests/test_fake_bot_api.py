@@ -518,6 +518,26 @@ async def test_delete_message_rules() -> None:
         assert await bot.delete_message(-USER, own.message_id)
 
 
+@pytest.mark.asyncio
+async def test_delete_messages_takes_1_to_100_ids_skips_gaps_and_refuses_the_too_old() -> None:
+    now = [1_800_000_000.0]
+    async with FakeBotApi(token=TOKEN, clock=lambda: now[0]) as fake, Bot(TOKEN, base_url=f"{fake.url}/bot") as bot:
+        old = fake.add_history(USER, 3)
+        now[0] += 48 * 3600
+        young = fake.add_history(USER, 150)
+        fake.user_deletes(USER, young[10])
+        for wrong, error in (([], "not specified"), (list(range(1, 102)), "Too many message identifiers")):
+            with pytest.raises(BadRequest, match=error):
+                await bot.delete_messages(USER, wrong)
+        with pytest.raises(BadRequest, match="Message can't be deleted"):  # one too old: nothing is deleted
+            await bot.delete_messages(USER, [old[-1], *young[:5]])
+        assert fake.deleted == []
+        assert await bot.delete_messages(USER, young[:100])  # a gap (young[10]) is skipped, without an error
+        assert await bot.delete_messages(USER, [*young[100:], 9999])
+        assert [m["message_id"] for m in fake.messages(USER)] == old
+        assert len(fake.deleted) == 149 and len(fake.errors) == 3
+
+
 # ------------------------------------------------------------------ flood control
 
 

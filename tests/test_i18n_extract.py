@@ -95,3 +95,17 @@ def test_pybabel_extract_writes_a_pot_with_the_dialogue_strings(tmp_path: Path) 
     assert catalog.get("À moitié") is not None
     assert ("dialogues/quiz.yaml", 37) in catalog.get("À moitié").locations
     assert catalog.get(PLURAL[0]).id == PLURAL
+
+
+def test_the_regions_names_and_routes_are_extracted_with_their_lines() -> None:
+    """Translators get each region's name (a label: the picker's button), each route's short name and sentence."""
+    path = ROOT / "dialogues" / "regions.yaml"
+    with path.open("rb") as fileobj:
+        got = list(extract_dialogue_yaml(fileobj, {}, [], {}))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    region = next(i for i, line in enumerate(lines) if line == "  gb:") + 1  # its `name:` line, 1-based
+    assert (region + 1, None, lines[region].split('"')[1], ["label"]) in got
+    hows = [message for line, _, message, _ in got if lines[line - 1].lstrip().startswith("how:")]
+    names = [message for line, _, message, _ in got if lines[line - 1].lstrip().startswith("name:")]
+    assert "7726" in names and any("7726" in how for how in hows)
+    assert len(hows) == sum(1 for line in lines if line.lstrip().startswith("how:"))  # every route's sentence

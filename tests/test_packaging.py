@@ -21,9 +21,11 @@ import pytest
 from conftest import MINI, ROOT
 
 
-def run(*command: str | Path, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def run(
+    *command: str | Path, cwd: Path, env: dict[str, str] | None = None, input: str = ""
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, input="", timeout=240
+        [str(part) for part in command], cwd=cwd, env=env, capture_output=True, text=True, input=input, timeout=240
     )
 
 
@@ -46,6 +48,9 @@ def test_the_wheel_carries_every_package_and_the_content(wheel: Path) -> None:
         assert f"bot/_content/locales/{po.relative_to(ROOT / 'locales').as_posix()}" in names
     for module in (ROOT / "bot").rglob("*.py"):  # a subpackage missing from pyproject's list fails here
         assert module.relative_to(ROOT).as_posix() in names
+    for shipped in (ROOT / "bot" / "assets").iterdir():  # the font, its licence, the data snapshots
+        if shipped.name != "__pycache__":
+            assert f"bot/assets/{shipped.name}" in names
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +96,10 @@ def test_the_installed_gaffe_checks_and_chats_from_an_unrelated_folder(installed
     assert chat.returncode == 0, chat.stderr
     assert "Fais gaffe mon pote" in chat.stdout
 
+    env = clean_env(GAFFE_DB=str(tmp_path / "fresh.sqlite3"))  # the look-up answers from the wheel's own snapshot
+    look_up = run(installed / "bin" / "gaffe", cwd=tmp_path, env=env, input="6\ncom.mspy.lite\n")
+    assert "Données du 21 juin 2026" in look_up.stdout, look_up.stdout + look_up.stderr
+
 
 def test_the_variables_still_override_the_bundled_content(installed: Path, tmp_path: Path) -> None:
     env = clean_env(GAFFE_DIALOGUES=str(MINI / "dialogues"), GAFFE_LOCALES=str(MINI / "locales"))
@@ -98,3 +107,18 @@ def test_the_variables_still_override_the_bundled_content(installed: Path, tmp_p
     assert check.returncode == 0 and f"{MINI / 'dialogues'}: all good" in check.stdout, check.stdout + check.stderr
     graph = run(installed / "bin" / "gaffe", "graph", "quiz", cwd=tmp_path, env=env)
     assert graph.returncode == 0 and "flowchart TD" in graph.stdout, graph.stderr
+
+
+def test_the_license_file_matches_pyproject_and_ships_in_the_wheel(wheel: Path) -> None:
+    import tomllib
+
+    declared = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["license"]
+    text = (ROOT / "LICENSE").read_text()
+    assert (
+        declared == "MIT" and text.startswith("MIT License\n") and "Copyright (c) 2026 the Gaffe contributors" in text
+    )
+    archive = zipfile.ZipFile(wheel)
+    (licence,) = [name for name in archive.namelist() if name.endswith(".dist-info/licenses/LICENSE")]
+    assert archive.read(licence).decode() == text
+    (metadata,) = [name for name in archive.namelist() if name.endswith(".dist-info/METADATA")]
+    assert "License-Expression: MIT" in archive.read(metadata).decode()

@@ -18,10 +18,11 @@ import pytest
 from conftest import ROOT
 from screen import Screen
 
+from bot import user_files
 from bot.adapters.console import chat
 from bot.authoring.check import features_registry, load_content
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Pick, Push, State, Text
+from bot.core.engine import Aside, Command, Pick, Push, State, Text
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply
 from bot.features.privacy import retention_tick
@@ -308,11 +309,24 @@ async def test_a_flood_is_answered_once_and_long_texts_are_cut_before_anything_r
     assert [r.text for r in other.replies] == ["Tape /quiz.", "Aïe. C'est quel compte ?"]
 
 
+async def test_a_secret_past_the_length_cut_is_still_refused(
+    mini: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(mini, mini_translators, store, limits=Limits(text_chars=100))
+    screen = Screen()
+    await gaffe.handle(USER, Text("x" * 120 + " mon mot de passe c'est Soleil2024!"), screen)
+    assert screen.last.text == "Pas de password ici." and screen.last.erase_input
+    await gaffe.handle(USER, Aside("y" * 120 + " 4397 0523 2792 8200"), screen)  # a caption or an edit too
+    assert screen.last.text == "Pas de card ici." and screen.last.erase_input
+    assert await store.load(USER) is None  # nothing of either was kept
+
+
 async def test_the_terminal_says_there_is_nothing_to_delete_and_writes_the_export(gaffe: Gaffe, tmp_path: Path) -> None:
-    lines = ["/espion", "2", "1", "1", "/mesdonnees"]  # unsafe device → erase info → "Efface les messages"
+    # unsafe device → (its help lines need a country: France) → erase info → "Efface les messages"
+    lines = ["/espion", "2", "1", "1", "1", "/mesdonnees"]
     out = io.StringIO()
     await chat(gaffe, "fr", USER, stdin=io.StringIO("\n".join(lines) + "\n"), out=out, files_dir=tmp_path / "files")
     text = out.getvalue()
     assert "Ici, dans le terminal, y'a rien à effacer" in text and "/oublie" in text
-    saved = tmp_path / "files" / "gaffe-mes-donnees.json"
+    saved = user_files.folder_for(tmp_path / "files", USER) / "gaffe-mes-donnees.json"
     assert f"[{saved}]" in text and json.loads(saved.read_bytes())["telegram_user_id"] == USER

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import math
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import replace
@@ -154,26 +155,49 @@ async def test_delete_this_conversation_deletes_both_sides_younger_than_48_hours
             old = [m["message_id"] for m in fake.messages(USER)]
             now[0] += 49 * 3600
             warn, _ = await say(fake, USER, "/espion")
-            unsafe, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")
+            picker, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")  # its help lines need a country
+            unsafe, _ = await press_label(fake, USER, picker, "France")
             info, _ = await press_label(fake, USER, unsafe, "Effacer cette conversation")
             recent = [m["message_id"] for m in fake.messages(USER) if m["message_id"] not in old]
             done, _ = await press_label(fake, USER, info, "Efface les messages")
         deleted = [message_id for chat, message_id in fake.deleted if chat == USER]
         assert sorted(deleted) == sorted(recent)  # the user's and Gaffe's, down from the pressed message
-        assert f"J'ai effacé {len(recent)} messages" in done["text"]
+        assert "J'ai effacé nos messages de ce chat" in done["text"]
         assert "moins de 48 heures" in done["text"] and "/oublie" in done["text"]  # what is left, and the way on
         left = [m["message_id"] for m in fake.messages(USER)]
         assert left == [*old, done["message_id"]]  # the old ones are refused by Telegram; the confirmation stays
         assert [e for e in fake.errors if "can't be deleted" not in str(e)] == []
+        assert fake.calls("deleteMessage") == [] and len(fake.calls("deleteMessages")) <= 1 + 7  # one, then halving
 
 
 async def test_with_nothing_older_the_confirmation_says_only_what_was_deleted(fake: FakeBotApi, tmp_path: Path) -> None:
     async with running_bot(fake, tmp_path / "g.sqlite3"):
         warn, _ = await say(fake, USER, "/espion")
-        unsafe, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")
+        picker, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")  # its help lines need a country
+        unsafe, _ = await press_label(fake, USER, picker, "France")
         info, _ = await press_label(fake, USER, unsafe, "Effacer cette conversation")
         before = len(fake.messages(USER))
         done, _ = await press_label(fake, USER, info, "Efface les messages")
-    assert before == 4  # /espion, and three questions (an answered one is edited, not sent again)
-    assert "J'ai effacé 4 messages" in done["text"] and "moins de 48 heures" not in done["text"]
+    assert before == 5  # /espion, and four questions, the country among them (an answered one is edited, not resent)
+    assert "J'ai effacé nos messages" in done["text"] and "moins de 48 heures" not in done["text"]
     assert [m["message_id"] for m in fake.messages(USER)] == [done["message_id"]]
+
+
+async def test_deleting_hundreds_of_messages_takes_one_call_per_100_ids(fake: FakeBotApi, tmp_path: Path) -> None:
+    """deleteMessages, 100 ids a call: ceil(n/100) calls for n ids, gaps (messages the user deleted) skipped
+    without a 400, every message gone but the confirmation."""
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        history = fake.add_history(USER, 240)  # what the user wrote earlier today
+        for gap in history[5::7]:
+            fake.user_deletes(USER, gap)
+        warn, _ = await say(fake, USER, "/espion")
+        picker, _ = await press_label(fake, USER, warn, "Non, ou je sais pas")  # its help lines need a country
+        unsafe, _ = await press_label(fake, USER, picker, "France")
+        info, _ = await press_label(fake, USER, unsafe, "Effacer cette conversation")
+        done, _ = await press_label(fake, USER, info, "Efface les messages")
+    calls = fake.calls("deleteMessages")
+    assert len(calls) == math.ceil(info["message_id"] / 100) == 3 and fake.calls("deleteMessage") == []
+    assert all(1 <= len(call.params["message_ids"]) <= 100 for call in calls)
+    assert sorted(i for call in calls for i in call.params["message_ids"]) == list(range(1, info["message_id"] + 1))
+    assert [m["message_id"] for m in fake.messages(USER)] == [done["message_id"]] and fake.errors == []
+    assert "J'ai effacé nos messages" in done["text"] and "moins de 48 heures" not in done["text"]

@@ -12,11 +12,11 @@ from pathlib import Path
 import pytest
 from bot_harness import buttons, checkup_by_buttons, next_message, running_bot
 from fake_bot_api import FakeBotApi
-from PIL import Image
+from PIL import Image, ImageFont
 
 from bot.core.dialogue import Content
 from bot.core.i18n import Translator
-from bot.features.progress import PastCheckup, Progress, draw_chart, sparkline
+from bot.features.progress import PastCheckup, Progress, chart_font, date_labels, draw_chart, sparkline
 
 
 def history(*scores: int, actions: tuple[tuple[str, ...], ...] = ()) -> tuple[PastCheckup, ...]:
@@ -56,10 +56,43 @@ def test_the_chart_is_a_valid_png_of_its_points(translators: dict[str, Translato
     data = draw_chart(history(*[(i * 37) % 101 for i in range(count)]), translators["fr"])
     image = Image.open(io.BytesIO(data))
     image.verify()
-    assert image.format == "PNG" and image.size == (800, 420)
+    assert image.format == "PNG" and image.size == (800, 440)
     pixels = Image.open(io.BytesIO(data)).convert("RGB")
     blue = dict((color, n) for n, color in pixels.getcolors(maxcolors=1 << 20) or []).get((0x1F, 0x6F, 0xEB), 0)
     assert blue > 50 * count  # every point (and the line) is drawn
+
+
+def drawn_as_missing(font: ImageFont.FreeTypeFont, character: str) -> bool:
+    """True when the font has no glyph for `character`: it draws the same box as an unassigned code point."""
+    return bytes(font.getmask(character)) == bytes(font.getmask("\ue000"))
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_the_chart_font_draws_every_month_of_both_languages(language: str) -> None:
+    """Pillow's default font drew "7 d□c.": the chart's font has a glyph for every letter of every month."""
+    font = chart_font(16)
+    labels = date_labels(
+        tuple(PastCheckup(datetime(2026, m, 7, 9, tzinfo=UTC), 50, ()) for m in range(1, 13)), language
+    )
+    missing = {c for label in labels for c in label if not c.isspace() and drawn_as_missing(font, c)}
+    assert not missing, f"no glyph for {sorted(missing)} in {labels}"
+    assert "déc." in labels[11] if language == "fr" else "Dec" in labels[11]
+
+
+def test_the_chart_has_its_title_and_keeps_checkups_of_one_day_apart(translators: dict[str, Translator]) -> None:
+    same_day = (
+        PastCheckup(datetime(2026, 12, 7, 9, 5, tzinfo=UTC), 40, ()),
+        PastCheckup(datetime(2026, 12, 7, 18, 30, tzinfo=UTC), 70, ()),
+        PastCheckup(datetime(2026, 12, 8, 8, 0, tzinfo=UTC), 75, ()),
+    )
+    labels = date_labels(same_day, "fr")
+    assert labels[0] != labels[1] and "09:05" in labels[0] and "18:30" in labels[1]
+    assert labels[2] == "8 déc."  # alone on its day: the date alone
+    untitled = Image.open(io.BytesIO(draw_chart(same_day, translators["fr"]))).convert("RGB")
+    titled = Image.open(io.BytesIO(draw_chart(same_day, translators["fr"], "Ton score"))).convert("RGB")
+    band = (0, 0, 800, 50)  # the title's band, above the plot
+    assert untitled.crop(band).getcolors() == [(800 * 50, (255, 255, 255))]
+    assert len(titled.crop(band).getcolors(maxcolors=1 << 16) or []) > 1
 
 
 def weakest_first_then_best(round_: int) -> Callable[[int, int], int]:

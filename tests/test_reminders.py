@@ -101,8 +101,10 @@ def test_quiet_hours_run_from_22_00_to_08_00(paris_time: tuple[int, int], quiet:
 
 @pytest.mark.parametrize(
     ("days", "french", "english"),
-    [(90, "tous les 3\u00a0mois", "every 3 months"), (365, "tous les 12\u00a0mois", "every 12 months"),
-     (45, "tous les 45\u00a0jours", "every 45 days"), (7, "tous les 7\u00a0jours", "every 7 days")],
+    [(90, "tous les 3\u00a0mois", "every 3 months"), (365, "tous les ans", "every year"),
+     (730, "tous les 2\u00a0ans", "every 2 years"), (30, "tous les mois", "every month"),
+     (28, "tous les 28\u00a0jours", "every 28 days"), (14, "toutes les 2\u00a0semaines", "every 2 weeks"),
+     (7, "toutes les semaines", "every week"), (45, "tous les 45\u00a0jours", "every 45 days")],
 )  # fmt: skip
 def test_durations_in_both_languages(
     shipped: Content, translators: dict[str, Translator], days: int, french: str, english: str
@@ -142,6 +144,22 @@ async def test_a_named_account_and_a_typed_cadence(gaffe: Gaffe, tmp_path: Path)
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT label, every_days FROM reminders") == [("Gmail perso", 45)]
 
 
+async def test_a_typed_cadence_out_of_range_is_asked_again(gaffe: Gaffe, tmp_path: Path) -> None:
+    """0 days (or 731) gets the question's error and the question again, not a reminder dropped on the way."""
+    phone = Screen()
+    await gaffe.handle(9, Command("rappels"), phone)
+    await press(gaffe, 9, phone, "Ajouter un rappel")
+    await press(gaffe, 9, phone, "Ma banque")
+    await press(gaffe, 9, phone, "Un nombre de jours (je le tape)")
+    for typed in ("0", "6", "731"):
+        await gaffe.handle(9, Text(typed), phone)
+        assert "Un nombre de jours entre 7 et 730, en chiffres." in phone.last.text
+        assert "Autre chose" not in phone.last.text
+    await gaffe.handle(9, Text("30"), phone)
+    assert "ta banque, tous les mois." in phone.last.text  # 30 days: a month, not "4 weeks"
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("bank", 30)]
+
+
 async def test_a_label_that_looks_like_a_password_is_refused_and_not_stored(gaffe: Gaffe, tmp_path: Path) -> None:
     phone = Screen()
     await gaffe.handle(9, Command("rappels"), phone)
@@ -153,6 +171,29 @@ async def test_a_label_that_looks_like_a_password_is_refused_and_not_stored(gaff
     assert await gaffe.store.load(9) == before
     with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
         assert "Soleil2024" not in "\n".join(connection.iterdump())
+
+
+async def test_a_label_holding_a_password_or_an_email_is_refused_not_stored_nor_echoed(
+    gaffe: Gaffe, tmp_path: Path
+) -> None:
+    phone = Screen()
+    await gaffe.handle(10, Command("rappels"), phone)
+    await press(gaffe, 10, phone, "Ajouter un rappel")
+    await press(gaffe, 10, phone, "Un autre compte (je tape son nom)")
+    before = await gaffe.store.load(10)
+    for label in ("The password for my laptop is dragonfly", "Netflix Soleil2024"):  # the second: no cue at all
+        await gaffe.handle(10, Text(label), phone)
+        assert phone.last.erase_input and "mot de passe" in phone.last.text and "juste le nom" in phone.last.text
+        assert label.split()[-1] not in phone.last.text and await gaffe.store.load(10) == before
+    await gaffe.handle(10, Text("jean.dupont@gmail.com"), phone)
+    assert "Pas d'adresse mail" in phone.last.text and "jean.dupont" not in phone.last.text
+    assert await gaffe.store.load(10) == before
+    await gaffe.handle(10, Text("Gmail perso"), phone)  # a plain name still goes through
+    await press(gaffe, 10, phone, "Tous les 3 mois")
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT label FROM reminders") == [("Gmail perso",)]
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        dump = "\n".join(connection.iterdump())
+    assert not any(word in dump for word in ("dragonfly", "Soleil2024", "jean.dupont"))
 
 
 # --- sending them -------------------------------------------------------------------------------------
@@ -429,6 +470,6 @@ async def test_the_checkup_result_offers_the_reminder_that_matters_most(gaffe: G
         await gaffe.handle(
             16, Pick(phone.last.step or 0, labels.index(weak_email) if weak_email in labels else 0), phone
         )
-    assert phone.last.labels == ("Oui, dans 6 mois", "Non merci")
-    await press(gaffe, 16, phone, "Oui, dans 6 mois")
-    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("mail", 180)]
+    assert phone.last.labels == ("Oui, dans une semaine", "Non merci")  # a weak email is fixed in days, not months
+    await press(gaffe, 16, phone, "Oui, dans une semaine")
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("mail", 7)]

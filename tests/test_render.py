@@ -7,9 +7,9 @@ from types import MappingProxyType
 
 from bot.core import html_text
 from bot.core.dialogue import Advice, Content
-from bot.core.engine import Ask, Notice, Picked, Result, Say, Toast
+from bot.core.engine import Ask, Notice, Pick, Picked, Result, Say, Toast
 from bot.core.i18n import Translator, language_for
-from bot.core.render import message, render, split_html, utf16_length
+from bot.core.render import Button, Link, Reply, message, render, split_html, utf16_length
 
 ADVICE = Advice(
     "twofa", 1, "Active la double authentification", "Réglages du compte > Sécurité.", "https://x.example/a"
@@ -50,7 +50,18 @@ def test_result_is_dated_in_the_users_locale(mini: Content, mini_translators: di
     english = render(mini, mini_translators["en"], [result], today=date(2026, 11, 29)).text
     assert "Le 29 novembre 2026" in french and "Ta priorité (42/100)" in french
     assert "On November 29, 2026" in english and "Your priority (42/100)" in english
-    assert "Source: https://x.example/a" in english and "Turn on two-factor authentication" in english
+    assert 'Source: <a href="https://x.example/a">x.example</a>' in english  # a short linked name, not a raw URL
+    assert "Turn on two-factor authentication" in english
+
+
+def test_a_terminal_shows_a_links_address_beside_its_name() -> None:
+    linked = html_text.link("https://www.cnil.fr/fr/adresser-une-plainte?a=1&b=2")
+    assert linked == '<a href="https://www.cnil.fr/fr/adresser-une-plainte?a=1&amp;b=2">cnil.fr</a>'
+    assert (
+        html_text.strip(f"Source : {linked}")
+        == "Source : cnil.fr (https://www.cnil.fr/fr/adresser-une-plainte?a=1&b=2)"
+    )
+    assert html_text.strip('<a href="https://a.example/">https://a.example/</a>') == "https://a.example/"  # noqa: B005 (html_text.strip)
 
 
 def test_numbers_follow_the_locale(mini_translators: dict[str, Translator]) -> None:
@@ -64,8 +75,8 @@ def test_notices_render_from_messages(mini: Content, mini_translators: dict[str,
 
 
 def test_language_from_telegram_code() -> None:
-    assert [language_for(c) for c in ("fr", "fr-CA", "en", "en-GB", "EN", "de", "", None)] == [
-        "fr", "fr", "en", "en", "en", "fr", "fr", "fr",
+    assert [language_for(c) for c in ("fr", "fr-CA", "FR-be", "en", "en-GB", "EN", "de", "es", "", None)] == [
+        "fr", "fr", "fr", "en", "en", "en", "en", "en", "en", "en",
     ]  # fmt: skip
 
 
@@ -113,3 +124,9 @@ def test_a_perfect_checkup_says_its_score_once(shipped: Content, translators: di
         texts.append(render(shipped, translators[language], result.outputs, today=date(2026, 11, 30)).text)
     for text in texts:
         assert text.count("100/100") == 1, text
+
+
+def test_a_reply_with_a_site_button_survives_the_outbox() -> None:
+    """A reply waits in the outbox as JSON: its URL buttons come back as they were."""
+    reply = Reply("x", (Button("Oui", Pick(3, 0)), Button("33700", Link("https://www.33700.fr/"))))
+    assert Reply.from_json(reply.to_json()).buttons == reply.buttons

@@ -8,6 +8,7 @@ import pytest
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, Unrouted, step
 from bot.core.i18n import Translator
+from bot.core.profile import Profile
 from bot.core.render import Reply, render
 from bot.core.routing import Route, build_routes, normalise, routes_of
 from bot.service import Gaffe
@@ -46,7 +47,7 @@ def test_the_issue_examples_open_the_incident_dialogue_in_the_right_language(
         ("fr", "je crois qu'on m'a piraté mon compte", "Aïe. C'est quel compte ?"),
         ("en", "I think I got hacked", "Ouch. Which account?"),
     ):
-        result = step(mini, State(language=language), Text(text))
+        result = step(mini, State(Profile(language)), Text(text))
         assert result.state.dialogue == "incident" and result.state.language == language and result.changed
         assert render(mini, mini_translators[language], result.outputs).text == question
 
@@ -76,7 +77,14 @@ async def test_anything_else_gets_the_commands_and_the_emergency_numbers(
     gaffe = Gaffe(shipped, translators, store, data={"stalkerware": None})
     for language, help_command in (("fr", "/aide"), ("en", "/help")):
         text = (await gaffe.handle({"fr": 1, "en": 2}[language], Text("blablabla"), _ignore, language)).text
-        assert "/checkup" in text and help_command in text and "17" in text and "112" in text
+        assert "/checkup" in text and help_command in text and "112" in text
+        assert "17 " not in text and "114" not in text  # the country is not known yet: no French number
+    # The numbers follow the user's country (their profile), in their language.
+    for user, country, language, number in ((3, "fr", "fr", "le 17"), (4, "ca", "en", "911"), (5, "gb", "en", "999")):
+        await store.save(user, State(Profile(language, country)))
+        text = (await gaffe.handle(user, Text("blablabla"), _ignore)).text
+        assert number in text
+        assert country == "fr" or "112" not in text  # 112 is for the EU (and France): not Canada's, not the UK's
 
 
 async def _ignore(reply: Reply) -> None:
@@ -103,7 +111,7 @@ def test_the_shipped_dialogues_have_routes(shipped: Content) -> None:
 def test_free_text_opens_the_right_shipped_dialogue_in_the_users_language(
     shipped: Content, translators: dict[str, Translator], text: str, language: str, dialogue: str, opening: str
 ) -> None:
-    result = step(shipped, State(language=language), Text(text))
+    result = step(shipped, State(Profile(language)), Text(text))
     assert result.state.dialogue == dialogue
     shown = render(shipped, translators[language], result.outputs).text
     assert opening.lower() in shown.lower(), shown

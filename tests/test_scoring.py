@@ -15,6 +15,7 @@ import yaml
 from bot.authoring.check import check_content
 from bot.core.dialogue import Content, build_advice, build_dialogue
 from bot.core.engine import Ask, ClearChat, Command, Pick, Result, Say, State, Step, step
+from bot.core.profile import Profile
 from bot.storage import Store
 
 MINI_LOCALES = Path(__file__).parent / "fixtures" / "mini" / "locales"
@@ -56,8 +57,9 @@ class Run:
 
 
 def checkup(content: Content, **answers: str) -> Run:
-    """Run the checkup, answering each question with `answers[node]` or else its best answer."""
-    state = State()
+    """Run the checkup, answering each question with `answers[node]` or else its best answer (in France: the
+    safety endings give the country's help lines, and a user who hasn't chosen one is asked first)."""
+    state = State(profile=Profile(country="fr"))
     first = step(content, state, Command("checkup"))
     steps = [first]
     state = first.state
@@ -171,6 +173,77 @@ def test_not_knowing_about_leaks_scores_no_less_than_not_that_i_know(shipped: Co
     guess = checkup(shipped, breaches="Non, pas à ma connaissance")
     assert honest.result is not None and guess.result is not None
     assert honest.result.score >= guess.result.score
+
+
+def test_2fa_elsewhere_but_not_on_the_email_is_a_critical_gap_with_no_bam_and_no_great(shipped: Content) -> None:
+    run = checkup(shipped, twofa="Ailleurs, pas sur mes mails")
+    assert run.result is not None
+    assert "twofa" in run.steps[-1].state.gaps
+    assert not run.said(text_of(shipped, "result_great"))
+    said = [o.text or "" for o in run.outputs if isinstance(o, Say | Ask)]
+    assert not any("Bam" in text for text in said), said
+
+
+ALMOST_EVERYTHING_SOLID = 80  # the least score that result_gap ("Sur presque tout, c'est carré") may say
+
+# Each risky profile, and the one ending that may praise it: none may read "great", and "almost everything
+# is solid" (result_gap) only from a score that deserves it.
+RISKY = [
+    {"twofa": "Ailleurs, pas sur mes mails"},
+    {"twofa": "Non, ou je sais pas"},
+    {"screen_lock": "Rien, il s'ouvre direct"},
+    {"email_password": "Il sert aussi ailleurs"},
+    {"reuse": "Ouais, un peu partout"},
+    {"breaches": "Oui, mais j'ai rien fait"},
+    {
+        "screen_lock": "Rien, il s'ouvre direct",
+        "updates": "Je repousse tant que je peux",
+        "backups": "Ils coulent avec",
+    },
+    {"twofa": "Ailleurs, pas sur mes mails", "recovery": "Aucune idée", "manager": "Dans ma tête"},
+]
+
+
+@pytest.mark.parametrize("answers", RISKY, ids=lambda a: "+".join(a))
+def test_a_risky_profile_is_never_praised(shipped: Content, answers: dict[str, str]) -> None:
+    run = checkup(shipped, **answers)
+    assert run.result is not None
+    assert not run.said(text_of(shipped, "result_great"))
+    if run.said(text_of(shipped, "result_gap")):  # "Sur presque tout, c'est carré"
+        assert run.result.score >= ALMOST_EVERYTHING_SOLID
+
+
+def test_a_gap_with_a_middling_score_is_not_almost_everything_solid(shipped: Content) -> None:
+    run = checkup(
+        shipped,
+        screen_lock="Rien, il s'ouvre direct",
+        updates="Je repousse tant que je peux",
+        backups="Ils coulent avec",
+    )
+    assert run.result is not None and run.result.score < ALMOST_EVERYTHING_SOLID
+    assert not run.said(text_of(shipped, "result_gap"))
+    assert run.said(text_of(shipped, "result_start"))
+
+
+def _reminder_days(content: Content, node_id: str) -> list[int]:
+    node = content.dialogues["checkup"].nodes[node_id]
+    return [int(call.args["every_days"]) for choice in node.choices for call in choice.actions if call.name == "remind"]
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        {"email_password": "Unique, mais plutôt court"},
+        {"email_password": "Il sert aussi ailleurs"},
+        {"twofa": "Ailleurs, pas sur mes mails"},
+    ],
+    ids=lambda a: "+".join(a),
+)
+def test_a_weak_email_gets_its_reminder_in_days_not_months(shipped: Content, answers: dict[str, str]) -> None:
+    run = checkup(shipped, **answers)
+    remind_mail = text_of(shipped, "remind_mail")
+    assert run.said(remind_mail)
+    assert _reminder_days(shipped, "remind_mail") and all(days <= 7 for days in _reminder_days(shipped, "remind_mail"))
 
 
 def test_passkeys_rank_above_app_codes_which_rank_above_sms(shipped: Content) -> None:

@@ -10,6 +10,12 @@ changed for it, which is the better estimate on messages the filter has never se
 - third batch (after learning from the second): 29 of 30 caught (96.7 %), 1 false alarm in 82 (1.2 %).
 The rules were then fixed for what each batch showed, except one miss kept on purpose (a hint at a
 password, "mon prénom et 1980", not the password itself).
+
+Issue 18 added lines of the kinds an unseen corpus showed missed (passphrases, reused passwords, Wi-Fi keys,
+unlock PINs, the code on the back in words, identity numbers…) and then a batch measured before any rule
+changed for it: 23 of 27 caught (85.2 %), no false alarm in 40 lines. The honest figure is the held-out
+corpus's (tests/corpus/heldout_*, never tuned on): `python bench/secrets.py` prints both; only its running
+is tested here, never its figures.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+from conftest import bench_module
 
 from bot.core.sensitive import SecretKind, detect
 
@@ -67,3 +74,11 @@ def test_recall_and_false_alarms_on_the_corpus(capsys: pytest.CaptureFixture[str
             print(f"  false alarm ({kind}): {text!r}")
     assert recall >= MIN_RECALL
     assert false_alarm_rate <= MAX_FALSE_ALARMS
+
+
+def test_the_held_out_corpus_runs_through_the_bench() -> None:
+    """Only that it runs and is as big as promised: its figures are printed by bench/secrets.py, not asserted."""
+    bench = bench_module("secrets")
+    corpus = bench.load(*bench.CORPORA["held-out"])
+    assert len(corpus.secrets) >= 150 and len(corpus.ordinary) >= 400
+    assert all(detect(text) in (None, *SecretKind) for _, text in corpus.secrets)

@@ -38,10 +38,13 @@ def gaffe(shipped: Content, translators: dict[str, Translator], store: Store) ->
 
 
 async def at_lookup(gaffe: Gaffe, language: str = "fr") -> Reply:
-    """/espion → "this device is safe" → "look up an app's name"."""
+    """/espion → "this device is safe" → the country (asked before the help lines: the first one offered) →
+    "look up an app's name"."""
     reply = await gaffe.handle(USER, Command("espion"), _ignore, language)
     reply = await gaffe.handle(USER, Pick(reply.step or 0, 0), _ignore, language)
-    return await gaffe.handle(USER, Pick(reply.step or 0, 1), _ignore, language)
+    reply = await gaffe.handle(USER, Pick(reply.step or 0, 0), _ignore, language)
+    lookup = "Chercher le nom d'une appli" if language == "fr" else "Look up an app's name"
+    return await gaffe.handle(USER, Pick(reply.step or 0, reply.labels.index(lookup)), _ignore, language)
 
 
 def test_unrouted_text_is_an_effect_and_routed_text_is_not(shipped: Content) -> None:
@@ -58,13 +61,46 @@ async def test_an_app_typed_at_any_time_gets_the_look_up(gaffe: Gaffe, typed: st
     assert "pas qu'elle est sur ton téléphone" in reply.text and "Echap" in reply.text and "CC BY 4.0" in reply.text
 
 
+@pytest.mark.parametrize("typed", ["com.whatsapp", "org.telegram.messenger", "WhatsApp", "c'est quoi com.whatsapp ?"])
+async def test_an_unlisted_app_typed_at_any_time_is_not_in_the_list_which_proves_nothing(
+    gaffe: Gaffe, typed: str
+) -> None:
+    reply = await gaffe.handle(USER, Text(typed), _ignore)
+    assert "cherché dans la liste des logiciels espions connus" in reply.text, reply.text
+    assert "Pas dans la liste, ce qui ne prouve rien" in reply.text and "Echap" in reply.text
+    assert "/checkup" not in reply.text and typed not in reply.text  # never "I don't understand"; never echoed
+
+
+async def test_a_listed_name_inside_a_sentence_is_looked_up_but_not_a_plain_word(gaffe: Gaffe) -> None:
+    reply = await gaffe.handle(USER, Text("mon copain a installé eyezy je crois"), _ignore)
+    assert "<b>mSpy</b> est dans la liste" in reply.text, reply.text
+    reply = await gaffe.handle(USER, Text("j'ai trouvé android.helper.system dans mes applis"), _ignore)
+    assert "<b>mSpy</b> est dans la liste" in reply.text, reply.text
+    reply = await gaffe.handle(USER, Text("mon chien s'appelle cerberus"), _ignore)  # a listed name, a plain word
+    assert "Echap" not in reply.text and "/checkup" in reply.text
+
+
 async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) -> None:
-    for typed in ("com.whatsapp", "salut", ""):
+    for typed in ("salut", "", "bonne journée à toi", "www", "iPhone", "j'ai un iPad"):
         reply = await gaffe.handle(USER, Text(typed), _ignore)
         assert "/checkup" in reply.text and "112" in reply.text and "Echap" not in reply.text
-    gaffe.data = {"stalkerware": None}  # without data: the same short answer, never "not found"
-    reply = await gaffe.handle(USER, Text("com.mspy.lite"), _ignore)
-    assert "/checkup" in reply.text and "Pas dans la liste" not in reply.text
+    gaffe.data = {"stalkerware": None}  # without data: "unavailable" for an app, never "not found"
+    for typed in ("com.mspy.lite", "eyeZy"):
+        reply = await gaffe.handle(USER, Text(typed), _ignore)
+        assert "La recherche est indisponible" in reply.text and "Pas dans la liste" not in reply.text
+    assert "/checkup" in (await gaffe.handle(USER, Text("salut"), _ignore)).text
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_an_app_typed_at_a_question_gets_the_look_up_then_the_question_again(gaffe: Gaffe, language: str) -> None:
+    asked = await gaffe.handle(USER, Command("checkup"), _ignore, language)
+    for typed, expected in (("eyeZy", ("mSpy", "Echap")), ("com.whatsapp", ("Echap",))):
+        reply = await gaffe.handle(USER, Text(typed), _ignore, language)
+        assert all(part in reply.text for part in expected), reply.text
+        assert reply.labels == asked.labels  # the same question, its buttons again
+    other = await gaffe.handle(USER, Text("bof"), _ignore, language)
+    assert "Echap" not in other.text and other.labels == asked.labels
+    assert ("boutons" if language == "fr" else "buttons") in other.text
 
 
 async def test_content_without_the_look_up_keeps_the_short_answer(
@@ -133,8 +169,9 @@ async def test_the_real_list_end_to_end(
         assert "mSpy" in answer["text"] and found in answer["text"] and "Echap" in answer["text"]
         fake.user_sends(USER, "/espion" if language == "fr" else "/spyware", language_code=language)
         warn, mark = await next_message(fake, USER, mark)
-        safe, mark = await press(fake, USER, warn, 0, mark)
-        _, mark = await press(fake, USER, safe, 1, mark)
+        picker, mark = await press(fake, USER, warn, 0, mark)  # "this device is safe": the help needs a country
+        help_lines, mark = await press(fake, USER, picker, 0, mark)  # the first country offered
+        _, mark = await press(fake, USER, help_lines, 3, mark)  # "look up an app's name", the fourth button
         for typed, expected in (("mSpy", "<b>mSpy</b>"), ("eyeZy", "<b>mSpy</b>"), ("com.whatsapp", missing)):
             fake.user_sends(USER, typed, language_code=language)
             answer, mark = await next_message(fake, USER, mark)

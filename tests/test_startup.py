@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import sqlite3
 import subprocess
@@ -165,3 +166,98 @@ async def test_a_webhook_address_this_machine_does_not_have(tmp_path: Path) -> N
     assert code == 1, output
     assert "Gaffe can't start: this machine has no address 192.0.2.1" in output, output
     assert "GAFFE_WEBHOOK_LISTEN" in output and "Traceback" not in output, output
+
+
+@pytest.mark.parametrize("kind", ["folder", "fifo"])
+def test_a_gaffe_db_that_is_not_a_file_is_refused_and_left_as_it_was(tmp_path: Path, kind: str) -> None:
+    """Stand-ins for /tmp and /dev/null (never a real system path): their modes stay what they were."""
+    target = tmp_path / "target"
+    if kind == "folder":
+        target.mkdir(mode=0o755)
+    else:
+        os.mkfifo(target, 0o644)
+    before = os.stat(target).st_mode
+    done = gaffe(GAFFE_DB=str(target))
+    assert_refused(done, "not a file", "GAFFE_DB")
+    assert os.stat(target).st_mode == before and os.listdir(tmp_path) == ["target"]
+
+
+def test_a_file_that_is_not_a_database_keeps_its_mode(tmp_path: Path) -> None:
+    other = tmp_path / "notes.txt"
+    other.write_text("someone else's file\n")
+    other.chmod(0o644)
+    assert_refused(gaffe(GAFFE_DB=str(other)), "not a SQLite database", "GAFFE_DB")
+    assert os.stat(other).st_mode & 0o777 == 0o644 and other.read_text() == "someone else's file\n"
+
+
+def test_an_empty_gaffe_db(tmp_path: Path) -> None:
+    assert_refused(gaffe(GAFFE_DB="", cwd=tmp_path), "GAFFE_DB is set but empty", "GAFFE_DB")
+    assert os.listdir(tmp_path) == []
+
+
+def test_an_unreachable_bot_api_is_two_lines_and_every_session_closed(tmp_path: Path) -> None:
+    with socket.socket() as probe:  # a port with nothing listening on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = gaffe(
+        TELEGRAM_BOT_TOKEN="123456:abcdefghijklmnopqrstuvwxyzABCDEFGHIJ",
+        TELEGRAM_API_URL=f"http://127.0.0.1:{port}/bot",
+        GAFFE_DB=str(tmp_path / "g.sqlite3"),
+    )
+    assert done.returncode == 1, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 2 and "Unclosed" not in done.stderr + done.stdout, done.stderr
+    assert lines[0].startswith("Gaffe can't start: cannot reach the Telegram Bot API at http://127.0.0.1:"), lines
+    assert "TELEGRAM_API_URL" in lines[1], lines
+
+
+async def _locked(db: Path) -> sqlite3.Connection:
+    """A Gaffe database (made and closed), then held by another program: an exclusive write transaction."""
+    from bot.storage import Store
+
+    await (await Store.open(db)).close()
+    holder = sqlite3.connect(db, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    holder.execute("DELETE FROM settings")  # the button secret: Gaffe writes it again at start-up
+    return holder
+
+
+async def test_telegram_with_the_database_locked_exits_with_two_lines(tmp_path: Path) -> None:
+    holder = await _locked(tmp_path / "g.sqlite3")
+    try:
+        async with FakeBotApi() as fake:  # within TIMEOUT: the aiosqlite thread does not keep the process alive
+            code, output = await _run_async(
+                TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(tmp_path / "g.sqlite3")
+            )
+    finally:
+        holder.close()
+    assert code == 1, output
+    lines = output.strip().splitlines()
+    assert len(lines) == 2 and "Traceback" not in output, output
+    assert lines[0].startswith("Gaffe can't start: the database ") and "is locked by another program" in lines[0]
+
+
+async def test_sigterm_ends_gaffe_waiting_for_a_locked_database(tmp_path: Path) -> None:
+    holder = await _locked(tmp_path / "g.sqlite3")
+    try:
+        async with FakeBotApi() as fake:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("GAFFE_", "TELEGRAM_"))}
+            env.update(
+                TELEGRAM_BOT_TOKEN=fake.token, TELEGRAM_API_URL=f"{fake.url}/bot", GAFFE_DB=str(tmp_path / "g.sqlite3")
+            )
+            process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", cwd=ROOT, env=env,
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+            )  # fmt: skip
+            try:
+                await fake.wait_for(lambda call: call.method == "getMe", timeout=TIMEOUT)  # then it opens the database
+                process.send_signal(signal.SIGTERM)
+                output, _ = await asyncio.wait_for(process.communicate(), TIMEOUT)
+            finally:
+                if process.returncode is None:
+                    process.kill()
+                    await process.wait()
+    finally:
+        holder.close()
+    assert process.returncode in (0, 1), output.decode()  # stopped, or refused if the busy timeout came first
+    assert "Traceback" not in output.decode(), output.decode()

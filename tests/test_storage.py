@@ -10,10 +10,11 @@ import aiosqlite
 import pytest
 
 from bot.core.engine import State
+from bot.core.profile import Profile
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store
 
 STATE = State(
-    language="en",
+    Profile("en"),
     dialogue="checkup",
     node="q3",
     step=7,
@@ -113,7 +114,7 @@ async def test_refuses_a_database_from_a_newer_gaffe(tmp_path: Path) -> None:
 async def test_save_and_load_round_trip(store: Store) -> None:
     await store.save(7, STATE)
     assert await store.load(7) == STATE
-    moved = State(language="fr", step=8)
+    moved = State(Profile("fr"), step=8)
     await store.save(7, moved)
     assert await store.load(7) == moved
 

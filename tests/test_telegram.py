@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 import sqlite3
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from bot_harness import (
     chat_calls,
     checkup_by_buttons,
     expected_score,
+    menus_set,
     next_message,
     press,
     running_bot,
@@ -57,19 +59,25 @@ async def test_checkup_in_english_with_three_actions(fake: FakeBotApi, tmp_path:
         result = (await fake.wait_for_message(102, contains="Your 3 priorities")) if "Your 3" not in text else None
     full = text + (result["text"] if result else "")
     assert f"{expected_score(shipped, worst)}/100" in full
-    assert "Your 3 priorities" in full and "Source: https://" in full
+    assert "Your 3 priorities" in full and re.search(r"Source: [a-z0-9.-]+\.[a-z]+\n", full)
+    assert "https://" not in full  # sources are short linked names: the address is the link's, not the text's
+    sent = [c.result for c in fake.sent if isinstance(c.result, dict) and c.result.get("chat", {}).get("id") == 102]
+    links = [e["url"] for m in sent for e in m.get("entities", ()) if e["type"] == "text_link"]
+    assert any(url.startswith("https://") for url in links)
     assert "Tes " not in full and "Source :" not in full
     assert fake.errors == []
 
 
 async def test_commands_registered_per_language(fake: FakeBotApi, tmp_path: Path) -> None:
-    async with running_bot(fake, tmp_path / "g.sqlite3"):
-        pass
+    async with running_bot(fake, tmp_path / "g.sqlite3"):  # set in the background, once the bot serves
+        await menus_set(fake)
     french = [c["command"] for c in fake.my_commands("fr")]
     english = [c["command"] for c in fake.my_commands("en")]
-    assert {"start", "checkup", "aide", "langue"} <= set(french) and "help" not in french
-    assert {"start", "checkup", "help", "language"} <= set(english) and "aide" not in english
-    assert fake.my_commands("") == fake.my_commands("fr")
+    assert {"start", "checkup", "aide", "langue", "privacy"} <= set(french) and "help" not in french
+    assert {"start", "checkup", "help", "language", "privacy"} <= set(english) and "aide" not in english
+    assert french[:4] == ["start", "arnaque", "espion", "piratage"]  # the urgent ones first
+    assert english[:4] == ["start", "scam", "spyware", "hacked"]
+    assert fake.my_commands("") == fake.my_commands("en")  # any other language: English, as the replies
 
 
 async def test_start_answers_in_the_users_language_and_language_can_change(fake: FakeBotApi, tmp_path: Path) -> None:
@@ -77,19 +85,21 @@ async def test_start_answers_in_the_users_language_and_language_can_change(fake:
         fake.user_sends(201, "/start", language_code="en-GB")
         hello = await fake.wait_for_message(201)
         assert "mSpy" in hello["text"] and "Fais gaffe" not in hello["text"]
-        fake.user_sends(202, "/start", language_code="de")  # anything else: French
-        assert "Fais gaffe" in (await fake.wait_for_message(202))["text"]
+        # A language Gaffe doesn't speak: English, as Telegram advises.
+        fake.user_sends(202, "/start", language_code="de")
+        german = (await fake.wait_for_message(202))["text"]
+        assert "mSpy" in german and "Fais gaffe" not in german
 
         mark = len(fake.sent)
-        fake.user_sends(202, "/language", language_code="de")
+        fake.user_sends(202, "/langue", language_code="de")
         question, mark = await next_message(fake, 202, mark)
-        data = dict(buttons(question))["English"]
+        data = dict(buttons(question))["Français"]
         fake.user_presses(202, question["message_id"], data, language_code="de")
         confirmation, mark = await next_message(fake, 202, mark)
-        assert "English" in confirmation["text"]
+        assert "français" in confirmation["text"].lower()
         fake.user_sends(202, "/checkup", language_code="de")
         intro, _ = await next_message(fake, 202, mark)
-        assert "questions" in intro["text"] and "on fait le point" not in intro["text"]
+        assert "on fait le point" in intro["text"]  # the choice is kept: not reset by the language_code
     assert fake.errors == []
 
 
@@ -441,3 +451,40 @@ async def test_a_press_that_fails_inside_gaffe_still_stops_the_spinner(
         query = fake.user_presses(1201, intro["message_id"], buttons(intro)[0][1])
         await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
     assert fake.errors == []
+
+
+async def test_a_secret_in_a_caption_or_edited_in_is_refused_deleted_and_not_stored(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    db, user = tmp_path / "g.sqlite3", 1102
+
+    def deleted(message_id: int) -> Callable[[Call], bool]:
+        return lambda call: call.method == "deleteMessage" and call.ok and call.params["message_id"] == message_id
+
+    async with running_bot(fake, db):
+        fake.user_sends(user, "/start")
+        await fake.wait_for_message(user, contains="Fais gaffe")
+        mark = len(fake.sent)
+        fake.user_sends_file(user, "regarde ce qu'il m'a envoyé")  # no secret: the usual answer to a photo
+        await fake.wait_for_message(user, contains="Je ne lis que le texte", after=mark)
+        _, photo = fake.user_sends_file(user, "mon mot de passe c'est Soleil2024!")
+        await fake.wait_for_message(user, contains="jamais un mot de passe", after=mark)
+        await fake.wait_for(deleted(photo), after=mark)
+        _, document = fake.user_sends_file(user, "ma carte 4397\u00a00523\u00a02792\u00a08200", kind="document")
+        await fake.wait_for_message(user, contains="carte bancaire", after=mark)
+        await fake.wait_for(deleted(document), after=mark)
+
+        fake.user_sends(user, "coucou")
+        typed = fake.messages(user, from_bot=False)[-1]["message_id"]
+        await fake.wait_for_message(user, after=len(fake.sent))
+        mark = len(fake.sent)
+        fake.user_edits(user, typed, "coucou toi")  # an edit without a secret: nothing happens
+        fake.user_edits(user, typed, "coucou, mon mdp : Hirondelle55")
+        await fake.wait_for_message(user, contains="jamais un mot de passe", after=mark)
+        await fake.wait_for(deleted(typed), after=mark)
+        assert len([call for call in fake.sent[mark:] if call.method == "sendMessage"]) == 1  # the warning only
+    texts = [m.get("text", m.get("caption", "")) for m in fake.messages(user)]
+    assert not any(secret in text for text in texts for secret in ("Soleil2024", "8200", "Hirondelle55"))
+    with sqlite3.connect(db) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert not any(secret in dump for secret in ("Soleil2024", "8200", "Hirondelle55"))

@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from bot_harness import menus_set
 from conftest import ROOT
 from fake_bot_api import FakeBotApi
 from test_telegram import buttons, next_message, press
@@ -86,3 +87,17 @@ async def test_rejected_token_is_reported_without_being_printed(tmp_path: Path) 
     assert process.returncode == 1, text
     assert "Telegram rejected the token: check TELEGRAM_BOT_TOKEN" in text, text
     assert wrong not in text and wrong.split(":")[1] not in text
+
+
+async def test_a_failing_command_menu_does_not_stop_the_bot_and_is_set_later(tmp_path: Path) -> None:
+    """setMyCommands is cosmetic: answered 500 at start-up, the bot serves anyway and sets the menus after."""
+    async with FakeBotApi() as fake:
+        fake.fail_next("setMyCommands", code=500)
+        async with bot_process(fake, tmp_path / "g.sqlite3") as process:
+            fake.user_sends(61, "/start")
+            await fake.wait_for_message(61, contains="Fais gaffe", timeout=30)
+            await menus_set(fake)
+            assert process.returncode is None
+        failed = [e for e in fake.errors if e.method == "setMyCommands"]
+        assert len(failed) == 1 and failed[0].code == 500
+        assert fake.my_commands("fr") and fake.my_commands("en") and fake.my_commands("") == fake.my_commands("en")

@@ -3,13 +3,15 @@
 Like `rasa shell`: Gaffe's messages are printed, choices are numbered, and you type a number, some
 text, or a command. It reads standard input line by line, so it can be scripted through a pipe, and
 it ends cleanly at end of input. Restarting it continues where the last run stopped. Files a reply
-carries (a chart, an export) are written to a folder and their path is printed.
+carries (a chart, an export) are written, readable by the user's account only, to their own folder (see
+`bot.user_files`; `/oublie` removes it) and their path is printed.
 
-It behaves like a terminal program: Ctrl+C, Ctrl+D and /quitter (/quit, /exit) quit at once with a short
-goodbye (standard input is read by a daemon thread feeding the event loop, so a pending read never holds
-the exit, and SIGINT is a loop signal handler); the terminal says its own words (`console_…` messages:
-"type the number", not "use the buttons"); a closed output (`| head -1`) ends it, quietly (see
-`bot.__main__`).
+It behaves like a terminal program: Ctrl+C, Ctrl+D, /quitter (/quit, /exit) and SIGTERM (`kill`, a closed
+terminal session's manager) quit at once with a short goodbye and exit code 0 (standard input is read by a
+daemon thread feeding the event loop, so a pending read never holds the exit, and SIGINT and SIGTERM are
+loop signal handlers); `/start` typed first, right after the welcome, is not answered with it again; the
+terminal says its own words (`console_…` messages: "type the number", not "use the buttons"); a closed
+output (`| head -1`) ends it, quietly (see `bot.__main__`).
 """
 
 from __future__ import annotations
@@ -26,9 +28,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 
+from bot import user_files
 from bot.core import html_text
-from bot.core.engine import Choose, Command, Input, Press, Push, Text
-from bot.core.render import Reply
+from bot.core.engine import Choose, Command, Input, Pick, Press, Push, Text
+from bot.core.render import Link, Reply
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 
@@ -55,9 +58,10 @@ def parse_line(line: str, shown: Reply) -> Input | None:
         return Command(text[1:].split()[0].split("@")[0] if len(text) > 1 else "")
     if text.isdigit() and len(text) <= MAX_CHOICE_DIGITS:
         number = int(text)
-        buttons = shown.buttons
+        buttons = [b for b in shown.buttons if not isinstance(b.press, Link)]
         if buttons and isinstance(buttons[0].press, Press) and 1 <= number <= len(buttons):
-            return buttons[number - 1].press  # a pushed message's buttons (a reminder's "Done")
+            press = buttons[number - 1].press  # a pushed message's buttons (a reminder's "Done")
+            return press if isinstance(press, Pick | Press) else None
         return Choose(number)  # a choice of the question waiting now
     return Text(text)  # longer numbers too: they may be a PIN or a card, which the engine refuses
 
@@ -65,9 +69,10 @@ def parse_line(line: str, shown: Reply) -> Input | None:
 class Terminal:
     """Shows replies, remembers the buttons on screen, saves files."""
 
-    def __init__(self, out: TextIO, files_dir: Path) -> None:
+    def __init__(self, out: TextIO, files_dir: Path, user_id: int) -> None:
         self.out = out
         self.files_dir = files_dir
+        self.user_id = user_id
         self.shown = Reply()
 
     async def show(self, reply: Reply) -> None:
@@ -79,13 +84,15 @@ class Terminal:
         if reply.text:
             out.write("\n" + html_text.strip(reply.text) + "\n")
         for attachment in reply.attachments:
-            self.files_dir.mkdir(parents=True, exist_ok=True)
-            path = self.files_dir / attachment.filename
-            path.write_bytes(attachment.data)
+            path = user_files.write(self.files_dir, self.user_id, attachment.filename, attachment.data)
             caption = f" — {html_text.strip(attachment.caption)}" if attachment.caption else ""
             out.write(f"  [{path}]{caption}\n")
-        for number, button in enumerate(reply.buttons, start=1):
+        choices = [b for b in reply.buttons if not isinstance(b.press, Link)]
+        for number, button in enumerate(choices, start=1):
             out.write(f"  {number}. {button.label}\n")
+        for button in reply.buttons:
+            if isinstance(button.press, Link):  # a site: the terminal shows its address (no number to type)
+                out.write(f"  ↗ {button.label} : {button.press.url}\n")
         out.flush()
         if reply.buttons:
             self.shown = reply
@@ -106,7 +113,8 @@ async def chat(
     A closed output raises BrokenPipeError out of here (the caller silences it); the step that was
     being answered is saved all the same."""
     gaffe.variant = "console"  # the terminal's own words, where messages.yaml has a `console_` variant
-    terminal = Terminal(out, files_dir)
+    gaffe.files = files_dir  # so that /oublie removes the files written here for the user
+    terminal = Terminal(out, files_dir, user_id)
 
     async def show(reply: Reply) -> None:
         if reply.clear_chat:  # "delete this conversation": the terminal keeps no chat of its own to delete
@@ -114,11 +122,13 @@ async def chat(
             reply = replace(reply, text=f"{nothing}\n\n{reply.text}" if reply.text else nothing)
         await terminal.show(reply)
 
+    lines = _Lines(stdin)
+    interrupted = _on_interrupt(lines.interrupt)  # before anything is shown: a signal then ends the chat too
     spoken = language or await gaffe.language_of(user_id)
     if database is not None:
         out.write(html_text.strip(gaffe.notice(spoken, "console_database", path=database)) + "\n")
     out.write(html_text.strip(gaffe.notice(spoken, "console_hint")) + "\n")
-    await gaffe.start(user_id, language, show)
+    welcomed = await gaffe.start(user_id, language, show)
 
     async def push(user: int, message: Push) -> bool:
         return await gaffe.push(user, message, show)
@@ -126,10 +136,8 @@ async def chat(
     async def send(user: int, reply: Reply) -> None:
         await show(reply)
 
-    lines = _Lines(stdin)
     scheduler = Scheduler(gaffe, push, send, only_user=user_id)
     ticking = asyncio.create_task(_every(tick_seconds, scheduler.tick))
-    interrupted = _on_interrupt(lines.interrupt)
     try:
         interactive = stdin.isatty()
         while True:
@@ -143,7 +151,11 @@ async def chat(
             received = parse_line(line, terminal.shown)
             if isinstance(received, Command) and received.name in QUIT_COMMANDS:
                 break
+            if welcomed and received == Command("start"):  # the welcome is on screen already: not twice
+                welcomed = False
+                continue
             if received is not None:
+                welcomed = False
                 await gaffe.handle(user_id, received, show)
     finally:
         ticking.cancel()
@@ -209,15 +221,17 @@ class _Lines:
 
 
 def _on_interrupt(quit_chat: Callable[[], None]) -> Callable[[], None]:
-    """Make Ctrl+C end the chat like end of input; returns what puts the default behaviour back."""
+    """Make Ctrl+C and SIGTERM end the chat like end of input; returns what puts the default behaviour back."""
     loop = asyncio.get_running_loop()
     try:
-        loop.add_signal_handler(signal.SIGINT, quit_chat)
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signal_number, quit_chat)
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread, or not Unix: KeyboardInterrupt
         return lambda: None
 
     def restore() -> None:
-        loop.remove_signal_handler(signal.SIGINT)
+        for signal_number in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(signal_number)
 
     return restore
 

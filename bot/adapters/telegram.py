@@ -12,8 +12,10 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import signal
+import sqlite3
 import warnings
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from functools import partial
 from typing import Any, TypeVar
@@ -23,16 +25,18 @@ from telegram import (
     BotCommandScopeChat,
     CallbackQuery,
     InputFile,
+    LinkPreviewOptions,
     Message,
     Update,
 )
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, Forbidden, NetworkError, TelegramError
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.ext import (
     Application,
     ApplicationBuilder,
     CallbackQueryHandler,
     ContextTypes,
+    Defaults,
     ExtBot,
     MessageHandler,
     SimpleUpdateProcessor,
@@ -43,14 +47,16 @@ from telegram.warnings import PTBUserWarning
 from bot.adapters import buttons
 from bot.adapters.aiohttp_request import AiohttpRequest
 from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, RateLimitArgs, SkippedCosmeticCall
+from bot.adapters.webhook import WebhookServer
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Attachment
-from bot.core.engine import Command, Input, Push, Text
+from bot.core.engine import Aside, Command, Input, Push, Text
 from bot.core.i18n import LANGUAGES, language_for
-from bot.core.render import Reply, split_html
+from bot.core.render import Button, Link, Reply, split_html
 from bot.scheduler import Scheduler
-from bot.service import Clock, Gaffe, Unreachable, load, system_clock
+from bot.service import Clock, Gaffe, NotDelivered, Unreachable, load, system_clock
+from bot.storage import database_error
 
 log = logging.getLogger("gaffe.telegram")
 GaffeApplication = Application[Any, Any, Any, Any, Any, Any]
@@ -58,10 +64,16 @@ T = TypeVar("T")
 NETWORK_RETRIES = 3
 CALLBACK_ANSWER_LIMIT = 200
 # Deleting a conversation (Reply.clear_chat): a private chat's message ids are one sequence shared by the user
-# and the bot, so Gaffe deletes downwards from the pressed message, at most this many ids, and stops after this
-# many refusals in a row (older than 48 hours: every older one is refused too).
-CLEAR_CHAT_MAX_IDS = 300
-CLEAR_CHAT_REFUSALS = 10
+# and the bot, growing with time, so Gaffe deletes downwards from the pressed message, at most this many ids,
+# DELETE_BATCH a call (deleteMessages, Bot API 7.0: 1 to 100 ids; ids already gone are skipped).
+CLEAR_CHAT_MAX_IDS = 1000
+DELETE_BATCH = 100
+# The command menus are cosmetic: set in the background once the bot serves, and tried again after these
+# delays (then every last one) while Telegram refuses or is unreachable.
+MENU_RETRY_SECONDS = (1, 10, 60, 600)
+# No link previews, ever: the raw calls add this, python-telegram-bot's own methods get it from Defaults.
+NO_PREVIEW = {"is_disabled": True}
+TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 # `TelegramGaffe._call` uses do_api_request for methods python-telegram-bot has, on purpose: it warns each time.
 RAW_CALLS_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'"
 warnings.filterwarnings("ignore", RAW_CALLS_WARNING, PTBUserWarning)
@@ -90,6 +102,19 @@ async def _retry_network(call: Callable[[], Awaitable[T]]) -> T:
     raise AssertionError("unreachable")
 
 
+@contextlib.contextmanager
+def _delivery_errors() -> Iterator[None]:
+    """Telegram's answers to a reply's calls, in the service's words: 403 (the user blocked Gaffe) is Unreachable
+    (marked inactive, nothing kept); the network or the Bot API failing past the retries (5xx, timeouts, 429s)
+    is NotDelivered (the whole reply is kept and sent again). A refusal (400) is a bug: it propagates."""
+    try:
+        yield
+    except Forbidden as error:
+        raise Unreachable(str(error)) from error
+    except (NetworkError, RetryAfter) as error:
+        raise NotDelivered(str(error)) from error
+
+
 class TelegramGaffe:
     """The handlers: each turns an update into a service call and shows the reply it is given."""
 
@@ -97,25 +122,33 @@ class TelegramGaffe:
         self.gaffe = gaffe
         self.secret = secret
         self.bot = bot
+        gaffe.send_waiting = self._send_waiting  # a reply kept in an outage goes before the user's next one
 
     # --- sending -----------------------------------------------------------------------------------
     def _keyboard(self, user_id: int, reply: Reply) -> dict[str, object] | None:
         if not reply.buttons:
             return None
-        return {
-            "inline_keyboard": [[{"text": b.label, "callback_data": buttons.encode(self.secret, user_id, b.press)}]
-                                for b in reply.buttons]
-        }  # fmt: skip
+        return {"inline_keyboard": [[self._button(user_id, b)] for b in reply.buttons]}
+
+    def _button(self, user_id: int, button: Button) -> dict[str, object]:
+        """An inline button: a signed callback for a choice or an object's action, an address for a site."""
+        if isinstance(button.press, Link):
+            return {"text": button.label, "url": button.press.url}
+        return {"text": button.label, "callback_data": buttons.encode(self.secret, user_id, button.press)}
 
     async def _call(self, method: str, limit: RateLimitArgs | None, **params: object) -> None:
         """A Bot API call whose answer Gaffe never reads, retried on network errors. Made raw, with
         `do_api_request`: python-telegram-bot's own method would turn the answer into a `Message` (about 0.3 ms
-        of CPU) and a question's keyboard into objects (about 0.15 ms), for every message Gaffe sends."""
+        of CPU) and a question's keyboard into objects (about 0.15 ms), for every message Gaffe sends.
+        A text never gets a link preview: under "call 17 now", a news article's card is noise at best."""
+        if method in TEXT_METHODS:
+            params["link_preview_options"] = NO_PREVIEW
         await _retry_network(partial(self.bot.do_api_request, method, params, rate_limit_args=limit))
 
     async def send_to(self, chat_id: int, user_id: int, reply: Reply, limit: RateLimitArgs | None = None) -> None:
         """The reply's text (split to Telegram's limit) and files; the buttons go on the last message, the
-        files before the message that carries buttons (so the question stays last)."""
+        files before the message that carries buttons (so the question stays last). A file Telegram does not
+        take (after the network retries) is replaced by a line that says so: the text and buttons still go."""
         try:
             chunks = split_html(reply.text) if reply.text else []
             last = chunks.pop() if chunks else None
@@ -124,7 +157,7 @@ class TelegramGaffe:
             if last is not None and not reply.buttons:
                 await self._call("sendMessage", limit, chat_id=chat_id, text=last, parse_mode=ParseMode.HTML)
             for attachment in reply.attachments:
-                await _retry_network(partial(self._send_file, chat_id, attachment, limit))
+                await self._send_file_or_say(chat_id, user_id, attachment, limit)
             if last is not None and reply.buttons:
                 markup = self._keyboard(user_id, reply)
                 await self._call(
@@ -132,6 +165,19 @@ class TelegramGaffe:
                 )
         except Forbidden as error:
             raise Unreachable(str(error)) from error
+
+    async def _send_file_or_say(
+        self, chat_id: int, user_id: int, attachment: Attachment, limit: RateLimitArgs | None
+    ) -> None:
+        try:
+            await _retry_network(partial(self._send_file, chat_id, attachment, limit))
+        except Forbidden:
+            raise
+        except TelegramError as error:  # refused (400), or still failing after the retries: say it's missing
+            log.warning("a %s for user %s was not sent: %s", attachment.kind, user_id, error)
+            language = await self.gaffe.language_of(user_id)
+            text = self.gaffe.notice(language, "file_not_sent", name=attachment.filename)
+            await self._call("sendMessage", limit, chat_id=chat_id, text=text, parse_mode=ParseMode.HTML)
 
     async def _send_file(self, chat_id: int, attachment: Attachment, limit: RateLimitArgs | None) -> None:
         file = InputFile(attachment.data, filename=attachment.filename)
@@ -147,6 +193,10 @@ class TelegramGaffe:
         """Private chats' ids are their user's: what Gaffe sends on its own goes there."""
         await self.send_to(user_id, user_id, reply, PUSH)
 
+    async def _send_waiting(self, user_id: int, reply: Reply) -> None:
+        with _delivery_errors():
+            await self.send_to_user(user_id, reply)
+
     async def push(self, user_id: int, push: Push) -> bool:
         """Something Gaffe says on its own (a due reminder), through the service, after people's replies."""
         return await self.gaffe.push(user_id, push, partial(self.send_to_user, user_id))
@@ -155,15 +205,25 @@ class TelegramGaffe:
         """Answer the steps that were saved but maybe not answered when the last run died; send the outbox."""
         await self.gaffe.deliver_pending(self.send_to_user)
 
-    async def _step(self, update: Update, received: Input) -> None:
+    async def _step(
+        self, update: Update, received: Input, on_nothing: Callable[[Update], Awaitable[None]] | None = None
+    ) -> None:
+        """One input through the service; `on_nothing` answers instead when the step says nothing."""
         user, message = update.effective_user, update.effective_message
         if user is None or message is None:
             return
-        await self.gaffe.handle(
+        reply = await self.gaffe.handle(
             user.id, received, partial(self._reply_to, message, user.id), language_for(user.language_code)
         )
+        if reply.empty and on_nothing is not None:
+            await on_nothing(update)
+        await self._follow_language(user.id, reply)
 
     async def _reply_to(self, message: Message, user_id: int, reply: Reply) -> None:
+        with _delivery_errors():
+            await self._reply_to_message(message, user_id, reply)
+
+    async def _reply_to_message(self, message: Message, user_id: int, reply: Reply) -> None:
         if reply.erase_input:  # bots may delete messages in private chats: the secret leaves the history too
             with contextlib.suppress(TelegramError):
                 await _retry_network(message.delete)
@@ -182,7 +242,10 @@ class TelegramGaffe:
         if self._for_another_bot(update):
             return
         text = update.effective_message.text if update.effective_message else None
-        name = (text or "/").split()[0][1:].split("@")[0]
+        name, _, payload = (text or "/")[1:].partition(" ")
+        name = name.split("@")[0]
+        if name.lower() == "start" and payload.strip():  # a deep link, t.me/<bot>?start=espion: that dialogue
+            name = self.gaffe.deep_link(payload.strip())
         await self._step(update, Command(name))
 
     async def on_text(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -201,9 +264,25 @@ class TelegramGaffe:
         if press is None:
             await self._toast(query, "forged_button", await self.gaffe.language_of(user_id, language))
             return
-        await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
+        reply = await self.gaffe.handle(user_id, press, partial(self._answer_press, query), language)
+        await self._follow_language(user_id, reply)
+
+    async def _follow_language(self, user_id: int, reply: Reply) -> None:
+        """After /langue, this chat's command menu speaks the chosen language (a chat-scoped menu), whatever the
+        language of the user's Telegram. Cosmetic: after the reply went out, and a refusal is only logged."""
+        if reply.menu_language is None:
+            return
+        menu = [BotCommand(name, description) for name, description in self.gaffe.command_menu(reply.menu_language)]
+        try:
+            await self.bot.set_my_commands(menu, scope=BotCommandScopeChat(user_id))
+        except TelegramError as error:
+            log.warning("the chat's command menu was not set: %s", error)
 
     async def _answer_press(self, query: CallbackQuery, reply: Reply) -> None:
+        with _delivery_errors():
+            await self._answer_query(query, reply)
+
+    async def _answer_query(self, query: CallbackQuery, reply: Reply) -> None:
         """Stop the spinner (with the toast, if any), reply, then show the pick under the pressed message:
         the next question is what the user waits for, the pick is cosmetic and comes a slot later."""
         toast = reply.toast[:CALLBACK_ANSWER_LIMIT] if reply.toast else None
@@ -219,27 +298,61 @@ class TelegramGaffe:
         await self._show_answer(query, reply)
 
     async def _clear_chat(self, chat_id: int, newest: int, reply: Reply) -> Reply:
-        """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours);
-        the reply then starts with what was deleted and what was left. Deletions wait behind people's replies."""
-        deleted = refused = 0
-        too_old = False
-        message_id = newest
-        while message_id > 0 and newest - message_id < CLEAR_CHAT_MAX_IDS and refused < CLEAR_CHAT_REFUSALS:
-            try:
-                await _retry_network(partial(self.bot.delete_message, chat_id, message_id, rate_limit_args=PUSH))
-                deleted, refused = deleted + 1, 0
-            except Forbidden as error:
-                raise Unreachable(str(error)) from error
-            except BadRequest as error:  # "message can't be deleted" (too old), or "…not found" (already gone)
-                refused += 1
-                too_old = too_old or "can't be deleted" in str(error).lower()
-            message_id -= 1
+        """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours),
+        100 ids a call; the reply then starts with what was deleted and what was left. Deletions wait behind
+        people's replies. A call refused holds the 48-hour limit: what is younger in it is found by halving
+        (7 more calls at most), and nothing older is tried."""
+        lowest = max(1, newest - CLEAR_CHAT_MAX_IDS + 1)
+        top, deleted, too_old = newest, False, False
+        while top >= lowest and not too_old:
+            batch = range(max(lowest, top - DELETE_BATCH + 1), top + 1)
+            if await self._delete(chat_id, batch):
+                deleted, top = True, batch.start - 1
+            else:
+                too_old = True
+                deleted = await self._delete_younger(chat_id, batch) or deleted
         language = await self.gaffe.language_of(chat_id)
-        lines = [self.gaffe.notice(language, "chat_cleared", count=deleted)]
-        if too_old or message_id > 0:  # refused for their age, or stopped before the first message
+        lines = [self.gaffe.notice(language, "chat_cleared")] if deleted else []
+        if too_old or top >= 1:  # refused for their age, or stopped before the first message
             lines.append(self.gaffe.notice(language, "chat_cleared_older"))
         text = "\n\n".join([*lines, reply.text] if reply.text else lines)
         return replace(reply, text=text, picked=None)
+
+    async def _delete_younger(self, chat_id: int, batch: range) -> bool:
+        """In a batch refused for holding a message older than 48 hours, delete the ids above the oldest such:
+        ids grow with time, so halving finds the limit. Whether any was deleted."""
+        low, high, deleted = batch.start, batch.stop - 1, False
+        while low <= high:
+            middle = (low + high + 1) // 2
+            if await self._delete(chat_id, range(middle, high + 1)):
+                deleted, high = True, middle - 1  # all younger: the limit is further down
+            else:
+                low = middle + 1  # the limit is in there: everything from `middle` down is too old
+        return deleted
+
+    async def _delete(self, chat_id: int, ids: range) -> bool:
+        """deleteMessages on the ids; False when Telegram refuses them (one is older than 48 hours)."""
+        call = partial(self.bot.delete_messages, chat_id, list(ids), rate_limit_args=PUSH)
+        try:
+            await _retry_network(call)
+        except Forbidden as error:
+            raise Unreachable(str(error)) from error
+        except BadRequest:
+            return False
+        return True
+
+    async def on_caption(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A photo or document with a caption: the caption goes through the secret filter like a typed text
+        (a secret is refused and the message deleted); otherwise the same short answer as any photo."""
+        message = update.effective_message
+        caption = (message.caption or "") if message else ""
+        await self._step(update, Aside(caption), on_nothing=lambda update: self.on_other(update, context))
+
+    async def on_edit(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """An edited message (text or caption): a secret edited in is refused, and the message deleted, like a
+        typed one; any other edit changes nothing (the answer the message gave was already taken)."""
+        message = update.effective_message
+        await self._step(update, Aside((message.text or message.caption or "") if message else ""))
 
     async def on_other(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """Stickers, photos, voice…: a short answer, nothing stored."""
@@ -299,13 +412,34 @@ class TelegramGaffe:
         except BadRequest as error:  # already edited (a double press), or too old to edit: harmless
             log.debug("could not mark the answer: %s", error)
 
+    async def set_menus(self, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """A JobQueue job: the command menus, tried again later on failure (logged once, not per attempt).
+        Never at start-up in line: a 500 on setMyCommands must not keep the bot from serving."""
+        attempt = context.job.data if context.job and isinstance(context.job.data, int) else 0
+        try:
+            await self.register_commands(context.application)
+        except (TelegramError, sqlite3.Error) as error:
+            delay = MENU_RETRY_SECONDS[min(attempt, len(MENU_RETRY_SECONDS) - 1)]
+            if attempt == 0:
+                log.warning("the command menus could not be set (%s): trying again in the background", error)
+            assert context.job_queue is not None
+            context.job_queue.run_once(self.set_menus, delay, data=attempt + 1, name="menus")
+            return
+        if attempt:
+            log.info("the command menus are set")
+
     async def register_commands(self, application: GaffeApplication) -> None:
-        """The command menu, per language (French is also the default for everyone else)."""
+        """The command menus and the bot's descriptions (its profile, and the page before the first /start),
+        per language; English is also the default for every other language, as for the replies."""
+        bot = application.bot
         for language in LANGUAGES:
             commands = [BotCommand(name, description) for name, description in self.gaffe.command_menu(language)]
-            await application.bot.set_my_commands(commands, language_code=language)
-            if language == "fr":
-                await application.bot.set_my_commands(commands)
+            description = html_text.strip(self.gaffe.notice(language, "bot_description"))
+            short = html_text.strip(self.gaffe.notice(language, "bot_short_description"))
+            for code in (language, "") if language == "en" else (language,):
+                await bot.set_my_commands(commands, language_code=code or None)
+                await bot.set_my_description(description, language_code=code or None)
+                await bot.set_my_short_description(short, language_code=code or None)
         for admin in sorted(self.gaffe.admins):  # /stats shows in admins' own menus only
             language = await self.gaffe.language_of(admin)
             description = html_text.strip(self.gaffe.notice(language, "stats_command"))
@@ -326,12 +460,15 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
 
     async def post_init(application: GaffeApplication) -> None:
         gaffe = await Gaffe.open(settings, content, tracks_delivery=True, clock=clock)
-        telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
+        holder["service"] = gaffe  # closed by post_shutdown, which python-telegram-bot runs even if this fails
+        try:
+            telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
+            await telegram_gaffe.resend_pending()
+        except sqlite3.Error as error:  # locked by another program past the busy timeout: two lines, not a hang
+            raise database_error(settings.database, error) from None
         holder["gaffe"] = telegram_gaffe
         application.bot_data["gaffe"] = telegram_gaffe
         _add_handlers(application, telegram_gaffe)
-        await telegram_gaffe.register_commands(application)
-        await telegram_gaffe.resend_pending()
         scheduler = Scheduler(gaffe, telegram_gaffe.push, telegram_gaffe.send_to_user, settings)
         holder["scheduler"] = scheduler
         application.bot_data["scheduler"] = scheduler
@@ -340,12 +477,16 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
             await scheduler.tick()
 
         assert application.job_queue is not None, "python-telegram-bot[job-queue] is a dependency"
+        application.job_queue.run_once(telegram_gaffe.set_menus, 0, data=0, name="menus")
         application.job_queue.run_repeating(tick, interval=settings.reminder_check_seconds, first=1, name="tick")
         log.info("Gaffe is on Telegram as @%s, database %s", application.bot.username, settings.database)
 
     async def post_shutdown(application: GaffeApplication) -> None:
-        if "gaffe" in holder:
-            await holder["gaffe"].gaffe.close()
+        if "service" in holder:  # aiosqlite's thread is not a daemon: left open, it keeps the process alive
+            await holder["service"].close()
+        # The HTTP sessions too, when start-up failed after they were opened (python-telegram-bot only shuts
+        # down a bot whose initialisation succeeded): no "Unclosed client session" at exit.
+        await application.bot.shutdown()
 
     application = (
         ApplicationBuilder()
@@ -353,6 +494,7 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
         .base_url(settings.api_url)
         .base_file_url(settings.api_url.replace("/bot", "/file/bot"))
         .rate_limiter(PriorityRateLimiter(overall_max_rate=30, overall_time_period=1, max_retries=3))
+        .defaults(Defaults(link_preview_options=LinkPreviewOptions(is_disabled=True)))
         # aiohttp instead of httpx: a third of the CPU per Bot API call (bot/adapters/aiohttp_request.py).
         .request(AiohttpRequest())
         .get_updates_request(AiohttpRequest(connection_pool_size=1))
@@ -368,11 +510,14 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
 
 def _add_handlers(application: GaffeApplication, gaffe: TelegramGaffe) -> None:
     private = filters.ChatType.PRIVATE & filters.UpdateType.MESSAGE
+    edited = filters.ChatType.PRIVATE & filters.UpdateType.EDITED_MESSAGE
     group_command = ~filters.ChatType.PRIVATE & filters.COMMAND & filters.UpdateType.MESSAGES
     application.add_handler(CallbackQueryHandler(gaffe.on_button))  # first: most updates are presses
     application.add_handler(MessageHandler(group_command & ~filters.UpdateType.EDITED, gaffe.on_group))
     application.add_handler(MessageHandler(private & filters.COMMAND, gaffe.on_command))
     application.add_handler(MessageHandler(private & filters.TEXT, gaffe.on_text))
+    application.add_handler(MessageHandler(private & filters.CAPTION, gaffe.on_caption))
+    application.add_handler(MessageHandler(edited & (filters.TEXT | filters.CAPTION), gaffe.on_edit))
     application.add_handler(MessageHandler(private, gaffe.on_other))
     application.add_error_handler(gaffe.on_error)
 
@@ -381,8 +526,8 @@ WEBHOOK_PATH = "telegram"
 
 
 def webhook_options(settings: Settings) -> dict[str, Any]:
-    """How to listen for webhook updates. Telegram sends `secret_token` with every request and
-    python-telegram-bot refuses any request without it; without GAFFE_WEBHOOK_SECRET a random one is
+    """How to listen for webhook updates. Telegram sends `secret_token` with every request and the server
+    refuses any request without it (bot/adapters/webhook.py); without GAFFE_WEBHOOK_SECRET a random one is
     made for this run (it is given to Telegram by setWebhook at start-up)."""
     return {
         "listen": settings.webhook_listen,
@@ -394,16 +539,64 @@ def webhook_options(settings: Settings) -> dict[str, Any]:
     }
 
 
+async def start_receiving(application: GaffeApplication, settings: Settings) -> Callable[[], Awaitable[None]]:
+    """Updates start arriving: long polling, or the webhook server then setWebhook. Returns how to stop."""
+    updater = application.updater
+    assert updater is not None
+    if not settings.webhook_url:
+        await updater.start_polling(allowed_updates=Update.ALL_TYPES)
+        return updater.stop
+    options = webhook_options(settings)
+    server = WebhookServer(application, options["secret_token"], options["listen"], options["port"], WEBHOOK_PATH)
+    await server.start()
+    try:
+        await application.bot.set_webhook(
+            settings.webhook_url, allowed_updates=Update.ALL_TYPES, secret_token=options["secret_token"]
+        )
+    except BaseException:
+        await server.stop()
+        raise
+    return server.stop
+
+
+async def serve(application: GaffeApplication, settings: Settings) -> None:
+    """python-telegram-bot's run_polling sequence (initialize, post_init, receive, start; then the reverse),
+    with Gaffe's webhook server, until SIGINT or SIGTERM. A signal during start-up stops it after the phase
+    under way (each is bounded: the busy timeout, the Bot API's timeouts), never by cancelling it midway: a
+    cancelled database call would leave aiosqlite's thread to finish after the loop is gone.
+    python-telegram-bot's own handler raises SystemExit in the loop, which uvloop then can't shut down."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signal_number in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signal_number, stopping.set)
+    stop_receiving: Callable[[], Awaitable[None]] | None = None
+    try:
+        await application.initialize()
+        assert application.post_init is not None
+        if not stopping.is_set():
+            await application.post_init(application)
+        if not stopping.is_set():
+            stop_receiving = await start_receiving(application, settings)
+            await application.start()
+            await stopping.wait()
+    finally:
+        if stop_receiving is not None:
+            await stop_receiving()
+        if application.running:
+            await application.stop()
+        await application.shutdown()
+        assert application.post_shutdown is not None
+        await application.post_shutdown(application)
+
+
 def run(settings: Settings) -> None:
     """Run until SIGINT/SIGTERM: long polling, or a webhook when GAFFE_WEBHOOK_URL is set."""
     application = build_application(settings)
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] = asyncio.new_event_loop
     # uvloop's event loop where it exists (not on Windows): 14-21 % less CPU per step (bench/peers.py).
-    # python-telegram-bot runs on the loop set here.
     with contextlib.suppress(ImportError):
         import uvloop
 
-        asyncio.set_event_loop(uvloop.new_event_loop())
-    if settings.webhook_url:
-        application.run_webhook(**webhook_options(settings))
-    else:
-        application.run_polling(allowed_updates=Update.ALL_TYPES)
+        loop_factory = uvloop.new_event_loop
+    with asyncio.Runner(loop_factory=loop_factory) as runner:
+        runner.run(serve(application, settings))

@@ -14,9 +14,11 @@ import re
 import string
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from functools import cache
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from babel.messages.catalog import Catalog
@@ -39,26 +41,35 @@ from bot.core.dialogue import (
     build_messages,
 )
 from bot.core.i18n import po_path, read_catalog, translated
+from bot.core.regions import OTHER, ROUTE_PLACEHOLDER, Regions, build_regions
 from bot.core.routing import Route, build_routes
 from bot.core.sensitive import SecretKind
+
+# A source that is a site's home page (or a language's), not the page that says it: "/", "/fr/", "/en-gb".
+HOME_PAGE_PATH = re.compile(r"/*([a-z]{2}([-_][a-z]{2})?/*)?(index\.\w+)?", re.IGNORECASE)
 
 SCHEMAS = {
     "dialogue": "dialogue.schema.json",
     "advice": "advice.schema.json",
     "messages": "messages.schema.json",
     "data_classes": "data_classes.schema.json",
+    "regions": "regions.schema.json",  # routes by country, named in texts as {route.KEY} (bot/core/regions.py)
 }
+TOP_KEYS_EXPECTED = "expected a mapping with 'dialogue', 'advice', 'messages', 'data_classes' or 'regions' at the top"
 MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any real one
 # Interface messages the code says itself; `messages.yaml` must define each of them.
 REQUIRED_MESSAGES = frozenset(
     {
-        "stale_button", "forged_button", "use_buttons", "unknown_command", "no_conversation",
+        "stale_button", "stale_button_ended", "forged_button", "use_buttons", "unknown_command", "no_conversation",
         "result_header", "result_source", "resumed", "not_private", "unsupported_message",
         "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
         "resume_offer", "resume_yes", "resume_no", "resume_dropped", "try_again",
+        "file_not_sent",  # said by the Telegram adapter in place of a file Telegram would not take
         *(f"secret_{kind}" for kind in SecretKind),
     }
 )  # fmt: skip
+NAME_MESSAGES = frozenset({"name_only", "name_no_email"})  # needed when a question has `is_a_name: true`
+PUSHES_MESSAGES = frozenset({"pushes_paused", "pushes_resumed"})  # needed when a choice has `set_profile: {pushes}`
 
 
 @dataclass(frozen=True, order=True)
@@ -95,6 +106,8 @@ class _Checker:
     problems: list[Problem] = field(default_factory=list)
     validators: dict[str, Draft202012Validator] = field(default_factory=dict)
     has_english: bool = True  # without a catalog, one line says so instead of one per string
+    regions: Regions = field(default_factory=Regions)  # what {route.KEY}, set_profile and `country:` may name
+    broken_kinds: set[str] = field(default_factory=set)  # kinds with a file too broken to build (not judged)
 
     def report(self, file: str, line: int, message: str) -> None:
         self.problems.append(Problem(file, line, message))
@@ -161,17 +174,20 @@ def _parse(checker: _Checker, path: Path) -> _File | None:
     for duplicate in duplicates:
         checker.report(name, duplicate.line, f"duplicate key '{duplicate.key}' (first on line {duplicate.first_line})")
     if not isinstance(document, YamlMap):
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     kind = next((k for k in SCHEMAS if k in document), None)
     if kind is None:
-        checker.report(name, 1, "expected a mapping with 'dialogue', 'advice', 'messages' or 'data_classes' at the top")
+        checker.report(name, 1, TOP_KEYS_EXPECTED)
         return None
     errors = sorted(_validator(checker, kind).iter_errors(document), key=lambda e: list(e.absolute_path))
     for schema_error in errors:
         error_path, message = _schema_message(schema_error)
         checker.report(name, line_at(document, error_path), _about_actions(checker, error_path, message))
-    return None if errors or duplicates else _File(path, name, kind, document)
+    if errors or duplicates:
+        checker.broken_kinds.add(kind)
+        return None
+    return _File(path, name, kind, document)
 
 
 def _about_actions(checker: _Checker, path: list[Any], message: str) -> str:
@@ -197,6 +213,8 @@ def _targets(node: Node) -> Iterable[tuple[str | None, str | None]]:
         yield choice.target.goto, choice.target.jump
     if node.target:
         yield node.target.goto, node.target.jump
+    if node.country_picker:
+        yield node.country_picker.goto, node.country_picker.jump
     for branch in node.branch:
         yield branch.target.goto, branch.target.jump
 
@@ -223,13 +241,14 @@ def _check_graph(
                 checker.report(file.name, line(node.id, *path), f"goto to a missing node '{value}'")
             if key == "jump" and value not in dialogue_ids:
                 checker.report(file.name, line(node.id, *path), f"jump to a missing dialogue '{value}'")
+        _check_profile_names(checker, file, node.id, raw)
         if node.input is not None and node.input.save_as is None and not node.actions:
             checker.report(
                 file.name, line(node.id, "input"), f"node '{node.id}' needs input.save_as or a do: to use the answer"
             )
         if node.input is not None and node.target is None:
             checker.report(file.name, line(node.id), f"node '{node.id}' asks for text but has no goto or jump")
-        elif not (node.choices or node.target or node.branch or node.end):
+        elif not (node.choices or node.country_picker or node.target or node.branch or node.end):
             checker.report(
                 file.name, line(node.id), f"node '{node.id}' is a dead end: add choices, goto, jump or end: true"
             )
@@ -250,6 +269,76 @@ def _check_graph(
             checker.report(file.name, line(node_id), f"node '{node_id}' is unreachable from '{dialogue.start}'")
     for node_id in _loops_without_question(dialogue):
         checker.report(file.name, line(node_id), f"node '{node_id}' loops forever without asking anything")
+
+
+def _check_profile_names(checker: _Checker, file: _File, node_id: str, raw: YamlMap) -> None:
+    """The region ids a node names (`set_profile: {country: X}`, `when: {country: [..]}`) exist."""
+    if "regions" in checker.broken_kinds:  # its own problems are reported: the ids it has are not known
+        return
+    known = checker.regions.regions
+    named: list[tuple[list[Any], str]] = []
+    for index, choice in enumerate(raw.get("choices") or ()):
+        country = (choice.get("set_profile") or {}).get("country")
+        if country is not None:
+            named.append((["choices", index, "set_profile", "country"], country))
+    for index, entry in enumerate(raw.get("branch") or ()):
+        for position, country in enumerate((entry.get("when") or {}).get("country") or ()):
+            named.append((["branch", index, "when", "country", position], country))
+    for path, country in named:
+        if country not in known:
+            where = line_at(file.document, ["nodes", node_id, *path])
+            checker.report(file.name, where, f"unknown region '{country}' (known: {', '.join(known) or 'none'})")
+    if "pick_country" in raw and not known:
+        where = line_at(file.document, ["nodes", node_id, "pick_country"])
+        checker.report(file.name, where, "pick_country needs the regions of dialogues/regions.yaml")
+
+
+def _check_regions(checker: _Checker, files: list[_File]) -> None:
+    """One regions file; every region gives every key, each route names the page that says it, and each region
+    says when it was verified. A user who has not picked a country reads `other`: it must exist."""
+    if len(files) > 1:
+        for file in files[1:]:
+            checker.report(file.name, 1, f"the regions are already in {files[0].name}: keep them in one file")
+    if not files:
+        return
+    file = files[0]
+    keys: YamlMap = file.document["keys"]
+    regions: YamlMap = file.document["regions"]
+    if OTHER not in regions:
+        where = file.document.line_of("regions")
+        checker.report(file.name, where, f"the region '{OTHER}' (another country, or not said) is missing")
+    for region_id, region in regions.items():
+        routes: YamlMap = region["routes"]
+        for key in keys:
+            if key not in routes:
+                where = line_at(file.document, ["regions", region_id, "routes"])
+                checker.report(file.name, where, f"region '{region_id}' lacks the route '{key}'")
+        for key, route in routes.items():
+            if key not in keys:
+                where = line_at(file.document, ["regions", region_id, "routes", key])
+                checker.report(file.name, where, f"region '{region_id}': unknown route key '{key}' (not in keys:)")
+            source = urlsplit(route["source"])
+            if HOME_PAGE_PATH.fullmatch(source.path) and not source.query:  # `/?p=15121` is a page, `/fr/` is not
+                where = line_at(file.document, ["regions", region_id, "routes", key, "source"])
+                checker.report(
+                    file.name, where, f"region '{region_id}', route '{key}': the source is a home page; "
+                    "give the page that says it"
+                )  # fmt: skip
+        try:
+            date.fromisoformat(str(region["verified"]))
+        except ValueError:
+            where = line_at(file.document, ["regions", region_id, "verified"])
+            checker.report(file.name, where, f"region '{region_id}': verified is not a date (YYYY-MM-DD)")
+
+
+def _check_route_placeholders(checker: _Checker, name: str, item: Translatable) -> None:
+    if "regions" in checker.broken_kinds:  # its own problems are reported: the keys it has are not known
+        return
+    for match in ROUTE_PLACEHOLDER.finditer(item.msgid):
+        if match.group(1) not in checker.regions.keys:
+            known = ", ".join(checker.regions.keys) or "none: dialogues/regions.yaml is missing"
+            key, written = match.group(1), match.group(0)
+            checker.report(name, item.line, f"unknown route key '{key}' in {written} (known: {known})")
 
 
 def _links_resolve(dialogue: Dialogue) -> bool:
@@ -281,6 +370,8 @@ def _links(raw: YamlMap) -> Iterable[tuple[list[Any], str, str]]:
     for key in ("goto", "jump"):
         if key in raw:
             yield [key], key, raw[key]
+        if key in (raw.get("pick_country") or {}):
+            yield ["pick_country", key], key, raw["pick_country"][key]
     for group in ("choices", "branch"):
         for index, entry in enumerate(raw.get(group) or ()):
             for key in ("goto", "jump"):
@@ -334,8 +425,9 @@ def _check_string(checker: _Checker, name: str, item: Translatable, known: set[s
     if source_fields is None:
         checker.report(name, item.line, f'unbalanced braces in "{short}" (write {{{{ or }}}} for a brace)')
         return
-    if known is not None:
-        for field_name in sorted(source_fields - known):
+    _check_route_placeholders(checker, name, item)
+    if known is not None:  # {route.…} placeholders are checked above, against the regions' keys
+        for field_name in sorted({f for f in source_fields if not f.startswith("route.")} - known):
             checker.report(name, item.line, f'unknown placeholder {{{field_name}}} in "{short}"')
     translation = translated(checker.english, item.msgid)
     if translation is None:
@@ -444,6 +536,8 @@ def check_content(
     files = [f for f in (_parse(checker, path) for path in paths) if f is not None]
     by_kind = {kind: [f for f in files if f.kind == kind] for kind in SCHEMAS}
 
+    _check_regions(checker, by_kind["regions"])
+    checker.regions = build_regions(by_kind["regions"][0].document) if by_kind["regions"] else Regions()
     advice = {k: v for f in by_kind["advice"] for k, v in build_advice(f.document).items()}
     messages = {k: v for f in by_kind["messages"] for k, v in build_messages(f.document).items()}
     data_classes: dict[str, str] = {}
@@ -452,7 +546,7 @@ def check_content(
         data_classes.update(build_data_classes(file.document))
     dialogues: dict[str, Dialogue] = {}
     commands: dict[str, str] = {}
-    built = [(file, build_dialogue(file.document)) for file in by_kind["dialogue"]]
+    built = [(file, build_dialogue(file.document, checker.regions)) for file in by_kind["dialogue"]]
     for file, dialogue in built:
         if dialogue.id in dialogues:
             checker.report(file.name, file.document.line_of("dialogue"), f"duplicate dialogue id '{dialogue.id}'")
@@ -473,18 +567,23 @@ def check_content(
     _check_routes(checker, built)
     known = _known_placeholders(dialogue for _, dialogue in built)
     for file in files:
-        _check_strings(checker, file, known if file.kind == "dialogue" else None)
+        _check_strings(checker, file, known if file.kind == "dialogue" else set() if file.kind == "regions" else None)
     if paths and not checker.problems:
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
         said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
+        if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
+            said |= NAME_MESSAGES  # the engine's answers to a name that won't do
+        if any(key == "pushes" for d in dialogues.values() for n in d.nodes.values()
+               for c in n.choices for key, _ in c.set_profile):  # fmt: skip
+            said |= PUSHES_MESSAGES  # the engine says one when a choice turns pushes off or on
         for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
             checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
     problems = sorted(set(checker.problems))
     if problems:
         return None, problems
     routes = build_routes(route for dialogue in dialogues.values() for route in dialogue.routes)
-    return Content(dialogues, advice, messages, commands, registry, data_classes, routes), []
+    return Content(dialogues, advice, messages, commands, registry, data_classes, routes, checker.regions), []
 
 
 def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None) -> Content:

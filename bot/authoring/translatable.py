@@ -60,3 +60,8 @@ def translatable_strings(document: Any) -> Iterator[Translatable]:
     for _, label, line in _items(document.get("data_classes")):
         if isinstance(label, str):  # shown in lists, as plain text, like a button's label
             yield Translatable(line, label, "label", html=False)
+    for _, region, _ in _items(document.get("regions")):
+        yield from _string(region, "name", "label", html=False)  # the country picker's button
+        for _, route, _ in _items(region.get("routes") if isinstance(region, YamlMap) else None):
+            yield from _string(route, "name", "label")  # {route.KEY.name}, inside a text: HTML like it
+            yield from _string(route, "how", "text")  # {route.KEY}

@@ -72,6 +72,14 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _construct_map)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _construct_list)
 
 
+def _construct_date(loader: _LineLoader, node: yaml.ScalarNode) -> str:
+    """A date (`verified: 2026-12-07` in regions.yaml) stays the text written: the schema checks it as one."""
+    return str(loader.construct_scalar(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_date)
+
+
 def load_yaml(path: Path) -> tuple[Any, list[DuplicateKey]]:
     """Parse one YAML file safely; raises `yaml.YAMLError` (with a mark) on bad syntax."""
     return parse_yaml(path.read_text(encoding="utf-8"))

@@ -26,6 +26,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
@@ -73,6 +74,7 @@ class World:
     content: Content
     data: Mapping[str, object] = field(default_factory=dict)
     after_commit: list[AfterCommit] = field(default_factory=list)
+    files: Path | None = None  # where the adapter writes files for users (the terminal's), per user: bot/user_files.py
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,9 @@ class Outcome:
     outputs: tuple[Output, ...] = ()
     effects: tuple[Effect, ...] = ()
     answers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # The erasure: the conversation forgets its answers, its score and any conversation kept aside, so nothing
+    # of the old one is offered back ("on le reprend ?") once everything is erased.
+    forgets_conversation: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,7 @@ class Registry:
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     appliers: dict[type[Effect], Applier] = field(default_factory=dict)
     pushes: dict[str, Handler] = field(default_factory=dict)
+    silent_pushes: set[str] = field(default_factory=set)  # pushes that say nothing (an erasure)
     presses: dict[str, Handler] = field(default_factory=dict)
     personal_data: dict[str, PersonalData] = field(default_factory=dict)
 
@@ -226,12 +232,21 @@ class Registry:
 
         return register
 
-    def on_push(self, event: str) -> Callable[[Handler], Handler]:
+    def on_push(self, event: str, silent: bool = False) -> Callable[[Handler], Handler]:
+        """Register the handler of a push; `silent`: it never says anything to the user (the retention erasure),
+        so it runs even for a user who paused pushes."""
+
         def register(handle: Handler) -> Handler:
             self.pushes[event] = handle
+            if silent:
+                self.silent_pushes.add(event)
             return handle
 
         return register
+
+    def speaks(self, event: str) -> bool:
+        """Whether a push may write to the user (what a user who paused pushes must not get)."""
+        return event not in self.silent_pushes
 
     def on_press(self, kind: str) -> Callable[[Handler], Handler]:
         """Register the handler of buttons bound to objects of `kind` (args: id, stamp, verb)."""

@@ -12,6 +12,8 @@ from types import MappingProxyType
 from typing import Any
 
 from bot.core.actions import Registry
+from bot.core.profile import OFF, Profile
+from bot.core.regions import Regions, route_keys
 from bot.core.routing import Route, RouteIndex, routes_of
 
 
@@ -22,9 +24,18 @@ class Condition:
     score_at_least: int | None = None
     score_below: int | None = None
     critical_gap: bool | None = None  # True: some critical question got a 0-point answer; False: none did
+    countries: tuple[str, ...] | None = None  # the user's country is one of these (region ids)
+    pushes: bool | None = None  # Gaffe may (True) or may not (False) write unasked
 
-    def holds(self, answers: dict[str, str], score: int, gaps: tuple[str, ...] = ()) -> bool:
+    def holds(
+        self, answers: dict[str, str], score: int, gaps: tuple[str, ...] = (), profile: Profile | None = None
+    ) -> bool:
         if self.answer is not None and answers.get(self.answer) not in self.values:
+            return False
+        profile = profile or Profile()
+        if self.countries is not None and profile.country not in self.countries:
+            return False
+        if self.pushes is not None and profile.pushes != self.pushes:
             return False
         if self.score_at_least is not None and score < self.score_at_least:
             return False
@@ -67,6 +78,7 @@ class Choice:
     save: tuple[tuple[str, str], ...] = ()
     reply: str | None = None
     set_language: str | None = None
+    set_profile: tuple[tuple[str, str], ...] = ()  # (key, value): `set_profile: {country: be}`
     actions: tuple[ActionCall, ...] = ()
 
 
@@ -77,6 +89,7 @@ class TextInput:
     min_length: int = 1
     max_length: int = 100
     pattern: str | None = None
+    is_a_name: bool = False  # the answer names something Gaffe keeps and shows again: no secret, no e-mail in it
 
     @cached_property
     def expects_number(self) -> bool:
@@ -104,11 +117,20 @@ class Node:
     actions: tuple[ActionCall, ...] = ()
     weight: int = 1  # a question's points and best points count this many times in the score
     critical: bool = False  # a 0-point answer here is a critical gap: no "great" result while one is open
+    # `pick_country: {goto: X}`: where picking goes; the choices are then the regions, one per button, ordered
+    # for the user's language
+    country_picker: Target | None = None
+    routes: tuple[str, ...] = ()  # the route keys its texts name ({route.KEY}): it needs the user's country
 
     @property
     def waits(self) -> bool:
         """A node that stops the conversation until the user answers."""
         return bool(self.choices) or self.input is not None
+
+    @property
+    def needs_country(self) -> bool:
+        """Its texts give local routes, or its branch reads the country: the country must be known first."""
+        return bool(self.routes) or any(b.when is not None and b.when.countries is not None for b in self.branch)
 
     @property
     def best_points(self) -> int | None:
@@ -121,6 +143,7 @@ class Commands:
     fr: str
     en: str
     description: str
+    urgent: bool = False  # listed right after /start in the command menus
 
 
 @dataclass(frozen=True)
@@ -160,6 +183,12 @@ class Content:
     # Have I Been Pwned's data class (English, as in its catalogue) -> French label, a msgid like any text.
     data_classes: dict[str, str] = field(default_factory=dict)
     routes: RouteIndex = field(default_factory=RouteIndex)  # free text -> dialogue id, built once at load
+    regions: Regions = field(default_factory=Regions)  # routes by country (dialogues/regions.yaml)
+
+    @cached_property
+    def country_picker(self) -> str | None:
+        """The dialogue that asks the user's country (its start node is a `pick_country:`), if any."""
+        return next((d.id for d in self.dialogues.values() if d.nodes[d.start].country_picker is not None), None)
 
     def dialogue_for(self, command: str) -> Dialogue | None:
         dialogue_id = self.commands.get(command.lower())
@@ -173,11 +202,18 @@ def _target(raw: dict[str, Any]) -> Target | None:
 
 
 def _condition(raw: dict[str, Any]) -> Condition:
-    gap = raw.get("critical_gap")
-    if "answer" in raw:
-        values = raw["in"] if "in" in raw else [raw["is"]]
-        return Condition(answer=raw["answer"], values=tuple(str(v) for v in values), critical_gap=gap)
-    return Condition(score_at_least=raw.get("score_at_least"), score_below=raw.get("score_below"), critical_gap=gap)
+    countries = None if "country" not in raw else tuple(str(c) for c in raw["country"])
+    pushes = None if "pushes" not in raw else raw["pushes"] != OFF
+    values = raw["in"] if "in" in raw else [raw["is"]] if "is" in raw else []
+    return Condition(
+        answer=raw.get("answer"),
+        values=tuple(str(v) for v in values),
+        score_at_least=raw.get("score_at_least"),
+        score_below=raw.get("score_below"),
+        critical_gap=raw.get("critical_gap"),
+        countries=countries,
+        pushes=pushes,
+    )
 
 
 def advice_id(entry: str | dict[str, Any]) -> str:
@@ -204,11 +240,23 @@ def _choice(raw: dict[str, Any]) -> Choice:
         save=tuple((str(k), str(v)) for k, v in raw.get("save", {}).items()),
         reply=raw.get("reply"),
         set_language=raw.get("set_language"),
+        set_profile=tuple((str(k), str(v)) for k, v in (raw.get("set_profile") or {}).items()),
         actions=_actions(raw),
     )
 
 
-def _node(node_id: str, raw: dict[str, Any]) -> Node:
+def _country_choices(raw: dict[str, Any], regions: Regions) -> tuple[Choice, ...]:
+    """`pick_country: {goto: X}`: one choice per region (in file order; the engine orders them per language)."""
+    target = _target(raw) or Target()
+    return tuple(Choice(r.name, target, set_profile=(("country", r.id),)) for r in regions.regions.values())
+
+
+def _texts(raw: dict[str, Any]) -> list[str | None]:
+    choices = raw.get("choices") or ()
+    return [raw.get("text"), *(c.get("reply") for c in choices), (raw.get("input") or {}).get("error")]
+
+
+def _node(node_id: str, raw: dict[str, Any], regions: Regions) -> Node:
     raw_input = raw.get("input")
     text_input = None
     if raw_input is not None:
@@ -218,11 +266,16 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
             min_length=raw_input.get("min_length", 1),
             max_length=raw_input.get("max_length", 100),
             pattern=raw_input.get("pattern"),
+            is_a_name=raw_input.get("is_a_name", False),
         )
     return Node(
         id=node_id,
         text=raw.get("text"),
-        choices=tuple(_choice(c) for c in raw.get("choices", ())),
+        choices=(
+            _country_choices(raw["pick_country"], regions)
+            if "pick_country" in raw
+            else tuple(_choice(c) for c in raw.get("choices", ()))
+        ),
         input=text_input,
         target=_target(raw),
         branch=tuple(
@@ -235,17 +288,23 @@ def _node(node_id: str, raw: dict[str, Any]) -> Node:
         actions=_actions(raw),
         weight=int(raw.get("weight", 1)),
         critical=bool(raw.get("critical", False)),
+        country_picker=_target(raw["pick_country"]) if "pick_country" in raw else None,
+        routes=tuple(key for text in _texts(raw) for key in route_keys(text)),
     )
 
 
-def build_dialogue(raw: dict[str, Any]) -> Dialogue:
+def build_dialogue(raw: dict[str, Any], regions: Regions | None = None) -> Dialogue:
     commands = raw.get("commands")
     return Dialogue(
         id=raw["dialogue"],
         title=raw["title"],
         start=raw["start"],
-        nodes={str(node_id): _node(str(node_id), node) for node_id, node in raw["nodes"].items()},
-        commands=Commands(commands["fr"], commands["en"], commands["description"]) if commands else None,
+        nodes={str(node_id): _node(str(node_id), node, regions or Regions()) for node_id, node in raw["nodes"].items()},
+        commands=(
+            Commands(commands["fr"], commands["en"], commands["description"], bool(commands.get("urgent")))
+            if commands
+            else None
+        ),
         routes=tuple(routes_of(raw["dialogue"], raw.get("routes") or {})),
     )
 

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 
 from bot.core.actions import Context, Effect, FeatureOutput
 from bot.core.dialogue import ActionCall, Advice, Choice, Content, Node, Target
-from bot.core.sensitive import detect
+from bot.core.profile import Profile
+from bot.core.sensitive import SecretKind, detect, name_problem
 
 if TYPE_CHECKING:
     from bot.core.i18n import Translator
@@ -33,9 +34,10 @@ Suspended = tuple[
 
 @dataclass(frozen=True)
 class State:
-    """Everything Gaffe remembers about one user's conversation. `step` counts accepted inputs."""
+    """Everything Gaffe remembers about one user: their profile (settings, see bot/core/profile.py) and their
+    conversation (the rest). `step` counts accepted inputs."""
 
-    language: str = "fr"
+    profile: Profile = field(default_factory=Profile)
     dialogue: str | None = None
     node: str | None = None
     step: int = 0
@@ -48,6 +50,13 @@ class State:
     gaps: tuple[str, ...] = ()  # critical questions (node ids) answered with a 0-point choice
     # A conversation left half-way for another one (a command, a topic typed), offered back when that one ends.
     suspended: Suspended | None = None
+    # The conversation that reached a text naming a route while the country was unknown: it goes on at that
+    # node once the country picker ends (see `_run`).
+    detour: Suspended | None = None
+
+    @property
+    def language(self) -> str:
+        return self.profile.language
 
     @property
     def score(self) -> int:
@@ -65,6 +74,14 @@ class Pick:
 
 @dataclass(frozen=True)
 class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Aside:
+    """Text the user did not send as a message to Gaffe (a photo's caption, an edited message): only the
+    secret filter reads it, so a secret there is refused (and erased) like a typed one; nothing else happens."""
+
     text: str
 
 
@@ -99,7 +116,7 @@ class Press:
     verb: str
 
 
-Input = Pick | Text | Command | Choose | Push | Press
+Input = Pick | Text | Aside | Command | Choose | Push | Press
 
 
 # --- outputs ---------------------------------------------------------------------------------------
@@ -143,6 +160,13 @@ class SecretRefused:
     """The user sent a secret (a password, a card…): what to do about that kind, and the message should go."""
 
     kind: str
+
+
+@dataclass(frozen=True)
+class LanguageChanged:
+    """The user chose another language: what the adapter shows beside the chat (its command menu) follows."""
+
+    language: str
 
 
 @dataclass(frozen=True)
@@ -196,12 +220,28 @@ class RecordResult(Effect):
 @dataclass(frozen=True)
 class Unrouted(Effect):
     """Text outside a question that no route claims: a feature may still answer it (an app's name gets the
-    stalkerware look-up), else its applier says `no_conversation`. The text lives for this step only."""
+    stalkerware look-up), else its applier says `no_conversation`. The text lives for this step only.
+    `at_question`: typed at a question with buttons, which is asked again after this; the fallback is then
+    `use_buttons`."""
 
     text: str
+    at_question: bool = False
 
 
-Output = Say | Ask | Picked | Notice | SecretRefused | ClearChat | Toast | Offer | Result | Effect | FeatureOutput
+Output = (
+    Say
+    | Ask
+    | Picked
+    | Notice
+    | SecretRefused
+    | ClearChat
+    | LanguageChanged
+    | Toast
+    | Offer
+    | Result
+    | Effect
+    | FeatureOutput
+)
 
 
 @dataclass(frozen=True)
@@ -238,6 +278,9 @@ def step(content: Content, state: State, received: Input) -> Step:
             result = _pick(content, state, asked_at, index)
         case Text(text):
             result = _text(content, state, text)
+        case Aside(text):
+            kind = detect(text)
+            result = Step(state, (SecretRefused(kind),) if kind else ())
         case Choose(number):
             node = _current(content, state)
             if (node is not None and node.choices) or (node is None and state.suspended is not None):
@@ -259,7 +302,7 @@ def resume(content: Content, state: State) -> tuple[Output, ...]:
     if node is None:
         waiting = state.suspended is not None and state.suspended[0] in content.dialogues
         return (_offer_resume(content, state),) if waiting else ()
-    return (_ask(node, state),) if node.choices else (Say(node.text or "", _params(state), node.sources),)
+    return (_ask(content, node, state),) if node.choices else (Say(node.text or "", _params(state), node.sources),)
 
 
 def _command(content: Content, state: State, name: str) -> Step:
@@ -273,12 +316,14 @@ def _open(content: Content, state: State, dialogue_id: str) -> Step:
     """Start a dialogue afresh. A conversation with answers in it is not lost: it is kept aside, and offered
     back when the new one ends (opening the same dialogue again starts it over instead)."""
     suspended = state.suspended
+    if state.detour is not None:  # left at the country picker: what may be kept aside is where it was before it
+        state = _restored(state, state.detour)
     node = _current(content, state)
     if node is not None and state.dialogue != dialogue_id and (state.max_points or state.answers):
         suspended = _suspend(state)
     if suspended is not None and suspended[0] == dialogue_id:
         suspended = None
-    fresh = State(language=state.language, dialogue=dialogue_id, step=state.step + 1, suspended=suspended)
+    fresh = State(profile=state.profile, dialogue=dialogue_id, step=state.step + 1, suspended=suspended)
     return _run(content, fresh, Target(jump=dialogue_id), [])
 
 
@@ -319,15 +364,19 @@ def _answer_offer(content: Content, state: State, index: int) -> Step:
     if index == DROP:
         dropped = replace(state, suspended=None, step=state.step + 1)
         return Step(dropped, (Picked(labels[DROP]), Notice("resume_dropped")))
-    dialogue, node, points, max_points, answers, advice, priorities, gaps = state.suspended
-    back = replace(
-        state, dialogue=dialogue, node=node, points=points, max_points=max_points,
-        answers=MappingProxyType(dict(answers)), advice=advice, priorities=priorities, gaps=gaps,
-        suspended=None, step=state.step + 1,
-    )  # fmt: skip
+    back = replace(_restored(state, state.suspended), suspended=None, step=state.step + 1)
     if _current(content, back) is None:  # the content changed since: nothing to go back to
         return Step(replace(state, suspended=None, step=state.step + 1), (Notice("resume_dropped"),))
     return Step(back, (Picked(labels[RESUME]), *resume(content, back)))
+
+
+def _restored(state: State, left: Suspended) -> State:
+    """The conversation `left` was, back in place (the profile and the step counter stay the current ones)."""
+    dialogue, node, points, max_points, answers, advice, priorities, gaps = left
+    return replace(
+        state, dialogue=dialogue, node=node, points=points, max_points=max_points,
+        answers=MappingProxyType(dict(answers)), advice=advice, priorities=priorities, gaps=gaps,
+    )  # fmt: skip
 
 
 def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
@@ -335,14 +384,22 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     if node is None and state.suspended is not None and asked_at == state.step:
         return _answer_offer(content, state, index)
     if node is None or asked_at != state.step or not node.choices:
-        return Step(state, (Toast("stale_button"),))
-    if not 0 <= index < len(node.choices):  # typed in a terminal; a Telegram button can't say this
-        return Step(state, (Notice("invalid_choice"), _ask(node, state, with_text=False)))
-    choice = node.choices[index]
+        # "Answer the latest question" only when there is one waiting for an answer.
+        waiting = node is not None and node.waits
+        return Step(state, (Toast("stale_button" if waiting else "stale_button_ended"),))
+    choices = _choices(content, node, state)
+    if not 0 <= index < len(choices):  # typed in a terminal; a Telegram button can't say this
+        return Step(state, (Notice("invalid_choice"), _ask(content, node, state, with_text=False)))
+    choice = choices[index]
+    pushes_before, language_before = state.profile.pushes, state.language
     state = _apply(state, node, choice)
     outputs: list[Output] = [Picked(choice.label)]
+    if state.language != language_before:  # the adapter's menus follow the user (Telegram: a chat-scoped menu)
+        outputs.append(LanguageChanged(state.language))
     if choice.reply:
         outputs.append(Say(choice.reply, _params(state)))
+    if state.profile.pushes != pushes_before:  # always told, in the same words, and how to undo it
+        outputs.append(Notice("pushes_resumed" if state.profile.pushes else "pushes_paused"))
     state = _act(content, state, choice.actions, outputs)
     return _run(content, state, choice.target, outputs)
 
@@ -351,7 +408,8 @@ def _text(content: Content, state: State, text: str) -> Step:
     node = _current(content, state)
     expects_number = bool(node and node.input and node.input.expects_number)
     if kind := detect(text, expects_number=expects_number):  # before anything else: never saved, even as an answer
-        return Step(state, (SecretRefused(kind),))
+        named = node is not None and node.input is not None and node.input.is_a_name
+        return Step(state, (SecretRefused(kind), *((Notice("name_only"),) if named else ())))
     if node is None or node.input is None:
         # Not an answer: text about a topic opens its dialogue, like its command would (even at another
         # dialogue's buttons: the user changed subject); at the same dialogue's buttons, ask again.
@@ -360,12 +418,18 @@ def _text(content: Content, state: State, text: str) -> Step:
             return _open(content, state, routed)
         if node is None and state.suspended is not None:  # the resume offer is waiting: ask it again, briefly
             return Step(state, (Notice("use_buttons"), replace(_offer_resume(content, state), text="")))
+        answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
         if node is None or not node.choices:
-            answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
             return Step(state, (Unrouted(text) if answered else Notice("no_conversation"),))
-        return Step(state, (Notice("use_buttons"), _ask(node, state, with_text=False)))
+        if answered and not routed:  # an app's name typed here still gets its look-up, then the question again
+            return Step(state, (Unrouted(text, at_question=True), _ask(content, node, state, with_text=False)))
+        return Step(state, (Notice("use_buttons"), _ask(content, node, state, with_text=False)))
     answer = " ".join(text.split())
     spec = node.input
+    if spec.is_a_name and (problem := name_problem(answer)):  # a label: not kept, not shown again
+        if problem == "secret":
+            return Step(state, (SecretRefused(SecretKind.PASSWORD), Notice("name_only")))
+        return Step(state, (Notice("name_no_email"),))
     if not spec.min_length <= len(answer) <= spec.max_length or (
         spec.pattern and not re.fullmatch(spec.pattern, answer)
     ):
@@ -408,6 +472,8 @@ def _act(
         outputs.extend(outcome.effects)
         if outcome.answers:
             state = replace(state, answers=MappingProxyType({**state.answers, **outcome.answers}))
+        if outcome.forgets_conversation:
+            state = State(Profile(state.language), dialogue=state.dialogue, node=state.node, step=state.step)
     return state
 
 
@@ -427,13 +493,14 @@ def _apply(state: State, node: Node, choice: Choice) -> State:
         advice=advice,
         priorities=tuple(priorities.items()),
         gaps=(*state.gaps, node.id) if gap else state.gaps,
-        language=choice.set_language or state.language,
+        profile=replace(state.profile.changed(choice.set_profile), language=choice.set_language or state.language),
     )
 
 
 def _run(content: Content, state: State, target: Target, outputs: list[Output]) -> Step:
     """Follow the dialogue from `target` until it waits for the user or ends."""
     dialogue_id = state.dialogue
+    detoured = False  # the country is asked once per input at most: a picker left without a pick doesn't loop
     for _ in range(MAX_HOPS):
         if target.jump:
             dialogue_id = target.jump
@@ -444,15 +511,20 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             node_id = target.goto or ""
         node = content.dialogues[dialogue_id or ""].nodes[node_id]
         state = replace(state, dialogue=dialogue_id, node=node_id)
+        if node.needs_country and state.profile.country is None and content.country_picker and not detoured:
+            # Its text gives local routes (or its branch reads the country): ask the country first, then come
+            # back here (see below).
+            state, target, detoured = replace(state, detour=_suspend(state)), Target(jump=content.country_picker), True
+            continue
         if node.branch:
             target = next(
                 b.target
                 for b in node.branch
-                if b.when is None or b.when.holds(dict(state.answers), state.score, state.gaps)
+                if b.when is None or b.when.holds(dict(state.answers), state.score, state.gaps, state.profile)
             )
             continue
         if node.choices and not node.result:
-            outputs.append(_ask(node, state))
+            outputs.append(_ask(content, node, state))
             state = _act(content, state, node.actions, outputs)
             return Step(state, tuple(outputs))
         if node.text:
@@ -464,10 +536,15 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             outputs.append(Result(dialogue_id or "", state.score, top))
             outputs.append(RecordResult(dialogue_id or "", state.score, tuple(a.id for a in top)))
         if node.choices:  # a result's follow-up buttons come after the result, without repeating the text
-            outputs.append(_ask(node, state, with_text=False))
+            outputs.append(_ask(content, node, state, with_text=False))
             return Step(state, tuple(outputs))
         if node.input:
             return Step(state, tuple(outputs))
+        if (node.end or node.target is None) and state.detour is not None:
+            # The country picker is over: on with the conversation, at the node that needed the country.
+            state = replace(_restored(state, state.detour), detour=None)
+            dialogue_id, target = state.dialogue, Target(goto=state.node)
+            continue
         if node.end or node.target is None:
             state = replace(state, dialogue=None, node=None)
             if state.suspended is not None and state.suspended[0] in content.dialogues:
@@ -482,10 +559,18 @@ def _current(content: Content, state: State) -> Node | None:
     return dialogue.nodes.get(state.node or "") if dialogue else None
 
 
-def _ask(node: Node, state: State, with_text: bool = True) -> Ask:
+def _choices(content: Content, node: Node, state: State) -> tuple[Choice, ...]:
+    """A question's choices as shown: the country picker's in the order of the user's language."""
+    if node.country_picker is None:
+        return node.choices
+    order = [region.id for region in content.regions.ordered_for(state.language)]
+    return tuple(sorted(node.choices, key=lambda c: order.index(dict(c.set_profile)["country"])))
+
+
+def _ask(content: Content, node: Node, state: State, with_text: bool = True) -> Ask:
     text = node.text or "" if with_text else ""
     sources = node.sources if with_text else ()
-    return Ask(text, tuple(c.label for c in node.choices), state.step, _params(state), sources)
+    return Ask(text, tuple(c.label for c in _choices(content, node, state)), state.step, _params(state), sources)
 
 
 def _params(state: State) -> MappingProxyType[str, object]:

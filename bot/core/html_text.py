@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import re
+from urllib.parse import urlsplit
 
 ALLOWED_TAGS = frozenset({"b", "i", "u", "s", "code", "a"})
 _TOKEN = re.compile(
@@ -45,11 +46,26 @@ def _around(text: str, position: int) -> str:
     return text[max(0, position - 15) : position + 15].replace("\n", " ")
 
 
+class Markup(str):
+    """HTML Gaffe built itself (a link to a source): put into a text as it is, never escaped again."""
+
+
 def escape(value: object) -> str:
-    """Make a user-supplied value safe to put inside an HTML text."""
-    return html.escape(str(value), quote=False)
+    """Make a user-supplied value safe to put inside an HTML text (Gaffe's own `Markup` is already safe)."""
+    return value if isinstance(value, Markup) else html.escape(str(value), quote=False)
+
+
+def link(url: str) -> Markup:
+    """A source as a person reads it: the site's short name, linked ("cybermalveillance.gouv.fr")."""
+    host = urlsplit(url).hostname or url
+    return Markup(f'<a href="{html.escape(url, quote=True)}">{html.escape(host.removeprefix("www."))}</a>')
+
+
+_LINK = re.compile(r'<a\s+href="(?P<url>[^"]*)"\s*>(?P<text>.*?)</a>', re.S)
 
 
 def strip(text: str) -> str:
-    """The plain text a terminal shows: tags removed, entities decoded."""
-    return html.unescape(re.sub(r"</?[a-zA-Z]+(?:\s+[a-z]+=\"[^\"]*\")*\s*>", "", text))
+    """The plain text a terminal shows: tags removed, entities decoded; a link keeps its address, which a
+    terminal can't hide behind a name ("cnil.fr (https://www.cnil.fr/fr/…)")."""
+    with_urls = _LINK.sub(lambda m: m["text"] if m["text"] == m["url"] else f"{m['text']} ({m['url']})", text)
+    return html.unescape(re.sub(r"</?[a-zA-Z]+(?:\s+[a-z]+=\"[^\"]*\")*\s*>", "", with_urls))

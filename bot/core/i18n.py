@@ -26,9 +26,10 @@ DOMAIN = "messages"
 
 
 def language_for(telegram_code: str | None) -> str:
-    """fr… → French, en… → English, anything else (or nothing) → French."""
+    """fr… → French; anything else, or no code, → English, as Telegram advises bots for a language they don't
+    speak (a German speaker reads English more often than French). `/langue` changes it at any time."""
     code = (telegram_code or "").lower()
-    return "en" if code.startswith("en") else "fr"
+    return "fr" if code.startswith("fr") else "en"
 
 
 def po_path(locales_dir: Path, language: str) -> Path:

@@ -7,11 +7,11 @@ come from a user (free-text answers) are escaped here, once, before they enter a
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from bot.core import html_text
 from bot.core.actions import Attachment, Effect, Localized
@@ -19,6 +19,7 @@ from bot.core.dialogue import Content
 from bot.core.engine import (
     Ask,
     ClearChat,
+    LanguageChanged,
     Notice,
     ObjectButton,
     Offer,
@@ -32,17 +33,25 @@ from bot.core.engine import (
     Toast,
 )
 from bot.core.i18n import Translator
+from bot.core.regions import ROUTE_PLACEHOLDER, Region
 
 TELEGRAM_TEXT_LIMIT = 4096
 LABEL_LIMIT = 64
 
 
 @dataclass(frozen=True)
+class Link:
+    """A button that opens a site (a helpline's, a reporting service's) instead of giving an input."""
+
+    url: str
+
+
+@dataclass(frozen=True)
 class Button:
-    """A button's label and the input pressing it gives: a dialogue's choice, or an object's action."""
+    """A button's label and what pressing it does: a dialogue's choice, an object's action, or a site."""
 
     label: str
-    press: Pick | Press
+    press: Pick | Press | Link
 
 
 @dataclass(frozen=True)
@@ -57,6 +66,7 @@ class Reply:
     attachments: tuple[Attachment, ...] = ()
     erase_input: bool = False  # the user's message held a secret: it should leave the chat too
     clear_chat: bool = False  # delete the conversation's recent messages, both sides (bot/features/privacy.py)
+    menu_language: str | None = None  # the user chose this language: the adapter's command menu follows
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -72,8 +82,10 @@ class Reply:
         return not (self.text or self.toast or self.attachments)
 
     def to_json(self) -> str:
-        """The reply as it waits in the outbox (attachments are not kept: pushes don't carry any)."""
+        """The reply as it waits in the outbox (attachments are not kept: pushes carry none, and a reply kept in
+        an outage says its file is missing instead, `Gaffe._send_later`)."""
         buttons = [[b.label, "pick", b.press.step, b.press.index] if isinstance(b.press, Pick)
+                   else [b.label, "link", b.press.url] if isinstance(b.press, Link)
                    else [b.label, "press", b.press.kind, b.press.object_id, b.press.stamp, b.press.verb]
                    for b in self.buttons]  # fmt: skip
         return json.dumps({"text": self.text, "buttons": buttons, "toast": self.toast}, ensure_ascii=False)
@@ -82,7 +94,8 @@ class Reply:
     def from_json(cls, saved: str) -> Reply:
         data: dict[str, Any] = json.loads(saved)
         buttons = tuple(
-            Button(b[0], Pick(b[2], b[3]) if b[1] == "pick" else Press(b[2], b[3], b[4], b[5])) for b in data["buttons"]
+            Button(b[0], Pick(b[2], b[3]) if b[1] == "pick" else Link(b[2]) if b[1] == "link" else Press(*b[2:6]))
+            for b in data["buttons"]
         )
         return cls(data["text"], buttons, toast=data.get("toast"))
 
@@ -95,6 +108,36 @@ class _Escaped(dict[str, object]):
 def fill(template: str, params: Mapping[str, object]) -> str:
     """Put (escaped) values into a translated template; an unknown placeholder stays visible."""
     return template.format_map(_Escaped({k: html_text.escape(v) for k, v in params.items()}))
+
+
+def with_routes(template: str, translator: Translator, region: Region | None) -> tuple[str, tuple[str, ...]]:
+    """A translated template with its `{route.KEY}` (the region's sentence) and `{route.KEY.name}` (its short
+    name) put in, translated, and the sources of the routes it names. The inserted text is content (HTML
+    allowed), not a value: its braces are doubled so that `fill` leaves them as they are."""
+    if region is None or "{route." not in template:
+        return template, ()
+    sources: list[str] = []
+
+    def insert(match: re.Match[str]) -> str:
+        route = region.routes.get(match.group(1))
+        if route is None:  # `check` refuses an unknown key: only a test's content gets here
+            return match.group(0)
+        if route.source not in sources:
+            sources.append(route.source)
+        said = translator.text(route.name if match.group(2) else route.how)
+        return said.replace("{", "{{").replace("}", "}}")
+
+    return ROUTE_PLACEHOLDER.sub(insert, template), tuple(sources)
+
+
+def route_links(template: str, translator: Translator, region: Region | None) -> tuple[Button, ...]:
+    """A button for each route a text names that has a site (`url` in regions.yaml): where a person would tap."""
+    if region is None or "{route." not in template:
+        return ()
+    routes = (region.routes.get(match.group(1)) for match in ROUTE_PLACEHOLDER.finditer(template))
+    links = {route.url: translator.text(route.name) for route in routes if route is not None and route.url}
+    return tuple(Button(name if len(name) <= LABEL_LIMIT else name[: LABEL_LIMIT - 1] + "…", Link(url))
+                 for url, name in links.items())  # fmt: skip
 
 
 def _label(content: Content, translator: Translator, button: ObjectButton) -> str:
@@ -115,13 +158,31 @@ def _localize(content: Content, translator: Translator, value: object) -> object
 
 
 def message(content: Content, translator: Translator, key: str, count: int | None = None, **params: object) -> str:
-    """An interface message from messages.yaml, translated, with plural forms by `count`."""
+    """An interface message from messages.yaml, translated, with plural forms by `count`; `{route.KEY}` in it
+    says the `other` region's route (`render` says the user's)."""
+    return _message(content, translator, key, count, params, None)
+
+
+def _message(
+    content: Content,
+    translator: Translator,
+    key: str,
+    count: int | None,
+    params: Mapping[str, object],
+    region: Region | None,
+) -> str:
     entry = content.messages[key]
     if entry.other is not None:
         template = translator.plural(entry.one, entry.other, count if count is not None else 1)
     else:
         template = translator.text(entry.one)
+    template, _ = with_routes(template, translator, region or content.regions.of(None))
     return fill(template, {"count": count, **params})
+
+
+def dated(content: Content, translator: Translator, day: date | None) -> str:
+    """ "Data as of 22 Nov 2024." under a data set's credit: the answer says how old its data is."""
+    return f"\n{message(content, translator, 'data_as_of', date=translator.date(day))}" if day else ""
 
 
 def _result(content: Content, translator: Translator, result: Result, today: date | None) -> str:
@@ -131,7 +192,7 @@ def _result(content: Content, translator: Translator, result: Result, today: dat
     header = message(content, translator, "result_header", count=len(result.actions), score=result.score)
     lines = [f"{dated}<b>{header}</b>"]
     for number, action in enumerate(result.actions, start=1):
-        source = message(content, translator, "result_source", url=action.source, site=urlsplit(action.source).hostname)
+        source = message(content, translator, "result_source", url=html_text.link(action.source))
         lines.append(
             f"\n{number}. <b>{translator.text(action.title)}</b>\n{translator.text(action.how)}\n<i>{source}</i>"
         )
@@ -140,44 +201,62 @@ def _result(content: Content, translator: Translator, result: Result, today: dat
 
 def _sources(content: Content, translator: Translator, sources: tuple[str, ...]) -> str:
     """The pages a text's advice comes from, one line each, under the text."""
-    return "".join(f"\n<i>{message(content, translator, 'result_source', url=url)}</i>" for url in sources)
+    linked = (html_text.link(url) for url in sources)
+    return "".join(f"\n<i>{message(content, translator, 'result_source', url=url)}</i>" for url in linked)
 
 
 def render(
-    content: Content, translator: Translator, outputs: Iterable[Output], today: date | None = None, variant: str = ""
+    content: Content,
+    translator: Translator,
+    outputs: Iterable[Output],
+    today: date | None = None,
+    variant: str = "",
+    country: str | None = None,
 ) -> Reply:
     """All outputs of one step as one reply (one Telegram message), in the translator's language.
 
     `today` dates a result (the engine knows no clock); it is formatted for the user's locale. `variant` names
     the adapter's own words: a notice `key` is said as `{variant}_{key}` when messages.yaml has one (the
-    terminal's "type the number" for Telegram's "use the buttons")."""
+    terminal's "type the number" for Telegram's "use the buttons"). `country` (the user's profile) says which
+    region's routes `{route.KEY}` gives: `other`'s while it is unknown."""
+    region = content.regions.of(country)
+
+    links: list[Button] = []
+
+    def said(text: str, params: Mapping[str, object], sources: tuple[str, ...] = ()) -> str:
+        links.extend(b for b in route_links(translator.text(text), translator, region) if b not in links)
+        template, route_sources = with_routes(translator.text(text), translator, region)
+        shown = fill(template, localized(content, translator, params))
+        return shown + _sources(content, translator, (*sources, *(s for s in route_sources if s not in sources)))
+
     parts: list[str] = []
     buttons: tuple[Button, ...] = ()
     picked: str | None = None
     toast: str | None = None
     attachments: list[Attachment] = []
     erase_input = clear_chat = False
+    menu_language: str | None = None
     for output in outputs:
         match output:
             case Say(text, params, sources):
-                shown = fill(translator.text(text), localized(content, translator, params))
-                parts.append(shown + _sources(content, translator, sources))
+                parts.append(said(text, params, sources))
             case Ask(text, question_labels, asked_at, params, sources):
                 if text:
-                    shown = fill(translator.text(text), localized(content, translator, params))
-                    parts.append(shown + _sources(content, translator, sources))
-                buttons = tuple(
+                    parts.append(said(text, params, sources))
+                buttons += tuple(  # after an offer's buttons (a list's items), the question's way on
                     Button(translator.text(label), Pick(asked_at, index)) for index, label in enumerate(question_labels)
                 )
             case Offer(text, offered, params):
                 if text:
-                    parts.append(fill(translator.text(text), localized(content, translator, params)))
-                buttons = tuple(Button(_label(content, translator, b), b.press) for b in offered)
+                    parts.append(said(text, params))
+                buttons += tuple(Button(_label(content, translator, b), b.press) for b in offered)
             case SecretRefused(kind):
                 parts.append(message(content, translator, f"secret_{kind}"))
                 erase_input = True
             case ClearChat():
                 clear_chat = True
+            case LanguageChanged(language):
+                menu_language = language
             case Toast(key):
                 toast = html_text.strip(message(content, translator, key))
             case Effect():
@@ -188,7 +267,8 @@ def render(
                 key = f"{variant}_{key}" if f"{variant}_{key}" in content.messages else key
                 values = localized(content, translator, params)
                 count = values.pop("count", None)
-                parts.append(message(content, translator, key, count if isinstance(count, int) else None, **values))
+                number = count if isinstance(count, int) else None
+                parts.append(_message(content, translator, key, number, values, region))
             case Result():
                 parts.append(_result(content, translator, output, today))
             case _:  # a feature's own output renders itself
@@ -196,7 +276,9 @@ def render(
                 if text:
                     parts.append(text)
                 attachments.extend(files)
-    return Reply("\n\n".join(parts), buttons, picked, toast, tuple(attachments), erase_input, clear_chat)
+    text = "\n\n".join(parts)
+    buttons += tuple(links)  # the sites last: a choice keeps its number in the terminal
+    return Reply(text, buttons, picked, toast, tuple(attachments), erase_input, clear_chat, menu_language)
 
 
 def utf16_length(text: str) -> int:

@@ -6,7 +6,10 @@ label), so it is never saved, logged or echoed, and the user is told what to do 
 `detect` runs on every message: it is pure, and its patterns are compiled once.
 
 The rules were built on a labelled corpus (`tests/corpus/`: secrets of every kind and ordinary chat
-lines in French and English); `tests/test_secret_corpus.py` prints the recall and the false-alarm rate.
+lines in French and English); `tests/test_secret_corpus.py` prints the recall and the false-alarm rate,
+and `bench/secrets.py` prints them on a held-out corpus the rules were never tuned on.
+The text is read `normalise`d first (NFKC: full-width digits become ASCII, non-breaking and narrow
+spaces plain ones; zero-width characters removed), so "4970\u200b1012…" is read as a person sees it.
 The decisions, strongest evidence first:
 
 - **private_key**: a PEM/OpenSSH/PGP `-----BEGIN … PRIVATE KEY-----` header, a PuTTY key file, a
@@ -19,9 +22,12 @@ The decisions, strongest evidence first:
   Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists.
 - **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
   mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
+- **identity**: a French social-security number (NIR) whose key checks out, wherever it is; or, after
+  "sécu", "NIR", "carte vitale", "passeport", "SSN", "carte d'identité"…, a number of 6 digits or more.
 - **card**: 13–19 digits (contiguous, or in groups of 4, or 4-6-5 for Amex) that start like a card
   (2–6) and pass the Luhn check, except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
-  after "CVV", "CVC" or "cryptogramme" (the code on the back is refused as the card).
+  after "CVV", "CVC", "cryptogramme", "les chiffres derrière (la carte)", "the digits on the back", in
+  figures or in words ("quatre cent dix", "five one nine"): the code on the back is refused as the card.
 - **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
   "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
   that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
@@ -29,14 +35,26 @@ The decisions, strongest evidence first:
   4-digit number from 1900 to 2099 is a year, a lone 5-digit number shaped like a French postal code
   is one, a 10-digit number starting with 0 is a French phone number, a date is a date, and anything
   else is a code. A code word next to "par défaut" / "default" talks about a factory PIN, not a secret.
+  Unlocking words ("pour déverrouiller je tape 1470", "to unlock it") count as code words; after a code
+  word and ":" / "c'est", a mix of letters and digits is a code too ("code: 8KD3Q"), and so are digits
+  said in words ("un neuf trois sept").
 - **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…),
   either a password-like token anywhere in the message ("soleil123", "P@ssw0rd"), or the word that
   follows "c'est", "est", "is", "was", ":" or "=" (a few words apart at most) when it gives rather than
   describes: one with digits, or a plain word that is quoted or ends the clause ("mon mot de passe
-  c'est soleil", "… c'est soleil, c'est grave ?"), lowercase included. Not "my password is weak",
-  "mon mot de passe est le même partout", "c'est quoi", "password: forgot it". Without a password word: a message
-  that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), or a token anywhere that
-  mixes capitals, small letters, digits and a symbol. A token is password-like when it mixes letters
+  c'est soleil", "… c'est soleil, c'est grave ?"), lowercase included, after fillers ("is simply
+  butterfly"); a quoted phrase ("« ma fille est née en mai »"), words joined by dashes
+  ("cheval-batterie-agrafe") or three to six plain words with no grammar ("girafe lampe nuage bateau").
+  Password words include Wi-Fi keys ("clé wifi", "clé de sécurité réseau", "wpa key"), "psw", the code
+  for a device, and security-question answers ("question secrète", "nom de jeune fille"), for which a
+  ":" may come further ("…, pour la banque : Durand"). Not "my password is weak",
+  "mon mot de passe est le même partout", "c'est quoi", "password: forgot it", "c'est personnel", an
+  amount ("le pass culture c'est 300€": a culture or travel pass is no password word). Without a password
+  word: a message that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), an account's
+  name then one ("amazon - Zorro!2019"), one confessed by its reuse ("i use Fluffy123 for everything"),
+  or a token anywhere that mixes capitals, small letters, digits and a symbol; but a notoriously bad
+  password talked about ("is P@ssw0rd a bad example?", "les plus utilisés") is not confessed.
+  A token is password-like when it mixes letters
   with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
   "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30"), a web address, an e-mail, a @mention or a
   #hashtag. A single plain word ("soleil") is not a secret on its own: it is everyday language.
@@ -50,6 +68,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from enum import StrEnum
+from typing import Literal
 
 from mnemonic import Mnemonic
 
@@ -62,10 +81,26 @@ class SecretKind(StrEnum):
     PRIVATE_KEY = "private_key"
     API_TOKEN = "api_token"
     RECOVERY_PHRASE = "recovery_phrase"
+    IDENTITY = "identity"
 
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
+
+
+# --- reading the text as typed, whatever the keyboard -----------------------------------------------
+# Characters that show nothing: a card number split by them reads as one to a person, so it does here.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff]")
+_APOSTROPHES = str.maketrans("\u2019\u02bc", "''")
+_ODD_SPACE = re.compile(r"[^\S\n]")  # a tab, a non-breaking or narrow space… (NFKC leaves some)
+
+
+def normalise(text: str) -> str:
+    """The text as the filter reads it: NFKC (full-width digits and colons become ASCII, non-breaking and
+    narrow spaces become spaces), invisible characters removed, every space a plain one, apostrophes straight."""
+    if not text.isascii():  # most messages are: nothing to do then but the spaces
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_APOSTROPHES)
+    return _ODD_SPACE.sub(" ", text)
 
 
 # --- private keys and API tokens -------------------------------------------------------------------
@@ -169,17 +204,59 @@ def _has_iban(text: str) -> bool:
     return False
 
 
+# --- identity numbers ------------------------------------------------------------------------------
+# A French social-security number (NIR): sex, year, month, département (2A/2B for Corsica), commune,
+# order, then a key that makes it checkable (97 - the first 13 digits mod 97), so it is found without a cue.
+_NIR = re.compile(r"(?<![\w-])([12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}) ?(\d{2})(?![\w-])", re.IGNORECASE)
+_IDENTITY_WORDS = re.compile(
+    r"\b(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
+    r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee)\b",
+    re.IGNORECASE,
+)
+# Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
+_ID_NUMBER = re.compile(r"(?<![\w/.,:-])[A-Z]{0,4}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+_ID_MIN_DIGITS = 6  # fewer is a year, a price, an age: "mon passeport expire en 2027"
+
+
+def _nir_valid(digits: str, key: str) -> bool:
+    number = digits.upper().replace(" ", "").replace("2A", "19").replace("2B", "18")
+    return 97 - int(number) % 97 == int(key)
+
+
+def _has_identity_number(text: str) -> bool:
+    if any(_nir_valid(m.group(1), m.group(2)) for m in _NIR.finditer(text)):
+        return True
+    if not _IDENTITY_WORDS.search(text):
+        return False
+    for match in _ID_NUMBER.finditer(text):
+        value = match.group()
+        if sum(c.isdigit() for c in value) >= _ID_MIN_DIGITS and len(value) <= 24:
+            return True
+    return False
+
+
 # --- cards -----------------------------------------------------------------------------------------
 _CARD = re.compile(
     r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d|[.,]\d)"
 )
 _NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
+# Digits said in words: "cinq deux sept", "quatre cent dix", "five hundred nineteen".
+_DIGIT_WORD = (
+    r"(?:z[ée]ro|un|une|deux|trois|quatre|cinq|six|sept|huit|neuf|zero|oh|one|two|three|four|five|six|seven|eight|nine)"
+)
+_SPELLED_NUMBER = (
+    rf"(?:{_DIGIT_WORD}[ ,-]+){{2,}}{_DIGIT_WORD}\b"  # three digits or more, one by one
+    rf"|(?:{_DIGIT_WORD} )?cents? [a-zé-]+|{_DIGIT_WORD} hundred\b"  # a number of hundreds
+)
 _CARD_SECURITY_CODE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] de (?:ma|la) carte)\b"
-    r"\D{0,20}?(?<!\d)\d{3,4}(?!\d)"
+    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] de (?:ma|la) carte|"
+    r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
+    r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
+    rf"\D{{0,30}}?(?:(?<!\d)\d{{3,4}}(?!\d)|\b(?:{_SPELLED_NUMBER}))"
     r"|\bcrypto\s*:?\s*\d{3}\b",  # "crypto 392": the cryptogram, not a cryptocurrency amount
     re.IGNORECASE,
 )
+_SPELLED_CODE = re.compile(rf"\b(?:{_SPELLED_NUMBER})", re.IGNORECASE)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -211,11 +288,20 @@ _NOT_A_SECRET_CODE = re.compile(
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
-    r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation)\b",
+    r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
+    # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
+    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|"
+    r"(?:ouvrir|open) (?:mon|ma|le|la|my|the) (?:t[ée]l[ée]phone|portable|iphone|tablette|phone|tablet))\b",
+    re.IGNORECASE,
+)
+# A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
+_LETTERS_AND_DIGITS_CODE = re.compile(
+    r"\b(?:codes?|pin|otp)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,3}?\s*(?::|=|c'est|est|is)\s*"
+    r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
-_DIGIT_GROUP = re.compile(r"(?<![\d\w.,/:€$£-])\d{2,8}(?:[ -]\d{2,4}){0,3}(?![\d\w/:€$£%]|[.,]\d)")
+_DIGIT_GROUP = re.compile(r"(?<![\d\w.,/€$£-])(?<!\d:)\d{2,8}(?:[ -]\d{2,4}){0,3}(?![\d\w/:€$£%]|[.,]\d)")
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
 _GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
 _LONE_DIGITS = re.compile(r"\d{2,8}(?:[ -]\d{2,4}){0,3}|\d{2}(?:[ .-]?\d{2}){4}")
@@ -241,6 +327,10 @@ def _has_code(text: str) -> bool:
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
         return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
+    if _SPELLED_CODE.search(cleaned):
+        return True  # "mon code c'est un neuf trois sept"
+    if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
+        return True
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
         if not 4 <= len(digits) <= 8:
@@ -254,12 +344,24 @@ def _has_code(text: str) -> bool:
 
 # --- passwords -------------------------------------------------------------------------------------
 _PASSWORD_WORD = re.compile(
-    r"\b(?:mots? de passe|mdp|passwords?|passwd|pwd|pw|pass|passphrase|code (?:du |de la )?wi-?fi|"
-    r"cl[ée] (?:du |de la )?wi-?fi|code de connexion|wi-?fi(?=\s*[:=]))\b",
+    r"\b(?:mots? de passe|mdp|passwords?|passwd|pswd|psw|pwd|pw|passphrase|code (?:du |de la )?wi-?fi|"
+    # "pass", but not a travel, culture or health pass: "le pass culture c'est 300€"
+    r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
+    r"code de connexion|wi-?fi(?=\s*[:=])|"
+    # a Wi-Fi key: "la clé wifi", "clé de sécurité réseau", "my wpa key"
+    r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|box|routeur)|"
+    r"(?:wi-?fi|wpa2?|wep|network|router) (?:key|passphrase)|"
+    # the code that opens a device: "the code for my tablet is nightingale"
+    r"code (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?(?:tablet|phone|laptop|computer|pc|mac|"
+    r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
+    # the answer to a security question is a password too
+    r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:question|answer)s?|"
+    r"nom de jeune fille|maiden name)\b",
     re.IGNORECASE,
 )
 _FRAME = frozenset({"c'est", "c’est", "cest", "est", "était", "etait", "c'était", "c’était", "is", "was", ":", "="})
 _FRAME_GAP = 5  # words allowed between the password word and "c'est" / "is" ("du wifi de la maison")
+_COLON_GAP = 9  # and before ":" or "=", which announce a value ("nom de jeune fille de ma mère, pour la banque :")
 # Words that describe a password rather than give it: "mon mot de passe est nul / le même / trop court".
 _DESCRIPTIVE = _words(
     """
@@ -272,6 +374,8 @@ _DESCRIPTIVE = _words(
     aussi peut-être peut surement sûrement probablement partout ailleurs dedans dessus ici là la-dedans
     identique unique correct incorrect faux fausse juste valide invalide oublié oublie inconnu secret top
     nickel moyen pareil obligatoire requis demandé quoi? ok okay pire meilleur meilleure genre tout tous
+    perso personnel personnelle confidentiel confidentielle privé privée intime sensible important importante
+    private personal confidential sacred ugly silly lovely likely unlikely only daily weekly
     toutes rien personne aucun aucune jamais dans sur sous avec sans pour par en à a au aux chez
     the a an my your his her its our their this that these those what which who how why where when not no
     too very really quite pretty kinda so super just still already also probably maybe definitely
@@ -282,9 +386,29 @@ _DESCRIPTIVE = _words(
     """
 )
 _DESCRIPTIVE_ENDINGS = (
-    "é", "ée", "és", "ées", "ment", "able", "ible", "eux", "euse", "ique", "ed", "ly", "ing", "ous", "ful",
+    "é", "ée", "és", "ées", "ment", "able", "ible", "eux", "euse", "ique", "ed", "ing", "ous", "ful",
     "less", "ive",
 )  # fmt: skip
+# The grammar of a sentence, which a passphrase of plain words has none of ("cheval batterie agrafe").
+_GRAMMAR = _words(
+    """
+    le la les l un une des du de d mon ma mes ton ta tes son sa ses notre votre leur ce cet cette ça ca cela
+    je j tu il elle on nous vous ils elles me te se moi toi lui eux qui que quoi quel quelle où ou et mais
+    donc car ni pas plus trop très tres assez bien mal encore toujours déjà aussi jamais rien tous toutes
+    dans sur sous avec sans pour par en à a au aux chez est sont était n ne y si comme
+    the a an my your his her its our their this that these those i you he she it we they me him us them
+    what which who how why where when not no too very really quite so still already also and or but of in
+    on at for with without from to by about as is are was were be been enough if like
+    """
+)
+# Words that only lead to what comes next: "my password is simply butterfly", "c'est tout simplement soleil".
+_FILLERS = _words("just simply literally actually now currently juste simplement tout maintenant désormais")
+# Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
+_TALK_ABOUT_BAD_ONES = re.compile(
+    r"\b(?:exemples?|examples?|classiques?|classic|les plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
+    r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous)\b",
+    re.IGNORECASE,
+)
 _QUOTES = "\"'«»“”‘’`"
 _PUNCTUATION = ",.;!?…)(" + _QUOTES
 
@@ -397,20 +521,19 @@ def _gives_a_password(words: list[str]) -> bool:
     """Whether the words after "c'est", "is", ":" give a password rather than describe one.
 
     A word with digits or symbols gives one ("soleil123"), and so does a plain word that is quoted or
-    ends the clause ("mon mot de passe c'est soleil", "… c'est soleil, c'est grave ?"); a plain word
-    that goes on ("password: forgot it") or describes ("c'est nul", "is weak") doesn't."""
+    ends the clause ("mon mot de passe c'est soleil", "… c'est soleil, c'est grave ?"), a quoted phrase
+    ("« ma fille est née en mai »") and a passphrase of plain words ("lune-bougie-trottoir", "fenêtre
+    jardin tortue parapluie"); a plain word that goes on ("password: forgot it") or describes ("c'est
+    nul", "is weak") doesn't, nor does an amount ("le pass… c'est 300€")."""
+    while words and _strip_punctuation(words[0]).casefold() in _FILLERS:
+        words = words[1:]  # "is simply butterfly"
     position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
     if position is None:
         return False
     raw, value = words[position], _strip_punctuation(words[position])
-    if _describes(value):
-        return False
-    has_digit = any(c.isdigit() for c in value)
-    if password_like(value) or (has_digit and any(c.isalpha() for c in value)) or (has_digit and len(value) >= 4):
-        return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
-    if not value.isalpha():
-        return False
     quoted = position > 0 or raw[0] in _QUOTES
+    if quoted and len(_quoted_words(words[position:])) >= 2:
+        return True
     following = words[position + 1] if position + 1 < len(words) else None
     ends_clause = (
         following is None
@@ -418,22 +541,95 @@ def _gives_a_password(words: list[str]) -> bool:
         or not any(c.isalnum() for c in following)
         or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
     )
+    if _plain_words_passphrase(words[position:]):
+        return True
+    if _describes(value) or (value.casefold().endswith("ly") and not ends_clause) or _AMOUNT.fullmatch(value):
+        return False  # "is weak", "is easily guessed", "c'est 300€"
+    has_digit = any(c.isdigit() for c in value)
+    if password_like(value) or (has_digit and any(c.isalpha() for c in value)) or (has_digit and len(value) >= 4):
+        return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
+    if _joined_passphrase(value):
+        return True
+    if not value.isalpha():
+        return False
     return quoted or ends_clause
+
+
+_AMOUNT = re.compile(r"[€$£]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|eur|euros?|dollars?|%)", re.IGNORECASE)
+_JOINERS = re.compile(r"[-._]")
+
+
+def _quoted_words(words: list[str]) -> list[str]:
+    """The words of a quotation that opens at `words[0]`, up to its closing mark (or the end)."""
+    quoted = []
+    for index, word in enumerate(words):
+        if _strip_punctuation(word):
+            quoted.append(word)
+        if (index > 0 or len(word) > 1) and word.rstrip(",.;!?…)")[-1:] in _QUOTES:
+            break
+    return quoted
+
+
+def _joined_passphrase(value: str) -> bool:
+    """Plain words joined by dashes, dots or underscores: "cheval-batterie-agrafe", "Kestrel-Orchard"."""
+    parts = _JOINERS.split(value)
+    if not all(part.isalpha() for part in parts):
+        return False
+    if len(parts) >= 3:
+        return all(len(part) >= 2 for part in parts)
+    return len(parts) == 2 and all(len(p) >= 3 and not _describes(p) and p.casefold() not in _GRAMMAR for p in parts)
+
+
+_PASSPHRASE_WORDS = range(3, 7)
+
+
+def _plain_words_passphrase(words: list[str]) -> bool:
+    """Three to six plain words with no grammar between them, ending the clause: "girafe lampe nuage bateau",
+    "loup garou 93" (a number among them, but not only numbers)."""
+    if words and _describes(_strip_punctuation(words[0])):
+        return False  # "is ten years old"
+    phrase: list[str] = []
+    for word in words:
+        plain = _strip_punctuation(word)
+        if not plain:
+            break  # a lone "?" or "!" ends the clause
+        if not plain.replace("-", "").isalnum() or plain.casefold() in _GRAMMAR or plain.casefold() in _FILLERS:
+            return False
+        phrase.append(plain)
+        if word[-1] in _PUNCTUATION:
+            break
+    return len(phrase) in _PASSPHRASE_WORDS and sum(word.isalpha() for word in phrase) >= 2
+
+
+def _named_as_bad(token: str, text: str) -> bool:
+    """A notoriously bad password, talked about rather than confessed: "is P@ssw0rd a bad example?"."""
+    return _fold(token) in _KNOWN_WEAK and _TALK_ABOUT_BAD_ONES.search(text) is not None
+
+
+# "i use Fluffy123 for everything", "j'utilise Loulou44 partout": a password confessed by its reuse.
+_REUSED = re.compile(
+    r"\b(?:i(?:'ve| have)? used?|i'm using|i always use|j'utilise|j'ai utilisé|j'ai mis|je mets|i put)\s+(\S+)\s+"
+    r"(?:\S+\s+){0,3}?(?:for|pour|on|sur|as|comme|partout|everywhere)\b",
+    re.IGNORECASE,
+)
+# "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
+_ACCOUNT_AND_PASSWORD_LENGTH = 100
+_ACCOUNT_AND_PASSWORD = re.compile(r"[^\W\d][\w.' ]{0,24}?\s*(?:-|–|—|:|->|=>|→|=|/)\s*(\S+)")
 
 
 def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
-    if any(password_like(t) for t in tokens if t):
+    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t):
         return True
     spaced = _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text)
     for keyword in _PASSWORD_WORD.finditer(spaced):
         following = spaced[keyword.end() :].split()
         framed = False
-        for position, word in enumerate(following[: _FRAME_GAP + 1]):
+        for position, word in enumerate(following[: _COLON_GAP + 1]):
             # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
-            frames = (":", "=") if framed else _FRAME
+            frames = (":", "=") if framed or position > _FRAME_GAP else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
-                if _gives_a_password(following[position + 1 : position + 4]):
+                if _gives_a_password(following[position + 1 :]):
                     return True
                 framed = True
     return False
@@ -446,7 +642,40 @@ def _has_password(text: str) -> bool:
     tokens = stripped.split()
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
-    return any(_strongly_password_like(t.strip(",.;:()?")) for t in tokens)
+    account_and_password = len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _ACCOUNT_AND_PASSWORD.fullmatch(stripped)
+    for pattern in (_REUSED.search(stripped), account_and_password):
+        if pattern and password_like(_strip_punctuation(pattern.group(1))):
+            return True
+    return any(
+        _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
+    )
+
+
+# --- a name (a reminder's label), read more strictly ------------------------------------------------
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_LONG_NUMBER = re.compile(r"\d{6,}")
+
+
+def name_problem(text: str) -> Literal["secret", "email"] | None:
+    """Why `text` won't do as the name of something Gaffe keeps and shows again (a reminder's label), or None.
+
+    A name is short and has no reason to hold a password, so it is read more strictly than a message: on
+    top of `detect`, a password word followed by "is" / "c'est" / ":" ("The password for my laptop is
+    dragonfly"), any password-like word ("Gmail Soleil2024"), or a long number make it "secret"; an e-mail
+    address, which Gaffe would otherwise keep and echo, makes it "email"."""
+    text = normalise(text).strip()
+    if detect(text) is not None or _LONG_NUMBER.search(text):
+        return "secret"
+    words = [
+        _strip_punctuation(word) for word in _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text).split()
+    ]
+    if any(word and password_like(word) for word in words):
+        return "secret"
+    for keyword in _PASSWORD_WORD.finditer(text):
+        after = text[keyword.end() :].split()
+        if any(_strip_punctuation(word.casefold()) in _FRAME or word in _FRAME for word in after):
+            return "secret"
+    return "email" if _EMAIL.search(text) else None
 
 
 # --- the one entry point ---------------------------------------------------------------------------
@@ -455,7 +684,7 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
 
     `expects_number`: the question waiting for an answer expects a number, so a lone short number is
     that answer rather than a PIN or a one-time code (a card number is still a card number)."""
-    stripped = text.strip()
+    stripped = normalise(text).strip()
     if not stripped:
         return None
     if _KEY_FILE.search(stripped):
@@ -474,6 +703,8 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
         return SecretKind.RECOVERY_PHRASE
     if _has_iban(stripped):
         return SecretKind.IBAN
+    if _has_identity_number(stripped):
+        return SecretKind.IDENTITY
     if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped):
         return SecretKind.CARD
     if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):

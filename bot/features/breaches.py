@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Protocol
@@ -27,7 +27,7 @@ from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, Wor
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
 from bot.core.i18n import Translator
-from bot.core.render import fill, message
+from bot.core.render import dated, fill, message
 from bot.features.reminders import reminder_done
 from bot.lookups.breaches import Breach, Catalogue, CatalogueError, fetch_catalogue, leaked
 from bot.lookups.normalise import fold
@@ -45,7 +45,7 @@ SHOWN_LEAKED = 8  # data classes listed per breach; the rest is "…"
 
 MESSAGES = (
     "breaches_unavailable", "breach_no_email", "breach_unknown", "breach_watching", "breach_already_watching",
-    "breach_known", "breach_line", "breach_credit", "breach_list", "breach_list_empty", "breach_removed",
+    "breach_known", "breach_line", "breach_credit", "data_as_of", "breach_list", "breach_list_empty", "breach_removed",
     "breach_gone", "breach_alert", "breach_alert_todo", "breach_changed_label", "breach_changed_thanks",
     "breach_changed_already",
 )  # fmt: skip
@@ -99,6 +99,7 @@ class BreachReport:
     service: str
     breaches: tuple[Breach, ...]
     already: bool = False
+    as_of: date | None = None  # the catalogue's date, said under the credit
 
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
         head = "breach_already_watching" if self.already else "breach_watching"
@@ -107,7 +108,7 @@ class BreachReport:
         parts = [
             message(content, translator, head, service=self.service),
             "\n".join(known),
-            message(content, translator, "breach_credit"),
+            message(content, translator, "breach_credit") + dated(content, translator, self.as_of),
         ]
         return "\n\n".join(parts), ()
 
@@ -179,7 +180,7 @@ async def add_watch(world: World, effect: WatchService) -> tuple[Output, ...]:
         "INSERT OR IGNORE INTO watched_services (user_id, service, added_at, alerted_up_to) VALUES (?, ?, ?, ?)",
         (world.user_id, key, world.now.isoformat(timespec="seconds"), seen),
     )
-    return (BreachReport(display_name(key, breaches), breaches, already=not added),)
+    return (BreachReport(display_name(key, breaches), breaches, already=not added, as_of=catalogue.as_of),)
 
 
 @REGISTRY.applies(ListWatched)
@@ -316,7 +317,8 @@ class BreachSource(Protocol):
 async def refresh_breaches(gaffe: Gaffe, settings: BreachSource, push: Pusher, now: datetime) -> int:
     """Once a day (the scheduler): fetch the catalogue (at most daily, `fetch_catalogue`), make it the one
     answers use, and push one alert per watcher per breach of a watched service newer than the newest it
-    has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice."""
+    has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice.
+    A user who paused pushes gets none: their alerts wait (nothing is marked shown) until pushes are back on."""
     try:
         catalogue = await fetch_catalogue(settings.hibp_breaches, settings.data_dir, now=now)
     except CatalogueError as error:
@@ -326,7 +328,8 @@ async def refresh_breaches(gaffe: Gaffe, settings: BreachSource, push: Pusher, n
     async with gaffe.store.transaction() as tx:
         watches = await tx.fetch_all(
             """SELECT w.id, w.user_id, w.service, w.alerted_up_to, w.alerts FROM watched_services w
-               JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 ORDER BY w.user_id, w.id"""
+               JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 AND u.pushes = 1
+               ORDER BY w.user_id, w.id"""
         )
     sent = 0
     for watch_id, user_id, service, alerted_up_to, alerts in watches:

@@ -10,6 +10,8 @@ on its own after a period without activity; counts for admins (`/stats`); deleti
 - The erasure runs in the step's transaction, after the state is saved (so that save can't undo it); the
   database overwrites deleted rows with zeros (`secure_delete`) and, once committed, the write-ahead log is
   checkpointed and truncated, so the erased strings leave the file and its `-wal`.
+- Files an adapter wrote for the user (the terminal's export and chart: bot/user_files.py) leave with the rest,
+  once the erasure is committed: their folder is removed whole.
 - Retention (`retention_tick`, run daily by the scheduler): a user inactive for `days` days is told a week
   before (a push, once), then erased through the same path (a push whose effect is the erasure).
 - `/stats` is a push the service makes of an admin's /stats: counts, never anyone's data.
@@ -21,9 +23,12 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
+from bot import user_files
 from bot.core.actions import REGISTRY, Attachment, Context, Database, Effect, Outcome, PersonalData, World
 from bot.core.dialogue import Content
 from bot.core.engine import ClearChat, Notice, Output, Push
@@ -48,7 +53,7 @@ def _iso(moment: datetime) -> str:
 # --- the core's personal data -------------------------------------------------------------------------------
 PROFILE_FIELDS = (
     "user_id", "language", "conversation", "created_at", "updated_at", "active", "reply_pending",
-    "retention_notice_at",
+    "retention_notice_at", "country", "pushes",
 )  # fmt: skip
 
 
@@ -59,6 +64,7 @@ async def export_profile(world: World) -> list[dict[str, Any]]:
     profile = dict(zip(PROFILE_FIELDS, row, strict=True))
     profile["conversation"] = json.loads(profile["conversation"])
     profile["active"], profile["reply_pending"] = bool(profile["active"]), bool(profile["reply_pending"])
+    profile["pushes"] = bool(profile["pushes"])
     return [profile]
 
 
@@ -170,7 +176,7 @@ def erasure(content: Content) -> EraseEverything:
 
 @REGISTRY.action("forget", "Erase everything Gaffe keeps about the user, for good.", messages=FORGET_MESSAGES)
 def forget(context: Context) -> Outcome:
-    return Outcome(effects=(erasure(context.content),))
+    return Outcome(effects=(erasure(context.content),), forgets_conversation=True)
 
 
 async def checkpoint(database: Database) -> None:
@@ -182,7 +188,13 @@ async def erase_everything(world: World, effect: EraseEverything) -> tuple[Outpu
     for kept in effect.kept:
         await kept.erase(world)
     world.after_commit.append(checkpoint)  # the erased rows leave the -wal once the erasure is committed
+    if world.files is not None:  # and the files written for the user (the terminal's export and chart) go too
+        world.after_commit.append(partial(_erase_files, world.files, world.user_id))
     return ()
+
+
+async def _erase_files(root: Path, user_id: int, database: Database) -> None:
+    user_files.erase(root, user_id)
 
 
 # --- retention -----------------------------------------------------------------------------------------------
@@ -202,7 +214,7 @@ async def remember_notice(world: World, effect: NoticeSent) -> tuple[Output, ...
     return ()
 
 
-@REGISTRY.on_push("retention_erase")
+@REGISTRY.on_push("retention_erase", silent=True)
 def retention_erase(context: Context) -> Outcome:
     return Outcome(effects=(erasure(context.content),))
 
@@ -216,19 +228,20 @@ async def retention_tick(
 ) -> tuple[int, int]:
     """Erase the users inactive for `days` days, and tell those who will be in a week (once each).
 
-    Inactive means no accepted step (`updated_at`) since then. A user who blocked the bot (`active = 0`) is
+    Inactive means no accepted step (`updated_at`) since then. A user who blocked the bot (`active = 0`), or who
+    paused pushes (`pushes = 0`: nothing of Gaffe may appear on their phone unasked, the notice neither), is
     erased without a notice; any other is erased only a week after their notice, even if the tick ran late.
     `send` delivers a push (the Telegram adapter's `push`); returns (notices sent, users erased)."""
     horizon, noticed_before = _iso(now - timedelta(days=days)), _iso(now - timedelta(days=NOTICE_DAYS))
     notice_horizon = _iso(now - timedelta(days=max(days - NOTICE_DAYS, 0)))
     async with gaffe.store.transaction() as tx:
         to_erase = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR
+            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR pushes = 0 OR
                    (retention_notice_at >= updated_at AND retention_notice_at <= ?))""",
             (horizon, noticed_before),
         )
         to_notify = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE active = 1 AND updated_at < ?
+            """SELECT user_id FROM users WHERE active = 1 AND pushes = 1 AND updated_at < ?
                    AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
             (notice_horizon,),
         )

@@ -8,8 +8,9 @@ The first feature built on actions and effects, and the one to copy (docs/dialog
 - the output renders itself in the user's language: text, plus the chart as a PNG attachment.
 It also keeps that history: every finished checkup (the engine's `RecordResult` effect) is a row here.
 
-The chart is drawn with Pillow: one wheel of a few MB with its own FreeType and font, no system library;
-matplotlib would bring numpy and tens of MB for one line chart.
+The chart is drawn with Pillow: one wheel of a few MB with its own FreeType, no system library; matplotlib
+would bring numpy and tens of MB for one line chart. Pillow's default font has ASCII only ("7 d□c."), so
+the chart uses DejaVu Sans, shipped in bot/assets with its licence: every French and English month draws.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from PIL import Image, ImageDraw, ImageFont
 
+from bot.assets import asset
 from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
 from bot.core.dialogue import Content
 from bot.core.engine import Output, RecordResult
@@ -31,6 +33,7 @@ from bot.core.render import message
 SPARKS = "▁▂▃▄▅▆▇█"
 SHOWN = 10  # checkups listed in the text; the chart shows up to CHARTED
 CHARTED = 30
+FONT = "DejaVuSans.ttf"
 
 MESSAGES = (
     "progress_none", "progress_header", "progress_line", "progress_up", "progress_down", "progress_same",
@@ -134,17 +137,34 @@ class Progress:
         curve = sparkline([c.score for c in self.history[-CHARTED:]])
         parts.append(message(content, translator, "progress_curve", curve=curve))
         caption = message(content, translator, "progress_chart")
-        chart = Attachment("photo", "progress.png", draw_chart(self.history[-CHARTED:], translator), caption)
+        chart = Attachment("photo", "progress.png", draw_chart(self.history[-CHARTED:], translator, caption), caption)
         return "\n\n".join(parts), (chart,)
 
 
-def draw_chart(history: tuple[PastCheckup, ...], translator: Translator) -> bytes:
-    """A line chart of the scores (0–100) over the checkups, dated in the user's language, as PNG."""
-    width, height, left, right, top, bottom = 800, 420, 60, 30, 30, 60
+def chart_font(size: int) -> ImageFont.FreeTypeFont:
+    return ImageFont.truetype(asset(FONT), size)
+
+
+def date_labels(history: tuple[PastCheckup, ...], language: str) -> list[str]:
+    """Each checkup's label: its day ("7 déc."), and its time too when another checkup shares that day, so
+    two checkups of one day read apart."""
+    days = [c.finished_at.date() for c in history]
+    return [
+        format_date(day, format="d MMM", locale=language)
+        + (f"\n{format_time(c.finished_at, format='short', locale=language)}" if days.count(day) > 1 else "")
+        for day, c in zip(days, history, strict=True)
+    ]
+
+
+def draw_chart(history: tuple[PastCheckup, ...], translator: Translator, title: str = "") -> bytes:
+    """A line chart of the scores (0–100) over the checkups, titled and dated in the user's language, as PNG."""
+    width, height, left, right, top, bottom = 800, 440, 70, 50, 60, 70
     image = Image.new("RGB", (width, height), "white")
     draw = ImageDraw.Draw(image)
-    font = ImageFont.load_default(size=16)
+    font, title_font = chart_font(16), chart_font(22)
     plot_w, plot_h = width - left - right, height - top - bottom
+    if title:
+        draw.text((width / 2, top / 2), title, fill="#222222", font=title_font, anchor="mm")
 
     def y_of(score: int) -> float:
         return top + plot_h * (1 - score / 100)
@@ -157,12 +177,14 @@ def draw_chart(history: tuple[PastCheckup, ...], translator: Translator) -> byte
     points = [(left + (plot_w / 2 if len(history) == 1 else i * step), y_of(c.score)) for i, c in enumerate(history)]
     if len(points) > 1:
         draw.line(points, fill="#1f6feb", width=4, joint="curve")
+    labels = date_labels(history, translator.language)
     every = max(1, len(history) // 6)  # at most about six date labels
-    for i, ((x, y), checkup) in enumerate(zip(points, history, strict=True)):
+    for i, ((x, y), label) in enumerate(zip(points, labels, strict=True)):
         draw.ellipse([(x - 6, y - 6), (x + 6, y + 6)], fill="#1f6feb")
         if i % every == 0 or i == len(history) - 1:
-            label = format_date(checkup.finished_at.date(), format="d MMM", locale=translator.language)
-            draw.text((x, height - bottom + 20), label, fill="#555555", font=font, anchor="mm")
+            draw.multiline_text(
+                (x, height - bottom + 12), label, fill="#555555", font=font, anchor="ma", align="center"
+            )
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -23,7 +23,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_date, format_time
 
 from bot.core.actions import REGISTRY, Context, Effect, Outcome, Transaction, World
 from bot.core.dialogue import Content
@@ -39,7 +39,8 @@ PRESETS = ("mail", "bank", "social", "checkup")  # other accounts carry the user
 MIN_DAYS, MAX_DAYS = 7, 730
 MESSAGES = (
     "reminder_added", "reminder_none", "reminder_list", "reminder_line", "reminder_line_paused", "reminder_card",
-    "reminder_card_paused", "reminder_every", "reminder_moment", "reminder_done", "reminder_later",
+    "reminder_card_paused", "reminder_every_days", "reminder_every_weeks", "reminder_every_months",
+    "reminder_every_years", "reminder_moment", "reminder_done", "reminder_later",
     "reminder_stopped", "reminder_paused", "reminder_resumed", "reminder_cadence", "reminder_already",
     "reminder_gone", "reminder_settings_saved", "reminder_bad_days", "reminder_due_mail", "reminder_due_bank",
     "reminder_due_social", "reminder_due_checkup", "reminder_due_other", "reminder_account_mail",
@@ -94,18 +95,25 @@ class Moment:
         return message(content, translator, "reminder_moment", date=day, time=hour)
 
 
+def cadence(days: int) -> tuple[str, int]:
+    """A cadence in the unit that says it exactly: years of 365 days, months of 30 (the presets' "3 months" is 90
+    days), 1 to 3 weeks, else days. So 30 days reads "every month", never babel's rounded "4 weeks"."""
+    if days % 365 == 0:
+        return "years", days // 365
+    if days % 30 == 0:
+        return "months", days // 30
+    if days % 7 == 0 and days < 28:
+        return "weeks", days // 7
+    return "days", days
+
+
 @dataclass(frozen=True)
 class Every:
     days: int
 
     def localize(self, content: Content, translator: Translator) -> str:
-        if self.days % 30 == 0 or self.days in (365, 730):  # 3 months, a year: babel says it in words
-            duration = format_timedelta(timedelta(days=self.days), threshold=1.1, locale=translator.language)
-        else:
-            duration = format_timedelta(
-                timedelta(days=self.days), granularity="day", threshold=10_000, locale=translator.language
-            )
-        return message(content, translator, "reminder_every", duration=duration)
+        unit, count = cadence(self.days)  # "tous les 3 mois", "toutes les 2 semaines": CLDR plurals, per unit
+        return message(content, translator, f"reminder_every_{unit}", count=count)
 
 
 @dataclass(frozen=True)
@@ -444,11 +452,13 @@ class Reader(Protocol):
 
 async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, int]]:
     """(reminder id, user id) of reminders due now, oldest first, of users who have not blocked Gaffe: a user who
-    did has their reminders paused until they talk to Gaffe again. Uses the index on the due time."""
+    did has their reminders paused until they talk to Gaffe again; nor paused pushes (`set_profile: {pushes:
+    "off"}`): theirs stay due, untouched, until pushes are back on. Uses the index on the due time."""
     only = " AND r.user_id = ?" if user_id is not None else ""
     rows = await db.fetch_all(
         "SELECT r.id, r.user_id FROM reminders r JOIN users u ON u.user_id = r.user_id"
-        f" WHERE r.paused = 0 AND r.next_due_at <= ? AND u.active = 1{only} ORDER BY r.next_due_at LIMIT ?",
+        f" WHERE r.paused = 0 AND r.next_due_at <= ? AND u.active = 1 AND u.pushes = 1{only}"
+        " ORDER BY r.next_due_at LIMIT ?",
         (iso(now), *((user_id,) if user_id is not None else ()), limit),
     )
     return [(int(r[0]), int(r[1])) for r in rows]

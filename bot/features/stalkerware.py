@@ -1,8 +1,11 @@
 """Stalkerware look-up: is the app, package or site a user types in Echap's list of known stalkerware?
 
-Asked in /espion (`do: {stalkerware_lookup: {}}` on a free-text node), and at any time: text outside a
-question that no route claims reaches `Unrouted`'s applier here, which answers the look-up when the text
-names a listed app and says `no_conversation` otherwise.
+Asked in /espion (`do: {stalkerware_lookup: {}}` on a free-text node), and at any time: text that no route
+claims (outside a question, or at a question with buttons) reaches `Unrouted`'s applier here. It answers the
+look-up when the text names an app: a listed one (the whole text, or a word of it that can only be an app's
+name), or one that looks like an app (a package name such as com.whatsapp, a name such as eyeZy or WhatsApp),
+which gets "not in the list". Anything else keeps the usual short answer (`no_conversation`, or `use_buttons`
+at a question). A plain word is never taken for an app: Echap's list has apps called Observer, Dash or bark.
 
 Three answers, never confused: found (the app and its aliases, and that the list says the app exists, not
 that it is on the phone), not found ("not in the list, which proves nothing"), and no data ("the look-up is
@@ -12,18 +15,30 @@ it. What is typed lives in the step's effect only: never stored, never logged.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, Output, Unrouted
 from bot.core.i18n import Translator
-from bot.core.render import message
+from bot.core.render import dated, message
+from bot.lookups.normalise import fold
 from bot.lookups.stalkerware import Indicators, StalkerwareApp
 
 MESSAGES = ("stalkerware_found", "stalkerware_aliases", "stalkerware_warning", "stalkerware_not_found",
-            "stalkerware_unavailable", "stalkerware_credit")  # fmt: skip
+            "stalkerware_unavailable", "stalkerware_credit", "data_as_of", "stalkerware_app_like")  # fmt: skip
 SHOWN_ALIASES = 12  # the real list gives some apps dozens of names
+
+# The first label of Android package names (reverse domain names): com.whatsapp, org.telegram.messenger.
+_PACKAGE_ROOTS = frozenset({"com", "org", "net", "io", "android", "app", "me", "de", "fr", "co", "uk", "info",
+                            "ru", "cn", "eu", "in", "br", "tv", "mobi", "biz"})  # fmt: skip
+_PACKAGE = re.compile(r"[a-z][a-z0-9_]*(?:\.[a-z0-9_]+)+", re.IGNORECASE)
+_INNER_CAPITAL = re.compile(r"[A-Za-z0-9]*[a-z][A-Z][A-Za-z0-9]*")  # eyeZy, mSpy, WhatsApp, iKeyMonitor
+# Written like apps, but devices and systems someone may name at a question ("iPhone ou Android ?").
+_NOT_APPS = frozenset({"iphone", "ipad", "ipod", "ios", "ipados", "macos", "imac", "macbook", "icloud", "airpods"})
+_EDGES = "\"'.,;:!?()[]«»“”‘’"
 
 
 @dataclass(frozen=True)
@@ -37,15 +52,21 @@ class LookUpAnswer:
 
     app: StalkerwareApp | None
     available: bool = True
+    as_of: date | None = None  # the list's date, said under the credit
+    unasked: bool = False  # reached at any time, not in /espion: say first what was looked up
+    fallback: str = "no_conversation"  # what content without the look-up says instead
 
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
         if not all(key in content.messages for key in MESSAGES):  # content without the look-up (GAFFE_DIALOGUES)
-            return message(content, translator, "no_conversation"), ()
+            return message(content, translator, self.fallback), ()
         if not self.available:
             return message(content, translator, "stalkerware_unavailable"), ()
-        credit = message(content, translator, "stalkerware_credit")
+        credit = message(content, translator, "stalkerware_credit") + dated(content, translator, self.as_of)
         if self.app is None:
-            return f"{message(content, translator, 'stalkerware_not_found')}\n\n{credit}", ()
+            not_found = message(content, translator, "stalkerware_not_found")
+            if self.unasked:
+                not_found = f"{message(content, translator, 'stalkerware_app_like')}\n{not_found}"
+            return f"{not_found}\n\n{credit}", ()
         parts = [message(content, translator, "stalkerware_found", name=self.app.name)]
         if self.app.aliases:
             aliases = self.app.aliases
@@ -74,12 +95,50 @@ async def look_up(world: World, effect: LookUpStalkerware) -> tuple[Output, ...]
     indicators = _indicators(world)
     if indicators is None:
         return (LookUpAnswer(None, available=False),)
-    return (LookUpAnswer(indicators.find(effect.query)),)
+    return (LookUpAnswer(indicators.find(effect.query), as_of=indicators.as_of),)
 
 
 @REGISTRY.applies(Unrouted)
 async def answer_unrouted(world: World, effect: Unrouted) -> tuple[Output, ...]:
     """An app typed at any time gets the look-up; anything else, the usual short answer."""
-    indicators = _indicators(world)
-    app = indicators.find(effect.text) if indicators else None
-    return (LookUpAnswer(app),) if app else (Notice("no_conversation"),)
+    fallback = "use_buttons" if effect.at_question else "no_conversation"
+    named = named_app(_indicators(world), effect.text)
+    if named is None:
+        return (Notice(fallback),)
+    looked_up, app = named
+    as_of = indicators.as_of if (indicators := _indicators(world)) else None
+    return (LookUpAnswer(app, available=looked_up, as_of=as_of, unasked=True, fallback=fallback),)
+
+
+def looks_like_app(word: str) -> bool:
+    """A package name (com.whatsapp) or a name no dictionary word is written like (eyeZy, WhatsApp)."""
+    if _PACKAGE.fullmatch(word):
+        return word.split(".", 1)[0].casefold() in _PACKAGE_ROOTS
+    return bool(_INNER_CAPITAL.fullmatch(word)) and word.casefold() not in _NOT_APPS
+
+
+def _only_an_app(word: str, app: StalkerwareApp) -> bool:
+    """Whether a word of a sentence that names a listed app can only mean that app: written like an app, a
+    domain, or one of the app's names that holds "spy", a digit or an inner capital (not Observer, Dash, bark)."""
+    if looks_like_app(word) or "." in word:
+        return True
+    folded = fold(word)
+    return any(
+        fold(name) == folded and ("spy" in folded or any(c.isdigit() for c in name) or _INNER_CAPITAL.search(name))
+        for name in (app.name, *app.aliases)
+    )
+
+
+def named_app(indicators: Indicators | None, text: str) -> tuple[bool, StalkerwareApp | None] | None:
+    """Whether a message names an app: None when it does not; else (looked up, the listed app or None).
+    Looked up is False when there is no list to look in (the answer is then "unavailable", never "not found")."""
+    words = [word.strip(_EDGES) for word in text.split()]
+    app_like = [word for word in words if looks_like_app(word)]
+    if indicators is None:
+        return (False, None) if app_like else None
+    if app := indicators.find(text):
+        return True, app
+    for word in words:
+        if word and (app := indicators.find(word)) and _only_an_app(word, app):
+            return True, app
+    return (True, None) if app_like else None

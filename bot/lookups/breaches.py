@@ -33,7 +33,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.lookups.download import MAX_BYTES, USER_AGENT, DownloadError, get_bytes, is_url, write_atomically
+from bot.lookups.download import MAX_BYTES, USER_AGENT, DownloadError, get_bytes, is_url, modified_on, write_atomically
 from bot.lookups.normalise import MAX_QUERY_LENGTH, domain_label, fold, host_of
 
 CREDIT = "Have I Been Pwned (https://haveibeenpwned.com), CC BY 4.0"
@@ -163,6 +163,12 @@ class Catalogue:
                 index[key].append(breach)
         by_date = lambda b: (b.breach_date, b.name)  # noqa: E731
         self._index: dict[str, tuple[Breach, ...]] = {k: tuple(sorted(v, key=by_date)) for k, v in index.items()}
+        self.as_of: date | None = None  # the day this copy was taken: answers say how old the data is
+
+    def dated(self, day: date) -> Catalogue:
+        """This catalogue, marked as a copy of `day`."""
+        self.as_of = day
+        return self
 
     @classmethod
     def parse(cls, raw: bytes) -> Catalogue:
@@ -234,7 +240,7 @@ def cached_catalogue(source: str, cache_dir: Path) -> Catalogue | None:
     Read it before `fetch_catalogue` at start-up: it is the `older` catalogue that alerts compare with."""
     cached = _read_cache(cache_dir, source)
     try:
-        return Catalogue.parse(cached[1]) if cached else None
+        return Catalogue.parse(cached[1]).dated(cached[0].date()) if cached else None
     except CatalogueError:
         return None
 
@@ -269,13 +275,13 @@ async def fetch_catalogue(
     """
     if not is_url(source):
         try:
-            return Catalogue.parse(Path(source).read_bytes())
+            return Catalogue.parse(Path(source).read_bytes()).dated(modified_on(Path(source)))
         except OSError as error:
             raise CatalogueError(f"cannot read the breach catalogue {source}: {error.strerror}") from None
     cached = _read_cache(cache_dir, source)
     if cached and now - cached[0] < max_age:
         try:
-            return Catalogue.parse(cached[1])
+            return Catalogue.parse(cached[1]).dated(cached[0].date())
         except CatalogueError as error:
             logger.warning("Cached breach catalogue unusable, fetching it again: %s", error)
             cached = None
@@ -285,9 +291,9 @@ async def fetch_catalogue(
         if cached is None:
             raise CatalogueError(f"no breach catalogue: {error}; and no cached copy") from None
         logger.warning("Breach catalogue not refreshed, using the copy of %s: %s", cached[0].isoformat(), error)
-        return Catalogue.parse(cached[1])
+        return Catalogue.parse(cached[1]).dated(cached[0].date())
     try:
         _store(cache_dir, source, raw, now)
     except OSError as error:  # still usable in memory; the next call simply downloads again
         logger.warning("Breach catalogue fetched but not cached in %s: %s", cache_dir, error.strerror)
-    return catalogue
+    return catalogue.dated(now.date())

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -47,6 +48,11 @@ async def get_bytes(
             return b"".join(chunks)
     except httpx.HTTPError as error:
         raise DownloadError(f"{url} could not be fetched: {type(error).__name__}: {error}") from error
+
+
+def modified_on(path: Path) -> date:
+    """The day a local copy was last written (by `update-data`, or by hand): how old its data is."""
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC).date()
 
 
 def write_atomically(path: Path, data: bytes) -> None:

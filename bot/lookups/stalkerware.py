@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from bot.lookups.download import USER_AGENT, get_bytes, write_atomically
+from bot.lookups.download import USER_AGENT, get_bytes, modified_on, write_atomically
 from bot.lookups.normalise import MAX_QUERY_LENGTH, fold, host_of
 
 CREDIT = "Echap, stalkerware-indicators (https://github.com/AssoEchap/stalkerware-indicators), CC BY 4.0"
@@ -79,6 +80,7 @@ class Indicators:
 
     def __init__(self, apps: list[StalkerwareApp]) -> None:
         self.apps = tuple(apps)
+        self.as_of: date | None = None  # the day this copy was taken: answers say how old the data is
         self._by_name: dict[str, StalkerwareApp] = {}
         self._by_package: dict[str, StalkerwareApp] = {}
         self._by_host: dict[str, StalkerwareApp] = {}
@@ -107,6 +109,11 @@ class Indicators:
             raise IndicatorsError("the indicators file must be a non-empty YAML list of apps")
         return cls([_app(entry, index) for index, entry in enumerate(document)])
 
+    def dated(self, day: date) -> Indicators:
+        """These indicators, marked as a copy of `day`."""
+        self.as_of = day
+        return self
+
     def __len__(self) -> int:
         return len(self.apps)
 
@@ -131,7 +138,7 @@ def load_indicators(path: Path | None) -> Indicators | None:
     if path is None or not path.exists():
         return None
     try:
-        return Indicators.parse(path.read_bytes())
+        return Indicators.parse(path.read_bytes()).dated(modified_on(path))
     except (OSError, IndicatorsError) as error:
         logger.warning("Stalkerware indicators in %s unusable: %s", path, error)
         return None

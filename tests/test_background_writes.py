@@ -1,0 +1,106 @@
+"""What Gaffe writes on its own while another program holds the database locked past the busy timeout: the
+delayed acknowledgement of delivered replies and the scheduler's daily jobs are awaited (no "Task exception
+was never retrieved"), tried again until the lock is gone, and the outage is logged once, not per retry."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from conftest import ROOT
+
+from bot.config import Settings
+from bot.core.dialogue import Content
+from bot.core.engine import Push, State
+from bot.core.i18n import Translator
+from bot.scheduler import Scheduler
+from bot.service import Gaffe
+from bot.storage import Store
+
+
+@contextmanager
+def locked(db: Path) -> Iterator[None]:
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+
+
+async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
+    """Wait for a condition the code under test makes true (checked every 20 ms)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "never happened"
+        await asyncio.sleep(0.02)
+
+
+def pending(db: Path, user: int) -> int:
+    with sqlite3.connect(db) as check:
+        value = int(check.execute("SELECT reply_pending FROM users WHERE user_id = ?", (user,)).fetchone()[0])
+    check.close()
+    return value
+
+
+def warnings_about(caplog: pytest.LogCaptureFixture, words: str) -> list[logging.LogRecord]:
+    return [r for r in caplog.records if r.levelno >= logging.WARNING and words in r.getMessage()]
+
+
+async def test_delivered_replies_are_written_down_once_the_lock_is_gone(
+    store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "gaffe.sqlite3"
+    await store.save(1, State(), reply_pending=True)
+    await store._db.execute("PRAGMA busy_timeout=50")
+    with locked(db):
+        await store.delivered(1)  # written down within a second… but the database is locked
+        await until(lambda: bool(warnings_about(caplog, "writing down delivered replies failed")))
+    await until(lambda: pending(db, 1) == 0)  # tried again, and written, once the lock is gone
+    gc.collect()  # an unretrieved task exception is reported when its task is collected
+    assert len(warnings_about(caplog, "writing down delivered replies failed")) == 1  # said once
+    assert not [r for r in caplog.records if "never retrieved" in r.getMessage()]
+    assert [r for r in caplog.records if "can be written again" in r.getMessage()]
+
+
+async def test_the_daily_jobs_wait_for_the_lock_and_run_after_it(
+    shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "gaffe.sqlite3"
+    now = datetime(2026, 12, 7, 12, tzinfo=UTC)
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=lambda: now)
+    settings = replace(
+        Settings.from_env(),
+        database=db,
+        data_dir=tmp_path / "gaffe-data",
+        hibp_breaches=str(ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"),
+    )
+
+    async def push(user_id: int, push: Push) -> bool:
+        return True
+
+    async def send(user_id: int, reply: object) -> None:
+        pass
+
+    scheduler = Scheduler(gaffe, push, send, settings)
+    await store._db.execute("PRAGMA busy_timeout=50")
+    with locked(db):
+        await scheduler.tick()
+        await scheduler.tick()  # still locked: tried again, not said again
+    assert len(warnings_about(caplog, "the daily jobs failed")) == 1
+    assert not [r for r in caplog.records if "a daily job failed" in r.getMessage()]
+    assert not [r for r in caplog.records if r.getMessage().startswith("daily:")]
+    now += timedelta(minutes=1)
+    await scheduler.tick()  # the lock is gone: they run now, not tomorrow
+    assert [r for r in caplog.records if r.getMessage().startswith("daily:")]
