@@ -4,7 +4,7 @@ a due reminder can be part of the conversation), with the sample data sets of te
 at the top of a transcript runs it without them).
 
 A transcript says what the user says or picks, when time passes, and what Gaffe's replies must (or must not)
-contain, in the transcript's language. See docs/dialogues.md, "Conversation tests".
+contain, in the transcript's language. See docs/writing.md, "Conversation tests".
 """
 
 from __future__ import annotations

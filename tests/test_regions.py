@@ -115,6 +115,8 @@ def test_an_unknown_region_in_set_profile_is_refused(content_copy: Path) -> None
         jump: pays
       - label: "Changer de langue"
         jump: langue
+      - label: "L'heure de mes rappels"
+        jump: rappels
       - label: "C'est bon"
         goto: bye
 

@@ -1,4 +1,4 @@
-"""The translation command documented in docs/dialogues.md ("Translating"), run on a copy of the repository's
+"""The translation command documented in docs/translating.md, run on a copy of the repository's
 English catalogue: it keeps every translation whose French text still exists, and once the catalogue is in
 source order it moves nothing (a second run leaves the entries' order and text as they were)."""
 
@@ -34,7 +34,7 @@ def _entries(po: Path) -> list[tuple[str, str]]:
 
 
 def test_the_documented_command_keeps_translations_and_then_the_order(tmp_path: Path) -> None:
-    documented = (ROOT / "docs" / "dialogues.md").read_text()
+    documented = (ROOT / "docs" / "translating.md").read_text()
     assert f"{EXTRACT}\n{UPDATE}\n" in documented
     pot, po = tmp_path / "messages.pot", tmp_path / "messages.po"
     shutil.copy(ROOT / "locales" / "en" / "LC_MESSAGES" / "messages.po", po)

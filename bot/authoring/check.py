@@ -150,7 +150,7 @@ def _schema_message(error: ValidationError) -> tuple[list[Any], str]:
     if error.validator == "pattern" and any(p in ("source", "sources") for p in path):
         return path, f"{where}: '{error.instance}' is not an https page: give the address of the page that says it"
     if error.validator in {"oneOf", "allOf", "not", "anyOf"}:
-        return path, f"{where}: this combination of keys is not allowed (see docs/dialogues.md)"
+        return path, f"{where}: this combination of keys is not allowed (see docs/writing.md)"
     return path, f"{where}: {error.message}"
 
 

@@ -1,7 +1,7 @@
 """Features: one module each, registering its actions, effects, pushes and presses in
 `bot.core.actions.REGISTRY` when imported. Importing this package registers them all.
 
-How to add one: docs/dialogues.md, "Adding a feature" (a YAML dialogue that names an action with `do:`,
+How to add one: docs/writing.md, "Adding a feature" (a YAML dialogue that names an action with `do:`,
 and one module here).
 """
 

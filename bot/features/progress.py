@@ -1,7 +1,7 @@
 """Progress (`/progres`, `/progress`): past checkups with their dates and scores, the trend since the first,
 what improved, a chart for Telegram and a sparkline for the terminal.
 
-The first feature built on actions and effects, and the one to copy (docs/dialogues.md, "Adding a feature"):
+The first feature built on actions and effects, and the one to copy (docs/writing.md, "Adding a feature"):
 - YAML names the action (`do: {progress: {}}` in dialogues/progres.yaml);
 - the action is pure: it only says what should happen (`ShowProgress`);
 - the effect's applier reads the user's history inside the step's transaction and returns an output;
