@@ -12,16 +12,20 @@ import argparse
 import gc
 import statistics
 import sys
+import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.config import Settings
 from bot.lookups.breaches import Catalogue
 from bot.lookups.stalkerware import Indicators
+from bot.service import load_data
 
 SHARED = Path("/work/shared/data")
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "data"
@@ -78,6 +82,11 @@ def main() -> None:
         print(f"{'':12} parse         {median_ms(parse, raw, 15):8.1f} ms (median of 15)")
         print(f"{'':12} find()        {find_us(parsed.find, QUERIES[label]):8.2f} µs per call (hits and misses)")
         print(f"{'':12} memory held   {held_bytes(parse, path) / 1024:8.0f} KB")
+    with tempfile.TemporaryDirectory() as folder:  # start-up reads both (tests/test_breaches.py checks what)
+        config = replace(Settings.from_env(), data_dir=Path(folder), hibp_breaches=str(hibp), stalkerware_ioc=ioc)
+        start = time.perf_counter()
+        load_data(config)
+        print(f"{'start-up':12} load_data     {(time.perf_counter() - start) * 1000:8.1f} ms (both files, once)")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,7 @@ class Scheduler:
     _daily_done: datetime | None = field(default=None, init=False, repr=False)
     _outage: Outage = field(default_factory=lambda: Outage("the scheduler's tick", log), init=False, repr=False)
     _daily_outage: Outage = field(default_factory=lambda: Outage("the daily jobs", log), init=False, repr=False)
+    rounds: int = field(default=0, init=False)  # rounds completed: a test waits for one instead of sleeping
 
     async def tick(self) -> int:
         """One round: replies still pending and the outbox, every reminder due now, and the daily jobs when a
@@ -62,6 +63,7 @@ class Scheduler:
                 return 0
             self._outage.worked()
             await self._daily()
+            self.rounds += 1
             return sent
 
     async def _daily(self) -> None:

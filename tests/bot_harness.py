@@ -75,6 +75,15 @@ async def running_bot(
         await app.post_shutdown(app)
 
 
+async def after_rounds(app: Application, count: int = 2) -> None:  # type: ignore[type-arg]
+    """Wait until the scheduler has completed `count` more rounds (the first may have begun before the call,
+    so 2 means one whole round since): "nothing happened" is then checked after an event, not a sleep."""
+    scheduler = app.bot_data["scheduler"]
+    target = scheduler.rounds + count
+    while scheduler.rounds < target:
+        await asyncio.sleep(0.02)
+
+
 def buttons(message: dict[str, Any]) -> list[tuple[str, str]]:
     rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
     return [(b["text"], b["callback_data"]) for row in rows for b in row if "callback_data" in b]  # not a site's

@@ -553,12 +553,15 @@ class FakeBotApi:
         clock: Callable[[], float] = time.time,
         max_messages_per_second: int | None = None,
         max_messages_per_chat_per_second: int | None = None,
+        flood_clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``clock`` gives message dates (epoch seconds). ``max_messages_per_second`` turns on Telegram's
         overall flood control (429 past that many chat-bound calls in any second);
-        ``max_messages_per_chat_per_second`` does the same per chat. Both are off by default."""
+        ``max_messages_per_chat_per_second`` does the same per chat. Both are off by default.
+        ``flood_clock`` is what flood control counts seconds with: a test can move it instead of sleeping."""
         self.token = token
         self._clock = clock
+        self._flood_clock = flood_clock
         self.bot_user: dict[str, Any] = {
             "id": int(token.split(":", 1)[0]),
             "is_bot": True,
@@ -599,8 +602,9 @@ class FakeBotApi:
         self._query_ids = itertools.count(4_000_000_001)
         self._queries: dict[str, _Query] = {}
         self._blocked: set[int] = set()
-        # method (lowercase) -> [remaining count, retry_after, code, description or None]
+        # method (lowercase) -> [remaining count, retry_after, code, description or None, hold]
         self._fail_next: dict[str, list[Any]] = {}
+        self._held_until = 0.0  # flood_clock() until which a held 429 (fail_next(hold=True)) answers 429
         self._slow_next: dict[str, list[float]] = {}  # method (lowercase) -> [remaining count, seconds]
         self._poll_generation = 0
         self._closing = False
@@ -683,13 +687,22 @@ class FakeBotApi:
         self._slow_next[method.lower()] = [count, seconds]
 
     def fail_next(
-        self, method: str, retry_after: int = 1, count: int = 1, code: int = 429, description: str | None = None
+        self,
+        method: str,
+        retry_after: int = 1,
+        count: int = 1,
+        code: int = 429,
+        description: str | None = None,
+        *,
+        hold: bool = False,
     ) -> None:
         """The next ``count`` calls of ``method`` get 429 "Too Many Requests: retry after N" (or, with
         ``code=502``, "Bad Gateway", as when Telegram's front end can't reach its back end; or, with a
         ``description``, that error, e.g. ``code=400, description="Bad Request: IMAGE_PROCESS_FAILED"``).
-        A failed call changes nothing in the chat, as on Telegram."""
-        self._fail_next[method.lower()] = [count, retry_after, code, description]
+        A failed call changes nothing in the chat, as on Telegram. With ``hold``, every chat-bound call made
+        within the N seconds after that 429 gets a 429 too, counted in ``flood_errors``: a client that does
+        not wait out the pause is caught without a clock."""
+        self._fail_next[method.lower()] = [count, retry_after, code, description, hold]
 
     def queue_update(self, update: dict[str, Any]) -> int:
         """Queue a raw update (an update_id is added if missing); returns its update_id."""
@@ -891,6 +904,8 @@ class FakeBotApi:
                     raise _Failure(failing[2], failing[3])
                 if failing[2] != 429:
                     raise _Failure(failing[2], _FAULT_DESCRIPTIONS.get(failing[2], "Bad Gateway"))
+                if failing[4]:
+                    self._held_until = self._flood_clock() + failing[1]
                 raise _Failure(429, f"Too Many Requests: retry after {failing[1]}", retry_after=failing[1])
             if method.lower() in RATE_LIMITED_METHODS:
                 self._flood_control(params)
@@ -932,7 +947,10 @@ class FakeBotApi:
 
     def _flood_control(self, params: dict[str, Any]) -> None:
         """429 past the overall or the per-chat cap (each over a sliding second); counted in flood_errors."""
-        now = time.monotonic()
+        now = self._flood_clock()
+        if now < self._held_until:
+            self.flood_errors += 1
+            raise _Failure(429, f"Too Many Requests: retry after {math.ceil(self._held_until - now)}", retry_after=1)
         windows = []
         if self._overall_window is not None:
             windows.append(self._overall_window)

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import time
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -266,13 +265,9 @@ def test_start_up_loads_a_local_catalogue_and_the_indicators(tmp_path: Path) -> 
     catalogue = REAL_HIBP if REAL_HIBP.exists() else DATA / "hibp-breaches-sample.json"
     ioc = REAL_IOC if REAL_IOC.exists() else DATA / "ioc-sample.yaml"
     config = replace(settings(tmp_path, str(catalogue)), stalkerware_ioc=ioc)
-    started = time.perf_counter()
-    data = load_data(config)
-    elapsed = time.perf_counter() - started
+    data = load_data(config)  # how long it takes: bench/lookups.py
     assert isinstance(data["breaches"], Catalogue) and len(data["breaches"].find("mSpy")) == 2
     assert isinstance(data["stalkerware"], Indicators)
-    assert elapsed < 1.0, f"loading the data took {elapsed:.3f} s"
-    print(f"\nloaded {catalogue.name} and {ioc.name} in {elapsed * 1000:.0f} ms")
 
 
 def test_without_any_downloaded_data_start_up_uses_the_shipped_snapshots(tmp_path: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+
 import pytest
 
 from bot.adapters import buttons
@@ -65,3 +67,17 @@ def test_every_verb_of_the_reminder_buttons_goes_through_a_button() -> None:
         data = buttons.encode(SECRET, 987654321, press)
         assert len(data.encode()) <= 64
         assert buttons.decode(SECRET, 987654321, data) == press
+
+
+def test_the_signature_keeps_at_least_96_bits() -> None:
+    """Guessing a signature must stay out of reach: 12 bytes of the HMAC at least, for both kinds of button."""
+    for press in (Pick(5, 1), Press("reminder", 1, 2, "done")):
+        signature = buttons.encode(SECRET, 42, press).rpartition(":")[2]
+        assert len(base64.urlsafe_b64decode(signature)) * 8 >= 96
+
+
+def test_malformed_payloads_are_refused_not_raised() -> None:
+    """Numbers where a word is expected (or the reverse) are someone else's payload: None, never an error."""
+    signature = buttons.encode(SECRET, 42, Pick(5, 1)).rpartition(":")[2]
+    for payload in ("x:y", "o:reminder:zz:1:done", "o:reminder:1:zz:done", "p:reminder:x:1:done"):
+        assert buttons.decode(SECRET, 42, f"{payload}:{signature}") is None

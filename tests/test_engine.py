@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+import pytest
+
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Ask,
@@ -105,6 +109,25 @@ def test_top_three_actions_in_priority_order_and_jump(mini: Content) -> None:
     # recommended in the order manager, backup, updates, twofa; shown by priority, three at most
     assert [a.id for a in result.actions] == ["twofa", "manager", "updates"]
     assert last.state.dialogue == "menu" and last.state.node == "menu"  # jumped to another dialogue
+
+
+def _both_answers_rank_backup(content: Content, first: int, second: int) -> Content:
+    """The mini quiz where "Non" to q1 and "Non" to q2 both recommend backup, each with its own priority."""
+    quiz = content.dialogues["quiz"]
+    nodes = dict(quiz.nodes)
+    for node_id, priority in (("q1", first), ("q2", second)):
+        *others, no = nodes[node_id].choices
+        ranked = replace(no, advice=(*no.advice, "backup"), priorities=(("backup", priority),))
+        nodes[node_id] = replace(nodes[node_id], choices=(*others, ranked))
+    return replace(content, dialogues={**content.dialogues, "quiz": replace(quiz, nodes=nodes)})
+
+
+@pytest.mark.parametrize(("first", "second"), [(0, 9), (9, 0)])
+def test_the_most_urgent_priority_wins_when_two_answers_set_one(mini: Content, first: int, second: int) -> None:
+    content = _both_answers_rank_backup(mini, first, second)
+    *_, last = run(content, Command("quiz"), Text("Ada"), 1, 2)
+    result = next(o for o in last.outputs if isinstance(o, Result))
+    assert [a.id for a in result.actions] == ["backup", "twofa", "manager"]  # 0 beats the catalogue's 1 and 2
 
 
 def test_different_answers_give_different_scores(mini: Content) -> None:

@@ -6,7 +6,6 @@ kept (its transaction rolls back, the effects with the state), and the next step
 from __future__ import annotations
 
 import sqlite3
-import time
 from pathlib import Path
 
 import pytest
@@ -112,10 +111,8 @@ async def test_a_database_locked_past_the_busy_timeout(gaffe: Gaffe, store: Stor
     try:
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock…
         other.execute("UPDATE users SET updated_at = 'x' WHERE user_id = 1")
-        started = time.monotonic()
         failed = await gaffe.handle(1, Pick(asked_at, 0), screen)  # …for longer than the busy timeout
-        waited = time.monotonic() - started
-        assert failed.toast == TRY_AGAIN and 0.25 < waited < 3, waited
+        assert failed.toast == TRY_AGAIN  # how long it waited first: bench/faults.py
         other.execute("ROLLBACK")  # released
     finally:
         other.close()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import signal
 import sqlite3
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -83,11 +82,9 @@ async def test_the_bot_api_unreachable_then_back(tmp_path: Path) -> None:
             fake.user_presses(8, intro["message_id"], buttons(intro)[0][1])  # waits at Telegram's side
             fake.user_sends(9, "/start")
             await asyncio.sleep(5)
-            await fake.start(port)  # back
-            started = time.monotonic()
+            await fake.start(port)  # back (how soon: bench/faults.py)
             first = await fake.wait_for_message(8, contains="tu les ranges où", timeout=30, after=mark)
             await fake.wait_for_message(9, contains="Sinon, on fait quoi", timeout=30, after=mark)
-            back_in = time.monotonic() - started
 
             # A reply lost to the network (every retry fails): the step is saved, its whole reply kept, and the
             # next scheduler tick sends it (the reaction to the answer and the question), without a restart.
@@ -99,7 +96,7 @@ async def test_the_bot_api_unreachable_then_back(tmp_path: Path) -> None:
             assert [e.code for e in fake.errors].count(502) == 3, fake.errors
     with sqlite3.connect(db) as check:
         assert check.execute("SELECT reply_pending FROM users WHERE user_id = 8").fetchone() == (0,)
-    assert first and back_in < 15, back_in
+    assert first
 
 
 async def test_telegram_500s_502s_and_a_timeout(fake: FakeBotApi, tmp_path: Path) -> None:
@@ -113,9 +110,7 @@ async def test_telegram_500s_502s_and_a_timeout(fake: FakeBotApi, tmp_path: Path
         question, mark = await press(fake, 10, intro, 0, mark)
         assert "tu les ranges où" in question["text"]
         fake.slow_next("sendMessage", 6.0)  # past python-telegram-bot's 5 s read timeout: a TimedOut
-        started = time.monotonic()
         answered, mark = await press(fake, 10, question, 0, mark)
-        assert time.monotonic() - started < 20
         assert "Le même mot de passe" in answered["text"]
         failures = sorted({e.code for e in fake.errors})
     assert failures == [500, 502]

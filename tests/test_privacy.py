@@ -229,6 +229,24 @@ async def test_retention_notices_once_then_erases_a_week_later(gaffe: Gaffe, tmp
     assert rows_of(db, 601)["checkups"] == 0 and rows_of(db, 604)["checkups"] == 1
 
 
+async def test_retention_erases_only_once_the_week_of_notice_is_over(gaffe: Gaffe, tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    await run_checkup(gaffe, 606, Screen())
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        then = (now - timedelta(days=400)).isoformat(timespec="seconds")
+        connection.execute("UPDATE users SET updated_at = ? WHERE user_id = 606", (then,))
+
+    async def send(user_id: int, push: Push) -> bool:
+        return await gaffe.push(user_id, push, Screen())
+
+    assert await retention_tick(gaffe, send, now, 365) == (1, 0)  # the notice, no erasure yet
+    almost = now + timedelta(days=7) - timedelta(seconds=1)
+    assert await retention_tick(gaffe, send, almost, 365) == (0, 0)
+    assert await gaffe.store.load(606) is not None
+    assert await retention_tick(gaffe, send, now + timedelta(days=7), 365) == (0, 1)  # the week is over
+    assert await gaffe.store.load(606) is None
+
+
 # --- /stats ---------------------------------------------------------------------------------------------------------
 async def test_stats_gives_an_admin_counts_and_anyone_else_an_unknown_command(gaffe: Gaffe) -> None:
     for user_id in (USER, OTHER):

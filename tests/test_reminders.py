@@ -4,14 +4,20 @@ Gaffe, kept across a restart; and the dates and durations in both languages."""
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import sqlite3
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import ROOT
 from screen import Screen
 
+from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, Text
 from bot.core.i18n import Translator
@@ -82,6 +88,15 @@ def test_nights_are_quiet_and_the_morning_is_the_preferred_hour() -> None:
     assert at_night(late, PARIS) and not at_night(START, PARIS)
     morning = next_morning(late, 10, PARIS)
     assert morning.astimezone(PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(
+    ("paris_time", "quiet"),
+    [((21, 59), False), ((22, 0), True), ((23, 30), True), ((7, 59), True), ((8, 0), False)],
+)
+def test_quiet_hours_run_from_22_00_to_08_00(paris_time: tuple[int, int], quiet: bool) -> None:
+    moment = datetime(2026, 12, 1, *paris_time, tzinfo=PARIS)
+    assert at_night(moment, PARIS) is quiet
 
 
 @pytest.mark.parametrize(
@@ -207,6 +222,133 @@ async def test_a_due_reminder_goes_out_once_with_its_buttons_then_done_reschedul
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at, sent, answered FROM reminders") == [
         ("2027-11-26T09:00:00+00:00", 1, 1)
     ]
+
+
+async def test_a_reminder_pushed_twice_for_one_occurrence_goes_out_once(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    """Two ticks that both found it due (or a push sent again) claim the same occurrence: one message."""
+    phone = Screen()
+    await create_reminder(gaffe, 17, phone, "Ma banque", "Tous les 6 mois")
+    ((reminder_id,),) = rows(tmp_path / "gaffe.sqlite3", "SELECT id FROM reminders")
+    clock.now = START + timedelta(days=181)
+    due = Push("reminder_due", MappingProxyType({"id": reminder_id}))
+    assert await gaffe.push(17, due, phone) is True
+    assert await gaffe.push(17, due, phone) is False
+    assert sum(r.text.startswith("⏰") for r in phone.replies) == 1
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT sent FROM reminders") == [(1,)]
+
+
+async def test_the_daily_jobs_run_at_start_then_once_a_day_every_day(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    settings = replace(Settings.from_env(), hibp_breaches=str(tmp_path / "absent.json"), data_dir=tmp_path)
+    scheduler = replace(scheduler_for(gaffe, {}), settings=settings)
+    ran = []
+    for elapsed in (timedelta(0), timedelta(hours=1), timedelta(days=1), timedelta(days=1, hours=23),
+                    timedelta(days=2), timedelta(days=3), timedelta(days=3, hours=1), timedelta(days=4)):  # fmt: skip
+        clock.now = START + elapsed
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+            await scheduler.tick()
+        ran.append(any(r.getMessage().startswith("daily:") for r in caplog.records))
+    assert ran == [True, False, True, False, True, True, False, True]
+
+
+async def test_a_tick_drains_every_due_reminder_in_batches_and_counts_what_went_out(gaffe: Gaffe, clock: Clock) -> None:
+    phones: dict[int, Screen] = {}
+    users = range(30, 35)
+    for user in users:
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    sent = {user: len(phones[user].replies) for user in users}
+    scheduler = replace(scheduler_for(gaffe, phones), batch=2)  # 5 due: batches of 2, 2 and 1
+    clock.now = START + timedelta(days=91)
+    assert await scheduler.tick() == 5
+    assert all(len(phones[user].replies) == sent[user] + 1 for user in users)
+
+
+async def test_a_push_that_fails_does_not_stop_the_others_nor_count(gaffe: Gaffe, clock: Clock) -> None:
+    phones: dict[int, Screen] = {}
+    for user in (36, 37):
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    working = scheduler_for(gaffe, phones)
+
+    async def push(user_id: int, push: Push) -> bool:
+        if user_id == 36:
+            raise Unreachable("network down")
+        return await working.push(user_id, push)
+
+    clock.now = START + timedelta(days=91)
+    # One batch holds both: 37's goes out, 36's stays due for a later tick, and a batch that all failed ends it.
+    assert await Scheduler(gaffe, push, working.send, batch=2).tick() == 1
+    assert phones[37].last.labels[0] == "C'est fait"
+
+
+async def test_the_terminal_scheduler_pushes_to_its_one_user_only(gaffe: Gaffe, clock: Clock) -> None:
+    phones: dict[int, Screen] = {}
+    for user in (38, 39):
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    clock.now = START + timedelta(days=91)
+    assert await replace(scheduler_for(gaffe, phones), only_user=39).tick() == 1
+    assert phones[39].last.labels[0] == "C'est fait" and phones[38].last.labels[0] != "C'est fait"
+
+
+async def test_a_tick_while_one_runs_returns_at_once_and_sends_nothing(gaffe: Gaffe, clock: Clock) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 40, phone, "Ma banque", "Tous les 3 mois")
+    clock.now = START + timedelta(days=91)
+    scheduler = scheduler_for(gaffe, {40: phone})
+    assert sorted(await asyncio.gather(scheduler.tick(), scheduler.tick())) == [0, 1]
+    assert scheduler.rounds == 1  # the one that returned at once did no round
+    await scheduler.tick()
+    assert scheduler.rounds == 2
+
+
+async def test_a_tick_sends_again_what_the_network_lost_and_the_terminal_only_its_users(gaffe: Gaffe) -> None:
+    async def network_down(reply: Reply) -> None:
+        raise ConnectionError("unreachable network")
+
+    for user in (42, 43):
+        with pytest.raises(ConnectionError):
+            await gaffe.handle(user, Command("checkup"), network_down)
+    phones: dict[int, Screen] = {}
+    await replace(scheduler_for(gaffe, phones), only_user=43).tick()
+    assert set(phones) == {43} and "On reprend" in phones[43].last.text
+    await scheduler_for(gaffe, phones).tick()
+    assert set(phones) == {42, 43} and "On reprend" in phones[42].last.text
+
+
+async def test_the_daily_jobs_push_the_retention_notice_and_say_what_they_did(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    phone = Screen()
+    await gaffe.handle(41, Command("aide"), phone)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        connection.execute("UPDATE users SET updated_at = '2025-01-01T00:00:00+00:00' WHERE user_id = 41")
+    settings = replace(Settings.from_env(), hibp_breaches=str(tmp_path / "absent.json"), data_dir=tmp_path)
+    with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+        await replace(scheduler_for(gaffe, {41: phone}), settings=settings).tick()
+    assert "dans une semaine j'efface" in phone.last.text
+    lines = [r.getMessage() for r in caplog.records]
+    assert "daily: 0 breach alerts, 1 retention notices, 0 users erased" in lines, lines
+
+
+async def test_the_daily_jobs_alert_the_watchers_of_a_breached_service(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    phone = Screen()
+    await gaffe.handle(44, Command("aide"), phone)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:  # watching mSpy since before its breaches
+        connection.execute(
+            "INSERT INTO watched_services (user_id, service, added_at) VALUES (44, 'mspy', '2015-01-01T00:00:00')"
+        )
+    catalogue = ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"
+    settings = replace(Settings.from_env(), hibp_breaches=str(catalogue), data_dir=tmp_path)
+    with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+        await replace(scheduler_for(gaffe, {44: phone}), settings=settings).tick()
+    assert sum("nouvelle fuite connue" in r.text for r in phone.replies) == 2  # mSpy (2015) and mSpy2024
+    lines = [r.getMessage() for r in caplog.records]
+    assert "daily: 2 breach alerts, 0 retention notices, 0 users erased" in lines, lines
 
 
 async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(

@@ -4,13 +4,12 @@ a 429 storm, a blocked user, and in the middle of a checkup."""
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot_harness import buttons, marked, next_message, press, running_bot, settings_for
+from bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
 from fake_bot_api import FakeBotApi
 
 from bot.config import Settings
@@ -58,10 +57,10 @@ def reminders_sent(fake: FakeBotApi, user: int) -> list[dict[str, Any]]:
 
 async def test_created_in_the_chat_delivered_once_and_done_reschedules_it(fake: FakeBotApi, tmp_path: Path) -> None:
     clock, db = Clock(), tmp_path / "g.sqlite3"
-    async with running_bot(fake, db, quick(fake, db), clock):
+    async with running_bot(fake, db, quick(fake, db), clock) as app:
         created = await create(fake, 501)
         assert "28 février 2027 à 10:00" in created["text"]
-        await asyncio.sleep(0.5)
+        await after_rounds(app)
         assert reminders_sent(fake, 501) == []  # not yet
         clock.now = START + timedelta(days=91)
         reminder = await fake.wait_for_message(501, contains="⏰")
@@ -75,7 +74,7 @@ async def test_created_in_the_chat_delivered_once_and_done_reschedules_it(fake: 
         query = fake.user_presses(501, reminder["message_id"], buttons(reminder)[0][1], strict=False)
         await fake.wait_for(lambda c: c.method == "answerCallbackQuery" and c.params["callback_query_id"] == query)
         assert fake.callback_answers[query]["text"] == "C'est déjà noté."
-        await asyncio.sleep(0.5)
+        await after_rounds(app)
     assert len(reminders_sent(fake, 501)) == 1
     assert fake.errors == []
 
@@ -86,23 +85,23 @@ async def test_english_dates_and_a_restart_before_the_due_time(fake: FakeBotApi,
         created = await create(fake, 502, "en")
         assert "February 28, 2027 at 10:00" in created["text"] and "every 3 months" in created["text"]
     clock.now = START + timedelta(days=100)  # Gaffe was down when it fell due
-    async with running_bot(fake, db, quick(fake, db), clock):
+    async with running_bot(fake, db, quick(fake, db), clock) as app:
         reminder = await fake.wait_for_message(502, contains="⏰")
         assert "your email account" in reminder["text"]
-        await asyncio.sleep(0.6)
-    async with running_bot(fake, db, quick(fake, db), clock):  # and again: it went out once
-        await asyncio.sleep(0.6)
+        await after_rounds(app)
+    async with running_bot(fake, db, quick(fake, db), clock) as app:  # and again: it went out once
+        await after_rounds(app)
     assert len(reminders_sent(fake, 502)) == 1
 
 
 async def test_a_429_storm_delays_the_reminder_but_it_arrives_once(fake: FakeBotApi, tmp_path: Path) -> None:
     clock, db = Clock(), tmp_path / "g.sqlite3"
-    async with running_bot(fake, db, quick(fake, db), clock):
+    async with running_bot(fake, db, quick(fake, db), clock) as app:
         await create(fake, 503)
         fake.fail_next("sendMessage", retry_after=1, count=2)
         clock.now = START + timedelta(days=91)
         await fake.wait_for_message(503, contains="⏰", timeout=20)
-        await asyncio.sleep(0.5)
+        await after_rounds(app)
     assert len([c for c in fake.sent if c.error and c.error.code == 429]) == 2
     assert len(reminders_sent(fake, 503)) == 1
 
@@ -111,12 +110,12 @@ async def test_a_blocked_user_is_not_retried_and_their_reminder_resumes_when_the
     fake: FakeBotApi, tmp_path: Path
 ) -> None:
     clock, db = Clock(), tmp_path / "g.sqlite3"
-    async with running_bot(fake, db, quick(fake, db), clock):
+    async with running_bot(fake, db, quick(fake, db), clock) as app:
         await create(fake, 504)
         fake.block(504)
         clock.now = START + timedelta(days=91)
         await fake.wait_for(lambda c: c.error is not None and c.error.code == 403)
-        await asyncio.sleep(1.0)  # several ticks: no retry
+        await after_rounds(app, 3)  # several rounds: no retry
         forbidden = [c for c in fake.sent if c.error and c.error.code == 403]
         assert len(forbidden) == 1
         store = await Store.open(db)

@@ -10,7 +10,7 @@ from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, Un
 from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import Reply, render
-from bot.core.routing import Route, build_routes, normalise
+from bot.core.routing import Route, build_routes, normalise, routes_of
 from bot.service import Gaffe
 from bot.storage import Store
 
@@ -121,3 +121,14 @@ def test_a_lone_identifier_is_left_for_the_look_ups(shipped: Content) -> None:
     for identifier in ("com.mspy.lite", "mspy.com", "https://www.mspy.com/"):
         result = step(shipped, State(), Text(identifier))
         assert result.state.dialogue is None and [type(o).__name__ for o in result.outputs] == ["Unrouted"]
+
+
+def test_the_users_language_is_searched_first_then_the_others() -> None:
+    """A phrase in the user's language wins over a more specific one in another; a language with no routes
+    of its own falls back to the others."""
+    index = build_routes(
+        [*routes_of("passwords", {"fr": ["mot de passe"]}), *routes_of("stolen", {"en": ["mot de passe vole"]})]
+    )
+    assert index.route("mon mot de passe volé", "fr") == "passwords"
+    assert index.route("mon mot de passe volé", "en") == "stolen"
+    assert index.route("mon mot de passe volé", "de") == "stolen"  # no German routes: English, then French

@@ -81,6 +81,28 @@ async def test_migrates_from_every_earlier_version_keeping_progress(tmp_path: Pa
         await store.close()
 
 
+@pytest.mark.parametrize("version", [1, 2, 3])
+async def test_a_migration_from_before_version_4_keeps_answers_points_and_advice(tmp_path: Path, version: int) -> None:
+    """Version 4 folded the conversation's columns into one JSON document: what the user answered moves too."""
+    path = tmp_path / f"v{version}.sqlite3"
+    await _database_at(path, version)
+    async with aiosqlite.connect(path) as db:
+        await db.execute(
+            """UPDATE users SET answers = '{"name": "Zoé", "manager": "no"}', points = 12, max_points = 20,
+                   advice = '["twofa", "manager"]' WHERE user_id = 42"""
+        )
+        await db.commit()
+    store = await Store.open(path)
+    try:
+        kept = await store.load(42)
+    finally:
+        await store.close()
+    assert kept is not None
+    assert dict(kept.answers) == {"name": "Zoé", "manager": "no"}
+    assert (kept.points, kept.max_points, kept.advice) == (12, 20, ("twofa", "manager"))
+    assert (kept.dialogue, kept.node, kept.step) == ("checkup", "q2", 3)
+
+
 async def test_refuses_a_database_from_a_newer_gaffe(tmp_path: Path) -> None:
     path = tmp_path / "future.sqlite3"
     with sqlite3.connect(path) as db:

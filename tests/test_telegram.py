@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from bot_harness import (
     CHAT_METHODS,
+    after_rounds,
     best,
     buttons,
     chat_calls,
@@ -340,13 +341,16 @@ async def test_a_step_saved_just_before_a_crash_gets_its_reply_at_the_next_start
         fake.user_sends(801, "/checkup")
         intro, mark = await next_message(fake, 801, mark)
 
+        crashed = asyncio.Event()
+
         async def crash(*args: object) -> None:
+            crashed.set()
             raise RuntimeError("the process dies between the commit and the reply")
 
         monkeypatch.setattr(TelegramGaffe, "send_to", crash)
         fake.user_presses(801, intro["message_id"], buttons(intro)[0][1])
         await fake.wait_for(lambda c: c.method == "answerCallbackQuery")  # saved, spinner stopped: then it dies
-        await asyncio.sleep(0.3)
+        await asyncio.wait_for(crashed.wait(), 30)
     monkeypatch.undo()
     assert not [c for c in fake.sent[mark:] if c.method == "sendMessage"]  # the user saw nothing
 
@@ -356,8 +360,8 @@ async def test_a_step_saved_just_before_a_crash_gets_its_reply_at_the_next_start
         fake.user_presses(801, resent["message_id"], buttons(resent)[0][1])
         following, _ = await next_message(fake, 801, mark)
         assert buttons(following)
-    async with running_bot(fake, db):  # delivered: nothing is sent again at the next start
-        await asyncio.sleep(0.3)
+    async with running_bot(fake, db) as app:  # delivered: nothing is sent again at the next start…
+        await after_rounds(app)  # …nor by the scheduler's look for pending replies
     assert not [c for c in fake.sent if c.method == "sendMessage" and c.time > following_time(fake, following)]
 
 

@@ -501,6 +501,7 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
         _add_handlers(application, telegram_gaffe)
         scheduler = Scheduler(gaffe, telegram_gaffe.push, telegram_gaffe.send_to_user, settings)
         holder["scheduler"] = scheduler
+        application.bot_data["scheduler"] = scheduler
 
         async def tick(context: ContextTypes.DEFAULT_TYPE) -> None:
             await scheduler.tick()

@@ -1,0 +1,218 @@
+"""Mutation testing with mutmut: the share of mutants the tests kill, per module.
+
+Why: a test suite that passes says nothing about what it would catch. mutmut changes the code one small
+thing at a time (a comparison flipped, a constant moved, a call dropped) and runs the tests that cover
+the changed function; a mutant the tests still pass on ("survived") is a behaviour no test pins.
+
+Each module runs in its own scratch copy of the repository (mutants/bench/<module>/, git-ignored) whose
+pyproject's [tool.mutmut] mutates that one file and selects only the tests that cover it, so a module takes
+minutes instead of the hours a whole run takes on 2 cores. Prints a table; no pass/fail.
+
+    pip install -e ".[bench]"                           # mutmut (not in the `test` extra: CI stays short)
+    python bench/mutation.py --list                     # the modules and their tests
+    python bench/mutation.py scheduler rate_limit       # some modules (name, or a prefix: core, features)
+    python bench/mutation.py --survivors scheduler      # and show each surviving mutant's diff
+    python bench/mutation.py --report                   # the figures of the modules run last, again
+    python bench/mutation.py                            # every module: hours on 2 busy cores
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRATCH = ROOT / "mutants" / "bench"
+COPIED = ("bot", "dialogues", "locales", "tests", "bench", "pyproject.toml")
+
+# Module -> (file mutated, the tests that cover it). The lists are the tests that import or drive the module
+# directly: a mutant they miss is a gap in them, even if some slower end-to-end test would catch it.
+MODULES: dict[str, tuple[str, list[str]]] = {
+    "core.actions": ("bot/core/actions.py", ["test_engine.py", "test_check.py", "test_service.py", "test_privacy.py"]),
+    "core.dialogue": ("bot/core/dialogue.py", ["test_engine.py", "test_check.py", "test_scoring.py"]),
+    "core.engine": ("bot/core/engine.py", ["test_engine.py", "test_scoring.py", "test_suspend.py"]),
+    "core.html_text": ("bot/core/html_text.py", ["test_render.py", "test_check.py"]),
+    "core.i18n": ("bot/core/i18n.py", ["test_render.py", "test_i18n_extract.py", "test_check.py"]),
+    "core.render": ("bot/core/render.py", ["test_render.py", "test_conversations.py"]),
+    "core.routing": ("bot/core/routing.py", ["test_routing.py"]),
+    "core.sensitive": ("bot/core/sensitive.py", ["test_sensitive.py", "test_secret_corpus.py"]),
+    "features.breaches": ("bot/features/breaches.py", ["test_breaches.py"]),
+    "features.privacy": ("bot/features/privacy.py", ["test_privacy.py"]),
+    "features.progress": ("bot/features/progress.py", ["test_progress.py"]),
+    "features.reminders": ("bot/features/reminders.py", ["test_reminders.py"]),
+    "features.stalkerware": ("bot/features/stalkerware.py", ["test_stalkerware_lookup.py"]),
+    "storage": (
+        "bot/storage.py",
+        ["test_storage.py", "test_backup.py", "test_suspend.py", "test_service.py", "test_faults.py"],
+    ),
+    "service": ("bot/service.py", ["test_service.py", "test_round_trips.py"]),
+    "scheduler": ("bot/scheduler.py", ["test_reminders.py"]),
+    "buttons": ("bot/adapters/buttons.py", ["test_buttons.py"]),
+    "rate_limit": ("bot/adapters/rate_limit.py", ["test_rate_limit.py"]),
+}
+
+STATUS_LINE = re.compile(r"^\s+(\S+): (.+)$")
+
+
+def selected(names: list[str]) -> list[str]:
+    """Module names from exact names or prefixes ("core" selects every core module)."""
+    if not names:
+        return list(MODULES)
+    chosen: list[str] = []
+    for name in names:
+        matches = [m for m in MODULES if m == name or m.startswith(name + ".") or m.endswith("." + name)]
+        if not matches:
+            raise SystemExit(f"unknown module {name!r}; see --list")
+        chosen += [m for m in matches if m not in chosen]
+    return chosen
+
+
+def mutmut_section(source: str, tests: list[str]) -> str:
+    """The [tool.mutmut] of a scratch copy: the repository's, with one file mutated and its own tests selected."""
+    quoted = ", ".join(f'"tests/{test}"' for test in tests)
+    return (
+        "[tool.mutmut]\n"
+        'source_paths = ["bot/"]\n'
+        f'only_mutate = ["{source}"]\n'
+        'also_copy = ["dialogues/", "locales/", "bench/"]\n'
+        'pytest_add_cli_args = ["-q", "-x", "-p", "no:cacheprovider"]\n'
+        'process_isolation = "forkserver"\n'  # fresh imports: registrations run mutated (see pyproject.toml)
+        'forkserver_warmup = "none"\n'
+        f"pytest_add_cli_args_test_selection = [{quoted}]\n"
+    )
+
+
+def prepare(module: str) -> Path:
+    """A fresh scratch copy of the repository whose mutmut configuration covers `module` only."""
+    source, tests = MODULES[module]
+    scratch = SCRATCH / module
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    for name in COPIED:
+        origin = ROOT / name
+        if origin.is_dir():
+            shutil.copytree(origin, scratch / name, ignore=shutil.ignore_patterns("__pycache__", "*.sqlite3*"))
+        else:
+            shutil.copy2(origin, scratch / name)
+    pyproject = (scratch / "pyproject.toml").read_text(encoding="utf-8")
+    pyproject = re.sub(r"\[tool\.mutmut\]\n(?:(?!\n\[).)*\n", "", pyproject, flags=re.S)
+    present = [test for test in tests if (scratch / "tests" / test).exists()]
+    (scratch / "pyproject.toml").write_text(pyproject + "\n" + mutmut_section(source, present), encoding="utf-8")
+    return scratch
+
+
+def run(module: str, children: int, timeout: float) -> tuple[Counter[str], list[str], float]:
+    """Run mutmut on one module; the count per status, the surviving mutants' names, and the seconds taken."""
+    scratch = prepare(module)
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    started = time.monotonic()
+    with open(scratch / "mutmut.log", "w", encoding="utf-8") as log:
+        try:
+            subprocess.run(
+                [sys.executable, "-m", "mutmut", "run", "--max-children", str(children)],
+                cwd=scratch,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            print(f"{module}: stopped after {timeout:.0f} s; the figures count the mutants checked so far")
+    took = time.monotonic() - started
+    statuses, survivors = read_results(module)
+    return statuses, survivors, took
+
+
+def read_results(module: str) -> tuple[Counter[str], list[str]]:
+    """The status of each mutant of the module's last run (its scratch copy), and the surviving ones' names."""
+    results = subprocess.run(
+        [sys.executable, "-m", "mutmut", "results", "--all", "true"],
+        cwd=SCRATCH / module,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    statuses: Counter[str] = Counter()
+    survivors: list[str] = []
+    for line in results.stdout.splitlines():
+        if match := STATUS_LINE.match(line):
+            statuses[match.group(2)] += 1
+            if match.group(2) == "survived":
+                survivors.append(match.group(1))
+    return statuses, survivors
+
+
+def show(module: str, mutant: str) -> str:
+    shown = subprocess.run(
+        [sys.executable, "-m", "mutmut", "show", mutant],
+        cwd=SCRATCH / module,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return shown.stdout
+
+
+def killed_share(statuses: Counter[str], reached_only: bool = False) -> float | None:
+    """Killed (by a failing test or a timeout) over the mutants checked, or over those the selected tests
+    reach at all (`reached_only`: "no tests" left out, code only other, slower tests run); None when none."""
+    left_out = ("not checked", "skipped", "no tests") if reached_only else ("not checked", "skipped")
+    checked = sum(n for status, n in statuses.items() if status not in left_out)
+    killed = statuses["killed"] + statuses["timeout"]
+    return killed / checked if checked else None
+
+
+def share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.1%}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("modules", nargs="*", help="module names or prefixes (default: all)")
+    parser.add_argument("--list", action="store_true", help="list the modules and their tests")
+    parser.add_argument("--survivors", action="store_true", help="print each surviving mutant's diff")
+    parser.add_argument("--report", action="store_true", help="print the last run's figures, run nothing")
+    parser.add_argument("--children", type=int, default=2, help="mutants tested at once (default 2)")
+    parser.add_argument("--timeout", type=float, default=3600, help="seconds per module before stopping")
+    args = parser.parse_args()
+    if args.list:
+        for name, (source, tests) in MODULES.items():
+            print(f"{name:22} {source:32} {' '.join(tests)}")
+        return
+    rows = []
+    for module in selected(args.modules):
+        if args.report:
+            if not (SCRATCH / module).is_dir():
+                continue
+            (statuses, survivors), took = read_results(module), 0.0
+        else:
+            statuses, survivors, took = run(module, args.children, args.timeout)
+        rows.append((module, statuses))
+        if not args.report:
+            print(f"{module}: {share(killed_share(statuses))} killed {dict(statuses)} in {took:.0f} s", flush=True)
+        if killed_share(statuses) is None:
+            print(f"  mutmut checked nothing: see {SCRATCH / module / 'mutmut.log'} (run the module again)")
+        if args.survivors:
+            for mutant in survivors:
+                print(show(module, mutant))
+    header = ("module", "mutants", "killed", "survived", "timeout", "no tests", "killed", "of reached")
+    print("\n{:22} {:>7} {:>6} {:>8} {:>7} {:>8} {:>7} {:>10}".format(*header))
+    total: Counter[str] = sum((statuses for _, statuses in rows), Counter())
+    for module, statuses in [*rows, ("all of the above", total)] if len(rows) > 1 else rows:
+        print(
+            f"{module:22} {sum(statuses.values()):7} {statuses['killed']:6} {statuses['survived']:8} "
+            f"{statuses['timeout']:7} {statuses['no tests']:8} {share(killed_share(statuses)):>7} "
+            f"{share(killed_share(statuses, reached_only=True)):>10}"
+        )
+
+
+if __name__ == "__main__":
+    main()
