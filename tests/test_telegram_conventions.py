@@ -155,3 +155,23 @@ async def test_a_question_asked_again_keeps_its_newest_keyboard(fake: FakeBotApi
     shown = {m["message_id"]: m for m in fake.messages(410, from_bot=True)}
     assert buttons(shown[again["message_id"]])
     assert fake.errors == []
+
+
+async def test_a_settings_screen_replaces_the_one_whose_button_led_to_it(fake: FakeBotApi, tmp_path: Path) -> None:
+    """/reglages → "Changer de langue": the same message becomes the language screen (edited, not added);
+    the choice's confirmation, which is no settings screen, comes as a new message."""
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        mark = len(fake.sent)
+        fake.user_sends(411, "/reglages")
+        settings, mark = await next_message(fake, 411, mark)
+        fake.user_presses(411, settings["message_id"], dict(buttons(settings))["Changer de langue"])
+        edited = await fake.wait_for(
+            lambda c: c.ok and c.method == "editMessageText" and "quelle langue" in c.result["text"], after=mark
+        )
+        assert not [c for c in fake.sent[mark:] if c.method == "sendMessage"]  # nothing added
+        screen = edited.result
+        assert screen["message_id"] == settings["message_id"] and dict(buttons(screen)).keys() >= {"English"}
+        fake.user_presses(411, screen["message_id"], dict(buttons(screen))["English"])
+        confirmation, _ = await next_message(fake, 411, mark)
+    assert "English" in confirmation["text"] and confirmation["message_id"] != settings["message_id"]
+    assert fake.errors == []

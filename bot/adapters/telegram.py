@@ -322,10 +322,30 @@ class TelegramGaffe:
         chat_id = query.message.chat.id if query.message else query.from_user.id
         if query.message is not None and self._keyboards.get(chat_id) == query.message.message_id:
             del self._keyboards[chat_id]  # answered: marking the pick takes its buttons away
+        if reply.in_place and await self._replace_pressed(query, reply):
+            return
         if reply.clear_chat and query.message is not None:  # the pressed message is gone: no pick to show
             reply = await self._clear_chat(chat_id, query.message.message_id, reply)
         await self.send_to(chat_id, query.from_user.id, reply)
         await self._show_answer(query, reply)
+
+    async def _replace_pressed(self, query: CallbackQuery, reply: Reply) -> bool:
+        """A settings screen after another: edit the pressed message into the next screen (text and buttons)
+        instead of adding one. False when that can't be done (too old, a file, too long): then it is sent."""
+        message = query.message
+        if not isinstance(message, Message) or not message.is_accessible or reply.attachments:
+            return False
+        if len(split_html(reply.text)) != 1:
+            return False
+        try:
+            await self._call("editMessageText", None, chat_id=message.chat_id, message_id=message.message_id,
+                             text=reply.text, parse_mode=ParseMode.HTML,
+                             reply_markup=self._keyboard(query.from_user.id, reply))  # fmt: skip
+        except BadRequest as error:  # too old to edit, or the same screen again: send it as a new message
+            log.debug("could not replace the screen: %s", error)
+            return False
+        self._remember_keyboard(message.chat_id, message.message_id)
+        return True
 
     async def _clear_chat(self, chat_id: int, newest: int, reply: Reply) -> Reply:
         """Delete the chat's messages from `newest` down, both sides (bots may, in a private chat, for 48 hours),

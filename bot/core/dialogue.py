@@ -117,6 +117,7 @@ class Node:
     actions: tuple[ActionCall, ...] = ()
     weight: int = 1  # a question's points and best points count this many times in the score
     critical: bool = False  # a 0-point answer here is a critical gap: no "great" result while one is open
+    in_place: bool = False  # a settings-like screen: reached by a button of another one, it replaces that one
     # `pick_country: {goto: X}`: where picking goes; the choices are then the regions, one per button, ordered
     # for the user's language
     country_picker: Target | None = None
@@ -288,6 +289,7 @@ def _node(node_id: str, raw: dict[str, Any], regions: Regions) -> Node:
         actions=_actions(raw),
         weight=int(raw.get("weight", 1)),
         critical=bool(raw.get("critical", False)),
+        in_place=bool(raw.get("in_place", False)),
         country_picker=_target(raw["pick_country"]) if "pick_country" in raw else None,
         routes=tuple(key for text in _texts(raw) for key in route_keys(text)),
     )

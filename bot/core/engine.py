@@ -138,6 +138,7 @@ class Ask:
     step: int
     params: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
     sources: tuple[str, ...] = ()
+    in_place: bool = False  # a settings screen reached from another one: the adapter may replace that one
 
 
 @dataclass(frozen=True)
@@ -401,7 +402,18 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     if state.profile.pushes != pushes_before:  # always told, in the same words, and how to undo it
         outputs.append(Notice("pushes_resumed" if state.profile.pushes else "pushes_paused"))
     state = _act(content, state, choice.actions, outputs)
-    return _run(content, state, choice.target, outputs)
+    stepped = _run(content, state, choice.target, outputs)
+    if not node.in_place:  # only a settings screen is replaced by the next one
+        return stepped
+    shown = tuple(replace(o, in_place=True) if isinstance(o, Ask) and _asked_in_place(content, stepped) else o
+                  for o in stepped.outputs)  # fmt: skip
+    return replace(stepped, outputs=shown)
+
+
+def _asked_in_place(content: Content, stepped: Step) -> bool:
+    """Whether the step ends at a settings-like question (`in_place: true`)."""
+    node = _current(content, stepped.state)
+    return node is not None and node.in_place
 
 
 def _text(content: Content, state: State, text: str) -> Step:

@@ -67,6 +67,7 @@ class Reply:
     erase_input: bool = False  # the user's message held a secret: it should leave the chat too
     clear_chat: bool = False  # delete the conversation's recent messages, both sides (bot/features/privacy.py)
     menu_language: str | None = None  # the user chose this language: the adapter's command menu follows
+    in_place: bool = False  # a settings screen after another: the adapter may replace the pressed message
 
     @property
     def labels(self) -> tuple[str, ...]:
@@ -234,13 +235,14 @@ def render(
     picked: str | None = None
     toast: str | None = None
     attachments: list[Attachment] = []
-    erase_input = clear_chat = False
+    erase_input = clear_chat = in_place = False
     menu_language: str | None = None
     for output in outputs:
         match output:
             case Say(text, params, sources):
                 parts.append(said(text, params, sources))
-            case Ask(text, question_labels, asked_at, params, sources):
+            case Ask(text, question_labels, asked_at, params, sources, replaces):
+                in_place = in_place or replaces
                 if text:
                     parts.append(said(text, params, sources))
                 buttons += tuple(  # after an offer's buttons (a list's items), the question's way on
@@ -278,7 +280,7 @@ def render(
                 attachments.extend(files)
     text = "\n\n".join(parts)
     buttons += tuple(links)  # the sites last: a choice keeps its number in the terminal
-    return Reply(text, buttons, picked, toast, tuple(attachments), erase_input, clear_chat, menu_language)
+    return Reply(text, buttons, picked, toast, tuple(attachments), erase_input, clear_chat, menu_language, in_place)
 
 
 def utf16_length(text: str) -> int:
