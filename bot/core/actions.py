@@ -163,7 +163,10 @@ class ActionSpec:
 
 @dataclass
 class Registry:
-    """Every feature's actions, effect appliers, push and press handlers, and the interface messages they say."""
+    """Every feature's actions, effect appliers, push and press handlers, and the interface messages they say.
+
+    Registering a name (or an effect type) a second time is refused with a ValueError, at import: a feature
+    never silently replaces another's handler."""
 
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     appliers: dict[type[Effect], Applier] = field(default_factory=dict)
@@ -227,6 +230,8 @@ class Registry:
         """Register the applier of an effect type: it runs inside the step's transaction."""
 
         def register(apply: Callable[[World, E], Awaitable[tuple[Output, ...]]]) -> Any:
+            if effect_type in self.appliers:
+                raise ValueError(f"the applier of effect '{effect_type.__name__}' is registered twice")
             self.appliers[effect_type] = apply
             return apply
 
@@ -237,6 +242,8 @@ class Registry:
         so it runs even for a user who paused pushes."""
 
         def register(handle: Handler) -> Handler:
+            if event in self.pushes:
+                raise ValueError(f"push '{event}' is registered twice")
             self.pushes[event] = handle
             if silent:
                 self.silent_pushes.add(event)
@@ -254,6 +261,8 @@ class Registry:
             raise ValueError(f"object kind '{kind}' must be at most {MAX_OBJECT_KIND} characters, without ':'")
 
         def register(handle: Handler) -> Handler:
+            if kind in self.presses:
+                raise ValueError(f"press of object kind '{kind}' is registered twice")
             self.presses[kind] = handle
             return handle
 
