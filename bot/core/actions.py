@@ -24,6 +24,7 @@ declared by none, so nothing about a user can be kept without being exported and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,12 @@ class Database(Protocol):
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the file and empty it (erased rows leave the `-wal` too)."""
+
+
+class Transactions(Protocol):
+    """Where a feature's scheduled job opens a transaction of its own (the store), without the whole service."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
 
 AfterCommit = Callable[[Database], Awaitable[None]]
