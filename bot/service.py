@@ -63,6 +63,8 @@ from bot.storage import Store
 log = logging.getLogger("gaffe.service")
 Respond = Callable[[Reply], Awaitable[None]]
 Clock = Callable[[], datetime]
+# Interface messages the service says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+NEEDED_MESSAGES = ("slow_down", "file_not_sent", "try_again", "resumed")
 
 
 class Unreachable(Exception):

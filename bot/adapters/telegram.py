@@ -76,6 +76,11 @@ MENU_RETRY_SECONDS = (1, 10, 60, 600)
 # No link previews, ever: the raw calls add this, python-telegram-bot's own methods get it from Defaults.
 NO_PREVIEW = {"is_disabled": True}
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
+# Interface messages the Telegram adapter says whatever the dialogues (`check` requires them:
+# bot/authoring/needed.py); the /stats menu entry and the chat clearing's are declared by the privacy feature.
+NEEDED_MESSAGES = (
+    "not_private", "unsupported_message", "file_not_sent", "forged_button", "bot_description", "bot_short_description",
+)  # fmt: skip
 # `TelegramGaffe._call` uses do_api_request for methods python-telegram-bot has, on purpose: it warns each time.
 RAW_CALLS_WARNING = r"Please use 'Bot\.(sendMessage|editMessageText|editMessageReplyMarkup)'"
 warnings.filterwarnings("ignore", RAW_CALLS_WARNING, PTBUserWarning)

@@ -24,6 +24,7 @@ import yaml
 from babel.messages.catalog import Catalog
 from jsonschema import Draft202012Validator, ValidationError
 
+from bot.authoring.needed import needed_messages
 from bot.authoring.paths import bundled
 from bot.authoring.schema import with_actions
 from bot.authoring.translatable import LIMITS, Translatable, translatable_strings
@@ -40,10 +41,10 @@ from bot.core.dialogue import (
     build_dialogue,
     build_messages,
 )
+from bot.core.engine import NAME_MESSAGES, PUSHES_MESSAGES
 from bot.core.i18n import po_path, read_catalog, translated
 from bot.core.regions import OTHER, ROUTE_PLACEHOLDER, Regions, build_regions
 from bot.core.routing import Route, build_routes
-from bot.core.sensitive import SecretKind
 
 # A source that is a site's home page (or a language's), not the page that says it: "/", "/fr/", "/en-gb".
 HOME_PAGE_PATH = re.compile(r"/*([a-z]{2}([-_][a-z]{2})?/*)?(index\.\w+)?", re.IGNORECASE)
@@ -57,19 +58,6 @@ SCHEMAS = {
 }
 TOP_KEYS_EXPECTED = "expected a mapping with 'dialogue', 'advice', 'messages', 'data_classes' or 'regions' at the top"
 MAX_CONTENT_BYTES = 1_000_000  # per content file (YAML, .po): far above any real one
-# Interface messages the code says itself; `messages.yaml` must define each of them.
-REQUIRED_MESSAGES = frozenset(
-    {
-        "stale_button", "stale_button_ended", "forged_button", "use_buttons", "unknown_command", "no_conversation",
-        "result_header", "result_source", "resumed", "not_private", "unsupported_message",
-        "picked", "console_hint", "result_nothing", "result_date", "invalid_choice", "slow_down",
-        "resume_offer", "resume_yes", "resume_no", "resume_dropped", "try_again",
-        "file_not_sent",  # said by the Telegram adapter in place of a file Telegram would not take
-        *(f"secret_{kind}" for kind in SecretKind),
-    }
-)  # fmt: skip
-NAME_MESSAGES = frozenset({"name_only", "name_no_email"})  # needed when a question has `is_a_name: true`
-PUSHES_MESSAGES = frozenset({"pushes_paused", "pushes_resumed"})  # needed when a choice has `set_profile: {pushes}`
 
 
 @dataclass(frozen=True, order=True)
@@ -571,14 +559,18 @@ def check_content(
     if paths and not checker.problems:
         used = {call.name for d in dialogues.values() for n in d.nodes.values()
                 for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
-        said = set().union(*(registry.messages_of(name) for name in used if name in registry.actions))
+        said = dict(needed_messages())  # key -> where the code declares it (file:line)
+        for name in sorted(used & set(registry.actions)):
+            said.update(dict.fromkeys(registry.messages_of(name) - set(said), f"the action '{name}'"))
         if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
-            said |= NAME_MESSAGES  # the engine's answers to a name that won't do
+            said.update(dict.fromkeys(NAME_MESSAGES, "a question with `is_a_name: true`"))
         if any(key == "pushes" for d in dialogues.values() for n in d.nodes.values()
                for c in n.choices for key, _ in c.set_profile):  # fmt: skip
-            said |= PUSHES_MESSAGES  # the engine says one when a choice turns pushes off or on
-        for key in sorted((REQUIRED_MESSAGES | said) - set(messages)):
-            checker.report(_display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing")
+            said.update(dict.fromkeys(PUSHES_MESSAGES, "a choice with `set_profile: {pushes}`"))
+        for key in sorted(set(said) - set(messages)):
+            checker.report(
+                _display(dialogues_dir / "messages.yaml"), 1, f"the interface message '{key}' is missing ({said[key]})"
+            )
     problems = sorted(set(checker.problems))
     if problems:
         return None, problems

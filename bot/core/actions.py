@@ -24,6 +24,7 @@ declared by none, so nothing about a user can be kept without being exported and
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -55,6 +56,12 @@ class Database(Protocol):
 
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the file and empty it (erased rows leave the `-wal` too)."""
+
+
+class Transactions(Protocol):
+    """Where a feature's scheduled job opens a transaction of its own (the store), without the whole service."""
+
+    def transaction(self) -> AbstractAsyncContextManager[Transaction]: ...
 
 
 AfterCommit = Callable[[Database], Awaitable[None]]
@@ -163,7 +170,10 @@ class ActionSpec:
 
 @dataclass
 class Registry:
-    """Every feature's actions, effect appliers, push and press handlers, and the interface messages they say."""
+    """Every feature's actions, effect appliers, push and press handlers, and the interface messages they say.
+
+    Registering a name (or an effect type) a second time is refused with a ValueError, at import: a feature
+    never silently replaces another's handler."""
 
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     appliers: dict[type[Effect], Applier] = field(default_factory=dict)
@@ -227,6 +237,8 @@ class Registry:
         """Register the applier of an effect type: it runs inside the step's transaction."""
 
         def register(apply: Callable[[World, E], Awaitable[tuple[Output, ...]]]) -> Any:
+            if effect_type in self.appliers:
+                raise ValueError(f"the applier of effect '{effect_type.__name__}' is registered twice")
             self.appliers[effect_type] = apply
             return apply
 
@@ -237,6 +249,8 @@ class Registry:
         so it runs even for a user who paused pushes."""
 
         def register(handle: Handler) -> Handler:
+            if event in self.pushes:
+                raise ValueError(f"push '{event}' is registered twice")
             self.pushes[event] = handle
             if silent:
                 self.silent_pushes.add(event)
@@ -254,6 +268,8 @@ class Registry:
             raise ValueError(f"object kind '{kind}' must be at most {MAX_OBJECT_KIND} characters, without ':'")
 
         def register(handle: Handler) -> Handler:
+            if kind in self.presses:
+                raise ValueError(f"press of object kind '{kind}' is registered twice")
             self.presses[kind] = handle
             return handle
 

@@ -37,6 +37,13 @@ from bot.core.regions import ROUTE_PLACEHOLDER, Region
 
 TELEGRAM_TEXT_LIMIT = 4096
 LABEL_LIMIT = 64
+# Interface messages the renderer says whatever the dialogues (`check` requires them: bot/authoring/needed.py);
+# one `secret_<kind>` per SecretKind (tests/test_needed_messages.py keeps them in step).
+NEEDED_MESSAGES = (
+    "result_header", "result_source", "result_nothing", "result_date", "picked",
+    "secret_password", "secret_card", "secret_iban", "secret_code", "secret_recovery_phrase", "secret_private_key",
+    "secret_api_token", "secret_identity",
+)  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -16,14 +16,14 @@ and sends an alert when a watched service appears in a newer breach catalogue.
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
-from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
+from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, Transactions, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
 from bot.core.i18n import Translator
@@ -31,9 +31,6 @@ from bot.core.render import dated, fill, message
 from bot.features.reminders import reminder_done
 from bot.lookups.breaches import Breach, Catalogue, CatalogueError, fetch_catalogue, leaked
 from bot.lookups.normalise import fold
-
-if TYPE_CHECKING:
-    from bot.service import Gaffe
 
 log = logging.getLogger("gaffe.breaches")
 
@@ -314,7 +311,17 @@ class BreachSource(Protocol):
     def data_dir(self) -> Path: ...
 
 
-async def refresh_breaches(gaffe: Gaffe, settings: BreachSource, push: Pusher, now: datetime) -> int:
+class Refreshed(Protocol):
+    """What the daily refresh needs of the running service (a feature never imports the service): its store,
+    and its loaded data sets, where the new catalogue replaces the old."""
+
+    data: Mapping[str, object]
+
+    @property
+    def store(self) -> Transactions: ...
+
+
+async def refresh_breaches(gaffe: Refreshed, settings: BreachSource, push: Pusher, now: datetime) -> int:
     """Once a day (the scheduler): fetch the catalogue (at most daily, `fetch_catalogue`), make it the one
     answers use, and push one alert per watcher per breach of a watched service newer than the newest it
     has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice.

@@ -26,17 +26,24 @@ from datetime import datetime, timedelta
 from functools import partial
 from pathlib import Path
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot import user_files
-from bot.core.actions import REGISTRY, Attachment, Context, Database, Effect, Outcome, PersonalData, World
+from bot.core.actions import (
+    REGISTRY,
+    Attachment,
+    Context,
+    Database,
+    Effect,
+    Outcome,
+    PersonalData,
+    Transactions,
+    World,
+)
 from bot.core.dialogue import Content
 from bot.core.engine import ClearChat, Notice, Output, Push
 from bot.core.i18n import Translator
 from bot.core.render import Reply, message
-
-if TYPE_CHECKING:
-    from bot.service import Gaffe
 
 NOTICE_DAYS = 7  # the retention notice goes out this many days before the erasure
 ACTIVE_DAYS = 7  # "active this week" in /stats
@@ -223,8 +230,18 @@ async def _say_nothing(reply: Reply) -> None:
     """The erasure push replies nothing (its reply is empty, so this is never called)."""
 
 
+class Sweeper(Protocol):
+    """What the retention sweep needs of the running service (a feature never imports the service): its store
+    to find the users, and its push, which erases one through the `retention_erase` push like any step."""
+
+    @property
+    def store(self) -> Transactions: ...
+
+    async def push(self, user_id: int, push: Push, respond: Callable[[Reply], Awaitable[None]]) -> bool: ...
+
+
 async def retention_tick(
-    gaffe: Gaffe, send: Callable[[int, Push], Awaitable[bool]], now: datetime, days: int
+    gaffe: Sweeper, send: Callable[[int, Push], Awaitable[bool]], now: datetime, days: int
 ) -> tuple[int, int]:
     """Erase the users inactive for `days` days, and tell those who will be in a week (once each).
 
