@@ -175,3 +175,16 @@ async def test_a_settings_screen_replaces_the_one_whose_button_led_to_it(fake: F
         confirmation, _ = await next_message(fake, 411, mark)
     assert "English" in confirmation["text"] and confirmation["message_id"] != settings["message_id"]
     assert fake.errors == []
+
+
+@pytest.mark.parametrize(("command", "listing"), [("/rappels", "Voir mes rappels"), ("/fuites", "Voir ma liste")])
+async def test_the_lists_are_no_dead_end(fake: FakeBotApi, tmp_path: Path, command: str, listing: str) -> None:
+    """/rappels' and /fuites' lists, even empty, end with buttons that lead on."""
+    async with running_bot(fake, tmp_path / "g.sqlite3"):
+        mark = len(fake.sent)
+        fake.user_sends(412, command)
+        menu, mark = await next_message(fake, 412, mark)
+        fake.user_presses(412, menu["message_id"], dict(buttons(menu))[listing])
+        shown, _ = await next_message(fake, 412, mark)
+    assert "C'est bon" in dict(buttons(shown)) and len(buttons(shown)) >= 2
+    assert fake.errors == []
