@@ -130,3 +130,13 @@ def test_a_reply_with_a_site_button_survives_the_outbox() -> None:
     """A reply waits in the outbox as JSON: its URL buttons come back as they were."""
     reply = Reply("x", (Button("Oui", Pick(3, 0)), Button("33700", Link("https://www.33700.fr/"))))
     assert Reply.from_json(reply.to_json()).buttons == reply.buttons
+
+
+def test_a_rebuilt_messages_link_addresses_are_escaped_for_telegram() -> None:
+    """python-telegram-bot's text_html keeps a link's "&" bare, which Telegram refuses when the answered
+    question is edited to show the pick (found by bench/crash.py on a source with a query string)."""
+    rebuilt = 'Source : <a href="https://ovc.ojp.gov/faqs?faqid=1310&Type=Crime">ovc.ojp.gov</a> &amp; co'
+    fixed = html_text.escape_hrefs(rebuilt)
+    assert html_text.problem(rebuilt) is not None and html_text.problem(fixed) is None
+    assert 'href="https://ovc.ojp.gov/faqs?faqid=1310&amp;Type=Crime"' in fixed and fixed.endswith("&amp; co")
+    assert html_text.escape_hrefs(fixed) == fixed  # already escaped: unchanged

@@ -451,7 +451,8 @@ class TelegramGaffe:
         # Too old for Telegram to show (date 0): no text to keep, so leave it rather than wipe it.
         if not isinstance(message, Message) or not message.is_accessible or not reply.picked:
             return
-        text = f"{message.text_html}\n\n{reply.picked}" if message.text else reply.picked
+        shown = html_text.escape_hrefs(message.text_html) if message.text else ""
+        text = f"{shown}\n\n{reply.picked}" if shown else reply.picked
         # Cosmetic: the next question is what matters. SPARE takes a slot of Telegram's budget only if one is
         # free right now and no reply waits, so at load every press costs one message, not two.
         try:

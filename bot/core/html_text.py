@@ -30,6 +30,8 @@ def problem(text: str) -> str | None:
         tag = tag.lower()
         if tag not in ALLOWED_TAGS:
             return f"the tag <{tag}> is not allowed (only {', '.join(sorted(ALLOWED_TAGS))})"
+        if _BARE_AMPERSAND.search(match["attrs"] or ""):
+            return f"a bare '&' in <{tag}>'s attribute (write &amp;) near \"{_around(text, match.start())}\""
         if match["close"]:
             if not open_tags or open_tags.pop() != tag:
                 return f"</{tag}> closes nothing that is open"
@@ -55,12 +57,20 @@ def escape(value: object) -> str:
     return value if isinstance(value, Markup) else html.escape(str(value), quote=False)
 
 
+def escape_hrefs(text: str) -> str:
+    """Links' addresses escaped: python-telegram-bot rebuilds a message's HTML (`text_html`) with each link's
+    address as it is, and Telegram refuses a bare "&" in it ("https://…?a=1&b=2")."""
+    return _HREF.sub(lambda m: f'href="{html.escape(html.unescape(m[1]), quote=True)}"', text)
+
+
 def link(url: str) -> Markup:
     """A source as a person reads it: the site's short name, linked ("cybermalveillance.gouv.fr")."""
     host = urlsplit(url).hostname or url
     return Markup(f'<a href="{html.escape(url, quote=True)}">{html.escape(host.removeprefix("www."))}</a>')
 
 
+_BARE_AMPERSAND = re.compile(r"&(?!(?:lt|gt|amp|quot|#[0-9]+|#x[0-9a-fA-F]+);)")
+_HREF = re.compile(r'href="([^"]*)"')
 _LINK = re.compile(r'<a\s+href="(?P<url>[^"]*)"\s*>(?P<text>.*?)</a>', re.S)
 
 

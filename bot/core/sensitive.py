@@ -7,7 +7,7 @@ label), so it is never saved, logged or echoed, and the user is told what to do 
 
 The rules were built on a labelled corpus (`tests/corpus/`: secrets of every kind and ordinary chat
 lines in French and English); `tests/test_secret_corpus.py` prints the recall and the false-alarm rate,
-and `bench/secrets.py` prints them on a held-out corpus the rules were never tuned on.
+and `bench/secret_filter.py` prints them on a held-out corpus the rules were never tuned on.
 The text is read `normalise`d first (NFKC: full-width digits become ASCII, non-breaking and narrow
 spaces plain ones; zero-width characters removed), so "4970\u200b1012…" is read as a person sees it.
 The decisions, strongest evidence first:

@@ -8,7 +8,7 @@ never seen. Per kind of secret, how many were caught; `--lines` also prints ever
 held-out ones only when the tuning is over: reading them is tuning on them). Time: median µs per message over
 the corpora's lines, a 4096-character message (Telegram's longest) and adversarial ones (repeated cues).
 
-    python bench/secrets.py [--lines] [--revision REV] [--corpus tuning|held-out|both]
+    python bench/secret_filter.py [--lines] [--revision REV] [--corpus tuning|held-out|both]
 
 `--revision main` measures the filter as it is in that git revision (from `git show`), for a before/after.
 """
