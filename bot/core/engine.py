@@ -410,10 +410,9 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
         outputs.append(Notice("pushes_resumed" if state.profile.pushes else "pushes_paused"))
     state = _act(content, state, choice.actions, outputs)
     stepped = _run(content, state, choice.target, outputs)
-    if not node.in_place:  # only a settings screen is replaced by the next one
+    if not (node.in_place and _asked_in_place(content, stepped)):  # a settings screen, then another
         return stepped
-    shown = tuple(replace(o, in_place=True) if isinstance(o, Ask) and _asked_in_place(content, stepped) else o
-                  for o in stepped.outputs)  # fmt: skip
+    shown = tuple(replace(o, in_place=True) if isinstance(o, Ask) else o for o in stepped.outputs)
     return replace(stepped, outputs=shown)
 
 

@@ -232,8 +232,9 @@ def render(
     links: list[Button] = []
 
     def said(text: str, params: Mapping[str, object], sources: tuple[str, ...] = ()) -> str:
-        links.extend(b for b in route_links(translator.text(text), translator, region) if b not in links)
-        template, route_sources = with_routes(translator.text(text), translator, region)
+        translated = translator.text(text)
+        links.extend(b for b in route_links(translated, translator, region) if b not in links)
+        template, route_sources = with_routes(translated, translator, region)
         shown = fill(template, localized(content, translator, params))
         return shown + _sources(content, translator, (*sources, *(s for s in route_sources if s not in sources)))
 
