@@ -145,15 +145,16 @@ async def test_a_typed_command_that_starts_something_new_takes_the_old_keyboard_
 
 
 async def test_a_question_asked_again_keeps_its_newest_keyboard(fake: FakeBotApi, tmp_path: Path) -> None:
-    """Typed text re-asking the same question keeps one keyboard: the newest; nothing else is touched."""
+    """Typed text re-asking the same question leaves one live keyboard in the chat: the newest."""
     async with running_bot(fake, tmp_path / "g.sqlite3"):
         mark = len(fake.sent)
         fake.user_sends(410, "/checkup")
-        _, mark = await next_message(fake, 410, mark)
+        intro, mark = await next_message(fake, 410, mark)
         fake.user_sends(410, "bonjour")  # not an answer: the question again, with its buttons
         again, _ = await next_message(fake, 410, mark)
     shown = {m["message_id"]: m for m in fake.messages(410, from_bot=True)}
-    assert buttons(shown[again["message_id"]])
+    assert buttons(shown[again["message_id"]]) and not buttons(shown[intro["message_id"]])
+    assert [m["message_id"] for m in shown.values() if buttons(m)] == [again["message_id"]]
     assert fake.errors == []
 
 
