@@ -210,11 +210,20 @@ def _has_iban(text: str) -> bool:
 _NIR = re.compile(r"(?<![\w-])([12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}) ?(\d{2})(?![\w-])", re.IGNORECASE)
 _IDENTITY_WORDS = re.compile(
     r"\b(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
-    r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee)\b",
+    r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
+    r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
+    r"identifiant fiscal|num[ée]ro d'identification fiscale|spi)\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
 _ID_NUMBER = re.compile(r"(?<![\w/.,:-])[A-Z]{0,4}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+# Numbers whose shape alone names them, cue or not: a US social-security number with its dashes (the
+# area never 000, 666 or 9xx), a UK National Insurance number (two letters from the allowed ones, six
+# digits, a suffix A-D: any two letters, as HMRC's own example is QQ 12 34 56 C), in one piece or in pairs.
+_SHAPED_ID = re.compile(
+    r"(?<![\w-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"
+    r"|(?<![\w-])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])"
+)
 _ID_MIN_DIGITS = 6  # fewer is a year, a price, an age: "mon passeport expire en 2027"
 
 
@@ -224,7 +233,7 @@ def _nir_valid(digits: str, key: str) -> bool:
 
 
 def _has_identity_number(text: str) -> bool:
-    if any(_nir_valid(m.group(1), m.group(2)) for m in _NIR.finditer(text)):
+    if any(_nir_valid(m.group(1), m.group(2)) for m in _NIR.finditer(text)) or _SHAPED_ID.search(text):
         return True
     if not _IDENTITY_WORDS.search(text):
         return False
@@ -296,10 +305,19 @@ _CODE_WORD = re.compile(
 )
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
 _LETTERS_AND_DIGITS_CODE = re.compile(
-    r"\b(?:codes?|pin|otp)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,3}?\s*(?::|=|c'est|est|is)\s*"
+    r"\b(?:codes?|pin|otp)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
     r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
+# A one-time code said by how it came, with no code word: "j'ai reçu 483920 par SMS", "he texted me 5521 09".
+_RECEIVED_CODE = re.compile(
+    r"\b(?:re[çc]u|received|got|sent me|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
+    r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}(?![\d,.]|\s*(?:€|\$|£|%|eur|euros?|dollars?|points?|km|kg|sms|messages?|fois|times|mails?))"
+    r"|(?<![\d,.])\d{3,4}[ -]?\d{2,4}\s+(?:par|by|via|en|in an?|dans (?:un|le)) ?(?:sms|texto|text|message|mail|e-mail|whatsapp)\b",
+    re.IGNORECASE,
+)
+# A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
+_WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?")
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(r"(?<![\d\w.,/€$£-])(?<!\d:)\d{2,8}(?:[ -]\d{2,4}){0,3}(?![\d\w/:€$£%]|[.,]\d)")
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
@@ -322,7 +340,7 @@ def _lone_number_is_code(text: str, expects_number: bool) -> bool:
 
 
 def _has_code(text: str) -> bool:
-    if _GOOGLE_CODE.search(text):
+    if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text):
         return True
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
@@ -331,9 +349,10 @@ def _has_code(text: str) -> bool:
         return True  # "mon code c'est un neuf trois sept"
     if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
         return True
+    talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
-        if not 4 <= len(digits) <= 8:
+        if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)):
             continue
         is_year = len(digits) == 4 and 1900 <= int(digits) <= 2099
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
@@ -344,7 +363,8 @@ def _has_code(text: str) -> bool:
 
 # --- passwords -------------------------------------------------------------------------------------
 _PASSWORD_WORD = re.compile(
-    r"\b(?:mots? de passe|mdp|passwords?|passwd|pswd|psw|pwd|pw|passphrase|code (?:du |de la )?wi-?fi|"
+    r"\b(?:mots? de passe|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|phrases? (?:de passe|secr[èe]tes?)|"
+    r"code (?:du |de la )?wi-?fi|"
     # "pass", but not a travel, culture or health pass: "le pass culture c'est 300€"
     r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
     r"code de connexion|wi-?fi(?=\s*[:=])|"
@@ -356,7 +376,12 @@ _PASSWORD_WORD = re.compile(
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
     # the answer to a security question is a password too
     r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:question|answer)s?|"
-    r"nom de jeune fille|maiden name)\b",
+    r"nom de jeune fille|maiden name|"
+    # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
+    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat|car|voiture|[ée]cole|school|teacher|ma[îi]tresse|"
+    r"instit\w*|prof|boss|job|amour|love|concert)|ville de naissance|lieu de naissance|city of birth|birth ?place|"
+    r"(?:town|city) (?:where )?i was born|(?:street|rue) (?:i grew up on|where i grew up|o[ùu] j'ai grandi)|"
+    r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet)\b",
     re.IGNORECASE,
 )
 _FRAME = frozenset({"c'est", "c’est", "cest", "est", "était", "etait", "c'était", "c’était", "is", "was", ":", "="})
@@ -614,7 +639,42 @@ _REUSED = re.compile(
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
-_ACCOUNT_AND_PASSWORD = re.compile(r"[^\W\d][\w.' ]{0,24}?\s*(?:-|–|—|:|->|=>|→|=|/)\s*(\S+)")
+_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d][\w.' ]{0,24}?)\s*(?:-|–|—|:|->|=>|→|=|/)\s*(\S+)")
+# What names a reference, not an account: "code promo : BIENVENUE10", "référence : REF-00982-B".
+_NOT_AN_ACCOUNT = re.compile(
+    r"\b(?:promo\w*|coupon|voucher|r[ée]f[ée]rences?|ref|commandes?|orders?|suivi|tracking|colis|parcel|factures?|"
+    r"invoices?|tickets?|dossiers?|versions?|mod[èe]les?|models?|vols?|flights?|immatriculation|plaque|"
+    r"r[ée]servations?|booking|articles?|produits?|products?|sku|lots?|s[ée]ries|serial|sn)\b",
+    re.IGNORECASE,
+)
+
+
+_SENTENCE_CUE = re.compile(r"pass ?phrase|phrase|sentence", re.IGNORECASE)
+_SENTENCE_WORDS = range(3, 13)
+_ARTICLES = _words("le la les l un une the a an")
+_NEGATIONS = _words("ne n pas jamais rien never not don't dont no nothing won't can't cannot")
+_PRONOUNS = _words("je j j'ai j'aime tu il elle on nous vous ils elles i i'm we you he she they")
+# Words of someone talking about their password, not typing it: "password: i have to change it every month".
+_TALK = re.compile(
+    r"\b(?:oubli\w*|forg[eo]t\w*|chang\w*|r[ée]initialis\w*|reset|faut|must|should|need|dois|doit|devrais|"
+    r"sais|know|remember|souviens|perdu|lost|demand\w*|asks?|asked|hack\w*|pirat\w*|vol[ée]|stolen|leak\w*)\b",
+    re.IGNORECASE,
+)
+
+
+def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
+    """Whether the words after ":" (or after "c'est" / "is" when a phrase was announced) are a sentence
+    used as a password ("password: we all live in a yellow submarine", "ma phrase de passe c'est le chat
+    mange la souris verte"): `shortest` words or more to the end of the message, no question, no
+    negation, and not opening on a word that describes ("mot de passe : toujours le même")."""
+    clause = [word for word in words if any(c.isalnum() for c in word)]
+    if not len(clause) in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
+        return False
+    folded = [_strip_punctuation(word).casefold() for word in clause]
+    if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
+        return False
+    opening = next((word for word in folded if word not in _ARTICLES and word not in _FILLERS), "")
+    return opening in _PRONOUNS or not _describes(opening)
 
 
 def _password_in_context(text: str) -> bool:
@@ -629,7 +689,11 @@ def _password_in_context(text: str) -> bool:
             # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
             frames = (":", "=") if framed or position > _FRAME_GAP else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
-                if _gives_a_password(following[position + 1 :]):
+                value = following[position + 1 :]
+                if _gives_a_password(value):
+                    return True
+                announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
+                if (announced or word in (":", "=")) and _gives_a_sentence(value, shortest=3 if announced else 4):
                     return True
                 framed = True
     return False
@@ -642,9 +706,12 @@ def _has_password(text: str) -> bool:
     tokens = stripped.split()
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
-    account_and_password = len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _ACCOUNT_AND_PASSWORD.fullmatch(stripped)
-    for pattern in (_REUSED.search(stripped), account_and_password):
-        if pattern and password_like(_strip_punctuation(pattern.group(1))):
+    account = _ACCOUNT_AND_PASSWORD.fullmatch(stripped) if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH else None
+    if account and _NOT_AN_ACCOUNT.search(account.group(1)):
+        account = None
+    reused = _REUSED.search(stripped)
+    for value in (reused.group(1) if reused else None, account.group(2) if account else None):
+        if value and password_like(_strip_punctuation(value)):
             return True
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
