@@ -212,11 +212,12 @@ _IDENTITY_WORDS = re.compile(
     r"\b(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
     r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
     r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
-    r"identifiant fiscal|num[ée]ro d'identification fiscale|spi)\b",
+    r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
+    r"licen[cs]e (?:number|no))\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
-_ID_NUMBER = re.compile(r"(?<![\w/.,:-])[A-Z]{0,4}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+_ID_NUMBER = re.compile(r"(?<![\w/.,:+-])[A-Z]{0,4}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
 # Numbers whose shape alone names them, cue or not: a US social-security number with its dashes (the
 # area never 000, 666 or 9xx), a UK National Insurance number (two letters from the allowed ones, six
 # digits, a suffix A-D: any two letters, as HMRC's own example is QQ 12 34 56 C), in one piece or in pairs.
@@ -239,7 +240,10 @@ def _has_identity_number(text: str) -> bool:
         return False
     for match in _ID_NUMBER.finditer(text):
         value = match.group()
-        if sum(c.isdigit() for c in value) >= _ID_MIN_DIGITS and len(value) <= 24:
+        digits = re.sub(r"\D", "", value)
+        if value.startswith("0") and len(digits) == 10:
+            continue  # a French phone number: "le 0 800 130 000 c'est la sécu ?"
+        if len(digits) >= _ID_MIN_DIGITS and len(value) <= 24:
             return True
     return False
 
@@ -305,7 +309,7 @@ _CODE_WORD = re.compile(
 )
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
 _LETTERS_AND_DIGITS_CODE = re.compile(
-    r"\b(?:codes?|pin|otp)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
+    r"\b(?:(?:digi)?codes?|pin|otp|passcode)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
     r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
@@ -370,7 +374,8 @@ _PASSWORD_WORD = re.compile(
     r"code de connexion|wi-?fi(?=\s*[:=])|"
     # a Wi-Fi key: "la clé wifi", "clé de sécurité réseau", "my wpa key"
     r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|box|routeur)|"
-    r"(?:wi-?fi|wpa2?|wep|network|router) (?:key|passphrase)|"
+    r"(?:wi-?fi|wpa2?|wep|network|router|box) (?:key|passphrase|code|password)|"
+    r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|"
     # the code that opens a device: "the code for my tablet is nightingale"
     r"code (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?(?:tablet|phone|laptop|computer|pc|mac|"
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
@@ -384,7 +389,11 @@ _PASSWORD_WORD = re.compile(
     r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet)\b",
     re.IGNORECASE,
 )
-_FRAME = frozenset({"c'est", "c’est", "cest", "est", "était", "etait", "c'était", "c’était", "is", "was", ":", "="})
+_FRAME = frozenset(
+    {"c'est", "c’est", "cest", "c", "est", "était", "etait", "c'était", "c’était", "is", "'s", "was", ":", "="}
+)
+# A frame after these asks rather than gives: "passphrase or password, which is better?".
+_ASKING = _words("which what who lequel laquelle lesquels quel quelle quoi qui")
 _FRAME_GAP = 5  # words allowed between the password word and "c'est" / "is" ("du wifi de la maison")
 _COLON_GAP = 9  # and before ":" or "=", which announce a value ("nom de jeune fille de ma mère, pour la banque :")
 # Words that describe a password rather than give it: "mon mot de passe est nul / le même / trop court".
@@ -408,6 +417,7 @@ _DESCRIPTIVE = _words(
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
+    better best worse worst mieux safer stronger weaker enough
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -472,7 +482,7 @@ _NOT_A_PASSWORD = re.compile(
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
     r"|[A-Z]{2}-\d{3}-[A-Z]{2}"  # a French number plate
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
-    r"|\d{1,2}h\d{2}"  # a time
+    r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
 )
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -514,6 +524,17 @@ def password_like(token: str) -> bool:
     return not _reads_as_product(token)
 
 
+def _made_up(token: str) -> bool:
+    """A word of letters then digits (or the reverse) that is no version, model, amount or time: "Mistral2022"."""
+    return (
+        6 <= len(token) <= 64
+        and any(c.isalpha() for c in token)
+        and sum(c.isdigit() for c in token) >= 2
+        and not _NOT_A_PASSWORD.fullmatch(token)
+        and _fold(token) not in _PRODUCT_NAMES
+    )
+
+
 def _strongly_password_like(token: str) -> bool:
     """Capitals, small letters, digits and a symbol together: a password wherever it appears."""
     return (
@@ -527,16 +548,19 @@ def _strongly_password_like(token: str) -> bool:
     )
 
 
-def _describes(word: str) -> bool:
+_LONGEST_DESCRIPTIVE = 16  # longer, a word ending in "é" is words run together: "jaimelechocolatnoiretlecafé"
+
+
+def _describes(word: str, *, products: bool = True) -> bool:
     folded = word.casefold()
-    if folded in _DESCRIPTIVE or _fold(folded) in _PRODUCT_WORDS:
+    if folded in _DESCRIPTIVE or (products and _fold(folded) in _PRODUCT_WORDS):
         return True
     if folded.isdigit():
         return len(folded) < 4  # "12 caractères"
-    return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS)
+    return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS) and len(folded) <= _LONGEST_DESCRIPTIVE
 
 
-_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*")
+_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*|(?<=\w)('s)\b")
 
 
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
@@ -555,8 +579,15 @@ def _gives_a_password(words: list[str]) -> bool:
     position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
     if position is None:
         return False
+    quoted = position > 0 or words[position][0] in _QUOTES
+    if (
+        position + 1 < len(words)
+        and _strip_punctuation(words[position]).casefold() in _ARTICLES
+        and _strip_punctuation(words[position + 1])[:1].isupper()
+        and (position + 2 == len(words) or words[position + 1][-1] in _PUNCTUATION)
+    ):
+        position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
-    quoted = position > 0 or raw[0] in _QUOTES
     if quoted and len(_quoted_words(words[position:])) >= 2:
         return True
     following = words[position + 1] if position + 1 < len(words) else None
@@ -611,7 +642,7 @@ _PASSPHRASE_WORDS = range(3, 7)
 def _plain_words_passphrase(words: list[str]) -> bool:
     """Three to six plain words with no grammar between them, ending the clause: "girafe lampe nuage bateau",
     "loup garou 93" (a number among them, but not only numbers)."""
-    if words and _describes(_strip_punctuation(words[0])):
+    if words and _describes(_strip_punctuation(words[0]), products=False):
         return False  # "is ten years old"
     phrase: list[str] = []
     for word in words:
@@ -626,15 +657,29 @@ def _plain_words_passphrase(words: list[str]) -> bool:
     return len(phrase) in _PASSPHRASE_WORDS and sum(word.isalpha() for word in phrase) >= 2
 
 
+_NOTORIOUS = _KNOWN_WEAK | _words("password azerty qwerty 123456 12345678 123456789 000000 111111 admin")
+
+
 def _named_as_bad(token: str, text: str) -> bool:
     """A notoriously bad password, talked about rather than confessed: "is P@ssw0rd a bad example?"."""
-    return _fold(token) in _KNOWN_WEAK and _TALK_ABOUT_BAD_ONES.search(text) is not None
+    folded = _fold(_strip_punctuation(token))
+    return (folded in _NOTORIOUS or _WEAK_CODE.fullmatch(folded) is not None) and (
+        _TALK_ABOUT_BAD_ONES.search(text) is not None
+    )
 
 
 # "i use Fluffy123 for everything", "j'utilise Loulou44 partout": a password confessed by its reuse.
 _REUSED = re.compile(
-    r"\b(?:i(?:'ve| have)? used?|i'm using|i always use|j'utilise|j'ai utilisé|j'ai mis|je mets|i put)\s+(\S+)\s+"
+    r"\b(?:i(?:'ve| have)?(?: been)? (?:always |still )?(?:used?|using)|i'm (?:still )?using|i always use|"
+    r"j'utilise|j'ai utilisé|j'ai mis|je mets|i put|je garde|i keep)\s+(?:toujours |encore |always |still )?(\S+)\s+"
     r"(?:\S+\s+){0,3}?(?:for|pour|on|sur|as|comme|partout|everywhere)\b",
+    re.IGNORECASE,
+)
+# Reuse said anywhere in the message: then any password-like word in it is the one reused
+# ("the one I use everywhere is Bluebird77", "même mot de passe sur tous mes comptes").
+_REUSE = re.compile(
+    r"\b(?:partout|everywhere|(?:on|for) (?:every|all (?:my|the))\b|(?:sur|pour) tous (?:mes|les)\b|"
+    r"for everything|pour tout\b)",
     re.IGNORECASE,
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
@@ -673,15 +718,37 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     folded = [_strip_punctuation(word).casefold() for word in clause]
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
         return False
+    if any(word in _DESCRIPTIVE and word not in _GRAMMAR and word not in _PRONOUNS for word in folded):
+        return False  # "mot de passe : j'en ai un différent pour chaque site"
     opening = next((word for word in folded if word not in _ARTICLES and word not in _FILLERS), "")
     return opening in _PRONOUNS or not _describes(opening)
 
 
+_SECURITY_QUESTION = re.compile(
+    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?)\b", re.IGNORECASE
+)
+_ANSWER_AFTER_QUESTION = re.compile(r"\?\s*([^\s?]+(?:\s+[^\s?]+){0,2})\s*$")
+
+
+def _answers_its_question(text: str) -> bool:
+    """A security question typed, then its answer after the "?": "question secrète : … ton père ? Toulon"."""
+    answer = _ANSWER_AFTER_QUESTION.search(text) if _SECURITY_QUESTION.search(text) else None
+    if answer is None:
+        return False
+    words = [_strip_punctuation(word).casefold() for word in answer.group(1).split()]
+    return all(word and word not in _GRAMMAR and not _describes(word) for word in words)
+
+
+def _spaced(text: str) -> str:
+    """":", "=" and "->" set apart as words, and "password's" read as "password 's"."""
+    return _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text)
+
+
 def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
-    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t):
+    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
-    spaced = _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text)
+    spaced = _spaced(text)
     for keyword in _PASSWORD_WORD.finditer(spaced):
         following = spaced[keyword.end() :].split()
         framed = False
@@ -690,12 +757,14 @@ def _password_in_context(text: str) -> bool:
             frames = (":", "=") if framed or position > _FRAME_GAP else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
                 value = following[position + 1 :]
-                if _gives_a_password(value):
+                if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
+                    continue  # "…, which is better?"
+                if _gives_a_password(value) and not (value and _named_as_bad(value[0], text)):
                     return True
                 announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
                 if (announced or word in (":", "=")) and _gives_a_sentence(value, shortest=3 if announced else 4):
                     return True
-                framed = True
+                framed = framed or word != "'s"  # "'s" may be a possessive: "my first dog's name was Biscuit"
     return False
 
 
@@ -713,6 +782,10 @@ def _has_password(text: str) -> bool:
     for value in (reused.group(1) if reused else None, account.group(2) if account else None):
         if value and password_like(_strip_punctuation(value)):
             return True
+    if account and _made_up(_strip_punctuation(account.group(2))):
+        return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
+    if _REUSE.search(stripped) and any(password_like(_strip_punctuation(t)) for t in tokens):
+        return True
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
     )
@@ -734,7 +807,7 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
     if detect(text) is not None or _LONG_NUMBER.search(text):
         return "secret"
     words = [
-        _strip_punctuation(word) for word in _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text).split()
+        _strip_punctuation(word) for word in _spaced(text).split()
     ]
     if any(word and password_like(word) for word in words):
         return "secret"
