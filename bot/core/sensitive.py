@@ -265,7 +265,7 @@ _CARD_SECURITY_CODE = re.compile(
     r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] de (?:ma|la) carte|"
     r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
-    rf"\D{{0,30}}?(?:(?<!\d)\d{{3,4}}(?!\d)|\b(?:{_SPELLED_NUMBER}))"
+    rf"\D{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
     r"|\bcrypto\s*:?\s*\d{3}\b",  # "crypto 392": the cryptogram, not a cryptocurrency amount
     re.IGNORECASE,
 )
@@ -286,9 +286,11 @@ def _has_card(text: str) -> bool:
     if _NOT_A_CARD.search(text):
         return False
     for match in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
-            return True
+        groups = re.split(r"[ -]", match.group())
+        for end in range(len(groups), 0, -1):  # "5288 3416 2075 6296 10/27": the "10" is the expiry month
+            digits = "".join(groups[:end])
+            if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
+                return True
     return False
 
 
@@ -323,7 +325,9 @@ _RECEIVED_CODE = re.compile(
 # A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
 _WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?")
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
-_DIGIT_GROUP = re.compile(r"(?<![\d\w.,/€$£-])(?<!\d:)\d{2,8}(?:[ -]\d{2,4}){0,3}(?![\d\w/:€$£%]|[.,]\d)")
+_DIGIT_GROUP = re.compile(
+    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?: \d){3,7})(?![\d\w/:€$£%]|[.,]\d)"
+)
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
 _GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
 _LONE_DIGITS = re.compile(r"\d{2,8}(?:[ -]\d{2,4}){0,3}|\d{2}(?:[ .-]?\d{2}){4}")
@@ -375,7 +379,7 @@ _PASSWORD_WORD = re.compile(
     # a Wi-Fi key: "la clé wifi", "clé de sécurité réseau", "my wpa key"
     r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|box|routeur)|"
     r"(?:wi-?fi|wpa2?|wep|network|router|box) (?:key|passphrase|code|password)|"
-    r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|"
+    r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|(?:cl[ée]|key)(?=\s+(?:c'est|est|is|=)\s)|"
     # the code that opens a device: "the code for my tablet is nightingale"
     r"code (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?(?:tablet|phone|laptop|computer|pc|mac|"
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
@@ -417,7 +421,7 @@ _DESCRIPTIVE = _words(
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
-    better best worse worst mieux safer stronger weaker enough
+    better best worse worst mieux safer stronger weaker enough off oui non yes
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -477,7 +481,7 @@ _NOT_A_PASSWORD = re.compile(
     r"(?:https?://|www\.)\S*"  # a web address
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
     r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
-    r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}"  # a domain or a file name
+    r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}(?:/\S*)?"  # a domain (and a path) or a file name
     r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
     r"|[A-Z]{2}-\d{3}-[A-Z]{2}"  # a French number plate
@@ -548,7 +552,7 @@ def _strongly_password_like(token: str) -> bool:
     )
 
 
-_LONGEST_DESCRIPTIVE = 16  # longer, a word ending in "é" is words run together: "jaimelechocolatnoiretlecafé"
+_LONGEST_DESCRIPTIVE = 14  # longer, a word ending in "é" is words run together: "jaimelechocolatnoiretlecafé"
 
 
 def _describes(word: str, *, products: bool = True) -> bool:
@@ -683,8 +687,17 @@ _REUSE = re.compile(
     re.IGNORECASE,
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
+# A word then a number (or the reverse), the commonest password there is: "rosebud1990", "Emma2016", "92chaton";
+# all capitals is a promo code or a reference ("BIENVENUE10"), a brand and a version is a product (password_like).
+_WORD_AND_NUMBER = re.compile(r"[A-Z]?[a-zà-ÿ]{3,}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}")
+# …unless it is a user name: "mon pseudo c'est lea92".
+_HANDLE = re.compile(
+    r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|nom d'utilisateur|"
+    r"profil|profile|compte insta\w*|insta|snap\w*|tiktok|discord|twitch|steam|psn|xbox live)\b",
+    re.IGNORECASE,
+)
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
-_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d][\w.' ]{0,24}?)\s*(?:-|–|—|:|->|=>|→|=|/)\s*(\S+)")
+_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d][\w.' ]{0,24}?)(?:\s*(?:-|–|—|:|->|=>|→|=)|\s+/)\s*(\S+)")
 # What names a reference, not an account: "code promo : BIENVENUE10", "référence : REF-00982-B".
 _NOT_AN_ACCOUNT = re.compile(
     r"\b(?:promo\w*|coupon|voucher|r[ée]f[ée]rences?|ref|commandes?|orders?|suivi|tracking|colis|parcel|factures?|"
@@ -727,16 +740,41 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
 _SECURITY_QUESTION = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?)\b", re.IGNORECASE
 )
-_ANSWER_AFTER_QUESTION = re.compile(r"\?\s*([^\s?]+(?:\s+[^\s?]+){0,2})\s*$")
+_ANSWER_AFTER_QUESTION = re.compile(r"[?:]\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$")
 
 
 def _answers_its_question(text: str) -> bool:
-    """A security question typed, then its answer after the "?": "question secrète : … ton père ? Toulon"."""
+    """A security question, then its answer (one to three words) after ":" or the question's "?": "question
+    secrète : … ton père ? Toulon", "question de sécurité (nom de ton instit de CP) : Mme Girard"."""
     answer = _ANSWER_AFTER_QUESTION.search(text) if _SECURITY_QUESTION.search(text) else None
     if answer is None:
         return False
     words = [_strip_punctuation(word).casefold() for word in answer.group(1).split()]
     return all(word and word not in _GRAMMAR and not _describes(word) for word in words)
+
+
+# The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
+_SET_AS = re.compile(
+    r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put)\s+(\S+)\s+(?:comme|as|pour|for)\s+"
+    r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code)"
+    r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)\s+(?:to|en|à)\s+(\S+)",
+    re.IGNORECASE,
+)
+# A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
+_CREDENTIALS = re.compile(
+    r"\b(?:ssid|login|user(?:name)?|identifiant|id|e-?mail|compte|account)\s*:?\s*\S+[,;/]?\s+"
+    r"(?:password|passwd|mdp|pw|pwd|pass|mot de passe)\s*[:=]?\s*(\S+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _named_value(text: str) -> bool:
+    for match in (_SET_AS.search(text), _CREDENTIALS.search(text)):
+        value = next((group for group in match.groups() if group), "") if match else ""
+        plain = _strip_punctuation(value)
+        if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not plain.startswith("["):
+            return True
+    return False
 
 
 def _spaced(text: str) -> str:
@@ -748,6 +786,10 @@ def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
+    if _named_value(text) or any(
+        _LONG_NUMBER.fullmatch(t) and not t.startswith("0") and not _named_as_bad(t, text) for t in tokens
+    ):
+        return True  # "… c'est ma date de naissance à l'envers 8891203"
     spaced = _spaced(text)
     for keyword in _PASSWORD_WORD.finditer(spaced):
         following = spaced[keyword.end() :].split()
@@ -785,6 +827,11 @@ def _has_password(text: str) -> bool:
     if account and _made_up(_strip_punctuation(account.group(2))):
         return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
     if _REUSE.search(stripped) and any(password_like(_strip_punctuation(t)) for t in tokens):
+        return True
+    if not _HANDLE.search(stripped) and any(
+        _WORD_AND_NUMBER.fullmatch(t) and password_like(t) and not _named_as_bad(t, stripped)
+        for t in (_strip_punctuation(t) for t in tokens)
+    ):
         return True
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
