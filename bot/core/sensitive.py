@@ -379,7 +379,7 @@ _PASSWORD_WORD = re.compile(
     # a Wi-Fi key: "la clé wifi", "clé de sécurité réseau", "my wpa key"
     r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|box|routeur)|"
     r"(?:wi-?fi|wpa2?|wep|network|router|box) (?:key|passphrase|code|password)|"
-    r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|(?:cl[ée]|key)(?=\s+(?:c'est|est|is|=)\s)|"
+    r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|"
     # the code that opens a device: "the code for my tablet is nightingale"
     r"code (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?(?:tablet|phone|laptop|computer|pc|mac|"
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
@@ -421,7 +421,7 @@ _DESCRIPTIVE = _words(
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
-    better best worse worst mieux safer stronger weaker enough off oui non yes
+    better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -687,6 +687,8 @@ _REUSE = re.compile(
     re.IGNORECASE,
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
+# "la clé c'est 9C4kTzq2WmR8": a key, given; but "the key is patience" is an idiom, so only a made-up word counts.
+_KEY = re.compile(r"\b(?:cl[ée]s?|keys?)\s+(?:c'est|est|is|=|:)\s", re.IGNORECASE)
 # A word then a number (or the reverse), the commonest password there is: "rosebud1990", "Emma2016", "92chaton";
 # all capitals is a promo code or a reference ("BIENVENUE10"), a brand and a version is a product (password_like).
 _WORD_AND_NUMBER = re.compile(r"[A-Z]?[a-zà-ÿ]{3,}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}")
@@ -731,7 +733,10 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     folded = [_strip_punctuation(word).casefold() for word in clause]
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
         return False
-    if any(word in _DESCRIPTIVE and word not in _GRAMMAR and word not in _PRONOUNS for word in folded):
+    if any(
+        word not in _GRAMMAR and word not in _PRONOUNS and (word in _DESCRIPTIVE or len(word) > 4 and _describes(word, products=False))
+        for word in folded
+    ):
         return False  # "mot de passe : j'en ai un différent pour chaque site"
     opening = next((word for word in folded if word not in _ARTICLES and word not in _FILLERS), "")
     return opening in _PRONOUNS or not _describes(opening)
@@ -826,7 +831,7 @@ def _has_password(text: str) -> bool:
             return True
     if account and _made_up(_strip_punctuation(account.group(2))):
         return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
-    if _REUSE.search(stripped) and any(password_like(_strip_punctuation(t)) for t in tokens):
+    if (_REUSE.search(stripped) or _KEY.search(stripped)) and any(password_like(_strip_punctuation(t)) for t in tokens):
         return True
     if not _HANDLE.search(stripped) and any(
         _WORD_AND_NUMBER.fullmatch(t) and password_like(t) and not _named_as_bad(t, stripped)
