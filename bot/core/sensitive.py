@@ -213,11 +213,11 @@ _IDENTITY_WORDS = re.compile(
     r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
     r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
     r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
-    r"licen[cs]e (?:number|no))\b",
+    r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN))\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
-_ID_NUMBER = re.compile(r"(?<![\w/.,:+-])[A-Z]{0,4}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+_ID_NUMBER = re.compile(r"(?<![\w/.,:+-])[A-Z]{0,6}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
 # Numbers whose shape alone names them, cue or not: a US social-security number with its dashes (the
 # area never 000, 666 or 9xx), a UK National Insurance number (two letters from the allowed ones, six
 # digits, a suffix A-D: any two letters, as HMRC's own example is QQ 12 34 56 C), in one piece or in pairs.
@@ -241,8 +241,8 @@ def _has_identity_number(text: str) -> bool:
     for match in _ID_NUMBER.finditer(text):
         value = match.group()
         digits = re.sub(r"\D", "", value)
-        if value.startswith("0") and len(digits) == 10:
-            continue  # a French phone number: "le 0 800 130 000 c'est la sécu ?"
+        if value.startswith("0") and len(digits) == 10 and " " in value:
+            continue  # a French phone number, spaced: "le 0 800 130 000 c'est la sécu ?"
         if len(digits) >= _ID_MIN_DIGITS and len(value) <= 24:
             return True
     return False
@@ -250,7 +250,7 @@ def _has_identity_number(text: str) -> bool:
 
 # --- cards -----------------------------------------------------------------------------------------
 _CARD = re.compile(
-    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d|[.,]\d)"
+    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ .-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d|[.,]\d)"
 )
 _NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
 # Digits said in words: "cinq deux sept", "quatre cent dix", "five hundred nineteen".
@@ -286,7 +286,7 @@ def _has_card(text: str) -> bool:
     if _NOT_A_CARD.search(text):
         return False
     for match in _CARD.finditer(text):
-        groups = re.split(r"[ -]", match.group())
+        groups = re.split(r"[ .-]", match.group())
         for end in range(len(groups), 0, -1):  # "5288 3416 2075 6296 10/27": the "10" is the expiry month
             digits = "".join(groups[:end])
             if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
@@ -305,7 +305,7 @@ _NOT_A_SECRET_CODE = re.compile(
 _CODE_WORD = re.compile(
     r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
-    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|"
+    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|je tape|j'ai tap[ée]|je compose|i type|i typed|"
     r"(?:ouvrir|open) (?:mon|ma|le|la|my|the) (?:t[ée]l[ée]phone|portable|iphone|tablette|phone|tablet))\b",
     re.IGNORECASE,
 )
@@ -324,9 +324,13 @@ _RECEIVED_CODE = re.compile(
 )
 # A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
 _WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?")
+# Without ":" or "c'est", only a code that mixes letters and digits through it: "code portail 1A2B3", not a promo
+# code ("use code SAVE15").
+_UNFRAMED_CODE = re.compile(r"\b(?:(?:digi)?codes?|pin)((?:\s+[^\s:=]+){1,3})", re.IGNORECASE)
+_CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(
-    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?: \d){3,7})(?![\d\w/:€$£%]|[.,]\d)"
+    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:[ -]\d){3,8})(?![\d\w/:€$£%]|[.,]\d)"
 )
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
 _GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
@@ -357,6 +361,9 @@ def _has_code(text: str) -> bool:
         return True  # "mon code c'est un neuf trois sept"
     if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
         return True
+    for match in _UNFRAMED_CODE.finditer(cleaned):
+        if any(_CODE_OF_LETTERS_AND_DIGITS.fullmatch(w) and _class_changes(w) >= 4 for w in match.group(1).split()):
+            return True
     talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
@@ -390,7 +397,8 @@ _PASSWORD_WORD = re.compile(
     r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat|car|voiture|[ée]cole|school|teacher|ma[îi]tresse|"
     r"instit\w*|prof|boss|job|amour|love|concert)|ville de naissance|lieu de naissance|city of birth|birth ?place|"
     r"(?:town|city) (?:where )?i was born|(?:street|rue) (?:i grew up on|where i grew up|o[ùu] j'ai grandi)|"
-    r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet)\b",
+    r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet|"
+    r"(?:plat|livre|film|prof|chanteur|chanteuse|couleur|sport|h[ée]ros)s? pr[ée]f[ée]r[ée]e?s?)\b",
     re.IGNORECASE,
 )
 _FRAME = frozenset(
@@ -445,7 +453,8 @@ _FILLERS = _words("just simply literally actually now currently juste simplement
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
     r"\b(?:exemples?|examples?|classiques?|classic|les plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
-    r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous)\b",
+    r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
+    r"par d[ée]faut|default|d'usine|factory)\b",
     re.IGNORECASE,
 )
 _QUOTES = "\"'«»“”‘’`"
@@ -485,6 +494,7 @@ _NOT_A_PASSWORD = re.compile(
     r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
     r"|[A-Z]{2}-\d{3}-[A-Z]{2}"  # a French number plate
+    r"|[A-Za-z]+-\d{1,3}|[A-Z]\d-[A-Z]\d"  # a title or a name: catch-22, Blink-182, R2-D2
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
     r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
 )
@@ -733,19 +743,41 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     folded = [_strip_punctuation(word).casefold() for word in clause]
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
         return False
-    if any(
-        word not in _GRAMMAR and word not in _PRONOUNS and (word in _DESCRIPTIVE or len(word) > 4 and _describes(word, products=False))
-        for word in folded
-    ):
+    if any(word not in _GRAMMAR and word not in _PRONOUNS and _describes_in_a_sentence(word) for word in folded):
         return False  # "mot de passe : j'en ai un différent pour chaque site"
     opening = next((word for word in folded if word not in _ARTICLES and word not in _FILLERS), "")
-    return opening in _PRONOUNS or not _describes(opening)
+    return opening in _PRONOUNS or not _describes_in_a_sentence(opening)
+
+
+def _describes_in_a_sentence(word: str) -> bool:
+    """A describing word; in a sentence, a short word ending like an adjective is as often a noun ("café", "live")."""
+    return word in _DESCRIPTIVE or (len(word) > 4 and _describes(word, products=False))
 
 
 _SECURITY_QUESTION = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?)\b", re.IGNORECASE
 )
 _ANSWER_AFTER_QUESTION = re.compile(r"[?:]\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$")
+
+
+_SECURITY_CUE = re.compile(
+    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:questions?|answers?)|"
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|secret answers?)\b",
+    re.IGNORECASE,
+)
+_TITLES = _words("mr mrs ms miss dr mme mlle m. madame monsieur")
+
+
+def _gives_an_answer(text: str) -> bool:
+    """In a message about a security question, a name given after "c'est" / "is" / "was" / ":" is its answer:
+    "le prénom de ma grand-mère c'est Germaine, c'est la réponse à ma question secrète"."""
+    if not _SECURITY_CUE.search(text):
+        return False
+    words = [word for word in _spaced(text).split() if _strip_punctuation(word).casefold() not in _TITLES]
+    return any(
+        _strip_punctuation(word.casefold()) in _FRAME and _gives_a_password(words[position + 1 :])
+        for position, word in enumerate(words)
+    )
 
 
 def _answers_its_question(text: str) -> bool:
@@ -787,9 +819,18 @@ def _spaced(text: str) -> str:
     return _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text)
 
 
+_IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
+
+
 def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
+    for keyword in _PASSWORD_WORD.finditer(text):
+        value = _IN_BRACKETS.match(text, keyword.end() + (text[keyword.end() : keyword.end() + 1] == " "))
+        if value and not _describes(value.group(1)):
+            return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
+        return True
+    if _gives_an_answer(text):
         return True
     if _named_value(text) or any(
         _LONG_NUMBER.fullmatch(t) and not t.startswith("0") and not _named_as_bad(t, text) for t in tokens
@@ -806,7 +847,8 @@ def _password_in_context(text: str) -> bool:
                 value = following[position + 1 :]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
-                if _gives_a_password(value) and not (value and _named_as_bad(value[0], text)):
+                given = next((_strip_punctuation(word) for word in value if _strip_punctuation(word)), "")
+                if _gives_a_password(value) and not _named_as_bad(given, text):
                     return True
                 announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
                 if (announced or word in (":", "=")) and _gives_a_sentence(value, shortest=3 if announced else 4):
