@@ -90,7 +90,13 @@ def _words(text: str) -> frozenset[str]:
 
 # --- reading the text as typed, whatever the keyboard -----------------------------------------------
 # Characters that show nothing: a card number split by them reads as one to a person, so it does here.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff]")
+# Every format character (Unicode category Cf, Unicode 14: zero-width spaces and joiners, direction marks, the
+# soft hyphen, the BOM, tags…; tests/test_sensitive.py checks the list against the Unicode database), and the
+# combining grapheme joiner, which shows nothing either.
+_INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f\u034f]"
+)
 _APOSTROPHES = str.maketrans("\u2019\u02bc", "''")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # a tab, a non-breaking or narrow space… (NFKC leaves some)
 
@@ -250,7 +256,8 @@ def _has_identity_number(text: str) -> bool:
 
 # --- cards -----------------------------------------------------------------------------------------
 _CARD = re.compile(
-    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ .-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d|[.,]\d)"
+    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ .-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    r"(?!\d|[.,]\d)"
 )
 _NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
 # Digits said in words: "cinq deux sept", "quatre cent dix", "five hundred nineteen".
@@ -311,15 +318,18 @@ _CODE_WORD = re.compile(
 )
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
 _LETTERS_AND_DIGITS_CODE = re.compile(
-    r"\b(?:(?:digi)?codes?|pin|otp|passcode)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
+    r"\b(?:(?:digi)?codes?|pin|otp|passcode)\b(?!\s+(?:du |de la |de mon )?wi-?fi)"
+    r"(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
     r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
 # A one-time code said by how it came, with no code word: "j'ai reçu 483920 par SMS", "he texted me 5521 09".
 _RECEIVED_CODE = re.compile(
     r"\b(?:re[çc]u|received|got|sent me|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
-    r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}(?![\d,.]|\s*(?:€|\$|£|%|eur|euros?|dollars?|points?|km|kg|sms|messages?|fois|times|mails?))"
-    r"|(?<![\d,.])\d{3,4}[ -]?\d{2,4}\s+(?:par|by|via|en|in an?|dans (?:un|le)) ?(?:sms|texto|text|message|mail|e-mail|whatsapp)\b",
+    r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}"
+    r"(?![\d,.]|\s*(?:€|\$|£|%|eur|euros?|dollars?|points?|km|kg|sms|messages?|fois|times|mails?))"
+    r"|(?<![\d,.])\d{3,4}[ -]?\d{2,4}\s+(?:par|by|via|en|in an?|dans (?:un|le)) ?"
+    r"(?:sms|texto|text|message|mail|e-mail|whatsapp)\b",
     re.IGNORECASE,
 )
 # A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
@@ -738,7 +748,7 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     mange la souris verte"): `shortest` words or more to the end of the message, no question, no
     negation, and not opening on a word that describes ("mot de passe : toujours le même")."""
     clause = [word for word in words if any(c.isalnum() for c in word)]
-    if not len(clause) in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
+    if len(clause) not in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
         return False
     folded = [_strip_punctuation(word).casefold() for word in clause]
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
@@ -794,7 +804,8 @@ def _answers_its_question(text: str) -> bool:
 _SET_AS = re.compile(
     r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put)\s+(\S+)\s+(?:comme|as|pour|for)\s+"
     r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code)"
-    r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)\s+(?:to|en|à)\s+(\S+)",
+    r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
+    r"\s+(?:to|en|à)\s+(\S+)",
     re.IGNORECASE,
 )
 # A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
@@ -815,7 +826,7 @@ def _named_value(text: str) -> bool:
 
 
 def _spaced(text: str) -> str:
-    """":", "=" and "->" set apart as words, and "password's" read as "password 's"."""
+    """ ":", "=" and "->" set apart as words, and "password's" read as "password 's"."""
     return _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text)
 
 
@@ -825,8 +836,8 @@ _IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
 def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
     for keyword in _PASSWORD_WORD.finditer(text):
-        value = _IN_BRACKETS.match(text, keyword.end() + (text[keyword.end() : keyword.end() + 1] == " "))
-        if value and not _describes(value.group(1)):
+        bracketed = _IN_BRACKETS.match(text, keyword.end() + (text[keyword.end() : keyword.end() + 1] == " "))
+        if bracketed and not _describes(bracketed.group(1)):
             return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
@@ -847,7 +858,7 @@ def _password_in_context(text: str) -> bool:
                 value = following[position + 1 :]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
-                given = next((_strip_punctuation(word) for word in value if _strip_punctuation(word)), "")
+                given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
                 if _gives_a_password(value) and not _named_as_bad(given, text):
                     return True
                 announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
@@ -900,9 +911,7 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
     text = normalise(text).strip()
     if detect(text) is not None or _LONG_NUMBER.search(text):
         return "secret"
-    words = [
-        _strip_punctuation(word) for word in _spaced(text).split()
-    ]
+    words = [_strip_punctuation(word) for word in _spaced(text).split()]
     if any(word and password_like(word) for word in words):
         return "secret"
     for keyword in _PASSWORD_WORD.finditer(text):
