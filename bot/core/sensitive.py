@@ -269,7 +269,8 @@ _SPELLED_NUMBER = (
     rf"|(?:{_DIGIT_WORD} )?cents? [a-zé-]+|{_DIGIT_WORD} hundred\b"  # a number of hundreds
 )
 _CARD_SECURITY_CODE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] de (?:ma|la) carte|"
+    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
+    r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
     r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
     rf"\D{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
@@ -388,7 +389,9 @@ def _has_code(text: str) -> bool:
 
 # --- passwords -------------------------------------------------------------------------------------
 _PASSWORD_WORD = re.compile(
-    r"\b(?:mots? de passe|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|phrases? (?:de passe|secr[èe]tes?)|"
+    r"\b(?:mots? de passes?|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|phrases? (?:de passe|secr[èe]tes?)|"
+    # as typed in a hurry: "psswd", "pasword", "passwrd", "pass word", "mot2passe", "motdepasse", "passcode"
+    r"ps?s?wr?d|pas?s?wo?r?d|pass words?|mot ?(?:2|de) ?pass?e?|passcodes?|"
     r"code (?:du |de la )?wi-?fi|"
     # "pass", but not a travel, culture or health pass: "le pass culture c'est 300€"
     r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
@@ -440,6 +443,7 @@ _DESCRIPTIVE = _words(
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
+    public publique visible connu connue
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -495,7 +499,9 @@ _PRODUCT_WORDS = _words(
     gpt llama mistral claude gemini phi qwen
     """
 )
-_PRODUCT_NAMES = frozenset({"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim"})
+_PRODUCT_NAMES = frozenset(
+    {"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim", "life360", "smarttag2", "smarttag"}
+)
 _NOT_A_PASSWORD = re.compile(
     r"(?:https?://|www\.)\S*"  # a web address
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
@@ -505,6 +511,7 @@ _NOT_A_PASSWORD = re.compile(
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
     r"|[A-Z]{2}-\d{3}-[A-Z]{2}"  # a French number plate
     r"|[A-Za-z]+-\d{1,3}|[A-Z]\d-[A-Z]\d"  # a title or a name: catch-22, Blink-182, R2-D2
+    r"|[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[\w.-]+:\d{2,5}"  # a MAC address, a host and its port
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
     r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
 )
@@ -666,7 +673,7 @@ _PASSPHRASE_WORDS = range(3, 7)
 def _plain_words_passphrase(words: list[str]) -> bool:
     """Three to six plain words with no grammar between them, ending the clause: "girafe lampe nuage bateau",
     "loup garou 93" (a number among them, but not only numbers)."""
-    if words and _describes(_strip_punctuation(words[0]), products=False):
+    if words and _describes_in_a_sentence(_strip_punctuation(words[0]).casefold()):
         return False  # "is ten years old"
     phrase: list[str] = []
     for word in words:
@@ -719,7 +726,7 @@ _HANDLE = re.compile(
     re.IGNORECASE,
 )
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
-_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d][\w.' ]{0,24}?)(?:\s*(?:-|–|—|:|->|=>|→|=)|\s+/)\s*(\S+)")
+_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d](?:[^\W\d]|[.' ]){0,24}?)(?:\s*(?:-|–|—|:|->|=>|→|=)|\s+/)\s*(\S+)")
 # What names a reference, not an account: "code promo : BIENVENUE10", "référence : REF-00982-B".
 _NOT_AN_ACCOUNT = re.compile(
     r"\b(?:promo\w*|coupon|voucher|r[ée]f[ée]rences?|ref|commandes?|orders?|suivi|tracking|colis|parcel|factures?|"
@@ -747,6 +754,8 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     used as a password ("password: we all live in a yellow submarine", "ma phrase de passe c'est le chat
     mange la souris verte"): `shortest` words or more to the end of the message, no question, no
     negation, and not opening on a word that describes ("mot de passe : toujours le même")."""
+    if len(words) > 2 * _SENTENCE_WORDS.stop:
+        return False  # far too long to be one (and not worth reading whole: "mdp : mdp : mdp : …")
     clause = [word for word in words if any(c.isalnum() for c in word)]
     if len(clause) not in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
         return False
@@ -760,8 +769,11 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
 
 
 def _describes_in_a_sentence(word: str) -> bool:
-    """A describing word; in a sentence, a short word ending like an adjective is as often a noun ("café", "live")."""
-    return word in _DESCRIPTIVE or (len(word) > 4 and _describes(word, products=False))
+    """A describing word; in a sentence, a short word ending like an adjective is as often a noun ("table", "café")."""
+    return word in _DESCRIPTIVE or (len(word) > _SHORT_WORD and _describes(word, products=False))
+
+
+_SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjective is as often a noun
 
 
 _SECURITY_QUESTION = re.compile(
@@ -808,6 +820,11 @@ _SET_AS = re.compile(
     r"\s+(?:to|en|à)\s+(\S+)",
     re.IGNORECASE,
 )
+# A login given as "user / password": "the login for the family computer is mum / roses".
+_LOGIN_PAIR = re.compile(
+    r"\b(?:logins?|identifiants?|credentials|connexion|acc[èe]s|log-?in details)\b.{0,40}?\S+\s*/\s*(\S+)\s*$",
+    re.IGNORECASE,
+)
 # A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
 _CREDENTIALS = re.compile(
     r"\b(?:ssid|login|user(?:name)?|identifiant|id|e-?mail|compte|account)\s*:?\s*\S+[,;/]?\s+"
@@ -817,10 +834,11 @@ _CREDENTIALS = re.compile(
 
 
 def _named_value(text: str) -> bool:
-    for match in (_SET_AS.search(text), _CREDENTIALS.search(text)):
+    for match in (_SET_AS.search(text), _CREDENTIALS.search(text), _LOGIN_PAIR.search(text)):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
-        if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not plain.startswith("["):
+        is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
+        if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year:
             return True
     return False
 
@@ -833,8 +851,14 @@ def _spaced(text: str) -> str:
 _IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
 
 
+# Capitals and digits are a model or a reference, except near a password word: "… et 2024, LTM2024".
+_CAPITALS_AND_DIGITS = re.compile(r"[A-Z]{2,5}\d{2,5}")
+
+
 def _password_in_context(text: str) -> bool:
     tokens = [_strip_punctuation(t) for t in text.split()]
+    if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
+        return True
     for keyword in _PASSWORD_WORD.finditer(text):
         bracketed = _IN_BRACKETS.match(text, keyword.end() + (text[keyword.end() : keyword.end() + 1] == " "))
         if bracketed and not _describes(bracketed.group(1)):
@@ -844,7 +868,8 @@ def _password_in_context(text: str) -> bool:
     if _gives_an_answer(text):
         return True
     if _named_value(text) or any(
-        _LONG_NUMBER.fullmatch(t) and not t.startswith("0") and not _named_as_bad(t, text) for t in tokens
+        _LONG_NUMBER.fullmatch(t) and not (t.startswith("0") and len(t) == 10) and not _named_as_bad(t, text)
+        for t in tokens
     ):
         return True  # "… c'est ma date de naissance à l'envers 8891203"
     spaced = _spaced(text)
@@ -878,6 +903,8 @@ def _has_password(text: str) -> bool:
     account = _ACCOUNT_AND_PASSWORD.fullmatch(stripped) if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH else None
     if account and _NOT_AN_ACCOUNT.search(account.group(1)):
         account = None
+    if _named_value(stripped):
+        return True  # "the login for the family computer is mum / roses"
     reused = _REUSED.search(stripped)
     for value in (reused.group(1) if reused else None, account.group(2) if account else None):
         if value and password_like(_strip_punctuation(value)):
