@@ -797,7 +797,8 @@ def _gives_an_answer(text: str) -> bool:
         return False
     words = [word for word in _spaced(text).split() if _strip_punctuation(word).casefold() not in _TITLES]
     return any(
-        _strip_punctuation(word.casefold()) in _FRAME and _gives_a_password(words[position + 1 :])
+        _strip_punctuation(word.casefold()) in _FRAME
+        and _gives_a_password(words[position + 1 : position + _VALUE_WORDS])
         for position, word in enumerate(words)
     )
 
@@ -843,6 +844,12 @@ def _named_value(text: str) -> bool:
     return False
 
 
+# What follows a password word is read this far at most: no password is longer, and a message of repeated cues
+# ("mdp : mdp : …", 4096 characters) is then read in linear time, not quadratic.
+_VALUE_WORDS = 16
+_VALUE_CHARACTERS = 240
+
+
 def _spaced(text: str) -> str:
     """ ":", "=" and "->" set apart as words, and "password's" read as "password 's"."""
     return _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text)
@@ -874,13 +881,13 @@ def _password_in_context(text: str) -> bool:
         return True  # "… c'est ma date de naissance à l'envers 8891203"
     spaced = _spaced(text)
     for keyword in _PASSWORD_WORD.finditer(spaced):
-        following = spaced[keyword.end() :].split()
+        following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
             # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
             frames = (":", "=") if framed or position > _FRAME_GAP else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
-                value = following[position + 1 :]
+                value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
