@@ -273,7 +273,7 @@ _CARD_SECURITY_CODE = re.compile(
     r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
     r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
-    rf"\D{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
+    rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
     r"|\bcrypto\s*:?\s*\d{3}\b",  # "crypto 392": the cryptogram, not a cryptocurrency amount
     re.IGNORECASE,
 )
@@ -373,7 +373,7 @@ def _has_code(text: str) -> bool:
     if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
         return True
     for match in _UNFRAMED_CODE.finditer(cleaned):
-        if any(_CODE_OF_LETTERS_AND_DIGITS.fullmatch(w) and _class_changes(w) >= 4 for w in match.group(1).split()):
+        if any(_CODE_OF_LETTERS_AND_DIGITS.fullmatch(w) and _class_changes(w) >= 3 for w in match.group(1).split()):
             return True
     talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
     for group in _DIGIT_GROUP.finditer(cleaned):
@@ -496,7 +496,8 @@ _PRODUCT_WORDS = _words(
     cm mm ml min mins sec h hr hrs jours jour heures heure minutes semaines semaine mois ans an days day
     hours hour weeks week months month years year euros eur dollars usd fois times x p k th st nd rd er
     eme ème e v s a b c d f i j l m n o q r t u w y z office365 arm amd64 aarch x86 vista xp
-    gpt llama mistral claude gemini phi qwen
+    gpt llama mistral claude gemini phi qwen vodafone bthub bt sky netgear tplink linksys dlink zyxel fritzbox
+    ee virgin vm facebook instagram insta twitter tiktok snapchat snap microsoft hotspot androidap
     """
 )
 _PRODUCT_NAMES = frozenset(
@@ -524,8 +525,16 @@ def _class_changes(token: str) -> int:
     return sum(1 for i, kind in enumerate(kinds) if i == 0 or kind != kinds[i - 1])
 
 
+# A Wi-Fi network's name as routers make it: a brand, then capitals and digits ("Freebox-3F2A1B", "SKY4F2A1",
+# "BTHub6-K9PQ", "TP-LINK_2.4GHz_8C7D").
+_NETWORK_NAME = re.compile(r"([A-Za-z]+)[-_]?(?:[A-Za-z0-9.]+[-_])*[0-9A-Z]{4,8}")
+
+
 def _reads_as_product(token: str) -> bool:
     """Letters that are all product, version or unit words (or very short), digits around them."""
+    network = _NETWORK_NAME.fullmatch(token)
+    if network and (len(network.group(1)) <= 2 or _fold(network.group(1)) in _PRODUCT_WORDS):
+        return True
     if _class_changes(token) >= 4:
         return False  # leetspeak, or a random mix: p4ssw0rd, 7fK2-pq9X
     words = [_fold(w) for w in re.findall(r"[^\W\d_]+", token)]
@@ -637,8 +646,8 @@ def _gives_a_password(words: list[str]) -> bool:
         return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
     if _joined_passphrase(value):
         return True
-    if not value.isalpha():
-        return False
+    if not value.isalpha() and not (value[:1].isupper() and value.replace("'", "").replace("-", "").isalpha()):
+        return False  # but a name is given: "O'Brien", "Marie-Claire"
     return quoted or ends_clause
 
 
@@ -726,11 +735,12 @@ _HANDLE = re.compile(
     re.IGNORECASE,
 )
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
-_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d](?:[^\W\d]|[.' ]){0,24}?)(?:\s*(?:-|–|—|:|->|=>|→|=)|\s+/)\s*(\S+)")
+_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d](?:[^\W\d]|[.' ]){0,24}?)(?:\s*(?::|->|=>|→|=)|\s+[-–—/]|[-–—](?=\s))\s*(\S+)")
 # What names a reference, not an account: "code promo : BIENVENUE10", "référence : REF-00982-B".
 _NOT_AN_ACCOUNT = re.compile(
     r"\b(?:promo\w*|coupon|voucher|r[ée]f[ée]rences?|ref|commandes?|orders?|suivi|tracking|colis|parcel|factures?|"
-    r"invoices?|tickets?|dossiers?|versions?|mod[èe]les?|models?|vols?|flights?|immatriculation|plaque|"
+    r"invoices?|tickets?|dossiers?|versions?|mod[èe]les?|models?|vols?|flights?|immatriculation|plaque|ssid|"
+    r"r[ée]seau|network|"
     r"r[ée]servations?|booking|articles?|produits?|products?|sku|lots?|s[ée]ries|serial|sn)\b",
     re.IGNORECASE,
 )
@@ -762,10 +772,22 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     folded = [_strip_punctuation(word).casefold() for word in clause]
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
         return False
-    if any(word not in _GRAMMAR and word not in _PRONOUNS and _describes_in_a_sentence(word) for word in folded):
+    describing = [w for w in folded if w not in _GRAMMAR and w not in _PRONOUNS and _describes_in_a_sentence(w)]
+    if _listed_words(words, folded) and len(describing) <= 1:
+        return True  # words with no grammar, one of them an adjective at most: "correct horse battery staple"
+    if describing:
         return False  # "mot de passe : j'en ai un différent pour chaque site"
     opening = next((word for word in folded if word not in _ARTICLES and word not in _FILLERS), "")
     return opening in _PRONOUNS or not _describes_in_a_sentence(opening)
+
+
+def _listed_words(words: list[str], folded: list[str]) -> bool:
+    """Three to six plain words, no grammar, no commas between them: a passphrase, not a sentence."""
+    return (
+        len(folded) in _PASSPHRASE_WORDS
+        and all(word.isalpha() and word not in _GRAMMAR for word in folded)
+        and not any("," in word for word in words)
+    )
 
 
 def _describes_in_a_sentence(word: str) -> bool:
@@ -803,6 +825,14 @@ def _gives_an_answer(text: str) -> bool:
     )
 
 
+def _names_it_at_the_end(text: str) -> bool:
+    name = _NAME_AT_THE_END.search(text)
+    if name is None or _describes(name.group(1)) or name.group(1).casefold() in _GRAMMAR:
+        return False
+    before = _spaced(text[: name.start()]).split()
+    return any(_strip_punctuation(word.casefold()) in _FRAME for word in before)
+
+
 def _answers_its_question(text: str) -> bool:
     """A security question, then its answer (one to three words) after ":" or the question's "?": "question
     secrète : … ton père ? Toulon", "question de sécurité (nom de ton instit de CP) : Mme Girard"."""
@@ -818,7 +848,9 @@ _SET_AS = re.compile(
     r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put)\s+(\S+)\s+(?:comme|as|pour|for)\s+"
     r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code)"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
-    r"\s+(?:to|en|à)\s+(\S+)",
+    r"\s+(?:to|en|à)\s+(\S+)"
+    # "je me connecte avec Basilic!", "I log in with Tulip2021"
+    r"|\b(?:me connecte|je me logue|log ?in|logs? me in|sign in|signed in|logged in)\s+(?:avec|with|using)\s+(\S+)\s*$",
     re.IGNORECASE,
 )
 # A login given as "user / password": "the login for the family computer is mum / roses".
@@ -856,6 +888,8 @@ def _spaced(text: str) -> str:
 
 
 _IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
+# After a hint, the name itself, closing the message: "mon mot de passe c'est le nom de mon chien, Oscar".
+_NAME_AT_THE_END = re.compile(r",\s*([A-Z][^\W\d_]+(?:['-][^\W\d_]+)?)[.!]?\s*$")
 
 
 # Capitals and digits are a model or a reference, except near a password word: "… et 2024, LTM2024".
@@ -872,7 +906,7 @@ def _password_in_context(text: str) -> bool:
             return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
-    if _gives_an_answer(text):
+    if _gives_an_answer(text) or _names_it_at_the_end(text):
         return True
     if _named_value(text) or any(
         _LONG_NUMBER.fullmatch(t) and not (t.startswith("0") and len(t) == 10) and not _named_as_bad(t, text)
@@ -894,7 +928,8 @@ def _password_in_context(text: str) -> bool:
                 if _gives_a_password(value) and not _named_as_bad(given, text):
                     return True
                 announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
-                if (announced or word in (":", "=")) and _gives_a_sentence(value, shortest=3 if announced else 4):
+                shortest = 3 if announced or word == "=" else 4
+                if (announced or word in (":", "=")) and _gives_a_sentence(value, shortest=shortest):
                     return True
                 framed = framed or word != "'s"  # "'s" may be a possessive: "my first dog's name was Biscuit"
     return False
