@@ -735,7 +735,9 @@ _HANDLE = re.compile(
     re.IGNORECASE,
 )
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
-_ACCOUNT_AND_PASSWORD = re.compile(r"([^\W\d](?:[^\W\d]|[.' ]){0,24}?)(?:\s*(?::|->|=>|→|=)|\s+[-–—/]|[-–—](?=\s))\s*(\S+)")
+_ACCOUNT_AND_PASSWORD = re.compile(
+    r"([^\W\d](?:[^\W\d]|[.' ]){0,24}?)(?:\s*(?::|->|=>|→|=)|\s+[-–—/]|[-–—](?=\s))\s*(\S+)"
+)
 # What names a reference, not an account: "code promo : BIENVENUE10", "référence : REF-00982-B".
 _NOT_AN_ACCOUNT = re.compile(
     r"\b(?:promo\w*|coupon|voucher|r[ée]f[ée]rences?|ref|commandes?|orders?|suivi|tracking|colis|parcel|factures?|"
