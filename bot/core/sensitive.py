@@ -9,7 +9,11 @@ The rules were built on a labelled corpus (`tests/corpus/`: secrets of every kin
 lines in French and English); `tests/test_secret_corpus.py` prints the recall and the false-alarm rate,
 and `bench/secret_filter.py` prints them on a held-out corpus the rules were never tuned on.
 The text is read `normalise`d first (NFKC: full-width digits become ASCII, non-breaking and narrow
-spaces plain ones; zero-width characters removed), so "4970\u200b1012…" is read as a person sees it.
+spaces plain ones; every invisible format character removed: zero-width spaces and joiners, direction
+marks, soft hyphens), so "4970\u200b1012…" is read as a person sees it.
+The rules are general on purpose (issue 18: tuned on lines of its own, the filter must hold on lines it
+has never seen): a cue then a value that gives rather than describes, numbers checked by their checksum
+or shape, words whose structure (a word and a number, letters mixed with digits) makes them made up.
 The decisions, strongest evidence first:
 
 - **private_key**: a PEM/OpenSSH/PGP `-----BEGIN … PRIVATE KEY-----` header, a PuTTY key file, a
@@ -22,12 +26,16 @@ The decisions, strongest evidence first:
   Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists.
 - **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
   mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
-- **identity**: a French social-security number (NIR) whose key checks out, wherever it is; or, after
-  "sécu", "NIR", "carte vitale", "passeport", "SSN", "carte d'identité"…, a number of 6 digits or more.
-- **card**: 13–19 digits (contiguous, or in groups of 4, or 4-6-5 for Amex) that start like a card
-  (2–6) and pass the Luhn check, except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
+- **identity**: a French social-security number (NIR) whose key checks out, a US social-security number
+  with its dashes (123-45-6789) or a UK National Insurance number (QQ 12 34 56 C), wherever they are; or,
+  after "sécu", "NIR", "carte vitale", "passeport", "SSN", "SIN", "NI number", "carte d'identité", a
+  driving licence's or a tax number's name…, a number of 6 digits or more (not a spaced phone number).
+- **card**: 13–19 digits (contiguous, or in groups of 4 split by spaces, dashes or dots, or 4-6-5 for
+  Amex; an expiry right after is not read as a group) that start like a card (2–6) and pass the Luhn check,
+  except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
   after "CVV", "CVC", "cryptogramme", "les chiffres derrière (la carte)", "the digits on the back", in
-  figures or in words ("quatre cent dix", "five one nine"): the code on the back is refused as the card.
+  figures, one by one ("7 3 2") or in words ("quatre cent dix", "five one nine"): the code on the back is
+  refused as the card.
 - **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
   "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
   that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
@@ -36,8 +44,11 @@ The decisions, strongest evidence first:
   is one, a 10-digit number starting with 0 is a French phone number, a date is a date, and anything
   else is a code. A code word next to "par défaut" / "default" talks about a factory PIN, not a secret.
   Unlocking words ("pour déverrouiller je tape 1470", "to unlock it") count as code words; after a code
-  word and ":" / "c'est", a mix of letters and digits is a code too ("code: 8KD3Q"), and so are digits
-  said in words ("un neuf trois sept").
+  word and ":" / "c'est", a mix of letters and digits is a code too ("code: 8KD3Q"; with no ":", only one
+  that mixes them through: "code portail 1A2B3", not a promo code "SAVE15"), and so are digits said in words
+  ("un neuf trois sept") or typed one by one ("8 5 2 0", an unlock pattern "1-4-7-8-9"). A number said to
+  have come by SMS is a code with no code word ("j'ai reçu 483920 par SMS"), not the sender ("le SMS
+  venait du 38015"); a notoriously weak code talked about ("les gens mettent encore 123456") is not.
 - **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…),
   either a password-like token anywhere in the message ("soleil123", "P@ssw0rd"), or the word that
   follows "c'est", "est", "is", "was", ":" or "=" (a few words apart at most) when it gives rather than
@@ -45,18 +56,31 @@ The decisions, strongest evidence first:
   c'est soleil", "… c'est soleil, c'est grave ?"), lowercase included, after fillers ("is simply
   butterfly"); a quoted phrase ("« ma fille est née en mai »"), words joined by dashes
   ("cheval-batterie-agrafe") or three to six plain words with no grammar ("girafe lampe nuage bateau").
-  Password words include Wi-Fi keys ("clé wifi", "clé de sécurité réseau", "wpa key"), "psw", the code
-  for a device, and security-question answers ("question secrète", "nom de jeune fille"), for which a
-  ":" may come further ("…, pour la banque : Durand"). Not "my password is weak",
+  Password words include Wi-Fi keys ("clé wifi", "clé de sécurité réseau", "wpa key"), abbreviations and
+  typos ("psw", "psswd", "mot2passe"), the code for a device, secret and access codes, and security
+  questions ("question secrète", "nom de jeune fille", "le nom de mon premier animal", "ville de
+  naissance"), for which a ":" may come further ("…, pour la banque : Durand"), and whose answer may come
+  after the question's "?" or anywhere in a message about one ("…c'est Germaine, c'est ma réponse
+  secrète"). After ":" or "=", or after a passphrase cue ("phrase de passe", "passphrase"), a whole
+  sentence is the password ("password: we all live in a yellow submarine") unless it talks (a negation,
+  "oublié", "changed", a word that describes), and so are listed words with no grammar ("correct horse
+  battery staple"). A value in brackets ("mon mdp (nounours)"), a name closing the message after a hint
+  ("c'est le nom de mon chien, Oscar"), a value named by how it was set ("j'ai mis soleil comme mot de
+  passe", "set … to X", "je me connecte avec X"), given field by field ("SSID Maison, password X", "login
+  … mum / roses") or a long number count too. Not "my password is weak",
   "mon mot de passe est le même partout", "c'est quoi", "password: forgot it", "c'est personnel", an
   amount ("le pass culture c'est 300€": a culture or travel pass is no password word). Without a password
   word: a message that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), an account's
-  name then one ("amazon - Zorro!2019"), one confessed by its reuse ("i use Fluffy123 for everything"),
-  or a token anywhere that mixes capitals, small letters, digits and a symbol; but a notoriously bad
-  password talked about ("is P@ssw0rd a bad example?", "les plus utilisés") is not confessed.
+  name then one ("amazon - Zorro!2019", "gmail -> Mistral2022", unless the name is a reference: "code promo :
+  X"), one confessed by its reuse ("i use Fluffy123 for everything", "the one I use everywhere is X"), a
+  word and a number, the commonest password there is ("its rosebud1990", unless a user name is talked
+  about), or a token anywhere that mixes capitals, small letters, digits and a symbol; but a notoriously
+  bad password talked about ("is P@ssw0rd a bad example?", "les plus utilisés", "par défaut") is not
+  confessed.
   A token is password-like when it mixes letters
   with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
-  "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30"), a web address, an e-mail, a @mention or a
+  "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30", "9h-19h", catch-22), a Wi-Fi network's name
+  as routers make them ("Freebox-3F2A1B"), a web address, a MAC address, an e-mail, a @mention or a
   #hashtag. A single plain word ("soleil") is not a secret on its own: it is everyday language.
 
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
@@ -307,14 +331,16 @@ def _has_card(text: str) -> bool:
 _NOT_A_SECRET_CODE = re.compile(
     r"\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
     r"|\bcodes?\s+(?:postal|promo\w*|source|de la route|qr|barres?|-barres?|civil|p[ée]nal|du travail|d'erreur|"
-    r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean)\b",
+    r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean|"
+    r"exp[ée]diteur|court)\b|\b(?:sender|short) codes?\b",
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
     r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
     r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|je tape|j'ai tap[ée]|je compose|i type|i typed|"
-    r"(?:ouvrir|open) (?:mon|ma|le|la|my|the) (?:t[ée]l[ée]phone|portable|iphone|tablette|phone|tablet))\b",
+    r"(?:ouvrir|open) (?:mon|ma|le|la|l'|my|the) ?(?:t[ée]l[ée]phone|portable|iphone|ipad|tablette|phone|tablet|"
+    r"ordi(?:nateur)?|pc|mac|laptop|computer|appli|app|coffre|safe))\b",
     re.IGNORECASE,
 )
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
@@ -401,7 +427,8 @@ _PASSWORD_WORD = re.compile(
     r"(?:wi-?fi|wpa2?|wep|network|router|box) (?:key|passphrase|code|password)|"
     r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|"
     # the code that opens a device: "the code for my tablet is nightingale"
-    r"code (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?(?:tablet|phone|laptop|computer|pc|mac|"
+    r"(?:code|pin|passcode) (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?"
+    r"(?:tablet|phone|laptop|computer|pc|mac|"
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
     # the answer to a security question is a password too
     r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:question|answer)s?|"
@@ -463,7 +490,11 @@ _GRAMMAR = _words(
     """
 )
 # Words that only lead to what comes next: "my password is simply butterfly", "c'est tout simplement soleil".
-_FILLERS = _words("just simply literally actually now currently juste simplement tout maintenant désormais")
+_FILLERS = _words(
+    "just simply literally actually now currently still always juste simplement tout maintenant désormais toujours"
+    " encore"
+)
+_NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the word 'Kiwi'", "c'est le mot lapin"
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
     r"\b(?:exemples?|examples?|classiques?|classic|les plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
@@ -616,6 +647,8 @@ def _gives_a_password(words: list[str]) -> bool:
     nul", "is weak") doesn't, nor does an amount ("le pass… c'est 300€")."""
     while words and _strip_punctuation(words[0]).casefold() in _FILLERS:
         words = words[1:]  # "is simply butterfly"
+    if len(words) > 2 and _NAMING.fullmatch(" ".join(words[:2])):
+        words = words[2:]
     position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
     if position is None:
         return False
@@ -635,6 +668,7 @@ def _gives_a_password(words: list[str]) -> bool:
         following is None
         or raw[-1] in _PUNCTUATION
         or not any(c.isalnum() for c in following)
+        or following[0] in "(["  # "Leeds (that's my security answer)"
         or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
     )
     if _plain_words_passphrase(words[position:]):
@@ -921,7 +955,8 @@ def _password_in_context(text: str) -> bool:
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
             # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
-            frames = (":", "=") if framed or position > _FRAME_GAP else _FRAME
+            new_clause = position > 0 and following[position - 1].endswith(",")  # "…est super simple, c'est tennis"
+            frames = (":", "=") if (framed and not new_clause) or position > _FRAME_GAP else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
                 value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
