@@ -353,8 +353,9 @@ _LETTERS_AND_DIGITS_CODE = re.compile(
 # A one-time code said by how it came, with no code word: "j'ai reçu 483920 par SMS", "he texted me 5521 09".
 _RECEIVED_CODE = re.compile(
     r"\b(?:re[çc]u|received|got|sent me|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
-    r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}"
-    r"(?![\d,.]|\s*(?:€|\$|£|%|eur|euros?|dollars?|points?|km|kg|sms|messages?|fois|times|mails?))"
+    # the number ends the clause, or leads to how it came; a noun after it counts things ("reçu 4500 likes")
+    r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}(?!\d|[,.]\d)"
+    r"(?=\s*(?:$|[,.;:!?)]|(?:par|by|via|de|from|du|sur|on|in|au|à|et|and|je|j'|i|il|he|she|elle|mais|but)\b))"
     r"|(?<![\d,.])\d{3,4}[ -]?\d{2,4}\s+(?:par|by|via|en|in an?|dans (?:un|le)) ?"
     r"(?:sms|texto|text|message|mail|e-mail|whatsapp)\b",
     re.IGNORECASE,
@@ -470,7 +471,7 @@ _DESCRIPTIVE = _words(
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
-    public publique visible connu connue
+    public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
     """
 )
 _DESCRIPTIVE_ENDINGS = (
