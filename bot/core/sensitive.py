@@ -298,7 +298,9 @@ _CARD_SECURITY_CODE = re.compile(
     r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
     rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
-    r"|\bcrypto\s*:?\s*\d{3}\b",  # "crypto 392": the cryptogram, not a cryptocurrency amount
+    r"|\bcrypto\s*:?\s*\d{3}\b"  # "crypto 392": the cryptogram, not a cryptocurrency amount
+    r"|(?<!\d)(?:\d{3,4}|\d \d \d(?: \d)?)(?!\d)\D{0,12}?"
+    r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
 )
 _SPELLED_CODE = re.compile(rf"\b(?:{_SPELLED_NUMBER})", re.IGNORECASE)
@@ -338,7 +340,8 @@ _NOT_A_SECRET_CODE = re.compile(
 _CODE_WORD = re.compile(
     r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
-    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|je tape|j'ai tap[ée]|je compose|i type|i typed|"
+    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|"
+    r"je tape|j'ai tap[ée]|je compose|i type|i typed|me type|me taper|"
     r"(?:ouvrir|open) (?:mon|ma|le|la|l'|my|the) ?(?:t[ée]l[ée]phone|portable|iphone|ipad|tablette|phone|tablet|"
     r"ordi(?:nateur)?|pc|mac|laptop|computer|appli|app|coffre|safe))\b",
     re.IGNORECASE,
@@ -472,6 +475,7 @@ _DESCRIPTIVE = _words(
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
     public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
+    words mots letters lettres characters caractères chiffres digits numbers several plusieurs random aléatoires
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -498,11 +502,14 @@ _FILLERS = _words(
 _NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the word 'Kiwi'", "c'est le mot lapin"
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
-    r"\b(?:exemples?|examples?|classiques?|classic|les plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
+    r"\b(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
     r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
-    r"par d[ée]faut|default|d'usine|factory)\b",
+    r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide)\w*)\b",
     re.IGNORECASE,
 )
+# Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
+_CALLED_BAD = re.compile(r"\b(?:nuls?|nulles?|bad|weak|faible|terrible|stupid|dumb)\b", re.IGNORECASE)
+_OWN = re.compile(r"\b(?:mon|ma|mes|my|j'ai|j'utilise|i use|i have|i've|i'm using)\b", re.IGNORECASE)
 _QUOTES = "\"'«»“”‘’`"
 _PUNCTUATION = ",.;!?…)(" + _QUOTES
 
@@ -738,8 +745,10 @@ _NOTORIOUS = _KNOWN_WEAK | _words("password azerty qwerty 123456 12345678 123456
 def _named_as_bad(token: str, text: str) -> bool:
     """A notoriously bad password, talked about rather than confessed: "is P@ssw0rd a bad example?"."""
     folded = _fold(_strip_punctuation(token))
-    return (folded in _NOTORIOUS or _WEAK_CODE.fullmatch(folded) is not None) and (
-        _TALK_ABOUT_BAD_ONES.search(text) is not None
+    if folded not in _NOTORIOUS and _WEAK_CODE.fullmatch(folded) is None:
+        return False
+    return _TALK_ABOUT_BAD_ONES.search(text) is not None or (
+        _CALLED_BAD.search(text) is not None and _OWN.search(text) is None
     )
 
 
@@ -791,7 +800,9 @@ _PRONOUNS = _words("je j j'ai j'aime tu il elle on nous vous ils elles i i'm we 
 # Words of someone talking about their password, not typing it: "password: i have to change it every month".
 _TALK = re.compile(
     r"\b(?:oubli\w*|forg[eo]t\w*|chang\w*|r[ée]initialis\w*|reset|faut|must|should|need|dois|doit|devrais|"
-    r"sais|know|remember|souviens|perdu|lost|demand\w*|asks?|asked|hack\w*|pirat\w*|vol[ée]|stolen|leak\w*)\b",
+    r"sais|know|remember|souviens|perdu|lost|demand\w*|asks?|asked|hack\w*|pirat\w*|vol[ée]|stolen|leak\w*|"
+    # where it is kept: "mot de passe : je l'ai noté dans mon carnet"
+    r"not[ée]\w*|[ée]crit\w*|writ\w*|wrote|stor\w*|sav(?:e|ed|ing)|enregistr\w*|gard[ée]\w*|kept|keep)\b",
     re.IGNORECASE,
 )
 
@@ -860,6 +871,24 @@ def _gives_an_answer(text: str) -> bool:
         and _gives_a_password(words[position + 1 : position + _VALUE_WORDS])
         for position, word in enumerate(words)
     )
+
+
+# A single quoted word in a message about a password is the password asked about or confessed: "est-ce que
+# 'marguerite' c'est un mot de passe solide ?" (but not a button's name, "j'appuie sur « Suivant »", nor a hint).
+_QUOTED_WORD = re.compile(r"[«\"“'‘]\s*([^\s«»\"“”'‘’]{3,40})\s*[»\"”'’]")
+_QUOTES_SOMETHING_ELSE = re.compile(
+    r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?)\b", re.I
+)
+
+
+def _quotes_one_word(text: str) -> bool:
+    if _QUOTES_SOMETHING_ELSE.search(text):
+        return False
+    for quoted in _QUOTED_WORD.finditer(text):
+        word = quoted.group(1)
+        if not _describes(word) and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
+            return True
+    return False
 
 
 def _names_it_at_the_end(text: str) -> bool:
@@ -943,7 +972,7 @@ def _password_in_context(text: str) -> bool:
             return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
-    if _gives_an_answer(text) or _names_it_at_the_end(text):
+    if _gives_an_answer(text) or _names_it_at_the_end(text) or _quotes_one_word(text):
         return True
     if _named_value(text) or any(
         _LONG_NUMBER.fullmatch(t) and not (t.startswith("0") and len(t) == 10) and not _named_as_bad(t, text)
