@@ -27,8 +27,10 @@ it, then the rules made general (a cue and a value that gives, checksums, shapes
 - batch E (English, devices, apps, help lines): 55 of 63 (87.3 %), 5 in 139 (3.60 %);
 - batch F (casual French, Wi-Fi network names, scams): 56 of 64 (87.5 %), 6 in 166 (3.61 %);
 - batch G (secrets inside stories, SMS senders, devices): 46 of 51 (90.2 %), 1 in 134 (0.75 %);
-- batch H ("is my password good?", quotes of other things, music): 45 of 49 (91.8 %), 3 in 133 (2.26 %).
-Together 458 of 531 secrets (86.3 %) and 31 false alarms in 1,252 lines (2.48 %): on lines it has not seen, the
+- batch H ("is my password good?", quotes of other things, music): 45 of 49 (91.8 %), 3 in 133 (2.26 %);
+- batch I (what a worried user writes: stalkerware, trackers, routers, leaving): 22 of 24 (91.7 %), 1 in 222
+  (0.45 %).
+Together 480 of 555 secrets (86.5 %) and 32 false alarms in 1,474 lines (2.17 %): on lines it has not seen, the
 filter of each moment did less well than the goal (97 %, 0.5 %), and no batch was written to be easy (their
 ordinary lines lean on lone product names, network names and references). Kept after them: "my password is the
 quick brown fox jumps" (a sentence after "is" reads like a hint) missed; "Paris2024 c'était génial" and

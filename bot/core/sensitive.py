@@ -295,7 +295,8 @@ _SPELLED_NUMBER = (
 _CARD_SECURITY_CODE = re.compile(
     r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
     r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
-    r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
+    r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|du dos|du verso|on the back|"
+    r"at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
     rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
     r"|\bcrypto\s*:?\s*\d{3}\b"  # "crypto 392": the cryptogram, not a cryptocurrency amount
@@ -669,6 +670,9 @@ def _gives_a_password(words: list[str]) -> bool:
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
+    while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
+        position += 1  # "mot de passe : 41 72 93", read as one number
+        raw, value = words[position], value + words[position]
     if quoted and len(_quoted_words(words[position:])) >= 2:
         return True
     following = words[position + 1] if position + 1 < len(words) else None
@@ -693,6 +697,7 @@ def _gives_a_password(words: list[str]) -> bool:
     return quoted or ends_clause
 
 
+_DIGIT_PAIR = re.compile(r"\d{2,4}")
 _AMOUNT = re.compile(r"[€$£]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|eur|euros?|dollars?|%)", re.IGNORECASE)
 _JOINERS = re.compile(r"[-._]")
 
@@ -875,7 +880,7 @@ def _gives_an_answer(text: str) -> bool:
 
 # A single quoted word in a message about a password is the password asked about or confessed: "est-ce que
 # 'marguerite' c'est un mot de passe solide ?" (but not a button's name, "j'appuie sur « Suivant »", nor a hint).
-_QUOTED_WORD = re.compile(r"[«\"“'‘]\s*([^\s«»\"“”'‘’]{3,40})\s*[»\"”'’]")
+_QUOTED_WORD = re.compile(r"(?<!\w)[«\"“'‘]\s*([^\s«»\"“”'‘’]{3,40})\s*[»\"”'’](?!\w)")
 _QUOTES_SOMETHING_ELSE = re.compile(
     r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?)\b", re.I
 )
