@@ -88,6 +88,14 @@ GENERAL_RULES = [
     ("my NI number is QQ 12 34 56 C", SecretKind.IDENTITY),
     ("my social is 401-62-7788", SecretKind.IDENTITY),  # a US SSN by its shape
     ("numéro fiscal 3023217600053", SecretKind.IDENTITY),
+    ("the login for the family computer is mum / roses", SecretKind.PASSWORD),  # user / password
+    ("psswd: maplesyrup", SecretKind.PASSWORD),  # a password word as typed in a hurry
+    ("passphrase: correct horse battery staple", SecretKind.PASSWORD),  # listed words, one an adjective
+    ("mon mot de passe c'est le nom de mon chien, Oscar", SecretKind.PASSWORD),  # the name after the hint
+    ("est-ce que 'marguerite' c'est un mot de passe solide ?", SecretKind.PASSWORD),  # a quoted word
+    ("mot de passe de la banque en ligne : 41 72 93", SecretKind.PASSWORD),  # digit groups, one number
+    ("my password's still fishandchips", SecretKind.PASSWORD),
+    ("city you were born in: Leeds (that's my security answer)", SecretKind.PASSWORD),
 ]
 ORDINARY_NEAR_THEM = [
     "les gens mettent encore 123456 comme code",  # a weak code talked about
@@ -106,6 +114,15 @@ ORDINARY_NEAR_THEM = [
     "le mot de passe c'est « 1234 » par défaut ?",
     "j'ai reçu un SMS du 36179",
     "j'ai reçu 150 euros de remboursement",
+    "j'ai reçu 4500 likes",  # a count, not a code
+    "le code expéditeur était 38100",  # a sender
+    "Freebox-3F2A1B",  # a network's name, as routers make them
+    "MAC 3C:22:FB:9A:10:02",
+    "localhost:3000",
+    "j'ai reçu « Quelqu'un a votre mot de passe » de Google",  # an apostrophe closes no quotation
+    "password hint says 'dog'",  # a hint, not the password
+    "pass phrase = several random words",
+    "mon mot de passe : je l'ai noté dans mon carnet",  # where it is kept
 ]
 
 
