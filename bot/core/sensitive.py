@@ -168,9 +168,12 @@ _API_TOKEN = re.compile(
     )
 )
 _TOKEN_WORDS = re.compile(
-    r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b",
+    r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b"
+    r"|(?<![A-Za-z0-9])secret[ _]access[ _]key",  # AWS's, in a variable's name too: aws_secret_access_key
     re.IGNORECASE,
 )
+# An AWS secret access key: 40 characters of base64, slashes included.
+_BASE64_SECRET = re.compile(r"(?=[A-Za-z0-9/+]*\d)(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}")
 _RANDOM_WORD = re.compile(r"(?<![\w.@/])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?![\w@/])")
 
 # --- recovery phrases ------------------------------------------------------------------------------
@@ -937,8 +940,8 @@ _CREDENTIALS = re.compile(
 )
 
 
-def _named_value(text: str) -> bool:
-    for match in (_SET_AS.search(text), _CREDENTIALS.search(text), _LOGIN_PAIR.search(text)):
+def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _CREDENTIALS, _LOGIN_PAIR)) -> bool:
+    for match in (pattern.search(text) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
@@ -967,12 +970,14 @@ _NAME_AT_THE_END = re.compile(r",\s*([A-Z][^\W\d_]+(?:['-][^\W\d_]+)?)[.!]?\s*$"
 _CAPITALS_AND_DIGITS = re.compile(r"[A-Z]{2,5}\d{2,5}")
 
 
-def _password_in_context(text: str) -> bool:
+def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
+    """`text` has password words: `keywords`, found in `spaced` (the text as `_spaced` reads it)."""
     tokens = [_strip_punctuation(t) for t in text.split()]
     if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
         return True
-    for keyword in _PASSWORD_WORD.finditer(text):
-        bracketed = _IN_BRACKETS.match(text, keyword.end() + (text[keyword.end() : keyword.end() + 1] == " "))
+    for keyword in keywords:
+        after = keyword.end() + (spaced[keyword.end() : keyword.end() + 1] == " ")
+        bracketed = _IN_BRACKETS.match(spaced, after)
         if bracketed and not _describes(bracketed.group(1)):
             return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
@@ -984,8 +989,7 @@ def _password_in_context(text: str) -> bool:
         for t in tokens
     ):
         return True  # "… c'est ma date de naissance à l'envers 8891203"
-    spaced = _spaced(text)
-    for keyword in _PASSWORD_WORD.finditer(spaced):
+    for keyword in keywords:
         following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
@@ -1010,27 +1014,23 @@ def _password_in_context(text: str) -> bool:
 def _has_password(text: str) -> bool:
     stripped = text.strip()
     if _PASSWORD_WORD.search(stripped):
-        return _password_in_context(stripped)
+        spaced = _spaced(stripped)
+        return _password_in_context(stripped, spaced, list(_PASSWORD_WORD.finditer(spaced)))
     tokens = stripped.split()
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
     account = _ACCOUNT_AND_PASSWORD.fullmatch(stripped) if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH else None
     if account and _NOT_AN_ACCOUNT.search(account.group(1)):
         account = None
-    if _named_value(stripped):
-        return True  # "the login for the family computer is mum / roses"
-    reused = _REUSED.search(stripped)
-    for value in (reused.group(1) if reused else None, account.group(2) if account else None):
-        if value and password_like(_strip_punctuation(value)):
-            return True
-    if account and _made_up(_strip_punctuation(account.group(2))):
+    if _named_value(stripped, (_SET_AS, _LOGIN_PAIR)):  # no password word: no field named "password" either
+        return True  # "the login for the family computer is mum / roses", "je me connecte avec Basilic!"
+    if account and (password_like(value := _strip_punctuation(account.group(2))) or _made_up(value)):
         return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
-    if (_REUSE.search(stripped) or _KEY.search(stripped)) and any(password_like(_strip_punctuation(t)) for t in tokens):
+    made_up = [t for t in (_strip_punctuation(t) for t in tokens) if password_like(t)]  # few messages have any
+    if made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped)):
         return True
-    if not _HANDLE.search(stripped) and any(
-        _WORD_AND_NUMBER.fullmatch(t) and password_like(t) and not _named_as_bad(t, stripped)
-        for t in (_strip_punctuation(t) for t in tokens)
-    ):
+    word_and_number = [t for t in made_up if _WORD_AND_NUMBER.fullmatch(t) and not _named_as_bad(t, stripped)]
+    if word_and_number and not _HANDLE.search(stripped):
         return True
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
@@ -1080,7 +1080,8 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
         ):
             return SecretKind.PRIVATE_KEY
         if any(_API_TOKEN.search(w) for w in long_words) or (
-            _TOKEN_WORDS.search(stripped) and any(_RANDOM_WORD.search(w) for w in long_words)
+            _TOKEN_WORDS.search(stripped)
+            and any(_RANDOM_WORD.search(w) or _BASE64_SECRET.fullmatch(w) for w in long_words)
         ):
             return SecretKind.API_TOKEN
     if _is_recovery_phrase(stripped):
