@@ -112,6 +112,9 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Patterns of many words start with "\b(?=\w)": a word begins there, so the alternatives are not tried where one
+# ends (half the boundaries), which halves the time they take on a long message.
+
 # --- reading the text as typed, whatever the keyboard -----------------------------------------------
 # Characters that show nothing: a card number split by them reads as one to a person, so it does here.
 # Every format character (Unicode category Cf, Unicode 14: zero-width spaces and joiners, direction marks, the
@@ -242,7 +245,7 @@ def _has_iban(text: str) -> bool:
 # order, then a key that makes it checkable (97 - the first 13 digits mod 97), so it is found without a cue.
 _NIR = re.compile(r"(?<![\w-])([12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}) ?(\d{2})(?![\w-])", re.IGNORECASE)
 _IDENTITY_WORDS = re.compile(
-    r"\b(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
+    r"\b(?=\w)(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
     r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
     r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
     r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
@@ -296,7 +299,7 @@ _SPELLED_NUMBER = (
     rf"|(?:{_DIGIT_WORD} )?cents? [a-zé-]+|{_DIGIT_WORD} hundred\b"  # a number of hundreds
 )
 _CARD_SECURITY_CODE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
+    r"\b(?=\w)(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
     r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
     r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|du dos|du verso|on the back|"
     r"at the back)|"
@@ -307,7 +310,7 @@ _CARD_SECURITY_CODE = re.compile(
     r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
 )
-_SPELLED_CODE = re.compile(rf"\b(?:{_SPELLED_NUMBER})", re.IGNORECASE)
+_SPELLED_CODE = re.compile(rf"\b(?=\w)(?:{_SPELLED_NUMBER})", re.IGNORECASE)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -342,7 +345,7 @@ _NOT_A_SECRET_CODE = re.compile(
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
-    r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
+    r"\b(?=\w)(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
     r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|"
     r"je tape|j'ai tap[ée]|je compose|i type|i typed|me type|me taper|"
@@ -423,7 +426,8 @@ def _has_code(text: str) -> bool:
 
 # --- passwords -------------------------------------------------------------------------------------
 _PASSWORD_WORD = re.compile(
-    r"\b(?:mots? de passes?|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|phrases? (?:de passe|secr[èe]tes?)|"
+    r"\b(?=\w)(?:mots? de passes?|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|"
+    r"phrases? (?:de passe|secr[èe]tes?)|"
     # as typed in a hurry: "psswd", "pasword", "passwrd", "pass word", "mot2passe", "motdepasse", "passcode"
     r"ps?s?wr?d|pas?s?wo?r?d|pass words?|mot ?(?:2|de) ?pass?e?|passcodes?|"
     r"code (?:du |de la )?wi-?fi|"
@@ -506,7 +510,7 @@ _FILLERS = _words(
 _NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the word 'Kiwi'", "c'est le mot lapin"
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
-    r"\b(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
+    r"\b(?=\w)(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
     r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
     r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide)\w*)\b",
     re.IGNORECASE,
