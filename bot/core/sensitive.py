@@ -249,11 +249,11 @@ _IDENTITY_WORDS = re.compile(
     r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
     r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
     r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
-    r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN))\b",
+    r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN)|num[ée]ro national|national number|registre national)\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
-_ID_NUMBER = re.compile(r"(?<![\w/.,:+-])[A-Z]{0,6}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+_ID_NUMBER = re.compile(r"(?<![\w/.,:+-])[A-Z]{0,6}\d(?:[\dA-Z-]|\.\d)*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
 # Numbers whose shape alone names them, cue or not: a US social-security number with its dashes (the
 # area never 000, 666 or 9xx), a UK National Insurance number (two letters from the allowed ones, six
 # digits, a suffix A-D: any two letters, as HMRC's own example is QQ 12 34 56 C), in one piece or in pairs.
@@ -446,8 +446,9 @@ _PASSWORD_WORD = re.compile(
     r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:question|answer)s?|"
     r"nom de jeune fille|maiden name|"
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
-    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat|car|voiture|[ée]cole|school|teacher|ma[îi]tresse|"
-    r"instit\w*|prof|boss|job|amour|love|concert)|ville de naissance|lieu de naissance|city of birth|birth ?place|"
+    # (a first car, school or job is everyday talk: its answer counts when the security question is named)
+    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
+    r"ville de naissance|lieu de naissance|city of birth|birth ?place|"
     r"(?:town|city) (?:where )?i was born|(?:street|rue) (?:i grew up on|where i grew up|o[ùu] j'ai grandi)|"
     r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet|"
     r"(?:plat|livre|film|prof|chanteur|chanteuse|couleur|sport|h[ée]ros)s? pr[ée]f[ée]r[ée]e?s?)\b",
@@ -483,6 +484,7 @@ _DESCRIPTIVE = _words(
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
     public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
+    voilà voila bref enfin bon quoi franchement honnêtement honestly anyway whatever
     words mots letters lettres characters caractères chiffres digits numbers several plusieurs random aléatoires
     """
 )
@@ -673,7 +675,7 @@ def _gives_a_password(words: list[str]) -> bool:
         position + 1 < len(words)
         and _strip_punctuation(words[position]).casefold() in _ARTICLES
         and _strip_punctuation(words[position + 1])[:1].isupper()
-        and (position + 2 == len(words) or words[position + 1][-1] in _PUNCTUATION)
+        and (position + 2 == len(words) or words[position + 1][-1] in _PUNCTUATION or words[position + 2][0] in "([")
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
@@ -692,6 +694,8 @@ def _gives_a_password(words: list[str]) -> bool:
     )
     if _plain_words_passphrase(words[position:]):
         return True
+    if value[:1].isupper() and following and following[:1].isupper() and _names_two_words(words[position + 1 :]):
+        return True  # "c'est Jules Ferry, c'est ma question de sécurité"
     if _describes(value) or (value.casefold().endswith("ly") and not ends_clause) or _AMOUNT.fullmatch(value):
         return False  # "is weak", "is easily guessed", "c'est 300€"
     has_digit = any(c.isdigit() for c in value)
@@ -705,6 +709,15 @@ def _gives_a_password(words: list[str]) -> bool:
 
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
+
+
+def _names_two_words(rest: list[str]) -> bool:
+    """The second word of a name that ends its clause: "Ferry," in "Jules Ferry, c'est…"."""
+    second = _strip_punctuation(rest[0])
+    ends = len(rest) == 1 or rest[0][-1] in _PUNCTUATION or rest[1][0] in "(["
+    return ends and second.isalpha() and not _describes(second)
+
+
 _AMOUNT = re.compile(r"[€$£]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|eur|euros?|dollars?|%)", re.IGNORECASE)
 _JOINERS = re.compile(r"[-._]")
 
@@ -743,7 +756,8 @@ def _plain_words_passphrase(words: list[str]) -> bool:
         plain = _strip_punctuation(word)
         if not plain:
             break  # a lone "?" or "!" ends the clause
-        if not plain.replace("-", "").isalnum() or plain.casefold() in _GRAMMAR or plain.casefold() in _FILLERS:
+        folded = plain.casefold()
+        if not plain.replace("-", "").isalnum() or folded in _GRAMMAR or folded in _FILLERS or folded in _DESCRIPTIVE:
             return False
         phrase.append(plain)
         if word[-1] in _PUNCTUATION:
@@ -783,11 +797,18 @@ _REUSE = re.compile(
 _KEY = re.compile(r"\b(?:cl[ée]s?|keys?)\s+(?:c'est|est|is|=|:)\s", re.IGNORECASE)
 # A word then a number (or the reverse), the commonest password there is: "rosebud1990", "Emma2016", "92chaton";
 # all capitals is a promo code or a reference ("BIENVENUE10"), a brand and a version is a product (password_like).
-_WORD_AND_NUMBER = re.compile(r"[A-Z]?[a-zà-ÿ]{3,}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}")
+_WORD_AND_NUMBER = re.compile(r"[A-Z]?[a-zà-ÿ]{3,}(?:[A-Z][a-zà-ÿ]{2,}){0,2}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}")
 # …unless it is a user name: "mon pseudo c'est lea92".
 _HANDLE = re.compile(
     r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|nom d'utilisateur|"
-    r"profil|profile|compte insta\w*|insta|snap\w*|tiktok|discord|twitch|steam|psn|xbox live)\b",
+    r"profil|profile|compte insta\w*|insta|snap\w*|tiktok|discord|twitch|steam|psn|xbox|fortnite|roblox|epic|"
+    r"m'a (?:ajout[ée]e?|invit[ée]e?|suivi[e]?)|added me|invited me|followed me)\b",
+    re.IGNORECASE,
+)
+# An account's name that says a user name follows: "mon gamertag Xbox : Shadow_99", "faux compte : lea.2024".
+_USER_NAME = re.compile(
+    r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|users?|nom d'utilisateur|"
+    r"profil|profile|faux comptes?|fake accounts?|psn|xbox|discord|fortnite|roblox|twitch|epic)\b",
     re.IGNORECASE,
 )
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
@@ -859,7 +880,8 @@ _SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjecti
 
 
 _SECURITY_QUESTION = re.compile(
-    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?)\b", re.IGNORECASE
+    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?|r[ée]ponse à (?:la|ma) question)\b",
+    re.IGNORECASE,
 )
 _ANSWER_AFTER_QUESTION = re.compile(r"[?:]\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$")
 
@@ -904,11 +926,24 @@ def _quotes_one_word(text: str) -> bool:
 
 
 def _names_it_at_the_end(text: str) -> bool:
+    """The value closing the message after a comma: a name after a hint ("c'est le nom de mon chien, Oscar"), or
+    any word right after the password word ("j'ai remis l'ancien mot de passe, mirabelle")."""
     name = _NAME_AT_THE_END.search(text)
-    if name is None or _describes(name.group(1)) or name.group(1).casefold() in _GRAMMAR:
+    if name is None:
         return False
+    word = name.group(1)
+    if _describes(word) or word.casefold() in _GRAMMAR or word.casefold() in _CLAUSE_GOES_ON or _TALK.fullmatch(word):
+        return False
+    if _named_as_bad(word, text):
+        return False  # "les pires mots de passe : 123456, password, azerty"
     before = _spaced(text[: name.start()]).split()
-    return any(_strip_punctuation(word.casefold()) in _FRAME for word in before)
+    tail = " ".join(before[-4:])
+    if any(keyword.end() == len(tail) for keyword in _PASSWORD_WORD.finditer(tail)):
+        return True
+    announced = any(w in (":", "=") for w in before)  # "mon mot de passe : deux mots collés, chatnoir"
+    return (word[0].isupper() or (announced and len(word) >= 6)) and any(
+        _strip_punctuation(w.casefold()) in _FRAME for w in before
+    )
 
 
 def _answers_its_question(text: str) -> bool:
@@ -967,7 +1002,7 @@ def _spaced(text: str) -> str:
 
 _IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
 # After a hint, the name itself, closing the message: "mon mot de passe c'est le nom de mon chien, Oscar".
-_NAME_AT_THE_END = re.compile(r",\s*([A-Z][^\W\d_]+(?:['-][^\W\d_]+)?)[.!]?\s*$")
+_NAME_AT_THE_END = re.compile(r",\s*([^\W\d_]{3,}(?:['-][^\W\d_]+)?)[.!]?\s*$")
 
 
 # Capitals and digits are a model or a reference, except near a password word: "… et 2024, LTM2024".
@@ -1024,7 +1059,7 @@ def _has_password(text: str) -> bool:
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
     account = _ACCOUNT_AND_PASSWORD.fullmatch(stripped) if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH else None
-    if account and _NOT_AN_ACCOUNT.search(account.group(1)):
+    if account and (_NOT_AN_ACCOUNT.search(account.group(1)) or _USER_NAME.search(account.group(1))):
         account = None
     if _named_value(stripped, (_SET_AS, _LOGIN_PAIR)):  # no password word: no field named "password" either
         return True  # "the login for the family computer is mum / roses", "je me connecte avec Basilic!"
