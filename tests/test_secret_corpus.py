@@ -31,8 +31,9 @@ it, then the rules made general (a cue and a value that gives, checksums, shapes
 - batch I (what a worried user writes: stalkerware, trackers, routers, leaving): 22 of 24 (91.7 %), 1 in 222
   (0.45 %);
 - batch J (user names and gamer tags, sports, pets, banks): 37 of 44 (84.1 %; one miss was a recovery phrase
-  with two words outside the BIP-39 list, a labelling error fixed after), 6 in 163 (3.68 %).
-Together 517 of 599 secrets (86.3 %) and 38 false alarms in 1,637 lines (2.32 %): on lines it has not seen, the
+  with two words outside the BIP-39 list, a labelling error fixed after), 6 in 163 (3.68 %);
+- batch K (an older person's French, a grandparent's English): 34 of 35 (97.1 %), none in 114.
+Together 551 of 634 secrets (86.9 %) and 38 false alarms in 1,751 lines (2.17 %): on lines it has not seen, the
 filter of each moment did less well than the goal (97 %, 0.5 %), and no batch was written to be easy (their
 ordinary lines lean on lone product names, network names and references). Kept after them: "my password is the
 quick brown fox jumps" (a sentence after "is" reads like a hint) missed; "Paris2024 c'était génial" and

@@ -376,6 +376,7 @@ _WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?")
 # code ("use code SAVE15").
 _UNFRAMED_CODE = re.compile(r"\b(?:(?:digi)?codes?|pin)((?:\s+[^\s:=]+){1,3})", re.IGNORECASE)
 _CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
+_SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?!\S)")  # a code typed key by key
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(
     r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:[ -]\d){3,8})(?![\d\w/:€$£%]|[.,]\d)"
@@ -412,6 +413,8 @@ def _has_code(text: str) -> bool:
     for match in _UNFRAMED_CODE.finditer(cleaned):
         if any(_CODE_OF_LETTERS_AND_DIGITS.fullmatch(w) and _class_changes(w) >= 3 for w in match.group(1).split()):
             return True
+    if any(sum(c.isdigit() for c in m.group()) >= 3 for m in _SPACED_CHARACTERS.finditer(cleaned)):
+        return True  # "code d'entrée de la résidence 3 4 A 7"
     talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
