@@ -46,7 +46,7 @@ The decisions, strongest evidence first:
   Unlocking words ("pour déverrouiller je tape 1470", "to unlock it") count as code words; after a code
   word and ":" / "c'est", a mix of letters and digits is a code too ("code: 8KD3Q"; with no ":", only one
   that mixes them through: "code portail 1A2B3", not a promo code "SAVE15"), and so are digits said in words
-  ("un neuf trois sept") or typed one by one ("8 5 2 0", an unlock pattern "1-4-7-8-9"). A number said to
+  ("un neuf trois sept") or typed one by one ("8 5 2 0", an unlock pattern "1-4-7-8-9", "3 4 A 7"). A number said to
   have come by SMS is a code with no code word ("j'ai reçu 483920 par SMS"), not the sender ("le SMS
   venait du 38015"); a notoriously weak code talked about ("les gens mettent encore 123456") is not.
 - **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…),
@@ -61,11 +61,13 @@ The decisions, strongest evidence first:
   questions ("question secrète", "nom de jeune fille", "le nom de mon premier animal", "ville de
   naissance"), for which a ":" may come further ("…, pour la banque : Durand"), and whose answer may come
   after the question's "?" or anywhere in a message about one ("…c'est Germaine, c'est ma réponse
-  secrète"). After ":" or "=", or after a passphrase cue ("phrase de passe", "passphrase"), a whole
+  secrète"); a first car, school or job is everyday talk unless the security question is named. After ":" or "=", or after a passphrase cue ("phrase de passe", "passphrase"), a whole
   sentence is the password ("password: we all live in a yellow submarine") unless it talks (a negation,
   "oublié", "changed", a word that describes), and so are listed words with no grammar ("correct horse
-  battery staple"). A value in brackets ("mon mdp (nounours)"), a name closing the message after a hint
-  ("c'est le nom de mon chien, Oscar"), a value named by how it was set ("j'ai mis soleil comme mot de
+  battery staple"). A value in brackets ("mon mdp (nounours)"), a single quoted word ("est-ce que
+  'marguerite' c'est un mot de passe solide ?", but not a button's name nor a hint), the word closing the
+  message after a comma (a name after a hint, "c'est le nom de mon chien, Oscar"; any word right after the
+  password word, "j'ai remis l'ancien mot de passe, mirabelle"), a value named by how it was set ("j'ai mis soleil comme mot de
   passe", "set … to X", "je me connecte avec X"), given field by field ("SSID Maison, password X", "login
   … mum / roses") or a long number count too. Not "my password is weak",
   "mon mot de passe est le même partout", "c'est quoi", "password: forgot it", "c'est personnel", an
@@ -73,8 +75,8 @@ The decisions, strongest evidence first:
   word: a message that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), an account's
   name then one ("amazon - Zorro!2019", "gmail -> Mistral2022", unless the name is a reference: "code promo :
   X"), one confessed by its reuse ("i use Fluffy123 for everything", "the one I use everywhere is X"), a
-  word and a number, the commonest password there is ("its rosebud1990", unless a user name is talked
-  about), or a token anywhere that mixes capitals, small letters, digits and a symbol; but a notoriously
+  word and a number, the commonest password there is ("its rosebud1990", "OceanBreeze42", unless a user
+  name is talked about: "mon pseudo c'est lea92", "PSN", "gamertag", "faux compte"), or a token anywhere that mixes capitals, small letters, digits and a symbol; but a notoriously
   bad password talked about ("is P@ssw0rd a bad example?", "les plus utilisés", "par défaut") is not
   confessed.
   A token is password-like when it mixes letters
