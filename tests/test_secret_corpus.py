@@ -32,8 +32,9 @@ it, then the rules made general (a cue and a value that gives, checksums, shapes
   (0.45 %);
 - batch J (user names and gamer tags, sports, pets, banks): 37 of 44 (84.1 %; one miss was a recovery phrase
   with two words outside the BIP-39 list, a labelling error fixed after), 6 in 163 (3.68 %);
-- batch K (an older person's French, a grandparent's English): 34 of 35 (97.1 %), none in 114.
-Together 551 of 634 secrets (86.9 %) and 38 false alarms in 1,751 lines (2.17 %): on lines it has not seen, the
+- batch K (an older person's French, a grandparent's English): 34 of 35 (97.1 %), none in 114;
+- batch L (English only, UK and US): 23 of 28 (82.1 %), 1 in 126 (0.79 %): English had been tuned on less.
+Together 574 of 662 secrets (86.7 %) and 39 false alarms in 1,877 lines (2.08 %): on lines it has not seen, the
 filter of each moment did less well than the goal (97 %, 0.5 %), and no batch was written to be easy (their
 ordinary lines lean on lone product names, network names and references). Kept after them: "my password is the
 quick brown fox jumps" (a sentence after "is" reads like a hint) missed; "Paris2024 c'était génial" and

@@ -363,7 +363,7 @@ _LETTERS_AND_DIGITS_CODE = re.compile(
 )
 # A one-time code said by how it came, with no code word: "j'ai reçu 483920 par SMS", "he texted me 5521 09".
 _RECEIVED_CODE = re.compile(
-    r"\b(?:re[çc]u|received|got|sent me|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
+    r"\b(?:re[çc]u|received|got|sent(?: me)?|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
     # the number ends the clause, or leads to how it came; a noun after it counts things ("reçu 4500 likes")
     r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}(?!\d|[,.]\d)"
     r"(?=\s*(?:$|[,.;:!?)]|(?:par|by|via|de|from|du|sur|on|in|au|à|et|and|je|j'|i|il|he|she|elle|mais|but)\b))"
@@ -511,7 +511,7 @@ _GRAMMAR = _words(
 # Words that only lead to what comes next: "my password is simply butterfly", "c'est tout simplement soleil".
 _FILLERS = _words(
     "just simply literally actually now currently still always juste simplement tout maintenant désormais toujours"
-    " encore"
+    " encore called named appelé appelée nommé nommée"
 )
 _NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the word 'Kiwi'", "c'est le mot lapin"
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
@@ -653,7 +653,7 @@ def _describes(word: str, *, products: bool = True) -> bool:
     return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS) and len(folded) <= _LONGEST_DESCRIPTIVE
 
 
-_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*|(?<=\w)('s)\b")
+_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")  # " - " reads as ":"
 
 
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
@@ -782,11 +782,10 @@ def _named_as_bad(token: str, text: str) -> bool:
     )
 
 
-# "i use Fluffy123 for everything", "j'utilise Loulou44 partout": a password confessed by its reuse.
+# "i use Fluffy123 for everything", "i've used Butterfly7 since school": a password confessed by its use.
 _REUSED = re.compile(
     r"\b(?:i(?:'ve| have)?(?: been)? (?:always |still )?(?:used?|using)|i'm (?:still )?using|i always use|"
-    r"j'utilise|j'ai utilisé|j'ai mis|je mets|i put|je garde|i keep)\s+(?:toujours |encore |always |still )?(\S+)\s+"
-    r"(?:\S+\s+){0,3}?(?:for|pour|on|sur|as|comme|partout|everywhere)\b",
+    r"j'utilise|j'ai utilisé|j'ai mis|je mets|i put|je garde|i keep)\s+(?:toujours |encore |always |still )?(\S+)",
     re.IGNORECASE,
 )
 # Reuse said anywhere in the message: then any password-like word in it is the one reused
@@ -798,10 +797,19 @@ _REUSE = re.compile(
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
 # "la clé c'est 9C4kTzq2WmR8": a key, given; but "the key is patience" is an idiom, so only a made-up word counts.
-_KEY = re.compile(r"\b(?:cl[ée]s?|keys?)\s+(?:c'est|est|is|=|:)\s", re.IGNORECASE)
+_KEY = re.compile(
+    r"\b(?:cl[ée]s?|keys?)\s+(?:c'est|est|is|=|:)\s"
+    # secrecy asked for: "ok its sweetpea1 dont tell anyone"
+    r"|\b(?:don'?t tell (?:anyone|anybody|no ?one)|keep it (?:secret|between us)|(?:ne )?le dis à personne|"
+    r"dis-le à personne|garde(?:-le)? pour toi|entre nous)\b",
+    re.IGNORECASE,
+)
 # A word then a number (or the reverse), the commonest password there is: "rosebud1990", "Emma2016", "92chaton";
 # all capitals is a promo code or a reference ("BIENVENUE10"), a brand and a version is a product (password_like).
-_WORD_AND_NUMBER = re.compile(r"[A-Z]?[a-zà-ÿ]{3,}(?:[A-Z][a-zà-ÿ]{2,}){0,2}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}")
+_WORD_AND_NUMBER = re.compile(
+    r"[A-Z]?[a-zà-ÿ]{3,}(?:[A-Z][a-zà-ÿ]{2,}){0,2}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}"
+    r"|[A-Z][a-zà-ÿ]{5,}\d[!?*.]?"  # one digit after a long capitalised word: "Butterfly7"
+)
 # …unless it is a user name: "mon pseudo c'est lea92".
 _HANDLE = re.compile(
     r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|nom d'utilisateur|"
@@ -812,7 +820,8 @@ _HANDLE = re.compile(
 # An account's name that says a user name follows: "mon gamertag Xbox : Shadow_99", "faux compte : lea.2024".
 _USER_NAME = re.compile(
     r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|users?|nom d'utilisateur|"
-    r"profil|profile|faux comptes?|fake accounts?|psn|xbox|discord|fortnite|roblox|twitch|epic)\b",
+    r"profil|profile|faux comptes?|fake accounts?|psn|xbox|discord|fortnite|roblox|twitch|epic|new account|"
+    r"nouveau compte|(?:made|created|opened) an? (?:new |other |second |fake )?account|cr[ée]{2} un (?:\w+ )?compte)\b",
     re.IGNORECASE,
 )
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
@@ -839,7 +848,9 @@ _TALK = re.compile(
     r"\b(?:oubli\w*|forg[eo]t\w*|chang\w*|r[ée]initialis\w*|reset|faut|must|should|need|dois|doit|devrais|"
     r"sais|know|remember|souviens|perdu|lost|demand\w*|asks?|asked|hack\w*|pirat\w*|vol[ée]|stolen|leak\w*|"
     # where it is kept: "mot de passe : je l'ai noté dans mon carnet"
-    r"not[ée]\w*|[ée]crit\w*|writ\w*|wrote|stor\w*|sav(?:e|ed|ing)|enregistr\w*|gard[ée]\w*|kept|keep)\b",
+    r"not[ée]\w*|[ée]crit\w*|writ\w*|wrote|stor\w*|sav(?:e|ed|ing)|enregistr\w*|gard[ée]\w*|kept|keep|"
+    # what to do: "mot de passe oublié - cliquer sur le lien"
+    r"cliqu\w*|click\w*|appuy\w*|press(?:e|er|ez)?)\b",
     re.IGNORECASE,
 )
 
