@@ -61,7 +61,7 @@ The decisions, strongest evidence first:
   animal", "ville de naissance"), for which a ":" may come further ("…, pour la banque : Durand"), and whose
   answer may come after the question's "?" or anywhere in a message about one ("…c'est Germaine, c'est ma
   réponse secrète"); a first car, school or job is everyday talk unless the security question is named. After
-  ":" or "=", or after a passphrase cue ("phrase de passe", "passphrase"), a whole sentence is the password
+  ":", "=" or a spaced dash, or after a passphrase cue ("phrase de passe", "passphrase"), a whole sentence is the password
   ("password: we all live in a yellow submarine") unless it talks (a negation, "oublié", "changed", a word
   that describes), and so are listed words with no grammar ("correct horse battery staple"). A value in
   brackets ("mon mdp (nounours)"), a single quoted word ("est-ce que 'marguerite' c'est un mot de passe solide
@@ -73,8 +73,9 @@ The decisions, strongest evidence first:
   "password: forgot it", "c'est personnel", an amount ("le pass culture c'est 300€": a culture or travel pass
   is no password word). Without a password word: a message that is one password-like token ("hunter2",
   "Soleil2024!", "azerty123"), an account's name then one ("amazon - Zorro!2019", "gmail -> Mistral2022",
-  unless the name is a reference: "code promo : X"), one confessed by its reuse ("i use Fluffy123 for
-  everything", "the one I use everywhere is X"), a word and a number, the commonest password there is ("its
+  unless the name is a reference: "code promo : X"), one confessed by its use ("i use Fluffy123 for
+  everything", "the one I use everywhere is X") or whose secrecy is asked for ("its sweetpea1 dont tell
+  anyone"), a word and a number, the commonest password there is ("its
   rosebud1990", "OceanBreeze42", unless a user name is talked about: "mon pseudo c'est lea92", "PSN",
   "gamertag", "faux compte"), or a token anywhere that mixes capitals, small letters, digits and a symbol; but
   a notoriously bad password talked about ("is P@ssw0rd a bad example?", "les plus utilisés", "par défaut") is
