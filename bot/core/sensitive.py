@@ -61,29 +61,28 @@ The decisions, strongest evidence first:
   animal", "ville de naissance"), for which a ":" may come further ("…, pour la banque : Durand"), and whose
   answer may come after the question's "?" or anywhere in a message about one ("…c'est Germaine, c'est ma
   réponse secrète"); a first car, school or job is everyday talk unless the security question is named. After
-  ":", "=" or a spaced dash, or after a passphrase cue ("phrase de passe", "passphrase"), a whole sentence is the password
-  ("password: we all live in a yellow submarine") unless it talks (a negation, "oublié", "changed", a word
-  that describes), and so are listed words with no grammar ("correct horse battery staple"). A value in
-  brackets ("mon mdp (nounours)"), a single quoted word ("est-ce que 'marguerite' c'est un mot de passe solide
-  ?", but not a button's name nor a hint), the word closing the message after a comma (a name after a hint,
-  "c'est le nom de mon chien, Oscar"; any word right after the password word, "j'ai remis l'ancien mot de
-  passe, mirabelle"), a value named by how it was set ("j'ai mis soleil comme mot de passe", "set … to X", "je
-  me connecte avec X"), given field by field ("SSID Maison, password X", "login … mum / roses") or a long
-  number count too. Not "my password is weak", "mon mot de passe est le même partout", "c'est quoi",
-  "password: forgot it", "c'est personnel", an amount ("le pass culture c'est 300€": a culture or travel pass
-  is no password word). Without a password word: a message that is one password-like token ("hunter2",
-  "Soleil2024!", "azerty123"), an account's name then one ("amazon - Zorro!2019", "gmail -> Mistral2022",
-  unless the name is a reference: "code promo : X"), one confessed by its use ("i use Fluffy123 for
-  everything", "the one I use everywhere is X") or whose secrecy is asked for ("its sweetpea1 dont tell
-  anyone"), a word and a number, the commonest password there is ("its
-  rosebud1990", "OceanBreeze42", unless a user name is talked about: "mon pseudo c'est lea92", "PSN",
-  "gamertag", "faux compte"), or a token anywhere that mixes capitals, small letters, digits and a symbol; but
-  a notoriously bad password talked about ("is P@ssw0rd a bad example?", "les plus utilisés", "par défaut") is
-  not confessed. A token is password-like when it mixes letters with digits or an inner symbol, unless it
-  reads as a product, version or unit ("Windows11", "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30",
-  "9h-19h", catch-22), a Wi-Fi network's name as routers make them ("Freebox-3F2A1B"), a web address, a MAC
-  address, an e-mail, a @mention or a #hashtag. A single plain word ("soleil") is not a secret on its own: it
-  is everyday language.
+  ":", "=" or a spaced dash, or after a passphrase cue ("phrase de passe", "passphrase"), a whole sentence is
+  the password ("password: we all live in a yellow submarine") unless it talks (a negation, "oublié",
+  "changed", a word that describes), and so are listed words with no grammar ("correct horse battery staple").
+  A value in brackets ("mon mdp (nounours)"), a single quoted word ("est-ce que 'marguerite' c'est un mot de
+  passe solide ?", but not a button's name nor a hint), the word closing the message after a comma (a name
+  after a hint, "c'est le nom de mon chien, Oscar"; any word right after the password word, "j'ai remis
+  l'ancien mot de passe, mirabelle"), a value named by how it was set ("j'ai mis soleil comme mot de passe",
+  "set … to X", "je me connecte avec X"), given field by field ("SSID Maison, password X", "login … mum /
+  roses") or a long number count too. Not "my password is weak", "mon mot de passe est le même partout",
+  "c'est quoi", "password: forgot it", "c'est personnel", an amount ("le pass culture c'est 300€": a culture
+  or travel pass is no password word). Without a password word: a message that is one password-like token
+  ("hunter2", "Soleil2024!", "azerty123"), an account's name then one ("amazon - Zorro!2019", "gmail ->
+  Mistral2022", unless the name is a reference: "code promo : X"), one confessed by its use ("i use Fluffy123
+  for everything", "the one I use everywhere is X") or whose secrecy is asked for ("its sweetpea1 dont tell
+  anyone"), a word and a number, the commonest password there is ("its rosebud1990", "OceanBreeze42", unless a
+  user name is talked about: "mon pseudo c'est lea92", "PSN", "gamertag", "faux compte"), or a token anywhere
+  that mixes capitals, small letters, digits and a symbol; but a notoriously bad password talked about ("is
+  P@ssw0rd a bad example?", "les plus utilisés", "par défaut") is not confessed. A token is password-like when
+  it mixes letters with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
+  "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30", "9h-19h", catch-22), a Wi-Fi network's name as
+  routers make them ("Freebox-3F2A1B"), a web address, a MAC address, an e-mail, a @mention or a #hashtag. A
+  single plain word ("soleil") is not a secret on its own: it is everyday language.
 
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
