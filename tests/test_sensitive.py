@@ -96,6 +96,9 @@ GENERAL_RULES = [
     ("mot de passe de la banque en ligne : 41 72 93", SecretKind.PASSWORD),  # digit groups, one number
     ("my password's still fishandchips", SecretKind.PASSWORD),
     ("city you were born in: Leeds (that's my security answer)", SecretKind.PASSWORD),
+    ("i've used Butterfly7 since school lol", SecretKind.PASSWORD),  # used, with no "for"
+    ("ok its sweetpea1 dont tell anyone", SecretKind.PASSWORD),  # secrecy asked for
+    ("mum's maiden name - Patterson", SecretKind.PASSWORD),  # a spaced dash announces the value
 ]
 ORDINARY_NEAR_THEM = [
     "les gens mettent encore 123456 comme code",  # a weak code talked about
@@ -123,6 +126,8 @@ ORDINARY_NEAR_THEM = [
     "password hint says 'dog'",  # a hint, not the password
     "pass phrase = several random words",
     "mon mot de passe : je l'ai noté dans mon carnet",  # where it is kept
+    "he made a new account: jay_2k24",  # a user name
+    "mot de passe oublié - cliquer sur le lien",  # what to do
 ]
 
 
