@@ -8,11 +8,11 @@ layer by layer, from the inside out:
 2. engine     the pure `step()` function, single core;
 3. render     outputs → HTML in French and English;
 4. store      `Gaffe.handle` committing every step to SQLite (WAL, synchronous=FULL, as shipped);
-5. e2e        the real python-telegram-bot Application over HTTP against tests/fake_bot_api.py;
+5. e2e        the real python-telegram-bot Application over HTTP against tests/support/fake_bot_api.py;
 6. memory     peak RSS and bytes per user state.
 
-It prints figures only: no asserts, no pass/fail. Run `python bench/run.py --quick` for a smoke run
-(< 20 s) or `python bench/run.py` for the default (< 2 min).
+It prints figures only: no asserts, no pass/fail. Run `python -m bench.run --quick` for a smoke run
+(< 20 s) or `python -m bench.run` for the default (< 2 min).
 """
 
 from __future__ import annotations
@@ -52,13 +52,11 @@ from bot.core.profile import Profile
 from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.fake_bot_api import Call, FakeBotApi
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "dialogues"
 LOCALES = ROOT / "locales"
-sys.path.insert(0, str(ROOT / "tests"))  # tests/ is not a package: import the fake server as a module
-from fake_bot_api import Call, FakeBotApi  # noqa: E402
-
 CHAT_BOUND = ("sendMessage", "editMessageText", "editMessageReplyMarkup")  # what the limiter caps at 30/s
 TELEGRAM_RATE = 30  # messages per second, overall: the cap build_application sets
 

@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from fake_bot_api import FakeBotApi
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, TimedOut
 
 from bot.adapters.aiohttp_request import AiohttpRequest
+from tests.support.fake_bot_api import FakeBotApi
 
 
 @pytest.fixture

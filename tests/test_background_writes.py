@@ -15,7 +15,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from bot.config import Settings
 from bot.core.dialogue import Content
@@ -24,6 +23,7 @@ from bot.core.i18n import Translator
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.paths import ROOT
 
 
 @contextmanager

@@ -13,10 +13,6 @@ from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from bot_harness import buttons, next_message, press, running_bot, settings_for
-from conftest import ROOT
-from data_server import DataServer, data_server
-from fake_bot_api import FakeBotApi
 
 from bot.config import Settings
 from bot.core.dialogue import Content
@@ -29,6 +25,10 @@ from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
 from bot.service import Gaffe, load_data
 from bot.storage import Store
+from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
+from tests.support.data_server import DataServer, data_server
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
 
 DATA = ROOT / "tests" / "fixtures" / "data"
 SAMPLE = (DATA / "hibp-breaches-sample.json").read_bytes()

@@ -9,7 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import MINI
 from test_service import Screen, rows
 
 from bot.authoring.check import load_content
@@ -18,6 +17,7 @@ from bot.core.engine import Command, Pick, Text
 from bot.core.i18n import Translator
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.paths import MINI
 
 TRY_AGAIN = "Réessaie."  # the mini content's try_again
 

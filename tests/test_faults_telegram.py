@@ -13,11 +13,11 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from bot_harness import buttons, next_message, press, running_bot, settings_for
-from fake_bot_api import FakeBotApi
 from test_telegram_process import bot_process
 
 from bot.adapters.telegram import TelegramGaffe
+from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
 
 TRY_AGAIN = "Oups, souci de mon côté"
 

@@ -11,9 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
-from bot_harness import buttons, next_message, running_bot
-from fake_bot_api import FakeBotApi
-from screen import Screen
 from test_reminders import START, Clock, create_reminder, press, rows, scheduler_for
 
 from bot.core.dialogue import Content
@@ -23,6 +20,9 @@ from bot.core.profile import Profile
 from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import MIGRATIONS, Store
+from tests.support.bot_harness import buttons, next_message, running_bot
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.screen import Screen
 
 
 def _ask(result_outputs: tuple[object, ...]) -> Ask:

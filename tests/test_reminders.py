@@ -14,8 +14,6 @@ from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT
-from screen import Screen
 
 from bot.config import Settings
 from bot.core.dialogue import Content
@@ -26,6 +24,8 @@ from bot.features.reminders import Every, Moment, at_hour, at_night, next_mornin
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 PARIS = ZoneInfo("Europe/Paris")
 START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # 14:00 in Paris

@@ -9,11 +9,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
-from fake_bot_api import FakeBotApi
-
 from bot.config import Settings
 from bot.storage import Store
+from tests.support.bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
 
 START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import damaged_database
 
 from bot.core.dialogue import Content
 from bot.core.engine import Command
@@ -19,6 +18,7 @@ from bot.core.i18n import Translator
 from bot.core.render import Reply
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.damaged_database import damaged_database
 
 
 class Counted:

@@ -16,7 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
 from test_console import _env, console
 
 from bot.adapters.console import chat
@@ -26,6 +25,7 @@ from bot.core.i18n import Translator
 from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.paths import ROOT
 
 GOODBYE = "Salut !"  # the mini content's console_goodbye
 
