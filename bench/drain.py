@@ -41,6 +41,7 @@ from telegram.request import HTTPXRequest
 
 from bot.adapters.rate_limit import PUSH, PriorityRateLimiter
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.percentile import percentile
 
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
 FIRST_PUSH_CHAT = 10_000_000
@@ -145,11 +146,6 @@ async def send_with_workers(
 
     await asyncio.gather(*(worker() for _ in range(senders)))
     return outcomes
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def bench(args: argparse.Namespace) -> None:

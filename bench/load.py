@@ -21,6 +21,7 @@ from pathlib import Path
 
 from tests.support.bot_harness import crowd_presses, running_bot
 from tests.support.fake_bot_api import FakeBotApi
+from tests.support.percentile import percentile
 
 
 async def measure(users: int, presses: int) -> None:
@@ -28,7 +29,7 @@ async def measure(users: int, presses: int) -> None:
         async with FakeBotApi(max_messages_per_second=30) as fake, running_bot(fake, Path(folder) / "g.sqlite3"):
             crowd = await crowd_presses(fake, range(2000, 2000 + users), presses)
     latencies = sorted(crowd.latencies)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p99 = percentile(latencies, 0.99)
     edits = sum(c.method == "editMessageText" for c in crowd.calls)
     print(f"{users} users pressing at once, {len(latencies)} presses in {crowd.seconds:.1f} s:")
     print(f"  presses per second      {len(latencies) / crowd.seconds:.1f}")

@@ -39,6 +39,8 @@ from typing import Any
 
 from tests.support.fake_bot_api import Call, FakeBotApi
 from tests.support.paths import ROOT
+from tests.support.percentile import percentile
+from tests.support.screen import Screen
 
 TICK = os.sysconf("SC_CLK_TCK")
 AIOGRAM_VENV = Path.home() / ".cache" / "gaffe-bench-aiogram"
@@ -200,16 +202,14 @@ async def gaffe_checkup() -> dict[str, Any]:
     labels), so that the peers show the same messages and buttons: payload sizes and entities count."""
     from bot.config import Settings
     from bot.core.engine import Command
-    from bot.core.render import Reply
     from bot.service import Gaffe, load
 
     with tempfile.TemporaryDirectory() as folder:
         settings = replace(Settings.from_env(), token=None, database=Path(folder) / "checkup.sqlite3")
         gaffe = await Gaffe.open(settings, load(settings))
-        shown: list[Reply] = []
-
-        async def respond(reply: Reply) -> None:
-            shown.append(reply)
+        screen = Screen()
+        shown = screen.replies
+        respond = screen
 
         try:
             await gaffe.handle(1, Command("checkup"), respond)
@@ -370,7 +370,7 @@ async def scenario(
         "calls": len(calls) / run.steps,
         "per_second": run.steps / elapsed,
         "median_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
         "steps": run.steps,
     }
 

@@ -18,6 +18,7 @@ import time
 
 from bot.adapters.rate_limit import PUSH, PriorityRateLimiter
 from tests.support.limiter_scenarios import CAP, PUSHES, RATE, bot_against_fake, drain_with_users, slowed_calls
+from tests.support.percentile import percentile
 
 
 async def replies_during_a_drain() -> None:
@@ -26,7 +27,7 @@ async def replies_during_a_drain() -> None:
         started = time.monotonic()
         delays = await drain_with_users(fake, bot, PUSHES, users=20, replies_per_user=10, spread=PUSHES / RATE * 0.7)
         elapsed = time.monotonic() - started
-    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
+    p99 = percentile(delays, 0.99)
     print(f"drain: {PUSHES} pushes and 200 replies at a cap of {CAP}/s (limiter {RATE}/s)")
     print(f"  replies             median {statistics.median(delays) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
     print(f"  calls per second    {(PUSHES + 200) / elapsed:.0f} ({elapsed:.1f} s; 429s: {fake.flood_errors})")

@@ -33,6 +33,7 @@ from typing import Any
 from bot.storage import Store
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import ROOT
+from tests.support.percentile import percentile
 
 PEOPLE = range(1, 21)
 FIRST_REMINDED = 1_000_000
@@ -91,11 +92,6 @@ async def person(fake: FakeBotApi, user: int, state: dict[str, Any], rng: random
 
 def _sent_to(user: int) -> Any:
     return lambda c: c.ok and c.method == "sendMessage" and c.result["chat"]["id"] == user
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 async def main(count: int, idle: float, think: tuple[float, float]) -> None:

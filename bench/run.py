@@ -54,6 +54,7 @@ from bot.service import Gaffe
 from bot.storage import Store
 from tests.support.fake_bot_api import Call, FakeBotApi
 from tests.support.paths import ROOT
+from tests.support.percentile import percentile
 
 DIALOGUES = ROOT / "dialogues"
 LOCALES = ROOT / "locales"
@@ -95,12 +96,6 @@ def median_seconds(function: Callable[[], object], runs: int) -> float:
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (fraction in 0..1) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def choose(rng: random.Random, presses: int, count: int) -> int:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sqlite3
 from pathlib import Path
 from types import MappingProxyType
 
@@ -21,6 +20,7 @@ from bot.core.render import Reply
 from bot.features.progress import ShowProgress
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
+from tests.support.database import rows
 from tests.support.paths import MINI
 from tests.support.ping import PINGS, Answered, Pinged, create_table
 from tests.support.screen import Screen
@@ -39,11 +39,6 @@ async def gaffe(content: Content, mini_translators: dict[str, Translator], store
 
 def ping(number: int) -> Push:
     return Push("ping", MappingProxyType({"number": number}))
-
-
-def rows(db: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(query).fetchall()
 
 
 # --- the pure engine returns effects; no database here --------------------------------------------------

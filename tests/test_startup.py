@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.damaged_database import damaged_database
+from tests.support.database import damaged_database
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import MINI, ROOT
 

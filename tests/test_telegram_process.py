@@ -12,9 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from test_telegram import buttons, next_message, press
-
-from tests.support.bot_harness import menus_set
+from tests.support.bot_harness import buttons, menus_set, next_message, press
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import ROOT
 

@@ -1,4 +1,5 @@
-"""A damaged SQLite file, for the tests of what start-up and the backup say about one."""
+"""The database file seen from outside the store: the rows a query reads, and a damaged file for the tests of
+what start-up and the backup say about one."""
 
 from __future__ import annotations
 
@@ -19,3 +20,9 @@ def damaged_database(path: Path) -> Path:
         data[offset + 100 : offset + 400] = bytes(range(256))[:300]
     path.write_bytes(bytes(data))
     return path
+
+
+def rows(db: Path, query: str) -> list[tuple[object, ...]]:
+    """What a query reads in the database file, on a connection of its own (the store's is not touched)."""
+    with sqlite3.connect(db) as connection:
+        return connection.execute(query).fetchall()
