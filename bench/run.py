@@ -292,6 +292,15 @@ class Replies:
             await self._watch
 
 
+def question_buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of a checkup question's answers; none on the result, whose buttons lead elsewhere (a
+    reminder, a link, the lists): the run ends there, as it did before the result had buttons."""
+    if "/100" in message.get("text", ""):
+        return []
+    keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
+
+
 async def e2e_user(
     fake: FakeBotApi, replies: Replies, user_id: int, rng: random.Random, latencies: list[float]
 ) -> tuple[int, str]:
@@ -301,8 +310,7 @@ async def e2e_user(
     fake.user_sends(user_id, "/checkup", language_code=language)
     message = (await asyncio.wait_for(reply, 120)).result
     presses = 0
-    while keyboard := (message.get("reply_markup") or {}).get("inline_keyboard"):
-        datas = [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
+    while datas := question_buttons(message):
         data = datas[choose(rng, presses, len(datas))]
         reply = replies.expect(user_id)
         pressed = time.monotonic()
