@@ -80,7 +80,8 @@ def test_a_command_at_the_picker_keeps_the_interrupted_conversation_aside(shippe
     at_picker = step(shipped, answered.state, Command("pays"))
     waiting = replace(at_picker.state, detour=_suspend(answered.state))
     left = step(shipped, waiting, Command("aide"))
-    assert left.state.suspended is not None and left.state.suspended[:2] == ("checkup", answered.state.node)
+    kept = left.state.suspended
+    assert kept is not None and (kept.dialogue, kept.node) == ("checkup", answered.state.node)
     assert left.state.detour is None
 
 

@@ -32,11 +32,19 @@ PUSHES_MESSAGES = ("pushes_paused", "pushes_resumed")  # said when a choice has 
 
 
 # --- state -----------------------------------------------------------------------------------------
-# What a left conversation needs to go on where it was, as plain values (State is saved as JSON):
-# (dialogue, node, points, max_points, answers as pairs, advice, priorities, gaps).
-Suspended = tuple[
-    str, str, int, int, tuple[tuple[str, str], ...], tuple[str, ...], tuple[tuple[str, int], ...], tuple[str, ...]
-]
+@dataclass(frozen=True)
+class Suspended:
+    """What a left conversation needs to go on where it was, as plain values (State is saved as JSON: see
+    bot/storage.py, which still reads the 8-item array this was before it had names)."""
+
+    dialogue: str
+    node: str
+    points: int
+    max_points: int
+    answers: tuple[tuple[str, str], ...]  # as pairs: a frozen value, unlike State's mapping
+    advice: tuple[str, ...]
+    priorities: tuple[tuple[str, int], ...]
+    gaps: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -308,7 +316,7 @@ def resume(content: Content, state: State) -> tuple[Output, ...]:
     """Show the current question again (after a restart, or when the user is lost), changing nothing."""
     node = _current(content, state)
     if node is None:
-        waiting = state.suspended is not None and state.suspended[0] in content.dialogues
+        waiting = state.suspended is not None and state.suspended.dialogue in content.dialogues
         return (_offer_resume(content, state),) if waiting else ()
     return (_ask(content, node, state),) if node.choices else (Say(node.text or "", _params(state), node.sources),)
 
@@ -329,7 +337,7 @@ def _open(content: Content, state: State, dialogue_id: str) -> Step:
     node = _current(content, state)
     if node is not None and state.dialogue != dialogue_id and (state.max_points or state.answers):
         suspended = _suspend(state)
-    if suspended is not None and suspended[0] == dialogue_id:
+    if suspended is not None and suspended.dialogue == dialogue_id:
         suspended = None
     fresh = State(profile=state.profile, dialogue=dialogue_id, step=state.step + 1, suspended=suspended)
     return _run(content, fresh, Target(jump=dialogue_id), [])
@@ -337,7 +345,7 @@ def _open(content: Content, state: State, dialogue_id: str) -> Step:
 
 def _suspend(state: State) -> Suspended:
     answers = tuple((k, str(v)) for k, v in state.answers.items())
-    return (
+    return Suspended(
         state.dialogue or "", state.node or "", state.points, state.max_points, answers,
         state.advice, state.priorities, state.gaps,
     )  # fmt: skip
@@ -359,7 +367,7 @@ class Title:
 def _offer_resume(content: Content, state: State) -> Ask:
     """ "Pick up your checkup?" once the dialogue that interrupted it is over (Yes / No)."""
     assert state.suspended is not None
-    title = content.dialogues[state.suspended[0]].title
+    title = content.dialogues[state.suspended.dialogue].title
     labels = (content.messages["resume_yes"].one, content.messages["resume_no"].one)
     return Ask(content.messages["resume_offer"].one, labels, state.step, MappingProxyType({"title": Title(title)}))
 
@@ -380,10 +388,9 @@ def _answer_offer(content: Content, state: State, index: int) -> Step:
 
 def _restored(state: State, left: Suspended) -> State:
     """The conversation `left` was, back in place (the profile and the step counter stay the current ones)."""
-    dialogue, node, points, max_points, answers, advice, priorities, gaps = left
     return replace(
-        state, dialogue=dialogue, node=node, points=points, max_points=max_points,
-        answers=MappingProxyType(dict(answers)), advice=advice, priorities=priorities, gaps=gaps,
+        state, dialogue=left.dialogue, node=left.node, points=left.points, max_points=left.max_points,
+        answers=MappingProxyType(dict(left.answers)), advice=left.advice, priorities=left.priorities, gaps=left.gaps,
     )  # fmt: skip
 
 
@@ -522,7 +529,7 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
     for _ in range(MAX_HOPS):
         if target.jump:
             dialogue_id = target.jump
-            if state.suspended is not None and state.suspended[0] == dialogue_id:
+            if state.suspended is not None and state.suspended.dialogue == dialogue_id:
                 state = replace(state, suspended=None)  # started over: the unfinished one is replaced
             node_id = content.dialogues[dialogue_id].start
         else:
@@ -565,7 +572,7 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             continue
         if node.end or node.target is None:
             state = replace(state, dialogue=None, node=None)
-            if state.suspended is not None and state.suspended[0] in content.dialogues:
+            if state.suspended is not None and state.suspended.dialogue in content.dialogues:
                 outputs.append(_offer_resume(content, state))
             return Step(state, tuple(outputs))
         target = node.target
