@@ -31,7 +31,7 @@ from typing import Any
 from bot.authoring.check import load_content
 from bot.config import Settings
 from bot.core import html_text
-from bot.core.actions import Effect, World
+from bot.core.actions import World
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Aside,
@@ -314,19 +314,17 @@ class Gaffe:
         return reply
 
     async def _apply(self, world: World, result: Step) -> tuple[Output, ...]:
-        """Apply each effect after the state is saved (so an erasure is not undone by that save); its outputs
-        take its place. An applier that refuses returns a Toast: the reply is then that toast alone."""
-        outputs: list[Output] = []
-        for output in result.outputs:
-            if not isinstance(output, Effect):
-                outputs.append(output)
-                continue
-            applied = await self.content.registry.appliers[type(output)](world, output)
-            refusals = [o for o in applied if isinstance(o, Toast)]
+        """Apply each effect, in order, after the state is saved (so an erasure is not undone by that save); its
+        outputs take its place in the reply. An applier that refuses returns a Toast: the reply is then that toast
+        alone."""
+        applied: list[tuple[Output, ...]] = []
+        for effect in result.effects:
+            outputs = await self.content.registry.appliers[type(effect)](world, effect)
+            refusals = [o for o in outputs if isinstance(o, Toast)]
             if refusals:
                 return (refusals[0],)
-            outputs.extend(applied)
-        return tuple(outputs)
+            applied.append(outputs)
+        return result.reply(applied)
 
     # --- around it ------------------------------------------------------------------------------------
     @asynccontextmanager

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.core import html_text
-from bot.core.actions import Attachment, Effect, Localized
+from bot.core.actions import Attachment, Localized
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Ask,
@@ -269,8 +269,6 @@ def render(
                 menu_language = language
             case Toast(key):
                 toast = html_text.strip(message(content, translator, key))
-            case Effect():
-                pass  # applied by the service, which puts what it gave in its place
             case Picked(label):
                 picked = message(content, translator, "picked", label=translator.text(label))
             case Notice(key, params):
