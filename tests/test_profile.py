@@ -9,7 +9,6 @@ import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 from bot_harness import buttons, next_message, running_bot
 from fake_bot_api import FakeBotApi
@@ -21,6 +20,7 @@ from bot.core.engine import Ask, Command, Notice, Pick, Push, Say, State, _suspe
 from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import render
+from bot.features.privacy import RetentionNotice
 from bot.service import Gaffe
 from bot.storage import MIGRATIONS, Store
 
@@ -208,7 +208,7 @@ async def test_paused_pushes_hold_back_a_speaking_push_but_not_a_silent_one(
     gaffe = Gaffe(shipped, translators, store)
     phone = Screen()
     await store.save(30, State(Profile("fr", "fr", pushes=False)))
-    notice = Push("retention_notice", MappingProxyType({"at": START.isoformat()}))
+    notice = Push("retention_notice", RetentionNotice(START.isoformat()))
     assert await gaffe.push(30, notice, phone) is False and not phone.replies
     assert await gaffe.push(30, Push("retention_erase"), phone) is False  # says nothing, but runs
     assert await store.load(30) is None

@@ -115,16 +115,18 @@ class Choose:
 
 @dataclass(frozen=True)
 class Push:
-    """Something Gaffe says on its own (a due reminder): handled by the feature registered for `event`."""
+    """Something Gaffe says on its own (a due reminder): handled by the feature registered for `event`, which
+    gets `payload` (its own frozen dataclass: what the push is about) as it was made."""
 
     event: str
-    args: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    payload: object = None
 
 
 @dataclass(frozen=True)
 class Press:
     """A button bound to an object (not to a dialogue step): `kind` names the feature that owns the object,
-    `stamp` which occurrence of its message the button was on, `verb` what the button does."""
+    `stamp` which occurrence of its message the button was on, `verb` what the button does. The adapter
+    decodes it once, typed and checked; the handler of `kind` gets it whole as its payload."""
 
     kind: str
     object_id: int
@@ -334,8 +336,8 @@ def step(content: Content, state: State, received: Input) -> Step:
                 result = _pick(content, state, state.step, number - 1)
             else:
                 result = _text(content, state, str(number))
-        case Push(event, args):
-            result = _push(content, state, event, args)
+        case Push(event, payload):
+            result = _push(content, state, event, payload)
         case Press():
             result = _press(content, state, received)
         case _:
@@ -501,13 +503,13 @@ def _text(content: Content, state: State, text: str) -> Step:
     return _run(content, state, node.target or Target(), said)
 
 
-def _push(content: Content, state: State, event: str, args: MappingProxyType[str, object]) -> Step:
+def _push(content: Content, state: State, event: str, payload: object) -> Step:
     """A push shows its outputs and applies its effects; the conversation stays exactly where it was."""
     handle = content.registry.pushes.get(event)
     if handle is None:
         raise ValueError(f"no feature handles the push '{event}'")
     said = _Said()
-    said.take(handle(Context(state, content, args)))
+    said.take(handle(Context(state, content, payload=payload)))
     return said.step(state)
 
 
@@ -516,9 +518,8 @@ def _press(content: Content, state: State, press: Press) -> Step:
     handle = content.registry.presses.get(press.kind)
     if handle is None:
         return Step(state, (Toast("forged_button"),))
-    args = MappingProxyType({"id": press.object_id, "stamp": press.stamp, "verb": press.verb})
     said = _Said()
-    said.take(handle(Context(state, content, args)))
+    said.take(handle(Context(state, content, payload=press)))
     node = _current(content, state)
     if node is not None and node.waits:
         said.add(Notice("resumed"), *resume(content, state))
