@@ -28,8 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.authoring.check import load_content
 from bot.config import Settings
+from bot.content.loader import load_content
 from bot.core import html_text
 from bot.core.actions import World
 from bot.core.dialogue import Content
@@ -89,8 +89,13 @@ class Loaded:
 
 
 def load(settings: Settings) -> Loaded:
-    """Check and load the content (ContentError names every problem)."""
-    return Loaded(load_content(settings.dialogues_dir, settings.locales_dir), load_translators(settings.locales_dir))
+    """Load the content for the shipped features (ContentError names every problem that keeps it from running;
+    `python -m bot check` adds the writers' diagnostics)."""
+    import bot.features  # noqa: F401  (importing the package registers every feature)
+    from bot.core.actions import REGISTRY
+
+    content = load_content(settings.dialogues_dir, settings.locales_dir, REGISTRY)
+    return Loaded(content, load_translators(settings.locales_dir))
 
 
 def load_data(settings: Settings) -> dict[str, object]:

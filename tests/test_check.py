@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content
+from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content, features_registry
+from bot.content.loader import ContentError, load_content, read_content
 from bot.core.dialogue import Content
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,24 @@ def test_broken_case_reports_exactly_its_problem(case: str) -> None:
     for (name, line, message), (want_name, want_line, fragment) in zip(got, expected, strict=True):
         assert (name, line) == (want_name, want_line), got
         assert fragment in message, got
+
+
+# What a running Gaffe can do without, but a writer should fix: `check` reports it, the service's loader does not.
+WRITERS_DIAGNOSTICS = ("unreachable_node", "unreachable_advice")
+
+
+@pytest.mark.parametrize("case", list(EXPECTED))
+def test_the_loader_refuses_what_check_refuses_but_the_writers_diagnostics(case: str) -> None:
+    case_dir = BROKEN / case
+    _, problems = check_case(case)
+    reading = read_content(case_dir, locales_for(case_dir), features_registry())
+    if case in WRITERS_DIAGNOSTICS:
+        assert reading.problems == [] and reading.content is not None
+        return
+    assert reading.problems == problems  # the same lines, file:line: problem
+    with pytest.raises(ContentError) as refused:
+        load_content(case_dir, locales_for(case_dir), features_registry())
+    assert refused.value.problems == problems
 
 
 def test_each_bad_link_is_reported_on_its_own_line(tmp_path: Path) -> None:
