@@ -63,7 +63,7 @@ from bot.storage import Store
 log = logging.getLogger("gaffe.service")
 Respond = Callable[[Reply], Awaitable[None]]
 Clock = Callable[[], datetime]
-# Interface messages the service says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+# Interface messages the service says whatever the dialogues (`check` requires them: bot/content/needed.py).
 NEEDED_MESSAGES = ("slow_down", "file_not_sent", "try_again", "resumed")
 
 

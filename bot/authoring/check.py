@@ -4,8 +4,7 @@ Every problem is one line, `file:line: message`, so that `check` and a refused s
 exact place to fix. Reading the content (each file's structure against the JSON Schemas in `dialogues/`, links,
 translations, Telegram's limits) is the loader's, which the running service uses too (bot/content/loader.py);
 this adds what a running Gaffe can do without but a writer should fix: dead content (nodes no path reaches,
-advice no answer recommends), routes whose source is a home page, and the interface messages the code needs
-that messages.yaml lacks.
+advice no answer recommends) and routes whose source is a home page.
 """
 
 from __future__ import annotations
@@ -15,20 +14,17 @@ from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from bot.authoring.needed import needed_messages
 from bot.content.loader import (
     MAX_CONTENT_BYTES,
     ContentError,
     Problem,
     Reading,
-    display,
     read_content,
     targets,
 )
 from bot.content.yaml_lines import YamlMap, line_at
 from bot.core.actions import Registry
 from bot.core.dialogue import Content, Dialogue
-from bot.core.engine import NAME_MESSAGES, PUSHES_MESSAGES
 
 __all__ = ["MAX_CONTENT_BYTES", "ContentError", "Problem", "check_content", "features_registry", "load_content"]
 
@@ -52,10 +48,8 @@ def check_content(
     `registry` holds the actions dialogues may name (default: the shipped features')."""
     registry = registry if registry is not None else features_registry()
     reading = read_content(dialogues_dir, locales_dir, registry)
-    problems = [*reading.problems, *_unreachable(reading), *_home_pages(reading), *_advice_unreached(reading)]
-    if reading.paths and not problems:
-        problems += _needed_missing(reading)
-    problems = sorted(set(problems))
+    found = [*reading.problems, *_unreachable(reading), *_home_pages(reading), *_advice_unreached(reading)]
+    problems = sorted(set(found)) or reading.missing
     return (None, problems) if problems else (reading.content, [])
 
 
@@ -113,27 +107,6 @@ def _advice_unreached(reading: Reading) -> Iterable[Problem]:
             if item_id not in reached:
                 where = line_at(file.document, ["advice", item_id])
                 yield Problem(file.name, where, f"advice '{item_id}' is recommended by no answer any dialogue reaches")
-
-
-def _needed_missing(reading: Reading) -> Iterable[Problem]:
-    """The interface messages the code says (declared where it says them, or with the actions the dialogues
-    run) that messages.yaml lacks: each named with where it is needed."""
-    content = reading.content
-    assert content is not None  # judged on content without problems only
-    dialogues, registry = content.dialogues, reading.registry
-    used = {call.name for d in dialogues.values() for n in d.nodes.values()
-            for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
-    said = dict(needed_messages())  # key -> where the code declares it (file:line)
-    for name in sorted(used & set(registry.actions)):
-        said.update(dict.fromkeys(registry.messages_of(name) - set(said), f"the action '{name}'"))
-    if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
-        said.update(dict.fromkeys(NAME_MESSAGES, "a question with `is_a_name: true`"))
-    if any(key == "pushes" for d in dialogues.values() for n in d.nodes.values()
-           for c in n.choices for key, _ in c.set_profile):  # fmt: skip
-        said.update(dict.fromkeys(PUSHES_MESSAGES, "a choice with `set_profile: {pushes}`"))
-    messages_file = display(reading.dialogues_dir / "messages.yaml")
-    for key in sorted(set(said) - set(content.messages)):
-        yield Problem(messages_file, 1, f"the interface message '{key}' is missing ({said[key]})")
 
 
 def _links_resolve(dialogue: Dialogue) -> bool:

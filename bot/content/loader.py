@@ -10,7 +10,8 @@ What it refuses is what a running Gaffe needs right: each file parses, fits its 
 advice id and region exists, no dialogue loops without asking anything; routes are unambiguous; every text's
 braces, placeholders, Telegram HTML and length are right in French and in English. `check` adds the writers'
 diagnostics, which a running Gaffe can do without: dead content (unreachable nodes, advice no answer
-recommends), sources that are home pages, and interface messages the code needs but messages.yaml lacks.
+recommends) and sources that are home pages. The interface messages the code needs (bot/content/needed.py)
+must be in messages.yaml: without one, Gaffe would fail when it says it.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import yaml
 from babel.messages.catalog import Catalog
 from jsonschema import Draft202012Validator, ValidationError
 
+from bot.content.needed import needed_messages
 from bot.content.paths import bundled
 from bot.content.schema import with_actions
 from bot.content.translatable import LIMITS, Translatable, translatable_strings
@@ -39,6 +41,7 @@ from bot.core.actions import Registry
 from bot.core.dialogue import (
     Content,
     Dialogue,
+    Message,
     Node,
     advice_id,
     build_advice,
@@ -46,6 +49,7 @@ from bot.core.dialogue import (
     build_dialogue,
     build_messages,
 )
+from bot.core.engine import NAME_MESSAGES, PUSHES_MESSAGES
 from bot.core.i18n import po_path, read_catalog, translated
 from bot.core.regions import OTHER, ROUTE_PLACEHOLDER, Regions, build_regions
 from bot.core.routing import Route, build_routes
@@ -458,6 +462,26 @@ def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
     return known
 
 
+def _missing_messages(reader: _Reader, dialogues: dict[str, Dialogue], messages: dict[str, Message]) -> list[Problem]:
+    """The interface messages the code says (declared where it says them, or with the actions the dialogues run)
+    that messages.yaml lacks, each named with where it is needed (Gaffe would fail when it says one)."""
+    used = {call.name for d in dialogues.values() for n in d.nodes.values()
+            for call in (*n.actions, *(a for c in n.choices for a in c.actions))}  # fmt: skip
+    said = dict(needed_messages())  # key -> where the code declares it (file:line)
+    for name in sorted(used & set(reader.registry.actions)):
+        said.update(dict.fromkeys(reader.registry.messages_of(name) - set(said), f"the action '{name}'"))
+    if any(n.input and n.input.is_a_name for d in dialogues.values() for n in d.nodes.values()):
+        said.update(dict.fromkeys(NAME_MESSAGES, "a question with `is_a_name: true`"))
+    if any(key == "pushes" for d in dialogues.values() for n in d.nodes.values()
+           for c in n.choices for key, _ in c.set_profile):  # fmt: skip
+        said.update(dict.fromkeys(PUSHES_MESSAGES, "a choice with `set_profile: {pushes}`"))
+    messages_file = display(reader.dialogues_dir / "messages.yaml")
+    return [
+        Problem(messages_file, 1, f"the interface message '{key}' is missing ({said[key]})")
+        for key in sorted(set(said) - set(messages))
+    ]
+
+
 @dataclass(frozen=True)
 class Reading:
     """What reading the content found: the files that parsed (by kind), the dialogues built from them, the
@@ -468,6 +492,7 @@ class Reading:
     files: dict[str, list[ContentFile]]
     built: list[tuple[ContentFile, Dialogue]]
     problems: list[Problem]
+    missing: list[Problem]  # interface messages the code needs that messages.yaml lacks: judged without `problems`
     content: Content | None
     paths: list[Path]  # every content file found, parsed or not
 
@@ -516,16 +541,19 @@ def read_content(dialogues_dir: Path, locales_dir: Path, registry: Registry) -> 
     for file in files:
         _check_strings(reader, file, known if file.kind == "dialogue" else set() if file.kind == "regions" else None)
     problems = sorted(set(reader.problems))
+    # Judged once all else is right (a broken file would make its messages look missing), and kept apart, so
+    # that `check` judges them only once its own diagnostics find nothing either.
+    missing = _missing_messages(reader, dialogues, messages) if paths and not problems else []
     content = None
-    if not problems:
+    if not problems and not missing:
         routes = build_routes(route for dialogue in dialogues.values() for route in dialogue.routes)
         content = Content(dialogues, advice, messages, commands, registry, data_classes, routes, reader.regions)
-    return Reading(dialogues_dir, registry, by_kind, built, problems, content, paths)
+    return Reading(dialogues_dir, registry, by_kind, built, problems, missing, content, paths)
 
 
 def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry) -> Content:
     """The content, or ContentError naming every problem."""
     reading = read_content(dialogues_dir, locales_dir, registry)
     if reading.content is None:
-        raise ContentError(reading.problems)
+        raise ContentError(reading.problems or reading.missing)
     return reading.content

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3
-# Interface messages the engine says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+# Interface messages the engine says whatever the dialogues (`check` requires them: bot/content/needed.py).
 NEEDED_MESSAGES = (
     "use_buttons", "unknown_command", "no_conversation", "invalid_choice", "stale_button", "stale_button_ended",
     "forged_button", "resumed", "resume_offer", "resume_yes", "resume_no", "resume_dropped",

@@ -37,7 +37,7 @@ from bot.core.regions import ROUTE_PLACEHOLDER, Region
 
 TELEGRAM_TEXT_LIMIT = 4096
 LABEL_LIMIT = 64
-# Interface messages the renderer says whatever the dialogues (`check` requires them: bot/authoring/needed.py);
+# Interface messages the renderer says whatever the dialogues (`check` requires them: bot/content/needed.py);
 # one `secret_<kind>` per SecretKind (tests/test_needed_messages.py keeps them in step).
 NEEDED_MESSAGES = (
     "result_header", "result_source", "result_nothing", "result_date", "picked",
