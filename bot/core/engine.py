@@ -1,4 +1,4 @@
-"""The pure dialogue engine: (content, user state, input) → (new state, outputs to render).
+"""The pure dialogue engine: (content, user state, input) → (new state, outputs to render, effects to apply).
 
 No I/O, no clock, no Telegram, no SQLite: the same input on the same state always gives the same
 result, so adapters (Telegram, terminal) and tests share one behaviour. Outputs are untranslated
