@@ -44,7 +44,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # tests/ is not a package: import the f
 sys.path.insert(0, str(ROOT))
 from fake_bot_api import Call, FakeBotApi  # noqa: E402
 
-from bot.storage import Store  # noqa: E402
+from bot.app import open_store  # noqa: E402
 
 DIALOGUE_BUTTON = re.compile(r"^\d+:\d+:")  # a question's button (step:index:signature), not an object's
 REMINDER_BUTTON = re.compile(r"^o:reminder:(\d+):(\d+):")
@@ -113,7 +113,7 @@ def daytime_zone(now: datetime) -> str:
 
 async def seed(db: Path, users: int, reminders: int) -> list[int]:
     """Users with an empty conversation and one reminder each (round robin), all due an hour ago."""
-    store = await Store.open(db)  # the schema, as the bot makes it
+    store = await open_store(db)  # the schema, as the bot makes it
     await store.close()
     now = datetime.now(UTC)
     stamp = now.isoformat(timespec="seconds")

@@ -24,17 +24,16 @@ from bot_harness import buttons, next_message, press, running_bot, settings_for 
 from fake_bot_api import FakeBotApi  # noqa: E402
 from screen import Screen  # noqa: E402
 
-from bot.authoring.check import load_content  # noqa: E402
+from bot.app import load_content, open_store  # noqa: E402
 from bot.core.engine import Command, Pick  # noqa: E402
 from bot.core.i18n import load_translators  # noqa: E402
 from bot.service import Gaffe  # noqa: E402
-from bot.storage import Store  # noqa: E402
 
 
 async def locked_database(folder: Path) -> None:
     """A press while another process holds the write lock past SQLite's busy timeout (the store's own)."""
     db = folder / "locked.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     gaffe = Gaffe(load_content(ROOT / "dialogues", ROOT / "locales"), load_translators(ROOT / "locales"), store)
     screen = Screen()
     await gaffe.handle(1, Command("checkup"), screen)

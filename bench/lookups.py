@@ -22,10 +22,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bot.app import load_data
 from bot.config import Settings
 from bot.lookups.breaches import Catalogue
 from bot.lookups.stalkerware import Indicators
-from bot.service import load_data
 
 SHARED = Path("/work/shared/data")
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "data"

@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 from fake_bot_api import FakeBotApi  # noqa: E402
 
-from bot.storage import Store  # noqa: E402
+from bot.app import open_store  # noqa: E402
 
 PEOPLE = range(1, 21)
 FIRST_REMINDED = 1_000_000
@@ -50,7 +50,7 @@ def daytime_zone(now: datetime) -> str:
 
 async def seed(db: Path, count: int, due_in: float) -> None:
     """Users with one reminder each, due `due_in` seconds from now (migrated schema, plain inserts)."""
-    await (await Store.open(db)).close()
+    await (await open_store(db)).close()
     now = datetime.now(UTC)
     due = (now + timedelta(seconds=due_in)).isoformat(timespec="seconds")
     stamp, zone = now.isoformat(timespec="seconds"), daytime_zone(now)

@@ -19,7 +19,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bot.authoring.check import load_content
+
+from bot.app import load_content
 from bot.core.dialogue import Content
 from bot.core.engine import State, Text, step
 from bot.core.profile import Profile

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content
+from bot.app import check_content
+from bot.authoring.check import MAX_CONTENT_BYTES, Problem
 from bot.core.dialogue import Content
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,7 @@ import pytest
 from conftest import MINI
 from test_service import Screen, rows
 
-from bot.authoring.check import load_content
+from bot.app import load_content
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Text
 from bot.core.i18n import Translator

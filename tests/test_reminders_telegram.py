@@ -12,8 +12,8 @@ from typing import Any
 from bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
 from fake_bot_api import FakeBotApi
 
+from bot.app import open_store
 from bot.config import Settings
-from bot.storage import Store
 
 START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 
@@ -118,7 +118,7 @@ async def test_a_blocked_user_is_not_retried_and_their_reminder_resumes_when_the
         await after_rounds(app, 3)  # several rounds: no retry
         forbidden = [c for c in fake.sent if c.error and c.error.code == 403]
         assert len(forbidden) == 1
-        store = await Store.open(db)
+        store = await open_store(db)
         assert await store.is_active(504) is False
         await store.close()
         fake.unblock(504)

@@ -61,9 +61,9 @@ async def test_kill_9_loses_no_answered_step_and_sigterm_stops_cleanly(tmp_path:
             output = (await second.stdout.read()).decode() if second.stdout else ""
         assert fake.token not in output and fake.token.split(":")[1] not in output
 
-    from bot.storage import Store
+    from bot.app import open_store
 
-    store = await Store.open(db)
+    store = await open_store(db)
     state = await store.load(42)
     await store.close()
     assert state is not None and state.dialogue == "checkup"

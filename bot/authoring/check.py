@@ -498,21 +498,10 @@ def _known_placeholders(dialogues: Iterable[Dialogue]) -> set[str]:
     return known
 
 
-def features_registry() -> Registry:
-    """The registry every shipped feature fills when it is imported."""
-    import bot.features  # noqa: F401  (importing the package registers every feature)
-    from bot.core.actions import REGISTRY
-
-    return REGISTRY
-
-
-def check_content(
-    dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None
-) -> tuple[Content | None, list[Problem]]:
+def check_content(dialogues_dir: Path, locales_dir: Path, registry: Registry) -> tuple[Content | None, list[Problem]]:
     """Check everything; return the built content (None when there is any problem) and the problems.
 
-    `registry` holds the actions dialogues may name (default: the shipped features')."""
-    registry = registry if registry is not None else features_registry()
+    `registry` holds the actions dialogues may name: the features' (bot/app.py's `check_content` gives it)."""
     checker = _Checker(dialogues_dir, read_catalog(locales_dir, "en"), registry)
     paths = sorted([*dialogues_dir.glob("*.yaml"), *dialogues_dir.glob("*.yml")])
     if not paths:
@@ -578,7 +567,7 @@ def check_content(
     return Content(dialogues, advice, messages, commands, registry, data_classes, routes, checker.regions), []
 
 
-def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None) -> Content:
+def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry) -> Content:
     """The content, or ContentError naming every problem."""
     content, problems = check_content(dialogues_dir, locales_dir, registry)
     if content is None:
