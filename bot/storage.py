@@ -338,7 +338,8 @@ class Outage:
 
 
 class Store:
-    """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
+    """The database; open it with `await Store.open(path, features)` (bot/app.py: `open_store(path)`) and close it
+    with `await store.close()`."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
