@@ -23,6 +23,7 @@ from bot.config import Settings
 from bot.core.actions import DataSets
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Input, Pick, Press, Push, Text
+from bot.core.events import AccountPasswordChanged
 from bot.core.i18n import Translator
 from bot.core.render import Reply
 from bot.features.breaches import refresh_breaches
@@ -254,6 +255,42 @@ async def test_the_alerts_button_marks_the_change_once(gaffe: Gaffe, tmp_path: P
     assert changed_at is not None
     forged = await say(gaffe, screens, BOB, button)  # Bob's press on Alice's watch changes nothing
     assert forged.toast == "Ce service est plus dans ta liste." and not forged.text
+
+
+async def remind_of(gaffe: Gaffe, screens: Screens, user: int, label: str) -> None:
+    """A reminder every 3 months of an account the user names."""
+    reply = await say(gaffe, screens, user, Command("rappels"))
+    for answer in ("Ajouter un rappel", "Un autre compte (je tape son nom)", label, "Tous les 3 mois"):
+        if reply.buttons:
+            reply = await say(gaffe, screens, user, Pick(reply.step or 0, reply.labels.index(answer)))
+        else:
+            reply = await say(gaffe, screens, user, Text(answer))
+
+
+@pytest.mark.parametrize("listening", [True, False], ids=["with reminders", "without the reminders feature"])
+async def test_a_password_changed_after_an_alert_counts_the_reminder_of_that_account_done(
+    gaffe: Gaffe, tmp_path: Path, listening: bool
+) -> None:
+    """The breach watch raises the core's AccountPasswordChanged; the reminders feature, when installed, moves the
+    reminder named like the service a full cadence from now. Without it, nobody listens and the thanks are the same."""
+    if not listening:
+        registry = gaffe.content.registry
+        appliers = {kind: apply for kind, apply in registry.appliers.items() if kind is not AccountPasswordChanged}
+        gaffe.content = replace(gaffe.content, registry=replace(registry, appliers=appliers))
+    screens = Screens()
+    gaffe.clock = lambda: T0
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await remind_of(gaffe, screens, ALICE, "mSpy perso")
+    await remind_of(gaffe, screens, ALICE, "Banque")
+    before = rows(tmp_path / "gaffe.sqlite3", "SELECT label, next_due_at FROM reminders ORDER BY id")
+    await watch(gaffe, screens, ALICE, "mSpy")
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 1
+    gaffe.clock = lambda: T0 + timedelta(days=30)
+    thanks = await say(gaffe, screens, ALICE, alerts(screens, ALICE)[0].buttons[0].press)
+    assert "Bien joué" in thanks.text
+    after = rows(tmp_path / "gaffe.sqlite3", "SELECT label, next_due_at FROM reminders ORDER BY id")
+    moved = ("mSpy perso", "2026-06-29T08:00:00+00:00")  # 30 + 90 days after T0, at 10:00 in Paris
+    assert after == ([moved, before[1]] if listening else before) and before[0] != moved
 
 
 async def test_a_repeated_alert_push_shows_nothing(gaffe: Gaffe, tmp_path: Path) -> None:
