@@ -20,6 +20,7 @@ from typing import Any
 
 from bot.authoring import check
 from bot.config import Settings
+from bot.content import loader
 from bot.core.actions import DataSets, Registry
 from bot.core.dialogue import Content
 from bot.core.feature import DataSet, Feature, merged
@@ -54,7 +55,7 @@ def check_content(
 
 
 def load_content(dialogues_dir: Path, locales_dir: Path, features: Features = FEATURES) -> Content:
-    """The content, or ContentError naming every problem."""
+    """The content, or ContentError naming every problem `check` finds (the writers' diagnostics too)."""
     return check.load_content(dialogues_dir, locales_dir, registry(features))
 
 
@@ -67,8 +68,9 @@ class Loaded:
 
 
 def load(settings: Settings, features: Features = FEATURES) -> Loaded:
-    """Check and load the content (ContentError names every problem)."""
-    content = load_content(settings.dialogues_dir, settings.locales_dir, features)
+    """Load the content for the features (ContentError names every problem that keeps it from running;
+    `python -m bot check` adds the writers' diagnostics)."""
+    content = loader.load_content(settings.dialogues_dir, settings.locales_dir, registry(features))
     return Loaded(content, load_translators(settings.locales_dir))
 
 

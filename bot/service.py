@@ -28,7 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from bot.core import html_text
-from bot.core.actions import DataSets, Effect, World
+from bot.core.actions import DataSets, World
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Aside,
@@ -56,7 +56,7 @@ from bot.storage import Store
 log = logging.getLogger("gaffe.service")
 Respond = Callable[[Reply], Awaitable[None]]
 Clock = Callable[[], datetime]
-# Interface messages the service says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+# Interface messages the service says whatever the dialogues (`check` requires them: bot/content/needed.py).
 NEEDED_MESSAGES = ("slow_down", "file_not_sent", "try_again", "resumed")
 
 
@@ -259,20 +259,17 @@ class Gaffe:
         return reply
 
     async def _apply(self, world: World, result: Step) -> tuple[Output, ...]:
-        """Apply each effect after the state is saved (so an erasure is not undone by that save); its outputs
-        take its place. An applier that refuses returns a Toast: the reply is then that toast alone."""
-        outputs: list[Output] = []
-        for output in result.outputs:
-            if not isinstance(output, Effect):
-                outputs.append(output)
-                continue
-            applied = await self.content.registry.appliers[type(output)](world, output)
-            refusals = [o for o in applied if isinstance(o, Toast)]
+        """Apply each effect, in order, after the state is saved (so an erasure is not undone by that save); its
+        outputs take its place in the reply. An applier that refuses returns a Toast: the reply is then that toast
+        alone."""
+        applied: list[tuple[Output, ...]] = []
+        for effect in result.effects:
+            outputs = await self.content.registry.appliers[type(effect)](world, effect)
+            refusals = [o for o in outputs if isinstance(o, Toast)]
             if refusals:
                 return (refusals[0],)
-            outputs.extend(applied)
-            outputs.extend(await self._follow(world))
-        return tuple(outputs)
+            applied.append((*outputs, *await self._follow(world)))
+        return result.reply(applied)
 
     async def _follow(self, world: World) -> list[Output]:
         """The effects an applier raised for other features (bot/core/events.py), each applied by the feature that

@@ -10,7 +10,6 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
 from bot_harness import buttons, next_message, press, running_bot, settings_for
@@ -26,7 +25,7 @@ from bot.core.engine import Command, Input, Pick, Press, Push, Text
 from bot.core.events import AccountPasswordChanged
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.breaches import refresh_breaches
+from bot.features.breaches import BreachAlert, refresh_breaches
 from bot.lookups.breaches import Catalogue, fetch_catalogue
 from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
@@ -299,7 +298,7 @@ async def test_a_repeated_alert_push_shows_nothing(gaffe: Gaffe, tmp_path: Path)
     await watch(gaffe, screens, ALICE, "mSpy")
     config = settings_with(tmp_path, SAMPLE)
     await refresh(gaffe, config, pusher(gaffe, screens), T0)
-    repeat = Push("breach_alert", MappingProxyType({"service": "mspy", "breach": "mSpy2024", "watch": 1, "stamp": 1}))
+    repeat = Push("breach_alert", BreachAlert("mspy", "mSpy2024", watch_id=1, stamp=1))
     shown = len(screens.replies[ALICE])
     assert await gaffe.push(ALICE, repeat, screens.to(ALICE))
     assert all(not r.text for r in screens.replies[ALICE][shown:])

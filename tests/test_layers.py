@@ -6,14 +6,15 @@ ones below:
 
 0. **core**: `bot.core` (pure: the engine, the content model, the registry, the feature manifest), and the
    leaves that import nothing of Gaffe and that any layer may use: `bot.errors`, `bot.assets` (data files);
-1. **authoring, lookups**: `bot.authoring` (the writers' tools, `check`), `bot.lookups` (the public data sets);
-2. **features**: `bot.features` (each feature: a module that exports its manifest), and `bot.user_files` (the
+1. **content**: `bot.content` (the content loader: files → the content model, which the service and `check` use);
+2. **authoring, lookups**: `bot.authoring` (the writers' tools, `check`), `bot.lookups` (the public data sets);
+3. **features**: `bot.features` (each feature: a module that exports its manifest), and `bot.user_files` (the
    terminal's per-user folder, which the privacy feature erases);
-3. **service**: `bot.service`, `bot.scheduler`, `bot.storage`, and what runs with them: `bot.config`,
+4. **service**: `bot.service`, `bot.scheduler`, `bot.storage`, and what runs with them: `bot.config`,
    `bot.limits`, `bot.backup`, `bot.logs`;
-4. **assembly**: `bot.app` (the list of features, and Gaffe assembled from it);
-5. **adapters**: `bot.adapters` (Telegram, the terminal);
-6. **entry**: `bot.__main__` (the command line), and the `bot` package itself.
+5. **assembly**: `bot.app` (the list of features, and Gaffe assembled from it);
+6. **adapters**: `bot.adapters` (Telegram, the terminal);
+7. **entry**: `bot.__main__` (the command line), and the `bot` package itself.
 
 Besides, a feature (`bot.features.<name>`) imports no other feature and not the service: what its scheduled jobs
 need of the running service is the core's narrow `Jobs` context, and what it tells another feature is an effect
@@ -21,7 +22,7 @@ named in the core (bot/core/events.py). Only `bot.app` imports the features (the
 
 Every import counts, including those under `if TYPE_CHECKING:` and inside functions: a type or a lazy import
 is a dependency all the same. There is no exception. `.ci/run` runs this file as a step of its own
-(`python -m pytest tests/test_layers.py`), besides the suite; `python tests/test_layers.py` prints what it finds.
+(`python tests/test_layers.py`, which prints what it finds), besides the suite.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.core", "bot.errors", "bot.assets"),
+    ("bot.content",),
     ("bot.authoring", "bot.lookups"),
     ("bot.features", "bot.user_files"),
     ("bot.service", "bot.scheduler", "bot.storage", "bot.config", "bot.limits", "bot.backup", "bot.logs"),

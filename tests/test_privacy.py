@@ -87,7 +87,7 @@ async def test_every_table_with_a_user_id_is_declared_as_personal_data(store: St
     declared = {table for kept in registry().personal_data.values() for table in kept.tables}
     tables = tables_with_user_id(tmp_path / "gaffe.sqlite3")
     assert {"users", "checkups", "outbox"} <= tables  # the enumeration sees the tables it should
-    assert tables - declared == set(), "declare these tables with REGISTRY.keeps (docs/writing.md)"
+    assert tables - declared == set(), "declare these tables with the feature's Registry.keeps (docs/writing.md)"
 
 
 def test_every_declared_field_is_explained_in_both_languages(

@@ -9,7 +9,6 @@ import sqlite3
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 from bot_harness import buttons, next_message, running_bot
 from fake_bot_api import FakeBotApi
@@ -22,6 +21,7 @@ from bot.core.engine import Ask, Command, Notice, Pick, Push, Say, State, _suspe
 from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import render
+from bot.features.privacy import RetentionNotice
 from bot.service import Gaffe
 from bot.storage import Store
 
@@ -81,7 +81,8 @@ def test_a_command_at_the_picker_keeps_the_interrupted_conversation_aside(shippe
     at_picker = step(shipped, answered.state, Command("pays"))
     waiting = replace(at_picker.state, detour=_suspend(answered.state))
     left = step(shipped, waiting, Command("aide"))
-    assert left.state.suspended is not None and left.state.suspended[:2] == ("checkup", answered.state.node)
+    kept = left.state.suspended
+    assert kept is not None and (kept.dialogue, kept.node) == ("checkup", answered.state.node)
     assert left.state.detour is None
 
 
@@ -210,7 +211,7 @@ async def test_paused_pushes_hold_back_a_speaking_push_but_not_a_silent_one(
     gaffe = Gaffe(shipped, translators, store)
     phone = Screen()
     await store.save(30, State(Profile("fr", "fr", pushes=False)))
-    notice = Push("retention_notice", MappingProxyType({"at": START.isoformat()}))
+    notice = Push("retention_notice", RetentionNotice(START.isoformat()))
     assert await gaffe.push(30, notice, phone) is False and not phone.replies
     assert await gaffe.push(30, Push("retention_erase"), phone) is False  # says nothing, but runs
     assert await store.load(30) is None

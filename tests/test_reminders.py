@@ -10,7 +10,6 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -23,7 +22,7 @@ from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, Text
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.reminders import Every, Moment, at_hour, at_night, next_morning
+from bot.features.reminders import Every, Moment, ReminderDue, at_hour, at_night, next_morning
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
@@ -233,7 +232,7 @@ async def test_a_reminder_pushed_twice_for_one_occurrence_goes_out_once(
     await create_reminder(gaffe, 17, phone, "Ma banque", "Tous les 6 mois")
     ((reminder_id,),) = rows(tmp_path / "gaffe.sqlite3", "SELECT id FROM reminders")
     clock.now = START + timedelta(days=181)
-    due = Push("reminder_due", MappingProxyType({"id": reminder_id}))
+    due = Push("reminder_due", ReminderDue(reminder_id))
     assert await gaffe.push(17, due, phone) is True
     assert await gaffe.push(17, due, phone) is False
     assert sum(r.text.startswith("⏰") for r in phone.replies) == 1

@@ -12,7 +12,7 @@ from types import MappingProxyType
 
 import pytest
 from conftest import MINI
-from ping import PINGS, Answered, Pinged, create_table
+from ping import PINGS, Answered, Ping, Pinged, create_table
 from screen import Screen
 
 from bot.authoring.check import load_content
@@ -38,7 +38,7 @@ async def gaffe(content: Content, mini_translators: dict[str, Translator], store
 
 
 def ping(number: int) -> Push:
-    return Push("ping", MappingProxyType({"number": number}))
+    return Push("ping", Ping(number))
 
 
 def rows(db: Path, query: str) -> list[tuple[object, ...]]:
@@ -54,6 +54,14 @@ def test_the_engine_returns_effects_as_data(content: Content, shipped: Content) 
     pressed = step(content, state, Press("ping", 7, 1, "ok"))
     assert pressed.effects == (Answered(7),) and pressed.state == state
     assert step(shipped, State(), Command("progres")).effects == (ShowProgress(),)
+
+
+def test_handlers_get_their_payload_typed_and_refuse_another(content: Content) -> None:
+    """A push's payload reaches its handler as it was made; an untyped one (a mapping to re-parse) is a bug."""
+    state = State(dialogue="quiz", node="q1", step=3)
+    with pytest.raises(TypeError, match="expected a Ping payload"):
+        step(content, state, Push("ping", MappingProxyType({"number": 7})))
+    assert step(content, state, Push("ping", Ping(7))).effects == (Pinged(7),)
 
 
 def test_a_result_node_records_the_checkup_as_an_effect(content: Content) -> None:

@@ -202,9 +202,16 @@ class NoticeSent(Effect):
     at: str
 
 
+@dataclass(frozen=True)
+class RetentionNotice:
+    """The payload of a `retention_notice` push: when the notice went out (ISO 8601, UTC)."""
+
+    at: str
+
+
 @REGISTRY.on_push("retention_notice")
 def retention_notice(context: Context) -> Outcome:
-    return Outcome(outputs=(Notice("retention_notice"),), effects=(NoticeSent(str(context.args["at"])),))
+    return Outcome(outputs=(Notice("retention_notice"),), effects=(NoticeSent(context.payload_as(RetentionNotice).at),))
 
 
 @REGISTRY.applies(NoticeSent)
@@ -252,7 +259,7 @@ async def retention_tick(jobs: Jobs) -> tuple[int, int]:
     erased = len(to_erase)
     sent = 0
     for (user_id,) in to_notify:
-        sent += await jobs.push(user_id, Push("retention_notice", MappingProxyType({"at": _iso(now)})))
+        sent += await jobs.push(user_id, Push("retention_notice", RetentionNotice(_iso(now))))
     return sent, erased
 
 
