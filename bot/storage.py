@@ -420,6 +420,12 @@ class Store:
         finally:
             await self._db.close()  # always: aiosqlite's thread would keep the process alive
 
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The driver's connection under the store: for the tests and tools that plant a fault below it (a short
+        lock timeout, a full or read-only database). Gaffe's own code goes through the store's methods."""
+        return self._db
+
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
         rows (zeroed by secure_delete) leave the `-wal` file too. Outside any transaction."""

@@ -13,9 +13,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from fake_bot_api import FakeBotApi
-from test_telegram_process import bot_process
 
 from bot.app import open_store
 from bot.backup import backup, integrity_problems, restore
@@ -23,6 +20,9 @@ from bot.core.engine import State
 from bot.core.profile import Profile
 from bot.errors import StartupError
 from bot.storage import SCHEMA_VERSION
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
+from tests.test_telegram_process import bot_process
 
 
 async def make_database(path: Path, users: int = 3) -> None:

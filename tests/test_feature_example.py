@@ -12,16 +12,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from data_server import data_server
-from feature_example import glossary
-from screen import Screen
 
 from bot.app import FEATURES, check_content, open_gaffe, update_data
 from bot.config import Settings
 from bot.core.engine import Command, Pick, Push, Text
 from bot.core.render import Reply
 from bot.scheduler import Scheduler
+from tests.feature_example import glossary
+from tests.support.data_server import data_server
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 EXAMPLE = Path(__file__).parent / "feature_example"
 DATA = ROOT / "tests" / "fixtures" / "data"

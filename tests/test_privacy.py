@@ -16,8 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from screen import Screen
 
 from bot import user_files
 from bot.adapters.console import chat
@@ -31,6 +29,8 @@ from bot.limits import FloodGuard, Limits, Verdict
 from bot.scheduler import JobContext, PushTo
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 USER, OTHER, ADMIN = 501, 502, 900
 PLANTED = "Hildegarde Zorglubienne"  # a free-text answer only this user typed

@@ -10,11 +10,6 @@ from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
-from bot_harness import buttons, next_message, running_bot
-from fake_bot_api import FakeBotApi
-from screen import Screen
-from test_reminders import START, Clock, create_reminder, press, rows, scheduler_for
-
 from bot.app import open_store
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Notice, Pick, Push, Say, State, _suspend, step
@@ -24,6 +19,12 @@ from bot.core.render import render
 from bot.features.privacy import RetentionNotice
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.bot_harness import buttons, next_message, running_bot
+from tests.support.clock import START, FakeClock
+from tests.support.database import rows
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.screen import Screen
+from tests.test_reminders import create_reminder, press, scheduler_for
 
 
 def _ask(result_outputs: tuple[object, ...]) -> Ask:
@@ -143,7 +144,7 @@ async def test_the_profile_is_stored_apart_from_the_conversation(store: Store, t
 
 
 async def test_rows_from_before_the_profile_migrate_with_country_unknown_and_pushes_on(tmp_path: Path) -> None:
-    from test_storage import shared_statements
+    from tests.test_storage import shared_statements
 
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:
@@ -182,7 +183,7 @@ async def test_the_export_says_the_country_and_pushes_and_the_erasure_takes_them
 async def test_a_reminder_due_while_pushes_are_paused_waits_and_goes_out_once_they_are_back_on(
     shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
     phone = Screen()
     await create_reminder(gaffe, 20, phone, "Ma boîte mail", "Tous les 3 mois")
@@ -248,10 +249,9 @@ async def test_someone_who_paused_pushes_gets_no_retention_notice_and_is_erased_
 async def test_a_breach_alert_waits_while_pushes_are_paused_and_comes_once_they_are_back_on(
     shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
 ) -> None:
-    from test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, refresh, settings_with, watch
-
     from bot.core.actions import DataSets
     from bot.lookups.breaches import Catalogue
+    from tests.test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, refresh, settings_with, watch
 
     gaffe = Gaffe(shipped, translators, store, data=DataSets({Catalogue: Catalogue.parse(OLDER)}))
     screens = Screens()

@@ -13,8 +13,6 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT
-from screen import Screen
 
 from bot.app import open_store
 from bot.config import Settings
@@ -26,17 +24,13 @@ from bot.features.reminders import Every, Moment, ReminderDue, at_hour, at_night
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
+from tests.support.clock import START
+from tests.support.clock import FakeClock as Clock  # the name the tests below were written with
+from tests.support.database import rows
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 PARIS = ZoneInfo("Europe/Paris")
-START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # 14:00 in Paris
-
-
-class Clock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -69,11 +63,6 @@ async def create_reminder(gaffe: Gaffe, user: int, phone: Screen, account: str, 
     await press(gaffe, user, phone, "Ajouter un rappel")
     await press(gaffe, user, phone, account)
     return await press(gaffe, user, phone, cadence)
-
-
-def rows(db: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(query).fetchall()
 
 
 # --- time -------------------------------------------------------------------------------------------

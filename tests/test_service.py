@@ -1,19 +1,15 @@
 """The one path: effects from the pure engine, applied with the state in one transaction; pushes and presses
 through the per-user turn; buttons bound to objects; the outbox. On the mini content, with the test feature
-of tests/ping.py, against a real SQLite file."""
+of tests/support/ping.py, against a real SQLite file."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sqlite3
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from conftest import MINI
-from ping import PINGS, Answered, Ping, Pinged, create_table
-from screen import Screen
 
 from bot.authoring.check import load_content
 from bot.core.actions import World
@@ -24,6 +20,10 @@ from bot.core.render import Reply
 from bot.features.progress import ShowProgress
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
+from tests.support.database import rows
+from tests.support.paths import MINI
+from tests.support.ping import PINGS, Answered, Ping, Pinged, create_table
+from tests.support.screen import Screen
 
 
 @pytest.fixture(scope="module")
@@ -39,11 +39,6 @@ async def gaffe(content: Content, mini_translators: dict[str, Translator], store
 
 def ping(number: int) -> Push:
     return Push("ping", Ping(number))
-
-
-def rows(db: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(query).fetchall()
 
 
 # --- the pure engine returns effects; no database here --------------------------------------------------

@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import json
 
-from test_engine import last_ask, run
-
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Choose, Command, Notice, Picked, Say, State, Text, resume, step
 from bot.storage import conversation_json, state_from_row
+from tests.test_engine import last_ask, run
 
 
 def _mid_quiz(mini: Content) -> State:
