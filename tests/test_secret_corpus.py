@@ -44,7 +44,9 @@ Issue 18's third round (a second blind corpus, 89.7 % / 0.62 %, missed spelt-out
 recovery keys, new identity numbers… and refused people describing coercive control) wrote its own lines of those
 kinds, never that corpus's, each batch measured on the filter as it stood before any rule changed for it:
 - batch M (the kinds it missed, and demands with no value: "il exige mon mot de passe pour « prouver »…"): 19 of
-  52 caught (36.5 %), 6 false alarms in 67 lines (8.96 %): written to aim at the gaps, so far below any average.
+  52 caught (36.5 %), 6 false alarms in 67 lines (8.96 %): written to aim at the gaps, so far below any average;
+- batch N (a second style: long, voice-typed, more demands and everyday numbers): 32 of 38 (84.2 %), 1 in 84
+  (1.19 %). Kept after it: "the pin … is not a pin it's a word, nutmeg" missed (a lowercase word after a comma).
 """
 
 from __future__ import annotations

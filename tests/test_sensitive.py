@@ -142,6 +142,7 @@ DEMANDED_NOT_GIVEN = [
     "je dois lui envoyer mon mdp snap tous les soirs pour « prouver » ma fidélité",
     "my stepdad made me hand over my phone PIN, is that ok?",
     "il réclame le mot de passe de mon compte bancaire, c'est nécessaire ?",
+    "mon copain réclame le code de ma tablette, c'est malsain ?",  # a question about the demand
 ]
 # …but a value given after the demand still is one.
 DEMANDED_AND_GIVEN = [
@@ -162,6 +163,11 @@ THIRD_ROUND_RULES = [
     ("ma réponse secrète c'est tonton gégé", SecretKind.PASSWORD),  # words closing the message
     ("j'ai mis 'rue des Lilas' comme réponse à la question de sécurité", SecretKind.PASSWORD),
     ("SSID Orange-44F1, clé 7h2k-9qmx-p3w8", SecretKind.PASSWORD),  # a key after a network's name
+    ("mon mdp c'est barbapapa sans majuscule", SecretKind.PASSWORD),  # how it is typed, said after it
+    ("j'ai tapé « les trois mousquetaires » comme phrase secrète", SecretKind.PASSWORD),
+    ("question de sécurité : ta première école. j'ai répondu Jaurès", SecretKind.PASSWORD),
+    ("le code de la porte du local à vélos : 4C19B", SecretKind.CODE),  # up to eight words before ":"
+    ("the safe combination is 12 right 30 left 7", SecretKind.CODE),  # a dial's numbers
     ("code du cadenas de la cave : 391", SecretKind.CODE),  # a lock's three digits
     ("combinaison du casier 3-9-1", SecretKind.CODE),
     ("123453-654324-000011-111111-222222-333333-444444-555555", SecretKind.CODE),  # BitLocker, each group % 11

@@ -390,7 +390,7 @@ _CODE_WORD = re.compile(
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
 _LETTERS_AND_DIGITS_CODE = re.compile(
     r"\b(?:(?:digi)?codes?|pin|otp|passcode)\b(?!\s+(?:du |de la |de mon )?wi-?fi)"
-    r"(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
+    r"(?:\s+[^\s:=]+){0,8}?\s*(?::|=|c'est|est|is)\s*"  # "le code de la porte d'entrée de l'immeuble : 2B47A"
     r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
@@ -445,7 +445,9 @@ _GROUPED_KEY = re.compile(
 # A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
 _LOCK_CODE = re.compile(
     r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker)\b"
-    r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*\d{3,4}|[^\d\n]{0,40}?(?<![\d,.])\d(?:[ -]\d){2,3})"
+    # a dial's numbers too: "27 left 14 right 33"
+    r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
+    r"|[^\d\n]{0,40}?(?<![\d,.])\d(?:[ -]\d){2,3})"
     r"(?![\d,.]|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
     re.IGNORECASE,
 )
@@ -548,7 +550,8 @@ _DESCRIPTIVE = _words(
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux risque
-    crazy insane dingue ouf valid invalid expired expiré expire débile debile stupide stupid dumb idiot
+    sain saine healthy légal legal allowed crazy insane dingue ouf valid invalid expired expiré expire
+    débile debile stupide stupid dumb idiot
     nécessaire necessaire necessary inutile useless pointless ridicule
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
     public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
@@ -726,6 +729,14 @@ _SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>|→)\s*|(?<=\w)('s)\b|
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
 
 
+# How a password is typed, said after it: "c'est gribouille sans majuscule", "is nutmeg, all lowercase".
+_SPELLING_NOTE = re.compile(
+    r"(?:sans|without|all|en|tout en|avec|with|in) (?:les? |des |the )?"
+    r"(?:majuscules?|minuscules?|lowercase|uppercase|caps|capitals?|espaces?|spaces?|accents?)\b",
+    re.IGNORECASE,
+)
+
+
 def _gives_a_password(words: list[str]) -> bool:
     """Whether the words after "c'est", "is", ":" give a password rather than describe one.
 
@@ -758,6 +769,7 @@ def _gives_a_password(words: list[str]) -> bool:
     following = words[position + 1] if position + 1 < len(words) else None
     ends_clause = (
         following is None
+        or _SPELLING_NOTE.match(" ".join(words[position + 1 : position + 4])) is not None  # "sans majuscule"
         or raw[-1] in _PUNCTUATION
         or not any(c.isalnum() for c in following)
         or following[0] in "(["  # "Leeds (that's my security answer)"
@@ -1000,9 +1012,10 @@ _SECURITY_QUESTION = re.compile(
     r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b",
     re.IGNORECASE,
 )
-# One to three words closing the message after "?", ":", "→", "c'est" or "is": the answer given.
+# One to three words closing the message after "?", ":", "→", "c'est", "is", "j'ai répondu" or "j'ai mis": the answer.
 _ANSWER_AFTER_QUESTION = re.compile(
-    r"(?:[?:→]|\b(?:c'est|c est|is|was|était|etait)\b)\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$",
+    r"(?:[?:→]|\b(?:c'est|c est|is|was|était|etait|r[ée]pondu|answered|mis|put)\b)"
+    r"\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$",
     re.IGNORECASE,
 )
 
@@ -1082,10 +1095,11 @@ def _answers_its_question(text: str) -> bool:
 
 # The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
 _SET_AS = re.compile(
-    r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put)\s+"
+    r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put|rentr[ée]|entr[ée]|tap[ée]|entered|typed)\s+"
     r"([\"«“]\s?[^\"»”\n]{1,40}?\s?[\"»”]|'[^'\n]{1,40}'|\S+)\s+"
     r"(?:comme|as|pour|for)\s+"
-    r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code|r[ée]ponse|answer)"
+    r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code|r[ée]ponse|answer|"
+    r"phrase secr[èe]te|passphrase|phrase de passe)"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
     r"\s+(?:to|en|à)\s+(\S+)"
     # "je me connecte avec Basilic!", "I log in with Tulip2021"
@@ -1151,6 +1165,13 @@ _DEMAND_WINDOW = 60  # characters before a password word
 _SUBJECTS = _words("it that this ce ça ca cela")  # "…, it was blueberry": a new clause that gives it
 
 
+def _asks_about_it(value: list[str]) -> bool:
+    """A plain word and a question mark after a demand: "…, c'est malsain ?" asks about the demand."""
+    first = value[0] if value else ""
+    asks = first.endswith("?") or (len(value) > 1 and value[1] == "?")
+    return asks and _strip_punctuation(first).isalpha()
+
+
 def _demanded(spaced: str, keywords: list[re.Match[str]]) -> bool:
     return all(_DEMANDED.search(spaced[max(0, k.start() - _DEMAND_WINDOW) : k.start()]) for k in keywords)
 
@@ -1191,6 +1212,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
+                if demanded and _asks_about_it(value):
+                    continue  # "il réclame le code de mon ordi, c'est malsain ?"
                 if _gives_a_password(value) and not _named_as_bad(given, text):
                     return True
                 if _spells_a_password(value, cued=True):
