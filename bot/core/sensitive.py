@@ -17,26 +17,33 @@ or shape, words whose structure (a word and a number, letters mixed with digits)
 The decisions, strongest evidence first:
 
 - **private_key**: a PEM/OpenSSH/PGP `-----BEGIN … PRIVATE KEY-----` header, a PuTTY key file, a
-  `0x` + 64 hex digits (an Ethereum key) or a WIF Bitcoin key (base58, 51–52 characters).
+  `0x` + 64 hex digits (an Ethereum key) or a WIF Bitcoin key (base58, 51–52 characters); after "clé privée",
+  64 hex digits or 40–100 letters and digits in one piece (a Solana key in base58).
 - **api_token**: the documented prefixes of well-known services (GitHub `ghp_`, Slack `xoxb-`, AWS
   `AKIA`, Google `AIza`, OpenAI/Anthropic `sk-`, Stripe `sk_live_`, a Telegram bot token, a JWT…), or
   a long random-looking word after "token", "API key", "clé API".
 - **recovery_phrase**: 12 or more consecutive words of the BIP-39 English or French word lists (the
   lists shipped with the `mnemonic` package, not hand typed), numbering and commas allowed between them.
-  Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists.
+  Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists. Announced ("seed",
+  "phrase de récupération", "24 mots"), 9 listed words in any 12 will do: a phrase is often mistyped.
 - **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
   mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
 - **identity**: a French social-security number (NIR) whose key checks out, a US social-security number
-  with its dashes (123-45-6789) or a UK National Insurance number (QQ 12 34 56 C), wherever they are; or,
+  with its dashes (123-45-6789), a UK National Insurance number (QQ 12 34 56 C) or a Spanish DNI / NIE whose
+  check letter (the number mod 23) is right, wherever they are; or a French identity card of the 2021 format
+  (nine letters and digits, mixed) after an identity word; or,
   after "sécu", "NIR", "carte vitale", "passeport", "SSN", "SIN", "NI number", "carte d'identité", a
   driving licence's or a tax number's name…, a number of 6 digits or more (not a spaced phone number).
-- **card**: 13–19 digits (contiguous, or in groups of 4 split by spaces, dashes or dots, or 4-6-5 for
+- **card**: 13–19 digits (contiguous, or in groups of 4 split by spaces, dashes, dots, "/" or "_", or 4-6-5 for
   Amex; an expiry right after is not read as a group) that start like a card (2–6) and pass the Luhn check,
   except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
   after "CVV", "CVC", "cryptogramme", "les chiffres derrière (la carte)", "the digits on the back", in
   figures, one by one ("7 3 2") or in words ("quatre cent dix", "five one nine"): the code on the back is
   refused as the card.
-- **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
+- **code**: a BitLocker recovery key (eight groups of six digits, each a multiple of 11), dashed groups of letters
+  and digits after a recovery word (Apple's "RK-…", a Mac's FileVault key), a padlock's or a safe's combination
+  (three digits after ":" / "c'est", one by one, or a dial's "27 left 14 right 33"); 4–8 digits (grouped or not)
+  after a code word ("code", "PIN", "OTP", "passcode",
   "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
   that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
   `expects_number=True` (the question waiting expects a number) makes it an answer; otherwise a lone
@@ -83,6 +90,15 @@ The decisions, strongest evidence first:
   "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30", "9h-19h", catch-22), a Wi-Fi network's name as
   routers make them ("Freebox-3F2A1B"), a web address, a MAC address, an e-mail, a @mention or a #hashtag. A
   single plain word ("soleil") is not a secret on its own: it is everyday language.
+
+Third round (issue 18): a password word after a demand ("il exige mon mot de passe pour « prouver »…", "my partner
+demands my passwords", "je dois donner le code wifi…, c'est risqué ?") is what someone under coercive control
+describes, so only a strong value counts after it (letters and digits, ":" / "=", a new clause: ", it was
+blueberry"), never a scare-quoted word nor a question about the demand. A password spelt out counts (digits in
+words with a symbol's or a letter case's name: "soleil deux mille vingt point d'exclamation"), as do "c est"
+typed without its apostrophe, a quoted greeting (« bonjour »), a manager's master password ("phrase maître",
+"keepass master"), a security answer after "→", "j'ai répondu" or "j'ai mis", and a Wi-Fi key after a network's
+name ("SSID … clé: E6C4A2F9D1B3").
 
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
