@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -23,6 +22,7 @@ from types import MappingProxyType
 from bot.config import Settings
 from bot.core.engine import Push
 from bot.core.render import Reply
+from bot.errors import StorageUnavailable
 from bot.features.breaches import refresh_breaches
 from bot.features.privacy import retention_tick
 from bot.features.reminders import due_reminders
@@ -58,7 +58,7 @@ class Scheduler:
             try:
                 await self.gaffe.deliver_pending(self.send, self.only_user)  # what the network lost, the outbox
                 sent = await self._reminders()
-            except sqlite3.OperationalError as error:  # locked by another program: the next tick tries again
+            except StorageUnavailable as error:  # locked by another program: the next tick tries again
                 self._outage.failed(error)
                 return 0
             self._outage.worked()
@@ -75,7 +75,7 @@ class Scheduler:
         try:
             alerts = await refresh_breaches(self.gaffe, self.settings, self.push, now)
             notices, erased = await retention_tick(self.gaffe, self.push, now, self.settings.retention_days)
-        except sqlite3.OperationalError as error:  # the database locked: not done, the next tick tries again
+        except StorageUnavailable as error:  # the database locked: not done, the next tick tries again
             self._daily_outage.failed(error)
             return
         except Exception:  # a daily job failing must not stop reminders: try again tomorrow

@@ -12,13 +12,18 @@ Why it is shaped this way:
   unasked), where the user is in a dialogue and the answers the dialogue asked for (never message texts);
   features keep their own rows (checkups,
   reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
-  and what it changed in the world are committed together or not at all.
+  and what it changed in the world are committed together or not at all;
+- this module is the storage layer, the only code that knows the database is SQLite (PRAGMAs, the driver, its
+  errors): above it, statements are portable SQL with named parameters (`:name`, a mapping), which SQLite
+  reads as they are and a PostgreSQL store would translate (docs/operating.md, "A second database"), and the
+  driver's errors reach the rest as one `StorageUnavailable` (tests/test_portable_sql.py keeps it so).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -26,18 +31,18 @@ import secrets
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 import aiosqlite
 
 from bot.core.engine import State
 from bot.core.profile import Profile
-from bot.errors import StartupError
+from bot.errors import StartupError, StorageUnavailable
 
 log = logging.getLogger("gaffe.storage")
 
@@ -169,9 +174,43 @@ def conversation_json(state: State) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
+Parameters = Mapping[str, object]  # named parameters: `:name` in the statement
+NO_PARAMETERS: Parameters = MappingProxyType({})
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@contextlib.contextmanager
+def driver_errors() -> Iterator[None]:
+    """The driver's errors that say the database can't be used for now, as `StorageUnavailable`: locked or busy
+    past the busy timeout, full, read-only, an I/O error (OperationalError), damaged (DatabaseError itself).
+    A constraint violated or a bad statement is a bug: it stays what it is."""
+    try:
+        yield
+    except sqlite3.OperationalError as error:
+        raise StorageUnavailable(str(error)) from error
+    except sqlite3.DatabaseError as error:
+        if type(error) is not sqlite3.DatabaseError:
+            raise
+        raise StorageUnavailable(str(error)) from error
+
+
+def unavailable_on_driver_errors(
+    method: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """A coroutine of the store whose driver errors come out as `StorageUnavailable` (see `driver_errors`)."""
+
+    @functools.wraps(method)
+    async def mapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        with driver_errors():
+            return await method(*args, **kwargs)
+
+    return mapped
+
+
 SAVE_STATE = """INSERT INTO users (user_id, language, country, pushes, conversation, created_at, updated_at, active,
         reply_pending)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+    VALUES (:user_id, :language, :country, :pushes, :conversation, :now, :now, 1, :reply_pending)
     ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, country = excluded.country,
         pushes = excluded.pushes, conversation = excluded.conversation, updated_at = excluded.updated_at,
         active = 1, reply_pending = excluded.reply_pending"""
@@ -189,9 +228,10 @@ class Transaction:
         self._db = connection
         self._acknowledged = acknowledged
         self._began = False
-        self._waiting: tuple[str, tuple[object, ...]] | None = None
+        self._waiting: tuple[str, dict[str, object]] | None = None
         self._saved: list[int] = []
 
+    @unavailable_on_driver_errors
     async def _begin(self) -> None:
         if not self._began:
             await self._db.execute("BEGIN IMMEDIATE")
@@ -200,6 +240,7 @@ class Transaction:
                 await self._db.execute(*self._waiting)
                 self._waiting = None
 
+    @unavailable_on_driver_errors
     async def _end(self, committed: bool) -> None:
         if self._began:
             await self._db.execute("COMMIT" if committed else "ROLLBACK")
@@ -208,41 +249,51 @@ class Transaction:
         if committed:  # a new step saved: the acknowledgement of the user's last reply is moot
             self._acknowledged.difference_update(self._saved)
 
-    async def execute(self, statement: str, parameters: tuple[object, ...] = ()) -> int:
+    @unavailable_on_driver_errors
+    async def execute(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> int:
         """Run a statement; the number of rows it changed."""
         await self._begin()
-        cursor = await self._db.execute(statement, parameters)  # not closed: that would be one more trip
+        cursor = await self._db.execute(statement, dict(parameters))  # not closed: that would be one more trip
         return cursor.rowcount
 
-    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    @unavailable_on_driver_errors
+    async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]:
         await self._begin()
-        return [tuple(row) for row in await self._db.execute_fetchall(statement, parameters)]
+        return [tuple(row) for row in await self._db.execute_fetchall(statement, dict(parameters))]
 
-    async def fetch_one(self, statement: str, parameters: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
+    async def fetch_one(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> tuple[Any, ...] | None:
         """The first row (all rows are fetched, in one trip: meant for look-ups of one row)."""
         rows = await self.fetch_all(statement, parameters)
         return rows[0] if rows else None
 
+    async def has_table(self, name: str) -> bool:
+        """Whether a table exists in this database (a feature's tables exist once its migrations ran)."""
+        found = await self.fetch_one(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name", {"name": name}
+        )
+        return found is not None
+
+    @unavailable_on_driver_errors
     async def save_state(self, user_id: int, state: State, reply_pending: bool = False) -> None:
-        now = _now()
         self._saved.append(user_id)
         profile = state.profile
-        row = (user_id, profile.language, profile.country, int(profile.pushes), conversation_json(state), now, now)
-        saved = (SAVE_STATE, (*row, int(reply_pending)))
+        row = {"user_id": user_id, "language": profile.language, "country": profile.country,
+               "pushes": int(profile.pushes), "conversation": conversation_json(state), "now": _now(),
+               "reply_pending": int(reply_pending)}  # fmt: skip
         if self._began or self._waiting is not None:
             await self._begin()
-            await self._db.execute(*saved)
+            await self._db.execute(SAVE_STATE, row)
         else:
-            self._waiting = saved
+            self._waiting = (SAVE_STATE, row)
 
     async def add_to_outbox(self, user_id: int, reply: str) -> int:
-        await self._begin()
-        cursor = await self._db.execute(
-            "INSERT INTO outbox (user_id, created_at, reply) VALUES (?, ?, ?)", (user_id, _now(), reply)
+        """Keep a reply for sending; its row's id."""
+        row = await self.fetch_one(
+            "INSERT INTO outbox (user_id, created_at, reply) VALUES (:user_id, :now, :reply) RETURNING id",
+            {"user_id": user_id, "now": _now(), "reply": reply},
         )
-        row_id = cursor.lastrowid
-        assert row_id is not None
-        return row_id
+        assert row is not None
+        return int(row[0])
 
 
 RESTORE_HINT = "Set GAFFE_DB to Gaffe's database, or restore a backup into it: python -m bot restore BACKUP.sqlite3"
@@ -284,7 +335,7 @@ def summary(findings: list[str]) -> str:
     return f"{lines[0] if lines else 'integrity check failed'}{more}"
 
 
-def database_error(path: Path, error: sqlite3.Error) -> StartupError:
+def database_error(path: Path, error: Exception) -> StartupError:
     """What an operator reads when the database cannot be used at start-up (locked, not a database…)."""
     if "not a database" in str(error) or "malformed" in str(error):
         return StartupError(f"{path} is not a SQLite database, or is damaged ({error})", "GAFFE_DB", RESTORE_HINT)
@@ -403,7 +454,7 @@ class Store:
             await store.migrate()
         except BaseException as error:
             await connection.close()
-            if isinstance(error, sqlite3.Error):
+            if isinstance(error, sqlite3.Error | StorageUnavailable):
                 raise database_error(path, error) from None
             raise
         return store
@@ -414,11 +465,12 @@ class Store:
         await asyncio.gather(*self._ack_tasks)
         try:
             await self.write_acknowledgements()
-        except sqlite3.OperationalError as error:  # those users are asked again at the next start ("on reprend")
+        except StorageUnavailable as error:  # those users are asked again at the next start ("on reprend")
             log.warning("delivered replies not written down at exit (%s)", error)
         finally:
             await self._db.close()  # always: aiosqlite's thread would keep the process alive
 
+    @unavailable_on_driver_errors
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
         rows (zeroed by secure_delete) leave the `-wal` file too. Outside any transaction."""
@@ -452,10 +504,8 @@ class Store:
 
     async def load(self, user_id: int) -> State | None:
         """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""
-        rows = list(
-            await self._db.execute_fetchall(
-                "SELECT language, conversation, country, pushes FROM users WHERE user_id = ?", (user_id,)
-            )
+        rows = await self.fetch_all(
+            "SELECT language, conversation, country, pushes FROM users WHERE user_id = :user_id", {"user_id": user_id}
         )
         return state_from_row(*rows[0]) if rows else None
 
@@ -474,7 +524,8 @@ class Store:
             except BaseException:
                 # A failed COMMIT (disk full) can leave the transaction open, or SQLite may have ended it.
                 if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
+                    with driver_errors():
+                        await self._db.execute("ROLLBACK")
                 raise
 
     async def save(self, user_id: int, state: State, reply_pending: bool = False) -> None:
@@ -483,7 +534,9 @@ class Store:
             await tx.save_state(user_id, state, reply_pending)
 
     async def set_active(self, user_id: int, active: bool) -> None:
-        await self._write("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
+        await self._write(
+            "UPDATE users SET active = :active WHERE user_id = :user_id", {"active": int(active), "user_id": user_id}
+        )
 
     async def delivered(self, user_id: int) -> None:
         """The reply to the user's last step reached them: nothing is pending any more.
@@ -507,13 +560,14 @@ class Store:
         while the database can't be written it is tried again every `ACK_DELAY_SECONDS`, said once."""
         try:
             await self.write_acknowledgements()
-        except sqlite3.OperationalError as error:
+        except StorageUnavailable as error:
             self._ack_outage.failed(error)
             if self._acknowledging is None:
                 self._acknowledging = asyncio.get_running_loop().call_later(ACK_DELAY_SECONDS, self._acknowledge_later)
             return
         self._ack_outage.worked()
 
+    @unavailable_on_driver_errors
     async def write_acknowledgements(self) -> None:
         """Write down the delivered replies now (`delivered` does it within a second); kept for later if the
         write fails."""
@@ -523,10 +577,10 @@ class Store:
             try:
                 for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
                     chunk = users[start : start + 500]
-                    marks = ",".join("?" * len(chunk))
+                    names = {f"u{number}": user_id for number, user_id in enumerate(chunk)}
+                    marks = ", ".join(f":{name}" for name in names)
                     await self._db.execute(
-                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})",
-                        tuple(chunk),
+                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})", names
                     )
             except BaseException:
                 self._acknowledged.update(users)  # still delivered: written at the next try (a rewrite is harmless)
@@ -537,15 +591,15 @@ class Store:
         the outbox, whole, instead of being only pending, whose resending shows the question alone."""
         async with self.transaction() as tx:
             await tx.add_to_outbox(user_id, reply)
-            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = ?", (user_id,))
+            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = :user_id", {"user_id": user_id})
 
     async def reply_pending(self, user_id: int) -> bool:
         """Whether the reply to the user's last step may still be undelivered (a delivery not yet written
         down counts as delivered)."""
         if user_id in self._acknowledged:
             return False
-        rows = await self._db.execute_fetchall(
-            "SELECT 1 FROM users WHERE user_id = ? AND reply_pending = 1", (user_id,)
+        rows = await self.fetch_all(
+            "SELECT 1 FROM users WHERE user_id = :user_id AND reply_pending = 1", {"user_id": user_id}
         )
         return bool(rows)
 
@@ -554,51 +608,47 @@ class Store:
         who paused pushes: a late reply would appear unasked on a phone that may be watched; their next message
         gets a fresh one."""
         await self.write_acknowledgements()
-        rows = await self._db.execute_fetchall(
-            "SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1"
-        )
+        rows = await self.fetch_all("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1")
         return [row[0] for row in rows]
 
-    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    @unavailable_on_driver_errors
+    async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]:
         """A read outside any transaction (the scheduler's look-up of what is due)."""
-        async with self._db.execute(statement, parameters) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        return [tuple(row) for row in await self._db.execute_fetchall(statement, dict(parameters))]
 
     async def outbox(self) -> list[tuple[int, int, str]]:
         """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first; those of a user who
         paused pushes wait until they turn them back on."""
-        async with self._db.execute(
+        rows = await self.fetch_all(
             "SELECT outbox.id, outbox.user_id, reply FROM outbox JOIN users USING (user_id)"
             " WHERE users.active = 1 AND users.pushes = 1 ORDER BY outbox.id"
-        ) as cursor:
-            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
     async def in_outbox(self, outbox_id: int) -> bool:
-        async with self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
-            return await cursor.fetchone() is not None
+        return bool(await self.fetch_all("SELECT 1 FROM outbox WHERE id = :id", {"id": outbox_id}))
 
     async def sent(self, outbox_id: int) -> None:
         """Telegram has the pushed message: it leaves the outbox. At once, not batched like `delivered`: a crash
         before this write sends the message again, and a batch would widen that window to every push of the
         last second (bench/crash.py counted 22 duplicates in 20 kills when it was batched)."""
-        await self._write("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+        await self._write("DELETE FROM outbox WHERE id = :id", {"id": outbox_id})
 
-    async def _write(self, statement: str, parameters: tuple[object, ...]) -> None:
+    @unavailable_on_driver_errors
+    async def _write(self, statement: str, parameters: Parameters) -> None:
         # Outside any open transaction of another coroutine, so it can't be rolled back with it.
         async with self._writing:
-            await self._db.execute(statement, parameters)
+            await self._db.execute(statement, dict(parameters))
 
     async def is_active(self, user_id: int) -> bool | None:
-        async with self._db.execute("SELECT active FROM users WHERE user_id = ?", (user_id,)) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else bool(row[0])
+        rows = await self.fetch_all("SELECT active FROM users WHERE user_id = :user_id", {"user_id": user_id})
+        return bool(rows[0][0]) if rows else None
 
     async def secret(self) -> bytes:
         """A random secret made once per database, to sign buttons so forged presses can be told."""
         await self._write(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('button_secret', ?)", (secrets.token_hex(32),)
+            "INSERT INTO settings (key, value) VALUES ('button_secret', :value) ON CONFLICT (key) DO NOTHING",
+            {"value": secrets.token_hex(32)},
         )
-        async with self._db.execute("SELECT value FROM settings WHERE key = 'button_secret'") as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
-        return bytes.fromhex(row[0])
+        rows = await self.fetch_all("SELECT value FROM settings WHERE key = 'button_secret'")
+        return bytes.fromhex(rows[0][0])

@@ -20,7 +20,7 @@ on its own after a period without activity; counts for admins (`/stats`); deleti
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -30,6 +30,7 @@ from typing import Any, Protocol
 
 from bot import user_files
 from bot.core.actions import (
+    NO_PARAMETERS,
     REGISTRY,
     Attachment,
     Context,
@@ -37,6 +38,7 @@ from bot.core.actions import (
     Effect,
     Outcome,
     PersonalData,
+    Transaction,
     Transactions,
     World,
 )
@@ -57,37 +59,100 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-# --- the core's personal data -------------------------------------------------------------------------------
 PROFILE_FIELDS = (
     "user_id", "language", "conversation", "created_at", "updated_at", "active", "reply_pending",
     "retention_notice_at", "country", "pushes",
 )  # fmt: skip
 
 
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+class UserRows:
+    """The core's rows about one user (their `users` row, their outbox), in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user = {"user_id": user_id}
+
+    async def profile(self) -> dict[str, Any] | None:
+        """The `users` row (`PROFILE_FIELDS`), the conversation as JSON and the flags as booleans."""
+        row = await self.db.fetch_one(
+            f"SELECT {', '.join(PROFILE_FIELDS)} FROM users WHERE user_id = :user_id", self.user
+        )
+        if row is None:
+            return None
+        profile = dict(zip(PROFILE_FIELDS, row, strict=True))
+        profile["conversation"] = json.loads(profile["conversation"])
+        for flag in ("active", "reply_pending", "pushes"):
+            profile[flag] = bool(profile[flag])
+        return profile
+
+    async def erase_profile(self) -> int:
+        return await self.db.execute("DELETE FROM users WHERE user_id = :user_id", self.user)
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        rows = await self.db.fetch_all(
+            "SELECT created_at, reply FROM outbox WHERE user_id = :user_id ORDER BY id", self.user
+        )
+        return [{"created_at": created_at, "reply": json.loads(reply)} for created_at, reply in rows]
+
+    async def erase_outbox(self) -> int:
+        return await self.db.execute("DELETE FROM outbox WHERE user_id = :user_id", self.user)
+
+    async def noticed(self, at: str) -> None:
+        """The retention notice was sent at `at`."""
+        await self.db.execute(
+            "UPDATE users SET retention_notice_at = :at WHERE user_id = :user_id", {**self.user, "at": at}
+        )
+
+
+async def to_erase(db: Transaction, horizon: str, noticed_before: str) -> list[int]:
+    """Users inactive since `horizon` whom the retention sweep erases now: blocked, pushes paused, or told (after
+    their last step) before `noticed_before`."""
+    rows = await db.fetch_all(
+        """SELECT user_id FROM users WHERE updated_at < :horizon AND (active = 0 OR pushes = 0 OR
+               (retention_notice_at >= updated_at AND retention_notice_at <= :noticed_before))""",
+        {"horizon": horizon, "noticed_before": noticed_before},
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def to_notify(db: Transaction, horizon: str) -> list[int]:
+    """Users inactive since `horizon`, reachable, and not yet told since their last step."""
+    rows = await db.fetch_all(
+        """SELECT user_id FROM users WHERE active = 1 AND pushes = 1 AND updated_at < :horizon
+               AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
+        {"horizon": horizon},
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def count(
+    db: Transaction, table: str, where: str = "", parameters: Mapping[str, object] = NO_PARAMETERS
+) -> int | None:
+    """How many rows of `table` (`where`: a condition with named parameters); None if the table does not exist
+    in this database (a feature not installed)."""
+    if not await db.has_table(table):
+        return None
+    row = await db.fetch_one(f"SELECT COUNT(*) FROM {table} {where}", parameters)
+    return int(row[0]) if row else 0
+
+
+# --- the core's personal data -------------------------------------------------------------------------------
 async def export_profile(world: World) -> list[dict[str, Any]]:
-    row = await world.db.fetch_one(f"SELECT {', '.join(PROFILE_FIELDS)} FROM users WHERE user_id = ?", (world.user_id,))
-    if row is None:
-        return []
-    profile = dict(zip(PROFILE_FIELDS, row, strict=True))
-    profile["conversation"] = json.loads(profile["conversation"])
-    profile["active"], profile["reply_pending"] = bool(profile["active"]), bool(profile["reply_pending"])
-    profile["pushes"] = bool(profile["pushes"])
-    return [profile]
+    profile = await UserRows(world.db, world.user_id).profile()
+    return [] if profile is None else [profile]
 
 
 async def erase_profile(world: World) -> int:
-    return await world.db.execute("DELETE FROM users WHERE user_id = ?", (world.user_id,))
+    return await UserRows(world.db, world.user_id).erase_profile()
 
 
 async def export_outbox(world: World) -> list[dict[str, Any]]:
-    rows = await world.db.fetch_all(
-        "SELECT created_at, reply FROM outbox WHERE user_id = ? ORDER BY id", (world.user_id,)
-    )
-    return [{"created_at": created_at, "reply": json.loads(reply)} for created_at, reply in rows]
+    return await UserRows(world.db, world.user_id).outbox()
 
 
 async def erase_outbox(world: World) -> int:
-    return await world.db.execute("DELETE FROM outbox WHERE user_id = ?", (world.user_id,))
+    return await UserRows(world.db, world.user_id).erase_outbox()
 
 
 REGISTRY.keeps(
@@ -217,7 +282,7 @@ def retention_notice(context: Context) -> Outcome:
 
 @REGISTRY.applies(NoticeSent)
 async def remember_notice(world: World, effect: NoticeSent) -> tuple[Output, ...]:
-    await world.db.execute("UPDATE users SET retention_notice_at = ? WHERE user_id = ?", (effect.at, world.user_id))
+    await UserRows(world.db, world.user_id).noticed(effect.at)
     return ()
 
 
@@ -252,21 +317,13 @@ async def retention_tick(
     horizon, noticed_before = _iso(now - timedelta(days=days)), _iso(now - timedelta(days=NOTICE_DAYS))
     notice_horizon = _iso(now - timedelta(days=max(days - NOTICE_DAYS, 0)))
     async with gaffe.store.transaction() as tx:
-        to_erase = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR pushes = 0 OR
-                   (retention_notice_at >= updated_at AND retention_notice_at <= ?))""",
-            (horizon, noticed_before),
-        )
-        to_notify = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE active = 1 AND pushes = 1 AND updated_at < ?
-                   AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
-            (notice_horizon,),
-        )
-    for (user_id,) in to_erase:  # the erasure says nothing: push() reports no message, the rows are gone
+        erasing = await to_erase(tx, horizon, noticed_before)
+        notifying = await to_notify(tx, notice_horizon)
+    for user_id in erasing:  # the erasure says nothing: push() reports no message, the rows are gone
         await gaffe.push(user_id, Push("retention_erase"), _say_nothing)
-    erased = len(to_erase)
+    erased = len(erasing)
     sent = 0
-    for (user_id,) in to_notify:
+    for user_id in notifying:
         sent += await send(user_id, Push("retention_notice", MappingProxyType({"at": _iso(now)})))
     return sent, erased
 
@@ -292,26 +349,18 @@ def stats(context: Context) -> Outcome:
     return Outcome(effects=(CountEverything(),))
 
 
-async def _count(world: World, table: str, where: str = "", parameters: tuple[object, ...] = ()) -> int | None:
-    exists = await world.db.fetch_one("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,))
-    if exists is None:  # a feature not installed in this database (reminders, watched services)
-        return None
-    row = await world.db.fetch_one(f"SELECT COUNT(*) FROM {table} {where}", parameters)
-    return int(row[0]) if row else 0
-
-
 @REGISTRY.applies(CountEverything)
 async def count_everything(world: World, effect: CountEverything) -> tuple[Output, ...]:
-    week = _iso(world.now - timedelta(days=ACTIVE_DAYS))
+    db, since = world.db, {"week": _iso(world.now - timedelta(days=ACTIVE_DAYS)), "now": _iso(world.now)}
     counts = {
-        "users": await _count(world, "users"),
-        "active": await _count(world, "users", "WHERE updated_at >= ?", (week,)),
-        "blocked": await _count(world, "users", "WHERE active = 0"),
-        "checkups": await _count(world, "checkups"),
-        "checkups_week": await _count(world, "checkups", "WHERE finished_at >= ?", (week,)),
-        "reminders": await _count(world, "reminders"),
-        "reminders_due": await _count(world, "reminders", "WHERE paused = 0 AND next_due_at <= ?", (_iso(world.now),)),
-        "watched": await _count(world, "watched_services"),
+        "users": await count(db, "users"),
+        "active": await count(db, "users", "WHERE updated_at >= :week", since),
+        "blocked": await count(db, "users", "WHERE active = 0"),
+        "checkups": await count(db, "checkups"),
+        "checkups_week": await count(db, "checkups", "WHERE finished_at >= :week", since),
+        "reminders": await count(db, "reminders"),
+        "reminders_due": await count(db, "reminders", "WHERE paused = 0 AND next_due_at <= :now", since),
+        "watched": await count(db, "watched_services"),
     }
     return (Stats(MappingProxyType(counts)),)
 

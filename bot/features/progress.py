@@ -19,12 +19,13 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from babel.dates import format_date, format_time
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.assets import asset
-from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
+from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import Output, RecordResult
 from bot.core.i18n import Translator
@@ -48,6 +49,47 @@ class PastCheckup:
     actions: tuple[str, ...]
 
 
+class CheckupRow(NamedTuple):
+    """A checkup as kept (and exported)."""
+
+    dialogue: str
+    finished_at: str
+    score: int
+    actions: list[str]
+
+
+CHECKUP_FIELDS = CheckupRow._fields
+
+
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+class Checkups:
+    """One user's finished checkups, in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user_id = user_id
+
+    async def add(self, dialogue: str, finished_at: datetime, score: int, actions: tuple[str, ...]) -> None:
+        await self.db.execute(
+            "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions)"
+            " VALUES (:user_id, :dialogue, :finished_at, :score, :actions)",
+            {"user_id": self.user_id, "dialogue": dialogue, "finished_at": finished_at.isoformat(timespec="seconds"),
+             "score": score, "actions": json.dumps(list(actions))},
+        )  # fmt: skip
+
+    async def all(self) -> list[CheckupRow]:
+        """Every checkup, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = :user_id"
+            " ORDER BY finished_at, id",
+            {"user_id": self.user_id},
+        )
+        return [CheckupRow(d, f, s, json.loads(a)) for d, f, s, a in rows]
+
+    async def erase(self) -> int:
+        return await self.db.execute("DELETE FROM checkups WHERE user_id = :user_id", {"user_id": self.user_id})
+
+
 @dataclass(frozen=True)
 class ShowProgress(Effect):
     """Read the user's checkup history and show it."""
@@ -62,36 +104,23 @@ def show_progress(context: Context) -> Outcome:
 
 @REGISTRY.applies(RecordResult)
 async def record_checkup(world: World, result: RecordResult) -> tuple[Output, ...]:
-    await world.db.execute(
-        "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions) VALUES (?, ?, ?, ?, ?)",
-        (world.user_id, result.dialogue, world.now.isoformat(timespec="seconds"), result.score,
-         json.dumps(list(result.actions))),
-    )  # fmt: skip
+    await Checkups(world.db, world.user_id).add(result.dialogue, world.now, result.score, result.actions)
     return ()
 
 
 @REGISTRY.applies(ShowProgress)
 async def read_history(world: World, effect: ShowProgress) -> tuple[Output, ...]:
-    rows = await world.db.fetch_all(
-        "SELECT finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id", (world.user_id,)
-    )
-    history = tuple(PastCheckup(datetime.fromisoformat(f), s, tuple(json.loads(a))) for f, s, a in rows)
+    rows = await Checkups(world.db, world.user_id).all()
+    history = tuple(PastCheckup(datetime.fromisoformat(r.finished_at), r.score, tuple(r.actions)) for r in rows)
     return (Progress(history),)
 
 
-CHECKUP_FIELDS = ("dialogue", "finished_at", "score", "actions")
-
-
 async def export_checkups(world: World) -> list[dict[str, object]]:
-    rows = await world.db.fetch_all(
-        "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id",
-        (world.user_id,),
-    )
-    return [{"dialogue": d, "finished_at": f, "score": s, "actions": json.loads(a)} for d, f, s, a in rows]
+    return [row._asdict() for row in await Checkups(world.db, world.user_id).all()]
 
 
 async def erase_checkups(world: World) -> int:
-    return await world.db.execute("DELETE FROM checkups WHERE user_id = ?", (world.user_id,))
+    return await Checkups(world.db, world.user_id).erase()
 
 
 # The history is personal data: /mesdonnees exports it, /oublie erases it (bot/features/privacy.py).
