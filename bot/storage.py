@@ -180,17 +180,24 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
+# SQLite's result codes that say the database can't be used for now, whatever the statement: busy or locked past
+# the busy timeout, full, read-only, an I/O error, damaged, not a database, out of memory, interrupted.
+UNAVAILABLE = frozenset({
+    sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_NOMEM,
+    sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_PROTOCOL,
+})  # fmt: skip
+
+
 @contextlib.contextmanager
 def driver_errors() -> Iterator[None]:
-    """The driver's errors that say the database can't be used for now, as `StorageUnavailable`: locked or busy
-    past the busy timeout, full, read-only, an I/O error (OperationalError), damaged (DatabaseError itself).
-    A constraint violated or a bad statement is a bug: it stays what it is."""
+    """The driver's errors that say the database can't be used for now (`UNAVAILABLE`), as `StorageUnavailable`.
+    Any other (a constraint violated, a statement SQLite can't parse) is a bug: it stays what it is."""
     try:
         yield
-    except sqlite3.OperationalError as error:
-        raise StorageUnavailable(str(error)) from error
     except sqlite3.DatabaseError as error:
-        if type(error) is not sqlite3.DatabaseError:
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is None or code & 0xFF not in UNAVAILABLE:  # extended codes (SQLITE_IOERR_WRITE…) keep the primary
             raise
         raise StorageUnavailable(str(error)) from error
 
