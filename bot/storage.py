@@ -249,8 +249,10 @@ class Transaction:
 
     @unavailable_on_driver_errors
     async def _end(self, committed: bool) -> None:
-        if self._began:
-            await self._db.execute("COMMIT" if committed else "ROLLBACK")
+        if self._began and committed:
+            await self._db.execute("COMMIT")
+        elif self._began and self._db.in_transaction:  # SQLite may have rolled it back already (a full disk)
+            await self._db.execute("ROLLBACK")
         elif committed and self._waiting is not None:
             await self._db.execute(*self._waiting)
         if committed:  # a new step saved: the acknowledgement of the user's last reply is moot
