@@ -3,7 +3,7 @@
 Why it exists: issue 7's promise, "a batch of reminders never makes someone who is chatting wait", has to
 hold at full size: 10,000 pushes due at once against a Bot API that answers 429 past 30 messages per
 second, while 20 users each get replies. This script measures it with the real python-telegram-bot
-client (`ExtBot`, httpx) and `bot.adapters.rate_limit.PriorityRateLimiter` against tests/fake_bot_api.py
+client (`ExtBot`, httpx) and `bot.adapters.rate_limit.PriorityRateLimiter` against tests/support/fake_bot_api.py
 (run in its own process, as Telegram is another machine).
 
 Phases: an idle phase (users only) gives the reference latency; then all pushes are queued at once and
@@ -17,10 +17,10 @@ pushes / (30 - replies per second). The default think time (2-4 s: about 7 repli
 users) drains 10,000 pushes in about 7 minutes. With ``--think 0.5 1`` the replies alone take about 25
 of the 30 slots and 10,000 pushes would need half an hour: lower ``--pushes`` for that pacing.
 
-    python bench/drain.py                     # 10,000 pushes, 20 users, under 10 minutes
-    python bench/drain.py --pushes 1000 --idle 5   # a quick look (about a minute)
-    python bench/drain.py --senders 60        # pushes sent by 60 tasks from a queue, not 10,000 tasks
-    python bench/drain.py --limiter aio       # the same with python-telegram-bot's AIORateLimiter
+    python -m bench.drain                     # 10,000 pushes, 20 users, under 10 minutes
+    python -m bench.drain --pushes 1000 --idle 5   # a quick look (about a minute)
+    python -m bench.drain --senders 60        # pushes sent by 60 tasks from a queue, not 10,000 tasks
+    python -m bench.drain --limiter aio       # the same with python-telegram-bot's AIORateLimiter
 """
 
 from __future__ import annotations
@@ -30,23 +30,18 @@ import asyncio
 import multiprocessing
 import random
 import statistics
-import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from pathlib import Path
 from typing import Any
 
 from telegram.ext import AIORateLimiter, BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))  # tests/ is not a package: import the fake server as a module
-from fake_bot_api import FakeBotApi  # noqa: E402
-
-from bot.adapters.rate_limit import PUSH, PriorityRateLimiter  # noqa: E402
+from bot.adapters.rate_limit import PUSH, PriorityRateLimiter
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.percentile import percentile
 
 TOKEN = "123456:BENCH-TOKEN-abcdefghijklmnopqrstuvwxyz"
 FIRST_PUSH_CHAT = 10_000_000
@@ -151,11 +146,6 @@ async def send_with_workers(
 
     await asyncio.gather(*(worker() for _ in range(senders)))
     return outcomes
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 async def bench(args: argparse.Namespace) -> None:

@@ -4,7 +4,7 @@ for behaviour only: a database locked by another process, a Bot API call that ti
 Why it exists: "it answers once the Bot API is back" is a test; "within a second or two" is a figure that
 depends on the machine, so it is printed here, with no pass/fail (those timing asserts failed on 2 busy cores).
 
-    python bench/faults.py            # about 20 seconds
+    python -m bench.faults            # about 20 seconds
 """
 
 from __future__ import annotations
@@ -12,23 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-import sys
 import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
-from bot_harness import buttons, next_message, press, running_bot, settings_for  # noqa: E402
-from fake_bot_api import FakeBotApi  # noqa: E402
-from screen import Screen  # noqa: E402
-
-from bot.authoring.check import load_content  # noqa: E402
-from bot.core.engine import Command, Pick  # noqa: E402
-from bot.core.i18n import load_translators  # noqa: E402
-from bot.service import Gaffe  # noqa: E402
-from bot.storage import Store  # noqa: E402
+from bot.authoring.check import load_content
+from bot.core.engine import Command, Pick
+from bot.core.i18n import load_translators
+from bot.service import Gaffe
+from bot.storage import Store
+from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 
 async def locked_database(folder: Path) -> None:

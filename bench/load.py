@@ -3,12 +3,12 @@
 Why it exists: issue 11's second target. The next question is the one essential message of a press; the
 edit that marks the answered question is cosmetic and dropped when the budget is short, so at the cap the
 bot should serve close to 30 presses per second with no 429. The real bot runs in this process against
-tests/fake_bot_api.py enforcing 30 messages per second with 429s; `--users` users start a checkup, wait a
+tests/support/fake_bot_api.py enforcing 30 messages per second with 429s; `--users` users start a checkup, wait a
 second, then all press at once, each as soon as their next question arrives (tests/test_load.py checks the
 same run's behaviour: one message per press, no 429). It prints figures only.
 
-    python bench/load.py              # 40 users, 8 presses each: about 15 seconds
-    python bench/load.py --users 100 --presses 10
+    python -m bench.load              # 40 users, 8 presses each: about 15 seconds
+    python -m bench.load --users 100 --presses 10
 """
 
 from __future__ import annotations
@@ -16,14 +16,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import statistics
-import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
-from bot_harness import crowd_presses, running_bot  # noqa: E402
-from fake_bot_api import FakeBotApi  # noqa: E402
+from tests.support.bot_harness import crowd_presses, running_bot
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.percentile import percentile
 
 
 async def measure(users: int, presses: int) -> None:
@@ -31,7 +29,7 @@ async def measure(users: int, presses: int) -> None:
         async with FakeBotApi(max_messages_per_second=30) as fake, running_bot(fake, Path(folder) / "g.sqlite3"):
             crowd = await crowd_presses(fake, range(2000, 2000 + users), presses)
     latencies = sorted(crowd.latencies)
-    p99 = latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    p99 = percentile(latencies, 0.99)
     edits = sum(c.method == "editMessageText" for c in crowd.calls)
     print(f"{users} users pressing at once, {len(latencies)} presses in {crowd.seconds:.1f} s:")
     print(f"  presses per second      {len(latencies) / crowd.seconds:.1f}")

@@ -3,7 +3,7 @@
 Why: find() runs on what users type, and parsing runs at start-up and at every daily refresh. Prints
 figures only. Reads the real files from /work/shared/data (or the paths given) and the test samples otherwise.
 
-    python bench/lookups.py [--hibp FILE] [--ioc FILE]
+    python -m bench.lookups [--hibp FILE] [--ioc FILE]
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import sys
 import tempfile
 import time
 import tracemalloc
@@ -19,8 +18,6 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.config import Settings
 from bot.lookups.breaches import Catalogue

@@ -9,11 +9,11 @@ pyproject's [tool.mutmut] mutates that one file and selects only the tests that 
 minutes instead of the hours a whole run takes on 2 cores. Prints a table; no pass/fail.
 
     pip install -e ".[bench]"                           # mutmut (not in the `test` extra: CI stays short)
-    python bench/mutation.py --list                     # the modules and their tests
-    python bench/mutation.py scheduler rate_limit       # some modules (name, or a prefix: core, features)
-    python bench/mutation.py --survivors scheduler      # and show each surviving mutant's diff
-    python bench/mutation.py --report                   # the figures of the modules run last, again
-    python bench/mutation.py                            # every module: hours on 2 busy cores
+    python -m bench.mutation --list                     # the modules and their tests
+    python -m bench.mutation scheduler rate_limit       # some modules (name, or a prefix: core, features)
+    python -m bench.mutation --survivors scheduler      # and show each surviving mutant's diff
+    python -m bench.mutation --report                   # the figures of the modules run last, again
+    python -m bench.mutation                            # every module: hours on 2 busy cores
 """
 
 from __future__ import annotations

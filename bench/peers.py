@@ -1,7 +1,7 @@
 """Gaffe next to its peers: CPU per step, Bot API calls per step, presses per second and latency, in one run.
 
 Why it exists: the issue's first target is "the bot's own cost at or below the fastest Python peer's". Each
-bot runs in its own process against its own fake Bot API (tests/fake_bot_api.py) on loopback, one bot at a
+bot runs in its own process against its own fake Bot API (tests/support/fake_bot_api.py) on loopback, one bot at a
 time, doing the same 10-question checkup; a step is a button press until the bot's next question:
 
 - Gaffe, as shipped (`python -m bot`: aiohttp transport, durable SQLite state, the rate limiter);
@@ -16,7 +16,7 @@ pace under Telegram's cap: without a limiter a peer runs many times faster, neve
 per step than it is) and for 20 users paced to 12 presses per second in all (under every bot's cap); Bot API
 calls per step (getUpdates excluded) and the CPU per call; presses per second with 20 users pressing as
 fast as they can; press → next question median / p99 at 20 paced users. Then the CPU of one sendMessage on
-httpx and on aiohttp. Run: `python bench/peers.py` (about 3–5 minutes on 2 cores; `--quick` for a smoke run).
+httpx and on aiohttp. Run: `python -m bench.peers` (about 3–5 minutes on 2 cores; `--quick` for a smoke run).
 """
 
 from __future__ import annotations
@@ -37,9 +37,10 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
-from fake_bot_api import Call, FakeBotApi  # noqa: E402
+from tests.support.fake_bot_api import Call, FakeBotApi
+from tests.support.paths import ROOT
+from tests.support.percentile import percentile
+from tests.support.screen import Screen
 
 TICK = os.sysconf("SC_CLK_TCK")
 AIOGRAM_VENV = Path.home() / ".cache" / "gaffe-bench-aiogram"
@@ -95,7 +96,6 @@ builder = Application.builder().token(os.environ["TOKEN"]).base_url(os.environ["
 if os.environ.get("GAFFE_ROOT"):  # Gaffe's own transport and loop: what python-telegram-bot costs at its best
     import asyncio, sys
     import uvloop
-    sys.path.insert(0, os.environ["GAFFE_ROOT"])
     from bot.adapters.aiohttp_request import AiohttpRequest
     builder = builder.request(AiohttpRequest()).get_updates_request(AiohttpRequest(connection_pool_size=1))
     if os.environ.get("GAFFE_LIMITER"):  # and Gaffe's rate limiter, as the bot builds it
@@ -200,19 +200,16 @@ def aiogram_python() -> Path:
 async def gaffe_checkup() -> dict[str, Any]:
     """Gaffe's own checkup as a user pressing the first button each time sees it (French HTML texts and button
     labels), so that the peers show the same messages and buttons: payload sizes and entities count."""
-    sys.path.insert(0, str(ROOT))
     from bot.config import Settings
     from bot.core.engine import Command
-    from bot.core.render import Reply
     from bot.service import Gaffe, load
 
     with tempfile.TemporaryDirectory() as folder:
         settings = replace(Settings.from_env(), token=None, database=Path(folder) / "checkup.sqlite3")
         gaffe = await Gaffe.open(settings, load(settings))
-        shown: list[Reply] = []
-
-        async def respond(reply: Reply) -> None:
-            shown.append(reply)
+        screen = Screen()
+        shown = screen.replies
+        respond = screen
 
         try:
             await gaffe.handle(1, Command("checkup"), respond)
@@ -259,7 +256,7 @@ def ptb_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, st
 
 def ptb_fast_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
     command, env = ptb_command(fake, folder)
-    return command, {**env, "GAFFE_ROOT": str(ROOT)}
+    return command, {**env, "GAFFE_ROOT": str(ROOT), "PYTHONPATH": str(ROOT)}  # where `bot` imports from
 
 
 def ptb_limited_command(fake: FakeBotApi, folder: Path) -> tuple[list[str], dict[str, str]]:
@@ -373,7 +370,7 @@ async def scenario(
         "calls": len(calls) / run.steps,
         "per_second": run.steps / elapsed,
         "median_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        "p99_ms": percentile(latencies, 0.99) * 1000,
         "steps": run.steps,
     }
 
@@ -400,7 +397,6 @@ PER_CALL = """
 import asyncio, sys, time
 from telegram import Bot
 from telegram.request import HTTPXRequest
-sys.path.insert(0, sys.argv[4])
 from bot.adapters.aiohttp_request import AiohttpRequest
 
 async def main():
@@ -423,8 +419,8 @@ async def per_call() -> dict[str, float]:
         fake.add_chat(7)
         for transport in ("httpx", "aiohttp"):
             process = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", PER_CALL, transport, f"{fake.url}/bot", fake.token, str(ROOT),
-                stdout=asyncio.subprocess.PIPE,
+                sys.executable, "-c", PER_CALL, transport, f"{fake.url}/bot", fake.token,
+                stdout=asyncio.subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
             )  # fmt: skip
             out, _ = await process.communicate()
             figures[transport] = float(out.decode().strip().splitlines()[-1])

@@ -3,10 +3,10 @@
 Why it exists: how long a reply waits behind a batch of pushes, how evenly calls are spaced and how close to
 the cap the rate stays are figures, and figures depend on the machine: on 2 busy cores the tests that
 asserted them failed now and then. The tests keep the behaviour (no push ahead of a waiting reply, no 429,
-nothing lost); this script runs the same scenarios (tests/limiter_scenarios.py) and prints the timings,
+nothing lost); this script runs the same scenarios (tests/support/limiter_scenarios.py) and prints the timings,
 with no pass/fail. The full-size drain (10,000 pushes at 30 per second) is bench/drain.py.
 
-    python bench/rate_limit.py          # about 30 seconds
+    python -m bench.rate_limit          # about 30 seconds
 """
 
 from __future__ import annotations
@@ -14,15 +14,11 @@ from __future__ import annotations
 import asyncio
 import itertools
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path[:0] = [str(ROOT / "tests"), str(ROOT)]
-from limiter_scenarios import CAP, PUSHES, RATE, bot_against_fake, drain_with_users, slowed_calls  # noqa: E402
-
-from bot.adapters.rate_limit import PUSH, PriorityRateLimiter  # noqa: E402
+from bot.adapters.rate_limit import PUSH, PriorityRateLimiter
+from tests.support.limiter_scenarios import CAP, PUSHES, RATE, bot_against_fake, drain_with_users, slowed_calls
+from tests.support.percentile import percentile
 
 
 async def replies_during_a_drain() -> None:
@@ -31,7 +27,7 @@ async def replies_during_a_drain() -> None:
         started = time.monotonic()
         delays = await drain_with_users(fake, bot, PUSHES, users=20, replies_per_user=10, spread=PUSHES / RATE * 0.7)
         elapsed = time.monotonic() - started
-    p99 = statistics.quantiles(delays, n=100, method="inclusive")[98]
+    p99 = percentile(delays, 0.99)
     print(f"drain: {PUSHES} pushes and 200 replies at a cap of {CAP}/s (limiter {RATE}/s)")
     print(f"  replies             median {statistics.median(delays) * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms")
     print(f"  calls per second    {(PUSHES + 200) / elapsed:.0f} ({elapsed:.1f} s; 429s: {fake.flood_errors})")

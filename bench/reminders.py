@@ -1,7 +1,7 @@
 """Drain 10,000 due reminders through the real bot while 20 people press buttons: do the people wait?
 
 Issue 7's promise, measured end to end: `python -m bot` runs in its own process, as an operator runs it,
-against the fake Bot API (tests/fake_bot_api.py) in this process, which answers 429 past 30 messages per
+against the fake Bot API (tests/support/fake_bot_api.py) in this process, which answers 429 past 30 messages per
 second as Telegram does. The database is seeded with 10,000 users, each with a reminder that falls due a
 little after the start; 20 other users take checkups by pressing buttons the whole time, a person's pace
 (a random think time between presses). First an idle phase (people only), then the reminders fall due and
@@ -10,8 +10,8 @@ the scheduler drains them through the service, pushes after people's replies (`P
 It prints: messages per second during the drain, 429 answers, reminders lost and duplicated, and the
 people's press-to-next-question median and p99 during the drain next to the idle phase.
 
-    python bench/reminders.py                      # 10,000 reminders, 20 people (about 8 minutes)
-    python bench/reminders.py --reminders 1000     # a quick look
+    python -m bench.reminders                      # 10,000 reminders, 20 people (about 8 minutes)
+    python -m bench.reminders --reminders 1000     # a quick look
 """
 
 from __future__ import annotations
@@ -30,12 +30,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
-from fake_bot_api import FakeBotApi  # noqa: E402
-
-from bot.storage import Store  # noqa: E402
+from bot.storage import Store
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
+from tests.support.percentile import percentile
 
 PEOPLE = range(1, 21)
 FIRST_REMINDED = 1_000_000
@@ -94,11 +92,6 @@ async def person(fake: FakeBotApi, user: int, state: dict[str, Any], rng: random
 
 def _sent_to(user: int) -> Any:
     return lambda c: c.ok and c.method == "sendMessage" and c.result["chat"]["id"] == user
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
 async def main(count: int, idle: float, think: tuple[float, float]) -> None:

@@ -8,11 +8,11 @@ layer by layer, from the inside out:
 2. engine     the pure `step()` function, single core;
 3. render     outputs → HTML in French and English;
 4. store      `Gaffe.handle` committing every step to SQLite (WAL, synchronous=FULL, as shipped);
-5. e2e        the real python-telegram-bot Application over HTTP against tests/fake_bot_api.py;
+5. e2e        the real python-telegram-bot Application over HTTP against tests/support/fake_bot_api.py;
 6. memory     peak RSS and bytes per user state.
 
-It prints figures only: no asserts, no pass/fail. Run `python bench/run.py --quick` for a smoke run
-(< 20 s) or `python bench/run.py` for the default (< 2 min).
+It prints figures only: no asserts, no pass/fail. Run `python -m bench.run --quick` for a smoke run
+(< 20 s) or `python -m bench.run` for the default (< 2 min).
 """
 
 from __future__ import annotations
@@ -52,13 +52,12 @@ from bot.core.profile import Profile
 from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.fake_bot_api import Call, FakeBotApi
+from tests.support.paths import ROOT
+from tests.support.percentile import percentile
 
-ROOT = Path(__file__).resolve().parent.parent
 DIALOGUES = ROOT / "dialogues"
 LOCALES = ROOT / "locales"
-sys.path.insert(0, str(ROOT / "tests"))  # tests/ is not a package: import the fake server as a module
-from fake_bot_api import Call, FakeBotApi  # noqa: E402
-
 CHAT_BOUND = ("sendMessage", "editMessageText", "editMessageReplyMarkup")  # what the limiter caps at 30/s
 TELEGRAM_RATE = 30  # messages per second, overall: the cap build_application sets
 
@@ -97,12 +96,6 @@ def median_seconds(function: Callable[[], object], runs: int) -> float:
         function()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
-
-
-def percentile(values: list[float], fraction: float) -> float:
-    """Nearest-rank percentile (fraction in 0..1) of a non-empty list."""
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
 def choose(rng: random.Random, presses: int, count: int) -> int:
@@ -299,6 +292,15 @@ class Replies:
             await self._watch
 
 
+def question_buttons(message: dict[str, Any]) -> list[str]:
+    """The callback data of a checkup question's answers; none on the result, whose buttons lead elsewhere (a
+    reminder, a link, the lists): the run ends there, as it did before the result had buttons."""
+    if "/100" in message.get("text", ""):
+        return []
+    keyboard = (message.get("reply_markup") or {}).get("inline_keyboard") or []
+    return [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
+
+
 async def e2e_user(
     fake: FakeBotApi, replies: Replies, user_id: int, rng: random.Random, latencies: list[float]
 ) -> tuple[int, str]:
@@ -308,8 +310,7 @@ async def e2e_user(
     fake.user_sends(user_id, "/checkup", language_code=language)
     message = (await asyncio.wait_for(reply, 120)).result
     presses = 0
-    while keyboard := (message.get("reply_markup") or {}).get("inline_keyboard"):
-        datas = [button["callback_data"] for row in keyboard for button in row if "callback_data" in button]
+    while datas := question_buttons(message):
         data = datas[choose(rng, presses, len(datas))]
         reply = replies.expect(user_id)
         pressed = time.monotonic()

@@ -8,9 +8,10 @@ never seen. Per kind of secret, how many were caught; `--lines` also prints ever
 held-out ones only when the tuning is over: reading them is tuning on them). Time: median µs per message over
 the corpora's lines, a 4096-character message (Telegram's longest) and adversarial ones (repeated cues).
 
-    python bench/secret_filter.py [--lines] [--revision REV] [--corpus tuning|held-out|both]
+    python -m bench.secret_filter [--lines] [--revision REV] [--corpus tuning|held-out|both]
 
 `--revision main` measures the filter as it is in that git revision (from `git show`), for a before/after.
+The corpora are read by tests/support/secret_corpus.py, shared with tests/test_secret_corpus.py.
 """
 
 from __future__ import annotations
@@ -19,37 +20,15 @@ import argparse
 import importlib.util
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-import yaml
+from tests.support.paths import ROOT
+from tests.support.secret_corpus import CORPORA, Corpus, load
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-CORPUS = ROOT / "tests" / "corpus"
-CORPORA = {"tuning": ("secrets.yaml", "ordinary.txt"), "held-out": ("heldout_secrets.yaml", "heldout_ordinary.txt")}
 Detect = Callable[[str], object]
-
-
-@dataclass(frozen=True)
-class Corpus:
-    secrets: list[tuple[str, str]]  # (kind as labelled, text)
-    ordinary: list[str]
-
-
-def load(secrets_file: str, ordinary_file: str) -> Corpus:
-    raw = yaml.safe_load((CORPUS / secrets_file).read_text(encoding="utf-8"))
-    lines = (CORPUS / ordinary_file).read_text(encoding="utf-8").splitlines()
-    return Corpus(
-        [(kind, text) for kind, texts in raw.items() for text in texts],
-        [line for line in lines if line.strip() and not line.startswith("#")],
-    )
 
 
 def filter_at(revision: str | None) -> Detect:

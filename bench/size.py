@@ -10,7 +10,7 @@ migrations), then, in a fresh process, measures what a restart and a busy minute
 - a step: `Gaffe.handle` of a press by a random stored user, committed (median and p95);
 - resident memory after all that (peak RSS of the measuring process; target ≤ 150 MB).
 
-Run: `python bench/size.py` (about 1–2 minutes; `--sizes 0,100000` for a quicker run, `--db-dir` to put the
+Run: `python -m bench.size` (about 1–2 minutes; `--sizes 0,100000` for a quicker run, `--db-dir` to put the
 databases on another disk). It prints figures only.
 """
 
@@ -30,8 +30,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from tests.support.paths import ROOT
+from tests.support.percentile import percentile
 
 TARGETS = {"bytes/user": 1024, "start-up ms": 1000, "due look-up ms": 10, "RSS MB": 150}
 
@@ -122,7 +122,7 @@ def measure(path: Path, users: int) -> dict[str, float]:
             "start-up ms": startup * 1000,
             "due look-up ms": statistics.median(lookups) * 1000,
             "step median ms": statistics.median(steps) * 1000,
-            "step p95 ms": steps[int(len(steps) * 0.95)] * 1000,
+            "step p95 ms": percentile(steps, 0.95) * 1000,
         }
 
     figures = asyncio.run(run())
@@ -148,7 +148,8 @@ def main(argv: list[str] | None = None) -> None:
             filled = time.perf_counter() - begun
             size = path.stat().st_size
             out = subprocess.run(
-                [sys.executable, __file__, "--measure", str(path), str(users)],
+                [sys.executable, "-m", "bench.size", "--measure", str(path), str(users)],
+                cwd=ROOT,
                 check=True,
                 capture_output=True,
                 text=True,

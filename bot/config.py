@@ -12,7 +12,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from bot.authoring.paths import PROJECT_ROOT, bundled  # noqa: F401  (where the content lives)
+from bot.content.paths import PROJECT_ROOT, bundled  # noqa: F401  (where the content lives)
 from bot.core.i18n import po_path
 from bot.errors import StartupError
 

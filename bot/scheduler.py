@@ -17,7 +17,6 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from types import MappingProxyType
 
 from bot.config import Settings
 from bot.core.engine import Push
@@ -25,7 +24,7 @@ from bot.core.render import Reply
 from bot.errors import StorageUnavailable
 from bot.features.breaches import refresh_breaches
 from bot.features.privacy import retention_tick
-from bot.features.reminders import due_reminders
+from bot.features.reminders import ReminderDue, due_reminders
 from bot.service import Gaffe
 from bot.storage import Outage
 
@@ -93,7 +92,7 @@ class Scheduler:
         async def push(user_id: int, reminder_id: int) -> bool:
             async with slots:
                 try:
-                    return await self.push(user_id, Push("reminder_due", MappingProxyType({"id": reminder_id})))
+                    return await self.push(user_id, Push("reminder_due", ReminderDue(reminder_id)))
                 except Exception as error:  # the network: its outbox row is sent again next tick
                     log.warning("a reminder to user %s could not be sent: %s", user_id, error)
                     return False

@@ -27,10 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bot.authoring.check import load_content
 from bot.config import Settings
+from bot.content.loader import load_content
 from bot.core import html_text
-from bot.core.actions import Effect, World
+from bot.core.actions import World
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Aside,
@@ -63,7 +63,7 @@ from bot.storage import Store
 log = logging.getLogger("gaffe.service")
 Respond = Callable[[Reply], Awaitable[None]]
 Clock = Callable[[], datetime]
-# Interface messages the service says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+# Interface messages the service says whatever the dialogues (`check` requires them: bot/content/needed.py).
 NEEDED_MESSAGES = ("slow_down", "file_not_sent", "try_again", "resumed")
 
 
@@ -89,8 +89,13 @@ class Loaded:
 
 
 def load(settings: Settings) -> Loaded:
-    """Check and load the content (ContentError names every problem)."""
-    return Loaded(load_content(settings.dialogues_dir, settings.locales_dir), load_translators(settings.locales_dir))
+    """Load the content for the shipped features (ContentError names every problem that keeps it from running;
+    `python -m bot check` adds the writers' diagnostics)."""
+    import bot.features  # noqa: F401  (importing the package registers every feature)
+    from bot.core.actions import REGISTRY
+
+    content = load_content(settings.dialogues_dir, settings.locales_dir, REGISTRY)
+    return Loaded(content, load_translators(settings.locales_dir))
 
 
 def load_data(settings: Settings) -> dict[str, object]:
@@ -314,19 +319,17 @@ class Gaffe:
         return reply
 
     async def _apply(self, world: World, result: Step) -> tuple[Output, ...]:
-        """Apply each effect after the state is saved (so an erasure is not undone by that save); its outputs
-        take its place. An applier that refuses returns a Toast: the reply is then that toast alone."""
-        outputs: list[Output] = []
-        for output in result.outputs:
-            if not isinstance(output, Effect):
-                outputs.append(output)
-                continue
-            applied = await self.content.registry.appliers[type(output)](world, output)
-            refusals = [o for o in applied if isinstance(o, Toast)]
+        """Apply each effect, in order, after the state is saved (so an erasure is not undone by that save); its
+        outputs take its place in the reply. An applier that refuses returns a Toast: the reply is then that toast
+        alone."""
+        applied: list[tuple[Output, ...]] = []
+        for effect in result.effects:
+            outputs = await self.content.registry.appliers[type(effect)](world, effect)
+            refusals = [o for o in outputs if isinstance(o, Toast)]
             if refusals:
                 return (refusals[0],)
-            outputs.extend(applied)
-        return tuple(outputs)
+            applied.append(outputs)
+        return result.reply(applied)
 
     # --- around it ------------------------------------------------------------------------------------
     @asynccontextmanager

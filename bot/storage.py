@@ -33,6 +33,7 @@ import stat
 import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
 from contextlib import asynccontextmanager
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
@@ -40,7 +41,7 @@ from typing import Any, ParamSpec, TypeVar
 
 import aiosqlite
 
-from bot.core.engine import State
+from bot.core.engine import State, Suspended
 from bot.core.profile import Profile
 from bot.errors import StartupError, StorageUnavailable
 
@@ -161,6 +162,8 @@ def state_from_row(language: str, conversation: str, country: str | None = None,
     for name, value in fields.items():
         if isinstance(value, list):  # tuples come back from JSON as lists
             fields[name] = _tuples(value)
+    for name in LEFT_FIELDS:
+        fields[name] = _left(fields.get(name))
     return State(**{**fields, "profile": Profile(language, country, bool(pushes))})
 
 
@@ -168,9 +171,28 @@ def _tuples(value: object) -> object:
     return tuple(_tuples(item) for item in value) if isinstance(value, list) else value
 
 
+LEFT_FIELDS = ("suspended", "detour")  # conversations kept aside (`Suspended`)
+SUSPENDED_FIELDS = tuple(Suspended.__dataclass_fields__)
+
+
+def _left(saved: Any) -> Suspended | None:
+    """A conversation kept aside, as saved: an object with named fields, or the 8 values in field order that
+    databases written before `Suspended` had names still hold (as a tuple: `state_from_row` made it one)."""
+    if saved is None:
+        return None
+    values = dict(zip(SUSPENDED_FIELDS, saved, strict=True)) if isinstance(saved, tuple) else saved
+    if not isinstance(values, dict):
+        raise ValueError(f"a conversation kept aside is neither an object nor an array: {saved!r}")
+    named: dict[str, Any] = {name: _tuples(value) for name, value in values.items()}
+    return Suspended(**named)
+
+
 def conversation_json(state: State) -> str:
     fields = {name: getattr(state, name) for name in CONVERSATION_FIELDS}
     fields["answers"] = dict(state.answers)  # the profile has columns of its own
+    for name in LEFT_FIELDS:
+        left = getattr(state, name)
+        fields[name] = asdict(left) if left is not None else None
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
@@ -478,6 +500,12 @@ class Store:
             log.warning("delivered replies not written down at exit (%s)", error)
         finally:
             await self._db.close()  # always: aiosqlite's thread would keep the process alive
+
+    @property
+    def connection(self) -> aiosqlite.Connection:
+        """The driver's connection under the store: for the tests and tools that plant a fault below it (a short
+        lock timeout, a full or read-only database). Gaffe's own code goes through the store's methods."""
+        return self._db
 
     @unavailable_on_driver_errors
     async def checkpoint(self) -> None:

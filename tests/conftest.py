@@ -2,51 +2,21 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
-import sqlite3
 import sys
 import threading
 from collections.abc import AsyncIterator
 from pathlib import Path
-from types import ModuleType
 
 import pytest
-from fake_bot_api import FakeBotApi
 
 from bot.authoring.check import load_content
 from bot.core.dialogue import Content
 from bot.core.i18n import Translator, load_translators
 from bot.service import Gaffe
 from bot.storage import Store
-
-ROOT = Path(__file__).resolve().parent.parent
-MINI = ROOT / "tests" / "fixtures" / "mini"
-
-
-def damaged_database(path: Path) -> Path:
-    """A SQLite file whose later pages are scrambled: it opens, and `PRAGMA quick_check` finds it damaged."""
-    with sqlite3.connect(path) as connection:
-        connection.execute("CREATE TABLE t (x TEXT)")
-        connection.execute("CREATE INDEX t_x ON t(x)")
-        connection.executemany("INSERT INTO t VALUES (?)", [(f"row {i:05}",) for i in range(3000)])
-    connection.close()
-    data = bytearray(path.read_bytes())
-    page = 4096
-    for offset in range(3 * page, len(data) - page, page):  # scramble the cells of the later pages
-        data[offset + 100 : offset + 400] = bytes(range(256))[:300]
-    path.write_bytes(bytes(data))
-    return path
-
-
-def bench_module(name: str) -> ModuleType:
-    """A script of bench/ as a module (bench/ is not a package), for the tests that run it smaller."""
-    spec = importlib.util.spec_from_file_location(f"bench_{name}", ROOT / "bench" / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import MINI, ROOT
 
 
 @pytest.fixture(scope="session")

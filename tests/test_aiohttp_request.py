@@ -9,11 +9,11 @@ from collections.abc import AsyncIterator
 
 import pytest
 from aiohttp import web
-from fake_bot_api import FakeBotApi
 from telegram import Bot, InputFile
 from telegram.error import NetworkError, TimedOut
 
 from bot.adapters.aiohttp_request import AiohttpRequest
+from tests.support.fake_bot_api import FakeBotApi
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ async def slow_server() -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}"
     await runner.cleanup()
 

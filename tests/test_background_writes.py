@@ -8,14 +8,12 @@ import asyncio
 import gc
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
 
 from bot.config import Settings
 from bot.core.dialogue import Content
@@ -24,17 +22,8 @@ from bot.core.i18n import Translator
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 from bot.storage import Store
-
-
-@contextmanager
-def locked(db: Path) -> Iterator[None]:
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+from tests.support.database import locked
+from tests.support.paths import ROOT
 
 
 async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
@@ -62,7 +51,7 @@ async def test_delivered_replies_are_written_down_once_the_lock_is_gone(
     caplog.set_level(logging.INFO)
     db = tmp_path / "gaffe.sqlite3"
     await store.save(1, State(), reply_pending=True)
-    await store._db.execute("PRAGMA busy_timeout=50")
+    await store.connection.execute("PRAGMA busy_timeout=50")
     with locked(db):
         await store.delivered(1)  # written down within a second… but the database is locked
         await until(lambda: bool(warnings_about(caplog, "writing down delivered replies failed")))
@@ -94,7 +83,7 @@ async def test_the_daily_jobs_wait_for_the_lock_and_run_after_it(
         pass
 
     scheduler = Scheduler(gaffe, push, send, settings)
-    await store._db.execute("PRAGMA busy_timeout=50")
+    await store.connection.execute("PRAGMA busy_timeout=50")
     with locked(db):
         await scheduler.tick()
         await scheduler.tick()  # still locked: tried again, not said again

@@ -13,15 +13,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
-from fake_bot_api import FakeBotApi
-from test_telegram_process import bot_process
 
 from bot.backup import backup, integrity_problems, restore
 from bot.core.engine import State
 from bot.core.profile import Profile
 from bot.errors import StartupError
 from bot.storage import SCHEMA_VERSION, Store
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
+from tests.test_telegram_process import bot_process
 
 
 async def make_database(path: Path, users: int = 3) -> None:

@@ -5,30 +5,30 @@ whole feature end to end through the fake Bot API."""
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 
 import pytest
-from bot_harness import buttons, next_message, press, running_bot, settings_for
-from conftest import ROOT
-from data_server import DataServer, data_server
-from fake_bot_api import FakeBotApi
 
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Input, Pick, Press, Push, Text
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.breaches import refresh_breaches
+from bot.features.breaches import BreachAlert, refresh_breaches
 from bot.lookups.breaches import Catalogue, fetch_catalogue
 from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
 from bot.service import Gaffe, load_data
 from bot.storage import Store
+from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
+from tests.support.data_server import DataServer, data_server
+from tests.support.database import rows
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 DATA = ROOT / "tests" / "fixtures" / "data"
 SAMPLE = (DATA / "hibp-breaches-sample.json").read_bytes()
@@ -46,22 +46,14 @@ def without(raw: bytes, *names: str) -> bytes:
 OLDER = without(SAMPLE, "mSpy2024")  # then mSpy2024 appears: one more breach of mSpy
 
 
-def rows(db: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(query).fetchall()
-
-
 class Screens:
     """Every reply each user was shown."""
 
     def __init__(self) -> None:
-        self.replies: defaultdict[int, list[Reply]] = defaultdict(list)
+        self.phones: defaultdict[int, Screen] = defaultdict(Screen)
 
-    def to(self, user_id: int):  # type: ignore[no-untyped-def]
-        async def show(reply: Reply) -> None:
-            self.replies[user_id].append(reply)
-
-        return show
+    def to(self, user_id: int) -> Screen:
+        return self.phones[user_id]
 
 
 async def say(gaffe: Gaffe, screens: Screens, user: int, received: Input, language: str = "fr") -> Reply:
@@ -84,7 +76,7 @@ def pusher(gaffe: Gaffe, screens: Screens):  # type: ignore[no-untyped-def]
 
 
 def alerts(screens: Screens, user: int) -> list[Reply]:
-    return [r for r in screens.replies[user] if "nouvelle fuite connue" in r.text or "new known breach" in r.text]
+    return [r for r in screens.to(user).replies if "nouvelle fuite connue" in r.text or "new known breach" in r.text]
 
 
 def settings(tmp_path: Path, source: str) -> Settings:
@@ -104,7 +96,7 @@ async def test_a_watch_keeps_the_catalogues_key_never_what_was_typed(gaffe: Gaff
     screens = Screens()
     reply = await watch(gaffe, screens, ALICE, " M Spy ", "https://www.mspy.com/pricing", "Adobe")
     assert "Adobe" in reply.text and "1 fuite connue" in reply.text
-    assert "Tu surveilles déjà <b>mSpy</b>" in screens.replies[ALICE][-3].text  # the URL named the same service
+    assert "Tu surveilles déjà <b>mSpy</b>" in screens.to(ALICE).replies[-3].text  # the URL named the same service
     kept = rows(tmp_path / "gaffe.sqlite3", "SELECT user_id, service FROM watched_services ORDER BY id")
     assert kept == [(ALICE, "mspy"), (ALICE, "adobe")]
     everything = "\n".join(str(r) for r in rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM watched_services"))
@@ -162,7 +154,7 @@ async def test_a_newer_catalogue_alerts_each_watcher_once_and_nobody_else(
             await watch(gaffe, screens, ALICE, "mSpy")
             await watch(gaffe, screens, BOB, "Adobe")
             await watch(gaffe, screens, CAROL, "mspy.com", language="en")
-            known = screens.replies[ALICE][-1].text
+            known = screens.to(ALICE).replies[-1].text
             assert "1 fuite connue" in known and "2024" not in known
 
             server.serve("/breaches", SAMPLE)
@@ -212,7 +204,7 @@ async def test_a_restart_between_caching_the_catalogue_and_alerting_loses_no_ale
 async def test_a_breach_known_when_the_watch_starts_is_shown_then_never_alerted(gaffe: Gaffe, tmp_path: Path) -> None:
     screens = Screens()
     await watch(gaffe, screens, ALICE, "mSpy")
-    assert "2 fuites connues" in screens.replies[ALICE][-1].text
+    assert "2 fuites connues" in screens.to(ALICE).replies[-1].text
     assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
 
 
@@ -254,10 +246,10 @@ async def test_a_repeated_alert_push_shows_nothing(gaffe: Gaffe, tmp_path: Path)
     await watch(gaffe, screens, ALICE, "mSpy")
     config = settings_with(tmp_path, SAMPLE)
     await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0)
-    repeat = Push("breach_alert", MappingProxyType({"service": "mspy", "breach": "mSpy2024", "watch": 1, "stamp": 1}))
-    shown = len(screens.replies[ALICE])
+    repeat = Push("breach_alert", BreachAlert("mspy", "mSpy2024", watch_id=1, stamp=1))
+    shown = len(screens.to(ALICE).replies)
     assert await gaffe.push(ALICE, repeat, screens.to(ALICE))
-    assert all(not r.text for r in screens.replies[ALICE][shown:])
+    assert all(not r.text for r in screens.to(ALICE).replies[shown:])
 
 
 # --- data at start-up ------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content
+from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content, features_registry
+from bot.content.loader import ContentError, load_content, read_content
 from bot.core.dialogue import Content
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -93,6 +94,24 @@ def test_broken_case_reports_exactly_its_problem(case: str) -> None:
     for (name, line, message), (want_name, want_line, fragment) in zip(got, expected, strict=True):
         assert (name, line) == (want_name, want_line), got
         assert fragment in message, got
+
+
+# What a running Gaffe can do without, but a writer should fix: `check` reports it, the service's loader does not.
+WRITERS_DIAGNOSTICS = ("unreachable_node", "unreachable_advice")
+
+
+@pytest.mark.parametrize("case", list(EXPECTED))
+def test_the_loader_refuses_what_check_refuses_but_the_writers_diagnostics(case: str) -> None:
+    case_dir = BROKEN / case
+    _, problems = check_case(case)
+    reading = read_content(case_dir, locales_for(case_dir), features_registry())
+    if case in WRITERS_DIAGNOSTICS:  # (these small fixtures lack the messages the code says: the loader says so)
+        assert reading.problems == [] and reading.missing and not set(problems) & set(reading.missing)
+        return
+    assert reading.problems == problems  # the same lines, file:line: problem
+    with pytest.raises(ContentError) as refused:
+        load_content(case_dir, locales_for(case_dir), features_registry())
+    assert refused.value.problems == problems
 
 
 def test_each_bad_link_is_reported_on_its_own_line(tmp_path: Path) -> None:
@@ -250,3 +269,29 @@ def test_a_content_file_over_the_size_limit_is_refused_with_file_and_line(tmp_pa
     ]
     (tmp_path / "quiz.yaml").write_text((MINI / "dialogues" / "quiz.yaml").read_text(encoding="utf-8"))
     assert check_content(tmp_path, MINI / "locales")[1] == []  # the same file, small: accepted
+
+
+def test_gaffe_refuses_to_start_without_a_message_its_code_says(tmp_path: Path) -> None:
+    """The running service's loader requires the interface messages the code needs (not `check` alone): without
+    one, the first time Gaffe said it would fail."""
+    dialogues = tmp_path / "dialogues"
+    shutil.copytree(MINI / "dialogues", dialogues)
+    messages = dialogues / "messages.yaml"
+    messages.write_text(messages.read_text(encoding="utf-8").replace('  use_buttons: "Utilise les boutons."\n', ""))
+    with pytest.raises(ContentError) as refused:
+        load_content(dialogues, MINI / "locales", features_registry())
+    assert [p.message for p in refused.value.problems] == [
+        "the interface message 'use_buttons' is missing (bot/core/engine.py:27)"
+    ]
+
+
+def test_gaffe_runs_on_content_with_dead_parts_that_check_reports(tmp_path: Path) -> None:
+    """A node no path reaches is the writers' to fix (`check` says so), not a reason to stop a running Gaffe."""
+    dialogues = tmp_path / "dialogues"
+    shutil.copytree(MINI / "dialogues", dialogues)
+    with (dialogues / "menu.yaml").open("a", encoding="utf-8") as menu:
+        menu.write('  orphan:\n    text: "C\'est noté."\n    end: true\n')
+    content = load_content(dialogues, MINI / "locales", features_registry())
+    assert "orphan" in content.dialogues["menu"].nodes
+    _, problems = check_content(dialogues, MINI / "locales")
+    assert [p.message for p in problems] == ["node 'orphan' is unreachable from 'menu'"]

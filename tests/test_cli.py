@@ -8,7 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from conftest import MINI, ROOT
+from tests.support.paths import MINI, ROOT
 
 BROKEN = ROOT / "tests" / "fixtures" / "broken" / "goto_missing_node"
 

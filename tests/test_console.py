@@ -11,11 +11,10 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import MINI, ROOT
-
 from bot.adapters.console import parse_line
 from bot.core.engine import Choose, Pick, Press, Text
 from bot.core.render import Button, Reply
+from tests.support.paths import MINI, ROOT
 
 
 def _env(db: Path, content: Path | None = MINI) -> dict[str, str]:

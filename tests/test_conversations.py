@@ -10,7 +10,7 @@ contain, in the transcript's language. See docs/writing.md, "Conversation tests"
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,11 +27,12 @@ from bot.lookups.stalkerware import Indicators
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.clock import START, FakeClock
+from tests.support.screen import Screen
 
 TRANSCRIPTS = sorted((Path(__file__).parent / "conversations").glob("*.yaml"))
 DATA = Path(__file__).parent / "fixtures" / "data"
 USER = 1
-START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
 DURATION = re.compile(r"(\d+) (day|hour|minute)s?")
 
 
@@ -59,12 +60,13 @@ class Session:
 
     def __init__(self, gaffe: Gaffe, language: str) -> None:
         self.gaffe, self.language = gaffe, language
-        self.replies: list[Reply] = []
+        self.screen = Screen()
+        self.replies = self.screen.replies
         self.buttons = Reply()
-        self.now = START
+        self.clock = FakeClock(START)
 
     async def show(self, reply: Reply) -> None:
-        self.replies.append(reply)
+        await self.screen(reply)
         if reply.buttons:
             self.buttons = reply
 
@@ -74,7 +76,7 @@ class Session:
     async def wait(self, duration: str) -> None:
         """Time passes (`wait: 91 days`): whatever falls due meanwhile is pushed, as the scheduler does."""
         amount, unit = DURATION.fullmatch(duration.strip()).groups()  # type: ignore[union-attr]
-        self.now += timedelta(**{f"{unit}s": int(amount)})
+        self.clock.advance(timedelta(**{f"{unit}s": int(amount)}))
 
         async def push(user: int, message: Push) -> bool:
             return await self.gaffe.push(user, message, self.show)
@@ -106,7 +108,7 @@ async def run_transcript(path: Path, content: Content, translators: dict[str, Tr
     store = await Store.open(db)
     data = sample_data() if transcript.get("data", True) else {"breaches": None, "stalkerware": None}
     session = Session(Gaffe(content, translators, store, data=data), transcript.get("lang", "fr"))
-    session.gaffe.clock = lambda: session.now
+    session.gaffe.clock = session.clock
     if "country" in transcript:  # the user picked it before (/pays): their profile says so from the start
         await store.save(USER, State(Profile(session.language, str(transcript["country"]))))
     try:

@@ -1,5 +1,5 @@
 """Crash safety at load, reduced: `python -m bot` killed with SIGKILL 3 times while 30 users press through
-checkups and 30 due reminders go out (bench/crash.py runs the full size, 20 kills and 200 users).
+checkups and 30 due reminders go out (`python -m bench.crash` runs the full size, 20 kills and 200 users).
 
 After each kill no step a user saw answered is lost and nothing beyond the unanswered inputs is saved; at
 the end every reminder was delivered (but those of users who paused pushes on a safety ending, held on
@@ -10,9 +10,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from conftest import bench_module
-
-crash = bench_module("crash")
+from tests.support import crash
 
 
 async def test_kill_9_under_load_loses_no_step_and_no_reminder(tmp_path: Path) -> None:

@@ -165,7 +165,8 @@ def test_text_on_a_button_question_reasks_it(mini: Content) -> None:
     _, at_q1 = run(mini, Command("quiz"), Text("Ada"))
     result = step(mini, at_q1.state, Text("oui"))
     assert result.state == at_q1.state
-    assert result.outputs[0] == Unrouted("oui", at_question=True)  # an app's name would get its look-up first
+    # An app's name would get its look-up first, before the question.
+    assert result.effects == (Unrouted("oui", at_question=True),) and result.effects_at == (0,)
     assert last_ask(result).step == at_q1.state.step
     assert not result.changed  # asking again is not a step: nothing to save
 
@@ -174,7 +175,12 @@ def test_garbage_outside_a_conversation(mini: Content) -> None:
     for garbage in (Text(""), Text("\x00\ufffd"), Text("🙂" * 5000)):
         result = step(mini, State(), garbage)
         # text no route claims goes to the feature that may answer it (its applier falls back to no_conversation)
-        assert result.outputs == (Unrouted(garbage.text),) and result.state == State() and not result.changed
+        assert (
+            result.effects == (Unrouted(garbage.text),)
+            and not result.outputs
+            and result.state == State()
+            and not result.changed
+        )
 
 
 def test_set_language_choice_changes_the_state_language(mini: Content) -> None:
@@ -200,3 +206,22 @@ def test_resume_shows_the_current_question_without_changing_anything(mini: Conte
 def test_engine_is_deterministic(mini: Content) -> None:
     inputs = (Command("quiz"), Text("Ada"), 1, 2)
     assert run(mini, *inputs) == run(mini, *inputs)
+
+
+# --- a step's effects travel apart from its outputs, each with its place in the reply ------------------------
+def test_each_effects_outputs_go_where_the_effect_was_found(mini: Content) -> None:
+    at_q1 = run(mini, Command("quiz"), Text("Ada"))[-1]
+    result = step(mini, at_q1.state, Text("oui"))  # the look-up's answer, then the question again
+    assert result.reply(((Notice("looked_up"),),)) == (Notice("looked_up"), *result.outputs)
+    first, second = Say("a"), Say("b")
+    placed = Step(State(), (first, second), (Unrouted("x"), Unrouted("y"), Unrouted("z")), (0, 2, 2))
+    applied = ((Notice("x"),), (), (Notice("z"), Notice("z2")))
+    assert placed.reply(applied) == (Notice("x"), first, second, Notice("z"), Notice("z2"))
+
+
+def test_a_step_refuses_effects_without_a_place_among_its_outputs() -> None:
+    for places in ((), (0, 1), (2,)):
+        with pytest.raises(ValueError, match="effects placed"):
+            Step(State(), (Say("a"),), (Unrouted("x"),), places)
+    with pytest.raises(ValueError, match="effects placed"):
+        Step(State(), (Say("a"),), (Unrouted("x"), Unrouted("y")), (1, 0))

@@ -28,24 +28,14 @@ from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, InvalidToken, RetryAfter
 from telegram.ext import Application, CommandHandler
 
-try:  # tests/ as a package (tests/__init__.py or pythonpath=["."]) or as a plain directory
-    from tests.fake_bot_api import (
-        NOT_MODIFIED,
-        PNG_SIGNATURE,
-        QUERY_INVALID,
-        FakeBotApi,
-        UploadedFile,
-        image_size,
-    )
-except ImportError:
-    from fake_bot_api import (  # type: ignore[no-redef]
-        NOT_MODIFIED,
-        PNG_SIGNATURE,
-        QUERY_INVALID,
-        FakeBotApi,
-        UploadedFile,
-        image_size,
-    )
+from tests.support.fake_bot_api import (
+    NOT_MODIFIED,
+    PNG_SIGNATURE,
+    QUERY_INVALID,
+    FakeBotApi,
+    UploadedFile,
+    image_size,
+)
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 USER = 42

@@ -9,8 +9,6 @@ import sqlite3
 from pathlib import Path
 
 import pytest
-from conftest import MINI
-from test_service import Screen, rows
 
 from bot.authoring.check import load_content
 from bot.core.dialogue import Content
@@ -18,6 +16,9 @@ from bot.core.engine import Command, Pick, Text
 from bot.core.i18n import Translator
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.database import rows
+from tests.support.paths import MINI
+from tests.support.screen import Screen
 
 TRY_AGAIN = "Réessaie."  # the mini content's try_again
 
@@ -73,7 +74,7 @@ async def test_disk_full_during_a_step_says_try_again_and_keeps_nothing_of_it(
     asked_at = await _at_last_question(gaffe, screen)
     before = await store.load(1)
     full = _fill(db)
-    await store._db.execute(f"PRAGMA max_page_count={full}")
+    await store.connection.execute(f"PRAGMA max_page_count={full}")
 
     failed = await gaffe.handle(1, Pick(asked_at, 0), screen)  # the last answer: state + a checkup row
     assert failed.toast == TRY_AGAIN and not failed.text and screen.last is failed  # a press: a toast
@@ -82,7 +83,7 @@ async def test_disk_full_during_a_step_says_try_again_and_keeps_nothing_of_it(
     typed = await gaffe.handle(1, Text("bof"), screen)  # refused anyway (buttons expected): still answers
     assert typed.text
 
-    await store._db.execute("PRAGMA max_page_count=1073741823")
+    await store.connection.execute("PRAGMA max_page_count=1073741823")
     done = await gaffe.handle(1, Pick(asked_at, 0), screen)  # the same button, pressed again
     assert "Parfait, Ada !" in done.text
     assert rows(db, "SELECT score FROM checkups WHERE user_id = 1") == [(100,)]
@@ -93,11 +94,11 @@ async def test_a_read_only_database_during_a_step(gaffe: Gaffe, store: Store, tm
     screen = Screen()
     await gaffe.handle(1, Command("quiz"), screen)
     before = await store.load(1)
-    await store._db.execute("PRAGMA query_only=ON")
+    await store.connection.execute("PRAGMA query_only=ON")
     failed = await gaffe.handle(1, Text("Ada"), screen)
     assert failed.text == TRY_AGAIN and failed.toast is None  # typed: a message
     assert await store.load(1) == before
-    await store._db.execute("PRAGMA query_only=OFF")
+    await store.connection.execute("PRAGMA query_only=OFF")
     assert "Enchanté Ada." in (await gaffe.handle(1, Text("Ada"), screen)).text
 
 
@@ -106,7 +107,7 @@ async def test_a_database_locked_past_the_busy_timeout(gaffe: Gaffe, store: Stor
     screen = Screen()
     asked_at = await _at_last_question(gaffe, screen)
     before = await store.load(1)
-    await store._db.execute("PRAGMA busy_timeout=300")
+    await store.connection.execute("PRAGMA busy_timeout=300")
     other = sqlite3.connect(db, isolation_level=None)
     try:
         other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock…

@@ -13,11 +13,10 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from bot_harness import buttons, next_message, press, running_bot, settings_for
-from fake_bot_api import FakeBotApi
-from test_telegram_process import bot_process
-
 from bot.adapters.telegram import TelegramGaffe
+from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
+from tests.test_telegram_process import bot_process
 
 TRY_AGAIN = "Oups, souci de mon côté"
 
@@ -31,7 +30,7 @@ def _gaffe(app: object) -> TelegramGaffe:
 async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBotApi, tmp_path: Path) -> None:
     db = tmp_path / "g.sqlite3"
     async with running_bot(fake, db) as app:
-        await _gaffe(app).gaffe.store._db.execute("PRAGMA busy_timeout=300")
+        await _gaffe(app).gaffe.store.connection.execute("PRAGMA busy_timeout=300")
         mark = len(fake.sent)
         fake.user_sends(7, "/checkup")
         intro, mark = await next_message(fake, 7, mark)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from test_console import console
+
+from tests.test_console import console
 
 
 @pytest.mark.parametrize(

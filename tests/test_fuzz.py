@@ -1,15 +1,13 @@
-"""Fuzzing, reduced: 1,000 random and malformed updates against the running bot (bench/fuzz.py runs 10,000),
+"""Fuzzing, reduced: 1,000 random and malformed updates against the running bot (`python -m bench.fuzz` runs 10,000),
 then a normal checkup; and the bugs the fuzzing found, each pinned by its own test."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import buttons, next_message, running_bot
-from conftest import bench_module
-from fake_bot_api import FakeBotApi, _Query
-
-fuzz = bench_module("fuzz")
+from tests.support import fuzz
+from tests.support.bot_harness import buttons, next_message, running_bot
+from tests.support.fake_bot_api import FakeBotApi
 
 
 async def test_a_thousand_odd_updates_break_nothing(tmp_path: Path) -> None:
@@ -38,8 +36,7 @@ async def test_a_press_on_a_message_too_old_to_show_keeps_its_text(fake: FakeBot
         mark = len(fake.sent)
         fake.user_sends(9, "/checkup")
         intro, mark = await next_message(fake, 9, mark)
-        query_id = str(next(fake._query_ids))
-        fake._queries[query_id] = _Query(9, intro["message_id"])
+        query_id = fake.open_query(9, intro["message_id"])
         inaccessible = {"chat": intro["chat"], "message_id": intro["message_id"], "date": 0}
         fake.queue_update({"callback_query": {"id": query_id, "from": {"id": 9, "is_bot": False, "first_name": "A"},
                                               "message": inaccessible, "chat_instance": "1",

@@ -13,8 +13,8 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from bot.authoring.i18n_extract import extract_dialogue_yaml
-from bot.authoring.translatable import translatable_strings
-from bot.authoring.yaml_lines import load_yaml
+from bot.content.translatable import translatable_strings
+from bot.content.yaml_lines import load_yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 MINI = ROOT / "tests" / "fixtures" / "mini"

@@ -6,13 +6,14 @@ ones below:
 
 0. **core**: `bot.core` (pure: the engine, the content model, the registry), and the leaves that import
    nothing of Gaffe and that any layer may use: `bot.errors`, `bot.assets` (data files);
-1. **authoring, lookups**: `bot.authoring` (the writers' tools, `check`), `bot.lookups` (the public data sets);
-2. **features**: `bot.features` (each feature: a module that registers into the core's registry), and
+1. **content**: `bot.content` (the content loader: files → the content model, which the service and `check` use);
+2. **authoring, lookups**: `bot.authoring` (the writers' tools, `check`), `bot.lookups` (the public data sets);
+3. **features**: `bot.features` (each feature: a module that registers into the core's registry), and
    `bot.user_files` (the terminal's per-user folder, which the privacy feature erases);
-3. **service**: `bot.service`, `bot.scheduler`, `bot.storage`, and what runs with them: `bot.config`,
+4. **service**: `bot.service`, `bot.scheduler`, `bot.storage`, and what runs with them: `bot.config`,
    `bot.limits`, `bot.backup`, `bot.logs`;
-4. **adapters**: `bot.adapters` (Telegram, the terminal);
-5. **entry**: `bot.__main__` (the command line), and the `bot` package itself.
+5. **adapters**: `bot.adapters` (Telegram, the terminal);
+6. **entry**: `bot.__main__` (the command line), and the `bot` package itself.
 
 Besides, a feature (`bot.features.<name>`) imports no other feature and not the service: what it needs of the
 running service it states as a narrow Protocol (`breaches.Refreshed`, `privacy.Sweeper`). The package
@@ -35,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.core", "bot.errors", "bot.assets"),
+    ("bot.content",),
     ("bot.authoring", "bot.lookups"),
     ("bot.features", "bot.user_files"),
     ("bot.service", "bot.scheduler", "bot.storage", "bot.config", "bot.limits", "bot.backup", "bot.logs"),

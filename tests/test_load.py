@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from bot_harness import crowd_presses, running_bot
-from fake_bot_api import FakeBotApi
+from tests.support.bot_harness import crowd_presses, running_bot
+from tests.support.fake_bot_api import FakeBotApi
 
 USERS = 40
 PRESSES_EACH = 8  # the intro's "go", then seven questions: 320 presses, about 11 s at the cap

@@ -10,11 +10,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from data_server import data_server
 
 from bot.core.dialogue import Content
 from bot.core.i18n import Translator
 from bot.lookups.breaches import CACHE_FILE, Catalogue, CatalogueError, cached_catalogue, fetch_catalogue, leaked
+from tests.support.data_server import data_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "fixtures" / "data" / "hibp-breaches-sample.json"

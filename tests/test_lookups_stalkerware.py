@@ -6,10 +6,10 @@ import logging
 from pathlib import Path
 
 import pytest
-from data_server import data_server
 
 from bot.lookups.download import DownloadError
 from bot.lookups.stalkerware import Indicators, IndicatorsError, download_indicators, load_indicators
+from tests.support.data_server import data_server
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "tests" / "fixtures" / "data" / "ioc-sample.yaml"

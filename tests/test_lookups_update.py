@@ -8,10 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from data_server import DataServer, data_server
 
 from bot.config import HIBP_URL, STALKERWARE_IOC_URL, Settings
 from bot.lookups.breaches import CACHE_FILE
+from tests.support.data_server import DataServer, data_server
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "fixtures" / "data"

@@ -2,7 +2,7 @@
 
 Removing `console_database` from messages.yaml once passed `check` ("all good") and then crashed the terminal
 chat with a KeyError: the list of required messages was kept by hand, apart from the code, and had drifted.
-Now each module declares what it says (`NEEDED_MESSAGES`, bot/authoring/needed.py; a feature's actions their
+Now each module declares what it says (`NEEDED_MESSAGES`, bot/content/needed.py; a feature's actions their
 `messages=`); these tests fail when a declared message is missing from the content without `check` naming it,
 and when a message key written in bot/ is declared nowhere (so the declarations cannot drift either).
 """
@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from bot.authoring.check import check_content, features_registry
-from bot.authoring.needed import PACKAGE, needed_messages
+from bot.content.needed import PACKAGE, needed_messages
 from bot.core.engine import NAME_MESSAGES, PUSHES_MESSAGES
 from bot.core.sensitive import SecretKind
 

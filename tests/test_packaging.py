@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT
+
+from tests.support.paths import MINI, ROOT
 
 
 def run(

@@ -18,7 +18,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from conftest import ROOT
+
+from tests.support.paths import ROOT
 
 DIALOGUE_ID = re.compile(r"(?m)^dialogue: *([a-z0-9_]+)")
 CHROMIUM, CHROMEDRIVER = shutil.which("chromium"), shutil.which("chromedriver")

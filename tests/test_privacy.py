@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from screen import Screen
 
 from bot import user_files
 from bot.adapters.console import chat
@@ -29,6 +27,8 @@ from bot.features.privacy import retention_tick
 from bot.limits import FloodGuard, Limits, Verdict
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 USER, OTHER, ADMIN = 501, 502, 900
 PLANTED = "Hildegarde Zorglubienne"  # a free-text answer only this user typed

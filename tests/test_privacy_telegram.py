@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import best, buttons, checkup_by_buttons, next_message, running_bot, settings_for
-from fake_bot_api import FakeBotApi
 
 from bot.logs import setup_logging
+from tests.support.bot_harness import best, buttons, checkup_by_buttons, next_message, running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
 
 USER, OTHER, ADMIN = 7101, 7102, 7103
 CANARY = "canari Zébulon-Quetzalcoatl au jardin"

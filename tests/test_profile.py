@@ -9,20 +9,21 @@ import sqlite3
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from types import MappingProxyType
-
-from bot_harness import buttons, next_message, running_bot
-from fake_bot_api import FakeBotApi
-from screen import Screen
-from test_reminders import START, Clock, create_reminder, press, rows, scheduler_for
 
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Notice, Pick, Push, Say, State, _suspend, step
 from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import render
+from bot.features.privacy import RetentionNotice
 from bot.service import Gaffe
 from bot.storage import MIGRATIONS, Store
+from tests.support.bot_harness import buttons, next_message, running_bot
+from tests.support.clock import START, FakeClock
+from tests.support.database import rows
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.screen import Screen
+from tests.test_reminders import create_reminder, press, scheduler_for
 
 
 def _ask(result_outputs: tuple[object, ...]) -> Ask:
@@ -80,7 +81,8 @@ def test_a_command_at_the_picker_keeps_the_interrupted_conversation_aside(shippe
     at_picker = step(shipped, answered.state, Command("pays"))
     waiting = replace(at_picker.state, detour=_suspend(answered.state))
     left = step(shipped, waiting, Command("aide"))
-    assert left.state.suspended is not None and left.state.suspended[:2] == ("checkup", answered.state.node)
+    kept = left.state.suspended
+    assert kept is not None and (kept.dialogue, kept.node) == ("checkup", answered.state.node)
     assert left.state.detour is None
 
 
@@ -178,7 +180,7 @@ async def test_the_export_says_the_country_and_pushes_and_the_erasure_takes_them
 async def test_a_reminder_due_while_pushes_are_paused_waits_and_goes_out_once_they_are_back_on(
     shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
 ) -> None:
-    clock = Clock()
+    clock = FakeClock()
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
     phone = Screen()
     await create_reminder(gaffe, 20, phone, "Ma boîte mail", "Tous les 3 mois")
@@ -207,7 +209,7 @@ async def test_paused_pushes_hold_back_a_speaking_push_but_not_a_silent_one(
     gaffe = Gaffe(shipped, translators, store)
     phone = Screen()
     await store.save(30, State(Profile("fr", "fr", pushes=False)))
-    notice = Push("retention_notice", MappingProxyType({"at": START.isoformat()}))
+    notice = Push("retention_notice", RetentionNotice(START.isoformat()))
     assert await gaffe.push(30, notice, phone) is False and not phone.replies
     assert await gaffe.push(30, Push("retention_erase"), phone) is False  # says nothing, but runs
     assert await store.load(30) is None
@@ -236,10 +238,9 @@ async def test_someone_who_paused_pushes_gets_no_retention_notice_and_is_erased_
 async def test_a_breach_alert_waits_while_pushes_are_paused_and_comes_once_they_are_back_on(
     shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
 ) -> None:
-    from test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, settings_with, watch
-
     from bot.features.breaches import refresh_breaches
     from bot.lookups.breaches import Catalogue
+    from tests.test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, settings_with, watch
 
     gaffe = Gaffe(shipped, translators, store, data={"breaches": Catalogue.parse(OLDER), "stalkerware": None})
     screens = Screens()

@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from bot_harness import buttons, checkup_by_buttons, next_message, running_bot
-from fake_bot_api import FakeBotApi
 from PIL import Image, ImageFont
 
 from bot.core.dialogue import Content
 from bot.core.i18n import Translator
 from bot.features.progress import PastCheckup, Progress, chart_font, date_labels, draw_chart, sparkline
+from tests.support.bot_harness import buttons, checkup_by_buttons, next_message, running_bot
+from tests.support.fake_bot_api import FakeBotApi
 
 
 def history(*scores: int, actions: tuple[tuple[str, ...], ...] = ()) -> tuple[PastCheckup, ...]:

@@ -2,7 +2,7 @@
 
 The main test is issue 7's promise at a smaller scale: a batch of pushes queued at once never makes the
 users who are chatting wait: no push goes ahead of a waiting reply. The tests check order, 429s and counts,
-never time; bench/rate_limit.py times the same scenarios (tests/limiter_scenarios.py) and prints the figures,
+never time; bench/rate_limit.py times the same scenarios (tests/support/limiter_scenarios.py) and prints the figures,
 and bench/drain.py runs the full size (10,000 pushes at 30 per second).
 """
 
@@ -12,7 +12,10 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
-from limiter_scenarios import (
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, SkippedCosmeticCall
+from tests.support.limiter_scenarios import (
     CAP,
     PUSHES,
     RATE,
@@ -21,9 +24,6 @@ from limiter_scenarios import (
     drain_with_users,
     slowed_calls,
 )
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
-
-from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, SkippedCosmeticCall
 
 
 async def wait_until(condition: Callable[[], object]) -> None:

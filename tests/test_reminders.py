@@ -10,33 +10,26 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from types import MappingProxyType
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import ROOT
-from screen import Screen
 
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, Text
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.reminders import Every, Moment, at_hour, at_night, next_morning
+from bot.features.reminders import Every, Moment, ReminderDue, at_hour, at_night, next_morning
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
+from tests.support.clock import START
+from tests.support.clock import FakeClock as Clock  # the name the tests below were written with
+from tests.support.database import rows
+from tests.support.paths import ROOT
+from tests.support.screen import Screen
 
 PARIS = ZoneInfo("Europe/Paris")
-START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)  # 14:00 in Paris
-
-
-class Clock:
-    def __init__(self, now: datetime = START) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture
@@ -69,11 +62,6 @@ async def create_reminder(gaffe: Gaffe, user: int, phone: Screen, account: str, 
     await press(gaffe, user, phone, "Ajouter un rappel")
     await press(gaffe, user, phone, account)
     return await press(gaffe, user, phone, cadence)
-
-
-def rows(db: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(query).fetchall()
 
 
 # --- time -------------------------------------------------------------------------------------------
@@ -232,7 +220,7 @@ async def test_a_reminder_pushed_twice_for_one_occurrence_goes_out_once(
     await create_reminder(gaffe, 17, phone, "Ma banque", "Tous les 6 mois")
     ((reminder_id,),) = rows(tmp_path / "gaffe.sqlite3", "SELECT id FROM reminders")
     clock.now = START + timedelta(days=181)
-    due = Push("reminder_due", MappingProxyType({"id": reminder_id}))
+    due = Push("reminder_due", ReminderDue(reminder_id))
     assert await gaffe.push(17, due, phone) is True
     assert await gaffe.push(17, due, phone) is False
     assert sum(r.text.startswith("⏰") for r in phone.replies) == 1

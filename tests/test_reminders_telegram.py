@@ -5,25 +5,16 @@ a 429 storm, a blocked user, and in the middle of a checkup."""
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
-from fake_bot_api import FakeBotApi
-
 from bot.config import Settings
 from bot.storage import Store
-
-START = datetime(2026, 11, 30, 13, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.support.bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
+from tests.support.clock import START
+from tests.support.clock import FakeClock as Clock  # the name the tests below were written with
+from tests.support.fake_bot_api import FakeBotApi
 
 
 def quick(fake: FakeBotApi, db: Path) -> Settings:

@@ -9,8 +9,8 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from bot_harness import best, buttons, checkup_by_buttons, next_message, press, running_bot, settings_for
-from fake_bot_api import Call, FakeBotApi
+from tests.support.bot_harness import best, buttons, checkup_by_buttons, next_message, press, running_bot, settings_for
+from tests.support.fake_bot_api import Call, FakeBotApi
 
 USER = 7301
 MISSING = "est pas passé, Telegram a calé"

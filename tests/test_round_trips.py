@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import damaged_database
 
 from bot.core.dialogue import Content
 from bot.core.engine import Command
@@ -19,6 +18,8 @@ from bot.core.i18n import Translator
 from bot.core.render import Reply
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.database import damaged_database
+from tests.support.screen import Screen
 
 
 class Counted:
@@ -26,7 +27,7 @@ class Counted:
 
     def __init__(self, store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
         self.count = 0
-        connection: Any = store._db
+        connection: Any = store.connection
         original = connection._execute
 
         async def counted(function: Any, *args: Any, **kwargs: Any) -> Any:
@@ -36,16 +37,12 @@ class Counted:
         monkeypatch.setattr(connection, "_execute", counted)
 
 
-async def _press_through_checkup(gaffe: Gaffe, user_id: int, replies: list[Reply] | None = None) -> int:
-    replies = [] if replies is None else replies
-
-    async def show(reply: Reply) -> None:
-        replies.append(reply)
-
-    await gaffe.handle(user_id, Command("checkup"), show)
+async def _press_through_checkup(gaffe: Gaffe, user_id: int, screen: Screen | None = None) -> int:
+    screen = Screen() if screen is None else screen
+    await gaffe.handle(user_id, Command("checkup"), screen)
     presses = 0
-    while replies[-1].buttons and presses < 8:  # the questions, before the result (which has effects)
-        await gaffe.handle(user_id, replies[-1].buttons[0].press, show)
+    while screen.last.buttons and presses < 8:  # the questions, before the result (which has effects)
+        await gaffe.handle(user_id, screen.last.buttons[0].press, screen)
         presses += 1
     return presses
 
@@ -90,8 +87,9 @@ async def test_a_failed_step_keeps_the_last_replys_acknowledgement(
 ) -> None:
     store = await Store.open(tmp_path / "g.sqlite3")
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
-    replies: list[Reply] = []
-    await _press_through_checkup(gaffe, 1, replies)
+    screen = Screen()
+    await _press_through_checkup(gaffe, 1, screen)
+    replies = screen.replies
 
     async def broken_save(*args: object, **kwargs: object) -> None:
         raise OSError("disk full")

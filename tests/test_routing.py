@@ -120,7 +120,7 @@ def test_free_text_opens_the_right_shipped_dialogue_in_the_users_language(
 def test_a_lone_identifier_is_left_for_the_look_ups(shipped: Content) -> None:
     for identifier in ("com.mspy.lite", "mspy.com", "https://www.mspy.com/"):
         result = step(shipped, State(), Text(identifier))
-        assert result.state.dialogue is None and [type(o).__name__ for o in result.outputs] == ["Unrouted"]
+        assert result.state.dialogue is None and result.effects == (Unrouted(identifier),) and not result.outputs
 
 
 def test_the_users_language_is_searched_first_then_the_others() -> None:

@@ -11,11 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import bench_module
 
 from bot.core.dialogue import Content
+from tests.support import routing_corpus as routing
 
-routing = bench_module("routing")
 TUNING_RIGHT = 204  # worried lines of the tuning set routed right when the routes were last tuned (all of them)
 
 

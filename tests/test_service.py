@@ -1,19 +1,15 @@
 """The one path: effects from the pure engine, applied with the state in one transaction; pushes and presses
 through the per-user turn; buttons bound to objects; the outbox. On the mini content, with the test feature
-of tests/ping.py, against a real SQLite file."""
+of tests/support/ping.py, against a real SQLite file."""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
-import sqlite3
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
-from conftest import MINI
-from ping import PINGS, Answered, Pinged, create_table
-from screen import Screen
 
 from bot.authoring.check import load_content
 from bot.core.actions import World
@@ -24,6 +20,10 @@ from bot.core.render import Reply
 from bot.features.progress import ShowProgress
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
+from tests.support.database import rows
+from tests.support.paths import MINI
+from tests.support.ping import PINGS, Answered, Ping, Pinged, create_table
+from tests.support.screen import Screen
 
 
 @pytest.fixture(scope="module")
@@ -38,12 +38,7 @@ async def gaffe(content: Content, mini_translators: dict[str, Translator], store
 
 
 def ping(number: int) -> Push:
-    return Push("ping", MappingProxyType({"number": number}))
-
-
-def rows(db: Path, query: str) -> list[tuple[object, ...]]:
-    with sqlite3.connect(db) as connection:
-        return connection.execute(query).fetchall()
+    return Push("ping", Ping(number))
 
 
 # --- the pure engine returns effects; no database here --------------------------------------------------
@@ -54,6 +49,14 @@ def test_the_engine_returns_effects_as_data(content: Content, shipped: Content) 
     pressed = step(content, state, Press("ping", 7, 1, "ok"))
     assert pressed.effects == (Answered(7),) and pressed.state == state
     assert step(shipped, State(), Command("progres")).effects == (ShowProgress(),)
+
+
+def test_handlers_get_their_payload_typed_and_refuse_another(content: Content) -> None:
+    """A push's payload reaches its handler as it was made; an untyped one (a mapping to re-parse) is a bug."""
+    state = State(dialogue="quiz", node="q1", step=3)
+    with pytest.raises(TypeError, match="expected a Ping payload"):
+        step(content, state, Push("ping", MappingProxyType({"number": 7})))
+    assert step(content, state, Push("ping", Ping(7))).effects == (Pinged(7),)
 
 
 def test_a_result_node_records_the_checkup_as_an_effect(content: Content) -> None:

@@ -10,9 +10,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_harness import next_message, press, running_bot, settings_for
-from conftest import ROOT
-from fake_bot_api import FakeBotApi
 
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, State, Text, Unrouted, step
@@ -21,6 +18,9 @@ from bot.core.render import Reply
 from bot.lookups.stalkerware import Indicators
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.bot_harness import next_message, press, running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
 
 SAMPLE = ROOT / "tests" / "fixtures" / "data" / "ioc-sample.yaml"
 REAL = Path("/work/shared/data/stalkerware-indicators/ioc.yaml")

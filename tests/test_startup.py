@@ -18,8 +18,10 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import MINI, ROOT, damaged_database
-from fake_bot_api import FakeBotApi
+
+from tests.support.database import damaged_database
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import MINI, ROOT
 
 TIMEOUT = 30  # generous for a loaded machine; the measured time is printed with -s
 

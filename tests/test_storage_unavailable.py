@@ -5,8 +5,6 @@ violated, a statement that does not parse) stays the driver's own error, with it
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -14,25 +12,14 @@ import pytest
 from bot.core.engine import State
 from bot.errors import StorageUnavailable
 from bot.storage import Store
-
-
-@contextmanager
-def locked(db: Path) -> Iterator[None]:
-    """Another program holds the write lock."""
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
+from tests.support.database import locked
 
 
 async def test_a_locked_database_is_storage_unavailable_everywhere_then_usable_again(
     store: Store, tmp_path: Path
 ) -> None:
     await store.save(1, State())
-    await store._db.execute("PRAGMA busy_timeout=50")  # not 5 s per refusal
+    await store.connection.execute("PRAGMA busy_timeout=50")  # not 5 s per refusal
     with locked(tmp_path / "gaffe.sqlite3"):
         with pytest.raises(StorageUnavailable, match="locked") as raised:
             await store.save(2, State())

@@ -3,11 +3,12 @@ new one ends (Yes: where it was, with its points and answers; No: dropped). Noth
 
 from __future__ import annotations
 
-from test_engine import last_ask, run
+import json
 
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Choose, Command, Notice, Picked, Say, State, Text, resume, step
 from bot.storage import conversation_json, state_from_row
+from tests.test_engine import last_ask, run
 
 
 def _mid_quiz(mini: Content) -> State:
@@ -88,3 +89,16 @@ def test_the_suspended_conversation_survives_the_database_json(mini: Content) ->
     saved = state_from_row(switched.language, conversation_json(switched))
     assert saved == switched
     assert run(mini, 0, state=saved)[0].state.node == "q2"
+
+
+def test_a_conversation_kept_aside_by_an_older_gaffe_still_loads(mini: Content) -> None:
+    """Databases written before `Suspended` had names hold it as an array of its 8 values, in field order."""
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1].state
+    assert switched.suspended is not None
+    saved = json.loads(conversation_json(switched))
+    left = switched.suspended
+    answers = [["name", "Ada"], ["manager", "yes"]]
+    saved["suspended"] = ["quiz", "q2", 10, 10, answers, list(left.advice), list(left.priorities), list(left.gaps)]
+    loaded = state_from_row(switched.language, json.dumps(saved))
+    assert loaded.suspended == switched.suspended and loaded.suspended.dialogue == "quiz"
+    assert run(mini, 0, state=loaded)[0].state.node == "q2"

@@ -1,5 +1,5 @@
 """Gaffe on Telegram, end to end: the real python-telegram-bot Application, polling over HTTP, against the
-fake Bot API server (tests/fake_bot_api.py) on 127.0.0.1, which enforces Telegram's limits."""
+fake Bot API server (tests/support/fake_bot_api.py) on 127.0.0.1, which enforces Telegram's limits."""
 
 from __future__ import annotations
 
@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import (
+
+from bot.adapters.telegram import WEBHOOK_PATH, TelegramGaffe, webhook_options
+from bot.config import Settings
+from bot.core import html_text
+from bot.core.dialogue import Content
+from bot.logs import setup_logging
+from bot.service import Gaffe
+from bot.storage import Store
+from tests.support.bot_harness import (
     CHAT_METHODS,
     after_rounds,
     best,
@@ -28,15 +36,7 @@ from bot_harness import (
     running_bot,
     settings_for,
 )
-from fake_bot_api import Call, FakeBotApi
-
-from bot.adapters.telegram import WEBHOOK_PATH, TelegramGaffe, webhook_options
-from bot.config import Settings
-from bot.core import html_text
-from bot.core.dialogue import Content
-from bot.logs import setup_logging
-from bot.service import Gaffe
-from bot.storage import Store
+from tests.support.fake_bot_api import Call, FakeBotApi
 
 
 async def test_checkup_by_buttons_in_french(fake: FakeBotApi, tmp_path: Path, shipped: Content) -> None:

@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from bot_harness import buttons, checkup_by_buttons, menus_set, next_message, running_bot
-from fake_bot_api import Call, FakeBotApi
+
+from tests.support.bot_harness import buttons, checkup_by_buttons, menus_set, next_message, running_bot
+from tests.support.fake_bot_api import Call, FakeBotApi
 
 
 @pytest.mark.parametrize(

@@ -12,10 +12,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from bot_harness import menus_set
-from conftest import ROOT
-from fake_bot_api import FakeBotApi
-from test_telegram import buttons, next_message, press
+from tests.support.bot_harness import buttons, menus_set, next_message, press
+from tests.support.fake_bot_api import FakeBotApi
+from tests.support.paths import ROOT
 
 
 def _env(fake: FakeBotApi, db: Path, token: str | None = None) -> dict[str, str]:

@@ -16,9 +16,6 @@ import sys
 import time
 from pathlib import Path
 
-from conftest import ROOT
-from test_console import _env, console
-
 from bot.adapters.console import chat
 from bot.core.dialogue import Content
 from bot.core.engine import Notice
@@ -26,6 +23,8 @@ from bot.core.i18n import Translator
 from bot.core.render import render
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.paths import ROOT
+from tests.test_console import _env, console
 
 GOODBYE = "Salut !"  # the mini content's console_goodbye
 
@@ -138,7 +137,7 @@ async def test_the_terminal_says_try_again_when_a_step_cannot_be_saved(
 ) -> None:
     gaffe = Gaffe(mini, mini_translators, store)
     await chat(gaffe, stdin=io.StringIO("/quiz\n"), out=io.StringIO(), files_dir=tmp_path)
-    await store._db.execute("PRAGMA busy_timeout=200")
+    await store.connection.execute("PRAGMA busy_timeout=200")
     other = sqlite3.connect(tmp_path / "gaffe.sqlite3", isolation_level=None)
     other.execute("BEGIN EXCLUSIVE")  # another program holds the database past the busy timeout
     try:

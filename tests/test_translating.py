@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from babel.messages.pofile import read_po
-from conftest import ROOT
+
+from tests.support.paths import ROOT
 
 EXTRACT = "pybabel extract -F babel.cfg -o locales/messages.pot ."
 UPDATE = "pybabel update -i locales/messages.pot -d locales -l en --no-fuzzy-matching --ignore-obsolete"

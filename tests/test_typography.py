@@ -12,9 +12,9 @@ import re
 
 import pytest
 
-from bot.authoring.paths import bundled
-from bot.authoring.translatable import translatable_strings
-from bot.authoring.yaml_lines import load_yaml
+from bot.content.paths import bundled
+from bot.content.translatable import translatable_strings
+from bot.content.yaml_lines import load_yaml
 
 NO_BREAK = "\u00a0\u202f"  # a no-break space, or the narrow one
 NOT_PROSE = re.compile(

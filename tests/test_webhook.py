@@ -15,11 +15,11 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-from bot_harness import running_bot, settings_for
-from fake_bot_api import FakeBotApi
 
 from bot.adapters.telegram import WEBHOOK_PATH
 from bot.adapters.webhook import MAX_UPDATE_BYTES
+from tests.support.bot_harness import running_bot, settings_for
+from tests.support.fake_bot_api import FakeBotApi
 
 SECRET = "s3cret-token"
 SAID = "mon-texte-a-moi-QX7"  # what a user wrote: it must reach no log

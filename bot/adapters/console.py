@@ -36,7 +36,7 @@ from bot.scheduler import Scheduler
 from bot.service import Gaffe
 
 CONSOLE_USER_ID = 0  # Telegram ids are positive: the terminal user never collides with one
-# Interface messages the terminal says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+# Interface messages the terminal says whatever the dialogues (`check` requires them: bot/content/needed.py).
 NEEDED_MESSAGES = ("console_hint", "console_database", "console_goodbye")
 
 

@@ -77,7 +77,7 @@ MENU_RETRY_SECONDS = (1, 10, 60, 600)
 NO_PREVIEW = {"is_disabled": True}
 TEXT_METHODS = frozenset({"sendMessage", "editMessageText"})
 # Interface messages the Telegram adapter says whatever the dialogues (`check` requires them:
-# bot/authoring/needed.py); the /stats menu entry and the chat clearing's are declared by the privacy feature.
+# bot/content/needed.py); the /stats menu entry and the chat clearing's are declared by the privacy feature.
 NEEDED_MESSAGES = (
     "not_private", "unsupported_message", "file_not_sent", "forged_button", "bot_description", "bot_short_description",
 )  # fmt: skip

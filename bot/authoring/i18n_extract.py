@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterator, Mapping
 from typing import IO, Any
 
-from bot.authoring.translatable import translatable_strings
-from bot.authoring.yaml_lines import parse_yaml
+from bot.content.translatable import translatable_strings
+from bot.content.yaml_lines import parse_yaml
 
 
 def extract_dialogue_yaml(

@@ -3,42 +3,20 @@
 `dialogues/dialogue.schema.json` is written by hand and refers to `dialogues/actions.schema.json` for `do:`;
 that second file is generated from the features' registry by `python -m bot schema`, so an editor
 autocompletes the actions that exist and checks their arguments. A test fails when it is out of date.
-`check` puts the same definition in place of the reference, so it validates without resolving files.
+The content loader puts the same definition in place of the reference, so it validates without resolving files
+(bot/content/schema.py, which builds both).
 """
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 from typing import Any
 
+from bot.content.schema import actions_schema
 from bot.core.actions import Registry
 
 ACTIONS_SCHEMA = "actions.schema.json"
-
-
-def actions_schema(registry: Registry) -> dict[str, Any]:
-    return {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "title": "Gaffe actions",
-        "description": "Actions a dialogue may run with `do:`, in order: name → arguments. "
-        "Generated from the features by `python -m bot schema`; do not edit.",
-        "type": "object",
-        "minProperties": 1,
-        "additionalProperties": False,
-        "properties": {
-            name: {**spec.schema, "description": spec.description} for name, spec in sorted(registry.actions.items())
-        },
-    }
-
-
-def with_actions(dialogue_schema: dict[str, Any], registry: Registry) -> dict[str, Any]:
-    """The dialogue schema with `do:` defined inline (what `check` validates against)."""
-    inline = copy.deepcopy(dialogue_schema)
-    inline["$defs"]["do"] = actions_schema(registry)
-    del inline["$defs"]["do"]["$schema"]
-    return inline
 
 
 def as_text(schema: dict[str, Any]) -> str:

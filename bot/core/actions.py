@@ -11,6 +11,10 @@
 - A **press** is a button bound to an object (a reminder's "Done"), not to a dialogue step: it works whenever
   it is pressed. The object's feature decides, in its effect's applier, whether the press still means
   something (a second press changes nothing and says so).
+- What a push or a press is about travels as a typed value, its **payload** (the feature's own frozen
+  dataclass for a push, the decoded `Press` for a press): handlers read it with `Context.payload_as`, never
+  re-parse strings. The adapter decodes and checks a press once (bot/adapters/buttons.py); a payload of the
+  wrong type is a bug, refused with a TypeError.
 
 Every feature registers its handlers in one `Registry`, with a JSON Schema for each action's arguments, so
 `python -m bot check` refuses an unknown action or bad arguments with file:line, and editors autocomplete them.
@@ -35,6 +39,9 @@ if TYPE_CHECKING:
     from bot.core.dialogue import Content
     from bot.core.engine import Output, State
     from bot.core.i18n import Translator
+
+
+P = TypeVar("P")
 
 
 class Effect:
@@ -106,6 +113,13 @@ class Context:
     content: Content
     args: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     typed: str | None = None  # the free text accepted at this node, for this step only (never stored by this)
+    payload: object = None  # what a push or a press is about, typed (read it with `payload_as`)
+
+    def payload_as(self, kind: type[P]) -> P:
+        """The push's or press's payload as the type its handler expects."""
+        if not isinstance(self.payload, kind):
+            raise TypeError(f"expected a {kind.__name__} payload, got {self.payload!r}")
+        return self.payload
 
 
 @dataclass(frozen=True)
@@ -277,7 +291,7 @@ class Registry:
         return event not in self.silent_pushes
 
     def on_press(self, kind: str) -> Callable[[Handler], Handler]:
-        """Register the handler of buttons bound to objects of `kind` (args: id, stamp, verb)."""
+        """Register the handler of buttons bound to objects of `kind` (its payload: the `Press`)."""
         if len(kind) > MAX_OBJECT_KIND or ":" in kind:
             raise ValueError(f"object kind '{kind}' must be at most {MAX_OBJECT_KIND} characters, without ':'")
 

@@ -1,4 +1,4 @@
-"""The pure dialogue engine: (content, user state, input) → (new state, outputs to render).
+"""The pure dialogue engine: (content, user state, input) → (new state, outputs to render, effects to apply).
 
 No I/O, no clock, no Telegram, no SQLite: the same input on the same state always gives the same
 result, so adapters (Telegram, terminal) and tests share one behaviour. Outputs are untranslated
@@ -8,11 +8,12 @@ result, so adapters (Telegram, terminal) and tests share one behaviour. Outputs 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import TYPE_CHECKING
 
-from bot.core.actions import Context, Effect, FeatureOutput
+from bot.core.actions import Context, Effect, FeatureOutput, Outcome
 from bot.core.dialogue import ActionCall, Advice, Choice, Content, Node, Target
 from bot.core.profile import Profile
 from bot.core.sensitive import SecretKind, detect, name_problem
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 MAX_HOPS = 100  # a safety net: the validator already refuses loops that never ask anything
 TOP_ACTIONS = 3
-# Interface messages the engine says whatever the dialogues (`check` requires them: bot/authoring/needed.py).
+# Interface messages the engine says whatever the dialogues (`check` requires them: bot/content/needed.py).
 NEEDED_MESSAGES = (
     "use_buttons", "unknown_command", "no_conversation", "invalid_choice", "stale_button", "stale_button_ended",
     "forged_button", "resumed", "resume_offer", "resume_yes", "resume_no", "resume_dropped",
@@ -32,11 +33,19 @@ PUSHES_MESSAGES = ("pushes_paused", "pushes_resumed")  # said when a choice has 
 
 
 # --- state -----------------------------------------------------------------------------------------
-# What a left conversation needs to go on where it was, as plain values (State is saved as JSON):
-# (dialogue, node, points, max_points, answers as pairs, advice, priorities, gaps).
-Suspended = tuple[
-    str, str, int, int, tuple[tuple[str, str], ...], tuple[str, ...], tuple[tuple[str, int], ...], tuple[str, ...]
-]
+@dataclass(frozen=True)
+class Suspended:
+    """What a left conversation needs to go on where it was, as plain values (State is saved as JSON: see
+    bot/storage.py, which still reads the 8-item array this was before it had names)."""
+
+    dialogue: str
+    node: str
+    points: int
+    max_points: int
+    answers: tuple[tuple[str, str], ...]  # as pairs: a frozen value, unlike State's mapping
+    advice: tuple[str, ...]
+    priorities: tuple[tuple[str, int], ...]
+    gaps: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -106,16 +115,18 @@ class Choose:
 
 @dataclass(frozen=True)
 class Push:
-    """Something Gaffe says on its own (a due reminder): handled by the feature registered for `event`."""
+    """Something Gaffe says on its own (a due reminder): handled by the feature registered for `event`, which
+    gets `payload` (its own frozen dataclass: what the push is about) as it was made."""
 
     event: str
-    args: MappingProxyType[str, object] = field(default_factory=lambda: MappingProxyType({}))
+    payload: object = None
 
 
 @dataclass(frozen=True)
 class Press:
     """A button bound to an object (not to a dialogue step): `kind` names the feature that owns the object,
-    `stamp` which occurrence of its message the button was on, `verb` what the button does."""
+    `stamp` which occurrence of its message the button was on, `verb` what the button does. The adapter
+    decodes it once, typed and checked; the handler of `kind` gets it whole as its payload."""
 
     kind: str
     object_id: int
@@ -237,26 +248,27 @@ class Unrouted(Effect):
 
 
 Output = (
-    Say
-    | Ask
-    | Picked
-    | Notice
-    | SecretRefused
-    | ClearChat
-    | LanguageChanged
-    | Toast
-    | Offer
-    | Result
-    | Effect
-    | FeatureOutput
+    Say | Ask | Picked | Notice | SecretRefused | ClearChat | LanguageChanged | Toast | Offer | Result | FeatureOutput
 )
 
 
 @dataclass(frozen=True)
 class Step:
+    """What an input did: the new state, what to show, and what should happen in the world.
+
+    Effects travel apart from the outputs; `effects_at` says where each effect's own outputs (its applier's)
+    go in the reply: before `outputs[i]`, or after them all when `i == len(outputs)` (see `reply`)."""
+
     state: State
-    outputs: tuple[Output, ...]
+    outputs: tuple[Output, ...] = ()
+    effects: tuple[Effect, ...] = ()
+    effects_at: tuple[int, ...] = ()
     previous_step: int = -1  # the step counter before this input (set by `step`)
+
+    def __post_init__(self) -> None:
+        places = self.effects_at
+        if len(places) != len(self.effects) or list(places) != sorted(places) or places[-1:] > (len(self.outputs),):
+            raise ValueError(f"effects placed at {places} among {len(self.outputs)} outputs: {self.effects}")
 
     @property
     def changed(self) -> bool:
@@ -267,13 +279,42 @@ class Step:
         return self.state.step != self.previous_step
 
     @property
-    def effects(self) -> tuple[Effect, ...]:
-        return tuple(o for o in self.outputs if isinstance(o, Effect))
-
-    @property
     def commits(self) -> bool:
         """Whether the service must open a transaction: a new state to save, or effects to apply."""
         return self.changed or bool(self.effects)
+
+    def reply(self, applied: Sequence[tuple[Output, ...]]) -> tuple[Output, ...]:
+        """The outputs with each effect's applied outputs (`applied`, one tuple per effect) in its place."""
+        placed: dict[int, list[Output]] = {}
+        for at, outputs in zip(self.effects_at, applied, strict=True):
+            placed.setdefault(at, []).extend(outputs)
+        shown = [o for at, output in enumerate(self.outputs) for o in (*placed.get(at, ()), output)]
+        return (*shown, *placed.get(len(self.outputs), ()))
+
+
+class _Said:
+    """A step's outputs and effects as the engine finds them, in order: effects apart, each placed after the
+    outputs found before it."""
+
+    def __init__(self) -> None:
+        self.outputs: list[Output] = []
+        self.effects: list[Effect] = []
+        self.effects_at: list[int] = []
+
+    def add(self, *outputs: Output) -> None:
+        self.outputs.extend(outputs)
+
+    def apply(self, *effects: Effect) -> None:
+        self.effects.extend(effects)
+        self.effects_at.extend(len(self.outputs) for _ in effects)
+
+    def take(self, outcome: Outcome) -> None:
+        """A handler's outcome: its outputs, then its effects (whose outputs follow them)."""
+        self.add(*outcome.outputs)
+        self.apply(*outcome.effects)
+
+    def step(self, state: State) -> Step:
+        return Step(state, tuple(self.outputs), tuple(self.effects), tuple(self.effects_at))
 
 
 # --- stepping --------------------------------------------------------------------------------------
@@ -295,8 +336,8 @@ def step(content: Content, state: State, received: Input) -> Step:
                 result = _pick(content, state, state.step, number - 1)
             else:
                 result = _text(content, state, str(number))
-        case Push(event, args):
-            result = _push(content, state, event, args)
+        case Push(event, payload):
+            result = _push(content, state, event, payload)
         case Press():
             result = _press(content, state, received)
         case _:
@@ -308,7 +349,7 @@ def resume(content: Content, state: State) -> tuple[Output, ...]:
     """Show the current question again (after a restart, or when the user is lost), changing nothing."""
     node = _current(content, state)
     if node is None:
-        waiting = state.suspended is not None and state.suspended[0] in content.dialogues
+        waiting = state.suspended is not None and state.suspended.dialogue in content.dialogues
         return (_offer_resume(content, state),) if waiting else ()
     return (_ask(content, node, state),) if node.choices else (Say(node.text or "", _params(state), node.sources),)
 
@@ -329,15 +370,15 @@ def _open(content: Content, state: State, dialogue_id: str) -> Step:
     node = _current(content, state)
     if node is not None and state.dialogue != dialogue_id and (state.max_points or state.answers):
         suspended = _suspend(state)
-    if suspended is not None and suspended[0] == dialogue_id:
+    if suspended is not None and suspended.dialogue == dialogue_id:
         suspended = None
     fresh = State(profile=state.profile, dialogue=dialogue_id, step=state.step + 1, suspended=suspended)
-    return _run(content, fresh, Target(jump=dialogue_id), [])
+    return _run(content, fresh, Target(jump=dialogue_id), _Said())
 
 
 def _suspend(state: State) -> Suspended:
     answers = tuple((k, str(v)) for k, v in state.answers.items())
-    return (
+    return Suspended(
         state.dialogue or "", state.node or "", state.points, state.max_points, answers,
         state.advice, state.priorities, state.gaps,
     )  # fmt: skip
@@ -359,7 +400,7 @@ class Title:
 def _offer_resume(content: Content, state: State) -> Ask:
     """ "Pick up your checkup?" once the dialogue that interrupted it is over (Yes / No)."""
     assert state.suspended is not None
-    title = content.dialogues[state.suspended[0]].title
+    title = content.dialogues[state.suspended.dialogue].title
     labels = (content.messages["resume_yes"].one, content.messages["resume_no"].one)
     return Ask(content.messages["resume_offer"].one, labels, state.step, MappingProxyType({"title": Title(title)}))
 
@@ -380,10 +421,9 @@ def _answer_offer(content: Content, state: State, index: int) -> Step:
 
 def _restored(state: State, left: Suspended) -> State:
     """The conversation `left` was, back in place (the profile and the step counter stay the current ones)."""
-    dialogue, node, points, max_points, answers, advice, priorities, gaps = left
     return replace(
-        state, dialogue=dialogue, node=node, points=points, max_points=max_points,
-        answers=MappingProxyType(dict(answers)), advice=advice, priorities=priorities, gaps=gaps,
+        state, dialogue=left.dialogue, node=left.node, points=left.points, max_points=left.max_points,
+        answers=MappingProxyType(dict(left.answers)), advice=left.advice, priorities=left.priorities, gaps=left.gaps,
     )  # fmt: skip
 
 
@@ -401,15 +441,16 @@ def _pick(content: Content, state: State, asked_at: int, index: int) -> Step:
     choice = choices[index]
     pushes_before, language_before = state.profile.pushes, state.language
     state = _apply(state, node, choice)
-    outputs: list[Output] = [Picked(choice.label)]
+    said = _Said()
+    said.add(Picked(choice.label))
     if state.language != language_before:  # the adapter's menus follow the user (Telegram: a chat-scoped menu)
-        outputs.append(LanguageChanged(state.language))
+        said.add(LanguageChanged(state.language))
     if choice.reply:
-        outputs.append(Say(choice.reply, _params(state)))
+        said.add(Say(choice.reply, _params(state)))
     if state.profile.pushes != pushes_before:  # always told, in the same words, and how to undo it
-        outputs.append(Notice("pushes_resumed" if state.profile.pushes else "pushes_paused"))
-    state = _act(content, state, choice.actions, outputs)
-    stepped = _run(content, state, choice.target, outputs)
+        said.add(Notice("pushes_resumed" if state.profile.pushes else "pushes_paused"))
+    state = _act(content, state, choice.actions, said)
+    stepped = _run(content, state, choice.target, said)
     if not (node.in_place and _asked_in_place(content, stepped)):  # a settings screen, then another
         return stepped
     shown = tuple(replace(o, in_place=True) if isinstance(o, Ask) else o for o in stepped.outputs)
@@ -438,9 +479,12 @@ def _text(content: Content, state: State, text: str) -> Step:
             return Step(state, (Notice("use_buttons"), replace(_offer_resume(content, state), text="")))
         answered = Unrouted in content.registry.appliers  # without a feature to ask, the short answer
         if node is None or not node.choices:
-            return Step(state, (Unrouted(text) if answered else Notice("no_conversation"),))
+            if answered:
+                return Step(state, effects=(Unrouted(text),), effects_at=(0,))
+            return Step(state, (Notice("no_conversation"),))
         if answered and not routed:  # an app's name typed here still gets its look-up, then the question again
-            return Step(state, (Unrouted(text, at_question=True), _ask(content, node, state, with_text=False)))
+            asked = _ask(content, node, state, with_text=False)
+            return Step(state, (asked,), effects=(Unrouted(text, at_question=True),), effects_at=(0,))
         return Step(state, (Notice("use_buttons"), _ask(content, node, state, with_text=False)))
     answer = " ".join(text.split())
     spec = node.input
@@ -454,18 +498,19 @@ def _text(content: Content, state: State, text: str) -> Step:
         return Step(state, (Say(spec.error, _params(state)),))
     kept = {spec.save_as: answer} if spec.save_as else {}  # without save_as, only the node's actions see it
     state = replace(state, answers=MappingProxyType({**state.answers, **kept}), step=state.step + 1)
-    outputs: list[Output] = []
-    state = _act(content, state, node.actions, outputs, typed=answer)
-    return _run(content, state, node.target or Target(), outputs)
+    said = _Said()
+    state = _act(content, state, node.actions, said, typed=answer)
+    return _run(content, state, node.target or Target(), said)
 
 
-def _push(content: Content, state: State, event: str, args: MappingProxyType[str, object]) -> Step:
+def _push(content: Content, state: State, event: str, payload: object) -> Step:
     """A push shows its outputs and applies its effects; the conversation stays exactly where it was."""
     handle = content.registry.pushes.get(event)
     if handle is None:
         raise ValueError(f"no feature handles the push '{event}'")
-    outcome = handle(Context(state, content, args))
-    return Step(state, outcome.outputs + outcome.effects)
+    said = _Said()
+    said.take(handle(Context(state, content, payload=payload)))
+    return said.step(state)
 
 
 def _press(content: Content, state: State, press: Press) -> Step:
@@ -473,21 +518,19 @@ def _press(content: Content, state: State, press: Press) -> Step:
     handle = content.registry.presses.get(press.kind)
     if handle is None:
         return Step(state, (Toast("forged_button"),))
-    args = MappingProxyType({"id": press.object_id, "stamp": press.stamp, "verb": press.verb})
-    outcome = handle(Context(state, content, args))
+    said = _Said()
+    said.take(handle(Context(state, content, payload=press)))
     node = _current(content, state)
-    again = (Notice("resumed"), *resume(content, state)) if node is not None and node.waits else ()
-    return Step(state, outcome.outputs + outcome.effects + again)
+    if node is not None and node.waits:
+        said.add(Notice("resumed"), *resume(content, state))
+    return said.step(state)
 
 
-def _act(
-    content: Content, state: State, calls: tuple[ActionCall, ...], outputs: list[Output], typed: str | None = None
-) -> State:
+def _act(content: Content, state: State, calls: tuple[ActionCall, ...], said: _Said, typed: str | None = None) -> State:
     """Run a node's or a choice's actions in order: their outputs and effects join the step's."""
     for call in calls:
         outcome = content.registry.actions[call.name].run(Context(state, content, call.args, typed))
-        outputs.extend(outcome.outputs)
-        outputs.extend(outcome.effects)
+        said.take(outcome)
         if outcome.answers:
             state = replace(state, answers=MappingProxyType({**state.answers, **outcome.answers}))
         if outcome.forgets_conversation:
@@ -515,14 +558,14 @@ def _apply(state: State, node: Node, choice: Choice) -> State:
     )
 
 
-def _run(content: Content, state: State, target: Target, outputs: list[Output]) -> Step:
+def _run(content: Content, state: State, target: Target, said: _Said) -> Step:
     """Follow the dialogue from `target` until it waits for the user or ends."""
     dialogue_id = state.dialogue
     detoured = False  # the country is asked once per input at most: a picker left without a pick doesn't loop
     for _ in range(MAX_HOPS):
         if target.jump:
             dialogue_id = target.jump
-            if state.suspended is not None and state.suspended[0] == dialogue_id:
+            if state.suspended is not None and state.suspended.dialogue == dialogue_id:
                 state = replace(state, suspended=None)  # started over: the unfinished one is replaced
             node_id = content.dialogues[dialogue_id].start
         else:
@@ -542,22 +585,22 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             )
             continue
         if node.choices and not node.result:
-            outputs.append(_ask(content, node, state))
-            state = _act(content, state, node.actions, outputs)
-            return Step(state, tuple(outputs))
+            said.add(_ask(content, node, state))
+            state = _act(content, state, node.actions, said)
+            return said.step(state)
         if node.text:
-            outputs.append(Say(node.text, _params(state), node.sources))
+            said.add(Say(node.text, _params(state), node.sources))
         if not node.input:  # a free-text node's actions run on the answer
-            state = _act(content, state, node.actions, outputs)
+            state = _act(content, state, node.actions, said)
         if node.result:
             top = _top_actions(content, state)
-            outputs.append(Result(dialogue_id or "", state.score, top))
-            outputs.append(RecordResult(dialogue_id or "", state.score, tuple(a.id for a in top)))
+            said.add(Result(dialogue_id or "", state.score, top))
+            said.apply(RecordResult(dialogue_id or "", state.score, tuple(a.id for a in top)))
         if node.choices:  # a result's follow-up buttons come after the result, without repeating the text
-            outputs.append(_ask(content, node, state, with_text=False))
-            return Step(state, tuple(outputs))
+            said.add(_ask(content, node, state, with_text=False))
+            return said.step(state)
         if node.input:
-            return Step(state, tuple(outputs))
+            return said.step(state)
         if (node.end or node.target is None) and state.detour is not None:
             # The country picker is over: on with the conversation, at the node that needed the country.
             state = replace(_restored(state, state.detour), detour=None)
@@ -565,9 +608,9 @@ def _run(content: Content, state: State, target: Target, outputs: list[Output]) 
             continue
         if node.end or node.target is None:
             state = replace(state, dialogue=None, node=None)
-            if state.suspended is not None and state.suspended[0] in content.dialogues:
-                outputs.append(_offer_resume(content, state))
-            return Step(state, tuple(outputs))
+            if state.suspended is not None and state.suspended.dialogue in content.dialogues:
+                said.add(_offer_resume(content, state))
+            return said.step(state)
         target = node.target
     raise RuntimeError(f"dialogue '{dialogue_id}' loops for {MAX_HOPS} nodes without asking anything")
 

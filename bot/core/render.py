@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.core import html_text
-from bot.core.actions import Attachment, Effect, Localized
+from bot.core.actions import Attachment, Localized
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Ask,
@@ -37,7 +37,7 @@ from bot.core.regions import ROUTE_PLACEHOLDER, Region
 
 TELEGRAM_TEXT_LIMIT = 4096
 LABEL_LIMIT = 64
-# Interface messages the renderer says whatever the dialogues (`check` requires them: bot/authoring/needed.py);
+# Interface messages the renderer says whatever the dialogues (`check` requires them: bot/content/needed.py);
 # one `secret_<kind>` per SecretKind (tests/test_needed_messages.py keeps them in step).
 NEEDED_MESSAGES = (
     "result_header", "result_source", "result_nothing", "result_date", "picked",
@@ -269,8 +269,6 @@ def render(
                 menu_language = language
             case Toast(key):
                 toast = html_text.strip(message(content, translator, key))
-            case Effect():
-                pass  # applied by the service, which puts what it gave in its place
             case Picked(label):
                 picked = message(content, translator, "picked", label=translator.text(label))
             case Notice(key, params):

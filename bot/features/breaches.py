@@ -305,15 +305,24 @@ class PasswordChanged(Effect):
     stamp: int
 
 
+@dataclass(frozen=True)
+class BreachAlert:
+    """The payload of an alert push: the watched service (the catalogue's key), the breach (its Name), the watch
+    (the row's id) and the alert's number (its buttons' stamp)."""
+
+    service: str
+    breach: str
+    watch_id: int
+    stamp: int
+
+
 @REGISTRY.on_push(ALERT)
 def breach_alert(context: Context) -> Outcome:
-    """Args: service (the catalogue's key), breach (its Name), watch (the row's id), stamp (the alert's number)."""
-    watch, stamp = int(str(context.args["watch"])), int(str(context.args["stamp"]))
+    alert = context.payload_as(BreachAlert)
     label = context.content.messages["breach_changed_label"].one
-    offer = Offer(
-        context.content.messages["breach_alert"].one, (ObjectButton(label, Press(KIND, watch, stamp, CHANGED)),)
-    )
-    return Outcome(outputs=(offer,), effects=(BreachAlerted(watch, str(context.args["breach"]), stamp),))
+    button = ObjectButton(label, Press(KIND, alert.watch_id, alert.stamp, CHANGED))
+    offer = Offer(context.content.messages["breach_alert"].one, (button,))
+    return Outcome(outputs=(offer,), effects=(BreachAlerted(alert.watch_id, alert.breach, alert.stamp),))
 
 
 @REGISTRY.applies(BreachAlerted)
@@ -330,11 +339,11 @@ async def record_alert(world: World, effect: BreachAlerted) -> tuple[Output, ...
 
 @REGISTRY.on_press(KIND)
 def press_breach(context: Context) -> Outcome:
-    watch_id, stamp, verb = int(context.args["id"]), int(context.args["stamp"]), str(context.args["verb"])
-    if verb == REMOVE:
-        return Outcome(effects=(Unwatch(watch_id),))
+    press = context.payload_as(Press)
+    if press.verb == REMOVE:
+        return Outcome(effects=(Unwatch(press.object_id),))
     label = context.content.messages["breach_changed_label"].one
-    return Outcome(outputs=(Picked(label),), effects=(PasswordChanged(watch_id, stamp),))
+    return Outcome(outputs=(Picked(label),), effects=(PasswordChanged(press.object_id, press.stamp),))
 
 
 async def watched_service(world: World, watch_id: int) -> str | None:
@@ -402,9 +411,8 @@ async def refresh_breaches(gaffe: Refreshed, settings: BreachSource, push: Pushe
     for watch_id, user_id, service, alerted_up_to, alerts in watches:
         new = sorted((b for b in catalogue.find_key(service) if b.alertable and mark(b) > alerted_up_to), key=mark)
         for number, breach in enumerate(new, start=alerts + 1):
-            args = {"service": service, "breach": breach.name, "watch": watch_id, "stamp": number}
             try:
-                sent += await push(user_id, Push(ALERT, MappingProxyType(args)))
+                sent += await push(user_id, Push(ALERT, BreachAlert(service, breach.name, watch_id, number)))
             except Exception as error:  # one user's failure must not stop the others' alerts (the outbox keeps it)
                 log.warning("breach alert to user %s not delivered: %s", user_id, error)
     if sent:

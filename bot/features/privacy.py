@@ -275,9 +275,16 @@ class NoticeSent(Effect):
     at: str
 
 
+@dataclass(frozen=True)
+class RetentionNotice:
+    """The payload of a `retention_notice` push: when the notice went out (ISO 8601, UTC)."""
+
+    at: str
+
+
 @REGISTRY.on_push("retention_notice")
 def retention_notice(context: Context) -> Outcome:
-    return Outcome(outputs=(Notice("retention_notice"),), effects=(NoticeSent(str(context.args["at"])),))
+    return Outcome(outputs=(Notice("retention_notice"),), effects=(NoticeSent(context.payload_as(RetentionNotice).at),))
 
 
 @REGISTRY.applies(NoticeSent)
@@ -324,7 +331,7 @@ async def retention_tick(
     erased = len(erasing)
     sent = 0
     for user_id in notifying:
-        sent += await send(user_id, Push("retention_notice", MappingProxyType({"at": _iso(now)})))
+        sent += await send(user_id, Push("retention_notice", RetentionNotice(_iso(now))))
     return sent, erased
 
 

@@ -366,15 +366,22 @@ def reminder_time(context: Context) -> Outcome:
     return Outcome(effects=(SetReminderTime(int(hour) if hour is not None else None, context.args.get("timezone")),))
 
 
+@dataclass(frozen=True)
+class ReminderDue:
+    """The payload of a `reminder_due` push: which reminder fell due."""
+
+    reminder_id: int
+
+
 @REGISTRY.on_push("reminder_due")
 def reminder_due(context: Context) -> Outcome:
-    return Outcome(effects=(SendReminder(int(str(context.args["id"]))),))
+    return Outcome(effects=(SendReminder(context.payload_as(ReminderDue).reminder_id),))
 
 
 @REGISTRY.on_press(KIND)
 def reminder_pressed(context: Context) -> Outcome:
-    args = context.args
-    return Outcome(effects=(PressReminder(int(str(args["id"])), int(str(args["stamp"])), str(args["verb"])),))
+    press = context.payload_as(Press)
+    return Outcome(effects=(PressReminder(press.object_id, press.stamp, press.verb),))
 
 
 # --- appliers: the database, inside the step's transaction ------------------------------------------

@@ -14,8 +14,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from conftest import ROOT
-from fake_bot_api import Call, FakeBotApi
 from telegram import Update
 from telegram.ext import Application
 
@@ -24,6 +22,8 @@ from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Result, State, step
 from bot.service import Clock, system_clock
+from tests.support.fake_bot_api import Call, FakeBotApi
+from tests.support.paths import ROOT
 
 CHAT_METHODS = ("sendMessage", "editMessageText", "editMessageReplyMarkup")
 

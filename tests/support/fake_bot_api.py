@@ -384,7 +384,7 @@ def _strip_text(text: str, entities: list[dict[str, Any]]) -> tuple[str, list[di
     return stripped, kept
 
 
-def _command_entities(text: str) -> list[dict[str, Any]]:
+def command_entities(text: str) -> list[dict[str, Any]]:
     """bot_command entities, as Telegram adds them to incoming messages ("/start", "/help@some_bot")."""
     entities = []
     for match in re.finditer(r"(?<!\S)/[A-Za-z0-9_]{1,64}(?:@[A-Za-z0-9_]{3,32})?(?![A-Za-z0-9_@/])", text):
@@ -663,12 +663,28 @@ class FakeBotApi:
         chat = self.add_chat(chat_id)
         ids = []
         for number in range(count):
-            message_id = self._new_message_id(chat_id)
+            message_id = self.new_message_id(chat_id)
             self._messages.setdefault(chat_id, {})[message_id] = {
                 "message_id": message_id, "from": user, "chat": chat, "date": int(self._clock()), "text": f"#{number}",
             }  # fmt: skip
             ids.append(message_id)
         return ids
+
+    def new_message_id(self, chat_id: int) -> int:
+        """The id the chat's next message gets (for a message a test builds itself, then keeps with `keep`)."""
+        self._next_message_id[chat_id] = self._next_message_id.get(chat_id, 0) + 1
+        return self._next_message_id[chat_id]
+
+    def keep(self, message: dict[str, Any]) -> None:
+        """Store a message a test built (with an id from `new_message_id`) in its chat, as Telegram would have it."""
+        self._messages.setdefault(message["chat"]["id"], {})[message["message_id"]] = message
+
+    def open_query(self, chat_id: int, message_id: int) -> str:
+        """A callback query id the fake will accept one answer for, for a press on that message (a test that
+        builds the callback_query update itself queues it with `queue_update`)."""
+        query_id = str(next(self._query_ids))
+        self._queries[query_id] = _Query(chat_id, message_id)
+        return query_id
 
     def user_deletes(self, chat_id: int, message_id: int) -> None:
         """The user deletes a message for both sides of a private chat: its id becomes a gap."""
@@ -734,13 +750,13 @@ class FakeBotApi:
         user = self._user(user_id, language_code, first_name)
         chat = self.add_chat(chat_id, chat_type=chat_type)
         message: dict[str, Any] = {
-            "message_id": self._new_message_id(chat_id),
+            "message_id": self.new_message_id(chat_id),
             "from": user,
             "chat": chat,
             "date": int(self._clock()),
             "text": text,
         }
-        entities = _command_entities(text)
+        entities = command_entities(text)
         if entities:
             message["entities"] = entities
         self._messages.setdefault(chat_id, {})[message["message_id"]] = message
@@ -755,7 +771,7 @@ class FakeBotApi:
         file = {"file_id": f"file-{user_id}-{len(self._messages.get(user_id, {}))}", "file_unique_id": "u1"}
         media: Any = [{**file, "width": 90, "height": 90}] if kind == "photo" else {**file, "file_name": "a.pdf"}
         message: dict[str, Any] = {
-            "message_id": self._new_message_id(user_id),
+            "message_id": self.new_message_id(user_id),
             "from": self._user(user_id, language_code, None),
             "chat": chat,
             "date": int(self._clock()),
@@ -796,14 +812,13 @@ class FakeBotApi:
             datas = [button.get("callback_data") for row in rows for button in row]
             if callback_data not in datas:
                 raise ValueError(f"message {message_id} has no button {callback_data!r}; it has {datas}")
-        query_id = str(next(self._query_ids))
-        self._queries[query_id] = _Query(chat_id, message_id)
+        query_id = self.open_query(chat_id, message_id)
         self.queue_update(
             {
                 "callback_query": {
                     "id": query_id,
                     "from": self._user(user_id, language_code, None),
-                    "message": self._public(message),
+                    "message": self.as_shown(message),
                     "chat_instance": str(abs(chat_id) * 7919 % 10**12),
                     "data": callback_data,
                 }
@@ -821,6 +836,16 @@ class FakeBotApi:
         if from_bot is not None:
             stored = [m for m in stored if (m["from"]["id"] == self.bot_user["id"]) == from_bot]
         return copy.deepcopy(stored)
+
+    def message(self, chat_id: int, message_id: int) -> dict[str, Any] | None:
+        """One message as the chat has it now (edits applied; None once deleted or never there), a copy."""
+        message = self._messages.get(chat_id, {}).get(message_id)
+        return None if message is None else copy.deepcopy(message)
+
+    @property
+    def updates_waiting(self) -> int:
+        """Updates queued and not yet confirmed taken by the bot (its next getUpdates offset confirms them)."""
+        return len(self._updates)
 
     def calls(self, method: str) -> list[Call]:
         """Recorded calls of one method (case-insensitive)."""
@@ -988,12 +1013,8 @@ class FakeBotApi:
             user["first_name"] = first_name
         return dict(user)
 
-    def _new_message_id(self, chat_id: int) -> int:
-        self._next_message_id[chat_id] = self._next_message_id.get(chat_id, 0) + 1
-        return self._next_message_id[chat_id]
-
     @staticmethod
-    def _public(message: dict[str, Any]) -> dict[str, Any]:
+    def as_shown(message: dict[str, Any]) -> dict[str, Any]:
         """The message as Telegram shows it (a copy, without the fake's own "upload" record)."""
         return copy.deepcopy({key: value for key, value in message.items() if key != "upload"})
 
@@ -1181,7 +1202,7 @@ class FakeBotApi:
         text, entities = self._formatted_text(params)
         markup = self._inline_markup(params.get("reply_markup"), inline_only=False)
         message: dict[str, Any] = {
-            "message_id": self._new_message_id(chat["id"]),
+            "message_id": self.new_message_id(chat["id"]),
             "from": dict(self.bot_user),
             "chat": chat,
             "date": int(self._clock()),
@@ -1192,7 +1213,7 @@ class FakeBotApi:
         if markup:
             message["reply_markup"] = markup
         self._messages.setdefault(chat["id"], {})[message["message_id"]] = message
-        return self._public(message)
+        return self.as_shown(message)
 
     def _upload(self, params: dict[str, Any], key: str, kind: str) -> tuple[UploadedFile, Any]:
         """The file sent as params[key]: an upload (multipart part, also via attach://<part>) or the file_id
@@ -1243,9 +1264,9 @@ class FakeBotApi:
 
     def _store_new(self, message: dict[str, Any]) -> dict[str, Any]:
         chat_id = message["chat"]["id"]
-        message["message_id"] = self._new_message_id(chat_id)
+        message["message_id"] = self.new_message_id(chat_id)
         self._messages.setdefault(chat_id, {})[message["message_id"]] = message
-        return self._public(message)
+        return self.as_shown(message)
 
     def _send_photo(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
         upload, earlier = self._upload(params, "photo", "photo")
@@ -1310,7 +1331,7 @@ class FakeBotApi:
                 message[key] = value
             else:
                 message.pop(key, None)
-        return self._public(message)
+        return self.as_shown(message)
 
     def _edit_message_text(self, params: dict[str, Any], request: web.Request) -> dict[str, Any]:
         message = self._stored_message(params)

@@ -20,11 +20,7 @@ from telegram.ext import BaseRateLimiter, ExtBot
 from telegram.request import HTTPXRequest
 
 from bot.adapters.rate_limit import PRIORITY_REPLY, PUSH, PriorityRateLimiter, RateLimitArgs
-
-try:  # tests/ as a package (tests/__init__.py or pythonpath=["."]) or as a plain directory
-    from tests.fake_bot_api import FakeBotApi
-except ImportError:
-    from fake_bot_api import FakeBotApi  # type: ignore[no-redef]
+from tests.support.fake_bot_api import FakeBotApi
 
 TOKEN = "123456:TEST-TOKEN-abcdefghijklmnopqrstuvwxyz"
 

@@ -20,7 +20,7 @@ class DataServer:
     def serve(self, path: str, body: bytes, status: int = 200) -> None:
         self.files[path] = (status, body)
 
-    async def _handle(self, request: web.Request) -> web.Response:
+    async def answer(self, request: web.Request) -> web.Response:
         self.requests.append((request.path, request.headers.get("User-Agent")))
         status, body = self.files.get(request.path, (404, b"not found"))
         return web.Response(status=status, body=body)
@@ -30,7 +30,7 @@ class DataServer:
 async def data_server() -> AsyncIterator[DataServer]:
     server = DataServer()
     app = web.Application()
-    app.router.add_route("GET", "/{tail:.*}", server._handle)
+    app.router.add_route("GET", "/{tail:.*}", server.answer)
     runner = web.AppRunner(app)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()

@@ -40,9 +40,16 @@ async def create_table(store: Store) -> None:
         await tx.execute("CREATE TABLE IF NOT EXISTS pings (user_id INTEGER, number INTEGER, answered INTEGER)")
 
 
+@dataclass(frozen=True)
+class Ping:
+    """The payload of a `ping` push."""
+
+    number: int
+
+
 @PINGS.on_push("ping")
 def ping(context: Context) -> Outcome:
-    number = int(str(context.args["number"]))
+    number = context.payload_as(Ping).number
     button = ObjectButton("Oui", Press("ping", number, 1, "ok"))
     offer = Offer("Ping {number}", (button,), MappingProxyType({"number": number}))
     return Outcome(outputs=(offer,), effects=(Pinged(number),))
@@ -50,7 +57,7 @@ def ping(context: Context) -> Outcome:
 
 @PINGS.on_press("ping")
 def answer(context: Context) -> Outcome:
-    return Outcome(outputs=(Picked("Oui"),), effects=(Answered(int(str(context.args["id"]))),))
+    return Outcome(outputs=(Picked("Oui"),), effects=(Answered(context.payload_as(Press).object_id),))
 
 
 @PINGS.applies(Pinged)

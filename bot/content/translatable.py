@@ -1,6 +1,6 @@
 """Which strings of a content file are translatable, with their line and kind.
 
-Shared by the validator (`bot.authoring.check`) and the babel extractor (`bot.authoring.i18n_extract`), so that what is
+Shared by the loader (`bot.content.loader`) and the babel extractor (`bot.authoring.i18n_extract`), so that what is
 checked for a translation is exactly what translators are given.
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from bot.authoring.yaml_lines import YamlMap
+from bot.content.yaml_lines import YamlMap
 
 # Telegram's limits, in characters.
 LIMITS = {"label": 64, "text": 4096, "description": 256, "title": 4096}

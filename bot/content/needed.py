@@ -1,12 +1,13 @@
 """The interface messages the code says whatever the dialogues, collected from where they are declared.
 
 A module that says messages of its own (the engine, the renderer, the service, an adapter) declares them next
-to the code that says them, in a module-level tuple of string literals named `NEEDED_MESSAGES`; `check` then
-requires each one in messages.yaml and names the declaration (file:line) when one is missing. Messages a
-feature says only when its action runs are declared with the action instead (`Registry.action(messages=…)`).
+to the code that says them, in a module-level tuple of string literals named `NEEDED_MESSAGES`; the content
+loader (so `check`, and the start-up) then requires each one in messages.yaml and names the declaration
+(file:line) when one is missing. Messages a feature says only when its action runs are declared with the action
+instead (`Registry.action(messages=…)`).
 
-The declarations are read from the sources, not imported: the writers' tools sit below the service and the
-adapters (docs/writing.md, "The code's layout"), so they must not import them to learn what they say.
+The declarations are read from the sources, not imported: the loader sits below the service and the adapters
+(docs/writing.md, "The code's layout"), so it must not import them to learn what they say.
 tests/test_needed_messages.py fails when a message key written in bot/ is declared nowhere.
 """
 

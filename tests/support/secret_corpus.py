@@ -1,0 +1,28 @@
+"""The secret filter's labelled corpora (tests/corpus/): the tuning one the rules were written on and the held-out
+one never tuned on. Shared by tests/test_secret_corpus.py and bench/secret_filter.py (which prints the figures)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+from tests.support.paths import ROOT
+
+CORPUS = ROOT / "tests" / "corpus"
+CORPORA = {"tuning": ("secrets.yaml", "ordinary.txt"), "held-out": ("heldout_secrets.yaml", "heldout_ordinary.txt")}
+
+
+@dataclass(frozen=True)
+class Corpus:
+    secrets: list[tuple[str, str]]  # (kind as labelled, text)
+    ordinary: list[str]
+
+
+def load(secrets_file: str, ordinary_file: str) -> Corpus:
+    raw = yaml.safe_load((CORPUS / secrets_file).read_text(encoding="utf-8"))
+    lines = (CORPUS / ordinary_file).read_text(encoding="utf-8").splitlines()
+    return Corpus(
+        [(kind, text) for kind, texts in raw.items() for text in texts],
+        [line for line in lines if line.strip() and not line.startswith("#")],
+    )
