@@ -90,6 +90,7 @@ def speed(detect: Detect, corpora: list[Corpus]) -> None:
         "4096 chars of 'un '": ("un " * 1400)[:4096],
         "4096 digits in groups": ("4970 " * 820)[:4096],
         "4096 chars, one word": "a1" * 2048,
+        "4096 chars of 'question secrète : '": ("question secrète : " * 250)[:4096],  # a frame every 3 words
     }
     print(f"speed: {microseconds(detect, everyday):.0f} µs per message on the corpora's {len(everyday)} lines")
     print(f"  a 4096-character chat message: {microseconds(detect, [longest]):.0f} µs")

@@ -4,6 +4,8 @@ a 429 storm, a blocked user, and in the middle of a checkup."""
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
@@ -14,7 +16,7 @@ from bot.storage import Store
 from tests.support.bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
 from tests.support.clock import START
 from tests.support.clock import FakeClock as Clock  # the name the tests below were written with
-from tests.support.fake_bot_api import FakeBotApi
+from tests.support.fake_bot_api import Call, FakeBotApi
 
 
 def quick(fake: FakeBotApi, db: Path) -> Settings:
@@ -155,4 +157,48 @@ async def test_the_cadence_of_a_reminder_is_changed_from_its_card(fake: FakeBotA
         card, mark = await press(fake, 502, listed, 0, mark)  # the reminder's own button: its card
         changed, _ = await press(fake, 502, card, by_label(card, "Tous les 6 mois"), mark)
         assert "C'est noté" in changed["text"] and "tous les 6\u00a0mois" in changed["text"]
+    assert fake.errors == []
+
+
+async def test_a_label_holding_a_secret_or_an_email_is_refused_on_telegram_and_never_stored(
+    fake: FakeBotApi, tmp_path: Path
+) -> None:
+    """Issue 18: a missed secret typed as a label was stored and echoed back ("un rappel pour The password for my
+    laptop is dragonfly"), and an e-mail address was accepted. Typed in the chat, each is refused, the secret's
+    message deleted, and neither reaches the database nor any message; a plain name still goes through."""
+    db, user = tmp_path / "g.sqlite3", 506
+
+    def deleted(message_id: int) -> Callable[[Call], bool]:
+        return lambda call: call.method == "deleteMessage" and call.params["message_id"] == message_id
+
+    secrets = ("The password for my laptop is dragonfly", "Gmail perso Soleil2024", "mon mdp (nounours)")
+    async with running_bot(fake, db, quick(fake, db), Clock()):
+        mark = len(fake.sent)
+        fake.user_sends(user, "/rappels")
+        menu, mark = await next_message(fake, user, mark)
+        accounts, mark = await press(fake, user, menu, by_label(menu, "Ajouter un rappel"), mark)
+        await press(fake, user, accounts, by_label(accounts, "Un autre compte (je tape son nom)"), mark)
+        for label in secrets:
+            mark = len(fake.sent)
+            fake.user_sends(user, label)
+            typed = fake.messages(user, from_bot=False)[-1]["message_id"]
+            refused, _ = await next_message(fake, user, mark)
+            assert "mot de passe" in refused["text"] and label.split()[-1] not in refused["text"]
+            await fake.wait_for(deleted(typed), after=mark)
+        mark = len(fake.sent)
+        fake.user_sends(user, "jean.dupont@gmail.com")
+        refused, mark = await next_message(fake, user, mark)
+        assert "Pas d'adresse mail" in refused["text"] and "jean.dupont" not in refused["text"]
+        fake.user_sends(user, "Gmail perso")
+        cadence, mark = await next_message(fake, user, mark)
+        done, _ = await press(fake, user, cadence, by_label(cadence, "Tous les 3 mois"), mark)
+        assert "Gmail perso" in done["text"]
+    chat = "\n".join(m.get("text", "") for m in fake.messages(user))  # the secrets' messages deleted too
+    said = "\n".join(m.get("text", "") for m in fake.messages(user, from_bot=True))
+    with sqlite3.connect(db) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert not any(word in chat for word in ("dragonfly", "Soleil2024", "nounours"))
+    assert not any(
+        word in kept for kept in (said, dump) for word in ("dragonfly", "Soleil2024", "nounours", "jean.dupont")
+    )
     assert fake.errors == []

@@ -16,6 +16,29 @@ unlock PINs, the code on the back in words, identity numbers…) and then a batc
 changed for it: 23 of 27 caught (85.2 %), no false alarm in 40 lines. The honest figure is the held-out
 corpus's (tests/corpus/heldout_*, never tuned on): `python -m bench.secret_filter` prints both; only its running
 is tested here, never its figures.
+
+Issue 18's second round (the filter overfitted: 93.5 % on that held-out corpus) wrote six more batches, blind of
+every held-out line, each in its own style, each measured on the filter as it stood before any rule changed for
+it, then the rules made general (a cue and a value that gives, checksums, shapes) rather than fitted to lines:
+- batch A (the kinds the issue names): 67 of 76 caught (88.2 %), 3 false alarms in 137 lines (2.19 %);
+- batch B (a second style): 71 of 84 (84.5 %), 5 in 166 (3.01 %);
+- batch C (long, distressed, SMS spelling): 52 of 65 (80.0 %), 2 in 148 (1.35 %);
+- batch D (culture names, references, idioms with "key"): 66 of 79 (83.5 %), 6 in 229 (2.62 %);
+- batch E (English, devices, apps, help lines): 55 of 63 (87.3 %), 5 in 139 (3.60 %);
+- batch F (casual French, Wi-Fi network names, scams): 56 of 64 (87.5 %), 6 in 166 (3.61 %);
+- batch G (secrets inside stories, SMS senders, devices): 46 of 51 (90.2 %), 1 in 134 (0.75 %);
+- batch H ("is my password good?", quotes of other things, music): 45 of 49 (91.8 %), 3 in 133 (2.26 %);
+- batch I (what a worried user writes: stalkerware, trackers, routers, leaving): 22 of 24 (91.7 %), 1 in 222
+  (0.45 %);
+- batch J (user names and gamer tags, sports, pets, banks): 37 of 44 (84.1 %; one miss was a recovery phrase
+  with two words outside the BIP-39 list, a labelling error fixed after), 6 in 163 (3.68 %);
+- batch K (an older person's French, a grandparent's English): 34 of 35 (97.1 %), none in 114;
+- batch L (English only, UK and US): 23 of 28 (82.1 %), 1 in 126 (0.79 %): English had been tuned on less.
+Together 574 of 662 secrets (86.7 %) and 39 false alarms in 1,877 lines (2.08 %): on lines it has not seen, the
+filter of each moment did less well than the goal (97 %, 0.5 %), and no batch was written to be easy (their
+ordinary lines lean on lone product names, network names and references). Kept after them: "my password is the
+quick brown fox jumps" (a sentence after "is" reads like a hint) missed; "Paris2024 c'était génial" and
+"Matchbox20" flagged (a word and a number, as most passwords are).
 """
 
 from __future__ import annotations

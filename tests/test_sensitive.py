@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from bot.core.dialogue import Content, TextInput
 from bot.core.engine import Command, Pick, SecretRefused, State, Text, step
-from bot.core.sensitive import SecretKind, detect
+from bot.core.sensitive import SecretKind, detect, normalise
 
 # What the shipped filter let through, with the kind each must now be refused as.
 MISSED_BEFORE = [
@@ -57,6 +59,94 @@ FLAGGED_IN_ISSUE_18 = [
     "197045499356318",  # a NIR's shape, its key wrong, and no word that says it is one
     "my passport expires in 2027",
 ]
+
+
+# Issue 18, second round: the general rules that batches written blind of the held-out corpus asked for, one line
+# each (the filter missed all of these before).
+GENERAL_RULES = [
+    ("password: we all live in a yellow submarine", SecretKind.PASSWORD),  # a sentence after ":"
+    ("ma phrase de passe c'est le chat mange la souris verte", SecretKind.PASSWORD),  # after a passphrase cue
+    ("le nom de mon premier animal c'est Caramel", SecretKind.PASSWORD),  # a security question, asked
+    ("question de sécurité (nom de ton instit de CP) : Mme Girard", SecretKind.PASSWORD),  # its answer after ":"
+    ("le prénom de ma grand-mère c'est Germaine, c'est ma réponse de sécurité", SecretKind.PASSWORD),
+    ("he saw me type it, its rosebud1990", SecretKind.PASSWORD),  # a word and a number, no cue
+    ("the one I use everywhere is Bluebird77", SecretKind.PASSWORD),  # reuse said anywhere
+    ("j'ai mis soleil comme mot de passe sur l'ordi", SecretKind.PASSWORD),  # named by how it was set
+    ("SSID Maison, password coucoulesloulous", SecretKind.PASSWORD),  # field by field
+    ("gmail -> Mistral2022", SecretKind.PASSWORD),  # an account, then a brand with digits
+    ("j'ai dû lui dire mon mdp (nounours)", SecretKind.PASSWORD),  # in brackets
+    ("my password's tigerlily", SecretKind.PASSWORD),
+    ("j'ai reçu 483920 par SMS", SecretKind.CODE),  # a code by how it came
+    ("le code c'est 8 5 2 0", SecretKind.CODE),  # digit by digit
+    ("mon schéma de déverrouillage c'est 1-4-7-8-9", SecretKind.CODE),
+    ("code portail 1A2B3", SecretKind.CODE),  # letters and digits, no frame
+    ("5288 3416 2075 6296 10/27 412", SecretKind.CARD),  # the expiry right after the number
+    ("ma visa 4457.8246.4692.4699", SecretKind.CARD),  # dots
+    ("4970\u200e1012\u200f3456\u20637893", SecretKind.CARD),  # direction marks, an invisible separator
+    ("carte 4970\u30001012\u30003456\u30007893", SecretKind.CARD),  # ideographic spaces
+    ("CVV: 7 3 2", SecretKind.CARD),
+    ("my NI number is QQ 12 34 56 C", SecretKind.IDENTITY),
+    ("my social is 401-62-7788", SecretKind.IDENTITY),  # a US SSN by its shape
+    ("numéro fiscal 3023217600053", SecretKind.IDENTITY),
+    ("the login for the family computer is mum / roses", SecretKind.PASSWORD),  # user / password
+    ("psswd: maplesyrup", SecretKind.PASSWORD),  # a password word as typed in a hurry
+    ("passphrase: correct horse battery staple", SecretKind.PASSWORD),  # listed words, one an adjective
+    ("mon mot de passe c'est le nom de mon chien, Oscar", SecretKind.PASSWORD),  # the name after the hint
+    ("est-ce que 'marguerite' c'est un mot de passe solide ?", SecretKind.PASSWORD),  # a quoted word
+    ("mot de passe de la banque en ligne : 41 72 93", SecretKind.PASSWORD),  # digit groups, one number
+    ("my password's still fishandchips", SecretKind.PASSWORD),
+    ("city you were born in: Leeds (that's my security answer)", SecretKind.PASSWORD),
+    ("i've used Butterfly7 since school lol", SecretKind.PASSWORD),  # used, with no "for"
+    ("ok its sweetpea1 dont tell anyone", SecretKind.PASSWORD),  # secrecy asked for
+    ("mum's maiden name - Patterson", SecretKind.PASSWORD),  # a spaced dash announces the value
+]
+ORDINARY_NEAR_THEM = [
+    "les gens mettent encore 123456 comme code",  # a weak code talked about
+    "code promo : BIENVENUE10",  # a reference, not an account
+    "use code SAVE15 at checkout",
+    "référence : REF-00982-B",
+    "mot de passe : j'en ai un différent pour chaque site",  # a sentence that describes
+    "password: changed it yesterday",
+    "passphrase or password, which is better?",
+    "the key is patience",
+    "Pharmacie - 9h-19h",
+    "regarde bit.ly/3xYz12",
+    "mon pseudo c'est lea92",  # a user name
+    "le numéro 0 800 130 000 c'est la sécu ?",  # a phone number
+    "Wi-Fi: off",
+    "le mot de passe c'est « 1234 » par défaut ?",
+    "j'ai reçu un SMS du 36179",
+    "j'ai reçu 150 euros de remboursement",
+    "j'ai reçu 4500 likes",  # a count, not a code
+    "le code expéditeur était 38100",  # a sender
+    "Freebox-3F2A1B",  # a network's name, as routers make them
+    "MAC 3C:22:FB:9A:10:02",
+    "localhost:3000",
+    "j'ai reçu « Quelqu'un a votre mot de passe » de Google",  # an apostrophe closes no quotation
+    "password hint says 'dog'",  # a hint, not the password
+    "pass phrase = several random words",
+    "mon mot de passe : je l'ai noté dans mon carnet",  # where it is kept
+    "he made a new account: jay_2k24",  # a user name
+    "mot de passe oublié - cliquer sur le lien",  # what to do
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), GENERAL_RULES)
+def test_the_general_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEAR_THEM)
+def test_what_looks_like_them_is_ordinary(text: str) -> None:
+    assert detect(text) is None
+
+
+def test_every_invisible_character_is_removed_before_reading() -> None:
+    format_characters = [
+        chr(c) for c in (*range(0x10000), *range(0xE0000, 0xE0080)) if unicodedata.category(chr(c)) == "Cf"
+    ]
+    assert normalise("mdp" + "".join(format_characters) + " : x") == "mdp : x"
+    assert normalise("4970\u00a01012\u202f3456\u20097893\u3000８２") == "4970 1012 3456 7893 82"
 
 
 @pytest.mark.parametrize(("text", "kind"), MISSED_BEFORE + MISSED_IN_ISSUE_18)

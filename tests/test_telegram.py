@@ -489,3 +489,33 @@ async def test_a_secret_in_a_caption_or_edited_in_is_refused_deleted_and_not_sto
     with sqlite3.connect(db) as connection:
         dump = "\n".join(connection.iterdump())
     assert not any(secret in dump for secret in ("Soleil2024", "8200", "Hirondelle55"))
+
+
+async def test_a_secret_past_gaffe_max_text_is_refused_deleted_and_not_stored(fake: FakeBotApi, tmp_path: Path) -> None:
+    """Issue 18: text past GAFFE_MAX_TEXT was cut before the filter read it, so a secret past the cut went through.
+    The filter reads the text whole first, in a message and in a caption."""
+    db, user = tmp_path / "g.sqlite3", 1103
+    settings = replace(settings_for(fake, db), max_text_chars=100)
+    padding = "je t'explique tout depuis le début, " * 5  # 180 characters: the secret comes after the cut
+
+    def deleted(message_id: int) -> Callable[[Call], bool]:
+        return lambda call: call.method == "deleteMessage" and call.params["message_id"] == message_id
+
+    async with running_bot(fake, db, settings):
+        fake.user_sends(user, "/start")
+        await fake.wait_for_message(user, contains="Fais gaffe")
+        for text, warning in ((padding + "mon mdp : Hirondelle55", "jamais un mot de passe"),
+                              (padding + "ma carte 4397 0523 2792 8200", "carte bancaire")):  # fmt: skip
+            mark = len(fake.sent)
+            fake.user_sends(user, text)
+            typed = fake.messages(user, from_bot=False)[-1]["message_id"]
+            await fake.wait_for_message(user, contains=warning, after=mark)
+            await fake.wait_for(deleted(typed), after=mark)
+        mark = len(fake.sent)
+        _, photo = fake.user_sends_file(user, padding + "le code de mon tel c'est 190386")
+        await fake.wait_for_message(user, contains="code", after=mark)
+        await fake.wait_for(deleted(photo), after=mark)
+    chat = "\n".join(m.get("text", m.get("caption", "")) for m in fake.messages(user))
+    with sqlite3.connect(db) as connection:
+        dump = "\n".join(connection.iterdump())
+    assert not any(secret in kept for kept in (chat, dump) for secret in ("Hirondelle55", "8200", "190386"))

@@ -9,7 +9,11 @@ The rules were built on a labelled corpus (`tests/corpus/`: secrets of every kin
 lines in French and English); `tests/test_secret_corpus.py` prints the recall and the false-alarm rate,
 and `bench/secret_filter.py` prints them on a held-out corpus the rules were never tuned on.
 The text is read `normalise`d first (NFKC: full-width digits become ASCII, non-breaking and narrow
-spaces plain ones; zero-width characters removed), so "4970\u200b1012…" is read as a person sees it.
+spaces plain ones; every invisible format character removed: zero-width spaces and joiners, direction
+marks, soft hyphens), so "4970\u200b1012…" is read as a person sees it.
+The rules are general on purpose (issue 18: tuned on lines of its own, the filter must hold on lines it
+has never seen): a cue then a value that gives rather than describes, numbers checked by their checksum
+or shape, words whose structure (a word and a number, letters mixed with digits) makes them made up.
 The decisions, strongest evidence first:
 
 - **private_key**: a PEM/OpenSSH/PGP `-----BEGIN … PRIVATE KEY-----` header, a PuTTY key file, a
@@ -22,12 +26,16 @@ The decisions, strongest evidence first:
   Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists.
 - **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
   mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
-- **identity**: a French social-security number (NIR) whose key checks out, wherever it is; or, after
-  "sécu", "NIR", "carte vitale", "passeport", "SSN", "carte d'identité"…, a number of 6 digits or more.
-- **card**: 13–19 digits (contiguous, or in groups of 4, or 4-6-5 for Amex) that start like a card
-  (2–6) and pass the Luhn check, except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
+- **identity**: a French social-security number (NIR) whose key checks out, a US social-security number
+  with its dashes (123-45-6789) or a UK National Insurance number (QQ 12 34 56 C), wherever they are; or,
+  after "sécu", "NIR", "carte vitale", "passeport", "SSN", "SIN", "NI number", "carte d'identité", a
+  driving licence's or a tax number's name…, a number of 6 digits or more (not a spaced phone number).
+- **card**: 13–19 digits (contiguous, or in groups of 4 split by spaces, dashes or dots, or 4-6-5 for
+  Amex; an expiry right after is not read as a group) that start like a card (2–6) and pass the Luhn check,
+  except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
   after "CVV", "CVC", "cryptogramme", "les chiffres derrière (la carte)", "the digits on the back", in
-  figures or in words ("quatre cent dix", "five one nine"): the code on the back is refused as the card.
+  figures, one by one ("7 3 2") or in words ("quatre cent dix", "five one nine"): the code on the back is
+  refused as the card.
 - **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
   "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
   that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
@@ -36,28 +44,45 @@ The decisions, strongest evidence first:
   is one, a 10-digit number starting with 0 is a French phone number, a date is a date, and anything
   else is a code. A code word next to "par défaut" / "default" talks about a factory PIN, not a secret.
   Unlocking words ("pour déverrouiller je tape 1470", "to unlock it") count as code words; after a code
-  word and ":" / "c'est", a mix of letters and digits is a code too ("code: 8KD3Q"), and so are digits
-  said in words ("un neuf trois sept").
-- **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…),
-  either a password-like token anywhere in the message ("soleil123", "P@ssw0rd"), or the word that
-  follows "c'est", "est", "is", "was", ":" or "=" (a few words apart at most) when it gives rather than
-  describes: one with digits, or a plain word that is quoted or ends the clause ("mon mot de passe
-  c'est soleil", "… c'est soleil, c'est grave ?"), lowercase included, after fillers ("is simply
-  butterfly"); a quoted phrase ("« ma fille est née en mai »"), words joined by dashes
-  ("cheval-batterie-agrafe") or three to six plain words with no grammar ("girafe lampe nuage bateau").
-  Password words include Wi-Fi keys ("clé wifi", "clé de sécurité réseau", "wpa key"), "psw", the code
-  for a device, and security-question answers ("question secrète", "nom de jeune fille"), for which a
-  ":" may come further ("…, pour la banque : Durand"). Not "my password is weak",
-  "mon mot de passe est le même partout", "c'est quoi", "password: forgot it", "c'est personnel", an
-  amount ("le pass culture c'est 300€": a culture or travel pass is no password word). Without a password
-  word: a message that is one password-like token ("hunter2", "Soleil2024!", "azerty123"), an account's
-  name then one ("amazon - Zorro!2019"), one confessed by its reuse ("i use Fluffy123 for everything"),
-  or a token anywhere that mixes capitals, small letters, digits and a symbol; but a notoriously bad
-  password talked about ("is P@ssw0rd a bad example?", "les plus utilisés") is not confessed.
-  A token is password-like when it mixes letters
-  with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
-  "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30"), a web address, an e-mail, a @mention or a
-  #hashtag. A single plain word ("soleil") is not a secret on its own: it is everyday language.
+  word and ":" / "c'est", a mix of letters and digits is a code too ("code: 8KD3Q"; with no ":", only one
+  that mixes them through: "code portail 1A2B3", not a promo code "SAVE15"), and so are digits said in words
+  ("un neuf trois sept") or typed one by one ("8 5 2 0", an unlock pattern "1-4-7-8-9", "3 4 A 7"). A number said to
+  have come by SMS is a code with no code word ("j'ai reçu 483920 par SMS"), not the sender ("le SMS
+  venait du 38015"); a notoriously weak code talked about ("les gens mettent encore 123456") is not.
+- **password**: after a password word ("mot de passe", "mdp", "password", "pwd", "code wifi"…), either a
+  password-like token anywhere in the message ("soleil123", "P@ssw0rd"), or the word that follows "c'est",
+  "est", "is", "was", ":" or "=" (a few words apart at most) when it gives rather than describes: one with
+  digits, or a plain word that is quoted or ends the clause ("mon mot de passe c'est soleil", "… c'est soleil,
+  c'est grave ?"), lowercase included, after fillers ("is simply butterfly"); a quoted phrase ("« ma fille est
+  née en mai »"), words joined by dashes ("cheval-batterie-agrafe") or three to six plain words with no
+  grammar ("girafe lampe nuage bateau"). Password words include Wi-Fi keys ("clé wifi", "clé de sécurité
+  réseau", "wpa key"), abbreviations and typos ("psw", "psswd", "mot2passe"), the code for a device, secret
+  and access codes, and security questions ("question secrète", "nom de jeune fille", "le nom de mon premier
+  animal", "ville de naissance"), for which a ":" may come further ("…, pour la banque : Durand"), and whose
+  answer may come after the question's "?" or anywhere in a message about one ("…c'est Germaine, c'est ma
+  réponse secrète"); a first car, school or job is everyday talk unless the security question is named. After
+  ":", "=" or a spaced dash, or after a passphrase cue ("phrase de passe", "passphrase"), a whole sentence is
+  the password ("password: we all live in a yellow submarine") unless it talks (a negation, "oublié",
+  "changed", a word that describes), and so are listed words with no grammar ("correct horse battery staple").
+  A value in brackets ("mon mdp (nounours)"), a single quoted word ("est-ce que 'marguerite' c'est un mot de
+  passe solide ?", but not a button's name nor a hint), the word closing the message after a comma (a name
+  after a hint, "c'est le nom de mon chien, Oscar"; any word right after the password word, "j'ai remis
+  l'ancien mot de passe, mirabelle"), a value named by how it was set ("j'ai mis soleil comme mot de passe",
+  "set … to X", "je me connecte avec X"), given field by field ("SSID Maison, password X", "login … mum /
+  roses") or a long number count too. Not "my password is weak", "mon mot de passe est le même partout",
+  "c'est quoi", "password: forgot it", "c'est personnel", an amount ("le pass culture c'est 300€": a culture
+  or travel pass is no password word). Without a password word: a message that is one password-like token
+  ("hunter2", "Soleil2024!", "azerty123"), an account's name then one ("amazon - Zorro!2019", "gmail ->
+  Mistral2022", unless the name is a reference: "code promo : X"), one confessed by its use ("i use Fluffy123
+  for everything", "the one I use everywhere is X") or whose secrecy is asked for ("its sweetpea1 dont tell
+  anyone"), a word and a number, the commonest password there is ("its rosebud1990", "OceanBreeze42", unless a
+  user name is talked about: "mon pseudo c'est lea92", "PSN", "gamertag", "faux compte"), or a token anywhere
+  that mixes capitals, small letters, digits and a symbol; but a notoriously bad password talked about ("is
+  P@ssw0rd a bad example?", "les plus utilisés", "par défaut") is not confessed. A token is password-like when
+  it mixes letters with digits or an inner symbol, unless it reads as a product, version or unit ("Windows11",
+  "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30", "9h-19h", catch-22), a Wi-Fi network's name as
+  routers make them ("Freebox-3F2A1B"), a web address, a MAC address, an e-mail, a @mention or a #hashtag. A
+  single plain word ("soleil") is not a secret on its own: it is everyday language.
 
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
@@ -88,9 +113,18 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# Patterns of many words start with "\b(?=\w)": a word begins there, so the alternatives are not tried where one
+# ends (half the boundaries), which halves the time they take on a long message.
+
 # --- reading the text as typed, whatever the keyboard -----------------------------------------------
 # Characters that show nothing: a card number split by them reads as one to a person, so it does here.
-_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff]")
+# Every format character (Unicode category Cf, Unicode 14: zero-width spaces and joiners, direction marks, the
+# soft hyphen, the BOM, tags…; tests/test_sensitive.py checks the list against the Unicode database), and the
+# combining grapheme joiner, which shows nothing either.
+_INVISIBLE = re.compile(
+    "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
+    "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f\u034f]"
+)
 _APOSTROPHES = str.maketrans("\u2019\u02bc", "''")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # a tab, a non-breaking or narrow space… (NFKC leaves some)
 
@@ -138,9 +172,12 @@ _API_TOKEN = re.compile(
     )
 )
 _TOKEN_WORDS = re.compile(
-    r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b",
+    r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b"
+    r"|(?<![A-Za-z0-9])secret[ _]access[ _]key",  # AWS's, in a variable's name too: aws_secret_access_key
     re.IGNORECASE,
 )
+# An AWS secret access key: 40 characters of base64, slashes included.
+_BASE64_SECRET = re.compile(r"(?=[A-Za-z0-9/+]*\d)(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}")
 _RANDOM_WORD = re.compile(r"(?<![\w.@/])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?![\w@/])")
 
 # --- recovery phrases ------------------------------------------------------------------------------
@@ -209,12 +246,22 @@ def _has_iban(text: str) -> bool:
 # order, then a key that makes it checkable (97 - the first 13 digits mod 97), so it is found without a cue.
 _NIR = re.compile(r"(?<![\w-])([12] ?\d{2} ?\d{2} ?(?:\d{2}|2[AB]) ?\d{3} ?\d{3}) ?(\d{2})(?![\w-])", re.IGNORECASE)
 _IDENTITY_WORDS = re.compile(
-    r"\b(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
-    r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee)\b",
+    r"\b(?=\w)(?:s[ée]cu(?:rit[ée] sociale)?|nir|carte vitale|social security|ssn|passeports?|passports?|"
+    r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
+    r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
+    r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
+    r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN)|num[ée]ro national|national number|registre national)\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
-_ID_NUMBER = re.compile(r"(?<![\w/.,:-])[A-Z]{0,4}\d[\dA-Z-]*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+_ID_NUMBER = re.compile(r"(?<![\w/.,:+-])[A-Z]{0,6}\d(?:[\dA-Z-]|\.\d)*(?: \d[\d-]*)*(?![\w/]|[.,]\d)")
+# Numbers whose shape alone names them, cue or not: a US social-security number with its dashes (the
+# area never 000, 666 or 9xx), a UK National Insurance number (two letters from the allowed ones, six
+# digits, a suffix A-D: any two letters, as HMRC's own example is QQ 12 34 56 C), in one piece or in pairs.
+_SHAPED_ID = re.compile(
+    r"(?<![\w-])(?!000|666|9)\d{3}-(?!00)\d{2}-(?!0000)\d{4}(?![\w-])"
+    r"|(?<![\w-])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])"
+)
 _ID_MIN_DIGITS = 6  # fewer is a year, a price, an age: "mon passeport expire en 2027"
 
 
@@ -224,20 +271,24 @@ def _nir_valid(digits: str, key: str) -> bool:
 
 
 def _has_identity_number(text: str) -> bool:
-    if any(_nir_valid(m.group(1), m.group(2)) for m in _NIR.finditer(text)):
+    if any(_nir_valid(m.group(1), m.group(2)) for m in _NIR.finditer(text)) or _SHAPED_ID.search(text):
         return True
     if not _IDENTITY_WORDS.search(text):
         return False
     for match in _ID_NUMBER.finditer(text):
         value = match.group()
-        if sum(c.isdigit() for c in value) >= _ID_MIN_DIGITS and len(value) <= 24:
+        digits = re.sub(r"\D", "", value)
+        if value.startswith("0") and len(digits) == 10 and " " in value:
+            continue  # a French phone number, spaced: "le 0 800 130 000 c'est la sécu ?"
+        if len(digits) >= _ID_MIN_DIGITS and len(value) <= 24:
             return True
     return False
 
 
 # --- cards -----------------------------------------------------------------------------------------
 _CARD = re.compile(
-    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\d|[.,]\d)"
+    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ .-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    r"(?!\d|[.,]\d)"
 )
 _NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
 # Digits said in words: "cinq deux sept", "quatre cent dix", "five hundred nineteen".
@@ -249,14 +300,18 @@ _SPELLED_NUMBER = (
     rf"|(?:{_DIGIT_WORD} )?cents? [a-zé-]+|{_DIGIT_WORD} hundred\b"  # a number of hundreds
 )
 _CARD_SECURITY_CODE = re.compile(
-    r"\b(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] de (?:ma|la) carte|"
-    r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|on the back|at the back)|"
+    r"\b(?=\w)(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
+    r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
+    r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|du dos|du verso|on the back|"
+    r"at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
-    rf"\D{{0,30}}?(?:(?<!\d)\d{{3,4}}(?!\d)|\b(?:{_SPELLED_NUMBER}))"
-    r"|\bcrypto\s*:?\s*\d{3}\b",  # "crypto 392": the cryptogram, not a cryptocurrency amount
+    rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
+    r"|\bcrypto\s*:?\s*\d{3}\b"  # "crypto 392": the cryptogram, not a cryptocurrency amount
+    r"|(?<!\d)(?:\d{3,4}|\d \d \d(?: \d)?)(?!\d)\D{0,12}?"
+    r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
 )
-_SPELLED_CODE = re.compile(rf"\b(?:{_SPELLED_NUMBER})", re.IGNORECASE)
+_SPELLED_CODE = re.compile(rf"\b(?=\w)(?:{_SPELLED_NUMBER})", re.IGNORECASE)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -273,9 +328,11 @@ def _has_card(text: str) -> bool:
     if _NOT_A_CARD.search(text):
         return False
     for match in _CARD.finditer(text):
-        digits = re.sub(r"\D", "", match.group())
-        if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
-            return True
+        groups = re.split(r"[ .-]", match.group())
+        for end in range(len(groups), 0, -1):  # "5288 3416 2075 6296 10/27": the "10" is the expiry month
+            digits = "".join(groups[:end])
+            if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
+                return True
     return False
 
 
@@ -284,24 +341,47 @@ def _has_card(text: str) -> bool:
 _NOT_A_SECRET_CODE = re.compile(
     r"\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
     r"|\bcodes?\s+(?:postal|promo\w*|source|de la route|qr|barres?|-barres?|civil|p[ée]nal|du travail|d'erreur|"
-    r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean)\b",
+    r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean|"
+    r"exp[ée]diteur|court)\b|\b(?:sender|short) codes?\b",
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
-    r"\b(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
+    r"\b(?=\w)(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
-    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|"
-    r"(?:ouvrir|open) (?:mon|ma|le|la|my|the) (?:t[ée]l[ée]phone|portable|iphone|tablette|phone|tablet))\b",
+    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|"
+    r"je tape|j'ai tap[ée]|je compose|i type|i typed|me type|me taper|"
+    r"(?:ouvrir|open) (?:mon|ma|le|la|l'|my|the) ?(?:t[ée]l[ée]phone|portable|iphone|ipad|tablette|phone|tablet|"
+    r"ordi(?:nateur)?|pc|mac|laptop|computer|appli|app|coffre|safe))\b",
     re.IGNORECASE,
 )
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
 _LETTERS_AND_DIGITS_CODE = re.compile(
-    r"\b(?:codes?|pin|otp)\b(?!\s+(?:du |de la |de mon )?wi-?fi)(?:\s+[^\s:=]+){0,3}?\s*(?::|=|c'est|est|is)\s*"
+    r"\b(?:(?:digi)?codes?|pin|otp|passcode)\b(?!\s+(?:du |de la |de mon )?wi-?fi)"
+    r"(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
     r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
+# A one-time code said by how it came, with no code word: "j'ai reçu 483920 par SMS", "he texted me 5521 09".
+_RECEIVED_CODE = re.compile(
+    r"\b(?:re[çc]u|received|got|sent(?: me)?|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
+    # the number ends the clause, or leads to how it came; a noun after it counts things ("reçu 4500 likes")
+    r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}(?!\d|[,.]\d)"
+    r"(?=\s*(?:$|[,.;:!?)]|(?:par|by|via|de|from|du|sur|on|in|au|à|et|and|je|j'|i|il|he|she|elle|mais|but)\b))"
+    r"|(?<![\d,.])\d{3,4}[ -]?\d{2,4}\s+(?:par|by|via|en|in an?|dans (?:un|le)) ?"
+    r"(?:sms|texto|text|message|mail|e-mail|whatsapp)\b",
+    re.IGNORECASE,
+)
+# A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
+_WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?")
+# Without ":" or "c'est", only a code that mixes letters and digits through it: "code portail 1A2B3", not a promo
+# code ("use code SAVE15").
+_UNFRAMED_CODE = re.compile(r"\b(?:(?:digi)?codes?|pin)((?:\s+[^\s:=]+){1,3})", re.IGNORECASE)
+_CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
+_SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?!\S)")  # a code typed key by key
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
-_DIGIT_GROUP = re.compile(r"(?<![\d\w.,/€$£-])(?<!\d:)\d{2,8}(?:[ -]\d{2,4}){0,3}(?![\d\w/:€$£%]|[.,]\d)")
+_DIGIT_GROUP = re.compile(
+    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:[ -]\d){3,8})(?![\d\w/:€$£%]|[.,]\d)"
+)
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
 _GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
 _LONE_DIGITS = re.compile(r"\d{2,8}(?:[ -]\d{2,4}){0,3}|\d{2}(?:[ .-]?\d{2}){4}")
@@ -322,7 +402,7 @@ def _lone_number_is_code(text: str, expects_number: bool) -> bool:
 
 
 def _has_code(text: str) -> bool:
-    if _GOOGLE_CODE.search(text):
+    if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text):
         return True
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
@@ -331,9 +411,15 @@ def _has_code(text: str) -> bool:
         return True  # "mon code c'est un neuf trois sept"
     if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
         return True
+    for match in _UNFRAMED_CODE.finditer(cleaned):
+        if any(_CODE_OF_LETTERS_AND_DIGITS.fullmatch(w) and _class_changes(w) >= 3 for w in match.group(1).split()):
+            return True
+    if any(sum(c.isdigit() for c in m.group()) >= 3 for m in _SPACED_CHARACTERS.finditer(cleaned)):
+        return True  # "code d'entrée de la résidence 3 4 A 7"
+    talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
-        if not 4 <= len(digits) <= 8:
+        if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)):
             continue
         is_year = len(digits) == 4 and 1900 <= int(digits) <= 2099
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
@@ -344,22 +430,39 @@ def _has_code(text: str) -> bool:
 
 # --- passwords -------------------------------------------------------------------------------------
 _PASSWORD_WORD = re.compile(
-    r"\b(?:mots? de passe|mdp|passwords?|passwd|pswd|psw|pwd|pw|passphrase|code (?:du |de la )?wi-?fi|"
+    r"\b(?=\w)(?:mots? de passes?|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|"
+    r"phrases? (?:de passe|secr[èe]tes?)|"
+    # as typed in a hurry: "psswd", "pasword", "passwrd", "pass word", "mot2passe", "motdepasse", "passcode"
+    r"ps?s?wr?d|pas?s?wo?r?d|pass words?|mot ?(?:2|de) ?pass?e?|passcodes?|"
+    r"code (?:du |de la )?wi-?fi|"
     # "pass", but not a travel, culture or health pass: "le pass culture c'est 300€"
     r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
     r"code de connexion|wi-?fi(?=\s*[:=])|"
     # a Wi-Fi key: "la clé wifi", "clé de sécurité réseau", "my wpa key"
     r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|box|routeur)|"
-    r"(?:wi-?fi|wpa2?|wep|network|router) (?:key|passphrase)|"
+    r"(?:wi-?fi|wpa2?|wep|network|router|box) (?:key|passphrase|code|password)|"
+    r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|"
     # the code that opens a device: "the code for my tablet is nightingale"
-    r"code (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?(?:tablet|phone|laptop|computer|pc|mac|"
+    r"(?:code|pin|passcode) (?:for|of|to|de|du|pour) (?:my |the |mon |ma |la |le |l')?"
+    r"(?:tablet|phone|laptop|computer|pc|mac|"
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
     # the answer to a security question is a password too
     r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:question|answer)s?|"
-    r"nom de jeune fille|maiden name)\b",
+    r"nom de jeune fille|maiden name|"
+    # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
+    # (a first car, school or job is everyday talk: its answer counts when the security question is named)
+    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
+    r"ville de naissance|lieu de naissance|city of birth|birth ?place|"
+    r"(?:town|city) (?:where )?i was born|(?:street|rue) (?:i grew up on|where i grew up|o[ùu] j'ai grandi)|"
+    r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet|"
+    r"(?:plat|livre|film|prof|chanteur|chanteuse|couleur|sport|h[ée]ros)s? pr[ée]f[ée]r[ée]e?s?)\b",
     re.IGNORECASE,
 )
-_FRAME = frozenset({"c'est", "c’est", "cest", "est", "était", "etait", "c'était", "c’était", "is", "was", ":", "="})
+_FRAME = frozenset(
+    {"c'est", "c’est", "cest", "c", "est", "était", "etait", "c'était", "c’était", "is", "'s", "was", ":", "="}
+)
+# A frame after these asks rather than gives: "passphrase or password, which is better?".
+_ASKING = _words("which what who lequel laquelle lesquels quel quelle quoi qui")
 _FRAME_GAP = 5  # words allowed between the password word and "c'est" / "is" ("du wifi de la maison")
 _COLON_GAP = 9  # and before ":" or "=", which announce a value ("nom de jeune fille de ma mère, pour la banque :")
 # Words that describe a password rather than give it: "mon mot de passe est nul / le même / trop court".
@@ -383,6 +486,10 @@ _DESCRIPTIVE = _words(
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
+    better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
+    public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
+    voilà voila bref enfin bon quoi franchement honnêtement honestly anyway whatever
+    words mots letters lettres characters caractères chiffres digits numbers several plusieurs random aléatoires
     """
 )
 _DESCRIPTIVE_ENDINGS = (
@@ -402,13 +509,21 @@ _GRAMMAR = _words(
     """
 )
 # Words that only lead to what comes next: "my password is simply butterfly", "c'est tout simplement soleil".
-_FILLERS = _words("just simply literally actually now currently juste simplement tout maintenant désormais")
+_FILLERS = _words(
+    "just simply literally actually now currently still always juste simplement tout maintenant désormais toujours"
+    " encore called named appelé appelée nommé nommée"
+)
+_NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the word 'Kiwi'", "c'est le mot lapin"
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
-    r"\b(?:exemples?|examples?|classiques?|classic|les plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
-    r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous)\b",
+    r"\b(?=\w)(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
+    r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
+    r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide)\w*)\b",
     re.IGNORECASE,
 )
+# Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
+_CALLED_BAD = re.compile(r"\b(?:nuls?|nulles?|bad|weak|faible|terrible|stupid|dumb)\b", re.IGNORECASE)
+_OWN = re.compile(r"\b(?:mon|ma|mes|my|j'ai|j'utilise|i use|i have|i've|i'm using)\b", re.IGNORECASE)
 _QUOTES = "\"'«»“”‘’`"
 _PUNCTUATION = ",.;!?…)(" + _QUOTES
 
@@ -434,20 +549,25 @@ _PRODUCT_WORDS = _words(
     cm mm ml min mins sec h hr hrs jours jour heures heure minutes semaines semaine mois ans an days day
     hours hour weeks week months month years year euros eur dollars usd fois times x p k th st nd rd er
     eme ème e v s a b c d f i j l m n o q r t u w y z office365 arm amd64 aarch x86 vista xp
-    gpt llama mistral claude gemini phi qwen
+    gpt llama mistral claude gemini phi qwen vodafone bthub bt sky netgear tplink linksys dlink zyxel fritzbox
+    ee virgin vm facebook instagram insta twitter tiktok snapchat snap microsoft hotspot androidap
     """
 )
-_PRODUCT_NAMES = frozenset({"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim"})
+_PRODUCT_NAMES = frozenset(
+    {"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim", "life360", "smarttag2", "smarttag"}
+)
 _NOT_A_PASSWORD = re.compile(
     r"(?:https?://|www\.)\S*"  # a web address
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
     r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
-    r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}"  # a domain or a file name
+    r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}(?:/\S*)?"  # a domain (and a path) or a file name
     r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
     r"|[A-Z]{2}-\d{3}-[A-Z]{2}"  # a French number plate
+    r"|[A-Za-z]+-\d{1,3}|[A-Z]\d-[A-Z]\d"  # a title or a name: catch-22, Blink-182, R2-D2
+    r"|[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[\w.-]+:\d{2,5}"  # a MAC address, a host and its port
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
-    r"|\d{1,2}h\d{2}"  # a time
+    r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
 )
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -458,8 +578,16 @@ def _class_changes(token: str) -> int:
     return sum(1 for i, kind in enumerate(kinds) if i == 0 or kind != kinds[i - 1])
 
 
+# A Wi-Fi network's name as routers make it: a brand, then capitals and digits ("Freebox-3F2A1B", "SKY4F2A1",
+# "BTHub6-K9PQ", "TP-LINK_2.4GHz_8C7D").
+_NETWORK_NAME = re.compile(r"([A-Za-z]+)[-_]?(?:[A-Za-z0-9.]+[-_])*[0-9A-Z]{4,8}")
+
+
 def _reads_as_product(token: str) -> bool:
     """Letters that are all product, version or unit words (or very short), digits around them."""
+    network = _NETWORK_NAME.fullmatch(token)
+    if network and (len(network.group(1)) <= 2 or _fold(network.group(1)) in _PRODUCT_WORDS):
+        return True
     if _class_changes(token) >= 4:
         return False  # leetspeak, or a random mix: p4ssw0rd, 7fK2-pq9X
     words = [_fold(w) for w in re.findall(r"[^\W\d_]+", token)]
@@ -489,6 +617,17 @@ def password_like(token: str) -> bool:
     return not _reads_as_product(token)
 
 
+def _made_up(token: str) -> bool:
+    """A word of letters then digits (or the reverse) that is no version, model, amount or time: "Mistral2022"."""
+    return (
+        6 <= len(token) <= 64
+        and any(c.isalpha() for c in token)
+        and sum(c.isdigit() for c in token) >= 2
+        and not _NOT_A_PASSWORD.fullmatch(token)
+        and _fold(token) not in _PRODUCT_NAMES
+    )
+
+
 def _strongly_password_like(token: str) -> bool:
     """Capitals, small letters, digits and a symbol together: a password wherever it appears."""
     return (
@@ -502,16 +641,19 @@ def _strongly_password_like(token: str) -> bool:
     )
 
 
-def _describes(word: str) -> bool:
+_LONGEST_DESCRIPTIVE = 14  # longer, a word ending in "é" is words run together: "jaimelechocolatnoiretlecafé"
+
+
+def _describes(word: str, *, products: bool = True) -> bool:
     folded = word.casefold()
-    if folded in _DESCRIPTIVE or _fold(folded) in _PRODUCT_WORDS:
+    if folded in _DESCRIPTIVE or (products and _fold(folded) in _PRODUCT_WORDS):
         return True
     if folded.isdigit():
         return len(folded) < 4  # "12 caractères"
-    return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS)
+    return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS) and len(folded) <= _LONGEST_DESCRIPTIVE
 
 
-_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*")
+_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")  # " - " reads as ":"
 
 
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
@@ -527,11 +669,23 @@ def _gives_a_password(words: list[str]) -> bool:
     nul", "is weak") doesn't, nor does an amount ("le pass… c'est 300€")."""
     while words and _strip_punctuation(words[0]).casefold() in _FILLERS:
         words = words[1:]  # "is simply butterfly"
+    if len(words) > 2 and _NAMING.fullmatch(" ".join(words[:2])):
+        words = words[2:]
     position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
     if position is None:
         return False
+    quoted = position > 0 or words[position][0] in _QUOTES
+    if (
+        position + 1 < len(words)
+        and _strip_punctuation(words[position]).casefold() in _ARTICLES
+        and _strip_punctuation(words[position + 1])[:1].isupper()
+        and (position + 2 == len(words) or words[position + 1][-1] in _PUNCTUATION or words[position + 2][0] in "([")
+    ):
+        position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
-    quoted = position > 0 or raw[0] in _QUOTES
+    while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
+        position += 1  # "mot de passe : 41 72 93", read as one number
+        raw, value = words[position], value + words[position]
     if quoted and len(_quoted_words(words[position:])) >= 2:
         return True
     following = words[position + 1] if position + 1 < len(words) else None
@@ -539,10 +693,13 @@ def _gives_a_password(words: list[str]) -> bool:
         following is None
         or raw[-1] in _PUNCTUATION
         or not any(c.isalnum() for c in following)
+        or following[0] in "(["  # "Leeds (that's my security answer)"
         or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
     )
     if _plain_words_passphrase(words[position:]):
         return True
+    if value[:1].isupper() and following and following[:1].isupper() and _names_two_words(words[position + 1 :]):
+        return True  # "c'est Jules Ferry, c'est ma question de sécurité"
     if _describes(value) or (value.casefold().endswith("ly") and not ends_clause) or _AMOUNT.fullmatch(value):
         return False  # "is weak", "is easily guessed", "c'est 300€"
     has_digit = any(c.isdigit() for c in value)
@@ -550,9 +707,19 @@ def _gives_a_password(words: list[str]) -> bool:
         return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
     if _joined_passphrase(value):
         return True
-    if not value.isalpha():
-        return False
+    if not value.isalpha() and not (value[:1].isupper() and value.replace("'", "").replace("-", "").isalpha()):
+        return False  # but a name is given: "O'Brien", "Marie-Claire"
     return quoted or ends_clause
+
+
+_DIGIT_PAIR = re.compile(r"\d{2,4}")
+
+
+def _names_two_words(rest: list[str]) -> bool:
+    """The second word of a name that ends its clause: "Ferry," in "Jules Ferry, c'est…"."""
+    second = _strip_punctuation(rest[0])
+    ends = len(rest) == 1 or rest[0][-1] in _PUNCTUATION or rest[1][0] in "(["
+    return ends and second.isalpha() and not _describes(second)
 
 
 _AMOUNT = re.compile(r"[€$£]\s?\d+(?:[.,]\d+)?|\d+(?:[.,]\d+)?\s?(?:€|\$|£|eur|euros?|dollars?|%)", re.IGNORECASE)
@@ -586,14 +753,15 @@ _PASSPHRASE_WORDS = range(3, 7)
 def _plain_words_passphrase(words: list[str]) -> bool:
     """Three to six plain words with no grammar between them, ending the clause: "girafe lampe nuage bateau",
     "loup garou 93" (a number among them, but not only numbers)."""
-    if words and _describes(_strip_punctuation(words[0])):
+    if words and _describes_in_a_sentence(_strip_punctuation(words[0]).casefold()):
         return False  # "is ten years old"
     phrase: list[str] = []
     for word in words:
         plain = _strip_punctuation(word)
         if not plain:
             break  # a lone "?" or "!" ends the clause
-        if not plain.replace("-", "").isalnum() or plain.casefold() in _GRAMMAR or plain.casefold() in _FILLERS:
+        folded = plain.casefold()
+        if not plain.replace("-", "").isalnum() or folded in _GRAMMAR or folded in _FILLERS or folded in _DESCRIPTIVE:
             return False
         phrase.append(plain)
         if word[-1] in _PUNCTUATION:
@@ -601,51 +769,323 @@ def _plain_words_passphrase(words: list[str]) -> bool:
     return len(phrase) in _PASSPHRASE_WORDS and sum(word.isalpha() for word in phrase) >= 2
 
 
+_NOTORIOUS = _KNOWN_WEAK | _words("password azerty qwerty 123456 12345678 123456789 000000 111111 admin")
+
+
 def _named_as_bad(token: str, text: str) -> bool:
     """A notoriously bad password, talked about rather than confessed: "is P@ssw0rd a bad example?"."""
-    return _fold(token) in _KNOWN_WEAK and _TALK_ABOUT_BAD_ONES.search(text) is not None
+    folded = _fold(_strip_punctuation(token))
+    if folded not in _NOTORIOUS and _WEAK_CODE.fullmatch(folded) is None:
+        return False
+    return _TALK_ABOUT_BAD_ONES.search(text) is not None or (
+        _CALLED_BAD.search(text) is not None and _OWN.search(text) is None
+    )
 
 
-# "i use Fluffy123 for everything", "j'utilise Loulou44 partout": a password confessed by its reuse.
+# "i use Fluffy123 for everything", "i've used Butterfly7 since school": a password confessed by its use.
 _REUSED = re.compile(
-    r"\b(?:i(?:'ve| have)? used?|i'm using|i always use|j'utilise|j'ai utilisé|j'ai mis|je mets|i put)\s+(\S+)\s+"
-    r"(?:\S+\s+){0,3}?(?:for|pour|on|sur|as|comme|partout|everywhere)\b",
+    r"\b(?:i(?:'ve| have)?(?: been)? (?:always |still )?(?:used?|using)|i'm (?:still )?using|i always use|"
+    r"j'utilise|j'ai utilisé|j'ai mis|je mets|i put|je garde|i keep)\s+(?:toujours |encore |always |still )?(\S+)",
+    re.IGNORECASE,
+)
+# Reuse said anywhere in the message: then any password-like word in it is the one reused
+# ("the one I use everywhere is Bluebird77", "même mot de passe sur tous mes comptes").
+_REUSE = re.compile(
+    r"\b(?:partout|everywhere|(?:on|for) (?:every|all (?:my|the))\b|(?:sur|pour) tous (?:mes|les)\b|"
+    r"for everything|pour tout\b)",
     re.IGNORECASE,
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
+# "la clé c'est 9C4kTzq2WmR8": a key, given; but "the key is patience" is an idiom, so only a made-up word counts.
+_KEY = re.compile(
+    r"\b(?:cl[ée]s?|keys?)\s+(?:c'est|est|is|=|:)\s"
+    # secrecy asked for: "ok its sweetpea1 dont tell anyone"
+    r"|\b(?:don'?t tell (?:anyone|anybody|no ?one)|keep it (?:secret|between us)|(?:ne )?le dis à personne|"
+    r"dis-le à personne|garde(?:-le)? pour toi|entre nous)\b",
+    re.IGNORECASE,
+)
+# A word then a number (or the reverse), the commonest password there is: "rosebud1990", "Emma2016", "92chaton";
+# all capitals is a promo code or a reference ("BIENVENUE10"), a brand and a version is a product (password_like).
+_WORD_AND_NUMBER = re.compile(
+    r"[A-Z]?[a-zà-ÿ]{3,}(?:[A-Z][a-zà-ÿ]{2,}){0,2}\d{2,4}[!?*.]?|\d{2,4}[A-Z]?[a-zà-ÿ]{3,}"
+    r"|[A-Z][a-zà-ÿ]{5,}\d[!?*.]?"  # one digit after a long capitalised word: "Butterfly7"
+)
+# …unless it is a user name: "mon pseudo c'est lea92".
+_HANDLE = re.compile(
+    r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|nom d'utilisateur|"
+    r"profil|profile|compte insta\w*|insta|snap\w*|tiktok|discord|twitch|steam|psn|xbox|fortnite|roblox|epic|"
+    r"m'a (?:ajout[ée]e?|invit[ée]e?|suivi[e]?)|added me|invited me|followed me)\b",
+    re.IGNORECASE,
+)
+# An account's name that says a user name follows: "mon gamertag Xbox : Shadow_99", "faux compte : lea.2024".
+_USER_NAME = re.compile(
+    r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|users?|nom d'utilisateur|"
+    r"profil|profile|faux comptes?|fake accounts?|psn|xbox|discord|fortnite|roblox|twitch|epic|new account|"
+    r"nouveau compte|(?:made|created|opened) an? (?:new |other |second |fake )?account|cr[ée]{2} un (?:\w+ )?compte)\b",
+    re.IGNORECASE,
+)
 _ACCOUNT_AND_PASSWORD_LENGTH = 100
-_ACCOUNT_AND_PASSWORD = re.compile(r"[^\W\d][\w.' ]{0,24}?\s*(?:-|–|—|:|->|=>|→|=|/)\s*(\S+)")
+_ACCOUNT_AND_PASSWORD = re.compile(
+    r"([^\W\d](?:[^\W\d]|[.' ]){0,24}?)(?:\s*(?::|->|=>|→|=)|\s+[-–—/]|[-–—](?=\s))\s*(\S+)"
+)
+# What names a reference, not an account: "code promo : BIENVENUE10", "référence : REF-00982-B".
+_NOT_AN_ACCOUNT = re.compile(
+    r"\b(?:promo\w*|coupon|voucher|r[ée]f[ée]rences?|ref|commandes?|orders?|suivi|tracking|colis|parcel|factures?|"
+    r"invoices?|tickets?|dossiers?|versions?|mod[èe]les?|models?|vols?|flights?|immatriculation|plaque|ssid|"
+    r"r[ée]seau|network|"
+    r"r[ée]servations?|booking|articles?|produits?|products?|sku|lots?|s[ée]ries|serial|sn)\b",
+    re.IGNORECASE,
+)
 
 
-def _password_in_context(text: str) -> bool:
-    tokens = [_strip_punctuation(t) for t in text.split()]
-    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t):
+_SENTENCE_CUE = re.compile(r"pass ?phrase|phrase|sentence", re.IGNORECASE)
+_SENTENCE_WORDS = range(3, 13)
+_ARTICLES = _words("le la les l un une the a an")
+_NEGATIONS = _words("ne n pas jamais rien never not don't dont no nothing won't can't cannot")
+_PRONOUNS = _words("je j j'ai j'aime tu il elle on nous vous ils elles i i'm we you he she they")
+# Words of someone talking about their password, not typing it: "password: i have to change it every month".
+_TALK = re.compile(
+    r"\b(?:oubli\w*|forg[eo]t\w*|chang\w*|r[ée]initialis\w*|reset|faut|must|should|need|dois|doit|devrais|"
+    r"sais|know|remember|souviens|perdu|lost|demand\w*|asks?|asked|hack\w*|pirat\w*|vol[ée]|stolen|leak\w*|"
+    # where it is kept: "mot de passe : je l'ai noté dans mon carnet"
+    r"not[ée]\w*|[ée]crit\w*|writ\w*|wrote|stor\w*|sav(?:e|ed|ing)|enregistr\w*|gard[ée]\w*|kept|keep|"
+    # what to do: "mot de passe oublié - cliquer sur le lien"
+    r"cliqu\w*|click\w*|appuy\w*|press(?:e|er|ez)?)\b",
+    re.IGNORECASE,
+)
+
+
+def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
+    """Whether the words after ":" (or after "c'est" / "is" when a phrase was announced) are a sentence
+    used as a password ("password: we all live in a yellow submarine", "ma phrase de passe c'est le chat
+    mange la souris verte"): `shortest` words or more to the end of the message, no question, no
+    negation, and not opening on a word that describes ("mot de passe : toujours le même")."""
+    if len(words) > 2 * _SENTENCE_WORDS.stop:
+        return False  # far too long to be one (and not worth reading whole: "mdp : mdp : mdp : …")
+    clause = [word for word in words if any(c.isalnum() for c in word)]
+    if len(clause) not in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
+        return False
+    folded = [_strip_punctuation(word).casefold() for word in clause]
+    if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
+        return False
+    describing = [w for w in folded if w not in _GRAMMAR and w not in _PRONOUNS and _describes_in_a_sentence(w)]
+    if _listed_words(words, folded) and len(describing) <= 1:
+        return True  # words with no grammar, one of them an adjective at most: "correct horse battery staple"
+    if describing:
+        return False  # "mot de passe : j'en ai un différent pour chaque site"
+    opening = next((word for word in folded if word not in _ARTICLES and word not in _FILLERS), "")
+    return opening in _PRONOUNS or not _describes_in_a_sentence(opening)
+
+
+def _listed_words(words: list[str], folded: list[str]) -> bool:
+    """Three to six plain words, no grammar, no commas between them: a passphrase, not a sentence."""
+    return (
+        len(folded) in _PASSPHRASE_WORDS
+        and all(word.isalpha() and word not in _GRAMMAR for word in folded)
+        and not any("," in word for word in words)
+    )
+
+
+def _describes_in_a_sentence(word: str) -> bool:
+    """A describing word; in a sentence, a short word ending like an adjective is as often a noun ("table", "café")."""
+    return word in _DESCRIPTIVE or (len(word) > _SHORT_WORD and _describes(word, products=False))
+
+
+_SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjective is as often a noun
+
+
+_SECURITY_QUESTION = re.compile(
+    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?|r[ée]ponse à (?:la|ma) question)\b",
+    re.IGNORECASE,
+)
+_ANSWER_AFTER_QUESTION = re.compile(r"[?:]\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$")
+
+
+_SECURITY_CUE = re.compile(
+    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:questions?|answers?)|"
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|secret answers?)\b",
+    re.IGNORECASE,
+)
+_TITLES = _words("mr mrs ms miss dr mme mlle m. madame monsieur")
+
+
+def _gives_an_answer(text: str) -> bool:
+    """In a message about a security question, a name given after "c'est" / "is" / "was" / ":" is its answer:
+    "le prénom de ma grand-mère c'est Germaine, c'est la réponse à ma question secrète"."""
+    if not _SECURITY_CUE.search(text):
+        return False
+    words = [word for word in _spaced(text).split() if _strip_punctuation(word).casefold() not in _TITLES]
+    return any(
+        _strip_punctuation(word.casefold()) in _FRAME
+        and _gives_a_password(words[position + 1 : position + _VALUE_WORDS])
+        for position, word in enumerate(words)
+    )
+
+
+# A single quoted word in a message about a password is the password asked about or confessed: "est-ce que
+# 'marguerite' c'est un mot de passe solide ?" (but not a button's name, "j'appuie sur « Suivant »", nor a hint).
+_QUOTED_WORD = re.compile(r"(?<!\w)[«\"“'‘]\s*([^\s«»\"“”'‘’]{3,40})\s*[»\"”'’](?!\w)")
+_QUOTES_SOMETHING_ELSE = re.compile(
+    r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?)\b", re.I
+)
+
+
+def _quotes_one_word(text: str) -> bool:
+    if _QUOTES_SOMETHING_ELSE.search(text):
+        return False
+    for quoted in _QUOTED_WORD.finditer(text):
+        word = quoted.group(1)
+        if not _describes(word) and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
+            return True
+    return False
+
+
+def _names_it_at_the_end(text: str) -> bool:
+    """The value closing the message after a comma: a name after a hint ("c'est le nom de mon chien, Oscar"), or
+    any word right after the password word ("j'ai remis l'ancien mot de passe, mirabelle")."""
+    name = _NAME_AT_THE_END.search(text)
+    if name is None:
+        return False
+    word = name.group(1)
+    if _describes(word) or word.casefold() in _GRAMMAR or word.casefold() in _CLAUSE_GOES_ON or _TALK.fullmatch(word):
+        return False
+    if _named_as_bad(word, text):
+        return False  # "les pires mots de passe : 123456, password, azerty"
+    before = _spaced(text[: name.start()]).split()
+    tail = " ".join(before[-4:])
+    if any(keyword.end() == len(tail) for keyword in _PASSWORD_WORD.finditer(tail)):
         return True
-    spaced = _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text)
-    for keyword in _PASSWORD_WORD.finditer(spaced):
-        following = spaced[keyword.end() :].split()
+    announced = any(w in (":", "=") for w in before)  # "mon mot de passe : deux mots collés, chatnoir"
+    return (word[0].isupper() or (announced and len(word) >= 6)) and any(
+        _strip_punctuation(w.casefold()) in _FRAME for w in before
+    )
+
+
+def _answers_its_question(text: str) -> bool:
+    """A security question, then its answer (one to three words) after ":" or the question's "?": "question
+    secrète : … ton père ? Toulon", "question de sécurité (nom de ton instit de CP) : Mme Girard"."""
+    answer = _ANSWER_AFTER_QUESTION.search(text) if _SECURITY_QUESTION.search(text) else None
+    if answer is None:
+        return False
+    words = [_strip_punctuation(word).casefold() for word in answer.group(1).split()]
+    return all(word and word not in _GRAMMAR and not _describes(word) for word in words)
+
+
+# The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
+_SET_AS = re.compile(
+    r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put)\s+(\S+)\s+(?:comme|as|pour|for)\s+"
+    r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code)"
+    r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
+    r"\s+(?:to|en|à)\s+(\S+)"
+    # "je me connecte avec Basilic!", "I log in with Tulip2021"
+    r"|\b(?:me connecte|je me logue|log ?in|logs? me in|sign in|signed in|logged in)\s+(?:avec|with|using)\s+(\S+)\s*$",
+    re.IGNORECASE,
+)
+# A login given as "user / password": "the login for the family computer is mum / roses".
+_LOGIN_PAIR = re.compile(
+    r"\b(?:logins?|identifiants?|credentials|connexion|acc[èe]s|log-?in details)\b.{0,40}?\S+\s*/\s*(\S+)\s*$",
+    re.IGNORECASE,
+)
+# A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
+_CREDENTIALS = re.compile(
+    r"\b(?:ssid|login|user(?:name)?|identifiant|id|e-?mail|compte|account)\s*:?\s*\S+[,;/]?\s+"
+    r"(?:password|passwd|mdp|pw|pwd|pass|mot de passe)\s*[:=]?\s*(\S+)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _CREDENTIALS, _LOGIN_PAIR)) -> bool:
+    for match in (pattern.search(text) for pattern in patterns):
+        value = next((group for group in match.groups() if group), "") if match else ""
+        plain = _strip_punctuation(value)
+        is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
+        if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year:
+            return True
+    return False
+
+
+# What follows a password word is read this far at most: no password is longer, and a message of repeated cues
+# ("mdp : mdp : …", 4096 characters) is then read in linear time, not quadratic.
+_VALUE_WORDS = 16
+_VALUE_CHARACTERS = 240
+
+
+def _spaced(text: str) -> str:
+    """ ":", "=" and "->" set apart as words, and "password's" read as "password 's"."""
+    return _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text)
+
+
+_IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
+# After a hint, the name itself, closing the message: "mon mot de passe c'est le nom de mon chien, Oscar".
+_NAME_AT_THE_END = re.compile(r",\s*([^\W\d_]{3,}(?:['-][^\W\d_]+)?)[.!]?\s*$")
+
+
+# Capitals and digits are a model or a reference, except near a password word: "… et 2024, LTM2024".
+_CAPITALS_AND_DIGITS = re.compile(r"[A-Z]{2,5}\d{2,5}")
+
+
+def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
+    """`text` has password words: `keywords`, found in `spaced` (the text as `_spaced` reads it)."""
+    tokens = [_strip_punctuation(t) for t in text.split()]
+    if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
+        return True
+    for keyword in keywords:
+        after = keyword.end() + (spaced[keyword.end() : keyword.end() + 1] == " ")
+        bracketed = _IN_BRACKETS.match(spaced, after)
+        if bracketed and not _describes(bracketed.group(1)):
+            return True  # "j'ai dû lui dire mon mdp (nounours)"
+    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
+        return True
+    if _gives_an_answer(text) or _names_it_at_the_end(text) or _quotes_one_word(text):
+        return True
+    if _named_value(text) or any(
+        _LONG_NUMBER.fullmatch(t) and not (t.startswith("0") and len(t) == 10) and not _named_as_bad(t, text)
+        for t in tokens
+    ):
+        return True  # "… c'est ma date de naissance à l'envers 8891203"
+    for keyword in keywords:
+        following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
             # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
-            frames = (":", "=") if framed or position > _FRAME_GAP else _FRAME
+            new_clause = position > 0 and following[position - 1].endswith(",")  # "…est super simple, c'est tennis"
+            frames = (":", "=") if (framed and not new_clause) or position > _FRAME_GAP else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
-                if _gives_a_password(following[position + 1 :]):
+                value = following[position + 1 : position + _VALUE_WORDS]
+                if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
+                    continue  # "…, which is better?"
+                given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
+                if _gives_a_password(value) and not _named_as_bad(given, text):
                     return True
-                framed = True
+                announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
+                shortest = 3 if announced or word == "=" else 4
+                if (announced or word in (":", "=")) and _gives_a_sentence(value, shortest=shortest):
+                    return True
+                framed = framed or word != "'s"  # "'s" may be a possessive: "my first dog's name was Biscuit"
     return False
 
 
 def _has_password(text: str) -> bool:
     stripped = text.strip()
     if _PASSWORD_WORD.search(stripped):
-        return _password_in_context(stripped)
+        spaced = _spaced(stripped)
+        return _password_in_context(stripped, spaced, list(_PASSWORD_WORD.finditer(spaced)))
     tokens = stripped.split()
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
-    account_and_password = len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _ACCOUNT_AND_PASSWORD.fullmatch(stripped)
-    for pattern in (_REUSED.search(stripped), account_and_password):
-        if pattern and password_like(_strip_punctuation(pattern.group(1))):
-            return True
+    account = _ACCOUNT_AND_PASSWORD.fullmatch(stripped) if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH else None
+    if account and (_NOT_AN_ACCOUNT.search(account.group(1)) or _USER_NAME.search(account.group(1))):
+        account = None
+    if _named_value(stripped, (_SET_AS, _LOGIN_PAIR)):  # no password word: no field named "password" either
+        return True  # "the login for the family computer is mum / roses", "je me connecte avec Basilic!"
+    if account and (password_like(value := _strip_punctuation(account.group(2))) or _made_up(value)):
+        return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
+    made_up = [t for t in (_strip_punctuation(t) for t in tokens) if password_like(t)]  # few messages have any
+    if made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped)):
+        return True
+    word_and_number = [t for t in made_up if _WORD_AND_NUMBER.fullmatch(t) and not _named_as_bad(t, stripped)]
+    if word_and_number and not _HANDLE.search(stripped):
+        return True
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
     )
@@ -666,9 +1106,7 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
     text = normalise(text).strip()
     if detect(text) is not None or _LONG_NUMBER.search(text):
         return "secret"
-    words = [
-        _strip_punctuation(word) for word in _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or ':'} ", text).split()
-    ]
+    words = [_strip_punctuation(word) for word in _spaced(text).split()]
     if any(word and password_like(word) for word in words):
         return "secret"
     for keyword in _PASSWORD_WORD.finditer(text):
@@ -696,7 +1134,8 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
         ):
             return SecretKind.PRIVATE_KEY
         if any(_API_TOKEN.search(w) for w in long_words) or (
-            _TOKEN_WORDS.search(stripped) and any(_RANDOM_WORD.search(w) for w in long_words)
+            _TOKEN_WORDS.search(stripped)
+            and any(_RANDOM_WORD.search(w) or _BASE64_SECRET.fullmatch(w) for w in long_words)
         ):
             return SecretKind.API_TOKEN
     if _is_recovery_phrase(stripped):

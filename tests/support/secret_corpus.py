@@ -10,7 +10,14 @@ import yaml
 from tests.support.paths import ROOT
 
 CORPUS = ROOT / "tests" / "corpus"
-CORPORA = {"tuning": ("secrets.yaml", "ordinary.txt"), "held-out": ("heldout_secrets.yaml", "heldout_ordinary.txt")}
+# "held-out" was written for issue 18 and measured once (93.5 %, 0.72 %) before the filter's second round of
+# tuning, whose writer never opened it; "held-out-2" was written blind by someone who never saw the filter or
+# any corpus, committed before that round was merged, and measured once after it.
+CORPORA = {
+    "tuning": ("secrets.yaml", "ordinary.txt"),
+    "held-out": ("heldout_secrets.yaml", "heldout_ordinary.txt"),
+    "held-out-2": ("heldout2_secrets.yaml", "heldout2_ordinary.txt"),
+}
 
 
 @dataclass(frozen=True)
