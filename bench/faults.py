@@ -17,11 +17,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from bot.authoring.check import load_content
+from bot.app import load_content, open_store
 from bot.core.engine import Command, Pick
 from bot.core.i18n import load_translators
 from bot.service import Gaffe
-from bot.storage import Store
 from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import ROOT
@@ -31,7 +30,7 @@ from tests.support.screen import Screen
 async def locked_database(folder: Path) -> None:
     """A press while another process holds the write lock past SQLite's busy timeout (the store's own)."""
     db = folder / "locked.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     gaffe = Gaffe(load_content(ROOT / "dialogues", ROOT / "locales"), load_translators(ROOT / "locales"), store)
     screen = Screen()
     await gaffe.handle(1, Command("checkup"), screen)

@@ -19,10 +19,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from bot.app import load_data
 from bot.config import Settings
 from bot.lookups.breaches import Catalogue
 from bot.lookups.stalkerware import Indicators
-from bot.service import load_data
 
 SHARED = Path("/work/shared/data")
 SAMPLES = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "data"

@@ -200,13 +200,13 @@ def aiogram_python() -> Path:
 async def gaffe_checkup() -> dict[str, Any]:
     """Gaffe's own checkup as a user pressing the first button each time sees it (French HTML texts and button
     labels), so that the peers show the same messages and buttons: payload sizes and entities count."""
+    from bot.app import load, open_gaffe
     from bot.config import Settings
     from bot.core.engine import Command
-    from bot.service import Gaffe, load
 
     with tempfile.TemporaryDirectory() as folder:
         settings = replace(Settings.from_env(), token=None, database=Path(folder) / "checkup.sqlite3")
-        gaffe = await Gaffe.open(settings, load(settings))
+        gaffe = await open_gaffe(settings, load(settings))
         screen = Screen()
         shown = screen.replies
         respond = screen

@@ -30,7 +30,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.storage import Store
+from bot.app import open_store
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import ROOT
 from tests.support.percentile import percentile
@@ -48,7 +48,7 @@ def daytime_zone(now: datetime) -> str:
 
 async def seed(db: Path, count: int, due_in: float) -> None:
     """Users with one reminder each, due `due_in` seconds from now (migrated schema, plain inserts)."""
-    await (await Store.open(db)).close()
+    await (await open_store(db)).close()
     now = datetime.now(UTC)
     due = (now + timedelta(seconds=due_in)).isoformat(timespec="seconds")
     stamp, zone = now.isoformat(timespec="seconds"), daytime_zone(now)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 
-from bot.authoring.check import load_content
+from bot.app import load_content
 from tests.support.paths import ROOT
 from tests.support.routing_corpus import SETS, read_set, score
 

@@ -43,7 +43,7 @@ from typing import Any
 import telegram
 
 from bot.adapters import telegram as telegram_bot
-from bot.authoring.check import load_content
+from bot.app import load_content, open_store
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Output, Pick, Result, State, Step, step
@@ -204,7 +204,7 @@ async def _ignore(reply: object) -> None:
 async def bench_store(content: Content, translators: dict[str, Translator], sizes: Sizes, db_dir: Path) -> list[Row]:
     rows: list[Row] = []
     with tempfile.TemporaryDirectory(dir=db_dir, prefix="gaffe-bench-") as folder:
-        store = await Store.open(Path(folder) / "gaffe.sqlite3")
+        store = await open_store(Path(folder) / "gaffe.sqlite3")
         gaffe = Gaffe(content, translators, store)
         rng = random.Random(3)
         try:

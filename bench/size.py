@@ -38,10 +38,11 @@ TARGETS = {"bytes/user": 1024, "start-up ms": 1000, "due look-up ms": 10, "RSS M
 
 def fill(path: Path, users: int) -> None:
     """Gaffe's schema (its migrations), then `users` users mid-checkup and one reminder each."""
-    from bot.storage import Store
 
     async def create() -> None:
-        store = await Store.open(path)
+        from bot.app import open_store
+
+        store = await open_store(path)
         await store.close()
 
     asyncio.run(create())
@@ -77,10 +78,10 @@ def fill(path: Path, users: int) -> None:
 
 def measure(path: Path, users: int) -> dict[str, float]:
     """Runs in a fresh process: what a restart and some steps cost on this database."""
+    from bot.app import load, open_store
     from bot.config import Settings
     from bot.features.reminders import due_reminders
-    from bot.service import Gaffe, load
-    from bot.storage import Store
+    from bot.service import Gaffe
 
     settings = Settings.from_env()
     settings = type(settings)(
@@ -92,11 +93,11 @@ def measure(path: Path, users: int) -> dict[str, float]:
         for _ in range(3):  # the median of three restarts: the machine is shared
             started = time.perf_counter()
             loaded = load(settings)
-            store = await Store.open(path)
+            store = await open_store(path)
             startups.append(time.perf_counter() - started)
             await store.close()
         startup = statistics.median(startups)
-        store = await Store.open(path)
+        store = await open_store(path)
         gaffe = Gaffe(loaded.content, loaded.translators, store, tracks_delivery=True)
         lookups = []
         for _ in range(20):

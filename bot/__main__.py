@@ -18,7 +18,8 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-from bot.authoring.check import ContentError, check_content, load_content
+from bot.app import check_content, load_content
+from bot.authoring.check import ContentError
 from bot.authoring.graph import mermaid
 from bot.config import ENVIRONMENT, Settings
 from bot.core.i18n import LANGUAGES
@@ -83,9 +84,9 @@ def _parser() -> argparse.ArgumentParser:
 
 async def _console(settings: Settings, language: str | None, user_id: int) -> None:
     from bot.adapters.console import chat
-    from bot.service import Gaffe
+    from bot.app import open_gaffe
 
-    gaffe = await Gaffe.open(settings, limits=None)  # one local user: no abuse limits (a pipe may be fast)
+    gaffe = await open_gaffe(settings, limits=None)  # one local user: no abuse limits (a pipe may be fast)
     try:
         files = settings.database.parent / "gaffe-files"
         await chat(
@@ -181,14 +182,14 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in {"backup", "restore"}:
         return _operation(args, settings)
     if args.command == "update-data":
-        from bot.lookups.update import update_data
+        from bot.app import update_data
 
         return asyncio.run(update_data(settings))
     if args.command == "schema":
-        from bot.authoring.check import features_registry
+        from bot.app import registry
         from bot.authoring.schema import refresh
 
-        changed = refresh(settings.dialogues_dir, features_registry())
+        changed = refresh(settings.dialogues_dir, registry())
         print(f"{settings.dialogues_dir / 'actions.schema.json'}: {'written' if changed else 'up to date'}")
         return 0
     settings.require_content()

@@ -20,17 +20,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from bot.config import Settings
-from bot.content.loader import load_content
 from bot.core import html_text
-from bot.core.actions import World
+from bot.core.actions import DataSets, World
 from bot.core.dialogue import Content
 from bot.core.engine import (
     Aside,
@@ -48,16 +45,12 @@ from bot.core.engine import (
     resume,
     step,
 )
-from bot.core.i18n import Translator, load_translators
+from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import Reply, message, render
 from bot.core.sensitive import detect
 from bot.errors import StorageUnavailable
 from bot.limits import FloodGuard, Limits, Verdict
-from bot.lookups.breaches import Catalogue, CatalogueError, cached_catalogue
-from bot.lookups.download import is_url, modified_on
-from bot.lookups.snapshots import shipped_catalogue, shipped_indicators
-from bot.lookups.stalkerware import load_indicators
 from bot.storage import Store
 
 log = logging.getLogger("gaffe.service")
@@ -80,44 +73,6 @@ def system_clock() -> datetime:
     return datetime.now(UTC)
 
 
-@dataclass(frozen=True)
-class Loaded:
-    """The checked content and its translations: what Gaffe says, ready before any connection is opened."""
-
-    content: Content
-    translators: dict[str, Translator]
-
-
-def load(settings: Settings) -> Loaded:
-    """Load the content for the shipped features (ContentError names every problem that keeps it from running;
-    `python -m bot check` adds the writers' diagnostics)."""
-    import bot.features  # noqa: F401  (importing the package registers every feature)
-    from bot.core.actions import REGISTRY
-
-    content = load_content(settings.dialogues_dir, settings.locales_dir, REGISTRY)
-    return Loaded(content, load_translators(settings.locales_dir))
-
-
-def load_data(settings: Settings) -> dict[str, object]:
-    """The public data sets features look things up in: the newest local copy (`update-data`, the daily
-    refresh, or a file named in the settings), else the dated snapshot shipped in the package. A URL is never
-    fetched here: start-up reads local files only."""
-    source = settings.hibp_breaches
-    try:
-        if is_url(source):
-            breaches = cached_catalogue(source, settings.data_dir)
-        else:
-            breaches = Catalogue.parse(Path(source).read_bytes()).dated(modified_on(Path(source)))
-    except (OSError, CatalogueError) as error:
-        log.warning("breach catalogue %s unusable: %s", source, error)
-        breaches = None
-    stalkerware = load_indicators(settings.stalkerware_ioc_path)
-    return {
-        "breaches": breaches or shipped_catalogue(),
-        "stalkerware": stalkerware or shipped_indicators(),
-    }
-
-
 def _cut(received: Input, flood: FloodGuard) -> Input:
     """A text past the length limit, cut; the secret filter reads it whole first, so that a secret past the cut is
     refused by the engine (it gets the text whole, and keeps nothing of it) rather than kept cut."""
@@ -135,9 +90,9 @@ class Gaffe:
     # pending until delivered, and resends at start-up. The terminal shows the question again anyway.
     tracks_delivery: bool = False
     clock: Clock = system_clock
-    data: Mapping[str, object] = field(default_factory=dict)  # loaded data sets effects may read
+    data: DataSets = field(default_factory=DataSets)  # loaded data sets effects may read (by type)
     admins: frozenset[int] = frozenset()  # user ids whose /stats is the privacy feature's counts (a push)
-    limits: Limits | None = None  # abuse limits (bot/limits.py); `open` sets the configured ones
+    limits: Limits | None = None  # abuse limits (bot/limits.py); bot/app.py's `open_gaffe` sets the configured ones
     _flood: FloodGuard | None = field(init=False, repr=False)
     variant: str = ""  # the adapter's own words: "console" says `console_…` messages where there are some
     files: Path | None = None  # where the adapter writes files for users (the terminal): an erasure removes theirs
@@ -150,21 +105,6 @@ class Gaffe:
 
     def __post_init__(self) -> None:
         self._flood = FloodGuard(self.limits) if self.limits else None
-
-    @classmethod
-    async def open(cls, settings: Settings, loaded: Loaded | None = None, **options: Any) -> Gaffe:
-        """The service on the configured database (close it with `close`)."""
-        loaded = loaded or load(settings)
-        options.setdefault("admins", settings.admins)
-        options.setdefault(
-            "limits",
-            Limits(
-                settings.flood_updates, settings.flood_seconds, settings.flood_quiet_seconds, settings.max_text_chars
-            ),
-        )
-        store = await Store.open(settings.database)
-        options.setdefault("data", load_data(settings))
-        return cls(loaded.content, loaded.translators, store, **options)
 
     async def close(self) -> None:
         await self.store.close()
@@ -328,8 +268,19 @@ class Gaffe:
             refusals = [o for o in outputs if isinstance(o, Toast)]
             if refusals:
                 return (refusals[0],)
-            applied.append(outputs)
+            applied.append((*outputs, *await self._follow(world)))
         return result.reply(applied)
+
+    async def _follow(self, world: World) -> list[Output]:
+        """The effects an applier raised for other features (bot/core/events.py), each applied by the feature that
+        listens, if one is installed; in the same transaction."""
+        outputs: list[Output] = []
+        while world.follow:
+            event = world.follow.pop(0)
+            listener = self.content.registry.appliers.get(type(event))
+            if listener is not None:
+                outputs.extend(await listener(world, event))
+        return outputs
 
     # --- around it ------------------------------------------------------------------------------------
     @asynccontextmanager

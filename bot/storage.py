@@ -5,7 +5,8 @@ Why it is shaped this way:
   step and a crash or `kill -9` loses nothing that was answered; the same commit flags the reply as
   pending until the adapter says it was delivered, so a step saved just before a crash gets its reply
   at the next start instead of leaving the user in front of an old question;
-- the schema is versioned with `PRAGMA user_version` and migrated forward at start-up;
+- the schema is versioned and migrated forward at start-up: the core's tables with `PRAGMA user_version`, each
+  feature's with its own version in `feature_versions` (the features' tables are in their manifests);
 - the file and its `-wal`/`-shm` are readable by their owner only, deleted rows are overwritten
   (`secure_delete`), and `checkpoint` empties the WAL after an erasure (bot/features/privacy.py);
 - it keeps the minimum: the Telegram user id, their profile (language, country, whether Gaffe may write
@@ -31,25 +32,40 @@ import secrets
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import aiosqlite
 
 from bot.core.engine import State, Suspended
+from bot.core.feature import Migration
 from bot.core.profile import Profile
 from bot.errors import StartupError, StorageUnavailable
 
 log = logging.getLogger("gaffe.storage")
 
-# One entry per schema version; never edit a released entry, append a new one.
+
+class Schema(Protocol):
+    """What the store needs of a feature (`bot.core.feature.Feature`): its name and its migrations."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def migrations(self) -> tuple[Migration, ...]: ...
+
+
+# The core's tables (users, the outbox, settings), one entry per version (`PRAGMA user_version`); never edit a
+# released entry, append a new one. Until version 10, every feature's tables were here too: they are now in
+# each feature's manifest (`Feature.migrations`, versioned apart, recorded in `feature_versions`), and their
+# migrations say which version of this list made them (`Migration.shared`), so a database from then keeps them.
 MIGRATIONS: tuple[tuple[str, ...], ...] = (
-    (  # 1: users and their finished checkups
+    (  # 1: users
         """CREATE TABLE users (
             user_id INTEGER PRIMARY KEY,
             language TEXT NOT NULL DEFAULT 'fr',
@@ -63,15 +79,7 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
             created_at TEXT NOT NULL,
             updated_at TEXT NOT NULL
         )""",
-        """CREATE TABLE checkups (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
-            dialogue TEXT NOT NULL,
-            finished_at TEXT NOT NULL,
-            score INTEGER NOT NULL,
-            actions TEXT NOT NULL
-        )""",
-        "CREATE INDEX checkups_by_user ON checkups(user_id, finished_at)",
+        # and the checkups table, the progress feature's (its migration 1, bot/features/progress.py)
     ),
     (  # 2: users who blocked the bot are marked inactive; a per-install secret signs buttons
         "ALTER TABLE users ADD COLUMN active INTEGER NOT NULL DEFAULT 1",
@@ -97,44 +105,8 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         )""",
         "CREATE INDEX outbox_by_user ON outbox(user_id)",
     ),
-    (  # 5: password-rotation reminders (bot/features/reminders.py), due times indexed; the hour and time
-        # zone they arrive at, per user
-        """CREATE TABLE reminders (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
-            account TEXT NOT NULL,
-            label TEXT,
-            every_days INTEGER NOT NULL,
-            next_due_at TEXT NOT NULL,
-            paused INTEGER NOT NULL DEFAULT 0,
-            sent INTEGER NOT NULL DEFAULT 0,
-            answered INTEGER NOT NULL DEFAULT 0,
-            created_at TEXT NOT NULL
-        )""",
-        "CREATE INDEX reminders_due ON reminders(next_due_at) WHERE paused = 0",
-        "CREATE INDEX reminders_by_user ON reminders(user_id)",
-        """CREATE TABLE reminder_settings (
-            user_id INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
-            hour INTEGER NOT NULL,
-            timezone TEXT NOT NULL
-        )""",
-    ),
-    (  # 6: services a user watches for breaches (bot/features/breaches.py): the catalogue's key, never the text
-        # typed; `alerted_up_to` is the newest breach already shown ("AddedDate|Name"), so no alert is lost
-        # or repeated across a restart; `changed_for` the alert whose password change was confirmed
-        """CREATE TABLE watched_services (
-            id INTEGER PRIMARY KEY,
-            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
-            service TEXT NOT NULL,
-            added_at TEXT NOT NULL,
-            alerted_up_to TEXT NOT NULL DEFAULT '',
-            alerts INTEGER NOT NULL DEFAULT 0,
-            changed_for INTEGER NOT NULL DEFAULT 0,
-            changed_at TEXT,
-            UNIQUE (user_id, service)
-        )""",
-        "CREATE INDEX watched_services_by_service ON watched_services(service)",
-    ),
+    (),  # 5: the reminders feature's tables, now its migration 1 (bot/features/reminders.py)
+    (),  # 6: the breach watch's table, now its migration 1 (bot/features/breaches.py)
     (  # 7: when the user was told that their data will be erased for lack of activity
         "ALTER TABLE users ADD COLUMN retention_notice_at TEXT",
     ),
@@ -146,8 +118,13 @@ MIGRATIONS: tuple[tuple[str, ...], ...] = (
         "ALTER TABLE users ADD COLUMN country TEXT",
         "ALTER TABLE users ADD COLUMN pushes INTEGER NOT NULL DEFAULT 1",
     ),
+    (  # 10: each feature's tables are its own, versioned apart (`Feature.migrations`): the version each is at
+        "CREATE TABLE feature_versions (feature TEXT PRIMARY KEY, version INTEGER NOT NULL)",
+    ),
 )
 SCHEMA_VERSION = len(MIGRATIONS)
+PER_FEATURE = 10  # the core's version from which each feature's tables are versioned apart
+SHARED_SCHEMA = "shared_schema_version"  # in `settings`: the version the shared list had reached then
 CONVERSATION_FIELDS = tuple(name for name in State.__dataclass_fields__ if name != "profile")  # the JSON document
 
 
@@ -297,13 +274,6 @@ class Transaction:
         rows = await self.fetch_all(statement, parameters)
         return rows[0] if rows else None
 
-    async def has_table(self, name: str) -> bool:
-        """Whether a table exists in this database (a feature's tables exist once its migrations ran)."""
-        found = await self.fetch_one(
-            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = :name", {"name": name}
-        )
-        return found is not None
-
     @unavailable_on_driver_errors
     async def save_state(self, user_id: int, state: State, reply_pending: bool = False) -> None:
         self._saved.append(user_id)
@@ -443,7 +413,8 @@ class Outage:
 
 
 class Store:
-    """The database; open it with `await Store.open(path)` and close it with `await store.close()`."""
+    """The database; open it with `await Store.open(path, features)` (bot/app.py: `open_store(path)`) and close it
+    with `await store.close()`."""
 
     def __init__(self, connection: aiosqlite.Connection) -> None:
         self._db = connection
@@ -455,8 +426,9 @@ class Store:
         self._ack_outage = Outage("writing down delivered replies")
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
-        """Open, check (`PRAGMA quick_check`) and migrate the database; StartupError says what is wrong.
+    async def open(cls, path: str | Path, features: Sequence[Schema] = ()) -> Store:
+        """Open, check (`PRAGMA quick_check`) and migrate the database, the core's tables and those of `features`
+        (bot/app.py gives the feature list); StartupError says what is wrong.
 
         The connection is closed on every failure: aiosqlite runs it in a non-daemon thread, and one
         left open keeps the process alive after the error."""
@@ -482,7 +454,7 @@ class Store:
             await connection.execute("PRAGMA secure_delete=ON")  # deleted rows are overwritten with zeros
             await _quick_check(connection, path)
             store = cls(connection)
-            await store.migrate()
+            await store.migrate(features=features)
         except BaseException as error:
             await connection.close()
             if isinstance(error, sqlite3.Error | StorageUnavailable):
@@ -519,8 +491,10 @@ class Store:
             row = await cursor.fetchone()
         return int(row[0]) if row else 0
 
-    async def migrate(self, target: int = SCHEMA_VERSION) -> None:
-        """Bring the schema to `target`, one version per transaction."""
+    async def migrate(self, target: int = SCHEMA_VERSION, features: Sequence[Schema] = ()) -> None:
+        """Bring the core's schema to `target`, then each feature's tables to their latest version, one version per
+        transaction. A database from before features were versioned apart (core version < 10) has the tables
+        the shared list made: each feature is recorded at the version they amount to (`Migration.shared`)."""
         current = await self.version()
         if current > SCHEMA_VERSION:
             raise StartupError(
@@ -529,15 +503,74 @@ class Store:
                 "Upgrade Gaffe, or set GAFFE_DB to a database this version made.",
             )
         for version in range(current + 1, target + 1):
-            await self._db.execute("BEGIN EXCLUSIVE")
-            try:
+            async with self._exclusive():
                 for statement in MIGRATIONS[version - 1]:
                     await self._db.execute(statement)
+                if version == PER_FEATURE:  # how far the shared list went: what the features' tables amount to
+                    await self._db.execute(
+                        "INSERT INTO settings (key, value) VALUES (:key, :value)",
+                        {"key": SHARED_SCHEMA, "value": str(current)},
+                    )
                 await self._db.execute(f"PRAGMA user_version = {version}")
-            except BaseException:
-                await self._db.execute("ROLLBACK")
-                raise
-            await self._db.execute("COMMIT")
+        if target >= PER_FEATURE:
+            for feature in features:
+                await self._migrate_feature(feature)
+
+    async def _migrate_feature(self, feature: Schema) -> None:
+        rows = list(
+            await self._db.execute_fetchall(
+                "SELECT version FROM feature_versions WHERE feature = :feature", {"feature": feature.name}
+            )
+        )
+        current = int(rows[0][0]) if rows else await self._made_by_the_shared_schema(feature)
+        if not rows and current:  # recorded once, so the version is read, not worked out, from now on
+            async with self._exclusive():
+                await self._set_feature_version(feature.name, current)
+        latest = len(feature.migrations)
+        if current > latest:
+            raise StartupError(
+                f"the database has the tables of the feature '{feature.name}' at version {current}, newer than this"
+                f" Gaffe's ({latest})",
+                "GAFFE_DB",
+                "Upgrade Gaffe, or set GAFFE_DB to a database this version made.",
+            )
+        for migration in feature.migrations[current:]:
+            async with self._exclusive():
+                for statement in migration.statements:
+                    await self._db.execute(statement)
+                await self._set_feature_version(feature.name, migration.version)
+
+    async def _made_by_the_shared_schema(self, feature: Schema) -> int:
+        """The version a feature's tables are at in a database from before they were versioned apart: the last of
+        its migrations the shared list had made then (0 for a database made since, or for a new feature)."""
+        rows = list(
+            await self._db.execute_fetchall("SELECT value FROM settings WHERE key = :key", {"key": SHARED_SCHEMA})
+        )
+        shared = int(rows[0][0]) if rows else 0
+        return max((m.version for m in feature.migrations if m.shared is not None and m.shared <= shared), default=0)
+
+    async def _set_feature_version(self, feature: str, version: int) -> None:
+        await self._db.execute(
+            "INSERT INTO feature_versions (feature, version) VALUES (:feature, :version)"
+            " ON CONFLICT (feature) DO UPDATE SET version = excluded.version",
+            {"feature": feature, "version": version},
+        )
+
+    async def feature_versions(self) -> dict[str, int]:
+        """The version each feature's tables are at (for the tests and the curious)."""
+        rows = await self._db.execute_fetchall("SELECT feature, version FROM feature_versions")
+        return {str(feature): int(version) for feature, version in rows}
+
+    @asynccontextmanager
+    async def _exclusive(self) -> AsyncIterator[None]:
+        """One migration step: committed whole, or rolled back."""
+        await self._db.execute("BEGIN EXCLUSIVE")
+        try:
+            yield
+        except BaseException:
+            await self._db.execute("ROLLBACK")
+            raise
+        await self._db.execute("COMMIT")
 
     async def load(self, user_id: int) -> State | None:
         """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import load_content
+from bot.app import load_content, open_store
 from bot.core.dialogue import Content
 from bot.core.i18n import Translator, load_translators
 from bot.service import Gaffe
@@ -47,7 +47,7 @@ async def fake() -> AsyncIterator[FakeBotApi]:
 
 @pytest.fixture
 async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await Store.open(tmp_path / "gaffe.sqlite3")
+    opened = await open_store(tmp_path / "gaffe.sqlite3")
     yield opened
     await opened.close()
 

@@ -14,18 +14,19 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import open_store
 from bot.backup import backup, integrity_problems, restore
 from bot.core.engine import State
 from bot.core.profile import Profile
 from bot.errors import StartupError
-from bot.storage import SCHEMA_VERSION, Store
+from bot.storage import SCHEMA_VERSION
 from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import ROOT
 from tests.test_telegram_process import bot_process
 
 
 async def make_database(path: Path, users: int = 3) -> None:
-    store = await Store.open(path)
+    store = await open_store(path)
     for user_id in range(1, users + 1):
         await store.save(user_id, State(Profile("en"), dialogue="checkup", node="manager", step=user_id))
     await store.close()
@@ -155,7 +156,7 @@ async def test_restore_refuses_while_gaffe_has_the_database_open(tmp_path: Path)
     live, copy = tmp_path / "live.sqlite3", tmp_path / "copy.sqlite3"
     await make_database(live)
     backup(live, copy)
-    store = await Store.open(live)
+    store = await open_store(live)
     try:
         await store.save(99, State())
         with pytest.raises(StartupError, match="in use"):
@@ -174,7 +175,7 @@ async def test_restore_brings_the_backup_back_and_keeps_what_it_replaced(tmp_pat
     assert "before-restore" in said
     assert count(live, "users") == 3
     assert count(tmp_path / "live.before-restore.sqlite3", "users") == 10
-    store = await Store.open(live)  # back in WAL mode, checked, migrated
+    store = await open_store(live)  # back in WAL mode, checked, migrated
     try:
         state = await store.load(2)
         assert state is not None and state.step == 2
@@ -190,9 +191,9 @@ async def test_restore_replaces_a_damaged_database(tmp_path: Path) -> None:
     as_one_file(live)  # then spoil it
     damage(live)
     with pytest.raises(StartupError, match="damaged"):
-        await Store.open(live)
+        await open_store(live)
     restore(copy, live)
-    store = await Store.open(live)
+    store = await open_store(live)
     await store.close()
     assert count(live, "users") == 300
 

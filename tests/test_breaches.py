@@ -12,16 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from bot.app import load_data, open_gaffe
 from bot.config import Settings
+from bot.core.actions import DataSets
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Input, Pick, Press, Push, Text
+from bot.core.events import AccountPasswordChanged
 from bot.core.i18n import Translator
 from bot.core.render import Reply
 from bot.features.breaches import BreachAlert, refresh_breaches
 from bot.lookups.breaches import Catalogue, fetch_catalogue
 from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
-from bot.service import Gaffe, load_data
+from bot.scheduler import JobContext, PushTo
+from bot.service import Gaffe
 from bot.storage import Store
 from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
 from tests.support.data_server import DataServer, data_server
@@ -88,7 +92,7 @@ def settings(tmp_path: Path, source: str) -> Settings:
 
 @pytest.fixture
 def gaffe(shipped: Content, translators: dict[str, Translator], store: Store) -> Gaffe:
-    return Gaffe(shipped, translators, store, data={"breaches": Catalogue.parse(SAMPLE), "stalkerware": None})
+    return Gaffe(shipped, translators, store, data=DataSets({Catalogue: Catalogue.parse(SAMPLE)}))
 
 
 # --- what a watch keeps ----------------------------------------------------------------------------------
@@ -114,7 +118,7 @@ async def test_an_unknown_service_or_an_email_address_is_not_watched(gaffe: Gaff
 
 
 async def test_without_a_catalogue_the_feature_says_it_is_unavailable(gaffe: Gaffe, tmp_path: Path) -> None:
-    gaffe.data = {"breaches": None}
+    gaffe.data = DataSets()
     reply = await watch(gaffe, Screens(), ALICE, "mSpy")
     assert "pas encore le catalogue" in reply.text and "aucune fuite" not in reply.text
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM watched_services") == []
@@ -145,12 +149,12 @@ async def test_a_newer_catalogue_alerts_each_watcher_once_and_nobody_else(
     async with data_server() as server:
         server.serve("/breaches", OLDER)
         config = settings(tmp_path, f"{server.base_url}/breaches")
-        gaffe = await Gaffe.open(config)
+        gaffe = await open_gaffe(config)
         try:
             screens = Screens()
             push = pusher(gaffe, screens)
-            assert gaffe.data["breaches"].as_of == date(2024, 11, 22)  # nothing cached yet: the shipped snapshot
-            assert await refresh_breaches(gaffe, config, push, T0) == 0
+            assert gaffe.data.get(Catalogue).as_of == date(2024, 11, 22)  # nothing cached yet: the shipped snapshot
+            assert await refresh(gaffe, config, push, T0) == 0
             await watch(gaffe, screens, ALICE, "mSpy")
             await watch(gaffe, screens, BOB, "Adobe")
             await watch(gaffe, screens, CAROL, "mspy.com", language="en")
@@ -158,9 +162,9 @@ async def test_a_newer_catalogue_alerts_each_watcher_once_and_nobody_else(
             assert "1 fuite connue" in known and "2024" not in known
 
             server.serve("/breaches", SAMPLE)
-            assert await refresh_breaches(gaffe, config, push, T0 + timedelta(hours=2)) == 0  # at most daily
+            assert await refresh(gaffe, config, push, T0 + timedelta(hours=2)) == 0  # at most daily
             assert len(server.requests) == 1
-            assert await refresh_breaches(gaffe, config, push, T0 + timedelta(days=1, hours=1)) == 2
+            assert await refresh(gaffe, config, push, T0 + timedelta(days=1, hours=1)) == 2
             assert len(server.requests) == 2 and all(agent for _, agent in server.requests)
             assert [len(alerts(screens, user)) for user in (ALICE, BOB, CAROL)] == [1, 0, 1]
             alert = alerts(screens, ALICE)[0]
@@ -168,7 +172,7 @@ async def test_a_newer_catalogue_alerts_each_watcher_once_and_nobody_else(
             assert "Adresses e-mail" in alert.text and alert.labels == ("J'ai changé le mot de passe",)
             english = alerts(screens, CAROL)[0]
             assert "Email addresses" in english.text and english.labels == ("I changed the password",)
-            assert await refresh_breaches(gaffe, config, push, T0 + timedelta(days=3)) == 0  # nothing twice
+            assert await refresh(gaffe, config, push, T0 + timedelta(days=3)) == 0  # nothing twice
             assert [len(alerts(screens, user)) for user in (ALICE, BOB, CAROL)] == [1, 0, 1]
             assert rows(config.database, "SELECT count(*) FROM outbox") == [(0,)]
         finally:
@@ -179,9 +183,9 @@ async def test_a_restart_between_caching_the_catalogue_and_alerting_loses_no_ale
     async with data_server() as server:
         server.serve("/breaches", OLDER)
         config = settings(tmp_path, f"{server.base_url}/breaches")
-        gaffe = await Gaffe.open(config)
+        gaffe = await open_gaffe(config)
         screens = Screens()
-        await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0)
+        await refresh(gaffe, config, pusher(gaffe, screens), T0)
         await watch(gaffe, screens, ALICE, "mSpy")
         await watch(gaffe, screens, BOB, "Adobe")
         server.serve("/breaches", SAMPLE)
@@ -189,12 +193,12 @@ async def test_a_restart_between_caching_the_catalogue_and_alerting_loses_no_ale
         await fetch_catalogue(config.hibp_breaches, config.data_dir, now=T0 + timedelta(days=1))
         await gaffe.close()
 
-        gaffe = await Gaffe.open(config)
+        gaffe = await open_gaffe(config)
         try:
             screens = Screens()
-            catalogue = gaffe.data["breaches"]
+            catalogue = gaffe.data.get(Catalogue)
             assert isinstance(catalogue, Catalogue) and "mSpy2024" in catalogue.breaches  # the cached, newer one
-            assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
+            assert await refresh(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
             assert len(alerts(screens, ALICE)) == 1 and alerts(screens, BOB) == []
             assert len(server.requests) == 2  # the cached copy served the alert: nothing downloaded again
         finally:
@@ -205,7 +209,12 @@ async def test_a_breach_known_when_the_watch_starts_is_shown_then_never_alerted(
     screens = Screens()
     await watch(gaffe, screens, ALICE, "mSpy")
     assert "2 fuites connues" in screens.to(ALICE).replies[-1].text
-    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
+
+
+async def refresh(gaffe: Gaffe, settings: Settings, push: PushTo, now: datetime) -> int:
+    """The daily refresh as the scheduler runs it, at `now`."""
+    return await refresh_breaches(JobContext(gaffe, push, settings, now))
 
 
 def settings_with(folder: Path, raw: bytes) -> Settings:
@@ -217,17 +226,17 @@ def settings_with(folder: Path, raw: bytes) -> Settings:
 
 async def test_fabricated_breaches_and_spam_lists_never_alert(gaffe: Gaffe, tmp_path: Path) -> None:
     screens = Screens()
-    gaffe.data = {"breaches": Catalogue.parse(without(SAMPLE, "Zoosk", "LinkedInScrape2023"))}
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(without(SAMPLE, "Zoosk", "LinkedInScrape2023"))})
     await watch(gaffe, screens, ALICE, "Zoosk", "LinkedIn")
-    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 0
     assert alerts(screens, ALICE) == []
 
 
 async def test_the_alerts_button_marks_the_change_once(gaffe: Gaffe, tmp_path: Path) -> None:
     screens = Screens()
-    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
     await watch(gaffe, screens, ALICE, "mSpy")
-    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 1
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 1
     button = alerts(screens, ALICE)[0].buttons[0].press
     assert isinstance(button, Press) and (button.kind, button.verb) == ("breach", "changed")
     thanks = await say(gaffe, screens, ALICE, button)
@@ -240,12 +249,48 @@ async def test_the_alerts_button_marks_the_change_once(gaffe: Gaffe, tmp_path: P
     assert forged.toast == "Ce service est plus dans ta liste." and not forged.text
 
 
+async def remind_of(gaffe: Gaffe, screens: Screens, user: int, label: str) -> None:
+    """A reminder every 3 months of an account the user names."""
+    reply = await say(gaffe, screens, user, Command("rappels"))
+    for answer in ("Ajouter un rappel", "Un autre compte (je tape son nom)", label, "Tous les 3 mois"):
+        if reply.buttons:
+            reply = await say(gaffe, screens, user, Pick(reply.step or 0, reply.labels.index(answer)))
+        else:
+            reply = await say(gaffe, screens, user, Text(answer))
+
+
+@pytest.mark.parametrize("listening", [True, False], ids=["with reminders", "without the reminders feature"])
+async def test_a_password_changed_after_an_alert_counts_the_reminder_of_that_account_done(
+    gaffe: Gaffe, tmp_path: Path, listening: bool
+) -> None:
+    """The breach watch raises the core's AccountPasswordChanged; the reminders feature, when installed, moves the
+    reminder named like the service a full cadence from now. Without it, nobody listens and the thanks are the same."""
+    if not listening:
+        registry = gaffe.content.registry
+        appliers = {kind: apply for kind, apply in registry.appliers.items() if kind is not AccountPasswordChanged}
+        gaffe.content = replace(gaffe.content, registry=replace(registry, appliers=appliers))
+    screens = Screens()
+    gaffe.clock = lambda: T0
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await remind_of(gaffe, screens, ALICE, "mSpy perso")
+    await remind_of(gaffe, screens, ALICE, "Banque")
+    before = rows(tmp_path / "gaffe.sqlite3", "SELECT label, next_due_at FROM reminders ORDER BY id")
+    await watch(gaffe, screens, ALICE, "mSpy")
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 1
+    gaffe.clock = lambda: T0 + timedelta(days=30)
+    thanks = await say(gaffe, screens, ALICE, alerts(screens, ALICE)[0].buttons[0].press)
+    assert "Bien joué" in thanks.text
+    after = rows(tmp_path / "gaffe.sqlite3", "SELECT label, next_due_at FROM reminders ORDER BY id")
+    moved = ("mSpy perso", "2026-06-29T08:00:00+00:00")  # 30 + 90 days after T0, at 10:00 in Paris
+    assert after == ([moved, before[1]] if listening else before) and before[0] != moved
+
+
 async def test_a_repeated_alert_push_shows_nothing(gaffe: Gaffe, tmp_path: Path) -> None:
     screens = Screens()
-    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
     await watch(gaffe, screens, ALICE, "mSpy")
     config = settings_with(tmp_path, SAMPLE)
-    await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0)
+    await refresh(gaffe, config, pusher(gaffe, screens), T0)
     repeat = Push("breach_alert", BreachAlert("mspy", "mSpy2024", watch_id=1, stamp=1))
     shown = len(screens.to(ALICE).replies)
     assert await gaffe.push(ALICE, repeat, screens.to(ALICE))
@@ -258,14 +303,14 @@ def test_start_up_loads_a_local_catalogue_and_the_indicators(tmp_path: Path) -> 
     ioc = REAL_IOC if REAL_IOC.exists() else DATA / "ioc-sample.yaml"
     config = replace(settings(tmp_path, str(catalogue)), stalkerware_ioc=ioc)
     data = load_data(config)  # how long it takes: bench/lookups.py
-    assert isinstance(data["breaches"], Catalogue) and len(data["breaches"].find("mSpy")) == 2
-    assert isinstance(data["stalkerware"], Indicators)
+    assert isinstance(data.get(Catalogue), Catalogue) and len(data.get(Catalogue).find("mSpy")) == 2
+    assert isinstance(data.get(Indicators), Indicators)
 
 
 def test_without_any_downloaded_data_start_up_uses_the_shipped_snapshots(tmp_path: Path) -> None:
     """A fresh install with no network still answers: the dated copies shipped in the package, nothing fetched."""
     data = load_data(settings(tmp_path, "https://haveibeenpwned.invalid/api/v3/breaches"))
-    catalogue, indicators = data["breaches"], data["stalkerware"]
+    catalogue, indicators = data.get(Catalogue), data.get(Indicators)
     assert isinstance(catalogue, Catalogue) and catalogue.as_of == date(2024, 11, 22)
     assert {b.name for b in catalogue.find("mSpy")} == {"mSpy", "mSpy2024"}
     assert isinstance(indicators, Indicators) and indicators.as_of == date(2026, 6, 21)
@@ -279,7 +324,7 @@ def test_a_downloaded_copy_wins_over_the_shipped_snapshot(tmp_path: Path) -> Non
         settings(tmp_path, str(DATA / "hibp-breaches-sample.json")), stalkerware_ioc=DATA / "ioc-sample.yaml"
     )
     data = load_data(config)
-    catalogue, indicators = data["breaches"], data["stalkerware"]
+    catalogue, indicators = data.get(Catalogue), data.get(Indicators)
     assert isinstance(catalogue, Catalogue) and isinstance(indicators, Indicators)
     assert len(catalogue) == len(Catalogue.parse((DATA / "hibp-breaches-sample.json").read_bytes()))
     assert len(indicators) == len(Indicators.parse((DATA / "ioc-sample.yaml").read_bytes()))
@@ -321,12 +366,12 @@ async def test_an_alert_and_its_button_end_to_end(fake: FakeBotApi, tmp_path: Pa
         config = replace(settings_for(fake, db), hibp_breaches=f"{server.base_url}/breaches", data_dir=tmp_path / "d")
         async with running_bot(fake, db, config) as app:
             telegram = app.bot_data["gaffe"]
-            assert await refresh_breaches(telegram.gaffe, config, telegram.push, T0) == 0
+            assert await refresh(telegram.gaffe, config, telegram.push, T0) == 0
             await add_service(fake, ALICE, "mSpy", "fr")
             await add_service(fake, BOB, "Adobe", "fr")
             server.serve("/breaches", SAMPLE)
             mark = len(fake.sent)
-            assert await refresh_breaches(telegram.gaffe, config, telegram.push, T0 + timedelta(days=1, hours=1)) == 1
+            assert await refresh(telegram.gaffe, config, telegram.push, T0 + timedelta(days=1, hours=1)) == 1
             alert = await fake.wait_for_message(ALICE, "nouvelle fuite connue", after=mark)
             assert "mSpy (2024)" in alert["text"] and "Have I Been Pwned" in alert["text"]
             assert not [m for m in fake.messages(BOB) if "nouvelle fuite connue" in m["text"]]
@@ -345,7 +390,7 @@ async def test_an_alert_and_its_button_end_to_end(fake: FakeBotApi, tmp_path: Pa
 
 async def test_one_users_failed_alert_does_not_stop_the_others(gaffe: Gaffe, tmp_path: Path) -> None:
     screens = Screens()
-    gaffe.data = {"breaches": Catalogue.parse(OLDER)}
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
     for user in (ALICE, BOB):
         await watch(gaffe, screens, user, "mSpy")
     deliver = pusher(gaffe, screens)
@@ -355,5 +400,5 @@ async def test_one_users_failed_alert_does_not_stop_the_others(gaffe: Gaffe, tmp
             raise ConnectionError("network down")
         return await deliver(user_id, event)
 
-    assert await refresh_breaches(gaffe, settings_with(tmp_path, SAMPLE), flaky, T0) == 1
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), flaky, T0) == 1
     assert len(alerts(screens, BOB)) == 1

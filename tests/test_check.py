@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import MAX_CONTENT_BYTES, Problem, check_content, features_registry
+from bot.app import check_content, registry
+from bot.authoring.check import MAX_CONTENT_BYTES, Problem
 from bot.content.loader import ContentError, load_content, read_content
 from bot.core.dialogue import Content
 
@@ -104,13 +105,13 @@ WRITERS_DIAGNOSTICS = ("unreachable_node", "unreachable_advice")
 def test_the_loader_refuses_what_check_refuses_but_the_writers_diagnostics(case: str) -> None:
     case_dir = BROKEN / case
     _, problems = check_case(case)
-    reading = read_content(case_dir, locales_for(case_dir), features_registry())
+    reading = read_content(case_dir, locales_for(case_dir), registry())
     if case in WRITERS_DIAGNOSTICS:  # (these small fixtures lack the messages the code says: the loader says so)
         assert reading.problems == [] and reading.missing and not set(problems) & set(reading.missing)
         return
     assert reading.problems == problems  # the same lines, file:line: problem
     with pytest.raises(ContentError) as refused:
-        load_content(case_dir, locales_for(case_dir), features_registry())
+        load_content(case_dir, locales_for(case_dir), registry())
     assert refused.value.problems == problems
 
 
@@ -279,7 +280,7 @@ def test_gaffe_refuses_to_start_without_a_message_its_code_says(tmp_path: Path) 
     messages = dialogues / "messages.yaml"
     messages.write_text(messages.read_text(encoding="utf-8").replace('  use_buttons: "Utilise les boutons."\n', ""))
     with pytest.raises(ContentError) as refused:
-        load_content(dialogues, MINI / "locales", features_registry())
+        load_content(dialogues, MINI / "locales", registry())
     assert [p.message for p in refused.value.problems] == [
         "the interface message 'use_buttons' is missing (bot/core/engine.py:27)"
     ]
@@ -291,7 +292,7 @@ def test_gaffe_runs_on_content_with_dead_parts_that_check_reports(tmp_path: Path
     shutil.copytree(MINI / "dialogues", dialogues)
     with (dialogues / "menu.yaml").open("a", encoding="utf-8") as menu:
         menu.write('  orphan:\n    text: "C\'est noté."\n    end: true\n')
-    content = load_content(dialogues, MINI / "locales", features_registry())
+    content = load_content(dialogues, MINI / "locales", registry())
     assert "orphan" in content.dialogues["menu"].nodes
     _, problems = check_content(dialogues, MINI / "locales")
     assert [p.message for p in problems] == ["node 'orphan' is unreachable from 'menu'"]

@@ -16,7 +16,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from bot.app import open_store
 from bot.core import html_text
+from bot.core.actions import DataSets
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Input, Push, State, Text
 from bot.core.i18n import Translator
@@ -26,7 +28,6 @@ from bot.lookups.breaches import Catalogue
 from bot.lookups.stalkerware import Indicators
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
-from bot.storage import Store
 from tests.support.clock import START, FakeClock
 from tests.support.screen import Screen
 
@@ -36,12 +37,14 @@ USER = 1
 DURATION = re.compile(r"(\d+) (day|hour|minute)s?")
 
 
-def sample_data() -> dict[str, object]:
+def sample_data() -> DataSets:
     """The sample data sets the look-ups read (tests/fixtures/data): part of the real catalogue and list."""
-    return {
-        "breaches": Catalogue.parse((DATA / "hibp-breaches-sample.json").read_bytes()),
-        "stalkerware": Indicators.parse((DATA / "ioc-sample.yaml").read_bytes()),
-    }
+    return DataSets(
+        {
+            Catalogue: Catalogue.parse((DATA / "hibp-breaches-sample.json").read_bytes()),
+            Indicators: Indicators.parse((DATA / "ioc-sample.yaml").read_bytes()),
+        }
+    )
 
 
 def _as_list(value: object) -> list[str]:
@@ -105,8 +108,8 @@ class Session:
 
 async def run_transcript(path: Path, content: Content, translators: dict[str, Translator], db: Path) -> None:
     transcript = yaml.safe_load(path.read_text(encoding="utf-8"))
-    store = await Store.open(db)
-    data = sample_data() if transcript.get("data", True) else {"breaches": None, "stalkerware": None}
+    store = await open_store(db)
+    data = sample_data() if transcript.get("data", True) else DataSets()
     session = Session(Gaffe(content, translators, store, data=data), transcript.get("lang", "fr"))
     session.gaffe.clock = session.clock
     if "country" in transcript:  # the user picked it before (/pays): their profile says so from the start

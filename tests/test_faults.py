@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import load_content
+from bot.app import load_content
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Text
 from bot.core.i18n import Translator

@@ -4,30 +4,33 @@ another feature or the service.
 The layers, from the bottom (docs/writing.md, "The code's layout"); a module may import its own layer and the
 ones below:
 
-0. **core**: `bot.core` (pure: the engine, the content model, the registry), and the leaves that import
-   nothing of Gaffe and that any layer may use: `bot.errors`, `bot.assets` (data files);
+0. **core**: `bot.core` (pure: the engine, the content model, the registry, the feature manifest), and the
+   leaves that import nothing of Gaffe and that any layer may use: `bot.errors`, `bot.assets` (data files);
 1. **content**: `bot.content` (the content loader: files → the content model, which the service and `check` use);
 2. **authoring, lookups**: `bot.authoring` (the writers' tools, `check`), `bot.lookups` (the public data sets);
-3. **features**: `bot.features` (each feature: a module that registers into the core's registry), and
-   `bot.user_files` (the terminal's per-user folder, which the privacy feature erases);
+3. **features**: `bot.features` (each feature: a module that exports its manifest), and `bot.user_files` (the
+   terminal's per-user folder, which the privacy feature erases);
 4. **service**: `bot.service`, `bot.scheduler`, `bot.storage`, and what runs with them: `bot.config`,
    `bot.limits`, `bot.backup`, `bot.logs`;
-5. **adapters**: `bot.adapters` (Telegram, the terminal);
-6. **entry**: `bot.__main__` (the command line), and the `bot` package itself.
+5. **assembly**: `bot.app` (the list of features, and Gaffe assembled from it);
+6. **adapters**: `bot.adapters` (Telegram, the terminal);
+7. **entry**: `bot.__main__` (the command line), and the `bot` package itself.
 
-Besides, a feature (`bot.features.<name>`) imports no other feature and not the service: what it needs of the
-running service it states as a narrow Protocol (`breaches.Refreshed`, `privacy.Sweeper`). The package
-`bot.features` (its `__init__`, the list of features) imports them all: that is its job.
+Besides, a feature (`bot.features.<name>`) imports no other feature and not the service: what its scheduled jobs
+need of the running service is the core's narrow `Jobs` context, and what it tells another feature is an effect
+named in the core (bot/core/events.py). Only `bot.app` imports the features (the list of features).
 
 Every import counts, including those under `if TYPE_CHECKING:` and inside functions: a type or a lazy import
-is a dependency all the same. The few upward imports the code still has are listed in ALLOWED, each with why;
-the test fails on any other, and on an ALLOWED entry that is gone (so the list only shrinks). It runs with the
-rest of the suite (`.ci/run` runs `pytest`).
+is a dependency all the same. There is no exception. `.ci/run` runs this file as a step of its own
+(`python tests/test_layers.py`, which prints what it finds), besides the suite.
 """
 
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,22 +43,12 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.authoring", "bot.lookups"),
     ("bot.features", "bot.user_files"),
     ("bot.service", "bot.scheduler", "bot.storage", "bot.config", "bot.limits", "bot.backup", "bot.logs"),
+    ("bot.app",),
     ("bot.adapters",),
     ("bot.__main__", "bot"),
 )
 FEATURES = "bot.features"
-
-# Upward imports not fixed yet (issue 20), each with why; importer -> imported.
-ALLOWED: dict[tuple[str, str], str] = {
-    # `check_content`'s default registry is the shipped features' (`features_registry()`, a lazy import).
-    # Removing it means every caller (the service, the CLI, about 30 tests and the benches) passes the feature
-    # list, from the one module that assembles a Gaffe: the next step of issue 20.
-    ("bot.authoring.check", "bot.features"): "check's default registry imports the features",
-    # "I changed my password" on a breach alert counts the reminder of that account as done, in the same
-    # transaction: breaches calls reminders' `reminder_done`. Needs a way for one feature's effect to reach
-    # another's applier (a core-level event both name) without either importing the other.
-    ("bot.features.breaches", "bot.features.reminders"): "a breach's password change marks the reminder done",
-}
+ASSEMBLY = "bot.app"
 
 
 def module_name(path: Path, root: Path) -> str:
@@ -112,19 +105,15 @@ def violations(root: Path) -> dict[tuple[str, str], str]:
                 (feature_of(imported) not in (None, own)) or imported == FEATURES
             ):
                 found[(importer, imported)] = "a feature imports another feature"
+            elif feature_of(imported) is not None and layer_of(importer) < layer_of(ASSEMBLY) and own is None:
+                found[(importer, imported)] = "only the assembly (bot.app) names the features"
             elif feature_of(importer) is not None and layer_of(imported) >= layer_of("bot.service"):
                 found[(importer, imported)] = "a feature imports the service"
     return found
 
 
-def test_no_new_upward_import() -> None:
-    new = {pair: why for pair, why in violations(ROOT).items() if pair not in ALLOWED}
-    assert new == {}, "bot/ breaks its layers (docs/writing.md, 'The code's layout'); fix the import"
-
-
-def test_the_allowed_upward_imports_still_exist() -> None:
-    """An entry fixed since must leave ALLOWED, so the list cannot hide a new import under an old name."""
-    assert set(ALLOWED) <= set(violations(ROOT))
+def test_no_upward_import() -> None:
+    assert violations(ROOT) == {}, "bot/ breaks its layers (docs/writing.md, 'The code's layout'); fix the import"
 
 
 def test_every_module_has_a_layer() -> None:
@@ -160,6 +149,10 @@ PLANTED = {
         {"bot/features/a.py": "from bot.features.b import x\n", "bot/features/b.py": "x = 1\n"},
         ("bot.features.a", "bot.features.b"),
     ),
+    "the service names a feature": (
+        {"bot/service.py": "from bot.features import reminders\n", "bot/features/reminders.py": ""},
+        ("bot.service", "bot.features.reminders"),
+    ),
     "a relative upward import": (
         {"bot/lookups/__init__.py": "", "bot/lookups/x.py": "from ..adapters import console\n",
          "bot/adapters/__init__.py": "", "bot/adapters/console.py": ""},
@@ -173,12 +166,26 @@ def test_a_planted_upward_import_is_found(files: dict[str, str], pair: tuple[str
     assert pair in violations(plant(tmp_path, files))
 
 
+def test_a_planted_upward_import_in_a_copy_of_bot_is_found(tmp_path: Path) -> None:
+    """The real tree, copied, with one line added to a core module: the contract names exactly that import."""
+    shutil.copytree(ROOT / "bot", tmp_path / "bot", ignore=shutil.ignore_patterns("__pycache__", "assets"))
+    assert violations(tmp_path) == {}
+    engine = tmp_path / "bot" / "core" / "engine.py"
+    engine.write_text(engine.read_text(encoding="utf-8") + "\nimport bot.service  # planted\n", encoding="utf-8")
+    assert violations(tmp_path) == {("bot.core.engine", "bot.service"): "imports a higher layer"}
+    checker = subprocess.run(
+        [sys.executable, __file__, str(tmp_path)], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert checker.returncode == 1 and "bot.core.engine -> bot.service: imports a higher layer" in checker.stdout
+
+
 def test_downward_imports_and_the_feature_list_pass(tmp_path: Path) -> None:
     files = {
         "bot/adapters/__init__.py": "",
         "bot/adapters/console.py": "from bot.service import Gaffe\nfrom bot.core import engine\n",
-        "bot/service.py": "from bot.features import reminders\n",
-        "bot/features/__init__.py": "from bot.features import reminders, breaches\n",
+        "bot/app.py": "from bot.features import reminders, breaches\nfrom bot.service import Gaffe\n",
+        "bot/service.py": "from bot.core import engine\n",
+        "bot/features/__init__.py": "",
         "bot/features/reminders.py": "from bot.core.engine import Notice\n",
         "bot/features/breaches.py": "from bot.lookups import breaches\n",
         "bot/lookups/__init__.py": "",
@@ -187,3 +194,16 @@ def test_downward_imports_and_the_feature_list_pass(tmp_path: Path) -> None:
         "bot/errors.py": "",
     }
     assert violations(plant(tmp_path, files)) == {}
+
+
+def main(root: Path) -> int:
+    """Print every import of the tree under `root` that breaks the layers; 1 if there is any."""
+    found = violations(root)
+    for (importer, imported), why in sorted(found.items()):
+        print(f"{importer} -> {imported}: {why}")
+    print(f"{len(found)} upward imports" if found else "the layers hold")
+    return 1 if found else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT))

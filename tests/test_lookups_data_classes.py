@@ -6,7 +6,7 @@ import io
 import shutil
 from pathlib import Path
 
-from bot.authoring.check import check_content
+from bot.app import check_content
 from bot.authoring.i18n_extract import extract_dialogue_yaml
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.authoring.check import check_content, features_registry
+from bot.app import check_content, registry
 from bot.content.needed import PACKAGE, needed_messages
 from bot.core.engine import NAME_MESSAGES, PUSHES_MESSAGES
 from bot.core.sensitive import SecretKind
@@ -103,9 +103,9 @@ def _literal_key(argument: ast.expr) -> str | None:
 
 
 def _declared() -> set[str]:
-    registry = features_registry()
-    by_actions = set().union(*(registry.messages_of(name) for name in registry.actions))
-    by_data = set().union(*(kept.messages for kept in registry.personal_data.values()))
+    shipped = registry()
+    by_actions = set().union(*(shipped.messages_of(name) for name in shipped.actions))
+    by_data = set().union(*(kept.messages for kept in shipped.personal_data.values()))
     return {*needed_messages(), *by_actions, *by_data, *NAME_MESSAGES, *PUSHES_MESSAGES}
 
 

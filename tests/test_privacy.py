@@ -10,6 +10,7 @@ import json
 import shutil
 import sqlite3
 import stat
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,13 +19,14 @@ import pytest
 
 from bot import user_files
 from bot.adapters.console import chat
-from bot.authoring.check import features_registry, load_content
+from bot.app import load_content, open_store, registry
 from bot.core.dialogue import Content
 from bot.core.engine import Aside, Command, Pick, Push, State, Text
 from bot.core.i18n import Translator, load_translators
 from bot.core.render import Reply
 from bot.features.privacy import retention_tick
 from bot.limits import FloodGuard, Limits, Verdict
+from bot.scheduler import JobContext, PushTo
 from bot.service import Gaffe
 from bot.storage import Store
 from tests.support.paths import ROOT
@@ -82,16 +84,16 @@ async def gaffe(shipped: Content, translators: dict[str, Translator], store: Sto
 
 # --- declarations ------------------------------------------------------------------------------------------------
 async def test_every_table_with_a_user_id_is_declared_as_personal_data(store: Store, tmp_path: Path) -> None:
-    declared = {table for kept in features_registry().personal_data.values() for table in kept.tables}
+    declared = {table for kept in registry().personal_data.values() for table in kept.tables}
     tables = tables_with_user_id(tmp_path / "gaffe.sqlite3")
     assert {"users", "checkups", "outbox"} <= tables  # the enumeration sees the tables it should
-    assert tables - declared == set(), "declare these tables with REGISTRY.keeps (docs/writing.md)"
+    assert tables - declared == set(), "declare these tables with the feature's Registry.keeps (docs/writing.md)"
 
 
 def test_every_declared_field_is_explained_in_both_languages(
     shipped: Content, translators: dict[str, Translator]
 ) -> None:
-    for kept in features_registry().personal_data.values():
+    for kept in registry().personal_data.values():
         for key in sorted(kept.messages):
             assert key in shipped.messages, key
             french, english = (translators[lang].text(shipped.messages[key].one) for lang in ("fr", "en"))
@@ -117,7 +119,7 @@ async def test_mydata_after_a_checkup_holds_everything_explained(gaffe: Gaffe, t
     # Nothing else about the user is in the database: every row of theirs is in the export.
     counts = rows_of(tmp_path / "gaffe.sqlite3", USER)
     exported = {table: 0 for table in counts}
-    for kept in features_registry().personal_data.values():
+    for kept in registry().personal_data.values():
         exported[kept.tables[0]] += len(data[kept.name]["rows"])
     assert exported == counts
 
@@ -179,7 +181,7 @@ async def test_after_forget_the_file_and_its_wal_hold_none_of_the_user_strings(
     with_free_text: tuple[Content, dict[str, Translator]], tmp_path: Path
 ) -> None:
     db = tmp_path / "erase.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         gaffe = Gaffe(*with_free_text, store, tracks_delivery=True)
         for user_id, name in ((USER, PLANTED), (OTHER, KEPT)):
@@ -199,6 +201,18 @@ async def test_after_forget_the_file_and_its_wal_hold_none_of_the_user_strings(
 
 
 # --- retention ------------------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Retention:
+    """The one setting the retention sweep reads."""
+
+    retention_days: int
+
+
+async def sweep(gaffe: Gaffe, send: PushTo, now: datetime, days: int) -> tuple[int, int]:
+    """The retention sweep as the scheduler runs it daily, at `now`."""
+    return await retention_tick(JobContext(gaffe, send, Retention(days), now))
+
+
 async def test_retention_notices_once_then_erases_a_week_later(gaffe: Gaffe, tmp_path: Path) -> None:
     db = tmp_path / "gaffe.sqlite3"
     now = datetime.now(UTC).replace(microsecond=0)
@@ -216,15 +230,15 @@ async def test_retention_notices_once_then_erases_a_week_later(gaffe: Gaffe, tmp
     async def send(user_id: int, push: Push) -> bool:
         return await gaffe.push(user_id, push, pushed.setdefault(user_id, Screen()))
 
-    assert await retention_tick(gaffe, send, now, 365) == (3, 1)  # notices to 601, 603, 605; 602 erased
+    assert await sweep(gaffe, send, now, 365) == (3, 1)  # notices to 601, 603, 605; 602 erased
     assert set(pushed) == {601, 603, 605} and "dans une semaine j'efface" in pushed[601].texts
     assert await gaffe.store.load(602) is None and rows_of(db, 602)["checkups"] == 0
-    assert await retention_tick(gaffe, send, now, 365) == (0, 0)  # once: remembered in retention_notice_at
+    assert await sweep(gaffe, send, now, 365) == (0, 0)  # once: remembered in retention_notice_at
     _, document = await export(gaffe, 605)  # 605 comes back (any answer counts): nothing will be erased
     assert document["data"]["profile"]["rows"][0]["retention_notice_at"] == now.isoformat(timespec="seconds")
     later = now + timedelta(days=8)
     gaffe.clock = lambda: later
-    assert await retention_tick(gaffe, send, later, 365) == (0, 2)  # 601 and 603, a week after their notice
+    assert await sweep(gaffe, send, later, 365) == (0, 2)  # 601 and 603, a week after their notice
     assert [u for u in idle if await gaffe.store.load(u) is not None] == [604, 605]
     assert rows_of(db, 601)["checkups"] == 0 and rows_of(db, 604)["checkups"] == 1
 
@@ -239,11 +253,11 @@ async def test_retention_erases_only_once_the_week_of_notice_is_over(gaffe: Gaff
     async def send(user_id: int, push: Push) -> bool:
         return await gaffe.push(user_id, push, Screen())
 
-    assert await retention_tick(gaffe, send, now, 365) == (1, 0)  # the notice, no erasure yet
+    assert await sweep(gaffe, send, now, 365) == (1, 0)  # the notice, no erasure yet
     almost = now + timedelta(days=7) - timedelta(seconds=1)
-    assert await retention_tick(gaffe, send, almost, 365) == (0, 0)
+    assert await sweep(gaffe, send, almost, 365) == (0, 0)
     assert await gaffe.store.load(606) is not None
-    assert await retention_tick(gaffe, send, now + timedelta(days=7), 365) == (0, 1)  # the week is over
+    assert await sweep(gaffe, send, now + timedelta(days=7), 365) == (0, 1)  # the week is over
     assert await gaffe.store.load(606) is None
 
 
@@ -265,7 +279,7 @@ async def test_stats_gives_an_admin_counts_and_anyone_else_an_unknown_command(ga
 # --- what Gaffe does on its own ---------------------------------------------------------------------------------------
 async def test_the_database_and_its_wal_and_shm_are_readable_by_their_owner_only(tmp_path: Path) -> None:
     db = tmp_path / "modes.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         await store.save(1, State())
         for file in (db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")):
@@ -275,7 +289,7 @@ async def test_the_database_and_its_wal_and_shm_are_readable_by_their_owner_only
     loose = tmp_path / "loose.sqlite3"
     sqlite3.connect(loose).close()
     loose.chmod(0o644)
-    await (await Store.open(loose)).close()
+    await (await open_store(loose)).close()
     assert stat.S_IMODE(loose.stat().st_mode) == 0o600  # an existing database is tightened
 
 

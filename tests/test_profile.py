@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from pathlib import Path
 
+from bot.app import open_store
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Notice, Pick, Push, Say, State, _suspend, step
 from bot.core.i18n import Translator
@@ -17,7 +18,7 @@ from bot.core.profile import Profile
 from bot.core.render import render
 from bot.features.privacy import RetentionNotice
 from bot.service import Gaffe
-from bot.storage import MIGRATIONS, Store
+from bot.storage import Store
 from tests.support.bot_harness import buttons, next_message, running_bot
 from tests.support.clock import START, FakeClock
 from tests.support.database import rows
@@ -143,16 +144,18 @@ async def test_the_profile_is_stored_apart_from_the_conversation(store: Store, t
 
 
 async def test_rows_from_before_the_profile_migrate_with_country_unknown_and_pushes_on(tmp_path: Path) -> None:
+    from tests.test_storage import shared_statements
+
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as db:
-        for statement in (s for migration in MIGRATIONS[:8] for s in migration):
+        for statement in (s for version in range(1, 9) for s in shared_statements(version)):
             db.execute(statement)
         db.execute("PRAGMA user_version = 8")
         db.execute(
             "INSERT INTO users (user_id, language, conversation, created_at, updated_at)"
             ' VALUES (7, \'en\', \'{"dialogue": "checkup", "node": "reuse", "step": 3}\', \'x\', \'x\')'
         )
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         loaded = await store.load(7)
     finally:
@@ -215,10 +218,18 @@ async def test_paused_pushes_hold_back_a_speaking_push_but_not_a_silent_one(
     assert await store.load(30) is None
 
 
+@dataclass(frozen=True)
+class Retention:
+    """The one setting the retention sweep reads."""
+
+    retention_days: int
+
+
 async def test_someone_who_paused_pushes_gets_no_retention_notice_and_is_erased_in_time(
     shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
 ) -> None:
     from bot.features.privacy import retention_tick
+    from bot.scheduler import JobContext
 
     gaffe = Gaffe(shipped, translators, store)
     await store.save(40, State(Profile("fr", "fr", pushes=False)))
@@ -230,7 +241,7 @@ async def test_someone_who_paused_pushes_gets_no_retention_notice_and_is_erased_
         return True
 
     later = START + timedelta(days=4000)
-    notices, erased = await retention_tick(gaffe, push, later, 365)
+    notices, erased = await retention_tick(JobContext(gaffe, push, Retention(365), later))
     assert sent == [41] and (notices, erased) == (1, 1)  # 40: erased without a notice; 41: told first
     assert await store.load(40) is None and await store.load(41) is not None
 
@@ -238,21 +249,21 @@ async def test_someone_who_paused_pushes_gets_no_retention_notice_and_is_erased_
 async def test_a_breach_alert_waits_while_pushes_are_paused_and_comes_once_they_are_back_on(
     shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
 ) -> None:
-    from bot.features.breaches import refresh_breaches
+    from bot.core.actions import DataSets
     from bot.lookups.breaches import Catalogue
-    from tests.test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, settings_with, watch
+    from tests.test_breaches import OLDER, SAMPLE, T0, Screens, alerts, pusher, refresh, settings_with, watch
 
-    gaffe = Gaffe(shipped, translators, store, data={"breaches": Catalogue.parse(OLDER), "stalkerware": None})
+    gaffe = Gaffe(shipped, translators, store, data=DataSets({Catalogue: Catalogue.parse(OLDER)}))
     screens = Screens()
     await watch(gaffe, screens, 50, "mSpy")
     saved = await store.load(50)
     assert saved is not None
     await store.save(50, replace(saved, profile=replace(saved.profile, pushes=False)))
     config = settings_with(tmp_path, SAMPLE)  # a newer catalogue: mSpy's 2024 breach appears
-    assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0) == 0
+    assert await refresh(gaffe, config, pusher(gaffe, screens), T0) == 0
     assert alerts(screens, 50) == []
     await store.save(50, replace(saved, profile=replace(saved.profile, pushes=True)))
-    assert await refresh_breaches(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
+    assert await refresh(gaffe, config, pusher(gaffe, screens), T0 + timedelta(days=1, hours=1)) == 1
     assert len(alerts(screens, 50)) == 1 and "mSpy (2024)" in alerts(screens, 50)[0].text
 
 

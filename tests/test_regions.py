@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.authoring.check import check_content
+from bot.app import check_content
 
 ROOT = Path(__file__).resolve().parent.parent
 REGIONS = ROOT / "dialogues" / "regions.yaml"

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from bot.app import open_store
 from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Push, Text
@@ -432,12 +433,12 @@ async def test_a_reminder_survives_a_restart_and_goes_out_once_after_it(
     shipped: Content, translators: dict[str, Translator], tmp_path: Path, clock: Clock
 ) -> None:
     db = tmp_path / "restart.sqlite3"
-    store = await Store.open(db)
+    store = await open_store(db)
     phone = Screen()
     await create_reminder(Gaffe(shipped, translators, store, clock=clock), 15, phone, "Ma banque", "Tous les 3 mois")
     await store.close()
     clock.now = START + timedelta(days=120)  # the bot was down when it fell due
-    store = await Store.open(db)
+    store = await open_store(db)
     try:
         gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock)
         phones = {15: Screen()}

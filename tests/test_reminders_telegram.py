@@ -11,8 +11,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from bot.app import open_store
 from bot.config import Settings
-from bot.storage import Store
 from tests.support.bot_harness import after_rounds, buttons, marked, next_message, press, running_bot, settings_for
 from tests.support.clock import START
 from tests.support.clock import FakeClock as Clock  # the name the tests below were written with
@@ -111,7 +111,7 @@ async def test_a_blocked_user_is_not_retried_and_their_reminder_resumes_when_the
         await after_rounds(app, 3)  # several rounds: no retry
         forbidden = [c for c in fake.sent if c.error and c.error.code == 403]
         assert len(forbidden) == 1
-        store = await Store.open(db)
+        store = await open_store(db)
         assert await store.is_active(504) is False
         await store.close()
         fake.unblock(504)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from bot.app import open_store
 from bot.core.dialogue import Content
 from bot.core.engine import Command
 from bot.core.i18n import Translator
@@ -50,7 +51,7 @@ async def _press_through_checkup(gaffe: Gaffe, user_id: int, screen: Screen | No
 async def test_a_step_costs_two_round_trips(
     shipped: Content, translators: dict[str, Translator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    store = await Store.open(tmp_path / "g.sqlite3")
+    store = await open_store(tmp_path / "g.sqlite3")
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
     counter = Counted(store, monkeypatch)
     await gaffe.handle(1, Command("checkup"), _ignore)
@@ -65,7 +66,7 @@ async def test_delivered_replies_are_written_down_together_and_a_crash_only_repe
     shipped: Content, translators: dict[str, Translator], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "g.sqlite3"
-    store = await Store.open(path)
+    store = await open_store(path)
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
     for user in (1, 2, 3):
         await _press_through_checkup(gaffe, user)
@@ -85,7 +86,7 @@ async def test_delivered_replies_are_written_down_together_and_a_crash_only_repe
 async def test_a_failed_step_keeps_the_last_replys_acknowledgement(
     shipped: Content, translators: dict[str, Translator], tmp_path: Path
 ) -> None:
-    store = await Store.open(tmp_path / "g.sqlite3")
+    store = await open_store(tmp_path / "g.sqlite3")
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
     screen = Screen()
     await _press_through_checkup(gaffe, 1, screen)
@@ -111,7 +112,7 @@ async def test_a_large_database_is_checked_in_the_background(
 ) -> None:
     db = damaged_database(tmp_path / "damaged.sqlite3")
     monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", 0)  # "large": everything is
-    store = await Store.open(db)  # starts at once…
+    store = await open_store(db)  # starts at once…
     try:
         for _ in range(50):
             if "damaged" in caplog.text:

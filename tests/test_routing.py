@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.actions import DataSets
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Command, Notice, SecretRefused, State, Text, Unrouted, step
 from bot.core.i18n import Translator
@@ -74,7 +75,7 @@ async def test_anything_else_gets_the_commands_and_the_emergency_numbers(
 ) -> None:
     result = step(shipped, State(), Text("blablabla"))
     assert result.effects == (Unrouted("blablabla"),) and not result.changed  # a feature may still answer it
-    gaffe = Gaffe(shipped, translators, store, data={"stalkerware": None})
+    gaffe = Gaffe(shipped, translators, store, data=DataSets())
     for language, help_command in (("fr", "/aide"), ("en", "/help")):
         text = (await gaffe.handle({"fr": 1, "en": 2}[language], Text("blablabla"), _ignore, language)).text
         assert "/checkup" in text and help_command in text and "112" in text

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.authoring.check import check_content
+from bot.app import check_content
 from bot.core.dialogue import Content, build_advice, build_dialogue
 from bot.core.engine import Ask, ClearChat, Command, Pick, Result, Say, State, Step, step
 from bot.core.profile import Profile

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.core.actions import DataSets
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, State, Text, Unrouted, step
 from bot.core.i18n import Translator
@@ -34,7 +35,7 @@ async def _ignore(reply: Reply) -> None:
 
 @pytest.fixture
 def gaffe(shipped: Content, translators: dict[str, Translator], store: Store) -> Gaffe:
-    return Gaffe(shipped, translators, store, data={"stalkerware": Indicators.parse(SAMPLE.read_bytes())})
+    return Gaffe(shipped, translators, store, data=DataSets({Indicators: Indicators.parse(SAMPLE.read_bytes())}))
 
 
 async def at_lookup(gaffe: Gaffe, language: str = "fr") -> Reply:
@@ -84,7 +85,7 @@ async def test_anything_else_at_any_time_keeps_the_short_answer(gaffe: Gaffe) ->
     for typed in ("salut", "", "bonne journée à toi", "www", "iPhone", "j'ai un iPad"):
         reply = await gaffe.handle(USER, Text(typed), _ignore)
         assert "/checkup" in reply.text and "112" in reply.text and "Echap" not in reply.text
-    gaffe.data = {"stalkerware": None}  # without data: "unavailable" for an app, never "not found"
+    gaffe.data = DataSets()  # without data: "unavailable" for an app, never "not found"
     for typed in ("com.mspy.lite", "eyeZy"):
         reply = await gaffe.handle(USER, Text(typed), _ignore)
         assert "La recherche est indisponible" in reply.text and "Pas dans la liste" not in reply.text
@@ -106,7 +107,7 @@ async def test_an_app_typed_at_a_question_gets_the_look_up_then_the_question_aga
 async def test_content_without_the_look_up_keeps_the_short_answer(
     mini: Content, mini_translators: dict[str, Translator], store: Store
 ) -> None:
-    gaffe = Gaffe(mini, mini_translators, store, data={"stalkerware": Indicators.parse(SAMPLE.read_bytes())})
+    gaffe = Gaffe(mini, mini_translators, store, data=DataSets({Indicators: Indicators.parse(SAMPLE.read_bytes())}))
     reply = await gaffe.handle(USER, Text("com.mspy.lite"), _ignore)
     assert reply.text == "Tape /quiz."
 
@@ -119,7 +120,7 @@ async def test_the_three_answers_in_espion(gaffe: Gaffe) -> None:
     again = await gaffe.handle(USER, Pick(found.step or 0, 0), _ignore)
     missing = await gaffe.handle(USER, Text("com.whatsapp"), _ignore)
     assert again.text and "Pas dans la liste, ce qui ne prouve rien" in missing.text and "Echap" in missing.text
-    gaffe.data = {"stalkerware": None}
+    gaffe.data = DataSets()
     await gaffe.handle(USER, Pick(missing.step or 0, 0), _ignore)
     unavailable = await gaffe.handle(USER, Text("com.whatsapp"), _ignore)
     assert "La recherche est indisponible" in unavailable.text and "Pas dans la liste" not in unavailable.text

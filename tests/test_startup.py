@@ -215,9 +215,10 @@ def test_an_unreachable_bot_api_is_two_lines_and_every_session_closed(tmp_path: 
 
 async def _locked(db: Path) -> sqlite3.Connection:
     """A Gaffe database (made and closed), then held by another program: an exclusive write transaction."""
-    from bot.storage import Store
 
-    await (await Store.open(db)).close()
+    from bot.app import open_store
+
+    await (await open_store(db)).close()
     holder = sqlite3.connect(db, isolation_level=None)
     holder.execute("BEGIN EXCLUSIVE")
     holder.execute("DELETE FROM settings")  # the button secret: Gaffe writes it again at start-up

@@ -9,7 +9,10 @@ from types import MappingProxyType
 import aiosqlite
 import pytest
 
+from bot.app import FEATURES, open_store
+from bot.core.actions import Registry
 from bot.core.engine import State
+from bot.core.feature import Feature, Migration
 from bot.core.profile import Profile
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store
 
@@ -25,11 +28,18 @@ STATE = State(
 )
 
 
+def shared_statements(version: int) -> tuple[str, ...]:
+    """Version `version` (1 to 9) of the schema every feature shared until each had its own: the core's entry, and the
+    features' migrations that were part of it (`Migration.shared`)."""
+    features = (m for feature in FEATURES for m in feature.migrations if m.shared == version)
+    return (*MIGRATIONS[version - 1], *(statement for migration in features for statement in migration.statements))
+
+
 async def _database_at(path: Path, version: int) -> None:
-    """A database as an older Gaffe left it: only the first `version` migrations applied."""
+    """A database as an older Gaffe left it: only the first `version` migrations of the shared schema applied."""
     async with aiosqlite.connect(path) as db:
-        for statements in MIGRATIONS[:version]:
-            for statement in statements:
+        for number in range(1, version + 1):
+            for statement in shared_statements(number):
                 await db.execute(statement)
         await db.execute(f"PRAGMA user_version = {version}")
         if version >= 4:  # the conversation is one JSON column since version 4
@@ -53,7 +63,7 @@ async def _database_at(path: Path, version: int) -> None:
 
 
 async def test_new_database_is_at_the_latest_schema_in_wal(tmp_path: Path) -> None:
-    store = await Store.open(tmp_path / "new.sqlite3")
+    store = await open_store(tmp_path / "new.sqlite3")
     try:
         assert await store.version() == SCHEMA_VERSION
         assert await store.load(1) is None
@@ -67,7 +77,7 @@ async def test_new_database_is_at_the_latest_schema_in_wal(tmp_path: Path) -> No
 async def test_migrates_from_every_earlier_version_keeping_progress(tmp_path: Path, version: int) -> None:
     path = tmp_path / f"v{version}.sqlite3"
     await _database_at(path, version)
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         assert await store.version() == SCHEMA_VERSION
         if version >= 1:
@@ -92,7 +102,7 @@ async def test_a_migration_from_before_version_4_keeps_answers_points_and_advice
                    advice = '["twofa", "manager"]' WHERE user_id = 42"""
         )
         await db.commit()
-    store = await Store.open(path)
+    store = await open_store(path)
     try:
         kept = await store.load(42)
     finally:
@@ -108,7 +118,7 @@ async def test_refuses_a_database_from_a_newer_gaffe(tmp_path: Path) -> None:
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     with pytest.raises(RuntimeError, match="newer"):
-        await Store.open(path)
+        await open_store(path)
 
 
 async def test_save_and_load_round_trip(store: Store) -> None:
@@ -121,11 +131,11 @@ async def test_save_and_load_round_trip(store: Store) -> None:
 
 async def test_secret_is_stable_across_reopen(tmp_path: Path) -> None:
     path = tmp_path / "s.sqlite3"
-    first = await Store.open(path)
+    first = await open_store(path)
     secret = await first.secret()
     assert await first.secret() == secret
     await first.close()
-    second = await Store.open(path)
+    second = await open_store(path)
     assert await second.secret() == secret
     await second.close()
 
@@ -154,3 +164,73 @@ async def test_a_saved_step_stays_pending_until_delivered(store: Store) -> None:
     assert await store.pending_replies() == []
     await store.save(7, STATE, reply_pending=True)
     assert await store.pending_replies() == [7]
+
+
+# --- each feature's tables, versioned apart ------------------------------------------------------------------------
+def schema(path: Path) -> set[tuple[str, str, str]]:
+    with sqlite3.connect(path) as db:
+        return set(db.execute("SELECT type, name, sql FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'"))
+
+
+@pytest.mark.parametrize("version", range(SCHEMA_VERSION))
+async def test_a_database_of_any_earlier_version_ends_with_the_tables_of_a_new_one(
+    tmp_path: Path, version: int
+) -> None:
+    await (await open_store(tmp_path / "new.sqlite3")).close()
+    await _database_at(tmp_path / "old.sqlite3", version)
+    await (await open_store(tmp_path / "old.sqlite3")).close()
+    assert schema(tmp_path / "old.sqlite3") == schema(tmp_path / "new.sqlite3")
+
+
+async def test_the_switch_to_versions_per_feature_keeps_every_features_rows(tmp_path: Path) -> None:
+    """A database at the last shared version (9) has every feature's tables: each feature is recorded at the version
+    they amount to, none is made again, and no row is lost."""
+    path = tmp_path / "v9.sqlite3"
+    await _database_at(path, 9)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions) VALUES (42, 'c', 'x', 70, '[]')"
+        )
+        db.execute(
+            "INSERT INTO reminders (user_id, account, every_days, next_due_at, created_at)"
+            " VALUES (42, 'mail', 90, 'x', 'x')"
+        )
+        db.execute("INSERT INTO reminder_settings VALUES (42, 9, 'Europe/Paris')")
+        db.execute("INSERT INTO watched_services (user_id, service, added_at) VALUES (42, 'mspy', 'x')")
+    store = await open_store(path)
+    try:
+        assert await store.version() == SCHEMA_VERSION
+        assert await store.feature_versions() == {"progress": 1, "reminders": 1, "breaches": 1}
+        assert await store.load(42) is not None
+    finally:
+        await store.close()
+    with sqlite3.connect(path) as db:
+        for table in ("checkups", "reminders", "reminder_settings", "watched_services"):
+            assert db.execute(f"SELECT user_id FROM {table}").fetchall() == [(42,)], table
+
+
+NOTES = Migration(1, ("CREATE TABLE notes (user_id INTEGER NOT NULL, note TEXT NOT NULL)",))
+NOTES_2 = Migration(2, ("ALTER TABLE notes ADD COLUMN kept_at TEXT",))
+
+
+async def test_a_features_new_migration_runs_once_on_its_own_version(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite3"
+    await (await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES,))))).close()
+    with sqlite3.connect(path) as db:
+        db.execute("INSERT INTO notes VALUES (1, 'hello')")
+    later = (*FEATURES, Feature("notes", Registry(), migrations=(NOTES, NOTES_2)))
+    for _ in range(2):  # the second opening finds it done
+        store = await open_store(path, later)
+        try:
+            assert (await store.feature_versions())["notes"] == 2
+        finally:
+            await store.close()
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT user_id, note, kept_at FROM notes").fetchall() == [(1, "hello", None)]
+
+
+async def test_refuses_a_features_tables_newer_than_this_gaffe(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite3"
+    await (await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES, NOTES_2))))).close()
+    with pytest.raises(RuntimeError, match="'notes' at version 2, newer"):
+        await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES,))))

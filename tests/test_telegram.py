@@ -16,12 +16,12 @@ from typing import Any
 import pytest
 
 from bot.adapters.telegram import WEBHOOK_PATH, TelegramGaffe, webhook_options
+from bot.app import open_store
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.dialogue import Content
 from bot.logs import setup_logging
 from bot.service import Gaffe
-from bot.storage import Store
 from tests.support.bot_harness import (
     CHAT_METHODS,
     after_rounds,
@@ -116,7 +116,7 @@ async def test_restart_mid_checkup_continues_even_through_the_old_buttons(
     async with running_bot(fake, db):  # a new Application on the same database
         third_question, mark = await press(fake, 301, second_question, 0, mark)
         assert buttons(third_question) and third_question["text"] != second_question["text"]
-    store = await Store.open(db)
+    store = await open_store(db)
     state = await store.load(301)
     await store.close()
     assert state is not None and state.dialogue == "checkup"
@@ -141,7 +141,7 @@ async def test_stale_double_and_forged_presses_change_nothing(fake: FakeBotApi, 
         assert fake.callback_answers[first].get("text") in (None, "")
         assert "expiré" in fake.callback_answers[second]["text"]
 
-        store = await Store.open(db)
+        store = await open_store(db)
         before = await store.load(401)
         # A stale press: the intro's button again, long after.
         stale = fake.user_presses(401, intro["message_id"], go, strict=False)
@@ -271,7 +271,7 @@ async def test_burst_of_malformed_and_unsupported_updates(fake: FakeBotApi, tmp_
         for c in fake.sent
         if c.ok and c.method == "sendMessage"
     )
-    store = await Store.open(db)
+    store = await open_store(db)
     assert await store.load(900) is None and await store.load(-900) is None
     await store.close()
     assert fake.errors == [] or all(e.method == "answerCallbackQuery" for e in fake.errors)
@@ -295,7 +295,7 @@ async def test_429_is_honoured_and_a_blocked_user_is_marked_inactive(fake: FakeB
         fake.block(602)
         fake.user_sends(602, "/checkup")
         await fake.wait_for(lambda c: c.error is not None and c.error.code == 403)
-        store = await Store.open(db)
+        store = await open_store(db)
         for _ in range(50):
             if await store.is_active(602) is False:
                 break

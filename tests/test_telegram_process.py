@@ -60,14 +60,12 @@ async def test_kill_9_loses_no_answered_step_and_sigterm_stops_cleanly(tmp_path:
             output = (await second.stdout.read()).decode() if second.stdout else ""
         assert fake.token not in output and fake.token.split(":")[1] not in output
 
-    from bot.storage import Store
+    from bot.app import load_content, open_store
 
-    store = await Store.open(db)
+    store = await open_store(db)
     state = await store.load(42)
     await store.close()
     assert state is not None and state.dialogue == "checkup"
-    from bot.authoring.check import load_content
-
     nodes = load_content(ROOT / "dialogues", ROOT / "locales").dialogues["checkup"].nodes
     answered = sum((nodes[n].best_points or 0) * nodes[n].weight for n in ("manager", "reuse"))
     assert state.max_points == answered  # the two answers given across the kill are both counted

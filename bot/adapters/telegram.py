@@ -48,6 +48,7 @@ from bot.adapters import buttons
 from bot.adapters.aiohttp_request import AiohttpRequest
 from bot.adapters.rate_limit import PUSH, SPARE, PriorityRateLimiter, RateLimitArgs, SkippedCosmeticCall
 from bot.adapters.webhook import WebhookServer
+from bot.app import load, open_gaffe
 from bot.config import Settings
 from bot.core import html_text
 from bot.core.actions import Attachment
@@ -56,7 +57,7 @@ from bot.core.i18n import LANGUAGES, language_for
 from bot.core.render import Button, Link, Reply, split_html
 from bot.errors import StorageUnavailable
 from bot.scheduler import Scheduler
-from bot.service import Clock, Gaffe, NotDelivered, Unreachable, load, system_clock
+from bot.service import Clock, Gaffe, NotDelivered, Unreachable, system_clock
 from bot.storage import database_error
 
 log = logging.getLogger("gaffe.telegram")
@@ -515,7 +516,7 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
     holder: dict[str, Any] = {}
 
     async def post_init(application: GaffeApplication) -> None:
-        gaffe = await Gaffe.open(settings, content, tracks_delivery=True, clock=clock)
+        gaffe = await open_gaffe(settings, content, tracks_delivery=True, clock=clock)
         holder["service"] = gaffe  # closed by post_shutdown, which python-telegram-bot runs even if this fails
         try:
             telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)

@@ -26,34 +26,23 @@ from bot.content.yaml_lines import YamlMap, line_at
 from bot.core.actions import Registry
 from bot.core.dialogue import Content, Dialogue
 
-__all__ = ["MAX_CONTENT_BYTES", "ContentError", "Problem", "check_content", "features_registry", "load_content"]
+__all__ = ["MAX_CONTENT_BYTES", "ContentError", "Problem", "check_content", "load_content"]
 
 # A source that is a site's home page (or a language's), not the page that says it: "/", "/fr/", "/en-gb".
 HOME_PAGE_PATH = re.compile(r"/*([a-z]{2}([-_][a-z]{2})?/*)?(index\.\w+)?", re.IGNORECASE)
 
 
-def features_registry() -> Registry:
-    """The registry every shipped feature fills when it is imported."""
-    import bot.features  # noqa: F401  (importing the package registers every feature)
-    from bot.core.actions import REGISTRY
-
-    return REGISTRY
-
-
-def check_content(
-    dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None
-) -> tuple[Content | None, list[Problem]]:
+def check_content(dialogues_dir: Path, locales_dir: Path, registry: Registry) -> tuple[Content | None, list[Problem]]:
     """Check everything; return the built content (None when there is any problem) and the problems.
 
-    `registry` holds the actions dialogues may name (default: the shipped features')."""
-    registry = registry if registry is not None else features_registry()
+    `registry` holds the actions dialogues may name: the features' (bot/app.py's `check_content` gives it)."""
     reading = read_content(dialogues_dir, locales_dir, registry)
     found = [*reading.problems, *_unreachable(reading), *_home_pages(reading), *_advice_unreached(reading)]
     problems = sorted(set(found)) or reading.missing
     return (None, problems) if problems else (reading.content, [])
 
 
-def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry | None = None) -> Content:
+def load_content(dialogues_dir: Path, locales_dir: Path, registry: Registry) -> Content:
     """The content, or ContentError naming every problem `check` finds."""
     content, problems = check_content(dialogues_dir, locales_dir, registry)
     if content is None:

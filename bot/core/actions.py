@@ -16,8 +16,11 @@
   re-parse strings. The adapter decodes and checks a press once (bot/adapters/buttons.py); a payload of the
   wrong type is a bug, refused with a TypeError.
 
-Every feature registers its handlers in one `Registry`, with a JSON Schema for each action's arguments, so
-`python -m bot check` refuses an unknown action or bad arguments with file:line, and editors autocomplete them.
+Each feature registers its handlers in a `Registry` of its own, with a JSON Schema for each action's arguments,
+and exports it in its manifest (bot/core/feature.py); bot/app.py merges the features' registries into the one
+the content carries (`Registry.merge`, which refuses a name two features register). So `python -m bot check`
+refuses an unknown action or bad arguments with file:line, and editors autocomplete them. Nothing registers
+by being imported: there is no global registry.
 
 A feature that keeps personal data declares it (`Registry.keeps`): which tables, how to export the user's rows
 and how to erase them, and a translatable explanation of every field. `/mesdonnees` and `/oublie` (and the
@@ -35,9 +38,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, runtime_checkable
 
+T = TypeVar("T")
+
 if TYPE_CHECKING:
     from bot.core.dialogue import Content
     from bot.core.engine import Output, State
+    from bot.core.feature import Job, Tally
     from bot.core.i18n import Translator
 
 
@@ -50,6 +56,27 @@ class Effect:
 
 Parameters = Mapping[str, object]
 NO_PARAMETERS: Parameters = MappingProxyType({})
+
+
+class DataSets:
+    """The loaded data sets, by type: what appliers read (`world.data.get(Catalogue)`: None when absent)."""
+
+    def __init__(self, sets: Mapping[type, object] | None = None) -> None:
+        self._sets = MappingProxyType(dict(sets or {}))
+
+    def get(self, kind: type[T]) -> T | None:
+        value = self._sets.get(kind)
+        return value if isinstance(value, kind) else None
+
+    def replaced(self, value: object) -> DataSets:
+        """These data sets with a newer copy of one (the daily refresh's)."""
+        return DataSets({**self._sets, type(value): value})
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, DataSets) and self._sets == other._sets
+
+    def __repr__(self) -> str:
+        return f"DataSets({', '.join(kind.__name__ for kind in self._sets)})"
 
 
 class Transaction(Protocol):
@@ -67,9 +94,6 @@ class Transaction(Protocol):
     async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]: ...
 
     async def fetch_one(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> tuple[Any, ...] | None: ...
-
-    async def has_table(self, name: str) -> bool:
-        """Whether a table exists (a feature's tables exist once its migrations ran)."""
 
 
 class Database(Protocol):
@@ -100,8 +124,11 @@ class World:
     now: datetime
     state: State
     content: Content
-    data: Mapping[str, object] = field(default_factory=dict)
+    data: DataSets = field(default_factory=lambda: DataSets())
     after_commit: list[AfterCommit] = field(default_factory=list)
+    # Effects an applier raises for other features to apply in the same transaction (bot/core/events.py): applied
+    # after it, each by its feature's applier if one is installed (none: nobody listens, nothing happens).
+    follow: list[Effect] = field(default_factory=list)
     files: Path | None = None  # where the adapter writes files for users (the terminal's), per user: bot/user_files.py
 
 
@@ -198,10 +225,11 @@ class ActionSpec:
 
 @dataclass
 class Registry:
-    """Every feature's actions, effect appliers, push and press handlers, and the interface messages they say.
+    """A feature's actions, effect appliers, push and press handlers, and the interface messages they say; merged
+    (`merge`, by bot/app.py), every feature's, with their jobs and /stats tallies (bot/core/feature.py).
 
-    Registering a name (or an effect type) a second time is refused with a ValueError, at import: a feature
-    never silently replaces another's handler."""
+    Registering a name (or an effect type) a second time is refused with a ValueError, and so is merging two
+    registries that both register it: a feature never silently replaces another's handler."""
 
     actions: dict[str, ActionSpec] = field(default_factory=dict)
     appliers: dict[type[Effect], Applier] = field(default_factory=dict)
@@ -209,6 +237,30 @@ class Registry:
     silent_pushes: set[str] = field(default_factory=set)  # pushes that say nothing (an erasure)
     presses: dict[str, Handler] = field(default_factory=dict)
     personal_data: dict[str, PersonalData] = field(default_factory=dict)
+    jobs: dict[str, Job] = field(default_factory=dict)  # what the scheduler runs (merged from the features)
+    tallies: dict[str, Tally] = field(default_factory=dict)  # feature name -> its /stats line
+
+    @classmethod
+    def merge(cls, *registries: Registry) -> Registry:
+        """One registry holding every registration of `registries`; ValueError names what two of them register."""
+        merged = cls()
+        for registry in registries:
+            for kind, what in (("action", "actions"), ("applier of effect", "appliers"), ("push", "pushes"),
+                               ("press of object kind", "presses"), ("personal data", "personal_data"),
+                               ("job", "jobs"), ("tally of feature", "tallies")):  # fmt: skip
+                mine, theirs = getattr(merged, what), getattr(registry, what)
+                for key in theirs.keys() & mine.keys():
+                    name = key.__name__ if isinstance(key, type) else key
+                    raise ValueError(f"{kind} '{name}' is registered twice (by two features)")
+                mine.update(theirs)
+            merged.silent_pushes |= registry.silent_pushes
+        return merged
+
+    def schedule(self, job: Job) -> None:
+        """Add a job the scheduler runs (bot/core/feature.py: `Due` every tick, `Daily` once a day)."""
+        if job.name in self.jobs:
+            raise ValueError(f"job '{job.name}' is registered twice")
+        self.jobs[job.name] = job
 
     def action(
         self,
@@ -238,7 +290,8 @@ class Registry:
         spec = self.actions[action]
         if not spec.explains_personal_data:
             return spec.messages
-        return spec.messages.union(*(kept.messages for kept in self.personal_data.values()))
+        tallies = frozenset(tally.message for tally in self.tallies.values())  # /stats, checked with the export's
+        return spec.messages.union(tallies, *(kept.messages for kept in self.personal_data.values()))
 
     def keeps(
         self,
@@ -302,6 +355,3 @@ class Registry:
             return handle
 
         return register
-
-
-REGISTRY = Registry()  # the features' registry: `import bot.features` fills it

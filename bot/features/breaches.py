@@ -5,34 +5,49 @@ and sends an alert when a watched service appears in a newer breach catalogue.
   never the text typed (so only services that have had a breach can be watched), when it was added, the
   newest breach already shown, and when a password change was confirmed. No email address is ever asked.
 - The catalogue is Have I Been Pwned's (CC BY 4.0): every answer that shows a breach credits it.
+- Its manifest (`FEATURE`): the `watched_services` table, the catalogue (a data set: loaded at start-up, fetched
+  by update-data), the daily refresh that alerts, and its line in /stats.
 - Alerts are restart-safe: `refresh_breaches` compares each watch with the newest breach it has already
   shown (`alerted_up_to`, "AddedDate|Name"), not with the previous catalogue, so a catalogue cached just
   before a crash still alerts at the next refresh. The alert's push commits that mark with the outbox row,
   so an alert is sent once, and a repeated push changes nothing.
 - The alert's button "J'ai changé le mot de passe" (a Press of kind "breach", bound to the watch, stamped
-  with the alert's number) emits `PasswordChanged`: the reminders feature acts on it too.
+  with the alert's number) emits `PasswordChanged`, whose applier raises the core's `AccountPasswordChanged`
+  (bot/core/events.py): the reminders feature, if installed, counts that account's reminder done.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
-from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, Transaction, Transactions, World
+from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
+from bot.core.events import AccountPasswordChanged
+from bot.core.feature import Daily, DataSet, Feature, Jobs, Migration, Tally
 from bot.core.i18n import Translator
 from bot.core.render import dated, fill, message
-from bot.features.reminders import reminder_done
-from bot.lookups.breaches import Breach, Catalogue, CatalogueError, fetch_catalogue, leaked
-from bot.lookups.normalise import fold
+from bot.lookups.breaches import (
+    CACHE_FILE,
+    CREDIT,
+    Breach,
+    Catalogue,
+    CatalogueError,
+    cached_catalogue,
+    fetch_catalogue,
+    leaked,
+    refresh_catalogue,
+)
+from bot.lookups.download import USER_AGENT, DownloadError, is_url, modified_on
+from bot.lookups.snapshots import shipped_catalogue
 
 log = logging.getLogger("gaffe.breaches")
+REGISTRY = Registry()  # this feature's own (bot/app.py merges every feature's)
 
 KIND = "breach"  # the object kind of the alert's and the list's buttons
 CHANGED = "changed"
@@ -133,6 +148,12 @@ class Watches:
         return await self.db.execute("DELETE FROM watched_services WHERE user_id = :user_id", self._of())
 
 
+async def watches_counted(db: Transaction) -> int:
+    """How many services are watched, by everyone (a count only, for /stats)."""
+    row = await db.fetch_one("SELECT COUNT(*) FROM watched_services")
+    return int(row[0]) if row else 0
+
+
 async def watches_to_alert(db: Transaction) -> list[tuple[int, int, str, str, int]]:
     """(watch id, user id, service, newest breach shown, alerts sent) of every watch whose user may get pushes
     (not blocked, pushes not paused), by user."""
@@ -145,8 +166,7 @@ async def watches_to_alert(db: Transaction) -> list[tuple[int, int, str, str, in
 
 
 def _catalogue(world: World) -> Catalogue | None:
-    catalogue = world.data.get("breaches")
-    return catalogue if isinstance(catalogue, Catalogue) else None
+    return world.data.get(Catalogue)
 
 
 # --- outputs ---------------------------------------------------------------------------------------------
@@ -359,19 +379,9 @@ async def record_change(world: World, effect: PasswordChanged) -> tuple[Output, 
         gone = await watched_service(world, effect.watch_id) is None
         return (Toast("breach_gone" if gone else "breach_changed_already"),)
     service = await watched_service(world, effect.watch_id)
-    if service is not None:
-        await reminder_done(world, lambda label: _names(label, service))
+    if service is not None:  # the reminders feature, if installed, counts that account's reminder done
+        world.follow.append(AccountPasswordChanged(service))
     return (Notice("breach_changed_thanks"),)
-
-
-def _names(label: str, service: str) -> bool:
-    """Whether a reminder's label names the service ("Gmail perso" names gmail; a 2-letter key names nothing
-    by being part of a longer word)."""
-    folded, key = fold(label), fold(service)
-    return folded == key or (len(key) >= 4 and key in folded)
-
-
-Pusher = Callable[[int, Push], Awaitable[bool]]
 
 
 class BreachSource(Protocol):
@@ -384,40 +394,67 @@ class BreachSource(Protocol):
     def data_dir(self) -> Path: ...
 
 
-class Refreshed(Protocol):
-    """What the daily refresh needs of the running service (a feature never imports the service): its store,
-    and its loaded data sets, where the new catalogue replaces the old."""
-
-    data: Mapping[str, object]
-
-    @property
-    def store(self) -> Transactions: ...
-
-
-async def refresh_breaches(gaffe: Refreshed, settings: BreachSource, push: Pusher, now: datetime) -> int:
+async def refresh_breaches(jobs: Jobs) -> int:
     """Once a day (the scheduler): fetch the catalogue (at most daily, `fetch_catalogue`), make it the one
     answers use, and push one alert per watcher per breach of a watched service newer than the newest it
     has shown. Returns the number of alerts pushed. Safe to call again at any time: nothing is sent twice.
     A user who paused pushes gets none: their alerts wait (nothing is marked shown) until pushes are back on."""
+    settings: BreachSource = jobs.settings
     try:
-        catalogue = await fetch_catalogue(settings.hibp_breaches, settings.data_dir, now=now)
+        catalogue = await fetch_catalogue(settings.hibp_breaches, settings.data_dir, now=jobs.now())
     except CatalogueError as error:
         log.warning("breach catalogue unavailable: %s", error)
         return 0
-    gaffe.data = {**gaffe.data, "breaches": catalogue}  # before any alert: its applier reads this one
-    async with gaffe.store.transaction() as tx:
+    jobs.refreshed(catalogue)  # before any alert: its applier reads this one
+    async with jobs.transaction() as tx:
         watches = await watches_to_alert(tx)
     sent = 0
     for watch_id, user_id, service, alerted_up_to, alerts in watches:
         new = sorted((b for b in catalogue.find_key(service) if b.alertable and mark(b) > alerted_up_to), key=mark)
         for number, breach in enumerate(new, start=alerts + 1):
             try:
-                sent += await push(user_id, Push(ALERT, BreachAlert(service, breach.name, watch_id, number)))
+                sent += await jobs.push(user_id, Push(ALERT, BreachAlert(service, breach.name, watch_id, number)))
             except Exception as error:  # one user's failure must not stop the others' alerts (the outbox keeps it)
                 log.warning("breach alert to user %s not delivered: %s", user_id, error)
     if sent:
         log.info("breach alerts pushed: %d", sent)
     return sent
+
+
+async def daily_refresh(jobs: Jobs) -> str:
+    return f"{await refresh_breaches(jobs)} breach alerts"
+
+
+# --- the catalogue: loaded at start-up, downloaded by update-data, refreshed daily --------------------------------
+def local_catalogue(settings: BreachSource) -> Catalogue | None:
+    """The newest local copy: the cached download (a URL is never fetched here), or the file the settings name."""
+    source = settings.hibp_breaches
+    try:
+        if is_url(source):
+            return cached_catalogue(source, settings.data_dir)
+        return Catalogue.parse(Path(source).read_bytes()).dated(modified_on(Path(source)))
+    except (OSError, CatalogueError) as error:
+        log.warning("breach catalogue %s unusable: %s", source, error)
+        return None
+
+
+async def download_catalogue(settings: BreachSource) -> list[str]:
+    """update-data's: download the catalogue (or read the file the settings name), and say what came."""
+    source = settings.hibp_breaches
+    if is_url(source):
+        now = datetime.now(UTC)
+        catalogue = await refresh_catalogue(source, settings.data_dir, user_agent=USER_AGENT, now=now)
+        where = f"in {settings.data_dir / CACHE_FILE}"
+    else:
+        catalogue = await fetch_catalogue(source, settings.data_dir, now=datetime.now(UTC))
+        where = f"read from {source} (a local file: nothing to download)"
+    return [f"Breach catalogue: {len(catalogue)} breaches {where}", f"  Credit: {CREDIT}"]
+
+
+CATALOGUE = DataSet(
+    Catalogue, "breach catalogue", load=local_catalogue, shipped=shipped_catalogue, update=download_catalogue,
+    failures=(DownloadError, CatalogueError, OSError),
+)  # fmt: skip
 
 
 # --- personal data: /mesdonnees exports it, /oublie and the retention sweep erase it --------------------
@@ -432,4 +469,34 @@ async def erase_watches(world: World) -> int:
 REGISTRY.keeps(
     "watched_services", tables=("watched_services",), fields=WATCH_FIELDS, export=export_watches,
     erase=erase_watches, explained="data_watched",
+)  # fmt: skip
+
+
+async def count_watches(world: World) -> dict[str, int]:
+    return {"watched": await watches_counted(world.db)}
+
+
+MIGRATIONS = (
+    # 1: services a user watches: the catalogue's key, never the text typed; `alerted_up_to` is the newest breach
+    # already shown ("AddedDate|Name"), so no alert is lost or repeated across a restart; `changed_for` the alert
+    # whose password change was confirmed (version 6 of the schema every feature shared until then)
+    Migration(1, (
+        """CREATE TABLE watched_services (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            service TEXT NOT NULL,
+            added_at TEXT NOT NULL,
+            alerted_up_to TEXT NOT NULL DEFAULT '',
+            alerts INTEGER NOT NULL DEFAULT 0,
+            changed_for INTEGER NOT NULL DEFAULT 0,
+            changed_at TEXT,
+            UNIQUE (user_id, service)
+        )""",
+        "CREATE INDEX watched_services_by_service ON watched_services(service)",
+    ), shared=6),
+)  # fmt: skip
+
+FEATURE = Feature(
+    "breaches", REGISTRY, migrations=MIGRATIONS, data_sets=(CATALOGUE,),
+    jobs=(Daily("breach alerts", daily_refresh),), tally=Tally("stats_watched", count_watches),
 )  # fmt: skip

@@ -1,7 +1,7 @@
 """Privacy you can verify: what Gaffe keeps about a user, shown (`/mesdonnees`), erased (`/oublie`), and erased
 on its own after a period without activity; counts for admins (`/stats`); deleting a conversation from the chat.
 
-- Every feature declares the personal data it keeps (`REGISTRY.keeps`, see bot/core/actions.py). This module
+- Every feature declares the personal data it keeps (`Registry.keeps`, see bot/core/actions.py). This module
   declares the core's: the `users` row and the `outbox`. The export and the erasure only go through the
   declarations, so a feature's data is exported and erased with the rest as soon as it is declared (and
   tests/test_privacy.py fails on any table with a `user_id` column that no declaration covers).
@@ -12,15 +12,15 @@ on its own after a period without activity; counts for admins (`/stats`); deleti
   checkpointed and truncated, so the erased strings leave the file and its `-wal`.
 - Files an adapter wrote for the user (the terminal's export and chart: bot/user_files.py) leave with the rest,
   once the erasure is committed: their folder is removed whole.
-- Retention (`retention_tick`, run daily by the scheduler): a user inactive for `days` days is told a week
+- Retention (`retention_tick`, a daily job of its manifest, `FEATURE`): a user inactive for `days` days is told a week
   before (a push, once), then erased through the same path (a push whose effect is the erasure).
-- `/stats` is a push the service makes of an admin's /stats: counts, never anyone's data.
+- `/stats` is a push the service makes of an admin's /stats: counts, never anyone's data: the users', then each
+  feature's line (its manifest's `Tally`), so no table of another feature is counted here.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import partial
@@ -29,30 +29,20 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from bot import user_files
-from bot.core.actions import (
-    NO_PARAMETERS,
-    REGISTRY,
-    Attachment,
-    Context,
-    Database,
-    Effect,
-    Outcome,
-    PersonalData,
-    Transaction,
-    Transactions,
-    World,
-)
+from bot.core.actions import Attachment, Context, Database, Effect, Outcome, PersonalData, Registry, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import ClearChat, Notice, Output, Push
+from bot.core.feature import Daily, Feature, Jobs
 from bot.core.i18n import Translator
-from bot.core.render import Reply, message
+from bot.core.render import message
 
+REGISTRY = Registry()  # this feature's own (bot/app.py merges every feature's)
 NOTICE_DAYS = 7  # the retention notice goes out this many days before the erasure
 ACTIVE_DAYS = 7  # "active this week" in /stats
 EXPORT_MESSAGES = ("mydata_summary", "mydata_section", "mydata_document", "mydata_filename", "mydata_caption")
 FORGET_MESSAGES = ("retention_notice",)  # said by the retention push, part of the same erasure story
 CLEAR_MESSAGES = ("chat_cleared", "chat_cleared_older", "chat_nothing_to_delete")
-STATS_MESSAGES = ("stats", "stats_none", "stats_command")  # said for admins; checked with the export's
+STATS_MESSAGES = ("stats", "stats_command")  # said for admins; checked with the export's
 
 
 def _iso(moment: datetime) -> str:
@@ -126,15 +116,14 @@ async def to_notify(db: Transaction, horizon: str) -> list[int]:
     return [int(row[0]) for row in rows]
 
 
-async def count(
-    db: Transaction, table: str, where: str = "", parameters: Mapping[str, object] = NO_PARAMETERS
-) -> int | None:
-    """How many rows of `table` (`where`: a condition with named parameters); None if the table does not exist
-    in this database (a feature not installed)."""
-    if not await db.has_table(table):
-        return None
-    row = await db.fetch_one(f"SELECT COUNT(*) FROM {table} {where}", parameters)
-    return int(row[0]) if row else 0
+async def users_counted(db: Transaction, since: datetime) -> tuple[int, int, int]:
+    """Counts of users only, for /stats: all of them, those active since `since`, those who blocked Gaffe."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*), COUNT(CASE WHEN updated_at >= :since THEN 1 END), COUNT(CASE WHEN active = 0 THEN 1 END)"
+        " FROM users",
+        {"since": _iso(since)},
+    )
+    return (int(row[0]), int(row[1] or 0), int(row[2] or 0)) if row else (0, 0, 0)
 
 
 # --- the core's personal data -------------------------------------------------------------------------------
@@ -298,41 +287,39 @@ def retention_erase(context: Context) -> Outcome:
     return Outcome(effects=(erasure(context.content),))
 
 
-async def _say_nothing(reply: Reply) -> None:
-    """The erasure push replies nothing (its reply is empty, so this is never called)."""
-
-
-class Sweeper(Protocol):
-    """What the retention sweep needs of the running service (a feature never imports the service): its store
-    to find the users, and its push, which erases one through the `retention_erase` push like any step."""
-
+class RetentionSettings(Protocol):
     @property
-    def store(self) -> Transactions: ...
+    def retention_days(self) -> int:
+        """GAFFE_RETENTION_DAYS: inactive users' data is erased after this many days."""
 
-    async def push(self, user_id: int, push: Push, respond: Callable[[Reply], Awaitable[None]]) -> bool: ...
 
-
-async def retention_tick(
-    gaffe: Sweeper, send: Callable[[int, Push], Awaitable[bool]], now: datetime, days: int
-) -> tuple[int, int]:
-    """Erase the users inactive for `days` days, and tell those who will be in a week (once each).
+async def retention_tick(jobs: Jobs) -> tuple[int, int]:
+    """Erase the users inactive for the retention period (the settings' days), and tell those who will be in a
+    week (once each).
 
     Inactive means no accepted step (`updated_at`) since then. A user who blocked the bot (`active = 0`), or who
     paused pushes (`pushes = 0`: nothing of Gaffe may appear on their phone unasked, the notice neither), is
     erased without a notice; any other is erased only a week after their notice, even if the tick ran late.
-    `send` delivers a push (the Telegram adapter's `push`); returns (notices sent, users erased)."""
+    Returns (notices sent, users erased)."""
+    settings: RetentionSettings = jobs.settings
+    now, days = jobs.now(), settings.retention_days
     horizon, noticed_before = _iso(now - timedelta(days=days)), _iso(now - timedelta(days=NOTICE_DAYS))
     notice_horizon = _iso(now - timedelta(days=max(days - NOTICE_DAYS, 0)))
-    async with gaffe.store.transaction() as tx:
+    async with jobs.transaction() as tx:
         erasing = await to_erase(tx, horizon, noticed_before)
         notifying = await to_notify(tx, notice_horizon)
-    for user_id in erasing:  # the erasure says nothing: push() reports no message, the rows are gone
-        await gaffe.push(user_id, Push("retention_erase"), _say_nothing)
+    for user_id in erasing:  # the erasure says nothing: the rows are gone
+        await jobs.push_silently(user_id, Push("retention_erase"))
     erased = len(erasing)
     sent = 0
     for user_id in notifying:
-        sent += await send(user_id, Push("retention_notice", RetentionNotice(_iso(now))))
+        sent += await jobs.push(user_id, Push("retention_notice", RetentionNotice(_iso(now))))
     return sent, erased
+
+
+async def daily_retention(jobs: Jobs) -> str:
+    sent, erased = await retention_tick(jobs)
+    return f"{sent} retention notices, {erased} users erased"
 
 
 # --- /stats for admins ------------------------------------------------------------------------------------------
@@ -343,12 +330,15 @@ class CountEverything(Effect):
 
 @dataclass(frozen=True)
 class Stats:
+    """The users' counts, then each feature's line: (its message, its counts)."""
+
     counts: MappingProxyType[str, object]
+    lines: tuple[tuple[str, MappingProxyType[str, int]], ...] = ()
 
     def render(self, content: Content, translator: Translator) -> tuple[str, tuple[Attachment, ...]]:
-        none = message(content, translator, "stats_none")
-        params = {name: none if value is None else value for name, value in self.counts.items()}
-        return message(content, translator, "stats", None, **params), ()
+        said = [message(content, translator, "stats", None, **self.counts)]
+        said += [message(content, translator, key, None, **counts) for key, counts in self.lines]
+        return "\n".join(said), ()
 
 
 @REGISTRY.on_push("stats")
@@ -358,18 +348,16 @@ def stats(context: Context) -> Outcome:
 
 @REGISTRY.applies(CountEverything)
 async def count_everything(world: World, effect: CountEverything) -> tuple[Output, ...]:
-    db, since = world.db, {"week": _iso(world.now - timedelta(days=ACTIVE_DAYS)), "now": _iso(world.now)}
+    """The users (the core's), then each feature's line (its `Tally`, in the order of the feature list)."""
+    users, active, blocked = await users_counted(world.db, world.now - timedelta(days=ACTIVE_DAYS))
     counts = {
-        "users": await count(db, "users"),
-        "active": await count(db, "users", "WHERE updated_at >= :week", since),
-        "blocked": await count(db, "users", "WHERE active = 0"),
-        "checkups": await count(db, "checkups"),
-        "checkups_week": await count(db, "checkups", "WHERE finished_at >= :week", since),
-        "reminders": await count(db, "reminders"),
-        "reminders_due": await count(db, "reminders", "WHERE paused = 0 AND next_due_at <= :now", since),
-        "watched": await count(db, "watched_services"),
+        "users": users,
+        "active": active,
+        "blocked": blocked,
     }
-    return (Stats(MappingProxyType(counts)),)
+    lines = [(tally.message, MappingProxyType(dict(await tally.count(world))))
+             for tally in world.content.registry.tallies.values()]  # fmt: skip
+    return (Stats(MappingProxyType(counts), tuple(lines)),)
 
 
 # --- deleting the conversation from the chat (issue 8) -----------------------------------------------------------
@@ -380,3 +368,6 @@ async def count_everything(world: World, effect: CountEverything) -> tuple[Outpu
 )
 def delete_chat(context: Context) -> Outcome:
     return Outcome(outputs=(ClearChat(),))
+
+
+FEATURE = Feature("privacy", REGISTRY, jobs=(Daily("retention", daily_retention),))

@@ -6,7 +6,8 @@ The first feature built on actions and effects, and the one to copy (docs/writin
 - the action is pure: it only says what should happen (`ShowProgress`);
 - the effect's applier reads the user's history inside the step's transaction and returns an output;
 - the output renders itself in the user's language: text, plus the chart as a PNG attachment.
-It also keeps that history: every finished checkup (the engine's `RecordResult` effect) is a row here.
+It also keeps that history: every finished checkup (the engine's `RecordResult` effect) is a row here, in its
+own table (`MIGRATIONS`), counted in /stats; all of it is in its manifest, `FEATURE`.
 
 The chart is drawn with Pillow: one wheel of a few MB with its own FreeType, no system library; matplotlib
 would bring numpy and tens of MB for one line chart. Pillow's default font has ASCII only ("7 d□c."), so
@@ -18,19 +19,21 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from babel.dates import format_date, format_time
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.assets import asset
-from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, Transaction, World
+from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import Output, RecordResult
+from bot.core.feature import Feature, Migration, Tally
 from bot.core.i18n import Translator
 from bot.core.render import message
 
+REGISTRY = Registry()  # this feature's own (bot/app.py merges every feature's)
 SPARKS = "▁▂▃▄▅▆▇█"
 SHOWN = 10  # checkups listed in the text; the chart shows up to CHARTED
 CHARTED = 30
@@ -90,6 +93,15 @@ class Checkups:
         return await self.db.execute("DELETE FROM checkups WHERE user_id = :user_id", {"user_id": self.user_id})
 
 
+async def checkups_counted(db: Transaction, since: datetime) -> tuple[int, int]:
+    """Everyone's checkups: how many in all, and how many finished since `since` (counts only, for /stats)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*), COUNT(CASE WHEN finished_at >= :since THEN 1 END) FROM checkups",
+        {"since": since.isoformat(timespec="seconds")},
+    )
+    return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+
+
 @dataclass(frozen=True)
 class ShowProgress(Effect):
     """Read the user's checkup history and show it."""
@@ -128,6 +140,30 @@ REGISTRY.keeps(
     "checkups", tables=("checkups",), fields=CHECKUP_FIELDS, export=export_checkups, erase=erase_checkups,
     explained="data_checkups",
 )  # fmt: skip
+
+
+async def count_checkups(world: World) -> dict[str, int]:
+    """/stats: the checkups finished, and those of the past week."""
+    total, recent = await checkups_counted(world.db, world.now - timedelta(days=7))
+    return {"checkups": total, "checkups_week": recent}
+
+
+MIGRATIONS = (
+    # 1: finished checkups (version 1 of the schema every feature shared until then)
+    Migration(1, (
+        """CREATE TABLE checkups (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            dialogue TEXT NOT NULL,
+            finished_at TEXT NOT NULL,
+            score INTEGER NOT NULL,
+            actions TEXT NOT NULL
+        )""",
+        "CREATE INDEX checkups_by_user ON checkups(user_id, finished_at)",
+    ), shared=1),
+)  # fmt: skip
+
+FEATURE = Feature("progress", REGISTRY, migrations=MIGRATIONS, tally=Tally("stats_checkups", count_checkups))
 
 
 def sparkline(scores: list[int]) -> str:

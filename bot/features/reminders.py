@@ -16,21 +16,25 @@ Why it is shaped this way:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_time
 
-from bot.core.actions import REGISTRY, Context, Effect, Outcome, Transaction, World
+from bot.core.actions import Context, Effect, Outcome, Registry, Transaction, World
 from bot.core.dialogue import Content
-from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Toast
+from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
+from bot.core.events import AccountPasswordChanged
+from bot.core.feature import Due, Feature, Migration, Reader, Tally
 from bot.core.i18n import Translator
 from bot.core.render import message
+from bot.lookups.normalise import fold
 
+REGISTRY = Registry()  # this feature's own (bot/app.py merges every feature's)
 KIND = "reminder"
 DEFAULT_HOUR = 10
 DEFAULT_ZONE = "Europe/Paris"
@@ -263,10 +267,13 @@ class Reminders:
         return deleted + await self.db.execute("DELETE FROM reminder_settings WHERE user_id = :user_id", self._of())
 
 
-class Reader(Protocol):
-    """A read outside any transaction (the store), for the scheduler."""
-
-    async def fetch_all(self, statement: str, parameters: Mapping[str, object] = ...) -> list[tuple[Any, ...]]: ...
+async def reminders_counted(db: Transaction, now: datetime) -> tuple[int, int]:
+    """Everyone's reminders: how many in all, and how many are due now, not paused (counts only, for /stats)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*), COUNT(CASE WHEN paused = 0 AND next_due_at <= :now THEN 1 END) FROM reminders",
+        {"now": iso(now)},
+    )
+    return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
 
 
 async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, int]]:
@@ -557,6 +564,28 @@ async def reminder_done(world: World, names_it: Callable[[str], bool]) -> int:
     return moved
 
 
+@REGISTRY.applies(AccountPasswordChanged)
+async def password_changed(world: World, event: AccountPasswordChanged) -> tuple[Output, ...]:
+    """The password of an account was changed (after a breach alert): the reminder of that account, if the user
+    has one (named like the service), counts as done: its next one is counted from now."""
+    await reminder_done(world, lambda label: names(label, event.service))
+    return ()
+
+
+def names(label: str, service: str) -> bool:
+    """Whether a reminder's label names the service ("Gmail perso" names gmail; a 2-letter key names nothing
+    by being part of a longer word)."""
+    folded, key = fold(label), fold(service)
+    return folded == key or (len(key) >= 4 and key in folded)
+
+
+# --- for the scheduler --------------------------------------------------------------------------------
+async def due_pushes(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, Push]]:
+    """The scheduler's job: a `reminder_due` push for each reminder due now."""
+    due = await due_reminders(db, now, limit, user_id)
+    return [(owner, Push("reminder_due", ReminderDue(reminder_id))) for reminder_id, owner in due]
+
+
 # --- personal data: /mesdonnees exports it, /oublie and the retention sweep erase it --------------------
 async def export_reminders(world: World) -> list[dict[str, object]]:
     return await _rows(world).export()
@@ -569,4 +598,42 @@ async def erase_reminders(world: World) -> int:
 REGISTRY.keeps(
     "reminders", tables=("reminders", "reminder_settings"), fields=(*REMINDER_FIELDS, "hour", "timezone"),
     export=export_reminders, erase=erase_reminders, explained="data_reminders",
+)  # fmt: skip
+
+
+async def count_reminders(world: World) -> dict[str, int]:
+    """/stats: the reminders, and how many are due (waiting to go out)."""
+    total, due = await reminders_counted(world.db, world.now)
+    return {"reminders": total, "reminders_due": due}
+
+
+MIGRATIONS = (
+    # 1: reminders, due times indexed; the hour and time zone they arrive at, per user (version 5 of the schema
+    # every feature shared until then)
+    Migration(1, (
+        """CREATE TABLE reminders (
+            id INTEGER PRIMARY KEY,
+            user_id INTEGER NOT NULL REFERENCES users(user_id) ON DELETE CASCADE,
+            account TEXT NOT NULL,
+            label TEXT,
+            every_days INTEGER NOT NULL,
+            next_due_at TEXT NOT NULL,
+            paused INTEGER NOT NULL DEFAULT 0,
+            sent INTEGER NOT NULL DEFAULT 0,
+            answered INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL
+        )""",
+        "CREATE INDEX reminders_due ON reminders(next_due_at) WHERE paused = 0",
+        "CREATE INDEX reminders_by_user ON reminders(user_id)",
+        """CREATE TABLE reminder_settings (
+            user_id INTEGER PRIMARY KEY REFERENCES users(user_id) ON DELETE CASCADE,
+            hour INTEGER NOT NULL,
+            timezone TEXT NOT NULL
+        )""",
+    ), shared=5),
+)  # fmt: skip
+
+FEATURE = Feature(
+    "reminders", REGISTRY, migrations=MIGRATIONS, jobs=(Due("reminders", due_pushes),),
+    tally=Tally("stats_reminders", count_reminders),
 )  # fmt: skip

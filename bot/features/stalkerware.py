@@ -18,15 +18,28 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Protocol
 
-from bot.core.actions import REGISTRY, Attachment, Context, Effect, Outcome, World
+from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, Output, Unrouted
+from bot.core.feature import DataSet, Feature
 from bot.core.i18n import Translator
 from bot.core.render import dated, message
+from bot.lookups.download import DownloadError
 from bot.lookups.normalise import fold
-from bot.lookups.stalkerware import Indicators, StalkerwareApp
+from bot.lookups.snapshots import shipped_indicators
+from bot.lookups.stalkerware import (
+    CREDIT,
+    Indicators,
+    IndicatorsError,
+    StalkerwareApp,
+    download_indicators,
+    load_indicators,
+)
 
+REGISTRY = Registry()  # this feature's own (bot/app.py merges every feature's)
 MESSAGES = ("stalkerware_found", "stalkerware_aliases", "stalkerware_warning", "stalkerware_not_found",
             "stalkerware_unavailable", "stalkerware_credit", "data_as_of", "stalkerware_app_like")  # fmt: skip
 SHOWN_ALIASES = 12  # the real list gives some apps dozens of names
@@ -77,8 +90,7 @@ class LookUpAnswer:
 
 
 def _indicators(world: World) -> Indicators | None:
-    indicators = world.data.get("stalkerware")
-    return indicators if isinstance(indicators, Indicators) else None
+    return world.data.get(Indicators)
 
 
 @REGISTRY.action(
@@ -142,3 +154,38 @@ def named_app(indicators: Indicators | None, text: str) -> tuple[bool, Stalkerwa
         if word and (app := indicators.find(word)) and _only_an_app(word, app):
             return True, app
     return (True, None) if app_like else None
+
+
+# --- the list: loaded at start-up, downloaded by update-data -------------------------------------------------
+class IndicatorsSource(Protocol):
+    """Where the list comes from (the settings: GAFFE_STALKERWARE_URL, GAFFE_STALKERWARE_IOC, GAFFE_DATA_DIR)."""
+
+    @property
+    def data_dir(self) -> Path: ...
+
+    @property
+    def stalkerware_url(self) -> str: ...
+
+    @property
+    def stalkerware_ioc_path(self) -> Path: ...
+
+
+def local_indicators(settings: IndicatorsSource) -> Indicators | None:
+    return load_indicators(settings.stalkerware_ioc_path)
+
+
+async def download(settings: IndicatorsSource) -> list[str]:
+    """update-data's: download ioc.yaml into the data directory, and say what came."""
+    target = settings.data_dir / "ioc.yaml"
+    count = await download_indicators(settings.stalkerware_url, target)
+    said = [f"Stalkerware indicators: {count} apps in {target}", f"  Credit: {CREDIT}"]
+    if settings.stalkerware_ioc_path != target:
+        said.append(f"  GAFFE_STALKERWARE_IOC is set: Gaffe reads {settings.stalkerware_ioc_path}, not this copy")
+    return said
+
+
+INDICATORS = DataSet(
+    Indicators, "stalkerware indicators", load=local_indicators, shipped=shipped_indicators, update=download,
+    failures=(DownloadError, IndicatorsError, OSError),
+)  # fmt: skip
+FEATURE = Feature("stalkerware", REGISTRY, data_sets=(INDICATORS,))

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.storage import Store
+from bot.app import open_store
 from tests.support.fake_bot_api import Call, FakeBotApi
 from tests.support.paths import ROOT
 
@@ -92,7 +92,7 @@ def daytime_zone(now: datetime) -> str:
 
 async def seed(db: Path, users: int, reminders: int) -> list[int]:
     """Users with an empty conversation and one reminder each (round robin), all due an hour ago."""
-    store = await Store.open(db)  # the schema, as the bot makes it
+    store = await open_store(db)  # the schema, as the bot makes it
     await store.close()
     now = datetime.now(UTC)
     stamp = now.isoformat(timespec="seconds")

@@ -1,28 +1,20 @@
 """A small feature for testing the mechanism itself: a push ("ping n") with buttons bound to it, answered once.
 
-It registers into its own copy of the shipped registry, so the shipped features are there too and nothing
-leaks into them. Its table is made by `create_table`, inside a test's database.
+It registers into a registry merged afresh from the shipped features (bot/app.py), so they are there too and
+nothing leaks into them. Its table is made by `create_table`, inside a test's database.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from bot.authoring.check import features_registry
+from bot.app import registry
 from bot.core.actions import Context, Effect, Outcome, Registry, World
 from bot.core.engine import ObjectButton, Offer, Output, Picked, Press, Toast
 from bot.storage import Store
 
-SHIPPED = features_registry()
-PINGS: Registry = dataclasses.replace(
-    SHIPPED,
-    actions=dict(SHIPPED.actions),
-    appliers=dict(SHIPPED.appliers),
-    pushes=dict(SHIPPED.pushes),
-    presses=dict(SHIPPED.presses),
-)
+PINGS: Registry = registry()
 
 
 @dataclass(frozen=True)
