@@ -39,6 +39,16 @@ filter of each moment did less well than the goal (97 %, 0.5 %), and no batch wa
 ordinary lines lean on lone product names, network names and references). Kept after them: "my password is the
 quick brown fox jumps" (a sentence after "is" reads like a hint) missed; "Paris2024 c'était génial" and
 "Matchbox20" flagged (a word and a number, as most passwords are).
+
+Issue 18's third round (a second blind corpus, 89.7 % / 0.62 %, missed spelt-out passwords, security answers,
+recovery keys, new identity numbers… and refused people describing coercive control) wrote its own lines of those
+kinds, never that corpus's, each batch measured on the filter as it stood before any rule changed for it:
+- batch M (the kinds it missed, and demands with no value: "il exige mon mot de passe pour « prouver »…"): 19 of
+  52 caught (36.5 %), 6 false alarms in 67 lines (8.96 %): written to aim at the gaps, so far below any average;
+- batch N (a second style: long, voice-typed, more demands and everyday numbers): 32 of 38 (84.2 %), 1 in 84
+  (1.19 %). Kept after it: "the pin … is not a pin it's a word, nutmeg" missed (a lowercase word after a comma).
+- batch O (a third style: teenagers, SMS spelling, "c" for "c'est"): 27 of 27 (100 %), none in 56; written by the
+  same hand as the rules, so it says they cover what that hand thinks of, not what a stranger writes.
 """
 
 from __future__ import annotations

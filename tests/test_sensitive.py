@@ -131,6 +131,92 @@ ORDINARY_NEAR_THEM = [
 ]
 
 
+# Issue 18, third round. People describing coercive control were refused as if they had sent a password: a demand
+# ("il exige", "demands", "m'oblige à donner") with no value after it is never a secret.
+DEMANDED_NOT_GIVEN = [
+    "il exige mon code de téléphone pour « être sûr » que je lui mens pas",
+    'my partner demands my email password to "prove" I\'m not cheating',
+    "ma belle-mère veut que je lui donne le code wifi, c'est risqué ?",
+    'he wants my passcode, says it\'s "normal" in a couple',
+    "elle m'oblige à partager mes mots de passe, c'est du contrôle ?",
+    "je dois lui envoyer mon mdp snap tous les soirs pour « prouver » ma fidélité",
+    "my stepdad made me hand over my phone PIN, is that ok?",
+    "il réclame le mot de passe de mon compte bancaire, c'est nécessaire ?",
+    "mon copain réclame le code de ma tablette, c'est malsain ?",  # a question about the demand
+]
+# …but a value given after the demand still is one.
+DEMANDED_AND_GIVEN = [
+    "il exige mon mot de passe, c'est loulou",
+    "he demanded my password, it was Summer2019",
+    "elle veut mon mdp : chaton",
+]
+# The kinds a second blind corpus showed missed, in lines of their own (not that corpus's), one rule each.
+THIRD_ROUND_RULES = [
+    ("mon mdp c'est étoile trois quatre tiret", SecretKind.PASSWORD),  # spelt out
+    ("password is capital R, then o, s, e, five five", SecretKind.PASSWORD),
+    ("c'est lapin tiret zéro sept tiret deux mille un", SecretKind.PASSWORD),  # spelt out, no password word
+    ("mon mot de passe c est girafebleue", SecretKind.PASSWORD),  # "c est" without its apostrophe
+    ("le mdp du pc c'est « salut »", SecretKind.PASSWORD),  # a greeting, quoted
+    ("mot de passe maître : tortue-violon-parapluie-nuage", SecretKind.PASSWORD),
+    ("ma phrase maître : trois poules rousses traversent la route", SecretKind.PASSWORD),
+    ("question secrète : ville natale de ma mère → Quimper", SecretKind.PASSWORD),
+    ("ma réponse secrète c'est tonton gégé", SecretKind.PASSWORD),  # words closing the message
+    ("j'ai mis 'rue des Lilas' comme réponse à la question de sécurité", SecretKind.PASSWORD),
+    ("SSID Orange-44F1, clé 7h2k-9qmx-p3w8", SecretKind.PASSWORD),  # a key after a network's name
+    ("mon mdp c'est barbapapa sans majuscule", SecretKind.PASSWORD),  # how it is typed, said after it
+    ("j'ai tapé « les trois mousquetaires » comme phrase secrète", SecretKind.PASSWORD),
+    ("question de sécurité : ta première école. j'ai répondu Jaurès", SecretKind.PASSWORD),
+    ("le code de la porte du local à vélos : 4C19B", SecretKind.CODE),  # up to eight words before ":"
+    ("the safe combination is 12 right 30 left 7", SecretKind.CODE),  # a dial's numbers
+    ("code du cadenas de la cave : 391", SecretKind.CODE),  # a lock's three digits
+    ("combinaison du casier 3-9-1", SecretKind.CODE),
+    ("123453-654324-000011-111111-222222-333333-444444-555555", SecretKind.CODE),  # BitLocker, each group % 11
+    ("mon code de secours Apple : RK-3JQ8-WX7P-N2LT-9CVB", SecretKind.CODE),  # grouped, after a recovery word
+    ("4024/0071/5336/2214 ma carte", SecretKind.CARD),  # slashes
+    ("4024_0071_5336_2214", SecretKind.CARD),  # underscores
+    ("DNI 12345678Z", SecretKind.IDENTITY),  # its check letter
+    ("NIE X1234567L pour le bail", SecretKind.IDENTITY),
+    ("ma carte d'identité : F3KT9PQ27", SecretKind.IDENTITY),  # the 2021 format
+    (
+        "private key solana: VxcwrWVZweDCtZXhgsC7VLA6btymh3fSVipgiBg1va543DyGf2rWMVevDaFhKY1j6WiJTcv6nHMqFZK25dr7S7wK",
+        SecretKind.PRIVATE_KEY,
+    ),
+    (  # two words misremembered ("lactoze", "humaine"), announced as a seed
+        "seed : désobéir torse lactoze refaire hormone ironique image humaine miauler connoter bastion haricot",
+        SecretKind.RECOVERY_PHRASE,
+    ),
+]
+ORDINARY_NEAR_THE_THIRD_ROUND = [
+    "mon DNI est périmé depuis mars",
+    "the padlock has a 3 digit code",
+    "le code du cadenas, je l'ai oublié",
+    "j'ai perdu ma clé de récupération BitLocker",
+    "mon mot de passe a deux majuscules et un tiret",
+    "my password is twelve characters with a dash",
+    "le vol LH4321 est complet, on m'a proposé un avoir",
+    "8-character passwords are too short",
+    "la question secrète de ma banque est débile",
+    "ma réponse c'est non",
+    "la clé : je l'ai laissée chez la voisine",
+    "SSID : Livebox-7A21, je n'arrive pas à me connecter",
+]
+
+
+@pytest.mark.parametrize("text", DEMANDED_NOT_GIVEN + ORDINARY_NEAR_THE_THIRD_ROUND)
+def test_a_demand_or_talk_near_the_third_round_rules_is_ordinary(text: str) -> None:
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize("text", DEMANDED_AND_GIVEN)
+def test_a_password_given_after_a_demand_is_refused(text: str) -> None:
+    assert detect(text) == SecretKind.PASSWORD
+
+
+@pytest.mark.parametrize(("text", "kind"), THIRD_ROUND_RULES)
+def test_the_third_round_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
+    assert detect(text) == kind
+
+
 @pytest.mark.parametrize(("text", "kind"), GENERAL_RULES)
 def test_the_general_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
     assert detect(text) == kind

@@ -17,26 +17,33 @@ or shape, words whose structure (a word and a number, letters mixed with digits)
 The decisions, strongest evidence first:
 
 - **private_key**: a PEM/OpenSSH/PGP `-----BEGIN … PRIVATE KEY-----` header, a PuTTY key file, a
-  `0x` + 64 hex digits (an Ethereum key) or a WIF Bitcoin key (base58, 51–52 characters).
+  `0x` + 64 hex digits (an Ethereum key) or a WIF Bitcoin key (base58, 51–52 characters); after "clé privée",
+  64 hex digits or 40–100 letters and digits in one piece (a Solana key in base58).
 - **api_token**: the documented prefixes of well-known services (GitHub `ghp_`, Slack `xoxb-`, AWS
   `AKIA`, Google `AIza`, OpenAI/Anthropic `sk-`, Stripe `sk_live_`, a Telegram bot token, a JWT…), or
   a long random-looking word after "token", "API key", "clé API".
 - **recovery_phrase**: 12 or more consecutive words of the BIP-39 English or French word lists (the
   lists shipped with the `mnemonic` package, not hand typed), numbering and commas allowed between them.
-  Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists.
+  Ordinary sentences never get there: "the", "de", "you", "my" are not in those lists. Announced ("seed",
+  "phrase de récupération", "24 mots"), 9 listed words in any 12 will do: a phrase is often mistyped.
 - **iban**: a country code, two check digits and 11–30 letters or digits that pass the ISO 13616
   mod-97 check. An IBAN is not secret, but Gaffe has no use for it.
 - **identity**: a French social-security number (NIR) whose key checks out, a US social-security number
-  with its dashes (123-45-6789) or a UK National Insurance number (QQ 12 34 56 C), wherever they are; or,
+  with its dashes (123-45-6789), a UK National Insurance number (QQ 12 34 56 C) or a Spanish DNI / NIE whose
+  check letter (the number mod 23) is right, wherever they are; or a French identity card of the 2021 format
+  (nine letters and digits, mixed) after an identity word; or,
   after "sécu", "NIR", "carte vitale", "passeport", "SSN", "SIN", "NI number", "carte d'identité", a
   driving licence's or a tax number's name…, a number of 6 digits or more (not a spaced phone number).
-- **card**: 13–19 digits (contiguous, or in groups of 4 split by spaces, dashes or dots, or 4-6-5 for
+- **card**: 13–19 digits (contiguous, or in groups of 4 split by spaces, dashes, dots, "/" or "_", or 4-6-5 for
   Amex; an expiry right after is not read as a group) that start like a card (2–6) and pass the Luhn check,
   except near "IMEI", "SIRET" or "SIREN" (Luhn-valid too); or 3–4 digits
   after "CVV", "CVC", "cryptogramme", "les chiffres derrière (la carte)", "the digits on the back", in
   figures, one by one ("7 3 2") or in words ("quatre cent dix", "five one nine"): the code on the back is
   refused as the card.
-- **code**: 4–8 digits (grouped or not) after a code word ("code", "PIN", "OTP", "passcode",
+- **code**: a BitLocker recovery key (eight groups of six digits, each a multiple of 11), dashed groups of letters
+  and digits after a recovery word (Apple's "RK-…", a Mac's FileVault key), a padlock's or a safe's combination
+  (three digits after ":" / "c'est", one by one, or a dial's "27 left 14 right 33"); 4–8 digits (grouped or not)
+  after a code word ("code", "PIN", "OTP", "passcode",
   "digicode"…) that is not a postal, promo, error or source code; Google's "G-123456"; or a message
   that is nothing but 4–8 digits. Such a lone number is ambiguous, so it is read in context:
   `expects_number=True` (the question waiting expects a number) makes it an answer; otherwise a lone
@@ -83,6 +90,15 @@ The decisions, strongest evidence first:
   "iPhone15Pro", "COVID-19", "RTX4090", "x86_64", "14h30", "9h-19h", catch-22), a Wi-Fi network's name as
   routers make them ("Freebox-3F2A1B"), a web address, a MAC address, an e-mail, a @mention or a #hashtag. A
   single plain word ("soleil") is not a secret on its own: it is everyday language.
+
+Third round (issue 18): a password word after a demand ("il exige mon mot de passe pour « prouver »…", "my partner
+demands my passwords", "je dois donner le code wifi…, c'est risqué ?") is what someone under coercive control
+describes, so only a strong value counts after it (letters and digits, ":" / "=", a new clause: ", it was
+blueberry"), never a scare-quoted word nor a question about the demand. A password spelt out counts (digits in
+words with a symbol's or a letter case's name: "soleil deux mille vingt point d'exclamation"), as do "c est"
+typed without its apostrophe, a quoted greeting (« bonjour »), a manager's master password ("phrase maître",
+"keepass master"), a security answer after "→", "j'ai répondu" or "j'ai mis", and a Wi-Fi key after a network's
+name ("SSID … clé: E6C4A2F9D1B3").
 
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
@@ -146,6 +162,8 @@ _PRIVATE_KEY = re.compile(
 )
 _PRIVATE_KEY_WORDS = re.compile(r"cl[ée]s? priv[ée]es?|private keys?", re.IGNORECASE)
 _HEX_64 = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])")
+# A key in base58 or base64 (Solana's 87–88 characters, a raw Bitcoin key), after "clé privée": long and random.
+_ENCODED_KEY = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Za-z+/]*\d)[0-9A-Za-z+/]{40,100}={0,2}(?![0-9A-Za-z])")
 
 _API_TOKEN = re.compile(
     "|".join(
@@ -201,16 +219,27 @@ _BIP39_WORDLISTS = tuple(
 )
 
 
+# Announced as one, a phrase may have a few words mistyped or misremembered: 9 of any 12 in a word list will do.
+_SEED_CUE = re.compile(
+    r"\b(?:seed|mnemonic|recovery phrase|phrase de (?:r[ée]cup[ée]ration|secours)|(?:12|24) (?:mots|words))\b", re.I
+)
+_ANNOUNCED_PHRASE_WORDS = 9
+
+
 def _is_recovery_phrase(text: str) -> bool:
     tokens = [t for t in _fold(text).split() if not _NUMBERING.fullmatch(t)]
     if len(tokens) < _RECOVERY_PHRASE_LENGTH:
         return False
     words = ["".join(_WORD.findall(t)) for t in tokens]
+    needed = _ANNOUNCED_PHRASE_WORDS if _SEED_CUE.search(text) else _RECOVERY_PHRASE_LENGTH
     for wordlist in _BIP39_WORDLISTS:
-        run = 0
-        for word in words:
-            run = run + 1 if word in wordlist else 0
-            if run >= _RECOVERY_PHRASE_LENGTH:
+        listed = [word in wordlist for word in words]
+        run = in_window = 0
+        for position, is_listed in enumerate(listed):
+            run = run + 1 if is_listed else 0
+            left = position >= _RECOVERY_PHRASE_LENGTH and listed[position - _RECOVERY_PHRASE_LENGTH]
+            in_window += is_listed - left
+            if run >= _RECOVERY_PHRASE_LENGTH or (position >= _RECOVERY_PHRASE_LENGTH - 1 and in_window >= needed):
                 return True
     return False
 
@@ -233,6 +262,8 @@ def _has_iban(text: str) -> bool:
                 group = re.split(r"[^A-Za-z0-9]", group)[0]
                 if not group:
                     break
+            if candidate and group.isalpha() and group.islower() and not start.group().islower():
+                break  # a word, not a group: "mon vol AF1234 est le 23…" (IBANs are typed in one case)
             candidate += group.upper()
             if len(candidate) > 34:
                 break
@@ -250,7 +281,8 @@ _IDENTITY_WORDS = re.compile(
     r"carte d'identit[ée]|cni|identity card|id card|permis de conduire|driver'?s licen[cs]e|insee|"
     r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
     r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
-    r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN)|num[ée]ro national|national number|registre national)\b",
+    r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN)|num[ée]ro national|national number|registre national|"
+    r"dni|(?-i:NIE)|documento nacional)\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
@@ -263,6 +295,12 @@ _SHAPED_ID = re.compile(
     r"|(?<![\w-])[A-Z]{2} ?\d{2} ?\d{2} ?\d{2} ?[A-D](?![\w-])"
 )
 _ID_MIN_DIGITS = 6  # fewer is a year, a price, an age: "mon passeport expire en 2027"
+# A Spanish DNI (8 digits) or NIE (X, Y or Z and 7 digits) and its check letter, the number mod 23: checked, cue or not.
+_SPANISH_ID = re.compile(r"(?<![\w-])([XYZ]?)(\d{7,8})-?([A-Z])(?![\w-])")
+_SPANISH_ID_LETTERS = "TRWAGMYFPDXBNJZSQVHLCKE"
+_NIE_PREFIX = {"": "", "X": "0", "Y": "1", "Z": "2"}
+# The French identity card since 2021: nine letters and digits (no vowel O), after an identity word.
+_NEW_ID_CARD = re.compile(r"(?<![\w-])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{9}(?![\w-])")
 
 
 def _nir_valid(digits: str, key: str) -> bool:
@@ -270,11 +308,22 @@ def _nir_valid(digits: str, key: str) -> bool:
     return 97 - int(number) % 97 == int(key)
 
 
+def _spanish_id_valid(match: re.Match[str]) -> bool:
+    prefix, digits, letter = match.groups()
+    if len(prefix) + len(digits) != 8:
+        return False
+    return _SPANISH_ID_LETTERS[int(_NIE_PREFIX[prefix] + digits) % 23] == letter
+
+
 def _has_identity_number(text: str) -> bool:
     if any(_nir_valid(m.group(1), m.group(2)) for m in _NIR.finditer(text)) or _SHAPED_ID.search(text):
         return True
+    if any(_spanish_id_valid(m) for m in _SPANISH_ID.finditer(text)):
+        return True  # "mi DNI es 48273915C": one chance in 23 for any 8 digits and a letter
     if not _IDENTITY_WORDS.search(text):
         return False
+    if any(_class_changes(m.group()) >= 3 for m in _NEW_ID_CARD.finditer(text)):
+        return True  # "carte d'identité n° X4RTBPFW4": letters and digits mixed, not a product name
     for match in _ID_NUMBER.finditer(text):
         value = match.group()
         digits = re.sub(r"\D", "", value)
@@ -287,7 +336,7 @@ def _has_identity_number(text: str) -> bool:
 
 # --- cards -----------------------------------------------------------------------------------------
 _CARD = re.compile(
-    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ .-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ ./_-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
     r"(?!\d|[.,]\d)"
 )
 _NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
@@ -328,7 +377,7 @@ def _has_card(text: str) -> bool:
     if _NOT_A_CARD.search(text):
         return False
     for match in _CARD.finditer(text):
-        groups = re.split(r"[ .-]", match.group())
+        groups = re.split(r"[ ./_-]", match.group())
         for end in range(len(groups), 0, -1):  # "5288 3416 2075 6296 10/27": the "10" is the expiry month
             digits = "".join(groups[:end])
             if 13 <= len(digits) <= 19 and digits[0] in "23456" and luhn_valid(digits):
@@ -357,7 +406,7 @@ _CODE_WORD = re.compile(
 # A code of letters and digits, given right after a code word: "code: 8KD3Q", "le code c'est R2D2-C3PO".
 _LETTERS_AND_DIGITS_CODE = re.compile(
     r"\b(?:(?:digi)?codes?|pin|otp|passcode)\b(?!\s+(?:du |de la |de mon )?wi-?fi)"
-    r"(?:\s+[^\s:=]+){0,5}?\s*(?::|=|c'est|est|is)\s*"
+    r"(?:\s+[^\s:=]+){0,8}?\s*(?::|=|c'est|est|is)\s*"  # "le code de la porte d'entrée de l'immeuble : 2B47A"
     r"((?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{1,8}(?:-[A-Za-z0-9]{1,8}){0,3})(?![\w-])",
     re.IGNORECASE,
 )
@@ -401,8 +450,36 @@ def _lone_number_is_code(text: str, expects_number: bool) -> bool:
     return True
 
 
+# A BitLocker recovery key: eight groups of six digits, each a multiple of 11 (Microsoft's own check).
+_BITLOCKER_KEY = re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])")
+# Other recovery keys come in dashed groups of letters and digits (Apple's "RK-…", a Mac's FileVault key),
+# after a recovery word.
+_RECOVERY_WORD = re.compile(r"r[ée]cup[ée]ration|recovery|secours|backup|filevault|bitlocker", re.IGNORECASE)
+_GROUPED_KEY = re.compile(
+    r"(?<![\w-])(?:(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{2,6}(?:-[A-Za-z0-9]{4,6}){3,9}|\d{6}(?:-\d{6}){5,7})(?![\w-])"
+)
+# A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
+_LOCK_CODE = re.compile(
+    r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker)\b"
+    # a dial's numbers too: "27 left 14 right 33"
+    r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
+    r"|[^\d\n]{0,40}?(?<![\d,.])\d(?:[ -]\d){2,3})"
+    r"(?![\d,.]|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
+    re.IGNORECASE,
+)
+
+
+def _has_recovery_key(text: str) -> bool:
+    for match in _BITLOCKER_KEY.finditer(text):
+        if all(int(group) % 11 == 0 for group in match.group().split("-")):
+            return True
+    return _RECOVERY_WORD.search(text) is not None and _GROUPED_KEY.search(text) is not None
+
+
 def _has_code(text: str) -> bool:
-    if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text):
+    if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text) or _has_recovery_key(text):
+        return True
+    if _LOCK_CODE.search(text):
         return True
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
@@ -447,7 +524,10 @@ _PASSWORD_WORD = re.compile(
     r"(?:tablet|phone|laptop|computer|pc|mac|"
     r"ipad|iphone|tablette|t[ée]l[ée]phone|portable|ordi(?:nateur)?|session)|"
     # the answer to a security question is a password too
-    r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:question|answer)s?|"
+    r"(?:r[ée]ponses?|questions?) (?:secr[èe]tes?|de s[ée]curit[ée])|(?:security|secret) (?:question|answer)s?|"
+    # a password manager's master password: "phrase maître : …", "my keepass master is …"
+    r"phrases? ma[iî]tres?|master (?:password|passphrase|key|pass)|"
+    r"(?:keepass(?:xc)?|bitwarden|lastpass|dashlane|1password|proton pass|vault) master|"
     r"nom de jeune fille|maiden name|"
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
@@ -485,7 +565,10 @@ _DESCRIPTIVE = _words(
     weak strong short long simple easy hard complicated same different old new good bad safe unsafe secure
     insecure wrong right correct incorrect fine ok okay terrible awful great solid found stolen lost gone
     known unknown everywhere somewhere here there in on at for with without from about like same one
-    case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux
+    case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux risque
+    sain saine healthy légal legal allowed crazy insane dingue ouf valid invalid expired expiré expire
+    débile debile stupide stupid dumb idiot
+    nécessaire necessaire necessary inutile useless pointless ridicule
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
     public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
     voilà voila bref enfin bon quoi franchement honnêtement honestly anyway whatever
@@ -509,6 +592,8 @@ _GRAMMAR = _words(
     """
 )
 # Words that only lead to what comes next: "my password is simply butterfly", "c'est tout simplement soleil".
+# A greeting describes nothing, but quoted it is a password people really use: "c'est juste « bonjour »".
+_GREETINGS = _words("bonjour bonsoir salut coucou merci hello hi thanks")
 _FILLERS = _words(
     "just simply literally actually now currently still always juste simplement tout maintenant désormais toujours"
     " encore called named appelé appelée nommé nommée"
@@ -517,7 +602,7 @@ _NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the 
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
     r"\b(?=\w)(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
-    r"most (?:common|used|popular)|les gens|people|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
+    r"most (?:common|used|popular)|les gens|people|folks|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
     r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide)\w*)\b",
     re.IGNORECASE,
 )
@@ -568,6 +653,7 @@ _NOT_A_PASSWORD = re.compile(
     r"|[0-9A-Fa-f]{2}(?:[:-][0-9A-Fa-f]{2}){5}|[\w.-]+:\d{2,5}"  # a MAC address, a host and its port
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
     r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
+    r"|\d+-(?:characters?|chars?|digits?|letters?|words?|caract[èe]res?|chiffres?|lettres?|mots?)"  # 8-character
 )
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -653,10 +739,18 @@ def _describes(word: str, *, products: bool = True) -> bool:
     return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS) and len(folded) <= _LONGEST_DESCRIPTIVE
 
 
-_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")  # " - " reads as ":"
+_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>|→)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")  # " - " reads as ":"
 
 
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
+
+
+# How a password is typed, said after it: "c'est gribouille sans majuscule", "is nutmeg, all lowercase".
+_SPELLING_NOTE = re.compile(
+    r"(?:sans|without|all|en|tout en|avec|with|in) (?:les? |des |the )?"
+    r"(?:majuscules?|minuscules?|lowercase|uppercase|caps|capitals?|espaces?|spaces?|accents?)\b",
+    re.IGNORECASE,
+)
 
 
 def _gives_a_password(words: list[str]) -> bool:
@@ -691,6 +785,7 @@ def _gives_a_password(words: list[str]) -> bool:
     following = words[position + 1] if position + 1 < len(words) else None
     ends_clause = (
         following is None
+        or _SPELLING_NOTE.match(" ".join(words[position + 1 : position + 4])) is not None  # "sans majuscule"
         or raw[-1] in _PUNCTUATION
         or not any(c.isalnum() for c in following)
         or following[0] in "(["  # "Leeds (that's my security answer)"
@@ -700,6 +795,8 @@ def _gives_a_password(words: list[str]) -> bool:
         return True
     if value[:1].isupper() and following and following[:1].isupper() and _names_two_words(words[position + 1 :]):
         return True  # "c'est Jules Ferry, c'est ma question de sécurité"
+    if quoted and value.casefold() in _GREETINGS:
+        return True  # "my password is just 'hello'"
     if _describes(value) or (value.casefold().endswith("ly") and not ends_clause) or _AMOUNT.fullmatch(value):
         return False  # "is weak", "is easily guessed", "c'est 300€"
     has_digit = any(c.isdigit() for c in value)
@@ -713,6 +810,36 @@ def _gives_a_password(words: list[str]) -> bool:
 
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
+# A password spelt out: "soleil deux mille vingt point d'exclamation", "capital M, a, x, then one nine eight seven".
+_SPELT_NUMBERS = _words(
+    "zéro zero deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente"
+    " quarante cinquante soixante cent mille two three four five six seven eight nine ten eleven twelve twenty"
+    " thirty forty fifty sixty seventy eighty ninety hundred thousand"
+)
+_SPELT_SYMBOLS = _words(
+    "tiret underscore arobase arobas dièse diese hashtag hash étoile etoile astérisque asterisk dollar exclamation"
+    " interrogation slash dash hyphen esperluette ampersand"
+)
+_SPELT_CASE = _words("majuscule capital uppercase lowercase minuscule caps")  # singular: "deux majuscules" describes
+_COUNTED = _words(
+    "caractères caracteres characters chiffres digits lettres letters symboles symbols numbers nombres mots words"
+    " fois times ans years jours days"
+)
+_SPELT_WORDS = 16
+
+
+def _spells_a_password(words: list[str], *, cued: bool) -> bool:
+    """Digits said in words with a symbol's or a letter case's name; with no password word before it, a symbol
+    and two digits at least ("maman tiret zero six…"). Not a count: "douze caractères avec un tiret"."""
+    parts = [p for w in words[:_SPELT_WORDS] for p in re.split(r"[-']", _strip_punctuation(w).casefold()) if p]
+    if any(p in _COUNTED for p in parts):
+        return False
+    numbers = sum(p in _SPELT_NUMBERS for p in parts)
+    symbols = sum(p in _SPELT_SYMBOLS for p in parts)
+    cases = sum(p in _SPELT_CASE for p in parts)
+    if cued:
+        return numbers >= 1 and symbols + cases >= 1
+    return numbers >= 2 and symbols >= 1 and numbers + symbols + cases >= 4
 
 
 def _names_two_words(rest: list[str]) -> bool:
@@ -850,7 +977,9 @@ _TALK = re.compile(
     # where it is kept: "mot de passe : je l'ai noté dans mon carnet"
     r"not[ée]\w*|[ée]crit\w*|writ\w*|wrote|stor\w*|sav(?:e|ed|ing)|enregistr\w*|gard[ée]\w*|kept|keep|"
     # what to do: "mot de passe oublié - cliquer sur le lien"
-    r"cliqu\w*|click\w*|appuy\w*|press(?:e|er|ez)?)\b",
+    r"cliqu\w*|click\w*|appuy\w*|press(?:e|er|ez)?|"
+    # whom to ask: "mdp : voir avec le service info"
+    r"voir|see|contact\w*|appel\w*|call)\b",
     re.IGNORECASE,
 )
 
@@ -895,10 +1024,16 @@ _SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjecti
 
 
 _SECURITY_QUESTION = re.compile(
-    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security questions?|r[ée]ponse à (?:la|ma) question)\b",
+    r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|(?:security|secret) (?:questions?|answers?)|"
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b",
     re.IGNORECASE,
 )
-_ANSWER_AFTER_QUESTION = re.compile(r"[?:]\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$")
+# One to three words closing the message after "?", ":", "→", "c'est", "is", "j'ai répondu" or "j'ai mis": the answer.
+_ANSWER_AFTER_QUESTION = re.compile(
+    r"(?:[?:→]|\b(?:c'est|c est|is|was|était|etait|r[ée]pondu|answered|mis|put)\b)"
+    r"\s*([^\s?:]+(?:\s+[^\s?:]+){0,2})\s*$",
+    re.IGNORECASE,
+)
 
 
 _SECURITY_CUE = re.compile(
@@ -935,7 +1070,8 @@ def _quotes_one_word(text: str) -> bool:
         return False
     for quoted in _QUOTED_WORD.finditer(text):
         word = quoted.group(1)
-        if not _describes(word) and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
+        plain = not _describes(word) or word.casefold() in _GREETINGS
+        if plain and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
             return True
     return False
 
@@ -968,13 +1104,18 @@ def _answers_its_question(text: str) -> bool:
     if answer is None:
         return False
     words = [_strip_punctuation(word).casefold() for word in answer.group(1).split()]
+    if len(words) > 1:  # a name of two or three words: "tonton gégé" ends like an adjective but names
+        return all(word and word not in _GRAMMAR and word not in _DESCRIPTIVE for word in words)
     return all(word and word not in _GRAMMAR and not _describes(word) for word in words)
 
 
 # The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
 _SET_AS = re.compile(
-    r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put)\s+(\S+)\s+(?:comme|as|pour|for)\s+"
-    r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code)"
+    r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put|rentr[ée]|entr[ée]|tap[ée]|entered|typed)\s+"
+    r"([\"«“]\s?[^\"»”\n]{1,40}?\s?[\"»”]|'[^'\n]{1,40}'|\S+)\s+"
+    r"(?:comme|as|pour|for)\s+"
+    r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code|r[ée]ponse|answer|"
+    r"phrase secr[èe]te|passphrase|phrase de passe)"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
     r"\s+(?:to|en|à)\s+(\S+)"
     # "je me connecte avec Basilic!", "I log in with Tulip2021"
@@ -999,7 +1140,8 @@ def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _C
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
-        if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year:
+        talked_about = _named_as_bad(plain, text)  # "people still use qwerty as a password"
+        if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year and not talked_about:
             return True
     return False
 
@@ -1010,9 +1152,12 @@ _VALUE_WORDS = 16
 _VALUE_CHARACTERS = 240
 
 
+_C_EST = re.compile(r"\b([cC]) est\b")  # "c est" typed without its apostrophe
+
+
 def _spaced(text: str) -> str:
-    """ ":", "=" and "->" set apart as words, and "password's" read as "password 's"."""
-    return _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text)
+    """ ":", "=" and "->" set apart as words, "password's" read as "password 's" and "c est" as "c'est"."""
+    return _C_EST.sub(r"\1'est", _SPACED_PUNCTUATION.sub(lambda m: f" {m.group(1) or m.group(3) or ':'} ", text))
 
 
 _IN_BRACKETS = re.compile(r"\(([^()\s]{3,})\)")
@@ -1024,8 +1169,32 @@ _NAME_AT_THE_END = re.compile(r",\s*([^\W\d_]{3,}(?:['-][^\W\d_]+)?)[.!]?\s*$")
 _CAPITALS_AND_DIGITS = re.compile(r"[A-Z]{2,5}\d{2,5}")
 
 
+# Someone made to hand a password over: "il exige mon mot de passe", "my partner demands my passwords". What
+# follows is about the demand ("pour « prouver »", "c'est risqué ?"), rarely the password: only a strong value counts.
+_DEMANDED = re.compile(
+    r"\b(?:exig\w*|demand\w*|r[ée]clam\w*|veu[tx]|voulait|voudrait|wants?|wanted|asks?|asked|asking|oblig\w*|"
+    r"forc\w*|force[sd]?|donn\w*|give|gives|giving|gave|share|sharing|partag\w*|envo[iy]\w*|send|sending|"
+    r"hand(?:ed|ing)? over|insist\w*|made me|makes me|make me|fait|conna[iî]tre|knowing)\b(?:\s+\S+){0,5}\s*$",
+    re.IGNORECASE,
+)
+_DEMAND_WINDOW = 60  # characters before a password word
+_SUBJECTS = _words("it that this ce ça ca cela")  # "…, it was blueberry": a new clause that gives it
+
+
+def _asks_about_it(value: list[str]) -> bool:
+    """A plain word and a question mark after a demand: "…, c'est malsain ?" asks about the demand."""
+    first = value[0] if value else ""
+    asks = first.endswith("?") or (len(value) > 1 and value[1] == "?")
+    return asks and _strip_punctuation(first).isalpha()
+
+
+def _demanded(spaced: str, keywords: list[re.Match[str]]) -> bool:
+    return all(_DEMANDED.search(spaced[max(0, k.start() - _DEMAND_WINDOW) : k.start()]) for k in keywords)
+
+
 def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
     """`text` has password words: `keywords`, found in `spaced` (the text as `_spaced` reads it)."""
+    demanded = _demanded(spaced, keywords)
     tokens = [_strip_punctuation(t) for t in text.split()]
     if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
         return True
@@ -1036,7 +1205,7 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
             return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
-    if _gives_an_answer(text) or _names_it_at_the_end(text) or _quotes_one_word(text):
+    if _gives_an_answer(text) or _names_it_at_the_end(text) or (_quotes_one_word(text) and not demanded):
         return True
     if _named_value(text) or any(
         _LONG_NUMBER.fullmatch(t) and not (t.startswith("0") and len(t) == 10) and not _named_as_bad(t, text)
@@ -1048,14 +1217,22 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
             # After a first "c'est" that describes, only ":" or "=" may still give it: "c'est le même : Poupette".
-            new_clause = position > 0 and following[position - 1].endswith(",")  # "…est super simple, c'est tennis"
-            frames = (":", "=") if (framed and not new_clause) or position > _FRAME_GAP else _FRAME
+            # "…est super simple, c'est tennis", "…my password, it was blueberry"
+            new_clause = position > 0 and following[position - 1].endswith(",")
+            after_comma = position > 1 and following[position - 2].endswith(",")
+            new_clause = new_clause or (after_comma and following[position - 1].casefold() in _SUBJECTS)
+            weak = ((framed or demanded) and not new_clause) or position > _FRAME_GAP
+            frames = (":", "=") if weak else _FRAME
             if _strip_punctuation(word.casefold()) in frames or word in frames:
                 value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
+                if demanded and _asks_about_it(value):
+                    continue  # "il réclame le code de mon ordi, c'est malsain ?"
                 if _gives_a_password(value) and not _named_as_bad(given, text):
+                    return True
+                if _spells_a_password(value, cued=True):
                     return True
                 announced = _SENTENCE_CUE.search(" ".join([keyword.group(), *following[:position]])) is not None
                 shortest = 3 if announced or word == "=" else 4
@@ -1063,6 +1240,10 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                     return True
                 framed = framed or word != "'s"  # "'s" may be a possessive: "my first dog's name was Biscuit"
     return False
+
+
+# A key given after a network's name: "SSID SFR_8C40, clé 4kq9-zzt7-mw2p", "Network: TP-Link key: Hk29mQ7xLp".
+_WIFI_KEY = re.compile(r"\b(?:ssid|r[ée]seau|network|wi-?fi)\b[^\n]{0,60}?\b(?:cl[ée]|key)\s*[:=]?\s*(\S+)", re.I)
 
 
 def _has_password(text: str) -> bool:
@@ -1073,6 +1254,11 @@ def _has_password(text: str) -> bool:
     tokens = stripped.split()
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
+    if _spells_a_password(tokens, cued=False):
+        return True  # "c'est maman tiret zero six tiret mille neuf cent soixante"
+    wifi_key = _WIFI_KEY.search(stripped)
+    if wifi_key and password_like(_strip_punctuation(wifi_key.group(1))):
+        return True  # "SSID: Bbox-7C21 / clé: E6C4A2F9D1B3"
     account = _ACCOUNT_AND_PASSWORD.fullmatch(stripped) if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH else None
     if account and (_NOT_AN_ACCOUNT.search(account.group(1)) or _USER_NAME.search(account.group(1))):
         account = None
@@ -1130,7 +1316,7 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
     long_words = _LONG_WORD.findall(stripped)  # keys and tokens are long words: most messages have none
     if long_words:
         if any(_PRIVATE_KEY.search(w) for w in long_words) or (
-            _PRIVATE_KEY_WORDS.search(stripped) and any(_HEX_64.search(w) for w in long_words)
+            _PRIVATE_KEY_WORDS.search(stripped) and any(_HEX_64.search(w) or _ENCODED_KEY.search(w) for w in long_words)
         ):
             return SecretKind.PRIVATE_KEY
         if any(_API_TOKEN.search(w) for w in long_words) or (
