@@ -1,5 +1,9 @@
 """`python -m bot backup PATH` and `python -m bot restore PATH`: copies of the live database.
 
+This module is part of the storage layer, with bot/storage.py: SQLite's own tools (its online backup API, its
+integrity check) for the operator's commands, so it uses the driver directly; nothing of the service goes
+through it. A PostgreSQL deployment would back up with pg_dump instead (docs/operating.md, "A second database").
+
 Why it is done this way:
 - a backup uses SQLite's online backup API (`sqlite3.Connection.backup`) in one step, under one read
   transaction: a consistent snapshot even while Gaffe writes (WAL lets it keep writing meanwhile). The

@@ -19,3 +19,12 @@ class StartupError(RuntimeError):
 
     def lines(self, doing: str = "Gaffe can't start") -> list[str]:
         return [f"{doing}: {self.message}", self.fix]
+
+
+class StorageUnavailable(RuntimeError):
+    """The database can't be read or written for now (locked by another program past the busy timeout, disk full,
+    read-only, an I/O error): the step is not saved, and trying again later may work.
+
+    The storage layer (bot/storage.py) raises it from its driver's errors, so the service, the scheduler and the
+    adapters handle one exception whatever the database, and never import the driver. A bug (a constraint
+    violated, a malformed statement) is not this: it stays the driver's error, and a traceback."""

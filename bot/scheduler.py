@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from bot.core.actions import DataSets, Transaction
 from bot.core.engine import Push
 from bot.core.feature import Daily, Due
 from bot.core.render import Reply
+from bot.errors import StorageUnavailable
 from bot.service import Gaffe
 from bot.storage import Outage
 
@@ -97,7 +97,7 @@ class Scheduler:
             try:
                 await self.gaffe.deliver_pending(self.send, self.only_user)  # what the network lost, the outbox
                 sent = await self._due()
-            except sqlite3.OperationalError as error:  # locked by another program: the next tick tries again
+            except StorageUnavailable as error:  # locked by another program: the next tick tries again
                 self._outage.failed(error)
                 return 0
             self._outage.worked()
@@ -114,7 +114,7 @@ class Scheduler:
         context = JobContext(self.gaffe, self.push, self.settings, now)
         try:
             done = [await job.run(context) for job in self._jobs(Daily)]
-        except sqlite3.OperationalError as error:  # the database locked: not done, the next tick tries again
+        except StorageUnavailable as error:  # the database locked: not done, the next tick tries again
             self._daily_outage.failed(error)
             return
         except Exception:  # a daily job failing must not stop reminders: try again tomorrow

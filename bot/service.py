@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
@@ -50,6 +49,7 @@ from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import Reply, message, render
 from bot.core.sensitive import detect
+from bot.errors import StorageUnavailable
 from bot.limits import FloodGuard, Limits, Verdict
 from bot.storage import Store
 
@@ -151,7 +151,7 @@ class Gaffe:
                 language = state.language
                 result = step(self.content, state, received)
                 reply = await self._commit(user_id, result, reply_pending=self.tracks_delivery and result.changed)
-            except sqlite3.OperationalError as error:  # disk full, read-only, locked past the busy timeout
+            except StorageUnavailable as error:  # disk full, read-only, locked past the busy timeout
                 return await self._not_saved(user_id, received, respond, language, error)
             try:
                 if user_id in self._kept:
@@ -168,7 +168,7 @@ class Gaffe:
             if self.tracks_delivery and result.changed:
                 try:
                     await self.store.delivered(user_id)
-                except sqlite3.OperationalError as error:  # the reply went out; at worst it is sent again later
+                except StorageUnavailable as error:  # the reply went out; at worst it is sent again later
                     log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
             return reply
 
@@ -181,7 +181,7 @@ class Gaffe:
         kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part), attachments=())
         try:
             await self.store.send_later(user_id, kept.to_json())
-        except sqlite3.OperationalError as db_error:
+        except StorageUnavailable as db_error:
             log.warning("user %s's reply was not sent (%s) and could not be kept: %s", user_id, error, db_error)
             return
         self._kept.add(user_id)
@@ -199,7 +199,7 @@ class Gaffe:
         self._kept.discard(user_id)
 
     async def _not_saved(
-        self, user_id: int, received: Input, respond: Respond, language: str, error: sqlite3.Error
+        self, user_id: int, received: Input, respond: Respond, language: str, error: StorageUnavailable
     ) -> Reply:
         """The step could not be saved, so nothing of it was (the transaction rolled back): say "try again"
         rather than crash or stay silent. A press gets it as a toast, so its question keeps its buttons."""

@@ -13,13 +13,18 @@ Why it is shaped this way:
   unasked), where the user is in a dialogue and the answers the dialogue asked for (never message texts);
   features keep their own rows (checkups,
   reminders…), written by their effects inside the step's transaction (`Store.transaction`), so a step
-  and what it changed in the world are committed together or not at all.
+  and what it changed in the world are committed together or not at all;
+- this module is the storage layer, the only code that knows the database is SQLite (PRAGMAs, the driver, its
+  errors): above it, statements are portable SQL with named parameters (`:name`, a mapping), which SQLite
+  reads as they are and a PostgreSQL store would translate (docs/operating.md, "A second database"), and the
+  driver's errors reach the rest as one `StorageUnavailable` (tests/test_portable_sql.py keeps it so).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import logging
 import os
@@ -27,20 +32,20 @@ import secrets
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Protocol
+from typing import Any, ParamSpec, Protocol, TypeVar
 
 import aiosqlite
 
 from bot.core.engine import State, Suspended
 from bot.core.feature import Migration
 from bot.core.profile import Profile
-from bot.errors import StartupError
+from bot.errors import StartupError, StorageUnavailable
 
 log = logging.getLogger("gaffe.storage")
 
@@ -168,9 +173,50 @@ def conversation_json(state: State) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
+Parameters = Mapping[str, object]  # named parameters: `:name` in the statement
+NO_PARAMETERS: Parameters = MappingProxyType({})
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+# SQLite's result codes that say the database can't be used for now, whatever the statement: busy or locked past
+# the busy timeout, full, read-only, an I/O error, damaged, not a database, out of memory, interrupted.
+UNAVAILABLE = frozenset({
+    sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED, sqlite3.SQLITE_FULL, sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CANTOPEN, sqlite3.SQLITE_PERM, sqlite3.SQLITE_NOMEM,
+    sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_PROTOCOL,
+})  # fmt: skip
+
+
+@contextlib.contextmanager
+def driver_errors() -> Iterator[None]:
+    """The driver's errors that say the database can't be used for now (`UNAVAILABLE`), as `StorageUnavailable`.
+    Any other (a constraint violated, a statement SQLite can't parse) is a bug: it stays what it is."""
+    try:
+        yield
+    except sqlite3.DatabaseError as error:
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is None or code & 0xFF not in UNAVAILABLE:  # extended codes (SQLITE_IOERR_WRITE…) keep the primary
+            raise
+        raise StorageUnavailable(str(error)) from error
+
+
+def unavailable_on_driver_errors(
+    method: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    """A coroutine of the store whose driver errors come out as `StorageUnavailable` (see `driver_errors`)."""
+
+    @functools.wraps(method)
+    async def mapped(*args: P.args, **kwargs: P.kwargs) -> T:
+        with driver_errors():
+            return await method(*args, **kwargs)
+
+    return mapped
+
+
 SAVE_STATE = """INSERT INTO users (user_id, language, country, pushes, conversation, created_at, updated_at, active,
         reply_pending)
-    VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?)
+    VALUES (:user_id, :language, :country, :pushes, :conversation, :now, :now, 1, :reply_pending)
     ON CONFLICT(user_id) DO UPDATE SET language = excluded.language, country = excluded.country,
         pushes = excluded.pushes, conversation = excluded.conversation, updated_at = excluded.updated_at,
         active = 1, reply_pending = excluded.reply_pending"""
@@ -188,9 +234,10 @@ class Transaction:
         self._db = connection
         self._acknowledged = acknowledged
         self._began = False
-        self._waiting: tuple[str, tuple[object, ...]] | None = None
+        self._waiting: tuple[str, dict[str, object]] | None = None
         self._saved: list[int] = []
 
+    @unavailable_on_driver_errors
     async def _begin(self) -> None:
         if not self._began:
             await self._db.execute("BEGIN IMMEDIATE")
@@ -199,49 +246,55 @@ class Transaction:
                 await self._db.execute(*self._waiting)
                 self._waiting = None
 
+    @unavailable_on_driver_errors
     async def _end(self, committed: bool) -> None:
-        if self._began:
-            await self._db.execute("COMMIT" if committed else "ROLLBACK")
+        if self._began and committed:
+            await self._db.execute("COMMIT")
+        elif self._began and self._db.in_transaction:  # SQLite may have rolled it back already (a full disk)
+            await self._db.execute("ROLLBACK")
         elif committed and self._waiting is not None:
             await self._db.execute(*self._waiting)
         if committed:  # a new step saved: the acknowledgement of the user's last reply is moot
             self._acknowledged.difference_update(self._saved)
 
-    async def execute(self, statement: str, parameters: tuple[object, ...] = ()) -> int:
+    @unavailable_on_driver_errors
+    async def execute(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> int:
         """Run a statement; the number of rows it changed."""
         await self._begin()
-        cursor = await self._db.execute(statement, parameters)  # not closed: that would be one more trip
+        cursor = await self._db.execute(statement, dict(parameters))  # not closed: that would be one more trip
         return cursor.rowcount
 
-    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    @unavailable_on_driver_errors
+    async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]:
         await self._begin()
-        return [tuple(row) for row in await self._db.execute_fetchall(statement, parameters)]
+        return [tuple(row) for row in await self._db.execute_fetchall(statement, dict(parameters))]
 
-    async def fetch_one(self, statement: str, parameters: tuple[object, ...] = ()) -> tuple[Any, ...] | None:
+    async def fetch_one(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> tuple[Any, ...] | None:
         """The first row (all rows are fetched, in one trip: meant for look-ups of one row)."""
         rows = await self.fetch_all(statement, parameters)
         return rows[0] if rows else None
 
+    @unavailable_on_driver_errors
     async def save_state(self, user_id: int, state: State, reply_pending: bool = False) -> None:
-        now = _now()
         self._saved.append(user_id)
         profile = state.profile
-        row = (user_id, profile.language, profile.country, int(profile.pushes), conversation_json(state), now, now)
-        saved = (SAVE_STATE, (*row, int(reply_pending)))
+        row = {"user_id": user_id, "language": profile.language, "country": profile.country,
+               "pushes": int(profile.pushes), "conversation": conversation_json(state), "now": _now(),
+               "reply_pending": int(reply_pending)}  # fmt: skip
         if self._began or self._waiting is not None:
             await self._begin()
-            await self._db.execute(*saved)
+            await self._db.execute(SAVE_STATE, row)
         else:
-            self._waiting = saved
+            self._waiting = (SAVE_STATE, row)
 
     async def add_to_outbox(self, user_id: int, reply: str) -> int:
-        await self._begin()
-        cursor = await self._db.execute(
-            "INSERT INTO outbox (user_id, created_at, reply) VALUES (?, ?, ?)", (user_id, _now(), reply)
+        """Keep a reply for sending; its row's id."""
+        row = await self.fetch_one(
+            "INSERT INTO outbox (user_id, created_at, reply) VALUES (:user_id, :now, :reply) RETURNING id",
+            {"user_id": user_id, "now": _now(), "reply": reply},
         )
-        row_id = cursor.lastrowid
-        assert row_id is not None
-        return row_id
+        assert row is not None
+        return int(row[0])
 
 
 RESTORE_HINT = "Set GAFFE_DB to Gaffe's database, or restore a backup into it: python -m bot restore BACKUP.sqlite3"
@@ -283,7 +336,7 @@ def summary(findings: list[str]) -> str:
     return f"{lines[0] if lines else 'integrity check failed'}{more}"
 
 
-def database_error(path: Path, error: sqlite3.Error) -> StartupError:
+def database_error(path: Path, error: Exception) -> StartupError:
     """What an operator reads when the database cannot be used at start-up (locked, not a database…)."""
     if "not a database" in str(error) or "malformed" in str(error):
         return StartupError(f"{path} is not a SQLite database, or is damaged ({error})", "GAFFE_DB", RESTORE_HINT)
@@ -404,7 +457,7 @@ class Store:
             await store.migrate(features=features)
         except BaseException as error:
             await connection.close()
-            if isinstance(error, sqlite3.Error):
+            if isinstance(error, sqlite3.Error | StorageUnavailable):
                 raise database_error(path, error) from None
             raise
         return store
@@ -415,7 +468,7 @@ class Store:
         await asyncio.gather(*self._ack_tasks)
         try:
             await self.write_acknowledgements()
-        except sqlite3.OperationalError as error:  # those users are asked again at the next start ("on reprend")
+        except StorageUnavailable as error:  # those users are asked again at the next start ("on reprend")
             log.warning("delivered replies not written down at exit (%s)", error)
         finally:
             await self._db.close()  # always: aiosqlite's thread would keep the process alive
@@ -426,6 +479,7 @@ class Store:
         lock timeout, a full or read-only database). Gaffe's own code goes through the store's methods."""
         return self._db
 
+    @unavailable_on_driver_errors
     async def checkpoint(self) -> None:
         """Copy the write-ahead log into the database file and truncate it: after an erasure, so the erased
         rows (zeroed by secure_delete) leave the `-wal` file too. Outside any transaction."""
@@ -454,7 +508,8 @@ class Store:
                     await self._db.execute(statement)
                 if version == PER_FEATURE:  # how far the shared list went: what the features' tables amount to
                     await self._db.execute(
-                        "INSERT INTO settings (key, value) VALUES (?, ?)", (SHARED_SCHEMA, str(current))
+                        "INSERT INTO settings (key, value) VALUES (:key, :value)",
+                        {"key": SHARED_SCHEMA, "value": str(current)},
                     )
                 await self._db.execute(f"PRAGMA user_version = {version}")
         if target >= PER_FEATURE:
@@ -463,7 +518,9 @@ class Store:
 
     async def _migrate_feature(self, feature: Schema) -> None:
         rows = list(
-            await self._db.execute_fetchall("SELECT version FROM feature_versions WHERE feature = ?", (feature.name,))
+            await self._db.execute_fetchall(
+                "SELECT version FROM feature_versions WHERE feature = :feature", {"feature": feature.name}
+            )
         )
         current = int(rows[0][0]) if rows else await self._made_by_the_shared_schema(feature)
         if not rows and current:  # recorded once, so the version is read, not worked out, from now on
@@ -486,15 +543,17 @@ class Store:
     async def _made_by_the_shared_schema(self, feature: Schema) -> int:
         """The version a feature's tables are at in a database from before they were versioned apart: the last of
         its migrations the shared list had made then (0 for a database made since, or for a new feature)."""
-        rows = list(await self._db.execute_fetchall("SELECT value FROM settings WHERE key = ?", (SHARED_SCHEMA,)))
+        rows = list(
+            await self._db.execute_fetchall("SELECT value FROM settings WHERE key = :key", {"key": SHARED_SCHEMA})
+        )
         shared = int(rows[0][0]) if rows else 0
         return max((m.version for m in feature.migrations if m.shared is not None and m.shared <= shared), default=0)
 
     async def _set_feature_version(self, feature: str, version: int) -> None:
         await self._db.execute(
-            "INSERT INTO feature_versions (feature, version) VALUES (?, ?)"
-            " ON CONFLICT(feature) DO UPDATE SET version = excluded.version",
-            (feature, version),
+            "INSERT INTO feature_versions (feature, version) VALUES (:feature, :version)"
+            " ON CONFLICT (feature) DO UPDATE SET version = excluded.version",
+            {"feature": feature, "version": version},
         )
 
     async def feature_versions(self) -> dict[str, int]:
@@ -515,10 +574,8 @@ class Store:
 
     async def load(self, user_id: int) -> State | None:
         """The user's saved state, or None for someone Gaffe has never met (or who was forgotten)."""
-        rows = list(
-            await self._db.execute_fetchall(
-                "SELECT language, conversation, country, pushes FROM users WHERE user_id = ?", (user_id,)
-            )
+        rows = await self.fetch_all(
+            "SELECT language, conversation, country, pushes FROM users WHERE user_id = :user_id", {"user_id": user_id}
         )
         return state_from_row(*rows[0]) if rows else None
 
@@ -537,7 +594,8 @@ class Store:
             except BaseException:
                 # A failed COMMIT (disk full) can leave the transaction open, or SQLite may have ended it.
                 if self._db.in_transaction:
-                    await self._db.execute("ROLLBACK")
+                    with driver_errors():
+                        await self._db.execute("ROLLBACK")
                 raise
 
     async def save(self, user_id: int, state: State, reply_pending: bool = False) -> None:
@@ -546,7 +604,9 @@ class Store:
             await tx.save_state(user_id, state, reply_pending)
 
     async def set_active(self, user_id: int, active: bool) -> None:
-        await self._write("UPDATE users SET active = ? WHERE user_id = ?", (int(active), user_id))
+        await self._write(
+            "UPDATE users SET active = :active WHERE user_id = :user_id", {"active": int(active), "user_id": user_id}
+        )
 
     async def delivered(self, user_id: int) -> None:
         """The reply to the user's last step reached them: nothing is pending any more.
@@ -570,13 +630,14 @@ class Store:
         while the database can't be written it is tried again every `ACK_DELAY_SECONDS`, said once."""
         try:
             await self.write_acknowledgements()
-        except sqlite3.OperationalError as error:
+        except StorageUnavailable as error:
             self._ack_outage.failed(error)
             if self._acknowledging is None:
                 self._acknowledging = asyncio.get_running_loop().call_later(ACK_DELAY_SECONDS, self._acknowledge_later)
             return
         self._ack_outage.worked()
 
+    @unavailable_on_driver_errors
     async def write_acknowledgements(self) -> None:
         """Write down the delivered replies now (`delivered` does it within a second); kept for later if the
         write fails."""
@@ -586,10 +647,10 @@ class Store:
             try:
                 for start in range(0, len(users), 500):  # SQLite's limit on parameters is far above 500
                     chunk = users[start : start + 500]
-                    marks = ",".join("?" * len(chunk))
+                    names = {f"u{number}": user_id for number, user_id in enumerate(chunk)}
+                    marks = ", ".join(f":{name}" for name in names)
                     await self._db.execute(
-                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})",
-                        tuple(chunk),
+                        f"UPDATE users SET reply_pending = 0 WHERE reply_pending = 1 AND user_id IN ({marks})", names
                     )
             except BaseException:
                 self._acknowledged.update(users)  # still delivered: written at the next try (a rewrite is harmless)
@@ -600,15 +661,15 @@ class Store:
         the outbox, whole, instead of being only pending, whose resending shows the question alone."""
         async with self.transaction() as tx:
             await tx.add_to_outbox(user_id, reply)
-            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = ?", (user_id,))
+            await tx.execute("UPDATE users SET reply_pending = 0 WHERE user_id = :user_id", {"user_id": user_id})
 
     async def reply_pending(self, user_id: int) -> bool:
         """Whether the reply to the user's last step may still be undelivered (a delivery not yet written
         down counts as delivered)."""
         if user_id in self._acknowledged:
             return False
-        rows = await self._db.execute_fetchall(
-            "SELECT 1 FROM users WHERE user_id = ? AND reply_pending = 1", (user_id,)
+        rows = await self.fetch_all(
+            "SELECT 1 FROM users WHERE user_id = :user_id AND reply_pending = 1", {"user_id": user_id}
         )
         return bool(rows)
 
@@ -617,51 +678,47 @@ class Store:
         who paused pushes: a late reply would appear unasked on a phone that may be watched; their next message
         gets a fresh one."""
         await self.write_acknowledgements()
-        rows = await self._db.execute_fetchall(
-            "SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1"
-        )
+        rows = await self.fetch_all("SELECT user_id FROM users WHERE reply_pending = 1 AND active = 1 AND pushes = 1")
         return [row[0] for row in rows]
 
-    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]:
+    @unavailable_on_driver_errors
+    async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]:
         """A read outside any transaction (the scheduler's look-up of what is due)."""
-        async with self._db.execute(statement, parameters) as cursor:
-            return [tuple(row) for row in await cursor.fetchall()]
+        return [tuple(row) for row in await self._db.execute_fetchall(statement, dict(parameters))]
 
     async def outbox(self) -> list[tuple[int, int, str]]:
         """Pushed messages not yet handed to Telegram: (row id, user id, reply), oldest first; those of a user who
         paused pushes wait until they turn them back on."""
-        async with self._db.execute(
+        rows = await self.fetch_all(
             "SELECT outbox.id, outbox.user_id, reply FROM outbox JOIN users USING (user_id)"
             " WHERE users.active = 1 AND users.pushes = 1 ORDER BY outbox.id"
-        ) as cursor:
-            return [(row[0], row[1], row[2]) for row in await cursor.fetchall()]
+        )
+        return [(row[0], row[1], row[2]) for row in rows]
 
     async def in_outbox(self, outbox_id: int) -> bool:
-        async with self._db.execute("SELECT 1 FROM outbox WHERE id = ?", (outbox_id,)) as cursor:
-            return await cursor.fetchone() is not None
+        return bool(await self.fetch_all("SELECT 1 FROM outbox WHERE id = :id", {"id": outbox_id}))
 
     async def sent(self, outbox_id: int) -> None:
         """Telegram has the pushed message: it leaves the outbox. At once, not batched like `delivered`: a crash
         before this write sends the message again, and a batch would widen that window to every push of the
         last second (bench/crash.py counted 22 duplicates in 20 kills when it was batched)."""
-        await self._write("DELETE FROM outbox WHERE id = ?", (outbox_id,))
+        await self._write("DELETE FROM outbox WHERE id = :id", {"id": outbox_id})
 
-    async def _write(self, statement: str, parameters: tuple[object, ...]) -> None:
+    @unavailable_on_driver_errors
+    async def _write(self, statement: str, parameters: Parameters) -> None:
         # Outside any open transaction of another coroutine, so it can't be rolled back with it.
         async with self._writing:
-            await self._db.execute(statement, parameters)
+            await self._db.execute(statement, dict(parameters))
 
     async def is_active(self, user_id: int) -> bool | None:
-        async with self._db.execute("SELECT active FROM users WHERE user_id = ?", (user_id,)) as cursor:
-            row = await cursor.fetchone()
-        return None if row is None else bool(row[0])
+        rows = await self.fetch_all("SELECT active FROM users WHERE user_id = :user_id", {"user_id": user_id})
+        return bool(rows[0][0]) if rows else None
 
     async def secret(self) -> bytes:
         """A random secret made once per database, to sign buttons so forged presses can be told."""
         await self._write(
-            "INSERT OR IGNORE INTO settings (key, value) VALUES ('button_secret', ?)", (secrets.token_hex(32),)
+            "INSERT INTO settings (key, value) VALUES ('button_secret', :value) ON CONFLICT (key) DO NOTHING",
+            {"value": secrets.token_hex(32)},
         )
-        async with self._db.execute("SELECT value FROM settings WHERE key = 'button_secret'") as cursor:
-            row = await cursor.fetchone()
-        assert row is not None
-        return bytes.fromhex(row[0])
+        rows = await self.fetch_all("SELECT value FROM settings WHERE key = 'button_secret'")
+        return bytes.fromhex(rows[0][0])

@@ -8,8 +8,7 @@ import asyncio
 import gc
 import logging
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -23,18 +22,8 @@ from bot.core.i18n import Translator
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 from bot.storage import Store
+from tests.support.database import locked
 from tests.support.paths import ROOT
-
-
-@contextmanager
-def locked(db: Path) -> Iterator[None]:
-    other = sqlite3.connect(db, isolation_level=None)
-    other.execute("BEGIN EXCLUSIVE")
-    try:
-        yield
-    finally:
-        other.execute("ROLLBACK")
-        other.close()
 
 
 async def until(condition: Callable[[], bool], timeout: float = 10) -> None:

@@ -13,7 +13,6 @@ import contextlib
 import logging
 import secrets
 import signal
-import sqlite3
 import warnings
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Iterator
@@ -56,6 +55,7 @@ from bot.core.actions import Attachment
 from bot.core.engine import Aside, Command, Input, Push, Text
 from bot.core.i18n import LANGUAGES, language_for
 from bot.core.render import Button, Link, Reply, split_html
+from bot.errors import StorageUnavailable
 from bot.scheduler import Scheduler
 from bot.service import Clock, Gaffe, NotDelivered, Unreachable, system_clock
 from bot.storage import database_error
@@ -475,7 +475,7 @@ class TelegramGaffe:
         attempt = context.job.data if context.job and isinstance(context.job.data, int) else 0
         try:
             await self.register_commands(context.application)
-        except (TelegramError, sqlite3.Error) as error:
+        except (TelegramError, StorageUnavailable) as error:
             delay = MENU_RETRY_SECONDS[min(attempt, len(MENU_RETRY_SECONDS) - 1)]
             if attempt == 0:
                 log.warning("the command menus could not be set (%s): trying again in the background", error)
@@ -521,7 +521,7 @@ def build_application(settings: Settings, clock: Clock = system_clock) -> GaffeA
         try:
             telegram_gaffe = TelegramGaffe(gaffe, await gaffe.button_secret(), application.bot)
             await telegram_gaffe.resend_pending()
-        except sqlite3.Error as error:  # locked by another program past the busy timeout: two lines, not a hang
+        except StorageUnavailable as error:  # locked by another program past the busy timeout: two lines, not a hang
             raise database_error(settings.database, error) from None
         holder["gaffe"] = telegram_gaffe
         application.bot_data["gaffe"] = telegram_gaffe

@@ -54,6 +54,10 @@ class Effect:
     """Base of every effect: a frozen dataclass saying what should happen, applied by the service."""
 
 
+Parameters = Mapping[str, object]
+NO_PARAMETERS: Parameters = MappingProxyType({})
+
+
 class DataSets:
     """The loaded data sets, by type: what appliers read (`world.data.get(Catalogue)`: None when absent)."""
 
@@ -76,13 +80,20 @@ class DataSets:
 
 
 class Transaction(Protocol):
-    """The open database transaction an applier works in (committed with the step, or rolled back)."""
+    """The open database transaction an applier works in (committed with the step, or rolled back).
 
-    async def execute(self, statement: str, parameters: tuple[object, ...] = ()) -> int: ...
+    Features reach it through small repositories of their own, at the top of their module (`Reminders.claim_due`),
+    never with SQL text in their appliers. Statements are portable SQL with named parameters (`:name`, given as a
+    mapping): SQLite reads them as they are, a PostgreSQL store translates them to its driver's style. Nothing
+    SQLite-only (`?`, `INSERT OR IGNORE`, `sqlite_master`, `lastrowid`, PRAGMAs): tests/test_portable_sql.py.
+    The database being unusable (locked, full, read-only) comes out as `bot.errors.StorageUnavailable`."""
 
-    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]: ...
+    async def execute(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> int:
+        """Run a statement; the number of rows it changed."""
 
-    async def fetch_one(self, statement: str, parameters: tuple[object, ...] = ()) -> tuple[Any, ...] | None: ...
+    async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]: ...
+
+    async def fetch_one(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> tuple[Any, ...] | None: ...
 
 
 class Database(Protocol):

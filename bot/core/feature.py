@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
-from bot.core.actions import DataSets, PersonalData, Registry, Transaction, World
+from bot.core.actions import NO_PARAMETERS, DataSets, Parameters, PersonalData, Registry, Transaction, World
 
 if TYPE_CHECKING:
     from bot.core.engine import Push
@@ -93,7 +93,7 @@ class Jobs(Protocol):
 class Reader(Protocol):
     """A read outside any transaction (what a tick looks up: what is due)."""
 
-    async def fetch_all(self, statement: str, parameters: tuple[object, ...] = ()) -> list[tuple[Any, ...]]: ...
+    async def fetch_all(self, statement: str, parameters: Parameters = NO_PARAMETERS) -> list[tuple[Any, ...]]: ...
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
-from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, World
+from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import Notice, ObjectButton, Offer, Output, Picked, Press, Push, Toast
 from bot.core.events import AccountPasswordChanged
@@ -74,6 +74,95 @@ def display_name(key: str, breaches: tuple[Breach, ...]) -> str:
         return key
     title = breaches[0].title
     return title.split(" (")[0].strip() or title
+
+
+WATCH_FIELDS = ("service", "added_at", "alerted_up_to", "alerts", "changed_for", "changed_at")
+
+
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+class Watches:
+    """One user's watched services, in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user_id = user_id
+
+    def _of(self, **values: object) -> dict[str, object]:
+        return {"user_id": self.user_id, **values}
+
+    async def add(self, service: str, now: datetime, seen: str) -> bool:
+        """Watch a service (its catalogue key), its breaches up to `seen` already shown; False if already watched."""
+        added = await self.db.execute(
+            "INSERT INTO watched_services (user_id, service, added_at, alerted_up_to)"
+            " VALUES (:user_id, :service, :now, :seen) ON CONFLICT (user_id, service) DO NOTHING",
+            self._of(service=service, now=now.isoformat(timespec="seconds"), seen=seen),
+        )
+        return added == 1
+
+    async def all(self) -> list[tuple[int, str]]:
+        """(watch id, service) of every watch, in the order they were added."""
+        rows = await self.db.fetch_all(
+            "SELECT id, service FROM watched_services WHERE user_id = :user_id ORDER BY added_at, id", self._of()
+        )
+        return [(int(id_), str(service)) for id_, service in rows]
+
+    async def service(self, watch_id: int) -> str | None:
+        """The catalogue's key of one of the user's watches (None if it is not theirs, or no longer watched)."""
+        row = await self.db.fetch_one(
+            "SELECT service FROM watched_services WHERE id = :id AND user_id = :user_id", self._of(id=watch_id)
+        )
+        return None if row is None else str(row[0])
+
+    async def remove(self, watch_id: int) -> None:
+        await self.db.execute(
+            "DELETE FROM watched_services WHERE id = :id AND user_id = :user_id", self._of(id=watch_id)
+        )
+
+    async def claim_alert(self, watch_id: int, up_to: str, stamp: int) -> bool:
+        """Mark the breaches up to `up_to` shown, in one conditional update: only if that is newer than what the
+        watch has shown. Whether it was claimed (not when shown already, or the watch is gone)."""
+        claimed = await self.db.execute(
+            "UPDATE watched_services SET alerted_up_to = :up_to,"
+            " alerts = CASE WHEN alerts < :stamp THEN :stamp ELSE alerts END"
+            " WHERE id = :id AND user_id = :user_id AND alerted_up_to < :up_to",
+            self._of(id=watch_id, up_to=up_to, stamp=stamp),
+        )
+        return claimed == 1
+
+    async def claim_change(self, watch_id: int, stamp: int, now: datetime) -> bool:
+        """The password was changed after alert `stamp`: recorded once per alert. Whether it was recorded now."""
+        changed = await self.db.execute(
+            "UPDATE watched_services SET changed_for = :stamp, changed_at = :now"
+            " WHERE id = :id AND user_id = :user_id AND changed_for < :stamp",
+            self._of(id=watch_id, stamp=stamp, now=now.isoformat(timespec="seconds")),
+        )
+        return changed == 1
+
+    async def export(self) -> list[dict[str, object]]:
+        rows = await self.db.fetch_all(
+            f"SELECT {', '.join(WATCH_FIELDS)} FROM watched_services WHERE user_id = :user_id ORDER BY id", self._of()
+        )
+        return [dict(zip(WATCH_FIELDS, row, strict=True)) for row in rows]
+
+    async def erase(self) -> int:
+        return await self.db.execute("DELETE FROM watched_services WHERE user_id = :user_id", self._of())
+
+
+async def watches_counted(db: Transaction) -> int:
+    """How many services are watched, by everyone (a count only, for /stats)."""
+    row = await db.fetch_one("SELECT COUNT(*) FROM watched_services")
+    return int(row[0]) if row else 0
+
+
+async def watches_to_alert(db: Transaction) -> list[tuple[int, int, str, str, int]]:
+    """(watch id, user id, service, newest breach shown, alerts sent) of every watch whose user may get pushes
+    (not blocked, pushes not paused), by user."""
+    rows = await db.fetch_all(
+        """SELECT w.id, w.user_id, w.service, w.alerted_up_to, w.alerts FROM watched_services w
+           JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 AND u.pushes = 1
+           ORDER BY w.user_id, w.id"""
+    )
+    return [(int(w), int(u), str(s), str(up_to), int(alerts)) for w, u, s, up_to, alerts in rows]
 
 
 def _catalogue(world: World) -> Catalogue | None:
@@ -187,18 +276,13 @@ async def add_watch(world: World, effect: WatchService) -> tuple[Output, ...]:
         return (Notice("breach_unknown"),)
     breaches = catalogue.find_key(key)
     seen = max((mark(b) for b in breaches), default="")  # what exists today is shown now, not alerted later
-    added = await world.db.execute(
-        "INSERT OR IGNORE INTO watched_services (user_id, service, added_at, alerted_up_to) VALUES (?, ?, ?, ?)",
-        (world.user_id, key, world.now.isoformat(timespec="seconds"), seen),
-    )
+    added = await Watches(world.db, world.user_id).add(key, world.now, seen)
     return (BreachReport(display_name(key, breaches), breaches, already=not added, as_of=catalogue.as_of),)
 
 
 @REGISTRY.applies(ListWatched)
 async def list_watches(world: World, effect: ListWatched) -> tuple[Output, ...]:
-    rows = await world.db.fetch_all(
-        "SELECT id, service FROM watched_services WHERE user_id = ? ORDER BY added_at, id", (world.user_id,)
-    )
+    rows = await Watches(world.db, world.user_id).all()
     if not rows:
         return (Notice("breach_list_empty"),)
     catalogue = _catalogue(world)
@@ -211,14 +295,13 @@ async def list_watches(world: World, effect: ListWatched) -> tuple[Output, ...]:
 
 @REGISTRY.applies(Unwatch)
 async def remove_watch(world: World, effect: Unwatch) -> tuple[Output, ...]:
-    row = await world.db.fetch_one(
-        "SELECT service FROM watched_services WHERE id = ? AND user_id = ?", (effect.watch_id, world.user_id)
-    )
-    if row is None:
+    watches = Watches(world.db, world.user_id)
+    service = await watches.service(effect.watch_id)
+    if service is None:
         return (Toast("breach_gone"),)
-    await world.db.execute("DELETE FROM watched_services WHERE id = ?", (effect.watch_id,))
+    await watches.remove(effect.watch_id)
     catalogue = _catalogue(world)
-    name = display_name(row[0], catalogue.find_key(row[0]) if catalogue else ())
+    name = display_name(service, catalogue.find_key(service) if catalogue else ())
     return (Said("breach_removed", MappingProxyType({"service": name})),)
 
 
@@ -265,17 +348,12 @@ def breach_alert(context: Context) -> Outcome:
 @REGISTRY.applies(BreachAlerted)
 async def record_alert(world: World, effect: BreachAlerted) -> tuple[Output, ...]:
     """Shows the breach; refuses (a toast, which a push never sends) when it was already shown or unwatched."""
-    row = await world.db.fetch_one(
-        "SELECT alerted_up_to FROM watched_services WHERE id = ? AND user_id = ?", (effect.watch_id, world.user_id)
-    )
     catalogue = _catalogue(world)
     breach = catalogue.breaches.get(effect.breach) if catalogue else None
-    if row is None or breach is None or mark(breach) <= row[0]:
+    if breach is None or not await Watches(world.db, world.user_id).claim_alert(
+        effect.watch_id, mark(breach), effect.stamp
+    ):
         return (Toast("stale_button"),)
-    await world.db.execute(
-        "UPDATE watched_services SET alerted_up_to = ?, alerts = max(alerts, ?) WHERE id = ?",
-        (mark(breach), effect.stamp, effect.watch_id),
-    )
     return (AlertDetails(breach),)
 
 
@@ -290,22 +368,14 @@ def press_breach(context: Context) -> Outcome:
 
 async def watched_service(world: World, watch_id: int) -> str | None:
     """The catalogue's key of one of the user's watches (None if it is not theirs, or no longer watched)."""
-    row = await world.db.fetch_one(
-        "SELECT service FROM watched_services WHERE id = ? AND user_id = ?", (watch_id, world.user_id)
-    )
-    return None if row is None else str(row[0])
+    return await Watches(world.db, world.user_id).service(watch_id)
 
 
 @REGISTRY.applies(PasswordChanged)
 async def record_change(world: World, effect: PasswordChanged) -> tuple[Output, ...]:
     """Thanks once per alert (a second press is a toast), and the reminder of that account, if the user has one
     (named like the service), counts as done: its next one is counted from now."""
-    changed = await world.db.execute(
-        """UPDATE watched_services SET changed_for = ?, changed_at = ?
-           WHERE id = ? AND user_id = ? AND changed_for < ?""",
-        (effect.stamp, world.now.isoformat(timespec="seconds"), effect.watch_id, world.user_id, effect.stamp),
-    )
-    if not changed:
+    if not await Watches(world.db, world.user_id).claim_change(effect.watch_id, effect.stamp, world.now):
         gone = await watched_service(world, effect.watch_id) is None
         return (Toast("breach_gone" if gone else "breach_changed_already"),)
     service = await watched_service(world, effect.watch_id)
@@ -337,11 +407,7 @@ async def refresh_breaches(jobs: Jobs) -> int:
         return 0
     jobs.refreshed(catalogue)  # before any alert: its applier reads this one
     async with jobs.transaction() as tx:
-        watches = await tx.fetch_all(
-            """SELECT w.id, w.user_id, w.service, w.alerted_up_to, w.alerts FROM watched_services w
-               JOIN users u ON u.user_id = w.user_id WHERE u.active = 1 AND u.pushes = 1
-               ORDER BY w.user_id, w.id"""
-        )
+        watches = await watches_to_alert(tx)
     sent = 0
     for watch_id, user_id, service, alerted_up_to, alerts in watches:
         new = sorted((b for b in catalogue.find_key(service) if b.alertable and mark(b) > alerted_up_to), key=mark)
@@ -392,18 +458,12 @@ CATALOGUE = DataSet(
 
 
 # --- personal data: /mesdonnees exports it, /oublie and the retention sweep erase it --------------------
-WATCH_FIELDS = ("service", "added_at", "alerted_up_to", "alerts", "changed_for", "changed_at")
-
-
 async def export_watches(world: World) -> list[dict[str, object]]:
-    rows = await world.db.fetch_all(
-        f"SELECT {', '.join(WATCH_FIELDS)} FROM watched_services WHERE user_id = ? ORDER BY id", (world.user_id,)
-    )
-    return [dict(zip(WATCH_FIELDS, row, strict=True)) for row in rows]
+    return await Watches(world.db, world.user_id).export()
 
 
 async def erase_watches(world: World) -> int:
-    return await world.db.execute("DELETE FROM watched_services WHERE user_id = ?", (world.user_id,))
+    return await Watches(world.db, world.user_id).erase()
 
 
 REGISTRY.keeps(
@@ -413,8 +473,7 @@ REGISTRY.keeps(
 
 
 async def count_watches(world: World) -> dict[str, int]:
-    row = await world.db.fetch_one("SELECT COUNT(*) FROM watched_services")
-    return {"watched": int(row[0]) if row else 0}
+    return {"watched": await watches_counted(world.db)}
 
 
 MIGRATIONS = (

@@ -29,7 +29,7 @@ from types import MappingProxyType
 from typing import Any, Protocol
 
 from bot import user_files
-from bot.core.actions import Attachment, Context, Database, Effect, Outcome, PersonalData, Registry, World
+from bot.core.actions import Attachment, Context, Database, Effect, Outcome, PersonalData, Registry, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import ClearChat, Notice, Output, Push
 from bot.core.feature import Daily, Feature, Jobs
@@ -49,37 +49,99 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-# --- the core's personal data -------------------------------------------------------------------------------
 PROFILE_FIELDS = (
     "user_id", "language", "conversation", "created_at", "updated_at", "active", "reply_pending",
     "retention_notice_at", "country", "pushes",
 )  # fmt: skip
 
 
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+class UserRows:
+    """The core's rows about one user (their `users` row, their outbox), in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user = {"user_id": user_id}
+
+    async def profile(self) -> dict[str, Any] | None:
+        """The `users` row (`PROFILE_FIELDS`), the conversation as JSON and the flags as booleans."""
+        row = await self.db.fetch_one(
+            f"SELECT {', '.join(PROFILE_FIELDS)} FROM users WHERE user_id = :user_id", self.user
+        )
+        if row is None:
+            return None
+        profile = dict(zip(PROFILE_FIELDS, row, strict=True))
+        profile["conversation"] = json.loads(profile["conversation"])
+        for flag in ("active", "reply_pending", "pushes"):
+            profile[flag] = bool(profile[flag])
+        return profile
+
+    async def erase_profile(self) -> int:
+        return await self.db.execute("DELETE FROM users WHERE user_id = :user_id", self.user)
+
+    async def outbox(self) -> list[dict[str, Any]]:
+        rows = await self.db.fetch_all(
+            "SELECT created_at, reply FROM outbox WHERE user_id = :user_id ORDER BY id", self.user
+        )
+        return [{"created_at": created_at, "reply": json.loads(reply)} for created_at, reply in rows]
+
+    async def erase_outbox(self) -> int:
+        return await self.db.execute("DELETE FROM outbox WHERE user_id = :user_id", self.user)
+
+    async def noticed(self, at: str) -> None:
+        """The retention notice was sent at `at`."""
+        await self.db.execute(
+            "UPDATE users SET retention_notice_at = :at WHERE user_id = :user_id", {**self.user, "at": at}
+        )
+
+
+async def to_erase(db: Transaction, horizon: str, noticed_before: str) -> list[int]:
+    """Users inactive since `horizon` whom the retention sweep erases now: blocked, pushes paused, or told (after
+    their last step) before `noticed_before`."""
+    rows = await db.fetch_all(
+        """SELECT user_id FROM users WHERE updated_at < :horizon AND (active = 0 OR pushes = 0 OR
+               (retention_notice_at >= updated_at AND retention_notice_at <= :noticed_before))""",
+        {"horizon": horizon, "noticed_before": noticed_before},
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def to_notify(db: Transaction, horizon: str) -> list[int]:
+    """Users inactive since `horizon`, reachable, and not yet told since their last step."""
+    rows = await db.fetch_all(
+        """SELECT user_id FROM users WHERE active = 1 AND pushes = 1 AND updated_at < :horizon
+               AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
+        {"horizon": horizon},
+    )
+    return [int(row[0]) for row in rows]
+
+
+async def users_counted(db: Transaction, since: datetime) -> tuple[int, int, int]:
+    """Counts of users only, for /stats: all of them, those active since `since`, those who blocked Gaffe."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*), COUNT(CASE WHEN updated_at >= :since THEN 1 END), COUNT(CASE WHEN active = 0 THEN 1 END)"
+        " FROM users",
+        {"since": _iso(since)},
+    )
+    return (int(row[0]), int(row[1] or 0), int(row[2] or 0)) if row else (0, 0, 0)
+
+
+# --- the core's personal data -------------------------------------------------------------------------------
 async def export_profile(world: World) -> list[dict[str, Any]]:
-    row = await world.db.fetch_one(f"SELECT {', '.join(PROFILE_FIELDS)} FROM users WHERE user_id = ?", (world.user_id,))
-    if row is None:
-        return []
-    profile = dict(zip(PROFILE_FIELDS, row, strict=True))
-    profile["conversation"] = json.loads(profile["conversation"])
-    profile["active"], profile["reply_pending"] = bool(profile["active"]), bool(profile["reply_pending"])
-    profile["pushes"] = bool(profile["pushes"])
-    return [profile]
+    profile = await UserRows(world.db, world.user_id).profile()
+    return [] if profile is None else [profile]
 
 
 async def erase_profile(world: World) -> int:
-    return await world.db.execute("DELETE FROM users WHERE user_id = ?", (world.user_id,))
+    return await UserRows(world.db, world.user_id).erase_profile()
 
 
 async def export_outbox(world: World) -> list[dict[str, Any]]:
-    rows = await world.db.fetch_all(
-        "SELECT created_at, reply FROM outbox WHERE user_id = ? ORDER BY id", (world.user_id,)
-    )
-    return [{"created_at": created_at, "reply": json.loads(reply)} for created_at, reply in rows]
+    return await UserRows(world.db, world.user_id).outbox()
 
 
 async def erase_outbox(world: World) -> int:
-    return await world.db.execute("DELETE FROM outbox WHERE user_id = ?", (world.user_id,))
+    return await UserRows(world.db, world.user_id).erase_outbox()
 
 
 REGISTRY.keeps(
@@ -216,7 +278,7 @@ def retention_notice(context: Context) -> Outcome:
 
 @REGISTRY.applies(NoticeSent)
 async def remember_notice(world: World, effect: NoticeSent) -> tuple[Output, ...]:
-    await world.db.execute("UPDATE users SET retention_notice_at = ? WHERE user_id = ?", (effect.at, world.user_id))
+    await UserRows(world.db, world.user_id).noticed(effect.at)
     return ()
 
 
@@ -244,21 +306,13 @@ async def retention_tick(jobs: Jobs) -> tuple[int, int]:
     horizon, noticed_before = _iso(now - timedelta(days=days)), _iso(now - timedelta(days=NOTICE_DAYS))
     notice_horizon = _iso(now - timedelta(days=max(days - NOTICE_DAYS, 0)))
     async with jobs.transaction() as tx:
-        to_erase = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE updated_at < ? AND (active = 0 OR pushes = 0 OR
-                   (retention_notice_at >= updated_at AND retention_notice_at <= ?))""",
-            (horizon, noticed_before),
-        )
-        to_notify = await tx.fetch_all(
-            """SELECT user_id FROM users WHERE active = 1 AND pushes = 1 AND updated_at < ?
-                   AND (retention_notice_at IS NULL OR retention_notice_at < updated_at)""",
-            (notice_horizon,),
-        )
-    for (user_id,) in to_erase:  # the erasure says nothing: the rows are gone
+        erasing = await to_erase(tx, horizon, noticed_before)
+        notifying = await to_notify(tx, notice_horizon)
+    for user_id in erasing:  # the erasure says nothing: the rows are gone
         await jobs.push_silently(user_id, Push("retention_erase"))
-    erased = len(to_erase)
+    erased = len(erasing)
     sent = 0
-    for (user_id,) in to_notify:
+    for user_id in notifying:
         sent += await jobs.push(user_id, Push("retention_notice", RetentionNotice(_iso(now))))
     return sent, erased
 
@@ -292,19 +346,14 @@ def stats(context: Context) -> Outcome:
     return Outcome(effects=(CountEverything(),))
 
 
-async def _count(world: World, where: str = "", parameters: tuple[object, ...] = ()) -> int:
-    row = await world.db.fetch_one(f"SELECT COUNT(*) FROM users {where}", parameters)
-    return int(row[0]) if row else 0
-
-
 @REGISTRY.applies(CountEverything)
 async def count_everything(world: World, effect: CountEverything) -> tuple[Output, ...]:
     """The users (the core's), then each feature's line (its `Tally`, in the order of the feature list)."""
-    week = _iso(world.now - timedelta(days=ACTIVE_DAYS))
+    users, active, blocked = await users_counted(world.db, world.now - timedelta(days=ACTIVE_DAYS))
     counts = {
-        "users": await _count(world),
-        "active": await _count(world, "WHERE updated_at >= ?", (week,)),
-        "blocked": await _count(world, "WHERE active = 0"),
+        "users": users,
+        "active": active,
+        "blocked": blocked,
     }
     lines = [(tally.message, MappingProxyType(dict(await tally.count(world))))
              for tally in world.content.registry.tallies.values()]  # fmt: skip

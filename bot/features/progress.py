@@ -20,12 +20,13 @@ import io
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import NamedTuple
 
 from babel.dates import format_date, format_time
 from PIL import Image, ImageDraw, ImageFont
 
 from bot.assets import asset
-from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, World
+from bot.core.actions import Attachment, Context, Effect, Outcome, Registry, Transaction, World
 from bot.core.dialogue import Content
 from bot.core.engine import Output, RecordResult
 from bot.core.feature import Feature, Migration, Tally
@@ -51,6 +52,56 @@ class PastCheckup:
     actions: tuple[str, ...]
 
 
+class CheckupRow(NamedTuple):
+    """A checkup as kept (and exported)."""
+
+    dialogue: str
+    finished_at: str
+    score: int
+    actions: list[str]
+
+
+CHECKUP_FIELDS = CheckupRow._fields
+
+
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+class Checkups:
+    """One user's finished checkups, in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user_id = user_id
+
+    async def add(self, dialogue: str, finished_at: datetime, score: int, actions: tuple[str, ...]) -> None:
+        await self.db.execute(
+            "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions)"
+            " VALUES (:user_id, :dialogue, :finished_at, :score, :actions)",
+            {"user_id": self.user_id, "dialogue": dialogue, "finished_at": finished_at.isoformat(timespec="seconds"),
+             "score": score, "actions": json.dumps(list(actions))},
+        )  # fmt: skip
+
+    async def all(self) -> list[CheckupRow]:
+        """Every checkup, oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = :user_id"
+            " ORDER BY finished_at, id",
+            {"user_id": self.user_id},
+        )
+        return [CheckupRow(d, f, s, json.loads(a)) for d, f, s, a in rows]
+
+    async def erase(self) -> int:
+        return await self.db.execute("DELETE FROM checkups WHERE user_id = :user_id", {"user_id": self.user_id})
+
+
+async def checkups_counted(db: Transaction, since: datetime) -> tuple[int, int]:
+    """Everyone's checkups: how many in all, and how many finished since `since` (counts only, for /stats)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*), COUNT(CASE WHEN finished_at >= :since THEN 1 END) FROM checkups",
+        {"since": since.isoformat(timespec="seconds")},
+    )
+    return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+
+
 @dataclass(frozen=True)
 class ShowProgress(Effect):
     """Read the user's checkup history and show it."""
@@ -65,36 +116,23 @@ def show_progress(context: Context) -> Outcome:
 
 @REGISTRY.applies(RecordResult)
 async def record_checkup(world: World, result: RecordResult) -> tuple[Output, ...]:
-    await world.db.execute(
-        "INSERT INTO checkups (user_id, dialogue, finished_at, score, actions) VALUES (?, ?, ?, ?, ?)",
-        (world.user_id, result.dialogue, world.now.isoformat(timespec="seconds"), result.score,
-         json.dumps(list(result.actions))),
-    )  # fmt: skip
+    await Checkups(world.db, world.user_id).add(result.dialogue, world.now, result.score, result.actions)
     return ()
 
 
 @REGISTRY.applies(ShowProgress)
 async def read_history(world: World, effect: ShowProgress) -> tuple[Output, ...]:
-    rows = await world.db.fetch_all(
-        "SELECT finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id", (world.user_id,)
-    )
-    history = tuple(PastCheckup(datetime.fromisoformat(f), s, tuple(json.loads(a))) for f, s, a in rows)
+    rows = await Checkups(world.db, world.user_id).all()
+    history = tuple(PastCheckup(datetime.fromisoformat(r.finished_at), r.score, tuple(r.actions)) for r in rows)
     return (Progress(history),)
 
 
-CHECKUP_FIELDS = ("dialogue", "finished_at", "score", "actions")
-
-
 async def export_checkups(world: World) -> list[dict[str, object]]:
-    rows = await world.db.fetch_all(
-        "SELECT dialogue, finished_at, score, actions FROM checkups WHERE user_id = ? ORDER BY finished_at, id",
-        (world.user_id,),
-    )
-    return [{"dialogue": d, "finished_at": f, "score": s, "actions": json.loads(a)} for d, f, s, a in rows]
+    return [row._asdict() for row in await Checkups(world.db, world.user_id).all()]
 
 
 async def erase_checkups(world: World) -> int:
-    return await world.db.execute("DELETE FROM checkups WHERE user_id = ?", (world.user_id,))
+    return await Checkups(world.db, world.user_id).erase()
 
 
 # The history is personal data: /mesdonnees exports it, /oublie erases it (bot/features/privacy.py).
@@ -106,10 +144,8 @@ REGISTRY.keeps(
 
 async def count_checkups(world: World) -> dict[str, int]:
     """/stats: the checkups finished, and those of the past week."""
-    total = await world.db.fetch_one("SELECT COUNT(*) FROM checkups")
-    week = (world.now - timedelta(days=7)).isoformat(timespec="seconds")
-    recent = await world.db.fetch_one("SELECT COUNT(*) FROM checkups WHERE finished_at >= ?", (week,))
-    return {"checkups": int(total[0]) if total else 0, "checkups_week": int(recent[0]) if recent else 0}
+    total, recent = await checkups_counted(world.db, world.now - timedelta(days=7))
+    return {"checkups": total, "checkups_week": recent}
 
 
 MIGRATIONS = (

@@ -149,6 +149,145 @@ class Reminder:
 
 
 COLUMNS = "id, account, label, every_days, next_due_at, paused, sent, answered"
+REMINDER_FIELDS = ("account", "label", "every_days", "next_due_at", "paused", "sent", "answered", "created_at")
+
+
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+class Reminders:
+    """One user's reminders and reminder settings, in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user_id = user_id
+
+    def _of(self, **values: object) -> dict[str, object]:
+        return {"user_id": self.user_id, **values}
+
+    async def settings(self) -> tuple[int, str]:
+        """The hour and time zone reminders arrive at (the defaults until the user chooses)."""
+        row = await self.db.fetch_one(
+            "SELECT hour, timezone FROM reminder_settings WHERE user_id = :user_id", self._of()
+        )
+        return (int(row[0]), str(row[1])) if row else (DEFAULT_HOUR, DEFAULT_ZONE)
+
+    async def save_settings(self, hour: int, timezone: str) -> None:
+        await self.db.execute(
+            "INSERT INTO reminder_settings (user_id, hour, timezone) VALUES (:user_id, :hour, :timezone)"
+            " ON CONFLICT (user_id) DO UPDATE SET hour = excluded.hour, timezone = excluded.timezone",
+            self._of(hour=hour, timezone=timezone),
+        )
+
+    async def get(self, reminder_id: int) -> Reminder | None:
+        """One of the user's reminders (None if it is not theirs, or was deleted)."""
+        row = await self.db.fetch_one(
+            f"SELECT {COLUMNS} FROM reminders WHERE id = :id AND user_id = :user_id", self._of(id=reminder_id)
+        )
+        return Reminder.from_row(row) if row else None
+
+    async def all(self, labelled_only: bool = False) -> list[Reminder]:
+        """The user's reminders, soonest first; `labelled_only`: those with a label of the user's own."""
+        labelled = " AND label IS NOT NULL" if labelled_only else ""
+        rows = await self.db.fetch_all(
+            f"SELECT {COLUMNS} FROM reminders WHERE user_id = :user_id{labelled} ORDER BY next_due_at, id", self._of()
+        )
+        return [Reminder.from_row(row) for row in rows]
+
+    async def add(self, account: str, label: str | None, every_days: int, due: datetime, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO reminders (user_id, account, label, every_days, next_due_at, created_at)"
+            " VALUES (:user_id, :account, :label, :every_days, :due, :now)",
+            self._of(account=account, label=label, every_days=every_days, due=iso(due), now=iso(now)),
+        )
+
+    async def claim_due(self, reminder: Reminder, now: datetime, following: datetime) -> bool:
+        """Count the occurrence and move the reminder to `following`, in one conditional update: only if it is still
+        due, not paused, and not claimed since it was read (its count unchanged). Whether it was claimed: a second
+        tick, or another process, racing for the same occurrence claims nothing."""
+        claimed = await self.db.execute(
+            "UPDATE reminders SET sent = sent + 1, next_due_at = :following"
+            " WHERE id = :id AND user_id = :user_id AND paused = 0 AND next_due_at <= :now AND sent = :sent",
+            self._of(id=reminder.id, following=iso(following), now=iso(now), sent=reminder.sent),
+        )
+        return claimed == 1
+
+    async def postpone(self, reminder: Reminder, now: datetime, until: datetime) -> bool:
+        """Move a reminder found due (at night) to `until`, sending nothing; only if it is still due."""
+        moved = await self.db.execute(
+            "UPDATE reminders SET next_due_at = :until"
+            " WHERE id = :id AND user_id = :user_id AND paused = 0 AND next_due_at <= :now",
+            self._of(id=reminder.id, until=iso(until), now=iso(now)),
+        )
+        return moved == 1
+
+    async def move(self, reminder: Reminder, due: datetime) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET next_due_at = :due WHERE id = :id AND user_id = :user_id",
+            self._of(id=reminder.id, due=iso(due)),
+        )
+
+    async def answer(self, reminder: Reminder, occurrence: int | None, due: datetime) -> None:
+        """The occurrence is answered (None: the one last sent) and the next one is due at `due`."""
+        answered = "sent" if occurrence is None else ":occurrence"
+        await self.db.execute(
+            f"UPDATE reminders SET answered = {answered}, next_due_at = :due WHERE id = :id AND user_id = :user_id",
+            self._of(id=reminder.id, occurrence=occurrence, due=iso(due)),
+        )
+
+    async def pause(self, reminder: Reminder, paused: bool, due: datetime) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET paused = :paused, next_due_at = :due WHERE id = :id AND user_id = :user_id",
+            self._of(id=reminder.id, paused=int(paused), due=iso(due)),
+        )
+
+    async def change_cadence(self, reminder: Reminder, every_days: int, due: datetime) -> None:
+        await self.db.execute(
+            "UPDATE reminders SET every_days = :every_days, next_due_at = :due WHERE id = :id AND user_id = :user_id",
+            self._of(id=reminder.id, every_days=every_days, due=iso(due)),
+        )
+
+    async def delete(self, reminder: Reminder) -> None:
+        await self.db.execute("DELETE FROM reminders WHERE id = :id AND user_id = :user_id", self._of(id=reminder.id))
+
+    async def export(self) -> list[dict[str, object]]:
+        """The user's reminders as kept (every field), then their settings if they chose some."""
+        rows = await self.db.fetch_all(
+            f"SELECT {', '.join(REMINDER_FIELDS)} FROM reminders WHERE user_id = :user_id ORDER BY id", self._of()
+        )
+        settings = await self.db.fetch_one(
+            "SELECT hour, timezone FROM reminder_settings WHERE user_id = :user_id", self._of()
+        )
+        exported: list[dict[str, object]] = [dict(zip(REMINDER_FIELDS, row, strict=True)) for row in rows]
+        if settings:
+            exported.append({"hour": settings[0], "timezone": settings[1]})
+        return exported
+
+    async def erase(self) -> int:
+        """Delete the user's reminders and settings; the number of rows deleted."""
+        deleted = await self.db.execute("DELETE FROM reminders WHERE user_id = :user_id", self._of())
+        return deleted + await self.db.execute("DELETE FROM reminder_settings WHERE user_id = :user_id", self._of())
+
+
+async def reminders_counted(db: Transaction, now: datetime) -> tuple[int, int]:
+    """Everyone's reminders: how many in all, and how many are due now, not paused (counts only, for /stats)."""
+    row = await db.fetch_one(
+        "SELECT COUNT(*), COUNT(CASE WHEN paused = 0 AND next_due_at <= :now THEN 1 END) FROM reminders",
+        {"now": iso(now)},
+    )
+    return (int(row[0]), int(row[1] or 0)) if row else (0, 0)
+
+
+async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, int]]:
+    """(reminder id, user id) of reminders due now, oldest first, of users who have not blocked Gaffe: a user who
+    did has their reminders paused until they talk to Gaffe again; nor paused pushes (`set_profile: {pushes:
+    "off"}`): theirs stay due, untouched, until pushes are back on. Uses the index on the due time."""
+    only = " AND r.user_id = :user_id" if user_id is not None else ""
+    rows = await db.fetch_all(
+        "SELECT r.id, r.user_id FROM reminders r JOIN users u ON u.user_id = r.user_id"
+        f" WHERE r.paused = 0 AND r.next_due_at <= :now AND u.active = 1 AND u.pushes = 1{only}"
+        " ORDER BY r.next_due_at LIMIT :limit",
+        {"now": iso(now), "user_id": user_id, "limit": limit},
+    )
+    return [(int(r[0]), int(r[1])) for r in rows]
 
 
 # --- effects ---------------------------------------------------------------------------------------
@@ -253,14 +392,8 @@ def reminder_pressed(context: Context) -> Outcome:
 
 
 # --- appliers: the database, inside the step's transaction ------------------------------------------
-async def _settings(db: Transaction, user_id: int) -> tuple[int, str]:
-    row = await db.fetch_one("SELECT hour, timezone FROM reminder_settings WHERE user_id = ?", (user_id,))
-    return (int(row[0]), str(row[1])) if row else (DEFAULT_HOUR, DEFAULT_ZONE)
-
-
-async def _reminder(db: Transaction, user_id: int, reminder_id: int) -> Reminder | None:
-    row = await db.fetch_one(f"SELECT {COLUMNS} FROM reminders WHERE id = ? AND user_id = ?", (reminder_id, user_id))
-    return Reminder.from_row(row) if row else None
+def _rows(world: World) -> Reminders:
+    return Reminders(world.db, world.user_id)
 
 
 def _say(content: Content, key: str) -> str:
@@ -270,26 +403,21 @@ def _say(content: Content, key: str) -> str:
 
 @REGISTRY.applies(AddReminder)
 async def add_reminder(world: World, effect: AddReminder) -> tuple[Output, ...]:
-    hour, timezone = await _settings(world.db, world.user_id)
+    rows = _rows(world)
+    hour, timezone = await rows.settings()
     due = at_hour(world.now, effect.every_days, hour, zone(timezone))
-    await world.db.execute(
-        "INSERT INTO reminders (user_id, account, label, every_days, next_due_at, created_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (world.user_id, effect.account, effect.label, effect.every_days, iso(due), iso(world.now)),
-    )
+    await rows.add(effect.account, effect.label, effect.every_days, due, world.now)
     label = Account(effect.account, effect.label)
     return (_notice("reminder_added", label=label, every=Every(effect.every_days), next=Moment(due, timezone)),)
 
 
 @REGISTRY.applies(ListReminders)
 async def show_reminders(world: World, effect: ListReminders) -> tuple[Output, ...]:
-    rows = await world.db.fetch_all(
-        f"SELECT {COLUMNS} FROM reminders WHERE user_id = ? ORDER BY next_due_at", (world.user_id,)
-    )
-    if not rows:
+    rows = _rows(world)
+    reminders = await rows.all()
+    if not reminders:
         return (Notice("reminder_none"),)
-    hour, timezone = await _settings(world.db, world.user_id)
-    reminders = [Reminder.from_row(r) for r in rows]
+    hour, timezone = await rows.settings()
     lines = [_notice("reminder_list", count=len(reminders), hour=Hour(hour), zone=timezone)]
     lines += [_line(r, timezone) for r in reminders]
     manage = tuple(_button(world.content, "reminder_button_manage", r, "manage") for r in reminders)
@@ -298,19 +426,14 @@ async def show_reminders(world: World, effect: ListReminders) -> tuple[Output, .
 
 @REGISTRY.applies(SetReminderTime)
 async def set_reminder_time(world: World, effect: SetReminderTime) -> tuple[Output, ...]:
-    hour, timezone = await _settings(world.db, world.user_id)
+    rows = _rows(world)
+    hour, timezone = await rows.settings()
     hour = effect.hour if effect.hour is not None else hour
     timezone = effect.timezone if effect.timezone is not None else timezone
-    await world.db.execute(
-        "INSERT INTO reminder_settings (user_id, hour, timezone) VALUES (?, ?, ?)"
-        " ON CONFLICT(user_id) DO UPDATE SET hour = excluded.hour, timezone = excluded.timezone",
-        (world.user_id, hour, timezone),
-    )
+    await rows.save_settings(hour, timezone)
     tz = zone(timezone)
-    for row in await world.db.fetch_all(f"SELECT {COLUMNS} FROM reminders WHERE user_id = ?", (world.user_id,)):
-        reminder = Reminder.from_row(row)  # the same day, at the new hour
-        moved = at_hour(reminder.next_due_at, 0, hour, tz)
-        await world.db.execute("UPDATE reminders SET next_due_at = ? WHERE id = ?", (iso(moved), reminder.id))
+    for reminder in await rows.all():
+        await rows.move(reminder, at_hour(reminder.next_due_at, 0, hour, tz))  # the same day, at the new hour
     return (_notice("reminder_settings_saved", hour=Hour(hour), zone=timezone),)
 
 
@@ -318,21 +441,18 @@ async def set_reminder_time(world: World, effect: SetReminderTime) -> tuple[Outp
 async def send_reminder(world: World, effect: SendReminder) -> tuple[Output, ...]:
     """Claim the reminder if it is still due: count the occurrence and move it to the next one; at night,
     move it to the morning and send nothing."""
-    reminder = await _reminder(world.db, world.user_id, effect.reminder_id)
+    rows = _rows(world)
+    reminder = await rows.get(effect.reminder_id)
     if reminder is None or reminder.paused or reminder.next_due_at > world.now:
         return ()  # deleted, paused, or already sent by another tick: nothing to say
-    hour, timezone = await _settings(world.db, world.user_id)
+    hour, timezone = await rows.settings()
     tz = zone(timezone)
     if at_night(world.now, tz):
-        morning = next_morning(world.now, hour, tz)
-        await world.db.execute("UPDATE reminders SET next_due_at = ? WHERE id = ?", (iso(morning), reminder.id))
+        await rows.postpone(reminder, world.now, next_morning(world.now, hour, tz))
         return ()
-    occurrence = reminder.sent + 1
-    following = at_hour(world.now, reminder.every_days, hour, tz)
-    await world.db.execute(
-        "UPDATE reminders SET sent = ?, next_due_at = ? WHERE id = ?", (occurrence, iso(following), reminder.id)
-    )
-    sent = Reminder(**{**reminder.__dict__, "sent": occurrence})
+    if not await rows.claim_due(reminder, world.now, at_hour(world.now, reminder.every_days, hour, tz)):
+        return ()  # claimed meanwhile (another process): sent once
+    sent = Reminder(**{**reminder.__dict__, "sent": reminder.sent + 1})
     key = f"reminder_due_{reminder.account if reminder.account in PRESETS else 'other'}"
     buttons = tuple(_button(world.content, f"reminder_button_{verb}", sent, verb) for verb in ("done", "later", "stop"))
     return (Offer(_say(world.content, key), buttons, MappingProxyType({"label": _account(reminder)})),)
@@ -341,24 +461,22 @@ async def send_reminder(world: World, effect: SendReminder) -> tuple[Output, ...
 @REGISTRY.applies(PressReminder)
 async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, ...]:
     """What a reminder's button does; once per occurrence for done/later/stop, by state for the others."""
-    reminder = await _reminder(world.db, world.user_id, effect.reminder_id)
+    rows = _rows(world)
+    reminder = await rows.get(effect.reminder_id)
     if reminder is None:
         return (Toast("reminder_gone"),)
-    hour, timezone = await _settings(world.db, world.user_id)
+    hour, timezone = await rows.settings()
     tz = zone(timezone)
     verb, label = effect.verb, _account(reminder)
     picked = Picked(_say(world.content, f"reminder_button_{verb}")) if verb != "manage" else None
     if verb in ("done", "later", "stop") and (effect.stamp != reminder.sent or reminder.answered >= effect.stamp):
         return (Toast("reminder_already"),)  # an older occurrence, or this one already answered
     if verb in ("stop", "delete"):
-        await world.db.execute("DELETE FROM reminders WHERE id = ?", (reminder.id,))
+        await rows.delete(reminder)
         return (*_shown(picked), _notice("reminder_stopped", label=label))
     if verb in ("done", "later"):
         due = at_hour(world.now, reminder.every_days if verb == "done" else 1, hour, tz)
-        await world.db.execute(
-            "UPDATE reminders SET answered = ?, next_due_at = ? WHERE id = ?",
-            (effect.stamp, iso(due), reminder.id),
-        )
+        await rows.answer(reminder, effect.stamp, due)
         return (*_shown(picked), _notice(f"reminder_{verb}", label=label, next=Moment(due, timezone)))
     if verb == "manage":
         return (_card(world.content, reminder, timezone),)
@@ -366,10 +484,7 @@ async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, .
         if reminder.paused == (verb == "pause"):
             return (Toast("reminder_already"),)
         due = reminder.next_due_at if reminder.next_due_at > world.now else next_morning(world.now, hour, tz)
-        await world.db.execute(
-            "UPDATE reminders SET paused = ?, next_due_at = ? WHERE id = ?",
-            (int(verb == "pause"), iso(due), reminder.id),
-        )
+        await rows.pause(reminder, verb == "pause", due)
         key = "reminder_paused" if verb == "pause" else "reminder_resumed"
         return (*_shown(picked), _notice(key, label=label, next=Moment(due, timezone)))
     if verb in CADENCES:
@@ -377,9 +492,7 @@ async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, .
         if days == reminder.every_days:
             return (Toast("reminder_already"),)
         due = at_hour(world.now, days, hour, tz)
-        await world.db.execute(
-            "UPDATE reminders SET every_days = ?, next_due_at = ? WHERE id = ?", (days, iso(due), reminder.id)
-        )
+        await rows.change_cadence(reminder, days, due)
         return (
             *_shown(picked),
             _notice("reminder_cadence", label=label, every=Every(days), next=Moment(due, timezone)),
@@ -441,17 +554,12 @@ def _card(content: Content, reminder: Reminder, timezone: str) -> Offer:
 async def reminder_done(world: World, names_it: Callable[[str], bool]) -> int:
     """Count the reminders whose label `names_it` as done now (the password was just changed, e.g. after a
     breach alert): the next one comes a full cadence from now. The number of reminders moved."""
-    hour, timezone = await _settings(world.db, world.user_id)
-    rows = await world.db.fetch_all(
-        f"SELECT {COLUMNS} FROM reminders WHERE user_id = ? AND label IS NOT NULL", (world.user_id,)
-    )
+    rows = _rows(world)
+    hour, timezone = await rows.settings()
     moved = 0
-    for reminder in (Reminder.from_row(r) for r in rows):
+    for reminder in await rows.all(labelled_only=True):
         if reminder.label and names_it(reminder.label):
-            due = at_hour(world.now, reminder.every_days, hour, zone(timezone))
-            await world.db.execute(
-                "UPDATE reminders SET answered = sent, next_due_at = ? WHERE id = ?", (iso(due), reminder.id)
-            )
+            await rows.answer(reminder, None, at_hour(world.now, reminder.every_days, hour, zone(timezone)))
             moved += 1
     return moved
 
@@ -472,20 +580,6 @@ def names(label: str, service: str) -> bool:
 
 
 # --- for the scheduler --------------------------------------------------------------------------------
-async def due_reminders(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, int]]:
-    """(reminder id, user id) of reminders due now, oldest first, of users who have not blocked Gaffe: a user who
-    did has their reminders paused until they talk to Gaffe again; nor paused pushes (`set_profile: {pushes:
-    "off"}`): theirs stay due, untouched, until pushes are back on. Uses the index on the due time."""
-    only = " AND r.user_id = ?" if user_id is not None else ""
-    rows = await db.fetch_all(
-        "SELECT r.id, r.user_id FROM reminders r JOIN users u ON u.user_id = r.user_id"
-        f" WHERE r.paused = 0 AND r.next_due_at <= ? AND u.active = 1 AND u.pushes = 1{only}"
-        " ORDER BY r.next_due_at LIMIT ?",
-        (iso(now), *((user_id,) if user_id is not None else ()), limit),
-    )
-    return [(int(r[0]), int(r[1])) for r in rows]
-
-
 async def due_pushes(db: Reader, now: datetime, limit: int, user_id: int | None = None) -> list[tuple[int, Push]]:
     """The scheduler's job: a `reminder_due` push for each reminder due now."""
     due = await due_reminders(db, now, limit, user_id)
@@ -493,25 +587,12 @@ async def due_pushes(db: Reader, now: datetime, limit: int, user_id: int | None 
 
 
 # --- personal data: /mesdonnees exports it, /oublie and the retention sweep erase it --------------------
-REMINDER_FIELDS = ("account", "label", "every_days", "next_due_at", "paused", "sent", "answered", "created_at")
-
-
 async def export_reminders(world: World) -> list[dict[str, object]]:
-    rows = await world.db.fetch_all(
-        f"SELECT {', '.join(REMINDER_FIELDS)} FROM reminders WHERE user_id = ? ORDER BY id", (world.user_id,)
-    )
-    settings = await world.db.fetch_one(
-        "SELECT hour, timezone FROM reminder_settings WHERE user_id = ?", (world.user_id,)
-    )
-    exported: list[dict[str, object]] = [dict(zip(REMINDER_FIELDS, row, strict=True)) for row in rows]
-    if settings:
-        exported.append({"hour": settings[0], "timezone": settings[1]})
-    return exported
+    return await _rows(world).export()
 
 
 async def erase_reminders(world: World) -> int:
-    deleted = await world.db.execute("DELETE FROM reminders WHERE user_id = ?", (world.user_id,))
-    return deleted + await world.db.execute("DELETE FROM reminder_settings WHERE user_id = ?", (world.user_id,))
+    return await _rows(world).erase()
 
 
 REGISTRY.keeps(
@@ -522,11 +603,8 @@ REGISTRY.keeps(
 
 async def count_reminders(world: World) -> dict[str, int]:
     """/stats: the reminders, and how many are due (waiting to go out)."""
-    total = await world.db.fetch_one("SELECT COUNT(*) FROM reminders")
-    due = await world.db.fetch_one(
-        "SELECT COUNT(*) FROM reminders WHERE paused = 0 AND next_due_at <= ?", (iso(world.now),)
-    )
-    return {"reminders": int(total[0]) if total else 0, "reminders_due": int(due[0]) if due else 0}
+    total, due = await reminders_counted(world.db, world.now)
+    return {"reminders": total, "reminders_due": due}
 
 
 MIGRATIONS = (

@@ -14,12 +14,12 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 from typing import Protocol
 
-from bot.core.actions import Context, Effect, Outcome, Registry, World
+from bot.core.actions import Context, Effect, Outcome, Registry, Transaction, World
 from bot.core.engine import Notice, Output
 from bot.core.feature import Daily, DataSet, Feature, Jobs, Migration, Tally
 from bot.lookups.download import DownloadError, get_bytes, write_atomically
@@ -53,6 +53,45 @@ class Glossary:
 
     def find(self, text: str) -> tuple[str, str, str] | None:
         return self.definitions.get(fold(text))
+
+
+# --- the rows: every statement of this feature, by name (portable SQL, named parameters) -------------------
+FIELDS = ("term", "looked_up_at")
+
+
+class Lookups:
+    """One user's terms looked up, in the step's transaction."""
+
+    def __init__(self, db: Transaction, user_id: int) -> None:
+        self.db = db
+        self.user = {"user_id": user_id}
+
+    async def add(self, term: str, now: datetime) -> None:
+        await self.db.execute(
+            "INSERT INTO glossary_lookups (user_id, term, looked_up_at) VALUES (:user_id, :term, :now)",
+            {**self.user, "term": term, "now": now.isoformat(timespec="seconds")},
+        )
+
+    async def export(self) -> list[dict[str, object]]:
+        rows = await self.db.fetch_all(
+            "SELECT term, looked_up_at FROM glossary_lookups WHERE user_id = :user_id ORDER BY id", self.user
+        )
+        return [dict(zip(FIELDS, row, strict=True)) for row in rows]
+
+    async def erase(self) -> int:
+        return await self.db.execute("DELETE FROM glossary_lookups WHERE user_id = :user_id", self.user)
+
+
+async def lookups_counted(db: Transaction) -> int:
+    row = await db.fetch_one("SELECT COUNT(*) FROM glossary_lookups")
+    return int(row[0]) if row else 0
+
+
+async def forget_lookups_before(db: Transaction, horizon: datetime) -> int:
+    """Everyone's look-ups older than `horizon`, forgotten; how many."""
+    return await db.execute(
+        "DELETE FROM glossary_lookups WHERE looked_up_at < :horizon", {"horizon": horizon.isoformat(timespec="seconds")}
+    )
 
 
 # --- the data set ---------------------------------------------------------------------------------------------
@@ -101,27 +140,18 @@ async def look_up(world: World, effect: ExplainTerm) -> tuple[Output, ...]:
     if found is None:
         return (Notice("glossary_unknown"),)
     term, french, english = found
-    await world.db.execute(
-        "INSERT INTO glossary_lookups (user_id, term, looked_up_at) VALUES (?, ?, ?)",
-        (world.user_id, term, world.now.isoformat(timespec="seconds")),
-    )
+    await Lookups(world.db, world.user_id).add(term, world.now)
     definition = french if world.state.language == "fr" else english
     return (Notice("glossary_definition", MappingProxyType({"term": term, "definition": definition})),)
 
 
 # --- what it keeps, counts, and does daily -------------------------------------------------------------------
-FIELDS = ("term", "looked_up_at")
-
-
 async def export_lookups(world: World) -> list[dict[str, object]]:
-    rows = await world.db.fetch_all(
-        "SELECT term, looked_up_at FROM glossary_lookups WHERE user_id = ? ORDER BY id", (world.user_id,)
-    )
-    return [dict(zip(FIELDS, row, strict=True)) for row in rows]
+    return await Lookups(world.db, world.user_id).export()
 
 
 async def erase_lookups(world: World) -> int:
-    return await world.db.execute("DELETE FROM glossary_lookups WHERE user_id = ?", (world.user_id,))
+    return await Lookups(world.db, world.user_id).erase()
 
 
 REGISTRY.keeps(
@@ -131,15 +161,13 @@ REGISTRY.keeps(
 
 
 async def count_lookups(world: World) -> dict[str, int]:
-    row = await world.db.fetch_one("SELECT COUNT(*) FROM glossary_lookups")
-    return {"terms": int(row[0]) if row else 0}
+    return {"terms": await lookups_counted(world.db)}
 
 
 async def forget_old_lookups(jobs: Jobs) -> str:
     """Daily: the terms looked up more than `KEPT_DAYS` days ago are forgotten."""
-    horizon = (jobs.now() - timedelta(days=KEPT_DAYS)).isoformat(timespec="seconds")
     async with jobs.transaction() as tx:
-        forgotten = await tx.execute("DELETE FROM glossary_lookups WHERE looked_up_at < ?", (horizon,))
+        forgotten = await forget_lookups_before(tx, jobs.now() - timedelta(days=KEPT_DAYS))
     return f"{forgotten} glossary look-ups forgotten"
 
 

@@ -4,6 +4,8 @@ what start-up and the backup say about one."""
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 
@@ -20,6 +22,18 @@ def damaged_database(path: Path) -> Path:
         data[offset + 100 : offset + 400] = bytes(range(256))[:300]
     path.write_bytes(bytes(data))
     return path
+
+
+@contextmanager
+def locked(db: Path) -> Iterator[None]:
+    """Another program holds the database's write lock until the block ends."""
+    other = sqlite3.connect(db, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
 
 
 def rows(db: Path, query: str) -> list[tuple[object, ...]]:

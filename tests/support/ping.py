@@ -54,14 +54,16 @@ def answer(context: Context) -> Outcome:
 
 @PINGS.applies(Pinged)
 async def record_ping(world: World, effect: Pinged) -> tuple[Output, ...]:
-    await world.db.execute("INSERT INTO pings VALUES (?, ?, 0)", (world.user_id, effect.number))
+    await world.db.execute(
+        "INSERT INTO pings VALUES (:user_id, :number, 0)", {"user_id": world.user_id, "number": effect.number}
+    )
     return ()
 
 
 @PINGS.applies(Answered)
 async def record_answer(world: World, effect: Answered) -> tuple[Output, ...]:
     changed = await world.db.execute(
-        "UPDATE pings SET answered = 1 WHERE user_id = ? AND number = ? AND answered = 0",
-        (world.user_id, effect.number),
+        "UPDATE pings SET answered = 1 WHERE user_id = :user_id AND number = :number AND answered = 0",
+        {"user_id": world.user_id, "number": effect.number},
     )
     return () if changed else (Toast("stale_button"),)
