@@ -521,6 +521,9 @@ _TEXTED_CODE = re.compile(
 )
 
 
+_THREE_DIGITS = re.compile(r"\d{3}")
+
+
 def _has_recovery_key(text: str) -> bool:
     for match in _BITLOCKER_KEY.finditer(text):
         if all(int(group) % 11 == 0 for group in re.split(r"[- ]", match.group())):
@@ -533,7 +536,7 @@ def _has_code(text: str) -> bool:
         return True
     if _LOCK_CODE.search(text) or _PATTERN_SHAPE.search(text):
         return True
-    texted = _TEXTED_CODE.search(text)
+    texted = _TEXTED_CODE.search(text) if _THREE_DIGITS.search(text) else None  # most messages have none
     if texted and not _year(texted.group(1)):
         return True
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
