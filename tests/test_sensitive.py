@@ -217,7 +217,7 @@ FOURTH_ROUND_RULES = [
     ("pin for the card is the year I was born 1975", SecretKind.CODE),
     ("un texto de Doctolib avec le 409127", SecretKind.CODE),  # from a named sender, no code word
     ("bitlocker 000000 111111 222222 333333 444444 555555 666666 777777", SecretKind.CODE),  # spaced groups
-    ("b5f0a3c81e2d49f7a6c0e3b1d8f2a4c6e9b7d1f3a5c8e0b2d4f6a8c1e3b5d7f9 c'est la clé du serveur", SecretKind.PRIVATE_KEY),
+    ("b5f0a3c81e2d49f7a6c0e3b1d8f2a4c6e9b7d1f3a5c8e0b2d4f6a8c1e3b5d7f9 c'est ma clé", SecretKind.PRIVATE_KEY),
     ("rijksregisternummer 71020512345", SecretKind.IDENTITY),  # a cue: any number after it
     ("nummer 85.07.30-033.28", SecretKind.IDENTITY),  # punctuated and its mod-97 key right: no cue needed
     ("CNI n° HTRWKPZNB", SecretKind.IDENTITY),  # the 2021 card, all capitals, few vowels

@@ -664,7 +664,8 @@ _NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the 
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
     r"\b(?=\w)(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
-    r"most (?:common|used|popular)|(?:les|des) gens|people|folks|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
+    r"most (?:common|used|popular)|(?:les|des) gens|people|folks|everyone|tout le monde|worst|pires?|"
+    r"c[ée]l[èe]bres?|famous|"
     r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide|pirat)\w*|"
     # "les mots de passe genre azerty", "things like qwerty", "is 1234 a common PIN?", "mettre 123456 comme mdp"
     r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use)\b",
@@ -886,8 +887,8 @@ _SPELT_SYMBOLS = _words(
     "tiret underscore arobase arobas dièse diese hashtag hash étoile etoile astérisque asterisk dollar exclamation"
     " interrogation slash dash hyphen esperluette ampersand"
 )
-_SPELT_CASE = _words("majuscule capital uppercase lowercase minuscule caps")
-_SPELT_SIZE = _words("grand petit big small star")  # "grand M, petit o", "small m, o, o, n, 4, 4, star"  # singular: "deux majuscules" describes
+_SPELT_CASE = _words("majuscule capital uppercase lowercase minuscule caps")  # singular: "deux majuscules" describes
+_SPELT_SIZE = _words("grand petit big small star")  # "grand M, petit o", "small m, o, o, n, 4, 4, star"
 _COUNTED = _words(
     "caractères caracteres characters chiffres digits lettres letters symboles symbols numbers nombres mots words"
     " fois times ans years jours days"
@@ -1454,9 +1455,13 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
         return SecretKind.PRIVATE_KEY
     long_words = _LONG_WORD.findall(stripped)  # keys and tokens are long words: most messages have none
     if long_words:
-        if any(_PRIVATE_KEY.search(w) for w in long_words) or (
-            _PRIVATE_KEY_WORDS.search(stripped) and any(_HEX_64.search(w) or _ENCODED_KEY.search(w) for w in long_words)
-        ) or (_KEY_WORD.search(stripped) and not _A_HASH.search(stripped) and any(_HEX_64.search(w) for w in long_words)):
+        named_key = _KEY_WORD.search(stripped) and not _A_HASH.search(stripped)
+        encoded = any(_HEX_64.search(w) or _ENCODED_KEY.search(w) for w in long_words)
+        if (
+            any(_PRIVATE_KEY.search(w) for w in long_words)
+            or (_PRIVATE_KEY_WORDS.search(stripped) and encoded)
+            or (named_key and any(_HEX_64.search(w) for w in long_words))
+        ):
             return SecretKind.PRIVATE_KEY
         if any(_API_TOKEN.search(w) for w in long_words) or (
             _TOKEN_WORDS.search(stripped)
