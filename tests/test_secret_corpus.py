@@ -59,7 +59,10 @@ changed for them:
   caught (36.6 %), 5 false alarms in 50 lines (10.0 %): aimed at the gaps, so far below any average;
 - batch Q (a second style, after P's rules: other senders, shapes, boxes, and ordinary lines near every new rule:
   arrows in paths, times in texts, answers to everyday questions, hashes, aircraft): 19 of 22 (86.4 %), 1 in 44
-  (2.27 %, "pin code of the A320 cockpit door").
+  (2.27 %, "pin code of the A320 cockpit door");
+- batch R (a third style, after Q's rules: "Q: … ? A: …", letters and digits dictated with no cue, runs like 4321,
+  "pattern" in other senses): 12 of 17 (70.6 %), 3 in 36 (8.33 %). One of those "false alarms" was relabelled a
+  secret after reading it again: "une amie a mis 0000 comme code de porte" gives a friend's door code.
 The rules are general: a cue and a structure (five single characters with commas; "? j'ai mis …" after a question
 about a name or a place; "account → value" where the value is password-shaped), checksums (the Belgian number mod
 97 when punctuated; BitLocker groups mod 11 with spaces too) and shapes (nine capitals with few vowels after an ID

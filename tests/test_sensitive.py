@@ -221,6 +221,9 @@ FOURTH_ROUND_RULES = [
     ("rijksregisternummer 71020512345", SecretKind.IDENTITY),  # a cue: any number after it
     ("nummer 85.07.30-033.28", SecretKind.IDENTITY),  # punctuated and its mod-97 key right: no cue needed
     ("CNI n° HTRWKPZNB", SecretKind.IDENTITY),  # the 2021 card, all capitals, few vowels
+    ("pour mon compte caf : B, i, j, o, u, 7, 3", SecretKind.PASSWORD),  # letters and digits, key by key
+    ("Q: name of your first street? A: Gambetta", SecretKind.PASSWORD),
+    ("his phone pattern = a small V", SecretKind.CODE),
 ]  # fmt: skip
 ORDINARY_NEAR_THE_FOURTH_ROUND = [
     "des gens mettent encore 111111 comme mot de passe, c'est dingue",  # notorious ones, talked about
@@ -237,6 +240,10 @@ ORDINARY_NEAR_THE_FOURTH_ROUND = [
     "checksum sha256: b5f0a3c81e2d49f7a6c0e3b1d8f2a4c6e9b7d1f3a5c8e0b2d4f6a8c1e3b5d7f9, la clé USB est saine ?",
     "ma CNI IMPORTANTE est dans le tiroir",
     "mon schéma de déverrouillage est trop simple ?",
+    "the pattern on her dress is a big X",  # no unlock word before "pattern"
+    "is 6789 a common PIN too?",  # any run of four digits or more is notorious
+    "Q: how long should a password be? A: no idea",
+    "les numéros 1, 2, 3, 4, 5 et 6 sont sortis",  # single characters, digits only
 ]
 
 

@@ -443,7 +443,12 @@ _RECEIVED_CODE = re.compile(
     re.IGNORECASE,
 )
 # A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
-_WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?|(\d{2,3})\2{1,3}")  # … "123123", "121212"
+_RUNS_OF_DIGITS = sorted(
+    {run[start:end] for run in ("0123456789", "9876543210") for start in range(7) for end in range(start + 4, 11)},
+    key=len,
+    reverse=True,
+)  # "1234", "4321", "6789"…
+_WEAK_CODE = re.compile(rf"(\d)\1{{3,7}}|{'|'.join(_RUNS_OF_DIGITS)}|(\d{{2,3}})\2{{1,3}}")  # … "123123", "121212"
 # Without ":" or "c'est", only a code that mixes letters and digits through it: "code portail 1A2B3", not a promo
 # code ("use code SAVE15").
 _UNFRAMED_CODE = re.compile(r"\b(?:(?:digi)?codes?|pin)((?:\s+[^\s:=]+){1,3})", re.IGNORECASE)
@@ -497,7 +502,8 @@ _LOCK_CODE = re.compile(
 
 # An unlock pattern described: "mon schéma c'est un Z en partant d'en haut", "my pattern is an L: top left…".
 _PATTERN_SHAPE = re.compile(
-    r"\b(?:sch[ée]ma|pattern)\b[^\n]{0,40}?(?:\bc'est|\best|\bis|:)\s+(?:un |une |a |an )?"
+    r"(?:\bsch[ée]ma|\b(?:unlock|lock ?screen|phone|my|his|her|their|your) pattern)\b"
+    r"[^\n]{0,40}?(?:\bc'est|\best|\bis|[:=])\s+(?:un |une |a |an )?(?:big |grand |small |petit )?"
     r"(?:(?-i:[A-Z])(?![\w'])|carr[ée]|square|zigzag|croix|cross|triangle|cercle|circle|[ée]toile|star)",
     re.IGNORECASE,
 )
@@ -668,7 +674,7 @@ _TALK_ABOUT_BAD_ONES = re.compile(
     r"c[ée]l[èe]bres?|famous|"
     r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide|pirat)\w*|"
     # "les mots de passe genre azerty", "things like qwerty", "is 1234 a common PIN?", "mettre 123456 comme mdp"
-    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use)\b",
+    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse)\b",
     re.IGNORECASE,
 )
 # Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
@@ -907,6 +913,12 @@ def _spells_letter_by_letter(words: list[str]) -> bool:
     return len(singles) >= _SPELT_CHARACTERS and with_comma >= _SPELT_CHARACTERS - 1
 
 
+def _mixes(words: list[str]) -> bool:
+    """Letters and digits among the single characters: "C, h, a, t, o, n, 9, 1", not "1, 2, 3, 4, 5"."""
+    singles = "".join(w[0] for w in words if _SPELT_CHARACTER.fullmatch(w))
+    return any(c.isdigit() for c in singles) and sum(c.isalpha() for c in singles) >= 2
+
+
 def _spells_a_password(words: list[str], *, cued: bool) -> bool:
     """Digits said in words with a symbol's or a letter case's name; with no password word before it, a symbol
     and two digits at least ("maman tiret zero six…"). Not a count: "douze caractères avec un tiret"."""
@@ -917,7 +929,7 @@ def _spells_a_password(words: list[str], *, cued: bool) -> bool:
     symbols = sum(p in _SPELT_SYMBOLS for p in parts)
     cases = sum(p in _SPELT_CASE for p in parts)
     sizes = sum(p in _SPELT_SIZE for p in parts)
-    if _spells_letter_by_letter(words[:_SPELT_WORDS]) and (cued or symbols + cases + sizes >= 1):
+    if _spells_letter_by_letter(words) and (cued or symbols + cases + sizes >= 1 or _mixes(words)):
         return True  # "P majuscule, a, t, a, t, e, 4, 2", "capital D, o, g, g, o, then 4, 5, 6"
     if cued:
         return numbers >= 1 and symbols + cases >= 1
@@ -1195,7 +1207,9 @@ def _answers_its_question(text: str) -> bool:
 # An answer given to a question that was just asked: "Ville de naissance de ton père ? j'ai répondu Tlemcen",
 # "for 'mother's maiden name' I answered Kowalski", "…mon mot mémorable, j'ai mis clafoutis".
 _ANSWERED = re.compile(
-    r"[?,»\"”'’]\s*(?:et |and )?(?:j'ai (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))\s+"
+    r"(?:[?,:»\"”'’]\s*(?:et |and )?"
+    r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
+    r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:)\s+"  # "Q: city you were born in? A: Tourcoing"
     r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*[.!]?\s*$",
     re.IGNORECASE,
 )
@@ -1212,8 +1226,14 @@ def _answered(text: str, *, cued: bool) -> bool:
     answer = _ANSWERED.search(text)
     if answer is None or not (cued or _ASKED_FOR_AN_ANSWER.search(text[: answer.start()])):
         return False
-    words = [_strip_punctuation(word).casefold() for word in answer.group(1).split()]
-    return all(word and word not in _GRAMMAR and word not in _YES_OR_NO and not _describes(word) for word in words)
+    words = [_strip_punctuation(word) for word in answer.group(1).split()]
+    return all(
+        word
+        and word.casefold() not in _GRAMMAR
+        and word.casefold() not in _YES_OR_NO
+        and (word[0].isupper() or not _describes(word))  # "Tourcoing" names, "amazing" describes
+        for word in words
+    )
 
 
 # Accounts and passwords listed with arrows: "gmail → Poisson.Rouge.17, banque → 582039".
