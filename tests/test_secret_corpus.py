@@ -63,6 +63,10 @@ changed for them:
 - batch R (a third style, after Q's rules: "Q: … ? A: …", letters and digits dictated with no cue, runs like 4321,
   "pattern" in other senses): 12 of 17 (70.6 %), 3 in 36 (8.33 %). One of those "false alarms" was relabelled a
   secret after reading it again: "une amie a mis 0000 comme code de porte" gives a friend's door code.
+- batch S (ordinary lines written against the new rules: people asking questions answered in the message, arrows in
+  routes and menus, texts with times and amounts, names with dashes and numbers, lists of examples, quizzes): all 8
+  secrets caught, 10 false alarms in 54 (18.5 %): a person asking ("elle m'a demandé mon nom, j'ai mis Camille") now
+  reads as talk, "good" no longer asks about strength, examples in the plural or asked about are not one's code.
 The rules are general: a cue and a structure (five single characters with commas; "? j'ai mis …" after a question
 about a name or a place; "account → value" where the value is password-shaped), checksums (the Belgian number mod
 97 when punctuated; BitLocker groups mod 11 with spaces too) and shapes (nine capitals with few vowels after an ID

@@ -244,6 +244,11 @@ ORDINARY_NEAR_THE_FOURTH_ROUND = [
     "is 6789 a common PIN too?",  # any run of four digits or more is notorious
     "Q: how long should a password be? A: no idea",
     "les numéros 1, 2, 3, 4, 5 et 6 sont sortis",  # single characters, digits only
+    "mon pote m'a demandé ma ville natale, j'ai répondu Nancy",  # a person asking is talk, not a form
+    "the answer to 'how' is easy: patience",  # a quoted question that is no security question
+    "would Jean-Paul-2 be a good name for the cat?",  # words and a number, no strength word
+    "les pires codes de carte : 2580, 1590",  # examples, in the plural
+    "réponses au QCM : b, a, d, c, 2",  # single characters, one digit
 ]
 
 

@@ -528,6 +528,7 @@ _TEXTED_CODE = re.compile(
 
 
 _THREE_DIGITS = re.compile(r"\d{3}")
+_PLURAL_CODES = re.compile(r"\b(?:codes|pins|passcodes)\b", re.IGNORECASE)
 
 
 def _has_recovery_key(text: str) -> bool:
@@ -560,9 +561,11 @@ def _has_code(text: str) -> bool:
     if any(sum(c.isdigit() for c in m.group()) >= 3 for m in _SPACED_CHARACTERS.finditer(cleaned)):
         return True  # "code d'entrée de la résidence 3 4 A 7"
     talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
+    # "les pires codes : 2580, 1397", "est-ce que 2468 est un code courant ?": examples, asked about, none one's own
+    examples = talks_about_bad_ones and (_PLURAL_CODES.search(cleaned) or ("?" in cleaned and not _OWN.search(cleaned)))
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
-        if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)):
+        if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)) or examples:
             continue
         is_year = _year(digits)
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
@@ -916,7 +919,7 @@ def _spells_letter_by_letter(words: list[str]) -> bool:
 def _mixes(words: list[str]) -> bool:
     """Letters and digits among the single characters: "C, h, a, t, o, n, 9, 1", not "1, 2, 3, 4, 5"."""
     singles = "".join(w[0] for w in words if _SPELT_CHARACTER.fullmatch(w))
-    return any(c.isdigit() for c in singles) and sum(c.isalpha() for c in singles) >= 2
+    return sum(c.isdigit() for c in singles) >= 2 and sum(c.isalpha() for c in singles) >= 3  # not "a, c, d, b, a, 4"
 
 
 def _spells_a_password(words: list[str], *, cued: bool) -> bool:
@@ -1120,7 +1123,9 @@ _SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjecti
 _SECURITY_QUESTION = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|(?:security|secret) (?:questions?|answers?)|"
     r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b"
-    r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘]",  # "the answer to 'name of your first school' is …"
+    # "the answer to 'name of your first school' is …", not "the answer to 'why' is simple: money"
+    r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘][^'\"»”’]{0,60}?\b(?:name|nom|city|ville|street|rue|school|[ée]cole|first|"
+    r"premi\w+|born|naissance|maiden|jeune fille|favou?rite|pr[ée]f[ée]r\w*)",
     re.IGNORECASE,
 )
 # One to three words closing the message after "?", ":", "→", "c'est", "is", "j'ai répondu" or "j'ai mis": the answer.
@@ -1222,9 +1227,20 @@ _ASKED_FOR_AN_ANSWER = re.compile(
 _YES_OR_NO = _words("oui non yes no ok okay rien nothing personne nobody")
 
 
+# A person asking is talk, not a form: "elle m'a demandé mon nom, j'ai mis Camille", "he asked what my favourite film
+# was"; a bank or a site asking is not ("la banque m'a demandé mon mot mémorable, j'ai mis clafoutis").
+_ASKED_BY_SOMEONE = re.compile(
+    r"\b(?:he|she|they|il|elle|ils|elles|on|prof|teacher|m[eè]re|p[eè]re|mum|mom|dad|friend|copine?|pote)\s+"
+    r"(?:m'a |m'ont |a |ont |had |has )?(?:asked|demand[ée]|demandait|pos[ée])",
+    re.IGNORECASE,
+)
+
+
 def _answered(text: str, *, cued: bool) -> bool:
     answer = _ANSWERED.search(text)
     if answer is None or not (cued or _ASKED_FOR_AN_ANSWER.search(text[: answer.start()])):
+        return False
+    if _ASKED_BY_SOMEONE.search(text[: answer.start()]):
         return False
     words = [_strip_punctuation(word) for word in answer.group(1).split()]
     return all(
@@ -1241,7 +1257,7 @@ _ARROW_PAIR = re.compile(r"([^\W\d][\w.' ]{0,24}?)\s*(?:→|->|=>)\s*(\S+)")
 # Words joined with a number, asked about: "would Pineapple-Canyon-47 be hackable?".
 _WORDS_AND_A_NUMBER = re.compile(r"(?:[^\W\d_]{3,}[-._]){2,4}\d{1,4}[!?*]?|\d{1,4}(?:[-._][^\W\d_]{3,}){2,4}")
 _STRENGTH_TALK = re.compile(
-    r"\b(?:hackable|crack\w*|piratable|cassable|guess\w*|devin\w*|brute|solide|strong|secure|s[ûu]r|safe|bon|good|"
+    r"\b(?:hackable|crack\w*|piratable|cassable|guess\w*|devin\w*|brute|solide|strong|secure|s[ûu]r|safe|"
     r"risqu\w*|risky|faible|weak)\b",
     re.IGNORECASE,
 )
@@ -1412,7 +1428,11 @@ def _has_password(text: str) -> bool:
         return True
     if _answers_its_question(stripped) or _answered(stripped, cued=False):
         return True
-    if _STRENGTH_TALK.search(stripped) and any(_WORDS_AND_A_NUMBER.fullmatch(_strip_punctuation(t)) for t in tokens):
+    if (
+        _STRENGTH_TALK.search(stripped)
+        and not _HANDLE.search(stripped)  # "is Jean-Luc-42 strong enough as a username?"
+        and any(_WORDS_AND_A_NUMBER.fullmatch(_strip_punctuation(t)) for t in tokens)
+    ):
         return True  # "would Pineapple-Canyon-47 be hackable?"
     if _spells_a_password(tokens, cued=False):
         return True  # "c'est maman tiret zero six tiret mille neuf cent soixante"
