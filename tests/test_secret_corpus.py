@@ -49,6 +49,28 @@ kinds, never that corpus's, each batch measured on the filter as it stood before
   (1.19 %). Kept after it: "the pin … is not a pin it's a word, nutmeg" missed (a lowercase word after a comma).
 - batch O (a third style: teenagers, SMS spelling, "c" for "c'est"): 27 of 27 (100 %), none in 56; written by the
   same hand as the rules, so it says they cover what that hand thinks of, not what a stranger writes.
+
+Issue 18's fourth round (a third blind corpus, 93.1 % / 0.64 %, missed passwords spelt key by key, memorable words
+and answers given after their question, Belgian and Dutch numbers, unlock patterns in words, gate codes with a
+letter, spaced BitLocker keys, codes texted by a named sender, lists with arrows; and refused talk about notorious
+passwords and a model number) wrote its own lines of those kinds, never that corpus's, measured before any rule
+changed for them:
+- batch P (the kinds it missed, and talk about bad passwords, model numbers, questions with no answer): 15 of 41
+  caught (36.6 %), 5 false alarms in 50 lines (10.0 %): aimed at the gaps, so far below any average;
+- batch Q (a second style, after P's rules: other senders, shapes, boxes, and ordinary lines near every new rule:
+  arrows in paths, times in texts, answers to everyday questions, hashes, aircraft): 19 of 22 (86.4 %), 1 in 44
+  (2.27 %, "pin code of the A320 cockpit door");
+- batch R (a third style, after Q's rules: "Q: … ? A: …", letters and digits dictated with no cue, runs like 4321,
+  "pattern" in other senses): 12 of 17 (70.6 %), 3 in 36 (8.33 %). One of those "false alarms" was relabelled a
+  secret after reading it again: "une amie a mis 0000 comme code de porte" gives a friend's door code.
+- batch S (ordinary lines written against the new rules: people asking questions answered in the message, arrows in
+  routes and menus, texts with times and amounts, names with dashes and numbers, lists of examples, quizzes): all 8
+  secrets caught, 10 false alarms in 54 (18.5 %): a person asking ("elle m'a demandé mon nom, j'ai mis Camille") now
+  reads as talk, "good" no longer asks about strength, examples in the plural or asked about are not one's code.
+The rules are general: a cue and a structure (five single characters with commas; "? j'ai mis …" after a question
+about a name or a place; "account → value" where the value is password-shaped), checksums (the Belgian number mod
+97 when punctuated; BitLocker groups mod 11 with spaces too) and shapes (nine capitals with few vowels after an ID
+word; digits and one letter after a code word).
 """
 
 from __future__ import annotations

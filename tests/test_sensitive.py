@@ -202,6 +202,66 @@ ORDINARY_NEAR_THE_THIRD_ROUND = [
 ]
 
 
+# Issue 18, fourth round: general rules for the kinds a third blind corpus missed, each pinned with lines of my own.
+FOURTH_ROUND_RULES = [
+    ("le mdp du pc : R majuscule, e, n, a, r, d, 3, 1", SecretKind.PASSWORD),  # spelt key by key
+    ("it's big T, u, l, i, p, 8, 8 and then a dollar sign", SecretKind.PASSWORD),  # no password word
+    ("my memorable word for the bank is gooseberry", SecretKind.PASSWORD),
+    ("Prénom de ton grand-père ? j'ai mis Ferdinand", SecretKind.PASSWORD),  # an answer after its question
+    ("the answer to 'favourite band' is Genesis", SecretKind.PASSWORD),
+    ("notes du tel : impots → Caramel!45, netflix → 771903", SecretKind.PASSWORD),  # accounts and arrows
+    ("la clé de sécurité de ma freebox : ortie-banjo-castor", SecretKind.PASSWORD),  # a box's brand, dashed words
+    ("is Comet-Lantern-52 safe to use?", SecretKind.PASSWORD),  # words and a number, asked about
+    ("mon schéma c'est un U en commençant en haut", SecretKind.CODE),  # an unlock pattern described
+    ("code de la grille 3392D", SecretKind.CODE),  # digits and a letter
+    ("pin for the card is the year I was born 1975", SecretKind.CODE),
+    ("un texto de Doctolib avec le 409127", SecretKind.CODE),  # from a named sender, no code word
+    ("bitlocker 000000 111111 222222 333333 444444 555555 666666 777777", SecretKind.CODE),  # spaced groups
+    ("b5f0a3c81e2d49f7a6c0e3b1d8f2a4c6e9b7d1f3a5c8e0b2d4f6a8c1e3b5d7f9 c'est ma clé", SecretKind.PRIVATE_KEY),
+    ("rijksregisternummer 71020512345", SecretKind.IDENTITY),  # a cue: any number after it
+    ("nummer 85.07.30-033.28", SecretKind.IDENTITY),  # punctuated and its mod-97 key right: no cue needed
+    ("CNI n° HTRWKPZNB", SecretKind.IDENTITY),  # the 2021 card, all capitals, few vowels
+    ("pour mon compte caf : B, i, j, o, u, 7, 3", SecretKind.PASSWORD),  # letters and digits, key by key
+    ("Q: name of your first street? A: Gambetta", SecretKind.PASSWORD),
+    ("his phone pattern = a small V", SecretKind.CODE),
+]  # fmt: skip
+ORDINARY_NEAR_THE_FOURTH_ROUND = [
+    "des gens mettent encore 111111 comme mot de passe, c'est dingue",  # notorious ones, talked about
+    "is 2222 a common code for alarms?",
+    "the most hacked passwords are things like abc123 and 121212",
+    "what did I put as my mother's maiden name",  # a question with no answer
+    "le numéro de modèle A1865 est au dos",  # a model number, not a card's code
+    "les pilotes ont un code pour la porte du A320 ?",
+    "tu viens demain ? j'ai répondu peut-être",  # an answer, not to a security question
+    "il m'a demandé où j'étais, j'ai répondu chez moi",
+    "accueil → réglages → sécurité",  # arrows in a path, not accounts and passwords
+    "le SMS venait du 36179, c'est ma banque ?",  # the sender's number
+    "un texto reçu à 18 h 30, je réponds ?",
+    "checksum sha256: b5f0a3c81e2d49f7a6c0e3b1d8f2a4c6e9b7d1f3a5c8e0b2d4f6a8c1e3b5d7f9, la clé USB est saine ?",
+    "ma CNI IMPORTANTE est dans le tiroir",
+    "mon schéma de déverrouillage est trop simple ?",
+    "the pattern on her dress is a big X",  # no unlock word before "pattern"
+    "is 6789 a common PIN too?",  # any run of four digits or more is notorious
+    "Q: how long should a password be? A: no idea",
+    "les numéros 1, 2, 3, 4, 5 et 6 sont sortis",  # single characters, digits only
+    "mon pote m'a demandé ma ville natale, j'ai répondu Nancy",  # a person asking is talk, not a form
+    "the answer to 'how' is easy: patience",  # a quoted question that is no security question
+    "would Jean-Paul-2 be a good name for the cat?",  # words and a number, no strength word
+    "les pires codes de carte : 2580, 1590",  # examples, in the plural
+    "réponses au QCM : b, a, d, c, 2",  # single characters, one digit
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), FOURTH_ROUND_RULES)
+def test_the_fourth_round_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEAR_THE_FOURTH_ROUND)
+def test_talk_near_the_fourth_round_rules_is_ordinary(text: str) -> None:
+    assert detect(text) is None
+
+
 @pytest.mark.parametrize("text", DEMANDED_NOT_GIVEN + ORDINARY_NEAR_THE_THIRD_ROUND)
 def test_a_demand_or_talk_near_the_third_round_rules_is_ordinary(text: str) -> None:
     assert detect(text) is None

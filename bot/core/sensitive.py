@@ -161,6 +161,9 @@ _PRIVATE_KEY = re.compile(
     r"|(?<![0-9A-Za-z])[5KL][1-9A-HJ-NP-Za-km-z]{50,51}(?![0-9A-Za-z])"
 )
 _PRIVATE_KEY_WORDS = re.compile(r"cl[ée]s? priv[ée]es?|private keys?", re.IGNORECASE)
+# 64 hex digits near "clé" / "key" is a key ("a1db…93db <- c'est ma clé"), unless it is named as a hash.
+_KEY_WORD = re.compile(r"\b(?:cl[ée]s?|keys?)\b", re.IGNORECASE)
+_A_HASH = re.compile(r"\b(?:hash\w*|sha-?\d*|md5|checksum|empreinte|fingerprint|commit|txid|transaction)\b", re.I)
 _HEX_64 = re.compile(r"(?<![0-9A-Za-z])[0-9a-fA-F]{64}(?![0-9A-Za-z])")
 # A key in base58 or base64 (Solana's 87–88 characters, a raw Bitcoin key), after "clé privée": long and random.
 _ENCODED_KEY = re.compile(r"(?<![0-9A-Za-z])(?=[0-9A-Za-z+/]*\d)[0-9A-Za-z+/]{40,100}={0,2}(?![0-9A-Za-z])")
@@ -282,7 +285,8 @@ _IDENTITY_WORDS = re.compile(
     r"national insurance|ni (?:number|no)|nino|insurance number|num[ée]ro fiscal|n° fiscal|tax (?:id|number)|"
     r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
     r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN)|num[ée]ro national|national number|registre national|"
-    r"dni|(?-i:NIE)|documento nacional)\b",
+    r"dni|(?-i:NIE)|documento nacional|rijksregister\w*|burgerservicenummer|(?-i:BSN)|sofi-?nummer|"
+    r"num[ée]ro de registre national|identiteitskaart|paspoort)\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
@@ -303,6 +307,20 @@ _NIE_PREFIX = {"": "", "X": "0", "Y": "1", "Z": "2"}
 _NEW_ID_CARD = re.compile(r"(?<![\w-])(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{9}(?![\w-])")
 
 
+# A Belgian national number: birth date, order, then 97 - (the first nine digits mod 97), with "2" in front of
+# them for people born since 2000; written "85.07.30-033.28": checkable, so found without a cue.
+_BELGIAN_NUMBER = re.compile(r"(?<![\w.-])(\d{2}\.?\d{2}\.?\d{2}-?\d{3}\.?)(\d{2})(?![\w-]|[.,]\d)")
+# The 2021 French card's nine characters can all be capitals: a random draw has few vowels, a word has many.
+_CAPITALS_ID = re.compile(r"(?<![\w-])[A-Z]{9}(?![\w-])")
+_MOST_VOWELS_IN_AN_ID = 2
+
+
+def _belgian_number_valid(match: re.Match[str]) -> bool:
+    first, key = re.sub(r"\D", "", match.group(1)), int(match.group(2))
+    punctuated = not match.group().isdigit()  # bare eleven digits need a cue: 1 in 97 of any number passes
+    return punctuated and key in (97 - int(first) % 97, 97 - int("2" + first) % 97)
+
+
 def _nir_valid(digits: str, key: str) -> bool:
     number = digits.upper().replace(" ", "").replace("2A", "19").replace("2B", "18")
     return 97 - int(number) % 97 == int(key)
@@ -320,10 +338,14 @@ def _has_identity_number(text: str) -> bool:
         return True
     if any(_spanish_id_valid(m) for m in _SPANISH_ID.finditer(text)):
         return True  # "mi DNI es 48273915C": one chance in 23 for any 8 digits and a letter
+    if any(_belgian_number_valid(m) for m in _BELGIAN_NUMBER.finditer(text)):
+        return True
     if not _IDENTITY_WORDS.search(text):
         return False
     if any(_class_changes(m.group()) >= 3 for m in _NEW_ID_CARD.finditer(text)):
         return True  # "carte d'identité n° X4RTBPFW4": letters and digits mixed, not a product name
+    if any(sum(c in "AEIOUY" for c in m.group()) <= _MOST_VOWELS_IN_AN_ID for m in _CAPITALS_ID.finditer(text)):
+        return True  # "nouvelle CNI numéro BKCNRHKEM", not "CNI IMPORTANT"
     for match in _ID_NUMBER.finditer(text):
         value = match.group()
         digits = re.sub(r"\D", "", value)
@@ -356,7 +378,7 @@ _CARD_SECURITY_CODE = re.compile(
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
     rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
     r"|\bcrypto\s*:?\s*\d{3}\b"  # "crypto 392": the cryptogram, not a cryptocurrency amount
-    r"|(?<!\d)(?:\d{3,4}|\d \d \d(?: \d)?)(?!\d)\D{0,12}?"
+    r"|(?<![\w-])(?:\d{3,4}|\d \d \d(?: \d)?)(?!\d)\D{0,12}?"  # not "model A2846 on the back"
     r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
 )
@@ -421,7 +443,12 @@ _RECEIVED_CODE = re.compile(
     re.IGNORECASE,
 )
 # A code everybody knows to be bad, talked about: "les gens mettent encore 123456 comme code".
-_WEAK_CODE = re.compile(r"(\d)\1{3,7}|0?12345?6?7?8?9?|98765?4?3?2?1?0?")
+_RUNS_OF_DIGITS = sorted(
+    {run[start:end] for run in ("0123456789", "9876543210") for start in range(7) for end in range(start + 4, 11)},
+    key=len,
+    reverse=True,
+)  # "1234", "4321", "6789"…
+_WEAK_CODE = re.compile(rf"(\d)\1{{3,7}}|{'|'.join(_RUNS_OF_DIGITS)}|(\d{{2,3}})\2{{1,3}}")  # … "123123", "121212"
 # Without ":" or "c'est", only a code that mixes letters and digits through it: "code portail 1A2B3", not a promo
 # code ("use code SAVE15").
 _UNFRAMED_CODE = re.compile(r"\b(?:(?:digi)?codes?|pin)((?:\s+[^\s:=]+){1,3})", re.IGNORECASE)
@@ -438,6 +465,10 @@ _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[.-]\d{2}[.-]\d{2,4}")
 _POSTAL_CODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-5]|97|98)\d{3}")
 
 
+def _year(digits: str) -> bool:
+    return len(digits) == 4 and 1900 <= int(digits) <= 2099
+
+
 def _lone_number_is_code(text: str, expects_number: bool) -> bool:
     digits = re.sub(r"\D", "", text)
     if expects_number or not 4 <= len(digits) <= 8:
@@ -451,7 +482,7 @@ def _lone_number_is_code(text: str, expects_number: bool) -> bool:
 
 
 # A BitLocker recovery key: eight groups of six digits, each a multiple of 11 (Microsoft's own check).
-_BITLOCKER_KEY = re.compile(r"(?<![\d-])\d{6}(?:-\d{6}){7}(?![\d-])")
+_BITLOCKER_KEY = re.compile(r"(?<![\d-])\d{6}([- ])\d{6}(?:\1\d{6}){6}(?![\d-])")  # dashes or spaces between
 # Other recovery keys come in dashed groups of letters and digits (Apple's "RK-…", a Mac's FileVault key),
 # after a recovery word.
 _RECOVERY_WORD = re.compile(r"r[ée]cup[ée]ration|recovery|secours|backup|filevault|bitlocker", re.IGNORECASE)
@@ -469,9 +500,40 @@ _LOCK_CODE = re.compile(
 )
 
 
+# An unlock pattern described: "mon schéma c'est un Z en partant d'en haut", "my pattern is an L: top left…".
+_PATTERN_SHAPE = re.compile(
+    r"(?:\bsch[ée]ma|\b(?:unlock|lock ?screen|phone|my|his|her|their|your) pattern)\b"
+    r"[^\n]{0,40}?(?:\bc'est|\best|\bis|[:=])\s+(?:un |une |a |an )?(?:big |grand |small |petit )?"
+    r"(?:(?-i:[A-Z])(?![\w'])|carr[ée]|square|zigzag|croix|cross|triangle|cercle|circle|[ée]toile|star)",
+    re.IGNORECASE,
+)
+# A gate's code of digits and one letter, a few words after the code word: "code du portillon chez ma mère 2580B".
+_CODE_WITH_A_LETTER = re.compile(
+    r"(?i:\b(?:(?:digi)?codes?|pin)\b)[^\d\n]{0,60}?(?<![\w-])(?:\d{3,6}[A-Z]|[A-Z]\d{4,6})(?![\w-])"  # not an A320
+)
+# A PIN that is a birth year: "my bank card pin is my birth year 1987" (a year is otherwise not a code).
+_BIRTH_YEAR = re.compile(
+    r"\b(?:birth ?year|year of birth|year i was born|ann[ée]e de naissance|n[ée]e? en)\s*,?\s*(?:19|20)\d{2}\b",
+    re.IGNORECASE,
+)
+# A code received by text from a named sender: "un texto Doctolib avec 5 chiffres 62219", "a text from Revolut: 552
+# 019"; not the sender's own number ("le SMS venait du 38015") nor a time, a year or an amount.
+_TEXTED_CODE = re.compile(
+    r"\b(?:sms|textos?|texts?|messages?)\b(?:(?!num[ée]ro|number|court|short|package|colis|parcel|order|commande)"
+    r"[^\d\n]){0,40}?(?:\d (?:chiffres|digits)\W{0,3})?(?<!\bdu )(?<!\bde )(?<!\bfrom )(?<!\bau )(?<!\bto )"
+    r"(?<!\bnum[ée]ro )(?<!\bnumber )(?<!\ben )(?<!\bin )(?<!\bà )(?<!\bat )(?<!\bsince )(?<!\bdepuis )"
+    r"(?<![\w€$£.,:/-])(\d{3} \d{3}|\d{4,8})(?![\w€$£%:/-]|[.,]\d| ?(?:h|min|ans|years|€|euros?)\b| \d)",
+    re.IGNORECASE,
+)
+
+
+_THREE_DIGITS = re.compile(r"\d{3}")
+_PLURAL_CODES = re.compile(r"\b(?:codes|pins|passcodes)\b", re.IGNORECASE)
+
+
 def _has_recovery_key(text: str) -> bool:
     for match in _BITLOCKER_KEY.finditer(text):
-        if all(int(group) % 11 == 0 for group in match.group().split("-")):
+        if all(int(group) % 11 == 0 for group in re.split(r"[- ]", match.group())):
             return True
     return _RECOVERY_WORD.search(text) is not None and _GROUPED_KEY.search(text) is not None
 
@@ -479,11 +541,16 @@ def _has_recovery_key(text: str) -> bool:
 def _has_code(text: str) -> bool:
     if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text) or _has_recovery_key(text):
         return True
-    if _LOCK_CODE.search(text):
+    if _LOCK_CODE.search(text) or _PATTERN_SHAPE.search(text):
+        return True
+    texted = _TEXTED_CODE.search(text) if _THREE_DIGITS.search(text) else None  # most messages have none
+    if texted and not _year(texted.group(1)):
         return True
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
         return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
+    if _CODE_WITH_A_LETTER.search(cleaned) or _BIRTH_YEAR.search(cleaned):
+        return True
     if _SPELLED_CODE.search(cleaned):
         return True  # "mon code c'est un neuf trois sept"
     if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
@@ -494,11 +561,13 @@ def _has_code(text: str) -> bool:
     if any(sum(c.isdigit() for c in m.group()) >= 3 for m in _SPACED_CHARACTERS.finditer(cleaned)):
         return True  # "code d'entrée de la résidence 3 4 A 7"
     talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
+    # "les pires codes : 2580, 1397", "est-ce que 2468 est un code courant ?": examples, asked about, none one's own
+    examples = talks_about_bad_ones and (_PLURAL_CODES.search(cleaned) or ("?" in cleaned and not _OWN.search(cleaned)))
     for group in _DIGIT_GROUP.finditer(cleaned):
         digits = re.sub(r"\D", "", group.group())
-        if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)):
+        if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)) or examples:
             continue
-        is_year = len(digits) == 4 and 1900 <= int(digits) <= 2099
+        is_year = _year(digits)
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
             continue
         return True
@@ -516,7 +585,7 @@ _PASSWORD_WORD = re.compile(
     r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
     r"code de connexion|wi-?fi(?=\s*[:=])|"
     # a Wi-Fi key: "la clé wifi", "clé de sécurité réseau", "my wpa key"
-    r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|box|routeur)|"
+    r"cl[ée]s? (?:de s[ée]curit[ée] )?(?:du |de la |de mon |de ma )?(?:wi-?fi|wpa2?|wep|r[ée]seau|\w*box|routeur)|"
     r"(?:wi-?fi|wpa2?|wep|network|router|box) (?:key|passphrase|code|password)|"
     r"codes? secrets?|secret codes?|codes? d'acc[èe]s|access codes?|"
     # the code that opens a device: "the code for my tablet is nightingale"
@@ -529,6 +598,8 @@ _PASSWORD_WORD = re.compile(
     r"phrases? ma[iî]tres?|master (?:password|passphrase|key|pass)|"
     r"(?:keepass(?:xc)?|bitwarden|lastpass|dashlane|1password|proton pass|vault) master|"
     r"nom de jeune fille|maiden name|"
+    # a bank's memorable word: "my memorable word is marmalade", "mon mot mémorable c'est coquelicot"
+    r"mots? m[ée]morables?|memorable (?:words?|info(?:rmation)?|phrase|answer)|"
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
     r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
@@ -602,8 +673,11 @@ _NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the 
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
     r"\b(?=\w)(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
-    r"most (?:common|used|popular)|les gens|people|folks|everyone|tout le monde|worst|pires?|c[ée]l[èe]bres?|famous|"
-    r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide)\w*)\b",
+    r"most (?:common|used|popular)|(?:les|des) gens|people|folks|everyone|tout le monde|worst|pires?|"
+    r"c[ée]l[èe]bres?|famous|"
+    r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide|pirat)\w*|"
+    # "les mots de passe genre azerty", "things like qwerty", "is 1234 a common PIN?", "mettre 123456 comme mdp"
+    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse)\b",
     re.IGNORECASE,
 )
 # Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
@@ -797,6 +871,8 @@ def _gives_a_password(words: list[str]) -> bool:
         return True  # "c'est Jules Ferry, c'est ma question de sécurité"
     if quoted and value.casefold() in _GREETINGS:
         return True  # "my password is just 'hello'"
+    if len(_JOINERS.split(value)) >= 3 and _joined_passphrase(value):
+        return True  # "orange-kettle-summit", whatever its words end like
     if _describes(value) or (value.casefold().endswith("ly") and not ends_clause) or _AMOUNT.fullmatch(value):
         return False  # "is weak", "is easily guessed", "c'est 300€"
     has_digit = any(c.isdigit() for c in value)
@@ -821,11 +897,29 @@ _SPELT_SYMBOLS = _words(
     " interrogation slash dash hyphen esperluette ampersand"
 )
 _SPELT_CASE = _words("majuscule capital uppercase lowercase minuscule caps")  # singular: "deux majuscules" describes
+_SPELT_SIZE = _words("grand petit big small star")  # "grand M, petit o", "small m, o, o, n, 4, 4, star"
 _COUNTED = _words(
     "caractères caracteres characters chiffres digits lettres letters symboles symbols numbers nombres mots words"
     " fois times ans years jours days"
 )
 _SPELT_WORDS = 16
+
+
+_SPELT_CHARACTER = re.compile(r"[^\W_],?")  # "a," "4,": one character, then a comma (or the last one, without)
+_SPELT_CHARACTERS = 5
+
+
+def _spells_letter_by_letter(words: list[str]) -> bool:
+    """Five single characters or more, most of them followed by a comma: a password dictated key by key."""
+    singles = [w for w in words if _SPELT_CHARACTER.fullmatch(w)]
+    with_comma = sum(w.endswith(",") for w in singles)
+    return len(singles) >= _SPELT_CHARACTERS and with_comma >= _SPELT_CHARACTERS - 1
+
+
+def _mixes(words: list[str]) -> bool:
+    """Letters and digits among the single characters: "C, h, a, t, o, n, 9, 1", not "1, 2, 3, 4, 5"."""
+    singles = "".join(w[0] for w in words if _SPELT_CHARACTER.fullmatch(w))
+    return sum(c.isdigit() for c in singles) >= 2 and sum(c.isalpha() for c in singles) >= 3  # not "a, c, d, b, a, 4"
 
 
 def _spells_a_password(words: list[str], *, cued: bool) -> bool:
@@ -837,6 +931,9 @@ def _spells_a_password(words: list[str], *, cued: bool) -> bool:
     numbers = sum(p in _SPELT_NUMBERS for p in parts)
     symbols = sum(p in _SPELT_SYMBOLS for p in parts)
     cases = sum(p in _SPELT_CASE for p in parts)
+    sizes = sum(p in _SPELT_SIZE for p in parts)
+    if _spells_letter_by_letter(words) and (cued or symbols + cases + sizes >= 1 or _mixes(words)):
+        return True  # "P majuscule, a, t, a, t, e, 4, 2", "capital D, o, g, g, o, then 4, 5, 6"
     if cued:
         return numbers >= 1 and symbols + cases >= 1
     return numbers >= 2 and symbols >= 1 and numbers + symbols + cases >= 4
@@ -1025,7 +1122,10 @@ _SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjecti
 
 _SECURITY_QUESTION = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|(?:security|secret) (?:questions?|answers?)|"
-    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b",
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b"
+    # "the answer to 'name of your first school' is …", not "the answer to 'why' is simple: money"
+    r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘][^'\"»”’]{0,60}?\b(?:name|nom|city|ville|street|rue|school|[ée]cole|first|"
+    r"premi\w+|born|naissance|maiden|jeune fille|favou?rite|pr[ée]f[ée]r\w*)",
     re.IGNORECASE,
 )
 # One to three words closing the message after "?", ":", "→", "c'est", "is", "j'ai répondu" or "j'ai mis": the answer.
@@ -1107,6 +1207,70 @@ def _answers_its_question(text: str) -> bool:
     if len(words) > 1:  # a name of two or three words: "tonton gégé" ends like an adjective but names
         return all(word and word not in _GRAMMAR and word not in _DESCRIPTIVE for word in words)
     return all(word and word not in _GRAMMAR and not _describes(word) for word in words)
+
+
+# An answer given to a question that was just asked: "Ville de naissance de ton père ? j'ai répondu Tlemcen",
+# "for 'mother's maiden name' I answered Kowalski", "…mon mot mémorable, j'ai mis clafoutis".
+_ANSWERED = re.compile(
+    r"(?:[?,:»\"”'’]\s*(?:et |and )?"
+    r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
+    r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:)\s+"  # "Q: city you were born in? A: Tourcoing"
+    r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+# …to a question about a name, a place or a first thing, or after a password word.
+_ASKED_FOR_AN_ANSWER = re.compile(
+    r"\b(?:nom|name|pr[ée]nom|ville|city|town|born|naissance|premi\w+|first|maiden|jeune fille|rue|street|[ée]cole|"
+    r"school|instit\w*|teacher|prof)\b",
+    re.IGNORECASE,
+)
+_YES_OR_NO = _words("oui non yes no ok okay rien nothing personne nobody")
+
+
+# A person asking is talk, not a form: "elle m'a demandé mon nom, j'ai mis Camille", "he asked what my favourite film
+# was"; a bank or a site asking is not ("la banque m'a demandé mon mot mémorable, j'ai mis clafoutis").
+_ASKED_BY_SOMEONE = re.compile(
+    r"\b(?:he|she|they|il|elle|ils|elles|on|prof|teacher|m[eè]re|p[eè]re|mum|mom|dad|friend|copine?|pote)\s+"
+    r"(?:m'a |m'ont |a |ont |had |has )?(?:asked|demand[ée]|demandait|pos[ée])",
+    re.IGNORECASE,
+)
+
+
+def _answered(text: str, *, cued: bool) -> bool:
+    answer = _ANSWERED.search(text)
+    if answer is None or not (cued or _ASKED_FOR_AN_ANSWER.search(text[: answer.start()])):
+        return False
+    if _ASKED_BY_SOMEONE.search(text[: answer.start()]):
+        return False
+    words = [_strip_punctuation(word) for word in answer.group(1).split()]
+    return all(
+        word
+        and word.casefold() not in _GRAMMAR
+        and word.casefold() not in _YES_OR_NO
+        and (word[0].isupper() or not _describes(word))  # "Tourcoing" names, "amazing" describes
+        for word in words
+    )
+
+
+# Accounts and passwords listed with arrows: "gmail → Poisson.Rouge.17, banque → 582039".
+_ARROW_PAIR = re.compile(r"([^\W\d][\w.' ]{0,24}?)\s*(?:→|->|=>)\s*(\S+)")
+# Words joined with a number, asked about: "would Pineapple-Canyon-47 be hackable?".
+_WORDS_AND_A_NUMBER = re.compile(r"(?:[^\W\d_]{3,}[-._]){2,4}\d{1,4}[!?*]?|\d{1,4}(?:[-._][^\W\d_]{3,}){2,4}")
+_STRENGTH_TALK = re.compile(
+    r"\b(?:hackable|crack\w*|piratable|cassable|guess\w*|devin\w*|brute|solide|strong|secure|s[ûu]r|safe|"
+    r"risqu\w*|risky|faible|weak)\b",
+    re.IGNORECASE,
+)
+
+
+def _lists_passwords(text: str) -> bool:
+    for pair in _ARROW_PAIR.finditer(text):
+        value = _strip_punctuation(pair.group(2))
+        if _NOT_AN_ACCOUNT.search(pair.group(1)) or not value:
+            continue
+        if password_like(value) or _LONG_NUMBER.fullmatch(value) or _WORDS_AND_A_NUMBER.fullmatch(value):
+            return True
+    return False
 
 
 # The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
@@ -1194,8 +1358,10 @@ def _demanded(spaced: str, keywords: list[re.Match[str]]) -> bool:
 
 def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
     """`text` has password words: `keywords`, found in `spaced` (the text as `_spaced` reads it)."""
-    demanded = _demanded(spaced, keywords)
     tokens = [_strip_punctuation(t) for t in text.split()]
+    # Talk about notorious ones reads like a demand: what follows is about them ("… comme mot de passe c'est fou").
+    talks_about_bad_ones = any(t and _named_as_bad(t, text) for t in tokens)
+    demanded = _demanded(spaced, keywords) or talks_about_bad_ones
     if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
         return True
     for keyword in keywords:
@@ -1205,6 +1371,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
             return True  # "j'ai dû lui dire mon mdp (nounours)"
     if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
         return True
+    if _spells_letter_by_letter(text.split()) or _answered(text, cued=True):
+        return True  # "c'est grand M, petit o, u, s, s, e, 7, 7, arobase — voilà le mdp"
     if _gives_an_answer(text) or _names_it_at_the_end(text) or (_quotes_one_word(text) and not demanded):
         return True
     if _named_value(text) or any(
@@ -1228,8 +1396,10 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
-                if demanded and _asks_about_it(value):
-                    continue  # "il réclame le code de mon ordi, c'est malsain ?"
+                if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
+                    continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
+                if word == "'s" and [_strip_punctuation(w).casefold() for w in value] in (["name"], ["names"]):
+                    continue  # "I can't remember what I put as my first pet's name": a question, no answer
                 if _gives_a_password(value) and not _named_as_bad(given, text):
                     return True
                 if _spells_a_password(value, cued=True):
@@ -1248,12 +1418,22 @@ _WIFI_KEY = re.compile(r"\b(?:ssid|r[ée]seau|network|wi-?fi)\b[^\n]{0,60}?\b(?:
 
 def _has_password(text: str) -> bool:
     stripped = text.strip()
+    if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
+        return True
     if _PASSWORD_WORD.search(stripped):
         spaced = _spaced(stripped)
         return _password_in_context(stripped, spaced, list(_PASSWORD_WORD.finditer(spaced)))
     tokens = stripped.split()
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
+    if _answers_its_question(stripped) or _answered(stripped, cued=False):
+        return True
+    if (
+        _STRENGTH_TALK.search(stripped)
+        and not _HANDLE.search(stripped)  # "is Jean-Luc-42 strong enough as a username?"
+        and any(_WORDS_AND_A_NUMBER.fullmatch(_strip_punctuation(t)) for t in tokens)
+    ):
+        return True  # "would Pineapple-Canyon-47 be hackable?"
     if _spells_a_password(tokens, cued=False):
         return True  # "c'est maman tiret zero six tiret mille neuf cent soixante"
     wifi_key = _WIFI_KEY.search(stripped)
@@ -1315,8 +1495,12 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
         return SecretKind.PRIVATE_KEY
     long_words = _LONG_WORD.findall(stripped)  # keys and tokens are long words: most messages have none
     if long_words:
-        if any(_PRIVATE_KEY.search(w) for w in long_words) or (
-            _PRIVATE_KEY_WORDS.search(stripped) and any(_HEX_64.search(w) or _ENCODED_KEY.search(w) for w in long_words)
+        named_key = _KEY_WORD.search(stripped) and not _A_HASH.search(stripped)
+        encoded = any(_HEX_64.search(w) or _ENCODED_KEY.search(w) for w in long_words)
+        if (
+            any(_PRIVATE_KEY.search(w) for w in long_words)
+            or (_PRIVATE_KEY_WORDS.search(stripped) and encoded)
+            or (named_key and any(_HEX_64.search(w) for w in long_words))
         ):
             return SecretKind.PRIVATE_KEY
         if any(_API_TOKEN.search(w) for w in long_words) or (
