@@ -26,8 +26,9 @@ from tests.support.database import locked
 from tests.support.paths import ROOT
 
 
-async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
-    """Wait for a condition the code under test makes true (checked every 20 ms)."""
+async def until(condition: Callable[[], bool], timeout: float = 60) -> None:
+    """Wait for a condition the code under test makes true (checked every 20 ms; the deadline is generous for a
+    loaded machine, not a timing assertion)."""
     deadline = asyncio.get_running_loop().time() + timeout
     while not condition():
         assert asyncio.get_running_loop().time() < deadline, "never happened"
@@ -35,7 +36,7 @@ async def until(condition: Callable[[], bool], timeout: float = 10) -> None:
 
 
 def pending(db: Path, user: int) -> int:
-    with sqlite3.connect(db) as check:
+    with sqlite3.connect(db, timeout=60) as check:
         value = int(check.execute("SELECT reply_pending FROM users WHERE user_id = ?", (user,)).fetchone()[0])
     check.close()
     return value

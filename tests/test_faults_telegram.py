@@ -35,8 +35,10 @@ async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBo
         fake.user_sends(7, "/checkup")
         intro, mark = await next_message(fake, 7, mark)
         await _delivery_noted(db, 7)  # (else the lock below keeps it pending, and a tick sends it again)
-        other = sqlite3.connect(db, isolation_level=None)
-        other.execute("BEGIN EXCLUSIVE")  # another process holds the database
+        # Another process holds the database; its connection waits (up to 60 s) for a write of the bot's in flight
+        # rather than failing at once with "database is locked" on a loaded machine.
+        other = sqlite3.connect(db, isolation_level=None, timeout=60)
+        other.execute("BEGIN EXCLUSIVE")
         try:
             fake.user_sends(7, "/aide")
             refused, mark = await next_message(fake, 7, mark)
@@ -57,9 +59,12 @@ async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBo
         assert check.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-async def _delivery_noted(db: Path, user: int) -> None:
-    for _ in range(100):
-        with sqlite3.connect(db) as check:
+async def _delivery_noted(db: Path, user: int, timeout: float = 60) -> None:
+    """Wait until the bot has written the reply down as delivered (it does within a second; the generous deadline
+    is for a loaded machine, and is not a timing assertion)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while asyncio.get_running_loop().time() < deadline:
+        with sqlite3.connect(db, timeout=60) as check:
             if check.execute("SELECT reply_pending FROM users WHERE user_id = ?", (user,)).fetchone() == (0,):
                 return
         await asyncio.sleep(0.05)

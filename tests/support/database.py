@@ -27,7 +27,7 @@ def damaged_database(path: Path) -> Path:
 @contextmanager
 def locked(db: Path) -> Iterator[None]:
     """Another program holds the database's write lock until the block ends."""
-    other = sqlite3.connect(db, isolation_level=None)
+    other = sqlite3.connect(db, isolation_level=None, timeout=60)  # waits for a write in flight, not fails
     other.execute("BEGIN EXCLUSIVE")
     try:
         yield
