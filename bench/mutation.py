@@ -38,7 +38,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "core.actions": ("bot/core/actions.py", ["test_engine.py", "test_check.py", "test_service.py", "test_privacy.py"]),
     "core.dialogue": ("bot/core/dialogue.py", ["test_engine.py", "test_check.py", "test_scoring.py"]),
     "core.engine": ("bot/core/engine.py", ["test_engine.py", "test_scoring.py", "test_suspend.py"]),
-    "core.html_text": ("bot/core/html_text.py", ["test_render.py", "test_check.py"]),
+    "core.html_text": ("bot/core/html_text.py", ["test_html_text.py", "test_render.py", "test_check.py"]),
     "core.i18n": ("bot/core/i18n.py", ["test_render.py", "test_i18n_extract.py", "test_check.py"]),
     "core.render": ("bot/core/render.py", ["test_render.py", "test_conversations.py"]),
     "core.routing": ("bot/core/routing.py", ["test_routing.py"]),
