@@ -59,6 +59,7 @@ def french(mini_translators: dict[str, Translator]) -> Translator:
 
 def test_a_plain_text_asks_the_adapter_for_nothing(content: Content, french: Translator) -> None:
     assert render(content, french, [Say("Salut.")]) == Reply("Salut.")
+    assert render(content, french, [Say("Salut {inconnu}.")]).text == "Salut {inconnu}."  # visible, not a crash
 
 
 def test_each_output_sets_what_the_adapter_must_do(content: Content, french: Translator) -> None:
@@ -129,7 +130,7 @@ def test_a_result_lists_each_priority_or_says_there_is_nothing(content: Content,
 
 
 def test_a_data_sets_date_is_said_under_its_credit(content: Content, french: Translator) -> None:
-    assert dated(content, french, date(2026, 12, 7)) == "\nDonnées du 7 décembre 2026."
+    assert dated(content, french, date(2024, 11, 22)) == "\nDonnées du 22 novembre 2024."  # not today's date
     assert dated(content, french, None) == ""
 
 
@@ -149,9 +150,11 @@ def test_a_long_text_splits_between_paragraphs_and_keeps_one_that_fits_exactly()
     assert split_html("aaa\n\nbbbbb", limit=10) == ["aaa\n\nbbbbb"]
     assert split_html("aaaa\n\nbbbbb", limit=10) == ["aaaa", "bbbbb"]
     assert split_html("<b>abcdefghij</b>", limit=10) == ["<b>abcdefghij</b>"]
+    assert split_html("aaa\n\n<b>abcdefghij</b>", limit=10) == ["aaa", "<b>abcdefghij</b>"]  # keeps its bold
 
 
 def test_a_paragraph_too_long_is_cut_at_a_space_past_its_middle() -> None:
     assert split_html("un deux  trois quatre cinq", limit=10) == ["un deux", "trois quat", "re cinq"]
+    assert split_html("aaaaaaaaa abcdef ghi", limit=10) == ["aaaaaaaaa", "abcdef ghi"]  # the rest fits exactly
     assert split_html("ab😀😀😀😀😀", limit=5) == ["ab😀", "😀😀", "😀😀"]
     assert split_html("<b>ab</b> &amp; cdefghijkl", limit=8) == ["ab &amp; cde", "fghijkl"]
