@@ -18,10 +18,14 @@ from bot.core.dialogue import (
     Condition,
     Content,
     Dialogue,
+    Message,
     Node,
     Target,
     TextInput,
+    build_advice,
+    build_data_classes,
     build_dialogue,
+    build_messages,
 )
 from bot.core.profile import Profile
 from bot.core.regions import Region, Regions, RouteInfo
@@ -99,7 +103,7 @@ RAW: dict[str, Any] = {
             ]
         },
         "country": {"text": "Ton pays ?", "pick_country": {"goto": "end"}},
-        "end": {"text": "Fini", "end": True, "result": True},
+        "end": {"text": "Fini : {route.police}", "end": True, "result": True},
     },
 }
 
@@ -168,7 +172,7 @@ EXPECTED = Dialogue(
             ),
             country_picker=Target(goto="end"),
         ),
-        "end": Node("end", text="Fini", end=True, result=True),
+        "end": Node("end", text="Fini : {route.police}", end=True, result=True, routes=("police",)),
     },
 )
 
@@ -204,3 +208,11 @@ def test_a_command_opens_its_dialogue_in_any_case_and_nothing_else_does() -> Non
     assert content.dialogue_for("QUIZ") is quiz
     assert content.dialogue_for("autre") is None
     assert content.country_picker is None  # its start node is a question, not a `pick_country:`
+
+
+def test_advice_messages_and_data_class_labels_are_read_as_written() -> None:
+    raw_advice = {"advice": {"twofa": {"priority": 2, "title": "T", "how": "H", "source": "https://s.example/"}}}
+    assert build_advice(raw_advice) == {"twofa": Advice("twofa", 2, "T", "H", "https://s.example/")}
+    raw_messages = {"messages": {"hi": "Salut", "n": {"one": "Un rappel", "other": "{count} rappels"}}}
+    assert build_messages(raw_messages) == {"hi": Message("Salut"), "n": Message("Un rappel", "{count} rappels")}
+    assert build_data_classes({"data_classes": {"Passwords": "Mots de passe"}}) == {"Passwords": "Mots de passe"}
