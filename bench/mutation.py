@@ -30,17 +30,30 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRATCH = ROOT / "mutants" / "bench"
-COPIED = ("bot", "dialogues", "locales", "tests", "bench", "pyproject.toml")
+COPIED = ("bot", "dialogues", "locales", "tests", "bench", "pyproject.toml", "babel.cfg")
 
 # Module -> (file mutated, the tests that cover it). The lists are the tests that import or drive the module
 # directly: a mutant they miss is a gap in them, even if some slower end-to-end test would catch it.
 MODULES: dict[str, tuple[str, list[str]]] = {
     "core.actions": ("bot/core/actions.py", ["test_engine.py", "test_check.py", "test_service.py", "test_privacy.py"]),
-    "core.dialogue": ("bot/core/dialogue.py", ["test_engine.py", "test_check.py", "test_scoring.py"]),
-    "core.engine": ("bot/core/engine.py", ["test_engine.py", "test_scoring.py", "test_suspend.py"]),
-    "core.html_text": ("bot/core/html_text.py", ["test_render.py", "test_check.py"]),
-    "core.i18n": ("bot/core/i18n.py", ["test_render.py", "test_i18n_extract.py", "test_check.py"]),
-    "core.render": ("bot/core/render.py", ["test_render.py", "test_conversations.py"]),
+    "core.dialogue": (
+        "bot/core/dialogue.py",
+        ["test_dialogue.py", "test_engine.py", "test_check.py", "test_scoring.py"],
+    ),
+    "core.engine": (
+        "bot/core/engine.py",
+        [
+            "test_engine.py",
+            "test_scoring.py",
+            "test_suspend.py",
+            "test_sensitive.py",
+            "test_routing.py",
+            "test_profile.py",
+        ],
+    ),
+    "core.html_text": ("bot/core/html_text.py", ["test_html_text.py", "test_render.py", "test_check.py"]),
+    "core.i18n": ("bot/core/i18n.py", ["test_i18n.py", "test_render.py", "test_i18n_extract.py", "test_check.py"]),
+    "core.render": ("bot/core/render.py", ["test_render_outputs.py", "test_render.py", "test_conversations.py"]),
     "core.routing": ("bot/core/routing.py", ["test_routing.py"]),
     "core.sensitive": ("bot/core/sensitive.py", ["test_sensitive.py", "test_secret_corpus.py"]),
     "features.breaches": ("bot/features/breaches.py", ["test_breaches.py"]),
@@ -81,7 +94,7 @@ def mutmut_section(source: str, tests: list[str]) -> str:
         "[tool.mutmut]\n"
         'source_paths = ["bot/"]\n'
         f'only_mutate = ["{source}"]\n'
-        'also_copy = ["dialogues/", "locales/", "bench/"]\n'
+        'also_copy = ["dialogues/", "locales/", "bench/", "babel.cfg"]\n'  # babel.cfg: pybabel extract's test
         'pytest_add_cli_args = ["-q", "-x", "-p", "no:cacheprovider"]\n'
         'process_isolation = "forkserver"\n'  # fresh imports: registrations run mutated (see pyproject.toml)
         'forkserver_warmup = "none"\n'

@@ -30,13 +30,13 @@ def problem(text: str) -> str | None:
         tag = tag.lower()
         if tag not in ALLOWED_TAGS:
             return f"the tag <{tag}> is not allowed (only {', '.join(sorted(ALLOWED_TAGS))})"
-        if _BARE_AMPERSAND.search(match["attrs"] or ""):
+        if _BARE_AMPERSAND.search(match["attrs"]):
             return f"a bare '&' in <{tag}>'s attribute (write &amp;) near \"{_around(text, match.start())}\""
         if match["close"]:
             if not open_tags or open_tags.pop() != tag:
                 return f"</{tag}> closes nothing that is open"
         else:
-            if tag == "a" and 'href="' not in (match["attrs"] or ""):
+            if tag == "a" and 'href="' not in match["attrs"]:
                 return "<a> needs an href"
             open_tags.append(tag)
     if open_tags:

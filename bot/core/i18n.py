@@ -11,10 +11,10 @@ from __future__ import annotations
 import gettext
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date
 from babel.messages.catalog import Catalog
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -88,9 +88,7 @@ class Translator:
     def plural(self, singular: str, plural: str, count: int) -> str:
         return self._translations.ngettext(singular, plural, count)
 
-    def date(self, value: date | datetime) -> str:
-        if isinstance(value, datetime):
-            return format_datetime(value, format="medium", locale=self.language)
+    def date(self, value: date) -> str:
         return format_date(value, format="long", locale=self.language)
 
     def number(self, value: float) -> str:
