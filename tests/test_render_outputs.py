@@ -105,11 +105,16 @@ def test_a_text_names_the_users_routes_with_their_sources_and_sites(content: Con
 
 def test_a_route_with_no_region_or_no_such_key_is_left_as_written(content: Content, french: Translator) -> None:
     region = content.regions.of(None)
-    assert with_routes("Appelle {route.police}.", french, None) == ("Appelle {route.police}.", ())
-    assert with_routes("Appelle {route.inconnue}.", french, region) == ("Appelle {route.inconnue}.", ())
+    assert with_routes("Appelle {route.police}.", french, None) == ("Appelle {{route.police}}.", ())
+    assert with_routes("Appelle {route.inconnue}.", french, region) == ("Appelle {{route.inconnue}}.", ())
     assert route_links("Va sur {route.aide}.", french, None) == ()
     without = replace(content, regions=Regions())
     assert render(without, french, [Notice("use_buttons")]).text == "Utilise les boutons."
+    # Rendered, such a placeholder is shown as written: never an AttributeError from `str.format_map`.
+    assert render(content, french, [Say("Appelle {route.inconnue}.")]).text == "Appelle {route.inconnue}."
+    assert render(without, french, [Say("Appelle {route.police} ({route.aide.name}).")]).text == (
+        "Appelle {route.police} ({route.aide.name})."
+    )
 
 
 def test_a_notice_counts_and_says_the_adapters_own_words(content: Content, french: Translator) -> None:

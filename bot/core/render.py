@@ -122,14 +122,14 @@ def with_routes(template: str, translator: Translator, region: Region | None) ->
     """A translated template with its `{route.KEY}` (the region's sentence) and `{route.KEY.name}` (its short
     name) put in, translated, and the sources of the routes it names. The inserted text is content (HTML
     allowed), not a value: its braces are doubled so that `fill` leaves them as they are."""
-    if region is None or "{route." not in template:
+    if "{route." not in template:
         return template, ()
     sources: list[str] = []
 
     def insert(match: re.Match[str]) -> str:
-        route = region.routes.get(match.group(1))
-        if route is None:  # `check` refuses an unknown key: only a test's content gets here
-            return match.group(0)
+        route = region.routes.get(match.group(1)) if region is not None else None
+        if route is None:  # `check` refuses an unknown key; left visible as written (braces doubled for `fill`)
+            return match.group(0).replace("{", "{{").replace("}", "}}")
         if route.source not in sources:
             sources.append(route.source)
         said = translator.text(route.name if match.group(2) else route.how)
