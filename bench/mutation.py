@@ -57,7 +57,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "core.routing": ("bot/core/routing.py", ["test_routing.py"]),
     "core.sensitive": ("bot/core/sensitive.py", ["test_sensitive.py", "test_secret_corpus.py"]),
     "features.breaches": ("bot/features/breaches.py", ["test_breaches.py"]),
-    "features.privacy": ("bot/features/privacy.py", ["test_privacy.py"]),
+    "features.privacy": (
+        "bot/features/privacy.py",
+        ["test_privacy.py", "test_profile.py", "test_feature_example.py"],
+    ),
     "features.progress": ("bot/features/progress.py", ["test_progress.py"]),
     "features.reminders": ("bot/features/reminders.py", ["test_reminders.py"]),
     "features.stalkerware": ("bot/features/stalkerware.py", ["test_stalkerware_lookup.py"]),
@@ -66,7 +69,16 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         ["test_storage.py", "test_backup.py", "test_suspend.py", "test_service.py", "test_faults.py"],
     ),
     "service": ("bot/service.py", ["test_service.py", "test_round_trips.py"]),
-    "scheduler": ("bot/scheduler.py", ["test_reminders.py"]),
+    "scheduler": (
+        "bot/scheduler.py",
+        [
+            "test_reminders.py",
+            "test_feature_example.py",
+            "test_breaches.py",
+            "test_privacy.py",
+            "test_background_writes.py",
+        ],
+    ),
     "buttons": ("bot/adapters/buttons.py", ["test_buttons.py"]),
     "rate_limit": ("bot/adapters/rate_limit.py", ["test_rate_limit.py"]),
 }

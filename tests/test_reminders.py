@@ -10,6 +10,7 @@ import sqlite3
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -462,3 +463,51 @@ async def test_the_checkup_result_offers_the_reminder_that_matters_most(gaffe: G
     assert phone.last.labels == ("Oui, dans une semaine", "Non merci")  # a weak email is fixed in days, not months
     await press(gaffe, 16, phone, "Oui, dans une semaine")
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, every_days FROM reminders") == [("mail", 7)]
+
+
+class BrokenSettings:
+    """Settings whose every read fails: each daily job raises, as a job with a bug would."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    def __getattr__(self, name: str) -> object:
+        self.reads += 1
+        raise RuntimeError(f"no {name}")
+
+
+async def test_a_daily_job_that_fails_is_said_and_tried_again_the_next_day_not_every_tick(
+    gaffe: Gaffe, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
+    broken = BrokenSettings()
+    scheduler = replace(scheduler_for(gaffe, {}), settings=cast(Settings, broken))
+    with caplog.at_level(logging.INFO, logger="gaffe.scheduler"):
+        await scheduler.tick()
+        tried = broken.reads
+        clock.now = START + timedelta(hours=1)
+        await scheduler.tick()
+        assert tried > 0 and broken.reads == tried  # not again an hour later
+        clock.now = START + timedelta(days=1)
+        await scheduler.tick()
+    assert broken.reads > tried  # but the next day
+    assert [r.getMessage() for r in caplog.records if r.levelno == logging.ERROR] == ["a daily job failed"] * 2
+    assert scheduler.rounds == 3  # the reminders' rounds went on all the same
+
+
+async def test_a_full_batch_that_all_failed_ends_the_round_the_rest_waits_for_the_next_tick(
+    gaffe: Gaffe, clock: Clock
+) -> None:
+    phones: dict[int, Screen] = {}
+    for user in (45, 46):
+        await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
+    tried: list[int] = []
+
+    async def push(user_id: int, push: Push) -> bool:
+        tried.append(user_id)
+        if len(tried) > 5:  # the round keeps going: stop it (SystemExit is not caught as a network error)
+            raise SystemExit("the round never ended")
+        raise Unreachable("network down")
+
+    clock.now = START + timedelta(days=91)
+    assert await Scheduler(gaffe, push, scheduler_for(gaffe, phones).send, batch=1).tick() == 0
+    assert len(tried) == 1  # the network is down: one full batch failed, the other push waits
