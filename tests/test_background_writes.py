@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.core.dialogue import Content
 from bot.core.engine import Push, State
 from bot.core.i18n import Translator
+from bot.core.render import Reply
 from bot.scheduler import Scheduler
 from bot.service import Gaffe
 from bot.storage import Store
@@ -88,9 +89,42 @@ async def test_the_daily_jobs_wait_for_the_lock_and_run_after_it(
     with locked(db):
         await scheduler.tick()
         await scheduler.tick()  # still locked: tried again, not said again
-    assert len(warnings_about(caplog, "the daily jobs failed")) == 1
+    (warning,) = warnings_about(caplog, "the daily jobs failed")  # said once, with the reason
+    assert "database is locked" in warning.getMessage()
     assert not [r for r in caplog.records if "a daily job failed" in r.getMessage()]
     assert not [r for r in caplog.records if r.getMessage().startswith("daily:")]
     now += timedelta(minutes=1)
     await scheduler.tick()  # the lock is gone: they run now, not tomorrow
     assert [r for r in caplog.records if r.getMessage().startswith("daily:")]
+
+
+async def test_a_tick_that_cannot_write_down_a_sent_message_counts_nothing_and_says_why(
+    shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    db = tmp_path / "gaffe.sqlite3"
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
+    await store.save(1, State())
+    with sqlite3.connect(db) as connection:  # a pushed message the network lost: waiting in the outbox
+        connection.execute(
+            "INSERT INTO outbox (user_id, created_at, reply) VALUES (1, '2026-12-07T12:00:00+00:00', ?)",
+            (Reply("Coucou").to_json(),),
+        )
+    connection.close()
+    sent: list[int] = []
+
+    async def push(user_id: int, push: Push) -> bool:
+        return True
+
+    async def send(user_id: int, reply: Reply) -> None:
+        sent.append(user_id)
+
+    scheduler = Scheduler(gaffe, push, send)
+    await store.connection.execute("PRAGMA busy_timeout=50")
+    with locked(db):
+        assert await scheduler.tick() == 0  # sent, but not written down: the round stops here
+    assert sent == [1] and scheduler.rounds == 0
+    (warning,) = warnings_about(caplog, "the scheduler's tick failed")
+    assert "database is locked" in warning.getMessage()  # the reason, for the operator
+    await scheduler.tick()  # the lock is gone: sent again (at least once, never lost) and written down
+    assert sent == [1, 1] and scheduler.rounds == 1

@@ -257,7 +257,9 @@ async def test_a_tick_drains_every_due_reminder_in_batches_and_counts_what_went_
     assert all(len(phones[user].replies) == sent[user] + 1 for user in users)
 
 
-async def test_a_push_that_fails_does_not_stop_the_others_nor_count(gaffe: Gaffe, clock: Clock) -> None:
+async def test_a_push_that_fails_does_not_stop_the_others_nor_count(
+    gaffe: Gaffe, clock: Clock, caplog: pytest.LogCaptureFixture
+) -> None:
     phones: dict[int, Screen] = {}
     for user in (36, 37):
         await create_reminder(gaffe, user, phones.setdefault(user, Screen()), "Ma banque", "Tous les 3 mois")
@@ -270,8 +272,11 @@ async def test_a_push_that_fails_does_not_stop_the_others_nor_count(gaffe: Gaffe
 
     clock.now = START + timedelta(days=91)
     # One batch holds both: 37's goes out, 36's stays due for a later tick, and a batch that all failed ends it.
-    assert await Scheduler(gaffe, push, working.send, batch=2).tick() == 1
+    with caplog.at_level(logging.WARNING, logger="gaffe.scheduler"):
+        assert await Scheduler(gaffe, push, working.send, batch=2).tick() == 1
     assert phones[37].last.labels[0] == "C'est fait"
+    said = [r.getMessage() for r in caplog.records]  # which job, to whom, why: what an operator needs
+    assert set(said) == {"a push (reminders) to user 36 could not be sent: network down"}, said
 
 
 async def test_the_terminal_scheduler_pushes_to_its_one_user_only(gaffe: Gaffe, clock: Clock) -> None:
