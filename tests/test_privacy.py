@@ -344,3 +344,25 @@ async def test_the_terminal_says_there_is_nothing_to_delete_and_writes_the_expor
     assert "Ici, dans le terminal, y'a rien à effacer" in text and "/oublie" in text
     saved = user_files.folder_for(tmp_path / "files", USER) / "gaffe-mes-donnees.json"
     assert f"[{saved}]" in text and json.loads(saved.read_bytes())["telegram_user_id"] == USER
+
+
+async def test_mydata_exports_a_message_waiting_in_the_outbox_and_forget_erases_it(
+    gaffe: Gaffe, tmp_path: Path
+) -> None:
+    db = tmp_path / "gaffe.sqlite3"
+    await run_checkup(gaffe, USER, Screen())
+    waiting = Reply("⏰ Ta banque : c'est le moment.")
+    with sqlite3.connect(db) as connection:  # a pushed message the network lost, still to be sent
+        for user_id in (USER, OTHER):
+            connection.execute(
+                "INSERT INTO outbox (user_id, created_at, reply) VALUES (?, '2026-12-07T12:00:00+00:00', ?)",
+                (user_id, waiting.to_json()),
+            )
+    connection.close()
+    reply, document = await export(gaffe, USER)
+    outbox = document["data"]["outbox"]
+    assert outbox["rows"] == [{"created_at": "2026-12-07T12:00:00+00:00", "reply": json.loads(waiting.to_json())}]
+    assert set(outbox["fields"]) == {"created_at", "reply"} and all(outbox["fields"].values())
+    assert "• Mes messages en attente : 1 élément" in reply.text.replace("\u00a0", " ").splitlines()
+    await forget(gaffe, USER, Screen())
+    assert rows_of(db, USER)["outbox"] == 0 and rows_of(db, OTHER)["outbox"] == 1  # only theirs
