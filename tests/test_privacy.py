@@ -366,3 +366,52 @@ async def test_mydata_exports_a_message_waiting_in_the_outbox_and_forget_erases_
     assert "• Mes messages en attente : 1 élément" in reply.text.replace("\u00a0", " ").splitlines()
     await forget(gaffe, USER, Screen())
     assert rows_of(db, USER)["outbox"] == 0 and rows_of(db, OTHER)["outbox"] == 1  # only theirs
+
+
+async def test_stats_counts_the_blocked_and_the_active_this_week(gaffe: Gaffe, tmp_path: Path) -> None:
+    for user_id in (USER, OTHER, OTHER + 1):
+        await run_checkup(gaffe, user_id, Screen())
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        connection.execute("UPDATE users SET active = 0 WHERE user_id = ?", (OTHER,))  # blocked Gaffe
+        connection.execute("UPDATE users SET updated_at = '2020-01-01T00:00:00+00:00' WHERE user_id = ?", (USER,))
+    connection.close()
+    lines = (await gaffe.handle(ADMIN, Command("stats"), Screen())).text.replace("\u00a0", " ").splitlines()
+    assert lines[1:3] == ["Utilisateurs : 3 (dont 1 qui m'ont bloqué)", "Actifs cette semaine : 2"], lines
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:  # nobody blocked, nobody active this week
+        connection.execute("UPDATE users SET active = 1, updated_at = '2020-01-01T00:00:00+00:00'")
+    connection.close()
+    lines = (await gaffe.handle(ADMIN, Command("stats"), Screen())).text.replace("\u00a0", " ").splitlines()
+    assert lines[1:3] == ["Utilisateurs : 3 (dont 0 qui m'ont bloqué)", "Actifs cette semaine : 0"], lines
+
+
+async def test_the_export_file_is_dated_readable_utf8_and_its_flags_are_booleans(
+    gaffe: Gaffe, translators: dict[str, Translator]
+) -> None:
+    then = datetime(2026, 3, 15, 10, 30, tzinfo=UTC)  # not today: the date said is the export's
+    gaffe.clock = lambda: then
+    await run_checkup(gaffe, USER, Screen())
+    reply, document = await export(gaffe, USER)
+    assert translators["fr"].date(then.date()) in document["about"]
+    assert document["exported_at"] == "2026-03-15T10:30:00+00:00"
+    (profile,) = document["data"]["profile"]["rows"]
+    assert (profile["active"], profile["pushes"]) == (True, True)
+    (file,) = reply.attachments
+    assert file.caption and file.data.decode("utf-8").startswith('{\n  "about": "')  # indented, for a person
+    assert "é" in file.data.decode("utf-8")  # French as written, not \u00e9
+
+
+async def test_a_blocked_user_is_erased_only_once_the_retention_period_is_over(gaffe: Gaffe, tmp_path: Path) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    await run_checkup(gaffe, 607, Screen())
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as connection:
+        then = (now - timedelta(days=10)).isoformat(timespec="seconds")
+        connection.execute("UPDATE users SET active = 0, updated_at = ? WHERE user_id = 607", (then,))
+    connection.close()
+
+    async def send(user_id: int, push: Push) -> bool:
+        return await gaffe.push(user_id, push, Screen())
+
+    assert await sweep(gaffe, send, now, 365) == (0, 0)  # blocked 10 days ago: kept
+    assert await gaffe.store.load(607) is not None
+    assert await sweep(gaffe, send, now + timedelta(days=356), 365) == (0, 1)  # 366 days: erased, no notice
+    assert await gaffe.store.load(607) is None
