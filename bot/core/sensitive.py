@@ -143,13 +143,22 @@ _INVISIBLE = re.compile(
 )
 _APOSTROPHES = str.maketrans("\u2019\u02bc", "''")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # a tab, a non-breaking or narrow space… (NFKC leaves some)
+# Every arrow reads as "→" ("icloud ⇒ Pomme-Verte-91", "netflix ➡️ …"), and a pictograph as a space: "wifi 📶 : …"
+# is "wifi : …" to a person. (Arrows first: some are in the pictographs' blocks.)
+_ARROWS = re.compile(
+    "[\u2190-\u21ff\u2794-\u27af\u27f0-\u27ff\u2900-\u297f\u2b05-\u2b07\u2b95\U0001f449\U0001f846-\U0001f8ff]\ufe0f?"
+)
+_PICTOGRAPHS = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]+")
+_PICTOGRAPHS_INSIDE = re.compile("(?<=\\w)[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]+(?=\\w)")  # "Licorne💖2024"
 
 
 def normalise(text: str) -> str:
     """The text as the filter reads it: NFKC (full-width digits and colons become ASCII, non-breaking and
-    narrow spaces become spaces), invisible characters removed, every space a plain one, apostrophes straight."""
+    narrow spaces become spaces), invisible characters removed, every space a plain one, apostrophes straight,
+    every arrow "→", pictographs (emoji) spaces, or nothing inside a word."""
     if not text.isascii():  # most messages are: nothing to do then but the spaces
         text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_APOSTROPHES)
+        text = _PICTOGRAPHS.sub(" ", _PICTOGRAPHS_INSIDE.sub("", _ARROWS.sub("→", text)))
     return _ODD_SPACE.sub(" ", text)
 
 
@@ -159,6 +168,9 @@ _LONG_WORD = re.compile(r"\S{20,}")
 _PRIVATE_KEY = re.compile(
     r"(?<![0-9A-Za-z])0x[0-9a-fA-F]{64}(?![0-9A-Za-z])"
     r"|(?<![0-9A-Za-z])[5KL][1-9A-HJ-NP-Za-km-z]{50,51}(?![0-9A-Za-z])"
+    # an extended private key (BIP-32: xprv, yprv, zprv, tprv), a Nostr key, an age key
+    r"|(?<![0-9A-Za-z])[xyzt]prv[1-9A-HJ-NP-Za-km-z]{100,112}(?![0-9A-Za-z])"
+    r"|\bnsec1[0-9a-z]{50,64}\b|\bAGE-SECRET-KEY-1[0-9A-Z]{50,64}\b"  # bech32, as typed: any letter
 )
 _PRIVATE_KEY_WORDS = re.compile(r"cl[ée]s? priv[ée]es?|private keys?", re.IGNORECASE)
 # 64 hex digits near "clé" / "key" is a key ("a1db…93db <- c'est ma clé"), unless it is named as a hash.
@@ -189,6 +201,20 @@ _API_TOKEN = re.compile(
             r"\bdop_v1_[a-f0-9]{64}",  # DigitalOcean
             r"\bkey-[0-9a-f]{32}\b",  # Mailgun
             r"\b[MN][A-Za-z\d]{23,25}\.[\w-]{6}\.[\w-]{27,38}",  # Discord bot token
+            # issue 18, fifth round: webhooks (their address is their secret), OAuth and more vendors' prefixes
+            r"hooks\.slack\.com/(?:services|workflows)/\w+/\w+/\w{16,}",  # Slack webhook
+            r"discord(?:app)?\.com/api/webhooks/\d+/[\w-]{30,}",  # Discord webhook
+            r"\bya29\.[\w-]{30,}",  # Google OAuth access token
+            r"\b(?:secret|ntn)_[A-Za-z0-9]{40,}",  # Notion
+            r"\b[0-9a-f]{32}-us\d{1,2}\b",  # Mailchimp
+            r"\btskey-(?:auth|api|client|scim)?-?[\w-]{20,}",  # Tailscale
+            r"\b(?:figd|gsk|sbp|glsa|glc|sntrys|lin_api|r8|pplx|xai|ops|hvs|dp\.pt)[_.-][\w-]{20,}",  # Figma, Groq…
+            r"\bPMAK-[0-9a-f]{24}-[0-9a-f]{34}",  # Postman
+            r"\bNRAK-[A-Z0-9]{27}",  # New Relic
+            r"\bsq0(?:atp|csp)-[\w-]{20,}",  # Square
+            r"\bdapi[0-9a-f]{32}\b",  # Databricks
+            r"\b(?:SK|AC)[0-9a-f]{32}\b",  # Twilio
+            r"\bAccountKey=[A-Za-z0-9+/]{40,}={0,2}",  # an Azure storage connection string
         )
     )
 )
@@ -218,13 +244,17 @@ def _fold(text: str) -> str:
 
 # The English and French BIP-39 word lists, as shipped (and maintained) by `mnemonic`; loaded once.
 _BIP39_WORDLISTS = tuple(
-    frozenset(_fold(word) for word in Mnemonic(language).wordlist) for language in ("english", "french")
+    frozenset(_fold(word) for word in Mnemonic(language).wordlist)
+    for language in ("english", "french", "spanish", "italian", "portuguese", "czech")
 )
 
 
 # Announced as one, a phrase may have a few words mistyped or misremembered: 9 of any 12 in a word list will do.
 _SEED_CUE = re.compile(
-    r"\b(?:seed|mnemonic|recovery phrase|phrase de (?:r[ée]cup[ée]ration|secours)|(?:12|24) (?:mots|words))\b", re.I
+    r"\b(?:seed|mnemonic|recovery phrase|phrase de (?:r[ée]cup[ée]ration|secours)|(?:12|24) (?:mots|words)|"
+    r"semilla|semente|frase (?:de )?(?:recupera\w+|semilla|semente)|parole di recupero|wiederherstellungs\w*|"
+    r"(?:12|24) (?:palabras|parole|palavras|w[öo]rter))\b",
+    re.I,
 )
 _ANNOUNCED_PHRASE_WORDS = 9
 
@@ -234,7 +264,10 @@ def _is_recovery_phrase(text: str) -> bool:
     if len(tokens) < _RECOVERY_PHRASE_LENGTH:
         return False
     words = ["".join(_WORD.findall(t)) for t in tokens]
-    needed = _ANNOUNCED_PHRASE_WORDS if _SEED_CUE.search(text) else _RECOVERY_PHRASE_LENGTH
+    announced = _SEED_CUE.search(text) is not None
+    if announced and _plain_words_run(tokens, words) >= _RECOVERY_PHRASE_LENGTH:
+        return True  # "les 12 mots de mon portefeuille : 1. soupe 2. carton…", in any word list or none
+    needed = _ANNOUNCED_PHRASE_WORDS if announced else _RECOVERY_PHRASE_LENGTH
     for wordlist in _BIP39_WORDLISTS:
         listed = [word in wordlist for word in words]
         run = in_window = 0
@@ -245,6 +278,16 @@ def _is_recovery_phrase(text: str) -> bool:
             if run >= _RECOVERY_PHRASE_LENGTH or (position >= _RECOVERY_PHRASE_LENGTH - 1 and in_window >= needed):
                 return True
     return False
+
+
+def _plain_words_run(tokens: list[str], words: list[str]) -> int:
+    """The longest run of plain words with no grammar between them (numbering and commas aside)."""
+    longest = run = 0
+    for token, word in zip(tokens, words, strict=True):
+        plain = token.strip(",;.") == word and len(word) >= 3 and word not in _GRAMMAR
+        run = run + 1 if plain else 0
+        longest = max(longest, run)
+    return longest
 
 
 # --- IBANs -----------------------------------------------------------------------------------------
@@ -286,7 +329,17 @@ _IDENTITY_WORDS = re.compile(
     r"identifiant fiscal|num[ée]ro d'identification fiscale|spi|(?:num[ée]ro|n°) de permis|permis n°|"
     r"licen[cs]e (?:number|no)|social insurance|(?-i:SIN)|num[ée]ro national|national number|registre national|"
     r"dni|(?-i:NIE)|documento nacional|rijksregister\w*|burgerservicenummer|(?-i:BSN)|sofi-?nummer|"
-    r"num[ée]ro de registre national|identiteitskaart|paspoort)\b",
+    r"num[ée]ro de registre national|identiteitskaart|paspoort|"
+    # other countries' (issue 18, fifth round): Swiss AVS/AHV, Canadian SIN/NAS, Portuguese NIF, German Steuer-ID,
+    # Irish PPS, Brazilian CPF, British NHS, Polish PESEL, Nordic personal numbers, Italian codice fiscale, Indian
+    # Aadhaar/PAN, US ITIN/EIN, Australian TFN, Belgian NISS, Mexican CURP; residence permits; IDs in other tongues
+    r"avs|ahv|assurance sociale|(?-i:NAS)|nif|contribuinte|steuer-?id|steuer(?:identifikations)?nummer|"
+    r"sozialversicherungs\w*|sv-?nummer|ppsn?|cpf|nhs (?:number|no)|pesel|personnummer|henkil[öo]tunnus|hetu|"
+    r"f[øo]dselsnummer|(?-i:CPR)|codice fiscale|code fiscal|(?-i:CF)|aadhaa?r|(?-i:PAN)|itin|(?-i:EIN)|"
+    r"tax file number|(?-i:TFN)|niss|insz|curp|c[ée]dula|seguridad social|(?-i:NSS)|"
+    r"(?:titre|carte|permis) de s[ée]jour|residence (?:permit|card)|green card|num[ée]ro (?:d')?[ée]tranger|"
+    r"personalausweis\w*|ausweis\w*|reisepass\w*|pasaportes?|passaport[oe]s?|carta d'identit[àa]|"
+    r"national id|id number|identification number|identity number|num[ée]ro d'identit[ée]|pi[èe]ce d'identit[ée])\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
@@ -315,6 +368,57 @@ _CAPITALS_ID = re.compile(r"(?<![\w-])[A-Z]{9}(?![\w-])")
 _MOST_VOWELS_IN_AN_ID = 2
 
 
+# Other countries' numbers that carry their own check, found without a cue (one chance in ten or less for a random
+# number of that shape to pass, and the shape itself is rare): a Swiss AVS/AHV number (756, then an EAN-13 check
+# digit), a Brazilian CPF written with its dots and dash (two mod-11 digits), a Finnish henkilötunnus (birth date,
+# century sign, then a check character, the number mod 31), an Italian codice fiscale (a check letter over its 15
+# characters). An Indian PAN (five letters, four digits, a letter) needs its cue.
+_SWISS_AVS = re.compile(r"(?<![\w.-])756([. ]?)\d{4}\1\d{4}\1\d{2}(?![\w-]|[.,]\d)")
+_BRAZILIAN_CPF = re.compile(r"(?<![\w.-])\d{3}\.\d{3}\.\d{3}-\d{2}(?![\w-]|[.,]\d)")
+_FINNISH_ID = re.compile(r"(?<![\w-])([0-3]\d[01]\d\d{2})[-+A]([0-9]{3})([0-9A-Y])(?![\w-])")
+_FINNISH_CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
+_ITALIAN_FISCAL_CODE = re.compile(r"(?<![\w-])[A-Z]{6}\d{2}[A-EHLMPR-T]\d{2}[A-Z]\d{3}[A-Z](?![\w-])")
+_ITALIAN_ODD = dict(
+    zip(
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+        (1, 0, 5, 7, 9, 13, 15, 17, 19, 21) * 2 + (2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23),
+        strict=True,
+    )
+)
+_INDIAN_PAN = re.compile(r"(?<![\w-])[A-Z]{3}[PCHFATBLJG][A-Z]\d{4}[A-Z](?![\w-])")
+
+
+def _ean13_valid(digits: str) -> bool:
+    return sum(int(c) * (3 if i % 2 else 1) for i, c in enumerate(digits)) % 10 == 0
+
+
+def _cpf_valid(digits: str) -> bool:
+    if len(set(digits)) == 1:
+        return False  # "000.000.000-00", an example
+    for length in (9, 10):
+        remainder = sum(int(c) * (length + 1 - i) for i, c in enumerate(digits[:length])) * 10 % 11
+        if remainder % 10 != int(digits[length]):
+            return False
+    return True
+
+
+def _italian_fiscal_code_valid(code: str) -> bool:
+    total = sum(
+        _ITALIAN_ODD[c] if i % 2 == 0 else int(c, 36) - (10 if c.isalpha() else 0) for i, c in enumerate(code[:15])
+    )
+    return chr(ord("A") + total % 26) == code[15]
+
+
+def _has_checked_foreign_id(text: str) -> bool:
+    if any(_ean13_valid(re.sub(r"\D", "", m.group())) for m in _SWISS_AVS.finditer(text)):
+        return True
+    if any(_cpf_valid(re.sub(r"\D", "", m.group())) for m in _BRAZILIAN_CPF.finditer(text)):
+        return True
+    if any(_FINNISH_CHECK[int(m.group(1) + m.group(2)) % 31] == m.group(3) for m in _FINNISH_ID.finditer(text)):
+        return True
+    return any(_italian_fiscal_code_valid(m.group()) for m in _ITALIAN_FISCAL_CODE.finditer(text))
+
+
 def _belgian_number_valid(match: re.Match[str]) -> bool:
     first, key = re.sub(r"\D", "", match.group(1)), int(match.group(2))
     punctuated = not match.group().isdigit()  # bare eleven digits need a cue: 1 in 97 of any number passes
@@ -338,10 +442,12 @@ def _has_identity_number(text: str) -> bool:
         return True
     if any(_spanish_id_valid(m) for m in _SPANISH_ID.finditer(text)):
         return True  # "mi DNI es 48273915C": one chance in 23 for any 8 digits and a letter
-    if any(_belgian_number_valid(m) for m in _BELGIAN_NUMBER.finditer(text)):
+    if any(_belgian_number_valid(m) for m in _BELGIAN_NUMBER.finditer(text)) or _has_checked_foreign_id(text):
         return True
     if not _IDENTITY_WORDS.search(text):
         return False
+    if _INDIAN_PAN.search(text):
+        return True  # "PAN card ABCPE1234F"
     if any(_class_changes(m.group()) >= 3 for m in _NEW_ID_CARD.finditer(text)):
         return True  # "carte d'identité n° X4RTBPFW4": letters and digits mixed, not a product name
     if any(sum(c in "AEIOUY" for c in m.group()) <= _MOST_VOWELS_IN_AN_ID for m in _CAPITALS_ID.finditer(text)):
@@ -371,13 +477,13 @@ _SPELLED_NUMBER = (
     rf"|(?:{_DIGIT_WORD} )?cents? [a-zé-]+|{_DIGIT_WORD} hundred\b"  # a number of hundreds
 )
 _CARD_SECURITY_CODE = re.compile(
-    r"\b(?=\w)(?:cvv2?|cvc2?|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
+    r"\b(?=\w)(?:cvv2?|cvc2?|ccv|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
     r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
     r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|du dos|du verso|on the back|"
     r"at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
     rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
-    r"|\bcrypto\s*:?\s*\d{3}\b"  # "crypto 392": the cryptogram, not a cryptocurrency amount
+    r"|\bcrypto(?: visuel)?\s*:?\s*\d{3}\b"  # "crypto 392": the cryptogram, not a cryptocurrency amount
     r"|(?<![\w-])(?:\d{3,4}|\d \d \d(?: \d)?)(?!\d)\D{0,12}?"  # not "model A2846 on the back"
     r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
@@ -413,13 +519,14 @@ _NOT_A_SECRET_CODE = re.compile(
     r"\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
     r"|\bcodes?\s+(?:postal|promo\w*|source|de la route|qr|barres?|-barres?|civil|p[ée]nal|du travail|d'erreur|"
     r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean|"
-    r"exp[ée]diteur|court)\b|\b(?:sender|short) codes?\b",
+    r"exp[ée]diteur|court|(?:de )?r[ée]duction|(?:de )?parrainage|(?:d')?invitation|(?:de )?remise|avantage)\b"
+    r"|\b(?:sender|short|referral|invite|invitation|coupon|voucher) codes?\b",
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
-    r"\b(?=\w)(?:codes?|pin|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
+    r"\b(?=\w)(?:codes?|pin|puk|otp|passcode|digicode|2fa|a2f|mfa|authenticator|authentificat\w*|authy|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
-    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|"
+    r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|screen ?lock|lock ?screen|"
     r"je tape|j'ai tap[ée]|je compose|i type|i typed|me type|me taper|"
     r"(?:ouvrir|open) (?:mon|ma|le|la|l'|my|the) ?(?:t[ée]l[ée]phone|portable|iphone|ipad|tablette|phone|tablet|"
     r"ordi(?:nateur)?|pc|mac|laptop|computer|appli|app|coffre|safe))\b",
@@ -456,7 +563,8 @@ _CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
 _SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?!\S)")  # a code typed key by key
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(
-    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:[ -]\d){3,8})(?![\d\w/:€$£%]|[.,]\d)"
+    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:[ -]\d){3,8}|\d(?:\.\d){3,7})"  # "PIN 4.8.2.1"
+    r"(?![\d\w/:€$£%]|[.,]\d)"
 )
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
 _GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
@@ -491,7 +599,8 @@ _GROUPED_KEY = re.compile(
 )
 # A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
 _LOCK_CODE = re.compile(
-    r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker)\b"
+    r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker|lockbox|"
+    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?)\b"
     # a dial's numbers too: "27 left 14 right 33"
     r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
     r"|[^\d\n]{0,40}?(?<![\d,.])\d(?:[ -]\d){2,3})"
@@ -509,7 +618,8 @@ _PATTERN_SHAPE = re.compile(
 )
 # A gate's code of digits and one letter, a few words after the code word: "code du portillon chez ma mère 2580B".
 _CODE_WITH_A_LETTER = re.compile(
-    r"(?i:\b(?:(?:digi)?codes?|pin)\b)[^\d\n]{0,60}?(?<![\w-])(?:\d{3,6}[A-Z]|[A-Z]\d{4,6})(?![\w-])"  # not an A320
+    r"(?i:\b(?:(?:digi)?codes?|pin)\b)[^\d\n]{0,60}?(?<![\w-])"
+    r"(?:\d{3,6}[A-Z]|[A-Z]\d{4,6}|\d{2,4}[A-Z]\d{2,4})(?![\w-])"  # not an A320; "4B217"
 )
 # A PIN that is a birth year: "my bank card pin is my birth year 1987" (a year is otherwise not a code).
 _BIRTH_YEAR = re.compile(
@@ -579,7 +689,7 @@ _PASSWORD_WORD = re.compile(
     r"\b(?=\w)(?:mots? de passes?|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|"
     r"phrases? (?:de passe|secr[èe]tes?)|"
     # as typed in a hurry: "psswd", "pasword", "passwrd", "pass word", "mot2passe", "motdepasse", "passcode"
-    r"ps?s?wr?d|pas?s?wo?r?d|pass words?|mot ?(?:2|de) ?pass?e?|passcodes?|"
+    r"ps?s?wr?d|pas?s?wo?r?d|pass?(?:wrod|owrd|wrd|worf|wprd)|pass words?|mot ?(?:2|de) ?pass?e?|passcodes?|"
     r"code (?:du |de la )?wi-?fi|"
     # "pass", but not a travel, culture or health pass: "le pass culture c'est 300€"
     r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
@@ -719,6 +829,7 @@ _NOT_A_PASSWORD = re.compile(
     r"(?:https?://|www\.)\S*"  # a web address
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
     r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
+    r"|[\w.~-]*\$\{?[A-Za-z_]\w*\}?(?:[/:.]\S*)?|[\w.~$-]*(?:/[\w.$-]*){2,}"  # $HOME/.local/bin:$PATH, a/b/c
     r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}(?:/\S*)?"  # a domain (and a path) or a file name
     r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
@@ -1036,8 +1147,9 @@ _WORD_AND_NUMBER = re.compile(
 )
 # …unless it is a user name: "mon pseudo c'est lea92".
 _HANDLE = re.compile(
-    r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?|nom d'utilisateur|"
-    r"profil|profile|compte insta\w*|insta|snap\w*|tiktok|discord|twitch|steam|psn|xbox|fortnite|roblox|epic|"
+    r"\b(?:pseudo\w*|user ?names?|handles?|gamertags?|tags?|identifiants?|logins?(?! (?:box|page|screen|form|field))|"
+    r"nom d'utilisateur|profil|profile|compte insta\w*|insta|snap\w*|tiktok|discord|twitch|steam|psn|xbox|fortnite|"
+    r"roblox|epic|"
     r"m'a (?:ajout[ée]e?|invit[ée]e?|suivi[e]?)|added me|invited me|followed me)\b",
     re.IGNORECASE,
 )
@@ -1206,7 +1318,8 @@ def _answers_its_question(text: str) -> bool:
     words = [_strip_punctuation(word).casefold() for word in answer.group(1).split()]
     if len(words) > 1:  # a name of two or three words: "tonton gégé" ends like an adjective but names
         return all(word and word not in _GRAMMAR and word not in _DESCRIPTIVE for word in words)
-    return all(word and word not in _GRAMMAR and not _describes(word) for word in words)
+    raw = _strip_punctuation(answer.group(1))
+    return all(word and word not in _GRAMMAR and (raw[:1].isupper() or not _describes(word)) for word in words)
 
 
 # An answer given to a question that was just asked: "Ville de naissance de ton père ? j'ai répondu Tlemcen",
@@ -1215,9 +1328,11 @@ _ANSWERED = re.compile(
     r"(?:[?,:»\"”'’]\s*(?:et |and )?"
     r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
     r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:)\s+"  # "Q: city you were born in? A: Tourcoing"
-    r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*[.!]?\s*$",
+    # the answer ends the message, or its clause: "…» et j'ai mis tartiflette, mon mari le sait"
+    r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*(?:[.!]?\s*$|,\s)",
     re.IGNORECASE,
 )
+_PUT_DOWN = re.compile(r"\b(?:mis|r[ée]pondu|choisi|[ée]crit|put|answered|wrote|chose)\b", re.IGNORECASE)
 # …to a question about a name, a place or a first thing, or after a password word.
 _ASKED_FOR_AN_ANSWER = re.compile(
     r"\b(?:nom|name|pr[ée]nom|ville|city|town|born|naissance|premi\w+|first|maiden|jeune fille|rue|street|[ée]cole|"
@@ -1242,6 +1357,8 @@ def _answered(text: str, *, cued: bool) -> bool:
         return False
     if _ASKED_BY_SOMEONE.search(text[: answer.start()]):
         return False
+    if answer.group().endswith(" ") and not _PUT_DOWN.search(answer.group()):
+        return False  # a clause after it is read after "j'ai mis" only: "Q: what city? A: London, we moved in May"
     words = [_strip_punctuation(word) for word in answer.group(1).split()]
     return all(
         word
@@ -1288,7 +1405,8 @@ _SET_AS = re.compile(
 )
 # A login given as "user / password": "the login for the family computer is mum / roses".
 _LOGIN_PAIR = re.compile(
-    r"\b(?:logins?|identifiants?|credentials|connexion|acc[èe]s|log-?in details)\b.{0,40}?\S+\s*/\s*(\S+)\s*$",
+    r"(?<![/?=&])\b(?:logins?|identifiants?|credentials|connexion|acc[èe]s|log-?in details)\b"  # not in an address
+    r".{0,40}?\S+\s*/\s*(\S+)\s*$",
     re.IGNORECASE,
 )
 # A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
