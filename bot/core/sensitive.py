@@ -779,7 +779,8 @@ _FILLERS = _words(
     "just simply literally actually now currently still always juste simplement tout maintenant désormais toujours"
     " encore called named appelé appelée nommé nommée"
 )
-_NAMING = re.compile(r"(?:the|le|ce) (?:word|mot)\b", re.IGNORECASE)  # "is the word 'Kiwi'", "c'est le mot lapin"
+# "is the word 'Kiwi'", "c'est le mot lapin", "is the sentence ilovemydogmax"
+_NAMING = re.compile(r"(?:the|le|ce|la) (?:word|mot|sentence|phrase)\b", re.IGNORECASE)
 # Talk about passwords everybody knows to be bad is not a secret: "is P@ssw0rd a bad example?".
 _TALK_ABOUT_BAD_ONES = re.compile(
     r"\b(?=\w)(?:exemples?|examples?|classiques?|classic|(?:les?|la) plus (?:utilis|courant|fr[ée]quent|r[ée]pandu)\w*|"
@@ -1077,8 +1078,8 @@ def _joined_passphrase(value: str) -> bool:
     parts = _JOINERS.split(value)
     if not all(part.isalpha() for part in parts):
         return False
-    if len(parts) >= 3:
-        return all(len(part) >= 2 for part in parts)
+    if len(parts) >= 3:  # short words among them too: "ils-dansent-sous-la-pluie-a-Brest"
+        return all(len(part) >= 2 for part in parts) or sum(len(part) >= 3 for part in parts) >= 3
     return len(parts) == 2 and all(len(p) >= 3 and not _describes(p) and p.casefold() not in _GRAMMAR for p in parts)
 
 
@@ -1237,7 +1238,9 @@ _SECURITY_QUESTION = re.compile(
     r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b"
     # "the answer to 'name of your first school' is …", not "the answer to 'why' is simple: money"
     r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘][^'\"»”’]{0,60}?\b(?:name|nom|city|ville|street|rue|school|[ée]cole|first|"
-    r"premi\w+|born|naissance|maiden|jeune fille|favou?rite|pr[ée]f[ée]r\w*)",
+    r"premi\w+|born|naissance|maiden|jeune fille|favou?rite|pr[ée]f[ée]r\w*)"
+    # or any question of three words or more: "the answer to 'where did you meet your spouse' is Biarritz"
+    r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘]\s*(?:[^'\"»”’\s]+\s+){2,8}[^'\"»”’\s]+\s*[»\"”'’]",
     re.IGNORECASE,
 )
 # One to three words closing the message after "?", ":", "→", "c'est", "is", "j'ai répondu" or "j'ai mis": the answer.
@@ -1534,14 +1537,81 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
 _WIFI_KEY = re.compile(r"\b(?:ssid|r[ée]seau|network|wi-?fi)\b[^\n]{0,60}?\b(?:cl[ée]|key)\s*[:=]?\s*(\S+)", re.I)
 
 
+# The answer before its cue: "first car: a red Peugeot 205, that's my security answer", "… : Mme Perrin, c'est ma
+# question de sécu"; a name or a number in it.
+_ANSWER_THEN_CUE = re.compile(
+    r":\s*((?:[^\s,:]+\s+){0,3}?(?:[A-Z][^\s,:]*|[^\s,:]*\d[^\s,:]*))\s*,\s*"
+    r"(?:c'est|that's|that is|it's|this is|voil[àa])\s+(?:ma|my|mon|la|the)\s+"
+    r"(?:(?:security|secret|memorable)\s+(?:question|answer|word)|"
+    r"(?:question|r[ée]ponse)s?\s+(?:secr[èe]te|de s[ée]cu))"
+)
+# Talk about words as words: 'the word "password" in French is "mot de passe" right?'.
+_ABOUT_THE_WORD = re.compile(
+    r"\b(?:the (?:word|term)|le (?:mot|terme)|in (?:french|english|spanish|german)|en (?:français|anglais|espagnol|"
+    r"allemand)|means?|meaning|veut dire|signifie|translat\w*|tradu\w*|spell\w*|s'[ée]crit|orthograph\w*)\b",
+    re.IGNORECASE,
+)
+_OPENS_A_QUOTE = re.compile(r"[\"'«“‘`]\s?$")
+_CLOSES_A_QUOTE = re.compile(r"\s?[\"'»”’`](?!s\b)")  # not "password 's", a possessive
+
+
+def _quoted_itself(spaced: str, keyword: re.Match[str]) -> bool:
+    """The password word quoted as a word: 'the word "password" in French'."""
+    before, after = spaced[max(0, keyword.start() - 2) : keyword.start()], spaced[keyword.end() : keyword.end() + 4]
+    return bool(_OPENS_A_QUOTE.search(before) and _CLOSES_A_QUOTE.match(after))
+
+
+# A quoted phrase right after the password word, or its account: "phrase de passe « le chat dort sur le radiateur »".
+_QUOTED_PHRASE = re.compile(r"\s*(?:[^\s«\"“]+\s+){0,3}?[«\"“]\s*([^»\"”]{3,80}?)\s*[»\"”]")
+
+
+def _quoted_phrase_after(spaced: str, keywords: list[re.Match[str]]) -> bool:
+    if _demanded(spaced, keywords):
+        return False
+    for keyword in keywords:
+        quoted = _QUOTED_PHRASE.match(spaced, keyword.end())
+        words = quoted.group(1).split() if quoted else []
+        if (
+            len(words) < 2
+            or _strip_punctuation(words[0]).casefold() in _REASONS
+            or _PASSWORD_WORD.search(quoted.group(1))
+        ):
+            continue  # a reason given, in scare quotes: 'he demands my passwords "because he loves me"'
+        if _gives_a_sentence(words, shortest=2):
+            return True
+    return False
+
+
+_REASONS = _words("because cause coz cuz parce pour car puisque since so to for in as comme au afin")
+
+
+# Four plain words or more joined by dashes, in one case, none of them grammar: "mer-soleil-sable-vague".
+_JOINED_WORDS = re.compile(r"[^\W\d_]{3,}(?:-[^\W\d_]{3,}){3,7}")
+
+
+def _joined_words(token: str) -> bool:
+    if not _JOINED_WORDS.fullmatch(token):
+        return False
+    parts = token.split("-")
+    one_case = all(p.islower() for p in parts) or all(p[0].isupper() and p[1:].islower() for p in parts)
+    return one_case and not any(p.casefold() in _GRAMMAR for p in parts)
+
+
 def _has_password(text: str) -> bool:
     stripped = text.strip()
     if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
         return True
-    if _PASSWORD_WORD.search(stripped):
-        spaced = _spaced(stripped)
-        return _password_in_context(stripped, spaced, list(_PASSWORD_WORD.finditer(spaced)))
+    if _ANSWER_THEN_CUE.search(stripped):
+        return True  # "nom de ma première maîtresse d'école : Mme Perrin, c'est ma question de sécu"
+    spaced = _spaced(stripped)
+    keywords = list(_PASSWORD_WORD.finditer(spaced))
+    if _ABOUT_THE_WORD.search(spaced):
+        keywords = [k for k in keywords if not _quoted_itself(spaced, k)]
+    if keywords:  # not a word quoted as a word: 'the word "password" in French is "mot de passe"'
+        return _password_in_context(stripped, spaced, keywords) or _quoted_phrase_after(spaced, keywords)
     tokens = stripped.split()
+    if any(_joined_words(_strip_punctuation(t)) for t in tokens):
+        return True  # "j'utilise mer-soleil-sable-vague pour le coffre-fort"
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
     if _answers_its_question(stripped) or _answered(stripped, cued=False):
