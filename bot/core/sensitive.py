@@ -141,7 +141,7 @@ _INVISIBLE = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f\u034f]"
 )
-_APOSTROPHES = str.maketrans("\u2019\u02bc", "''")
+_APOSTROPHES = str.maketrans("\u2019\u02bc\u2010\u2011\u2012\u2013\u2014\u2212", "''------")  # dashes: "-"
 _ODD_SPACE = re.compile(r"[^\S\n]")  # a tab, a non-breaking or narrow space… (NFKC leaves some)
 # Every arrow reads as "→" ("icloud ⇒ Pomme-Verte-91", "netflix ➡️ …"), and a pictograph as a space: "wifi 📶 : …"
 # is "wifi : …" to a person. (Arrows first: some are in the pictographs' blocks.)
@@ -227,10 +227,49 @@ _TOKEN_WORDS = re.compile(
 _BASE64_SECRET = re.compile(r"(?=[A-Za-z0-9/+]*\d)(?=[A-Za-z0-9/+]*[A-Z])[A-Za-z0-9/+]{40}")
 _RANDOM_WORD = re.compile(r"(?<![\w.@/])(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[\w-]{20,}(?![\w@/])")
 
+# A setting whose name says it holds a secret, and a value that is one: ".env" lines, configs, code ("DB_PASSWORD=…",
+# "SMTP_PASS: …", "define('DB_PASSWORD', '…')", "psk=\"…\""); and a password inside a web address
+# ("https://admin:hunter2@192.168.1.1/", "mongodb+srv://app:Velo2024@…"). Not a placeholder, a switch or a length.
+_SETTING = re.compile(r"(?<![\w.$-])['\"]?([A-Za-z][\w.-]{0,60})['\"]?\s*(?:=>|[:=,])\s*['\"]?([^\s'\",;)]{4,200})")
+_SECRET_NAME = re.compile(
+    r"(?:^|[_.-])(?:password|passwd|pass|pwd|psk|secret|token|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+    r"auth[_-]?key|credentials?|key)(?:$|[_.-])",
+    re.IGNORECASE,
+)
+_PASSWORD_NAME = re.compile(r"pass|pwd|psk", re.IGNORECASE)
+_NOT_A_SECRET_NAME = re.compile(
+    r"[_.-](?:length|len|min|max|timeout|ttl|expiry|expires|enabled|file|path|dir|name|type|mode|header|prefix|"
+    r"policy|rotation|hint|reset|url|id)$",
+    re.IGNORECASE,
+)
+_PLACEHOLDER = re.compile(
+    r"[<{$%\[(].*|.*[>}\])]|x{3,}\w*|(?:your|ton|ta|my|mon|ma)[\W_].*|.*[\W_](?:here|ici)|\*+|\.{3,}|\d{1,3}|true|false|yes|no|on|off|none|null|nil|empty|vide|todo|tbd|"
+    r"changeme|change_?me|secret|password|passwd|pass|token|example\w*|your\W?\w*|ton\W?\w*|ta\W?\w*|\w*here|\w*ici|"
+    r"required|optional|string|str|env|os\.\w+|process\.\w+|/.*|\./.*|~/.*",
+    re.IGNORECASE,
+)
+_URL_CREDENTIALS = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]{1,20}://[^\s/:@]*:([^\s/@]{3,})@")
+
+
+def _secret_setting(text: str) -> SecretKind | None:
+    for setting in _SETTING.finditer(text):
+        name, value = setting.groups()
+        if not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
+            continue
+        identifier = any(c in name for c in "_.-") or name.isupper()
+        if identifier or text[setting.end(1) : setting.end(1) + 1] == "=":  # "the key: patience", "password = first
+            return SecretKind.PASSWORD if _PASSWORD_NAME.search(name) else SecretKind.API_TOKEN  # name" are prose
+    for credentials in _URL_CREDENTIALS.finditer(text):
+        if not _PLACEHOLDER.fullmatch(credentials.group(1)):
+            return SecretKind.PASSWORD
+    return None
+
+
 # --- recovery phrases ------------------------------------------------------------------------------
 _RECOVERY_PHRASE_LENGTH = 12  # the shortest BIP-39 phrase
 _WORD = re.compile(r"[^\W\d_]+")
 _NUMBERING = re.compile(r"\d{1,2}[.):-]?")
+_NUMBER_PREFIX = re.compile(r"^\d{1,2}[.):-](?=[^\W\d_])")
 
 
 _COMBINING_MARKS = re.compile(r"[\u0300-\u036f]")
@@ -249,18 +288,31 @@ _BIP39_WORDLISTS = tuple(
 )
 
 
+# Each listed word, and the lists it is in (a bit per list).
+_BIP39_LANGUAGES: dict[str, int] = {}
+for _index, _wordlist in enumerate(_BIP39_WORDLISTS):
+    for _listed_word in _wordlist:
+        _BIP39_LANGUAGES[_listed_word] = _BIP39_LANGUAGES.get(_listed_word, 0) | 1 << _index
+
+
 # Announced as one, a phrase may have a few words mistyped or misremembered: 9 of any 12 in a word list will do.
 _SEED_CUE = re.compile(
     r"\b(?:seed|mnemonic|recovery phrase|phrase de (?:r[ée]cup[ée]ration|secours)|(?:12|24) (?:mots|words)|"
     r"semilla|semente|frase (?:de )?(?:recupera\w+|semilla|semente)|parole di recupero|wiederherstellungs\w*|"
-    r"(?:12|24) (?:palabras|parole|palavras|w[öo]rter))\b",
+    r"(?:12|24) (?:palabras|parole|palavras|w[öo]rter)|"
+    r"(?:ledger|trezor|metamask|wallet|portefeuille|secret) recovery|recovery (?:words?|phrase|seed)|"
+    r"recovery(?=\s*:))\b",
     re.I,
 )
 _ANNOUNCED_PHRASE_WORDS = 9
 
 
 def _is_recovery_phrase(text: str) -> bool:
-    tokens = [t for t in _fold(text).split() if not _NUMBERING.fullmatch(t)]
+    # numbering apart, alone or stuck to its word: "1. abandon", "1-witch"
+    tokens = _fold(text).split()
+    if len(tokens) < _RECOVERY_PHRASE_LENGTH:
+        return False
+    tokens = [_NUMBER_PREFIX.sub("", t) for t in tokens if not _NUMBERING.fullmatch(t)]
     if len(tokens) < _RECOVERY_PHRASE_LENGTH:
         return False
     words = ["".join(_WORD.findall(t)) for t in tokens]
@@ -268,8 +320,11 @@ def _is_recovery_phrase(text: str) -> bool:
     if announced and _plain_words_run(tokens, words) >= _RECOVERY_PHRASE_LENGTH:
         return True  # "les 12 mots de mon portefeuille : 1. soupe 2. carton…", in any word list or none
     needed = _ANNOUNCED_PHRASE_WORDS if announced else _RECOVERY_PHRASE_LENGTH
-    for wordlist in _BIP39_WORDLISTS:
-        listed = [word in wordlist for word in words]
+    in_lists = [_BIP39_LANGUAGES.get(word, 0) for word in words]  # one look-up per word, whatever the lists
+    for language in range(len(_BIP39_WORDLISTS)):
+        listed = [bool(mask >> language & 1) for mask in in_lists]
+        if sum(listed) < needed:
+            continue  # most messages: a few listed words at most
         run = in_window = 0
         for position, is_listed in enumerate(listed):
             run = run + 1 if is_listed else 0
@@ -336,7 +391,7 @@ _IDENTITY_WORDS = re.compile(
     r"avs|ahv|assurance sociale|(?-i:NAS)|nif|contribuinte|steuer-?id|steuer(?:identifikations)?nummer|"
     r"sozialversicherungs\w*|sv-?nummer|ppsn?|cpf|nhs (?:number|no)|pesel|personnummer|henkil[öo]tunnus|hetu|"
     r"f[øo]dselsnummer|(?-i:CPR)|codice fiscale|code fiscal|(?-i:CF)|aadhaa?r|(?-i:PAN)|itin|(?-i:EIN)|"
-    r"tax file number|(?-i:TFN)|niss|insz|curp|c[ée]dula|seguridad social|(?-i:NSS)|"
+    r"tax file number|(?-i:TFN)|medicare|niss|insz|curp|c[ée]dula|seguridad social|(?-i:NSS)|"
     r"(?:titre|carte|permis) de s[ée]jour|residence (?:permit|card)|green card|num[ée]ro (?:d')?[ée]tranger|"
     r"personalausweis\w*|ausweis\w*|reisepass\w*|pasaportes?|passaport[oe]s?|carta d'identit[àa]|"
     r"national id|id number|identification number|identity number|num[ée]ro d'identit[ée]|pi[èe]ce d'identit[ée])\b",
@@ -524,7 +579,9 @@ _NOT_A_SECRET_CODE = re.compile(
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
-    r"\b(?=\w)(?:codes?|pin|puk|otp|passcode|digicode|2fa|a2f|mfa|authenticator|authentificat\w*|authy|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
+    r"\b(?=\w)(?:codes?|pin|puk|otp|passcode|digicode|2fa|a2f|mfa|verify|v[ée]rifi(?:er|cation)|validation|confirmation|"
+    # an authenticator's code, a keypad's: "my authenticator shows 128 554", "garage keypad 4417"
+    r"authenticator|authentificat\w*|authy|key ?pad|clavier|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
     r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|screen ?lock|lock ?screen|"
     r"je tape|j'ai tap[ée]|je compose|i type|i typed|me type|me taper|"
@@ -563,7 +620,8 @@ _CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
 _SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?!\S)")  # a code typed key by key
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(
-    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:[ -]\d){3,8}|\d(?:\.\d){3,7})"  # "PIN 4.8.2.1"
+    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:(?:[ -]| - )\d){3,8}|\d(?:\.\d){3,7})"
+    # digits one by one too, after dots or a spaced dash: "4.8.2.1", "5 5 3 - 9 1 0"
     r"(?![\d\w/:€$£%]|[.,]\d)"
 )
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
@@ -600,10 +658,10 @@ _GROUPED_KEY = re.compile(
 # A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
 _LOCK_CODE = re.compile(
     r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker|lockbox|"
-    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?)\b"
+    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|mailbox|letterbox)\b"
     # a dial's numbers too: "27 left 14 right 33"
     r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
-    r"|[^\d\n]{0,40}?(?<![\d,.])\d(?:[ -]\d){2,3})"
+    r"|[^\d\n]{0,40}?(?<![\d,.])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3}))"  # "safe combo 12-34-56"
     r"(?![\d,.]|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
     re.IGNORECASE,
 )
@@ -638,6 +696,8 @@ _TEXTED_CODE = re.compile(
 
 
 _THREE_DIGITS = re.compile(r"\d{3}")
+# A keypad's code with its star or hash keys inside, after a code word: "door code 24#19".
+_KEYPAD_CODE = re.compile(r"(?<![\w#*])[#*]?\d{1,6}[#*]\d{1,6}[#*]?(?![\w#*])")
 _PLURAL_CODES = re.compile(r"\b(?:codes|pins|passcodes)\b", re.IGNORECASE)
 
 
@@ -668,6 +728,8 @@ def _has_code(text: str) -> bool:
     for match in _UNFRAMED_CODE.finditer(cleaned):
         if any(_CODE_OF_LETTERS_AND_DIGITS.fullmatch(w) and _class_changes(w) >= 3 for w in match.group(1).split()):
             return True
+    if _KEYPAD_CODE.search(cleaned):
+        return True  # "door code 24#19", "digicode *4512#"
     if any(sum(c.isdigit() for c in m.group()) >= 3 for m in _SPACED_CHARACTERS.finditer(cleaned)):
         return True  # "code d'entrée de la résidence 3 4 A 7"
     talks_about_bad_ones = _TALK_ABOUT_BAD_ONES.search(cleaned) is not None
@@ -749,7 +811,8 @@ _DESCRIPTIVE = _words(
     case sensitive ten twelve eight six grave normal possible suffisant risqué dangereux risque
     sain saine healthy légal legal allowed crazy insane dingue ouf valid invalid expired expiré expire
     débile debile stupide stupid dumb idiot
-    nécessaire necessaire necessary inutile useless pointless ridicule
+    nécessaire necessaire necessary inutile useless pointless ridicule length longueur complexity complexité
+    entropy entropie
     better best worse worst mieux safer stronger weaker enough off oui non yes celui celle ceux usual habitude
     public publique visible connu connue merci thanks thank thx svp stp please help aide bonjour hello
     voilà voila bref enfin bon quoi franchement honnêtement honestly anyway whatever
@@ -830,6 +893,7 @@ _NOT_A_PASSWORD = re.compile(
     r"(?:https?://|www\.)\S*"  # a web address
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
     r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
+    r"|[A-Z][A-Z0-9_]*=\S*"  # a setting ("API_TIMEOUT=30"): `_secret_setting` reads those whose name says secret
     r"|[\w.~-]*\$\{?[A-Za-z_]\w*\}?(?:[/:.]\S*)?|[\w.~$-]*(?:/[\w.$-]*){2,}"  # $HOME/.local/bin:$PATH, a/b/c
     r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}(?:/\S*)?"  # a domain (and a path) or a file name
     r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
@@ -1128,7 +1192,9 @@ _REUSED = re.compile(
 # ("the one I use everywhere is Bluebird77", "même mot de passe sur tous mes comptes").
 _REUSE = re.compile(
     r"\b(?:partout|everywhere|(?:on|for) (?:every|all (?:my|the))\b|(?:sur|pour) tous (?:mes|les)\b|"
-    r"for everything|pour tout\b)",
+    r"for everything|pour tout\b|"
+    # or the account it opens: "it's Pa55word-Sunday for the family account"
+    r"(?:for|pour|on|sur) (?:the|my|our|le|mon|ma|notre) (?:\w+ )?(?:account|compte|login|connexion)\b)",
     re.IGNORECASE,
 )
 # "amazon - Zorro!2019", "facebook : Lapin1990": an account's name, then its password, and nothing else.
@@ -1696,6 +1762,8 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
             and any(_RANDOM_WORD.search(w) or _BASE64_SECRET.fullmatch(w) for w in long_words)
         ):
             return SecretKind.API_TOKEN
+    if ("=" in stripped or ":" in stripped or "," in stripped) and (setting := _secret_setting(stripped)):
+        return setting
     if _is_recovery_phrase(stripped):
         return SecretKind.RECOVERY_PHRASE
     if _has_iban(stripped):
