@@ -141,7 +141,8 @@ _INVISIBLE = re.compile(
     "[\u00ad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064"
     "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f\u034f]"
 )
-_APOSTROPHES = str.maketrans("\u2019\u02bc\u2010\u2011\u2012\u2013\u2014\u2212", "''------")  # dashes: "-"
+# Apostrophes straight, every dash "-", a bullet or a middle dot "." ("4•8•2•1" is "4.8.2.1").
+_APOSTROPHES = str.maketrans("\u2019\u02bc\u2010\u2011\u2012\u2013\u2014\u2212\u2022\u00b7\u2219\u2027", "''------....")
 _ODD_SPACE = re.compile(r"[^\S\n]")  # a tab, a non-breaking or narrow space… (NFKC leaves some)
 # Every arrow reads as "→" ("icloud ⇒ Pomme-Verte-91", "netflix ➡️ …"), and a pictograph as a space: "wifi 📶 : …"
 # is "wifi : …" to a person. (Arrows first: some are in the pictographs' blocks.)
@@ -185,7 +186,7 @@ _API_TOKEN = re.compile(
         (
             r"\bgh[pousr]_[A-Za-z0-9]{30,}",  # GitHub
             r"\bgithub_pat_\w{40,}",
-            r"\bxox[abposr]-[A-Za-z0-9-]{10,}",  # Slack
+            r"\bxox[abposr]-[A-Za-z0-9-]{10,}|\bxapp-\d-[A-Za-z0-9-]{20,}",  # Slack
             r"\b(?:AKIA|ASIA)[A-Z0-9]{16}\b",  # AWS access key id
             r"\bAIza[\w-]{35}",  # Google
             r"\bsk-(?:proj-|ant-)?[\w-]{20,}",  # OpenAI, Anthropic
@@ -210,6 +211,10 @@ _API_TOKEN = re.compile(
             r"\btskey-(?:auth|api|client|scim)?-?[\w-]{20,}",  # Tailscale
             r"\b(?:figd|gsk|sbp|glsa|glc|sntrys|lin_api|r8|pplx|xai|ops|hvs|dp\.pt)[_.-][\w-]{20,}",  # Figma, Groq…
             r"\bPMAK-[0-9a-f]{24}-[0-9a-f]{34}",  # Postman
+            r"\bATATT[\w-]{40,}|\bATBB[A-Za-z0-9]{28,}",  # Atlassian, Bitbucket
+            r"\bxkeysib-[0-9a-f]{64}-\w{16}",  # Brevo
+            r"\bEAA[A-Za-z0-9]{30,}",  # Facebook
+            r"\b(?:whsec|dckr_pat|rubygems|nfp|rnd)_[A-Za-z0-9]{20,}",  # Stripe webhooks, Docker, RubyGems, Netlify…
             r"\bNRAK-[A-Z0-9]{27}",  # New Relic
             r"\bsq0(?:atp|csp)-[\w-]{20,}",  # Square
             r"\bdapi[0-9a-f]{32}\b",  # Databricks
@@ -391,7 +396,7 @@ _IDENTITY_WORDS = re.compile(
     r"avs|ahv|assurance sociale|(?-i:NAS)|nif|contribuinte|steuer-?id|steuer(?:identifikations)?nummer|"
     r"sozialversicherungs\w*|sv-?nummer|ppsn?|cpf|nhs (?:number|no)|pesel|personnummer|henkil[öo]tunnus|hetu|"
     r"f[øo]dselsnummer|(?-i:CPR)|codice fiscale|code fiscal|(?-i:CF)|aadhaa?r|(?-i:PAN)|itin|(?-i:EIN)|"
-    r"tax file number|(?-i:TFN)|medicare|niss|insz|curp|c[ée]dula|seguridad social|(?-i:NSS)|"
+    r"tax file number|(?-i:TFN)|medicare|niss|(?-i:CIN)|insz|curp|c[ée]dula|seguridad social|(?-i:NSS)|"
     r"(?:titre|carte|permis) de s[ée]jour|residence (?:permit|card)|green card|num[ée]ro (?:d')?[ée]tranger|"
     r"personalausweis\w*|ausweis\w*|reisepass\w*|pasaportes?|passaport[oe]s?|carta d'identit[àa]|"
     r"national id|id number|identification number|identity number|num[ée]ro d'identit[ée]|pi[èe]ce d'identit[ée])\b",
@@ -519,7 +524,8 @@ def _has_identity_number(text: str) -> bool:
 
 # --- cards -----------------------------------------------------------------------------------------
 _CARD = re.compile(
-    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:([ ./_-])\d{4})(?:\1\d{4}){1,2}(?:\1\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
+    # groups of four split by any of the separators, mixed too ("4532-0151 4533-3149"): the Luhn check decides
+    r"(?<![\d,.])(?:\d{13,19}|\d{4}(?:[ ./_-]\d{4}){2,3}(?:[ ./_-]\d{1,4})?|\d{4}[ -]\d{6}[ -]\d{4,5})"
     r"(?!\d|[.,]\d)"
 )
 _NOT_A_CARD = re.compile(r"\b(?:imei|siret|siren|s[ée]cu(?:rit[ée] sociale)?|isbn|ean)\b", re.IGNORECASE)
@@ -534,7 +540,8 @@ _SPELLED_NUMBER = (
 _CARD_SECURITY_CODE = re.compile(
     r"\b(?=\w)(?:cvv2?|cvc2?|ccv|cryptogramme(?: visuel)?|code de s[ée]curit[ée] (?:de|sur) (?:ma|la) (?:carte|cb)|"
     r"security code (?:on|of) (?:my|the) card|card(?:'s)? security code|"
-    r"(?:chiffres|digits|num[ée]ros?|numbers|code)\s+(?:derri[èe]re|au dos|au verso|du dos|du verso|on the back|"
+    r"(?:chiffres|digits|num[ée]ros?|numbers|code|s[ée]curit[ée]|security)\s+"
+    r"(?:derri[èe]re|au dos|au verso|du dos|du verso|on the back|"
     r"at the back)|"
     r"(?:derri[èe]re|au dos de|au verso de|on the back of|at the back of) (?:ma|la|my|the) (?:carte|cb|card))\b"
     rf".{{0,30}}?(?:(?<!\d)(?:\d{{3,4}}|\d \d \d(?: \d)?)(?!\d)|\b(?:{_SPELLED_NUMBER}))"
@@ -584,6 +591,7 @@ _CODE_WORD = re.compile(
     r"authenticator|authentificat\w*|authy|key ?pad|clavier|"
     # the phone's PIN: "pour déverrouiller je tape 1470", "pour ouvrir mon téléphone je fais 9517"
     r"d[ée]verrouill\w*|d[ée]bloqu\w*|unlock\w*|sch[ée]ma|screen ?lock|lock ?screen|"
+    r"(?:mon|my|his|her|son|phone|unlock) pattern|"
     r"je tape|j'ai tap[ée]|je compose|i type|i typed|me type|me taper|"
     r"(?:ouvrir|open) (?:mon|ma|le|la|l'|my|the) ?(?:t[ée]l[ée]phone|portable|iphone|ipad|tablette|phone|tablet|"
     r"ordi(?:nateur)?|pc|mac|laptop|computer|appli|app|coffre|safe))\b",
@@ -620,8 +628,10 @@ _CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
 _SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?!\S)")  # a code typed key by key
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(
-    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:(?:[ -]| - )\d){3,8}|\d(?:\.\d){3,7})"
-    # digits one by one too, after dots or a spaced dash: "4.8.2.1", "5 5 3 - 9 1 0"
+    r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:(?:[ -]| - )\d){3,8}|\d(?:\.\d){3,7}|"
+    r"\d{2}(?:\.\d{2}){2,3}|\d{2,4}(?:_\d{2,4}){1,3})"
+    # digits one by one too, after dots or a spaced dash, and pairs after dots or underscores: "4.8.2.1",
+    # "5 5 3 - 9 1 0", "48.21.93" (not a date: "14.06.98"), "48_21_93"
     r"(?![\d\w/:€$£%]|[.,]\d)"
 )
 _YEAR_AFTER = re.compile(r"\b(?:en|in|depuis|since|année|year|de|of|du|le|from)\s*$", re.IGNORECASE)
@@ -629,6 +639,11 @@ _GOOGLE_CODE = re.compile(r"\bG-\d{6}\b")
 _LONE_DIGITS = re.compile(r"\d{2,8}(?:[ -]\d{2,4}){0,3}|\d{2}(?:[ .-]?\d{2}){4}")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{2}[.-]\d{2}[.-]\d{2,4}")
 _POSTAL_CODE = re.compile(r"(?:0[1-9]|[1-8]\d|9[0-5]|97|98)\d{3}")
+
+
+def _is_a_date(text: str) -> bool:
+    parts = text.split(".")
+    return len(parts) == 3 and 1 <= int(parts[0]) <= 31 and 1 <= int(parts[1]) <= 12
 
 
 def _year(digits: str) -> bool:
@@ -739,6 +754,8 @@ def _has_code(text: str) -> bool:
         digits = re.sub(r"\D", "", group.group())
         if not 4 <= len(digits) <= 8 or (talks_about_bad_ones and _WEAK_CODE.fullmatch(digits)) or examples:
             continue
+        if _is_a_date(group.group()):
+            continue  # "code expiré le 14.06.24"
         is_year = _year(digits)
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
             continue
@@ -751,7 +768,7 @@ _PASSWORD_WORD = re.compile(
     r"\b(?=\w)(?:mots? de passes?|mdp|passwords?|passwd|pswd|psw|pwd|pw|pass ?phrases?|"
     r"phrases? (?:de passe|secr[èe]tes?)|"
     # as typed in a hurry: "psswd", "pasword", "passwrd", "pass word", "mot2passe", "motdepasse", "passcode"
-    r"ps?s?wr?d|pas?s?wo?r?d|pass?(?:wrod|owrd|wrd|worf|wprd)|pass words?|mot ?(?:2|de) ?pass?e?|passcodes?|"
+    r"ps?s?wr?d|pas?s?wo?r?d|pass?(?:wrod|owrd|wrd|worf|wprd)|pass words?|mot ?(?:2|de|d'?) ?pass?e?|passcodes?|"
     r"code (?:du |de la )?wi-?fi|"
     # "pass", but not a travel, culture or health pass: "le pass culture c'est 300€"
     r"pass(?!\s+(?:culture|navigo|sport|sanitaire|vaccinal|rail|famille|annuel|ski|mus[ée]e|d'une))|"
@@ -775,7 +792,7 @@ _PASSWORD_WORD = re.compile(
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
     r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
-    r"ville de naissance|lieu de naissance|city of birth|birth ?place|"
+    r"ville de naissance|lieu de naissance|city of birth|birth ?place"
     r"(?:town|city) (?:where )?i was born|(?:street|rue) (?:i grew up on|where i grew up|o[ùu] j'ai grandi)|"
     r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet|"
     r"(?:plat|livre|film|prof|chanteur|chanteuse|couleur|sport|h[ée]ros)s? pr[ée]f[ée]r[ée]e?s?)\b",
@@ -783,6 +800,7 @@ _PASSWORD_WORD = re.compile(
 )
 _FRAME = frozenset(
     {"c'est", "c’est", "cest", "c", "est", "était", "etait", "c'était", "c’était", "is", "'s", "was", ":", "="}
+    | {"devient", "became", "becomes", "reste", "remains", "sera", "reads"}  # "mon mdp devient chaton12"
 )
 # A frame after these asks rather than gives: "passphrase or password, which is better?".
 _ASKING = _words("which what who lequel laquelle lesquels quel quelle quoi qui")
@@ -1663,9 +1681,36 @@ def _joined_words(token: str) -> bool:
     return one_case and not any(p.casefold() in _GRAMMAR for p in parts)
 
 
+# An online account's name, then one plain word and nothing else: "gmail : tournesol", "netflix -> chaussette". Only
+# the services people keep passwords for: "météo : soleil" is no account; a word that describes ("gmail : bloqué",
+# "instagram : privé") is news about the account, not its password.
+_SERVICE_AND_WORD = re.compile(
+    r"(?:(?:mon|ma|my|le|la|the) )?(?:gmail|google|outlook|hotmail|yahoo|icloud|apple ?id|netflix|facebook|fb|"
+    r"instagram|insta|snapchat|snap|tiktok|twitter|amazon|paypal|ebay|leboncoin|vinted|spotify|deezer|disney\+?|"
+    r"linkedin|whatsapp|microsoft|proton(?:mail)?)"
+    r"\s*(?::|->|→|=>|=)\s*([^\W\d_]{3,30})[.!]?",
+    re.IGNORECASE,
+)
+# …nor its plan or its state: "spotify : premium", "icloud: plein"
+_ACCOUNT_NEWS = _words(
+    "premium gratuit gratuite payant payante famille family free paid basic standard plein pleine full vide empty"
+    " down lent lente slow mort dead ferme closed suspendu suspendue suspended hs bug marche"
+)
+
+
+def _names_a_service_password(text: str) -> bool:
+    match = _SERVICE_AND_WORD.fullmatch(text)
+    if match is None:
+        return False
+    word = match.group(1).casefold()
+    return not (_describes(word) or word in _GRAMMAR or word in _ACCOUNT_NEWS or _TALK.fullmatch(word))
+
+
 def _has_password(text: str) -> bool:
     stripped = text.strip()
     if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
+        return True
+    if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _names_a_service_password(stripped):
         return True
     if _ANSWER_THEN_CUE.search(stripped):
         return True  # "nom de ma première maîtresse d'école : Mme Perrin, c'est ma question de sécu"
