@@ -91,6 +91,8 @@ def speed(detect: Detect, corpora: list[Corpus]) -> None:
         "4096 digits in groups": ("4970 " * 820)[:4096],
         "4096 chars, one word": "a1" * 2048,
         "4096 chars of 'question secrète : '": ("question secrète : " * 250)[:4096],  # a frame every 3 words
+        "4096 chars of 'password '": ("password " * 460)[:4096],  # a notorious word each time (was quadratic)
+        "':' then 4096 digits": ": " + "1" * 4094,  # an answer before its cue (quadratic while written)
     }
     print(f"speed: {microseconds(detect, everyday):.0f} µs per message on the corpora's {len(everyday)} lines")
     print(f"  a 4096-character chat message: {microseconds(detect, [longest]):.0f} µs")

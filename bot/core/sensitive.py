@@ -106,6 +106,7 @@ false alarm costs a friendly reminder, a miss costs a secret kept in a chat hist
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from enum import StrEnum
@@ -1195,6 +1196,13 @@ def _named_as_bad(token: str, text: str) -> bool:
     folded = _fold(_strip_punctuation(token))
     if folded not in _NOTORIOUS and _WEAK_CODE.fullmatch(folded) is None:
         return False
+    return _talks_about_bad_ones(text)
+
+
+@functools.lru_cache(maxsize=8)
+def _talks_about_bad_ones(text: str) -> bool:
+    """Read once per message (a string keeps its hash): asked for every notorious word of a message repeating
+    "password", it made a 4096-character one quadratic (0.3 s)."""
     return _TALK_ABOUT_BAD_ONES.search(text) is not None or (
         _CALLED_BAD.search(text) is not None and _OWN.search(text) is None
     )
@@ -1624,7 +1632,7 @@ _WIFI_KEY = re.compile(r"\b(?:ssid|r[ée]seau|network|wi-?fi)\b[^\n]{0,60}?\b(?:
 # The answer before its cue: "first car: a red Peugeot 205, that's my security answer", "… : Mme Perrin, c'est ma
 # question de sécu"; a name or a number in it.
 _ANSWER_THEN_CUE = re.compile(
-    r":\s*((?:[^\s,:]+\s+){0,3}?(?:[A-Z][^\s,:]*|[^\s,:]*\d[^\s,:]*))\s*,\s*"
+    r":\s*((?:[^\s,:]+\s+){0,3}?(?=[A-Z]|[^\s,:]*\d)[^\s,:]+)\s*,\s*"  # (one star after the lookahead: linear)
     r"(?:c'est|that's|that is|it's|this is|voil[àa])\s+(?:ma|my|mon|la|the)\s+"
     r"(?:(?:security|secret|memorable)\s+(?:question|answer|word)|"
     r"(?:question|r[ée]ponse)s?\s+(?:secr[èe]te|de s[ée]cu))"
