@@ -242,7 +242,14 @@ _SECRET_NAME = re.compile(
     r"auth[_-]?key|credentials?|key)(?:$|[_.-])",
     re.IGNORECASE,
 )
+_SECRET_ENDING = re.compile(r"[A-Z](?:PASSWORD|PASSWD|PWD|SECRET|TOKEN)$")  # "PGPASSWORD", "GHTOKEN"
 _PASSWORD_NAME = re.compile(r"pass|pwd|psk", re.IGNORECASE)
+# A password on a command line: "mysql -u root -pS3cret", "docker login -u bob -p Pastis51", "curl -u admin:Brioche42";
+# a user option ("-u") says it is one ("ssh -p 2222" is a port, a number alone is never read).
+_COMMAND_PASSWORD = re.compile(
+    r"(?<!\S)(?:-p|--password[= ]|--pass[= ]|/p:)\s?(\S{4,})|(?<!\S)(?:-u|--user)\s+[^\s:]+:(\S{4,})"
+)
+_USER_OPTION = re.compile(r"(?<!\S)(?:-u|-U|--user(?:name)?|/u:)(?:\s|=)")
 _NOT_A_SECRET_NAME = re.compile(
     r"[_.-](?:length|len|min|max|timeout|ttl|expiry|expires|enabled|file|path|dir|name|type|mode|header|prefix|"
     r"policy|rotation|hint|reset|url|id)$",
@@ -260,7 +267,8 @@ _URL_CREDENTIALS = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]{1,20}://[^\s/:@]*:([
 def _secret_setting(text: str) -> SecretKind | None:
     for setting in _SETTING.finditer(text):
         name, value = setting.groups()
-        if not _SECRET_NAME.search(name) or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
+        secret = _SECRET_NAME.search(name) or _SECRET_ENDING.search(name)
+        if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
             continue
         identifier = any(c in name for c in "_.-") or name.isupper()
         if identifier or text[setting.end(1) : setting.end(1) + 1] == "=":  # "the key: patience", "password = first
@@ -268,6 +276,11 @@ def _secret_setting(text: str) -> SecretKind | None:
     for credentials in _URL_CREDENTIALS.finditer(text):
         if not _PLACEHOLDER.fullmatch(credentials.group(1)):
             return SecretKind.PASSWORD
+    if _USER_OPTION.search(text):
+        for option in _COMMAND_PASSWORD.finditer(text):
+            value = option.group(1) or option.group(2)
+            if not value.isdigit() and not _PLACEHOLDER.fullmatch(value):
+                return SecretKind.PASSWORD
     return None
 
 
@@ -552,6 +565,20 @@ _CARD_SECURITY_CODE = re.compile(
     re.IGNORECASE,
 )
 _SPELLED_CODE = re.compile(rf"\b(?=\w)(?:{_SPELLED_NUMBER})", re.IGNORECASE)
+# Tens and teens too, three number words or more: "nineteen eighty four", "dix-neuf quatre-vingt-quatre", "twenty-one
+# seventeen"; not a count ("twenty five characters", "trente-cinq minutes").
+_NUMBER_WORD = (
+    r"(?:z[ée]ro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingts?|"
+    r"trente|quarante|cinquante|soixante|cents?|mille|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|"
+    r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
+    r"seventy|eighty|ninety|hundred|thousand|et)"
+)
+_NUMBER_IN_WORDS = re.compile(
+    rf"\b(?=\w){_NUMBER_WORD}(?:[ ,-]+{_NUMBER_WORD}){{2,11}}\b"
+    r"(?!\s+(?:chiffres|digits|caract[èe]res|characters|lettres|letters|ans|years|minutes|heures|hours|jours|days|"
+    r"secondes|seconds|fois|times|euros?|dollars?)\b)",
+    re.IGNORECASE,
+)
 
 
 def luhn_valid(digits: str) -> bool:
@@ -737,7 +764,7 @@ def _has_code(text: str) -> bool:
         return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
     if _CODE_WITH_A_LETTER.search(cleaned) or _BIRTH_YEAR.search(cleaned):
         return True
-    if _SPELLED_CODE.search(cleaned):
+    if _SPELLED_CODE.search(cleaned) or _NUMBER_IN_WORDS.search(cleaned):
         return True  # "mon code c'est un neuf trois sept"
     if any(len(re.sub(r"\W", "", m.group(1))) >= 4 for m in _LETTERS_AND_DIGITS_CODE.finditer(cleaned)):
         return True
@@ -789,7 +816,7 @@ _PASSWORD_WORD = re.compile(
     r"(?:keepass(?:xc)?|bitwarden|lastpass|dashlane|1password|proton pass|vault) master|"
     r"nom de jeune fille|maiden name|"
     # a bank's memorable word: "my memorable word is marmalade", "mon mot mémorable c'est coquelicot"
-    r"mots? m[ée]morables?|memorable (?:words?|info(?:rmation)?|phrase|answer)|"
+    r"mots? m[ée]morables?|memorable (?:words?|info(?:rmation)?|phrase|answer|place|name|date|town|city)|"
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
     r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
@@ -1345,10 +1372,36 @@ _ANSWER_AFTER_QUESTION = re.compile(
 
 _SECURITY_CUE = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|security (?:questions?|answers?)|"
-    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|secret answers?)\b",
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|secret answers?|security q|question s[ée]cu)\b",
     re.IGNORECASE,
 )
 _TITLES = _words("mr mrs ms miss dr mme mlle m. madame monsieur")
+
+
+# A security question's own words, then its answer closing the message a few words on, with no frame: "nom de jeune
+# fille de maman Lefort", "favourite food (security q) lasagne".
+_QUESTION_KEYWORD = re.compile(
+    r"(?:jeune fille|maiden name|first|premi[eè]re?|naissance|birth|born|grew up|grandi|favou?rite|pr[ée]f[ée]r\w*|"
+    r"memorable|m[ée]morable|question|answer|r[ée]ponse)",
+    re.IGNORECASE,
+)
+_ANSWER_WORDS = 6
+
+
+def _closes_its_question(text: str, keywords: list[re.Match[str]], spaced: str) -> bool:
+    last = keywords[-1]
+    if not _QUESTION_KEYWORD.search(last.group()):
+        return False
+    rest = spaced[last.end() :].split()
+    if not 1 <= len(rest) <= _ANSWER_WORDS:
+        return False
+    if any(_strip_punctuation(w).casefold() in _NEGATIONS or w.casefold() in _FRAME for w in rest):
+        return False  # a sentence about it: "my secret answer is wrong every time"
+    answer = _strip_punctuation(rest[-1])
+    after_a_note = len(rest) > 1 and rest[-2].endswith(")") and _SECURITY_CUE.search(text) is not None
+    named = answer[:1].isupper() or after_a_note  # a name, or after "(security q)"
+    plain = answer.isalpha() and answer.casefold() not in _GRAMMAR and not _describes(answer)
+    return named and plain and rest[-1][-1:] not in "?" and answer.casefold() not in _YES_OR_NO
 
 
 def _gives_an_answer(text: str) -> bool:
@@ -1494,6 +1547,9 @@ _SET_AS = re.compile(
     r"phrase secr[èe]te|passphrase|phrase de passe)"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
     r"\s+(?:to|en|à)\s+(\S+)"
+    # "pour" / "for" takes a quoted value only: "changer mon mdp pour 'jeluiappartiens'", not "pour être tranquille"
+    r"|\b(?:set|chang\w*|mis|mettre|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
+    r"\s+(?:pour|for|par|with|avec)\s+([«\"“'‘][^\s«»\"“”'‘’]{3,40}[»\"”'’])"
     # "je me connecte avec Basilic!", "I log in with Tulip2021"
     r"|\b(?:me connecte|je me logue|log ?in|logs? me in|sign in|signed in|logged in)\s+(?:avec|with|using)\s+(\S+)\s*$",
     re.IGNORECASE,
@@ -1587,6 +1643,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
     if _spells_letter_by_letter(text.split()) or _answered(text, cued=True):
         return True  # "c'est grand M, petit o, u, s, s, e, 7, 7, arobase — voilà le mdp"
     if _gives_an_answer(text) or _names_it_at_the_end(text) or (_quotes_one_word(text) and not demanded):
+        return True
+    if not demanded and _closes_its_question(text, keywords, spaced):
         return True
     if _named_value(text) or any(
         _LONG_NUMBER.fullmatch(t) and not (t.startswith("0") and len(t) == 10) and not _named_as_bad(t, text)
@@ -1815,7 +1873,7 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
             and any(_RANDOM_WORD.search(w) or _BASE64_SECRET.fullmatch(w) for w in long_words)
         ):
             return SecretKind.API_TOKEN
-    if ("=" in stripped or ":" in stripped or "," in stripped) and (setting := _secret_setting(stripped)):
+    if any(c in stripped for c in "=:,-") and (setting := _secret_setting(stripped)):
         return setting
     if _is_recovery_phrase(stripped):
         return SecretKind.RECOVERY_PHRASE
