@@ -571,10 +571,10 @@ _NUMBER_WORD = (
     r"(?:z[ée]ro|une?|deux|trois|quatre|cinq|six|sept|huit|neuf|dix|onze|douze|treize|quatorze|quinze|seize|vingts?|"
     r"trente|quarante|cinquante|soixante|cents?|mille|zero|oh|one|two|three|four|five|six|seven|eight|nine|ten|"
     r"eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|"
-    r"seventy|eighty|ninety|hundred|thousand|et)"
+    r"seventy|eighty|ninety|hundred|thousand)"
 )
 _NUMBER_IN_WORDS = re.compile(
-    rf"\b(?=\w){_NUMBER_WORD}(?:[ ,-]+{_NUMBER_WORD}){{2,11}}\b"
+    rf"\b(?=\w){_NUMBER_WORD}(?:(?:[ ,-]+(?:et|and))?[ ,-]+{_NUMBER_WORD}){{2,11}}\b"  # "vingt et un" is two
     r"(?!\s+(?:chiffres|digits|caract[èe]res|characters|lettres|letters|ans|years|minutes|heures|hours|jours|days|"
     r"secondes|seconds|fois|times|euros?|dollars?)\b)",
     re.IGNORECASE,
