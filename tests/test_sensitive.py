@@ -252,6 +252,97 @@ ORDINARY_NEAR_THE_FOURTH_ROUND = [
 ]
 
 
+# Issue 18, fifth round: general rules for kinds no corpus had (other countries' numbers, vendors' tokens, settings
+# and command lines, other word lists) and for what held-out 4 missed, each pinned by a line of my own.
+FIFTH_ROUND_RULES = [
+    ("outlook ⇒ Cerise-Rouge-12", SecretKind.PASSWORD),  # any arrow reads as "→"
+    ("wifi 🛜 : papillon22azur", SecretKind.PASSWORD),  # a pictograph is a space
+    ("756.9217.0769.85", SecretKind.IDENTITY),  # a Swiss AVS number: 756 and an EAN-13 check, no cue needed
+    ("RSSMRA83R14F749P", SecretKind.IDENTITY),  # an Italian codice fiscale, its check letter right
+    ("meu CPF 123.456.789-09", SecretKind.IDENTITY),  # a Brazilian CPF, its two check digits right
+    ("280264-051U", SecretKind.IDENTITY),  # a Finnish henkilötunnus, its check character right
+    ("Steuer-ID 12345678901", SecretKind.IDENTITY),  # a cue of another country, then a number
+    ("numéro d'assurance sociale 123 456 782", SecretKind.IDENTITY),
+    ("PAN card ABCPE1234F", SecretKind.IDENTITY),
+    ("hooks.slack.com/services/T0ABC/B0DEF/AbCdEfGhIjKlMnOpQrStUvWx", SecretKind.API_TOKEN),  # a webhook is its secret
+    ("xprv9s21ZrQH143K3QTDL4LXw2F7HEK3wJUD2nW2nRk4stbPy6cq3jPPqjiChkVvvNKmPGJxWUtg6LnF5kejMRNNU3TGtRBeJgk33yuGBxrMPHi",
+     SecretKind.PRIVATE_KEY),
+    ("SMTP_PASSWORD: guimauve", SecretKind.PASSWORD),  # a setting whose name says secret
+    ("define('AUTH_KEY', 'k9Lm2pQ7zRw4');", SecretKind.API_TOKEN),
+    ("PGPASSWORD=Rhubarbe psql -h db", SecretKind.PASSWORD),  # all capitals, ending in PASSWORD
+    ("https://marc:guimauve@nas.local/", SecretKind.PASSWORD),  # a password in a web address
+    ("mysqldump -u admin -pTartine55 base", SecretKind.PASSWORD),  # on a command line, with a user option
+    ("madre vara cliente alcalde dureza ruido ayuda pieza oxígeno aceptar víspera párrafo", SecretKind.RECOVERY_PHRASE),
+    ("mes 12 mots : 1. lampe 2. tigre 3. route 4. sable 5. fusil 6. melon 7. piano 8. vigne 9. cloche 10. bougie "
+     "11. renard 12. orage", SecretKind.RECOVERY_PHRASE),  # announced: twelve plain words, listed or not
+    ("PUK 12345678", SecretKind.CODE),
+    ("my authenticator says 220 417", SecretKind.CODE),
+    ("lockbox = 2941", SecretKind.CODE),
+    ("door code 31#07", SecretKind.CODE),  # a keypad's keys
+    ("le digicode du bâtiment B côté parking 47B19", SecretKind.CODE),  # digits, a letter, digits
+    ("code 4.9.1.7", SecretKind.CODE),
+    ("code 37_12_88", SecretKind.CODE),
+    ("PIN: nineteen ninety-nine", SecretKind.CODE),  # tens and teens
+    ("safe combo 31-07-22", SecretKind.CODE),
+    ("carte 4532-0151 4533-3149", SecretKind.CARD),  # mixed separators
+    ("CCV 913", SecretKind.CARD),
+    ("crypto visuel 771", SecretKind.CARD),
+    ("passphrase « trois lapins sous la pluie »", SecretKind.PASSWORD),  # a quoted phrase right after its cue
+    ("ma première voiture : une 205 rouge, c'est ma réponse secrète", SecretKind.PASSWORD),  # the answer, then its cue
+    ("the answer to 'what was your childhood nickname' is Bubbles", SecretKind.PASSWORD),  # any quoted question
+    ("lapin-cerise-nuage-fanfare pour le cloud", SecretKind.PASSWORD),  # four words joined by dashes
+    ("spotify : marmelade", SecretKind.PASSWORD),  # a plain word after an online account's name
+    ("mon mot d passe c biscotte", SecretKind.PASSWORD),
+    ("the wifi password reads tangerine", SecretKind.PASSWORD),
+    ("I typed Pelican42 into the login box", SecretKind.PASSWORD),  # a login box names no user name
+    ("nom de jeune fille de ma grand-mère Morel", SecretKind.PASSWORD),  # a name closing its question
+    ("il m'a forcée à changer mon mot de passe pour « aluiseul »", SecretKind.PASSWORD),  # a demand with a value
+    ("it's Pa55word-Sunday for the family account", SecretKind.PASSWORD),
+]  # fmt: skip
+ORDINARY_NEAR_THE_FIFTH_ROUND = [
+    'the word "password" in Spanish is "contraseña"',  # a password word quoted as a word
+    "API_RETRIES=5",  # a setting whose name says nothing secret
+    "SECRET_KEY_FILE=/run/secrets/django",  # the file, not the key
+    "DB_PASSWORD=${DB_PASSWORD}",  # placeholders
+    "OPENAI_API_KEY=<your key>",
+    "ssh -p 2222 marc@serveur",  # a port
+    "mysql -u root -p",  # the password asked for, not given
+    "export PATH=$HOME/bin:$PATH",
+    "https://example.com/login?next=/account",  # a login in a web address
+    "spotify : premium",  # the account's plan, not its password
+    "gmail : bloqué",
+    "netflix : Stranger Things",
+    "the code was twenty characters long",  # a count, not a code
+    "code expiré le 14.06.24",  # a date
+    "Q: what city? A: London, we moved in May",
+    "Saint-Germain-des-Prés",  # words joined, not in one case
+    "my secret answer is wrong every time",
+    "the key to a good password is length",
+    "numéro CAF allocataire 1234567",  # counted as ordinary since the second round
+    "le code de réduction c'est NOEL15",
+]
+# People describing coercive control with no value after the demand: never refused (these are who Gaffe is for).
+COERCION_WITHOUT_A_VALUE = [
+    "il exige mon mot de passe",
+    "my partner demands my passwords",
+    'he demands to see my phone and my passwords "because he loves me"',
+    "il m'oblige à changer mon mot de passe pour lui",
+    "she forces me to share my phone code every night",
+    "il m'a forcée à donner mes codes, je ne sais plus quoi faire",
+    'he says I have to tell him my pin "if I have nothing to hide"',
+]
+
+
+@pytest.mark.parametrize(("text", "kind"), FIFTH_ROUND_RULES)
+def test_the_fifth_round_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEAR_THE_FIFTH_ROUND + COERCION_WITHOUT_A_VALUE)
+def test_talk_near_the_fifth_round_rules_and_demands_without_a_value_are_ordinary(text: str) -> None:
+    assert detect(text) is None
+
+
 @pytest.mark.parametrize(("text", "kind"), FOURTH_ROUND_RULES)
 def test_the_fourth_round_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
     assert detect(text) == kind

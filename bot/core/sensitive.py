@@ -256,9 +256,9 @@ _NOT_A_SECRET_NAME = re.compile(
     re.IGNORECASE,
 )
 _PLACEHOLDER = re.compile(
-    r"[<{$%\[(].*|.*[>}\])]|x{3,}\w*|(?:your|ton|ta|my|mon|ma)[\W_].*|.*[\W_](?:here|ici)|\*+|\.{3,}|\d{1,3}|true|false|yes|no|on|off|none|null|nil|empty|vide|todo|tbd|"
-    r"changeme|change_?me|secret|password|passwd|pass|token|example\w*|your\W?\w*|ton\W?\w*|ta\W?\w*|\w*here|\w*ici|"
-    r"required|optional|string|str|env|os\.\w+|process\.\w+|/.*|\./.*|~/.*",
+    r"[<{$%\[(].*|.*[>}\])]|x{3,}|\*+|\.{3,}|\d{1,3}|(?:your|ton|ta|my|mon|ma)[\W_].*|.*[\W_](?:here|ici)|here|ici|"
+    r"true|false|yes|no|on|off|none|null|nil|empty|vide|todo|tbd|changeme|change_?me|secret|password|passwd|pass|"
+    r"token|example|exemple|required|optional|string|str|env|os\.\w+|process\.\w+|/.*|\./.*|~/.*",
     re.IGNORECASE,
 )
 _URL_CREDENTIALS = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]{1,20}://[^\s/:@]*:([^\s/@]{3,})@")
@@ -1549,7 +1549,7 @@ _SET_AS = re.compile(
     r"\s+(?:to|en|à)\s+(\S+)"
     # "pour" / "for" takes a quoted value only: "changer mon mdp pour 'jeluiappartiens'", not "pour être tranquille"
     r"|\b(?:set|chang\w*|mis|mettre|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
-    r"\s+(?:pour|for|par|with|avec)\s+([«\"“'‘][^\s«»\"“”'‘’]{3,40}[»\"”'’])"
+    r"\s+(?:pour|for|par|with|avec)\s+([«\"“'‘]\s?[^\s«»\"“”'‘’]{3,40}\s?[»\"”'’])"
     # "je me connecte avec Basilic!", "I log in with Tulip2021"
     r"|\b(?:me connecte|je me logue|log ?in|logs? me in|sign in|signed in|logged in)\s+(?:avec|with|using)\s+(\S+)\s*$",
     re.IGNORECASE,
@@ -1688,9 +1688,9 @@ _WIFI_KEY = re.compile(r"\b(?:ssid|r[ée]seau|network|wi-?fi)\b[^\n]{0,60}?\b(?:
 
 
 # The answer before its cue: "first car: a red Peugeot 205, that's my security answer", "… : Mme Perrin, c'est ma
-# question de sécu"; a name or a number in it.
+# question de sécu", "… : une 205 rouge, c'est ma réponse secrète"; a name or a number in it.
 _ANSWER_THEN_CUE = re.compile(
-    r":\s*((?:[^\s,:]+\s+){0,3}?(?=[A-Z]|[^\s,:]*\d)[^\s,:]+)\s*,\s*"  # (one star after the lookahead: linear)
+    r":\s*((?:[^\s,:]+\s+){0,3}[^\s,:]+)\s*,\s*"
     r"(?:c'est|that's|that is|it's|this is|voil[àa])\s+(?:ma|my|mon|la|the)\s+"
     r"(?:(?:security|secret|memorable)\s+(?:question|answer|word)|"
     r"(?:question|r[ée]ponse)s?\s+(?:secr[èe]te|de s[ée]cu))"
@@ -1778,7 +1778,8 @@ def _has_password(text: str) -> bool:
         return True
     if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _names_a_service_password(stripped):
         return True
-    if _ANSWER_THEN_CUE.search(stripped):
+    answer = _ANSWER_THEN_CUE.search(stripped)
+    if answer and any(c.isupper() or c.isdigit() for c in answer.group(1)):
         return True  # "nom de ma première maîtresse d'école : Mme Perrin, c'est ma question de sécu"
     spaced = _spaced(stripped)
     keywords = list(_PASSWORD_WORD.finditer(spaced))
