@@ -634,7 +634,7 @@ _LETTERS_AND_DIGITS_CODE = re.compile(
 )
 # A one-time code said by how it came, with no code word: "j'ai reçu 483920 par SMS", "he texted me 5521 09".
 _RECEIVED_CODE = re.compile(
-    r"\b(?:re[çc]u|received|got|sent(?: me)?|texted me|envoy[ée]|m'a donn[ée]|gave me)\s+(?:le |the )?"
+    r"\b(?:re[çc]u|received|got|sent(?: me)?|texted me|envoy[ée]|m'a donn[ée]|gave me|m'a text[ée])\s+(?:le |the )?"
     # the number ends the clause, or leads to how it came; a noun after it counts things ("reçu 4500 likes")
     r"(?<![\d,.])\d{3,4}[ -]?\d{2,4}(?!\d|[,.]\d)"
     r"(?=\s*(?:$|[,.;:!?)]|(?:par|by|via|de|from|du|sur|on|in|au|à|et|and|je|j'|i|il|he|she|elle|mais|but)\b))"
@@ -703,7 +703,8 @@ _LOCK_CODE = re.compile(
     r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker|lockbox|"
     r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|mailbox|letterbox)\b"
     # a dial's numbers too: "27 left 14 right 33"
-    r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
+    r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:(?:left|right|gauche|droite)\s*)?"  # "is left 12, right 34…"
+    r"(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
     r"|[^\d\n]{0,40}?(?<![\d,.])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3}))"  # "safe combo 12-34-56"
     r"(?![\d,.]|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
     re.IGNORECASE,
@@ -820,6 +821,9 @@ _PASSWORD_WORD = re.compile(
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
     r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
+    # "the name of" a first school, car or boss is the question itself: "le nom de ma première école c'est Jean Moulin"
+    r"(?:nom|name) (?:de|of) (?:ma|mon|my) (?:premi[eè]re?|first) (?:[ée]cole|school|voiture|car|boss|patron|"
+    r"teacher|ma[iî]tresse|instit\w*|prof)|"
     r"ville de naissance|lieu de naissance|city of birth|birth ?place"
     r"(?:town|city) (?:where )?i was born|(?:street|rue) (?:i grew up on|where i grew up|o[ùu] j'ai grandi)|"
     r"(?:favou?rite|pr[ée]f[ée]r[ée]e?) (?:teacher|book|movie|film|food|plat|livre|prof)|(?:nom|name) of my pet|"
