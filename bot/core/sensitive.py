@@ -373,6 +373,20 @@ def _mod97_valid(iban: str) -> bool:
     return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
 
 
+# A bank account's number after its name, in any country's form: "numéro de compte bancaire 00012345678", "sort code
+# and account number: 20-00-00 12345678", "account number 1234567890". (A routing number alone is public.)
+_ACCOUNT_NUMBER = re.compile(
+    r"\b(?:num[ée]ro de compte(?: bancaire)?|n° de compte|compte bancaire|account (?:number|no)|acct (?:number|no)|"
+    r"sort code|(?-i:RIB|BSB))\b[^\d\n]{0,40}?(?<![\w.,/-])(\d[\d -]{6,30}\d)(?![\w/]|[.,]\d)",
+    re.IGNORECASE,
+)
+_ACCOUNT_DIGITS = 8
+
+
+def _has_account_number(text: str) -> bool:
+    return any(len(re.sub(r"\D", "", m.group(1))) >= _ACCOUNT_DIGITS for m in _ACCOUNT_NUMBER.finditer(text))
+
+
 def _has_iban(text: str) -> bool:
     """An IBAN, written in one piece or in groups: every prefix ending on a group is tried."""
     for start in _IBAN_START.finditer(text):
@@ -701,7 +715,7 @@ _GROUPED_KEY = re.compile(
 # A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
 _LOCK_CODE = re.compile(
     r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker|lockbox|"
-    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|mailbox|letterbox)\b"
+    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|mailbox|letterbox|gate|portail|portillon)\b"
     # a dial's numbers too: "27 left 14 right 33"
     r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:(?:left|right|gauche|droite)\s*)?"  # "is left 12, right 34…"
     r"(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
@@ -752,7 +766,14 @@ def _has_recovery_key(text: str) -> bool:
     return _RECOVERY_WORD.search(text) is not None and _GROUPED_KEY.search(text) is not None
 
 
+# A TOTP secret (base32, in groups of four as apps show it) after a 2FA or a key word: "clé 2FA : JBSW Y3DP EHPK 3PXP".
+_TOTP_SECRET = re.compile(r"(?<![\w-])[A-Z2-7]{4}(?: [A-Z2-7]{4}){3,15}(?![\w-])")
+_TOTP_WORDS = re.compile(r"\b(?:2fa|a2f|mfa|totp|otp|authenticator|authentificat\w*|cl[ée]s?|keys?|secret)\b", re.I)
+
+
 def _has_code(text: str) -> bool:
+    if _TOTP_WORDS.search(text) and any(sum(c.isdigit() for c in m.group()) >= 2 for m in _TOTP_SECRET.finditer(text)):
+        return True  # two digits at least: "CODE WIFI PASS WORD" is no key
     if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text) or _has_recovery_key(text):
         return True
     if _LOCK_CODE.search(text) or _PATTERN_SHAPE.search(text):
@@ -1102,7 +1123,10 @@ def _gives_a_password(words: list[str]) -> bool:
     if _describes(value) or (value.casefold().endswith("ly") and not ends_clause) or _AMOUNT.fullmatch(value):
         return False  # "is weak", "is easily guessed", "c'est 300€"
     has_digit = any(c.isdigit() for c in value)
+    symbol_inside = any(c in _SYMBOLS for c in value[1:-1]) and sum(c.isalpha() for c in value) >= 3  # "Ch@ton"
     if password_like(value) or (has_digit and any(c.isalpha() for c in value)) or (has_digit and len(value) >= 4):
+        return True
+    if symbol_inside:
         return True  # after "c'est" / "is", even "Max2016" or "2501Lea" is given, not a product or an amount
     if _joined_passphrase(value):
         return True
@@ -1776,6 +1800,12 @@ def _names_a_service_password(text: str) -> bool:
     return not (_describes(word) or word in _GRAMMAR or word in _ACCOUNT_NEWS or _TALK.fullmatch(word))
 
 
+# A word and a number asked about as a term is no password: "base32 c'est quoi ?", "what is mp3?".
+_ASKS_WHAT_IT_IS = re.compile(
+    r"\b(?:c'est quoi|qu'est-ce que c'est|ça veut dire quoi|what(?:'s| is| are| does)|veut dire|means?)\b", re.I
+)
+
+
 def _has_password(text: str) -> bool:
     stripped = text.strip()
     if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
@@ -1820,7 +1850,7 @@ def _has_password(text: str) -> bool:
     if made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped)):
         return True
     word_and_number = [t for t in made_up if _WORD_AND_NUMBER.fullmatch(t) and not _named_as_bad(t, stripped)]
-    if word_and_number and not _HANDLE.search(stripped):
+    if word_and_number and not _HANDLE.search(stripped) and not _ASKS_WHAT_IT_IS.search(stripped):
         return True
     return any(
         _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
@@ -1882,7 +1912,7 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
         return setting
     if _is_recovery_phrase(stripped):
         return SecretKind.RECOVERY_PHRASE
-    if _has_iban(stripped):
+    if _has_iban(stripped) or _has_account_number(stripped):
         return SecretKind.IBAN
     if _has_identity_number(stripped):
         return SecretKind.IDENTITY
