@@ -298,6 +298,13 @@ FIFTH_ROUND_RULES = [
     ("nom de jeune fille de ma grand-mère Morel", SecretKind.PASSWORD),  # a name closing its question
     ("il m'a forcée à changer mon mot de passe pour « aluiseul »", SecretKind.PASSWORD),  # a demand with a value
     ("it's Pa55word-Sunday for the family account", SecretKind.PASSWORD),
+    ("le nom de mon premier patron c'est Delorme", SecretKind.PASSWORD),  # "the name of my first…" asks it
+    ("mot de passe : R@phael", SecretKind.PASSWORD),  # letters and an inner symbol, no digit
+    ("numéro de compte bancaire 00098765432 à la Banque Postale", SecretKind.IBAN),  # an account after its name
+    ("clé 2FA : ABCD EF23 GH45 IJ67", SecretKind.CODE),  # a TOTP key as apps show it
+    ("the combination is right 20, left 5, right 11", SecretKind.CODE),
+    ("le portail c'est 1-3-5-7", SecretKind.CODE),
+    ("ma banque m'a texté 552 019", SecretKind.CODE),
 ]  # fmt: skip
 ORDINARY_NEAR_THE_FIFTH_ROUND = [
     'the word "password" in Spanish is "contraseña"',  # a password word quoted as a word
@@ -320,6 +327,9 @@ ORDINARY_NEAR_THE_FIFTH_ROUND = [
     "the key to a good password is length",
     "numéro CAF allocataire 1234567",  # counted as ordinary since the second round
     "le code de réduction c'est NOEL15",
+    "base32 c'est quoi ?",  # a word and a number, asked about as a term
+    "routing number for Chase is public right? 021000021",
+    "le nom de ma première école, je ne m'en souviens plus",
 ]
 # People describing coercive control with no value after the demand: never refused (these are who Gaffe is for).
 COERCION_WITHOUT_A_VALUE = [
