@@ -530,7 +530,9 @@ def _has_identity_number(text: str) -> bool:
         return True
     if any(_spanish_id_valid(m) for m in _SPANISH_ID.finditer(text)):
         return True  # "mi DNI es 48273915C": one chance in 23 for any 8 digits and a letter
-    if any(_belgian_number_valid(m) for m in _BELGIAN_NUMBER.finditer(text)) or _has_checked_foreign_id(text):
+    if any(_belgian_number_valid(m) for m in _BELGIAN_NUMBER.finditer(text)):
+        return True
+    if _THREE_DIGITS.search(text) and _has_checked_foreign_id(text):  # each has three digits in a row
         return True
     if not _IDENTITY_WORDS.search(text):
         return False
@@ -1748,12 +1750,9 @@ def _quoted_phrase_after(spaced: str, keywords: list[re.Match[str]]) -> bool:
         return False
     for keyword in keywords:
         quoted = _QUOTED_PHRASE.match(spaced, keyword.end())
-        words = quoted.group(1).split() if quoted else []
-        if (
-            len(words) < 2
-            or _strip_punctuation(words[0]).casefold() in _REASONS
-            or _PASSWORD_WORD.search(quoted.group(1))
-        ):
+        phrase = quoted.group(1) if quoted else ""
+        words = phrase.split()
+        if len(words) < 2 or _strip_punctuation(words[0]).casefold() in _REASONS or _PASSWORD_WORD.search(phrase):
             continue  # a reason given, in scare quotes: 'he demands my passwords "because he loves me"'
         if _gives_a_sentence(words, shortest=2):
             return True
@@ -1815,14 +1814,14 @@ def _has_password(text: str) -> bool:
     answer = _ANSWER_THEN_CUE.search(stripped)
     if answer and any(c.isupper() or c.isdigit() for c in answer.group(1)):
         return True  # "nom de ma première maîtresse d'école : Mme Perrin, c'est ma question de sécu"
-    spaced = _spaced(stripped)
+    spaced = _spaced(stripped) if _PASSWORD_WORD.search(stripped) else ""  # most messages have no password word
     keywords = list(_PASSWORD_WORD.finditer(spaced))
-    if _ABOUT_THE_WORD.search(spaced):
+    if keywords and _ABOUT_THE_WORD.search(spaced):
         keywords = [k for k in keywords if not _quoted_itself(spaced, k)]
     if keywords:  # not a word quoted as a word: 'the word "password" in French is "mot de passe"'
         return _password_in_context(stripped, spaced, keywords) or _quoted_phrase_after(spaced, keywords)
     tokens = stripped.split()
-    if any(_joined_words(_strip_punctuation(t)) for t in tokens):
+    if "-" in stripped and any(_joined_words(_strip_punctuation(t)) for t in tokens):
         return True  # "j'utilise mer-soleil-sable-vague pour le coffre-fort"
     if len(tokens) == 1 and (password_like(tokens[0]) or password_like(_strip_punctuation(tokens[0]))):
         return True
