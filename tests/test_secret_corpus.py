@@ -71,6 +71,24 @@ The rules are general: a cue and a structure (five single characters with commas
 about a name or a place; "account → value" where the value is password-shaped), checksums (the Belgian number mod
 97 when punctuated; BitLocker groups mod 11 with spaces too) and shapes (nine capitals with few vowels after an ID
 word; digits and one letter after a code word).
+
+Issue 18's fifth round (a fourth blind corpus, 93.2 % / 0.14 %, missed other countries' numbers, a SIM PUK, an
+authenticator's code, "crypto visuel", seeds numbered 1. to 12., emoji between a cue and its value…) wrote six batches
+of kinds no corpus had yet, each measured on the filter as it stood before any rule changed for it:
+- batch T (other countries' IDs, vendors' tokens, .env lines, seeds in other word lists, coercive control with and
+  without a value): 85 of 130 caught (65.4 %), 3 false alarms in 131 lines (2.29 %): aimed at the gaps;
+- batch U (connection strings, keypads and key safes, backup codes, other tongues' cues, demands): 70 of 81
+  (86.4 %), 3 in 100 (3.00 %);
+- batch V (a plain word after a service's name, unusual frames, odd separators, mixed card separators; service names,
+  menus and idioms with ":" as ordinary lines): 39 of 58 (67.2 %), none in 69. One secret was moved to the ordinary
+  lines after: a CAF number, which the tuning corpus has counted as ordinary since the second round;
+- batch W (a grandparent, a teenager, command lines, numbers said in tens and teens, a password imposed): 35 of 46
+  (76.1 %), none in 47;
+- batch X (a mix written after T to W's rules): 36 of 41 (87.8 %), none in 45;
+- batch Y (typos, bank account numbers, TOTP keys, a Monero seed, symbols without digits): 29 of 34 (85.3 %), 1 in
+  25 (4.00 %).
+Together 294 of 390 (75.4 %) and 7 false alarms in 417 lines (1.68 %). The last two, written after most of the
+round's rules, say most about what the filter does on lines it has not seen: 65 of 75 (86.7 %), 1 in 70.
 """
 
 from __future__ import annotations

@@ -100,6 +100,24 @@ typed without its apostrophe, a quoted greeting (« bonjour »), a manager's mas
 "keepass master"), a security answer after "→", "j'ai répondu" or "j'ai mis", and a Wi-Fi key after a network's
 name ("SSID … clé: E6C4A2F9D1B3").
 
+Fifth round (issue 18: each blind corpus brought kinds no rule had met, so this round wrote the kinds a stranger may
+write next): other countries' numbers, by their cue (AVS/AHV, SIN/NAS, NIF, Steuer-ID, PPS, CPF, NHS, PESEL,
+personnummer, codice fiscale, Aadhaar/PAN, ITIN, Medicare, residence permits…) or by their own check with no cue
+(a Swiss AVS's EAN-13 digit, a Brazilian CPF's two digits, a Finnish henkilötunnus's character, an Italian codice
+fiscale's letter); bank account numbers after their name; more vendors' token prefixes and webhooks (Slack, Discord,
+Notion, Mailchimp, Tailscale, Atlassian…), extended, Nostr and age private keys, TOTP keys in groups; a setting whose
+name says secret (".env" lines, configs, code: "DB_PASSWORD=…", "define('AUTH_KEY', '…')") unless its value is a
+placeholder, a switch or a path, a password in a web address ("https://admin:…@host") or on a command line ("-p…"
+with "-u"); seeds in the Spanish, Italian, Portuguese and Czech BIP-39 lists, or twelve plain words announced as one
+("les 12 mots : 1. soupe 2. carton…"); PUK, authenticator, keypad, key-safe and mailbox codes, star and hash keys,
+digits and a letter inside ("4B217"), digits after dots or underscores, numbers said with tens and teens ("nineteen
+eighty four"); arrows of every kind read as "→", pictographs as spaces, bullets as dots, every dash as "-"; a quoted
+phrase right after the password word, the answer before its cue (": Mme Perrin, c'est ma question de sécu"), a name
+closing its security question ("nom de jeune fille de maman Lefort"), four words joined by dashes, a plain word after
+an online account's name ("spotify : marmelade", not its plan or state: "spotify : premium", "icloud: plein"). A
+password word quoted as a word ('the word "password" in French') is not a cue, and coercive control with no value
+stays ordinary ("il m'oblige à changer mon mot de passe pour lui").
+
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
 """
