@@ -291,7 +291,7 @@ FIFTH_ROUND_RULES = [
     ("ma première voiture : une 205 rouge, c'est ma réponse secrète", SecretKind.PASSWORD),  # the answer, then its cue
     ("the answer to 'what was your childhood nickname' is Bubbles", SecretKind.PASSWORD),  # any quoted question
     ("lapin-cerise-nuage-fanfare pour le cloud", SecretKind.PASSWORD),  # four words joined by dashes
-    ("spotify : marmelade", SecretKind.PASSWORD),  # a plain word after an online account's name
+    ("spotify -> marmelade", SecretKind.PASSWORD),  # a plain word after an online account's name and an arrow
     ("mon mot d passe c biscotte", SecretKind.PASSWORD),
     ("the wifi password reads tangerine", SecretKind.PASSWORD),
     ("I typed Pelican42 into the login box", SecretKind.PASSWORD),  # a login box names no user name
@@ -330,6 +330,10 @@ ORDINARY_NEAR_THE_FIFTH_ROUND = [
     "base32 c'est quoi ?",  # a word and a number, asked about as a term
     "routing number for Chase is public right? 021000021",
     "le nom de ma première école, je ne m'en souviens plus",
+    "facebook : marketplace",  # after ":", news about the account
+    "TOKEN: voir avec l'admin",  # a bare name, then words
+    "my Steam id number is 76561198012345678, can he find me?",  # a platform's ID, not a national one
+    "account number services: 1-800-555-0199",  # a phone line
 ]
 # People describing coercive control with no value after the demand: never refused (these are who Gaffe is for).
 COERCION_WITHOUT_A_VALUE = [

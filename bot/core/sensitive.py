@@ -288,9 +288,11 @@ def _secret_setting(text: str) -> SecretKind | None:
         secret = _SECRET_NAME.search(name) or _SECRET_ENDING.search(name)
         if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
             continue
-        identifier = any(c in name for c in "_.-") or name.isupper()
-        if identifier or text[setting.end(1) : setting.end(1) + 1] == "=":  # "the key: patience", "password = first
-            return SecretKind.PASSWORD if _PASSWORD_NAME.search(name) else SecretKind.API_TOKEN  # name" are prose
+        joined, tight = any(c in name for c in "_.-"), text[setting.end(1) : setting.end(1) + 1] == "="
+        if not (joined or tight) and not any(c.isdigit() or c in _SYMBOLS for c in value):
+            continue  # "TOKEN: voir avec l'admin", "PASSWORD: demande à Paul": a word, not a value
+        if joined or tight or name.isupper():  # "the key: patience", "password = first name" are prose
+            return SecretKind.PASSWORD if _PASSWORD_NAME.search(name) else SecretKind.API_TOKEN
     for credentials in _URL_CREDENTIALS.finditer(text):
         if not _PLACEHOLDER.fullmatch(credentials.group(1)):
             return SecretKind.PASSWORD
@@ -401,8 +403,14 @@ _ACCOUNT_NUMBER = re.compile(
 _ACCOUNT_DIGITS = 8
 
 
+_PHONE_SHAPE = re.compile(r"(?:1-)?\d{3}-\d{3}-\d{4}")  # "1-800-555-0199": a phone line, not an account
+
+
 def _has_account_number(text: str) -> bool:
-    return any(len(re.sub(r"\D", "", m.group(1))) >= _ACCOUNT_DIGITS for m in _ACCOUNT_NUMBER.finditer(text))
+    return any(
+        len(re.sub(r"\D", "", m.group(1))) >= _ACCOUNT_DIGITS and not _PHONE_SHAPE.fullmatch(m.group(1))
+        for m in _ACCOUNT_NUMBER.finditer(text)
+    )
 
 
 def _has_iban(text: str) -> bool:
@@ -445,7 +453,7 @@ _IDENTITY_WORDS = re.compile(
     r"tax file number|(?-i:TFN)|medicare|niss|(?-i:CIN)|insz|curp|c[ée]dula|seguridad social|(?-i:NSS)|"
     r"(?:titre|carte|permis) de s[ée]jour|residence (?:permit|card)|green card|num[ée]ro (?:d')?[ée]tranger|"
     r"personalausweis\w*|ausweis\w*|reisepass\w*|pasaportes?|passaport[oe]s?|carta d'identit[àa]|"
-    r"national id|id number|identification number|identity number|num[ée]ro d'identit[ée]|pi[èe]ce d'identit[ée])\b",
+    r"national id|identification number|identity number|num[ée]ro d'identit[ée]|pi[èe]ce d'identit[ée])\b",
     re.IGNORECASE,
 )
 # Digits and capitals in one piece or in groups (09 12 345 678, 12AB34567, 123-45-6789).
@@ -873,8 +881,9 @@ _PASSWORD_WORD = re.compile(
 )
 _FRAME = frozenset(
     {"c'est", "c’est", "cest", "c", "est", "était", "etait", "c'était", "c’était", "is", "'s", "was", ":", "="}
-    | {"devient", "became", "becomes", "reste", "remains", "sera", "reads"}  # "mon mdp devient chaton12"
 )
+# Verbs that give it too, after a password word only: "mon mdp devient chaton12", "the wifi password reads tangerine".
+_GIVING = _FRAME | _words("devient became becomes reste remains reads")
 # A frame after these asks rather than gives: "passphrase or password, which is better?".
 _ASKING = _words("which what who lequel laquelle lesquels quel quelle quoi qui")
 _FRAME_GAP = 5  # words allowed between the password word and "c'est" / "is" ("du wifi de la maison")
@@ -1709,7 +1718,7 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
             after_comma = position > 1 and following[position - 2].endswith(",")
             new_clause = new_clause or (after_comma and following[position - 1].casefold() in _SUBJECTS)
             weak = ((framed or demanded) and not new_clause) or position > _FRAME_GAP
-            frames = (":", "=") if weak else _FRAME
+            frames = (":", "=") if weak else _GIVING
             if _strip_punctuation(word.casefold()) in frames or word in frames:
                 value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
@@ -1792,14 +1801,14 @@ def _joined_words(token: str) -> bool:
     return one_case and not any(p.casefold() in _GRAMMAR for p in parts)
 
 
-# An online account's name, then one plain word and nothing else: "gmail : tournesol", "netflix -> chaussette". Only
+# An online account's name, "=" or an arrow, then one plain word and nothing else: "netflix -> chaussette". Only
 # the services people keep passwords for: "météo : soleil" is no account; a word that describes ("gmail : bloqué",
 # "instagram : privé") is news about the account, not its password.
 _SERVICE_AND_WORD = re.compile(
     r"(?:(?:mon|ma|my|le|la|the) )?(?:gmail|google|outlook|hotmail|yahoo|icloud|apple ?id|netflix|facebook|fb|"
     r"instagram|insta|snapchat|snap|tiktok|twitter|amazon|paypal|ebay|leboncoin|vinted|spotify|deezer|disney\+?|"
     r"linkedin|whatsapp|microsoft|proton(?:mail)?)"
-    r"\s*(?::|->|→|=>|=)\s*([^\W\d_]{3,30})[.!]?",
+    r"\s*(?:->|→|=>|=)\s*((?-i:[^\W\d_A-Z][^\W\d_]{2,29}))[.!]?",  # not ":", which introduces news: "gmail : spam"
     re.IGNORECASE,
 )
 # …nor its plan or its state: "spotify : premium", "icloud: plein"
