@@ -114,7 +114,7 @@ digits and a letter inside ("4B217"), digits after dots or underscores, numbers 
 eighty four"); arrows of every kind read as "→", pictographs as spaces, bullets as dots, every dash as "-"; a quoted
 phrase right after the password word, the answer before its cue (": Mme Perrin, c'est ma question de sécu"), a name
 closing its security question ("nom de jeune fille de maman Lefort"), four words joined by dashes, a plain word after
-an online account's name ("spotify : marmelade", not its plan or state: "spotify : premium", "icloud: plein"). A
+an online account's name and "=" or an arrow ("spotify -> marmelade"; after ":" it is news: "gmail : spam"). A
 password word quoted as a word ('the word "password" in French') is not a cue, and coercive control with no value
 stays ordinary ("il m'oblige à changer mon mot de passe pour lui").
 
