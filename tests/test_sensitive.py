@@ -346,6 +346,37 @@ COERCION_WITHOUT_A_VALUE = [
     'he says I have to tell him my pin "if I have nothing to hide"',
 ]
 
+# Issue 18, sixth round: what only names a secret or a value, a device's error code, a short-code sender, an algorithm,
+# a named checksum, a notorious password dressed up and asked about.
+ORDINARY_NEAR_THE_SIXTH_ROUND = [
+    "le décodeur affiche le code 4410 depuis l'orage",
+    "SMTP_URL=smtp://mailer:${SMTP_PASSWORD}@mail.example.org:587",
+    'db_pass = os.environ.get("POSTGRES_PASSWORD")',
+    "const token = process.env.BOT_TOKEN;",
+    'password: "{{ lookup_pwd }}"',
+    "faut-il passer de pbkdf2 à argon2id ?",
+    "sha512 : cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    "is Winter2023! really a strong password?",
+    "le 36117 m'a envoyé un code, c'est qui ?",
+]
+# And what stays a secret beside them.
+SIXTH_ROUND_KEPT = [
+    ("my password is Winter2023!, is it really strong?", SecretKind.PASSWORD),  # one's own
+    ("DB_PASSWORD=Velo2024 et le commit 3f2a9b1c", SecretKind.PASSWORD),
+    ("API_SECRET=51bdcb90daf0a673cbc2bdf6bc7b392d dans mon commit", SecretKind.API_TOKEN),  # not named a checksum
+    ("le code de ma box c'est 7781", SecretKind.CODE),
+]
+
+
+@pytest.mark.parametrize("text", ORDINARY_NEAR_THE_SIXTH_ROUND)
+def test_talk_near_the_sixth_round_rules_is_ordinary(text: str) -> None:
+    assert detect(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), SIXTH_ROUND_KEPT)
+def test_the_sixth_round_keeps_these_secrets(text: str, kind: SecretKind) -> None:
+    assert detect(text) == kind
+
 
 @pytest.mark.parametrize(("text", "kind"), FIFTH_ROUND_RULES)
 def test_the_fifth_round_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:

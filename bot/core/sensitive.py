@@ -799,6 +799,22 @@ _TOTP_SECRET = re.compile(r"(?<![\w-])[A-Z2-7]{4}(?: [A-Z2-7]{4}){3,15}(?![\w-])
 _TOTP_WORDS = re.compile(r"\b(?:2fa|a2f|mfa|totp|otp|authenticator|authentificat\w*|cl[ée]s?|keys?|secret)\b", re.I)
 
 
+# Issue 18, sixth round: a device's error code ("la box affiche … le code 2305", "my printer says code 5100") and
+# a short-code sender named as one ("le 20525 m'envoie des codes", "un code du 38015", "c'est quoi ce code « 33700 »
+# ?"): five digits, as operators' short numbers are, asked about or sending; both are removed before reading codes.
+_SHOWS_OR_SENDS = re.compile(
+    r"\b(?:box|livebox|freebox|bbox|modem|routeur|router|imprimante|printer|d[ée]codeur|decoder|chaudi[èe]re|boiler|"
+    r"lave-linge|lave-vaisselle|washing machine|dishwasher|tv|t[ée]l[ée]|console|voiture|car)\b[^.?!\n]{0,40}?"
+    r"\b(?:affiche|affichait|indique|shows?|showing|displays?|says|dit)\b[^.?!\n]{0,30}?\b(?:codes?|erreur|error)\b"
+    r"|(?<![\d,.])\d{5}(?!\d)(?=\s+(?:m'envoie|m'a envoy[ée]|m'[ée]crit|m'a [ée]crit|me spamme|me harc[eè]le|"
+    r"keeps? (?:texting|sending)|is texting|texts? me|texting me|sent me|sends? me))"
+    r"|\b(?:du|from|by|de la part du|par le|num[ée]ro)\s+\d{5}(?!\d)"
+    r"|\b(?:c'est quoi|c'est qui|qui est|what(?:'s| is)|who(?:'s| is))\s+(?:ce |cet |le |this |the )?"
+    r"(?:(?:code|num[ée]ro|number|sender|exp[ée]diteur)\W{0,8})?\d{5}(?!\d)(?=[^?]{0,40}\?)",
+    re.IGNORECASE,
+)
+
+
 def _has_code(text: str) -> bool:
     if _TOTP_WORDS.search(text) and any(sum(c.isdigit() for c in m.group()) >= 2 for m in _TOTP_SECRET.finditer(text)):
         return True  # two digits at least: "CODE WIFI PASS WORD" is no key
@@ -810,6 +826,8 @@ def _has_code(text: str) -> bool:
     if texted and not _year(texted.group(1)):
         return True
     cleaned = _NOT_A_SECRET_CODE.sub(" ", text)
+    if _SHOWS_OR_SENDS.search(cleaned):
+        cleaned = _SHOWS_OR_SENDS.sub(" ", cleaned)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
         return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
     if _CODE_WITH_A_LETTER.search(cleaned) or _BIRTH_YEAR.search(cleaned):
@@ -988,9 +1006,15 @@ _PRODUCT_WORDS = _words(
 )
 _PRODUCT_NAMES = frozenset(
     {"1password", "7-zip", "7zip", "1fichier", "3cx", "4chan", "9gag", "e-sim", "life360", "smarttag2", "smarttag"}
+    # issue 18, sixth round: algorithms' names ("argon2id or bcrypt?"), never anyone's password
+    | _words(
+        "argon2 argon2id argon2i argon2d pbkdf2 sha1 sha2 sha3 sha224 sha256 sha384 sha512 sha256crypt sha512crypt "
+        "md4 md5 blake2 blake2b blake2s blake3 aes128 aes256 rsa2048 rsa4096 ed25519 x25519 curve25519 chacha20 "
+        "poly1305 wpa2 wpa3 tls13 des3 3des"
+    )
 )
 _NOT_A_PASSWORD = re.compile(
-    r"(?:https?://|www\.)\S*"  # a web address
+    r"(?:[A-Za-z][\w+.-]{1,20}://|www\.)\S*"  # a web address (`_secret_setting` reads its "user:password@")
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
     r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
     r"|[A-Z][A-Z0-9_]*=\S*"  # a setting ("API_TIMEOUT=30"): `_secret_setting` reads those whose name says secret
@@ -1275,12 +1299,29 @@ def _plain_words_passphrase(words: list[str]) -> bool:
 _NOTORIOUS = _KNOWN_WEAK | _words("password azerty qwerty 123456 12345678 123456789 000000 111111 admin")
 
 
+# Issue 18, sixth round: a notorious word dressed up with digits and a symbol, asked about as anyone's password:
+# "is Password1! really considered strong?", "est-ce que Azerty123! est vraiment sûr ?" (not "is my Summer2024! …").
+_NOTORIOUS_BASES = _NOTORIOUS | _words(
+    "passw0rd p@ssword p@ssw0rd motdepasse welcome bienvenue summer winter spring autumn fall ete hiver printemps "
+    "automne letmein iloveyou jetaime monkey dragon football changeme"
+)
+_DRESSED_UP = re.compile(r"([^\W\d_]+)\d{0,4}[!@#$%*?.]{0,2}")
+_ASKED_STRENGTH = re.compile(r"\b(?:consid[ée]r[ée]e?|considered|really|vraiment|actually|accept\w*)\b", re.I)
+
+
 def _named_as_bad(token: str, text: str) -> bool:
     """A notoriously bad password, talked about rather than confessed: "is P@ssw0rd a bad example?"."""
     folded = _fold(_strip_punctuation(token))
-    if folded not in _NOTORIOUS and _WEAK_CODE.fullmatch(folded) is None:
-        return False
-    return _talks_about_bad_ones(text)
+    if (folded in _NOTORIOUS or _WEAK_CODE.fullmatch(folded)) and _talks_about_bad_ones(text):
+        return True
+    dressed = _DRESSED_UP.fullmatch(_fold(token.strip(",;:()«»\"'`")))
+    return bool(
+        dressed
+        and dressed.group(1) in _NOTORIOUS_BASES
+        and "?" in text
+        and _ASKED_STRENGTH.search(text)
+        and not _OWN.search(text)
+    )
 
 
 @functools.lru_cache(maxsize=8)
@@ -1909,6 +1950,29 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
 
 
 # --- the one entry point ---------------------------------------------------------------------------
+# Issue 18, sixth round: what only NAMES a secret or a value is no value. A variable or a call in code
+# (`${DB_PASSWORD}`, `os.getenv("DB_PASSWORD")`, `{{ vault_db_password }}`, `process.env.ADMIN_PASSWORD`) and a
+# checksum named as one ("sha256: 9f86d0…") are read as a placeholder.
+_CODE_REFERENCE = re.compile(
+    r"\$\{[^{}\s]{1,80}\}|\$\([^()\n]{1,80}\)|\{\{[^{}\n]{1,80}\}\}|%[A-Za-z_]\w{0,60}%|\bprocess\.env\.\w+"
+    r"|\b(?:\w{1,30}\.){0,3}(?:getenv|environ|env|get|get_password|getpass|get_secret|read_secret)(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
+)
+_CHECKSUM = re.compile(
+    r"\b((?:hash\w*|sha-?\d*|md5|checksum|empreinte|fingerprint|digest|somme de contr[ôo]le)(?:\s+[\w']{1,10}){0,3}"
+    r"\W{0,3})(?=[0-9a-fA-F]*\d)(?=[0-9a-fA-F]*[a-fA-F])[0-9a-fA-F]{32,128}(?![0-9A-Za-z])",
+    re.IGNORECASE,
+)
+_REFERENCE_MARKS = ("$", "{{", "(", "[", "%", "process.env")
+
+
+def _without_references(text: str) -> str:
+    if any(mark in text for mark in _REFERENCE_MARKS):
+        text = _CODE_REFERENCE.sub("-", text)
+    if _A_HASH.search(text):
+        text = _CHECKSUM.sub(r"\1-", text)
+    return text
+
+
 def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
     """The kind of secret this message carries, or None.
 
@@ -1934,6 +1998,7 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
             and any(_RANDOM_WORD.search(w) or _BASE64_SECRET.fullmatch(w) for w in long_words)
         ):
             return SecretKind.API_TOKEN
+    stripped = _without_references(stripped)
     if any(c in stripped for c in "=:,-") and (setting := _secret_setting(stripped)):
         return setting
     if _is_recovery_phrase(stripped):
