@@ -355,7 +355,7 @@ ORDINARY_NEAR_THE_SIXTH_ROUND = [
     "const token = process.env.BOT_TOKEN;",
     'password: "{{ lookup_pwd }}"',
     "faut-il passer de pbkdf2 à argon2id ?",
-    "sha512 : cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+    "sha512 : " + "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce" * 2,
     "is Winter2023! really a strong password?",
     "le 36117 m'a envoyé un code, c'est qui ?",
 ]
