@@ -358,6 +358,23 @@ ORDINARY_NEAR_THE_SIXTH_ROUND = [
     "sha512 : " + "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce" * 2,
     "is Winter2023! really a strong password?",
     "le 36117 m'a envoyé un code, c'est qui ?",
+    "the last 4 digits: 9921 are on the receipt",
+    "le jeu affichait b-o-n-u-s en lettres",
+    "le coffre est protégé par Verisure",
+    "le vélo est attaché avec un cadenas depuis 2021",
+    "export PATH=$HOME/bin:$PATH",
+]
+# The kinds held-out 5 missed, in new words: each rule family once.
+SIXTH_ROUND_RULES = [
+    ("code carte bleue 3️⃣0️⃣5️⃣8️⃣", SecretKind.CODE),  # keycaps read as digits
+    ("she asked for the 6 digits: 7 1 4 4 0 9", SecretKind.CODE),
+    ("IBAN NL91-ABNA-0417-1643-00", SecretKind.IBAN),
+    ("NN 93051822361 pour la mutuelle", SecretKind.IDENTITY),
+    ("le code du portail c'est le 5D410", SecretKind.CODE),
+    ("code d'entrée 27 F 33", SecretKind.CODE),
+    ("codes de secours k3v9-2mxq-p7dw / 8rtz-w4nb-1cje", SecretKind.CODE),
+    ("W-I-F-I : p-a-n-d-a-3-3", SecretKind.PASSWORD),
+    ("le portable est protégé par Josette.62 depuis lundi", SecretKind.PASSWORD),
 ]
 # And what stays a secret beside them.
 SIXTH_ROUND_KEPT = [
@@ -365,12 +382,18 @@ SIXTH_ROUND_KEPT = [
     ("DB_PASSWORD=Velo2024 et le commit 3f2a9b1c", SecretKind.PASSWORD),
     ("API_SECRET=51bdcb90daf0a673cbc2bdf6bc7b392d dans mon commit", SecretKind.API_TOKEN),  # not named a checksum
     ("le code de ma box c'est 7781", SecretKind.CODE),
+    ("would `Plum$tree2020` pass the bank's rules?", SecretKind.PASSWORD),  # "$tree" is no shell variable
 ]
 
 
 @pytest.mark.parametrize("text", ORDINARY_NEAR_THE_SIXTH_ROUND)
 def test_talk_near_the_sixth_round_rules_is_ordinary(text: str) -> None:
     assert detect(text) is None
+
+
+@pytest.mark.parametrize(("text", "kind"), SIXTH_ROUND_RULES)
+def test_the_sixth_round_rules_refuse_with_the_right_kind(text: str, kind: SecretKind) -> None:
+    assert detect(text) == kind
 
 
 @pytest.mark.parametrize(("text", "kind"), SIXTH_ROUND_KEPT)

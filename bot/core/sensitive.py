@@ -169,6 +169,7 @@ _ARROWS = re.compile(
     "[\u2190-\u21ff\u2794-\u27af\u27f0-\u27ff\u2900-\u297f\u2b05-\u2b07\u2b95\U0001f449\U0001f846-\U0001f8ff]\ufe0f?"
 )
 _PICTOGRAPHS = re.compile("[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]+")
+_KEYCAP = re.compile("([0-9#*])\ufe0f?\u20e3")  # "4️⃣7️⃣1️⃣9️⃣" is "4719" to a person (issue 18, sixth round)
 _PICTOGRAPHS_INSIDE = re.compile("(?<=\\w)[\u2600-\u27bf\U0001f000-\U0001faff\ufe0f]+(?=\\w)")  # "Licorne💖2024"
 
 
@@ -177,7 +178,7 @@ def normalise(text: str) -> str:
     narrow spaces become spaces), invisible characters removed, every space a plain one, apostrophes straight,
     every arrow "→", pictographs (emoji) spaces, or nothing inside a word."""
     if not text.isascii():  # most messages are: nothing to do then but the spaces
-        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", text)).translate(_APOSTROPHES)
+        text = _INVISIBLE.sub("", unicodedata.normalize("NFKC", _KEYCAP.sub(r"\1", text))).translate(_APOSTROPHES)
         text = _PICTOGRAPHS.sub(" ", _PICTOGRAPHS_INSIDE.sub("", _ARROWS.sub("→", text)))
     return _ODD_SPACE.sub(" ", text)
 
@@ -413,11 +414,15 @@ def _has_account_number(text: str) -> bool:
     )
 
 
+_IBAN_GROUP = re.compile(r"[^\s-]+")  # groups split by spaces or dashes: "BE09-0311-1307-5178" (issue 18, sixth round)
+
+
 def _has_iban(text: str) -> bool:
     """An IBAN, written in one piece or in groups: every prefix ending on a group is tried."""
     for start in _IBAN_START.finditer(text):
         candidate = ""
-        for group in text[start.start() :].split():
+        for piece in _IBAN_GROUP.finditer(text, start.start()):  # lazily: a long text is not split per start
+            group = piece.group()
             if not group.isalnum() or not group.isascii():
                 group = re.split(r"[^A-Za-z0-9]", group)[0]
                 if not group:
@@ -533,10 +538,13 @@ def _has_checked_foreign_id(text: str) -> bool:
     return any(_italian_fiscal_code_valid(m.group()) for m in _ITALIAN_FISCAL_CODE.finditer(text))
 
 
-def _belgian_number_valid(match: re.Match[str]) -> bool:
+def _belgian_number_valid(match: re.Match[str], cued: bool) -> bool:
     first, key = re.sub(r"\D", "", match.group(1)), int(match.group(2))
     punctuated = not match.group().isdigit()  # bare eleven digits need a cue: 1 in 97 of any number passes
-    return punctuated and key in (97 - int(first) % 97, 97 - int("2" + first) % 97)
+    return (punctuated or cued) and key in (97 - int(first) % 97, 97 - int("2" + first) % 97)
+
+
+_BELGIAN_CUE = re.compile(r"(?<![\w-])NN(?![\w-])")  # Belgians' own short name for it: "NN 52081783495"
 
 
 def _nir_valid(digits: str, key: str) -> bool:
@@ -556,7 +564,8 @@ def _has_identity_number(text: str) -> bool:
         return True
     if any(_spanish_id_valid(m) for m in _SPANISH_ID.finditer(text)):
         return True  # "mi DNI es 48273915C": one chance in 23 for any 8 digits and a letter
-    if any(_belgian_number_valid(m) for m in _BELGIAN_NUMBER.finditer(text)):
+    cued = _BELGIAN_CUE.search(text) is not None
+    if any(_belgian_number_valid(m, cued) for m in _BELGIAN_NUMBER.finditer(text)):
         return True
     if _THREE_DIGITS.search(text) and _has_checked_foreign_id(text):  # each has three digits in a row
         return True
@@ -738,6 +747,8 @@ _BITLOCKER_KEY = re.compile(r"(?<![\d-])\d{6}([- ])\d{6}(?:\1\d{6}){6}(?![\d-])"
 # after a recovery word.
 _RECOVERY_WORD = re.compile(r"r[ée]cup[ée]ration|recovery|secours|backup|filevault|bitlocker", re.IGNORECASE)
 _GROUPED_KEY = re.compile(
+    # issue 18, sixth round: backup codes of three groups, listed: "8f2k-9qwe-l4mz / 2nvb-7xcd-0pao"
+    r"(?<![\w-])(?=[\w-]*\d)[A-Za-z0-9]{4,5}(?:-[A-Za-z0-9]{4,5}){2}[\s/,;|]+[A-Za-z0-9]{4,5}(?:-[A-Za-z0-9]{4,5}){2}(?![\w-])|"
     r"(?<![\w-])(?:(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{2,6}(?:-[A-Za-z0-9]{4,6}){3,9}|\d{6}(?:-\d{6}){5,7})(?![\w-])"
 )
 # A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
@@ -745,9 +756,9 @@ _LOCK_CODE = re.compile(
     r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker|lockbox|"
     r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|mailbox|letterbox|gate|portail|portillon)\b"
     # a dial's numbers too: "27 left 14 right 33"
-    r"(?:[^\d\n:=]{0,40}?(?:[:=]|c'est|est|is)\s*(?:(?:left|right|gauche|droite)\s*)?"  # "is left 12, right 34…"
+    r"(?:[^\d\n:=]{0,40}?(?:[:=]|\bc'est|\best|\bis)\s*(?:(?:left|right|gauche|droite)\s*)?"  # "is left 12, right 34…"
     r"(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
-    r"|[^\d\n]{0,40}?(?<![\d,.])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3}))"  # "safe combo 12-34-56"
+    r"|[^\d\n]{0,40}?(?<![\w,.-])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3}))"  # "safe combo 12-34-56"
     r"(?![\d,.]|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
     re.IGNORECASE,
 )
@@ -763,7 +774,8 @@ _PATTERN_SHAPE = re.compile(
 # A gate's code of digits and one letter, a few words after the code word: "code du portillon chez ma mère 2580B".
 _CODE_WITH_A_LETTER = re.compile(
     r"(?i:\b(?:(?:digi)?codes?|pin)\b)[^\d\n]{0,60}?(?<![\w-])"
-    r"(?:\d{3,6}[A-Z]|[A-Z]\d{4,6}|\d{2,4}[A-Z]\d{2,4})(?![\w-])"  # not an A320; "4B217"
+    # not an A320; "4B217", "7C302", "48 B 19"
+    r"(?:\d{3,6}[A-Z]|[A-Z]\d{4,6}|\d{1,4}[A-Z]\d{2,4}|\d{1,3} [A-Z] \d{1,3})(?![\w-])"
 )
 # A PIN that is a birth year: "my bank card pin is my birth year 1987" (a year is otherwise not a code).
 _BIRTH_YEAR = re.compile(
@@ -815,12 +827,22 @@ _SHOWS_OR_SENDS = re.compile(
 )
 
 
+# Issue 18, sixth round: a code read out as its announced count of digits: "read out the 6 digits: 8 0 4 6 1 3".
+_COUNTED_DIGITS = re.compile(
+    r"(?<!last )(?<!first )\b([4-8]) (?:digits|chiffres)(?! (?:derniers|premiers))"
+    r"\s*[:=]\s*((?:\d[ .-]?){4,8})(?![\d\w])",
+    re.IGNORECASE,
+)
+
+
 def _has_code(text: str) -> bool:
     if _TOTP_WORDS.search(text) and any(sum(c.isdigit() for c in m.group()) >= 2 for m in _TOTP_SECRET.finditer(text)):
         return True  # two digits at least: "CODE WIFI PASS WORD" is no key
     if _GOOGLE_CODE.search(text) or _RECEIVED_CODE.search(text) or _has_recovery_key(text):
         return True
     if _LOCK_CODE.search(text) or _PATTERN_SHAPE.search(text):
+        return True
+    if any(int(m.group(1)) == sum(c.isdigit() for c in m.group(2)) for m in _COUNTED_DIGITS.finditer(text)):
         return True
     texted = _TEXTED_CODE.search(text) if _THREE_DIGITS.search(text) else None  # most messages have none
     if texted and not _year(texted.group(1)):
@@ -1018,7 +1040,8 @@ _NOT_A_PASSWORD = re.compile(
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
     r"|[@#/]\S*"  # a @mention, a #hashtag, a command or a path
     r"|[A-Z][A-Z0-9_]*=\S*"  # a setting ("API_TIMEOUT=30"): `_secret_setting` reads those whose name says secret
-    r"|[\w.~-]*\$\{?[A-Za-z_]\w*\}?(?:[/:.]\S*)?|[\w.~$-]*(?:/[\w.$-]*){2,}"  # $HOME/.local/bin:$PATH, a/b/c
+    # $HOME/.local/bin:$PATH, a/b/c (a variable is in capitals or braces: "Mango$treet42" is a password)
+    r"|[\w.~-]*\$(?:\{[A-Za-z_]\w*\}|[A-Z_][A-Z0-9_]*(?![a-z]))(?:[/:.]\S*)?|[\w.~$-]*(?:/[\w.$-]*){2,}"
     r"|[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,6}(?:/\S*)?"  # a domain (and a path) or a file name
     r"|v?\d+(?:\.\d+)+[\w.-]*"  # a version
     r"|[A-Z]{1,5}(?:-[A-Z]{1,5})?-?\d{1,5}[A-Za-z]{0,3}"  # a model or reference: RTX4090, COVID-19, SM-G991B
@@ -1873,8 +1896,30 @@ _ASKS_WHAT_IT_IS = re.compile(
 )
 
 
+# Issue 18, sixth round: a password spelt with dashes, letters and digits ("s-o-l-e-i-l-4-2"); and one named by what it
+# protects: "la session est protégée par Elodie.1993", "verrouillé avec Camille_88" (a word, a mark, digits).
+_SPELT_LETTERS = 4
+_SPELT_WITH_DASHES = re.compile(r"(?<![\w-])[A-Za-z0-9](?:-[A-Za-z0-9]){5,40}(?![\w-])")
+_PROTECTED_BY = re.compile(
+    r"\b(?:prot[ée]g[ée]e?s?|verrouill[ée]e?s?|s[ée]curis[ée]e?s?|protected|locked|secured)\s+(?:par|avec|by|with)\s+"
+    r"([^\W\d_]{2,30}[._!@#$%&*-]+\d{2,6})(?![\w])"
+)
+
+
+def _spelt_with_dashes(text: str) -> bool:
+    for match in _SPELT_WITH_DASHES.finditer(text):
+        value = match.group()
+        if any(c.isdigit() for c in value) and sum(c.isalpha() for c in value) >= _SPELT_LETTERS:
+            return True  # a word spelt, not "a-b-c-1-2-3"
+    return False
+
+
 def _has_password(text: str) -> bool:
     stripped = text.strip()
+    if "-" in stripped and _spelt_with_dashes(stripped):
+        return True
+    if _PROTECTED_BY.search(stripped):
+        return True
     if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
         return True
     if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _names_a_service_password(stripped):
@@ -1920,7 +1965,7 @@ def _has_password(text: str) -> bool:
     if word_and_number and not _HANDLE.search(stripped) and not _ASKS_WHAT_IT_IS.search(stripped):
         return True
     return any(
-        _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?") for t in tokens)
+        _strongly_password_like(t) and not _named_as_bad(t, stripped) for t in (t.strip(",.;:()?`'") for t in tokens)
     )
 
 
