@@ -315,6 +315,7 @@ ORDINARY_NEAR_THE_FIFTH_ROUND = [
     "ssh -p 2222 marc@serveur",  # a port
     "mysql -u root -p",  # the password asked for, not given
     "export PATH=$HOME/bin:$PATH",
+    "quiz « animal préféré » : j'ai mis Loutre, et toi ?",
     "https://example.com/login?next=/account",  # a login in a web address
     "spotify : premium",  # the account's plan, not its password
     "gmail : bloqué",
@@ -375,6 +376,8 @@ SIXTH_ROUND_RULES = [
     ("codes de secours k3v9-2mxq-p7dw / 8rtz-w4nb-1cje", SecretKind.CODE),
     ("W-I-F-I : p-a-n-d-a-3-3", SecretKind.PASSWORD),
     ("le portable est protégé par Josette.62 depuis lundi", SecretKind.PASSWORD),
+    ("Q: street you grew up on / A: Rue Pasteur", SecretKind.PASSWORD),
+    ("la question c'est « surnom d'enfance » et j'ai mis Titou", SecretKind.PASSWORD),
 ]
 # And what stays a secret beside them.
 SIXTH_ROUND_KEPT = [

@@ -1596,7 +1596,8 @@ def _answers_its_question(text: str) -> bool:
 _ANSWERED = re.compile(
     r"(?:[?,:»\"”'’]\s*(?:et |and )?"
     r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
-    r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:)\s+"  # "Q: city you were born in? A: Tourcoing"
+    r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:"  # "Q: city you were born in? A: Tourcoing"
+    r"|\s/\s*(?-i:A|R)\s*:)\s+"  # and on one line with a slash: "Q: make of your first car / A: Fiat Panda"
     # the answer ends the message, or its clause: "…» et j'ai mis tartiflette, mon mari le sait"
     r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*(?:[.!]?\s*$|,\s)",
     re.IGNORECASE,
@@ -1605,7 +1606,9 @@ _PUT_DOWN = re.compile(r"\b(?:mis|r[ée]pondu|choisi|[ée]crit|put|answered|wrot
 # …to a question about a name, a place or a first thing, or after a password word.
 _ASKED_FOR_AN_ANSWER = re.compile(
     r"\b(?:nom|name|pr[ée]nom|ville|city|town|born|naissance|premi\w+|first|maiden|jeune fille|rue|street|[ée]cole|"
-    r"school|instit\w*|teacher|prof)\b",
+    r"school|instit\w*|teacher|prof|"
+    # issue 18, sixth round: a best friend, a childhood's, a pet's, a car's make (not a favourite: surveys ask those)
+    r"meilleure? amie?|best friend|d'enfance|childhood|animal|pet|voiture|car|make)\b",
     re.IGNORECASE,
 )
 _YES_OR_NO = _words("oui non yes no ok okay rien nothing personne nobody")
@@ -1615,7 +1618,8 @@ _YES_OR_NO = _words("oui non yes no ok okay rien nothing personne nobody")
 # was"; a bank or a site asking is not ("la banque m'a demandé mon mot mémorable, j'ai mis clafoutis").
 _ASKED_BY_SOMEONE = re.compile(
     r"\b(?:he|she|they|il|elle|ils|elles|on|prof|teacher|m[eè]re|p[eè]re|mum|mom|dad|friend|copine?|pote)\s+"
-    r"(?:m'a |m'ont |a |ont |had |has )?(?:asked|demand[ée]|demandait|pos[ée])",
+    r"(?:m'a |m'ont |a |ont |had |has )?(?:asked|demand[ée]|demandait|pos[ée])"
+    r"|\b(?:sondage|survey|quiz|poll)\b",  # a survey asks for opinions (issue 18, sixth round)
     re.IGNORECASE,
 )
 
