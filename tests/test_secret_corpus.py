@@ -93,6 +93,19 @@ of kinds no corpus had yet, each measured on the filter as it stood before any r
 Together 307 of 404 (76.0 %) and 18 false alarms in 443 lines (4.06 %). X and Y, written after most of the round's
 rules, say most about recall on lines it has not seen: 65 of 75 (86.7 %), 1 false alarm in 70; Z, about how far the
 new rules reach into ordinary talk.
+
+Issue 18's sixth round (a fifth blind corpus, 96.3 % / 0.77 %, refused a device's error code, settings that only name
+a secret, algorithms' names, a named checksum, a notorious password asked about, short-code senders; missed quoted
+passwords, a counted code read out, an IBAN with dashes, a bare Belgian "NN", door codes with a spaced letter, backup
+codes in threes, keycap digits, a password spelt with dashes or named by what it protects, "Q: … / A: …") wrote its
+own lines of those kinds, never that corpus's, each batch measured before any rule changed for it:
+- batch AA (ordinary lines of the false alarms' kinds): 14 false alarms in 28 lines (50 %);
+- batch AB (the kinds it missed, in new words): 11 of 25 caught (44.0 %);
+- batch AC (ordinary lines written against AB's rules: "protégé par Norton", "the last 4 digits: …", spelt words,
+  references in threes): 3 false alarms in 20 (two already in main: "cadenas depuis 2019", "combo a-b-c-1-2-3");
+- batch AD (security answers after " / A:" and « … » et j'ai mis; surveys): 4 of 5 caught, 2 false alarms in 10
+  (both already in main). Kept after it: "best pizza in town? I answered Domino's" refused (a question about a town,
+  then an answer, is how security answers are given).
 """
 
 from __future__ import annotations
