@@ -316,6 +316,8 @@ ORDINARY_NEAR_THE_FIFTH_ROUND = [
     "mysql -u root -p",  # the password asked for, not given
     "export PATH=$HOME/bin:$PATH",
     "quiz « animal préféré » : j'ai mis Loutre, et toi ?",
+    "il a cité « to be or not to be » comme exemple de phrase",
+    "elle a dit « parce que je t'aime » comme mot de passe de la relation",
     "https://example.com/login?next=/account",  # a login in a web address
     "spotify : premium",  # the account's plan, not its password
     "gmail : bloqué",
@@ -378,6 +380,7 @@ SIXTH_ROUND_RULES = [
     ("le portable est protégé par Josette.62 depuis lundi", SecretKind.PASSWORD),
     ("Q: street you grew up on / A: Rue Pasteur", SecretKind.PASSWORD),
     ("la question c'est « surnom d'enfance » et j'ai mis Titou", SecretKind.PASSWORD),
+    ('I set "Seven Green Owls Dancing" as my passphrase yesterday', SecretKind.PASSWORD),
 ]
 # And what stays a secret beside them.
 SIXTH_ROUND_KEPT = [

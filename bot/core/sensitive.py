@@ -1854,6 +1854,28 @@ def _quoted_phrase_after(spaced: str, keywords: list[re.Match[str]]) -> bool:
     return False
 
 
+# Issue 18, sixth round: a quoted phrase, then its role ("j'ai mis « Trois Chats Dorment … » comme phrase").
+_QUOTED_THEN_ROLE = re.compile(
+    r"[«\"“]\s*([^»\"”\n]{3,80}?)\s*[»\"”]\s*(?:comme|as|en tant que)\s+(?:ma |mon |my |the |le |la |a |an )?"
+    r"(?:phrase|passphrase|pass ?phrase|mot de passe|password|mdp|passcode)\b",
+    re.IGNORECASE,
+)
+
+
+def _quoted_phrase_then_role(text: str) -> bool:
+    for quoted in _QUOTED_THEN_ROLE.finditer(text):
+        phrase = quoted.group(1)
+        words = phrase.split()
+        if not _QUOTED_WORDS.start <= len(words) < _QUOTED_WORDS.stop or "?" in phrase or _PASSWORD_WORD.search(phrase):
+            continue
+        if _strip_punctuation(words[0]).casefold() not in _REASONS and not _talks_about_bad_ones(text):
+            return True  # not 'people use "let me in" as a password', nor « parce que je t'aime »
+    return False
+
+
+_QUOTED_WORDS = range(3, 11)
+
+
 _REASONS = _words("because cause coz cuz parce pour car puisque since so to for in as comme au afin")
 
 
@@ -1923,6 +1945,8 @@ def _has_password(text: str) -> bool:
     if "-" in stripped and _spelt_with_dashes(stripped):
         return True
     if _PROTECTED_BY.search(stripped):
+        return True
+    if any(q in stripped for q in '«"“') and _quoted_phrase_then_role(stripped):
         return True
     if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
         return True
