@@ -54,6 +54,7 @@ MESSAGES = (
     "reminder_button_delete",
 )  # fmt: skip
 CADENCES = {"d90": 90, "d180": 180, "d365": 365}
+VERBS = ("done", "later", "stop", "manage", "pause", "resume", "delete", *CADENCES)  # what a reminder's buttons do
 
 
 # --- time ------------------------------------------------------------------------------------------
@@ -461,6 +462,8 @@ async def send_reminder(world: World, effect: SendReminder) -> tuple[Output, ...
 @REGISTRY.applies(PressReminder)
 async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, ...]:
     """What a reminder's button does; once per occurrence for done/later/stop, by state for the others."""
+    if effect.verb not in VERBS:  # signed, yet no button of this version says it (one from an older version)
+        return (Toast("forged_button"),)
     rows = _rows(world)
     reminder = await rows.get(effect.reminder_id)
     if reminder is None:
@@ -487,17 +490,12 @@ async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, .
         await rows.pause(reminder, verb == "pause", due)
         key = "reminder_paused" if verb == "pause" else "reminder_resumed"
         return (*_shown(picked), _notice(key, label=label, next=Moment(due, timezone)))
-    if verb in CADENCES:
-        days = CADENCES[verb]
-        if days == reminder.every_days:
-            return (Toast("reminder_already"),)
-        due = at_hour(world.now, days, hour, tz)
-        await rows.change_cadence(reminder, days, due)
-        return (
-            *_shown(picked),
-            _notice("reminder_cadence", label=label, every=Every(days), next=Moment(due, timezone)),
-        )
-    return (Toast("forged_button"),)
+    days = CADENCES[verb]  # the verbs left are the cadences
+    if days == reminder.every_days:
+        return (Toast("reminder_already"),)
+    due = at_hour(world.now, days, hour, tz)
+    await rows.change_cadence(reminder, days, due)
+    return (*_shown(picked), _notice("reminder_cadence", label=label, every=Every(days), next=Moment(due, timezone)))
 
 
 # --- small helpers -----------------------------------------------------------------------------------
