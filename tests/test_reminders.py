@@ -8,6 +8,7 @@ import asyncio
 import json
 import logging
 import sqlite3
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,10 +32,12 @@ from bot.features.reminders import (
     ReminderDue,
     at_hour,
     at_night,
+    iso,
     names,
     next_morning,
     password_changed,
     reminder_done,
+    zone,
 )
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
@@ -92,6 +95,33 @@ def test_nights_are_quiet_and_the_morning_is_the_preferred_hour() -> None:
     assert at_night(late, PARIS) and not at_night(START, PARIS)
     morning = next_morning(late, 10, PARIS)
     assert morning.astimezone(PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+
+
+def test_the_next_morning_is_today_while_the_hour_is_still_to_come() -> None:
+    early = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # 07:00 in Paris
+    assert next_morning(early, 10, PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+    on_the_hour = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)  # not still to come: tomorrow's
+    assert next_morning(on_the_hour, 10, PARIS) == datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
+
+
+def test_an_unknown_time_zone_reads_as_the_default_one() -> None:
+    assert zone("Mars/Olympus_Mons") == ZoneInfo("Europe/Paris") and zone("America/Toronto") == ZoneInfo(
+        "America/Toronto"
+    )
+
+
+def test_times_are_stored_in_utc_and_days_counted_on_the_users_clock_whatever_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Pacific/Auckland")  # a server far from its users: already 1 December there
+    time.tzset()
+    try:
+        late = datetime(2026, 11, 30, 23, 30, tzinfo=PARIS)
+        assert iso(late) == "2026-11-30T22:30:00+00:00"
+        assert iso(at_hour(late, 1, 10, PARIS)) == "2026-12-01T09:00:00+00:00"  # the next day in Paris, not Auckland
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize(
@@ -384,13 +414,18 @@ async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
     assert phone.last.toast == "Ce rappel n'existe plus."
 
 
-async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(gaffe: Gaffe, clock: Clock) -> None:
+async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
     phone = Screen()
     await create_reminder(gaffe, 12, phone, "Ma boîte mail", "Tous les 3 mois")
     scheduler = scheduler_for(gaffe, {12: phone})
     sent_before = len(phone.replies)
     clock.now = datetime(2027, 3, 1, 22, 30, tzinfo=UTC)  # due since 28 Feb; 23:30 in Paris
     assert await scheduler.tick() == 0 and len(phone.replies) == sent_before
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at, sent FROM reminders") == [
+        ("2027-03-02T09:00:00+00:00", 0)
+    ]
     clock.now = datetime(2027, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Paris: still night
     assert await scheduler.tick() == 0
     clock.now = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Paris
@@ -727,3 +762,16 @@ async def test_a_password_changed_counts_only_the_reminders_that_name_its_accoun
         ("other", "Gmail perso", "2027-07-09T08:00:00+00:00"),  # 180 days from now, at 10:00 in Paris
         ("other", "Banque", "2027-07-09T08:00:00+00:00"),
     ]
+
+
+async def test_a_reminder_of_an_account_named_by_its_user_says_its_name(gaffe: Gaffe, clock: Clock) -> None:
+    phone = Screen()
+    await gaffe.handle(30, Command("rappels"), phone)
+    await press(gaffe, 30, phone, "Ajouter un rappel")
+    await press(gaffe, 30, phone, "Un autre compte (je tape son nom)")
+    await gaffe.handle(30, Text("Gmail perso"), phone)
+    await press(gaffe, 30, phone, "Tous les 3 mois")
+    assert nbsp((await open_list(gaffe, 30, phone)).labels[0]) == "Gmail perso · tous les 3 mois"
+    clock.now = START + timedelta(days=91)
+    assert await scheduler_for(gaffe, {30: phone}).tick() == 1
+    assert nbsp(phone.last.text).startswith("⏰ C'est l'heure du point sur « Gmail perso ».")
