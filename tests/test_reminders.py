@@ -83,6 +83,15 @@ async def create_reminder(gaffe: Gaffe, user: int, phone: Screen, account: str, 
     return await press(gaffe, user, phone, cadence)
 
 
+async def create_named_reminder(gaffe: Gaffe, user: int, phone: Screen, label: str, cadence: str) -> Reply:
+    """A reminder of an account the user names ("Un autre compte")."""
+    await gaffe.handle(user, Command("rappels"), phone)
+    await press(gaffe, user, phone, "Ajouter un rappel")
+    await press(gaffe, user, phone, "Un autre compte (je tape son nom)")
+    await gaffe.handle(user, Text(label), phone)
+    return await press(gaffe, user, phone, cadence)
+
+
 # --- time -------------------------------------------------------------------------------------------
 def test_the_hour_is_kept_on_the_users_clock_across_daylight_saving() -> None:
     before_dst = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 in Paris (UTC+1)
@@ -745,11 +754,7 @@ async def test_a_password_changed_counts_only_the_reminders_that_name_its_accoun
     phone = Screen()
     await create_reminder(gaffe, 29, phone, "Ma boîte mail", "Tous les 3 mois")  # a preset: no label of its own
     for label in ("Gmail perso", "Banque"):
-        await gaffe.handle(29, Command("rappels"), phone)
-        await press(gaffe, 29, phone, "Ajouter un rappel")
-        await press(gaffe, 29, phone, "Un autre compte (je tape son nom)")
-        await gaffe.handle(29, Text(label), phone)
-        await press(gaffe, 29, phone, "Tous les 6 mois")
+        await create_named_reminder(gaffe, 29, phone, label, "Tous les 6 mois")
     clock.now = datetime(2027, 1, 10, 15, 0, tzinfo=UTC)
     state = await gaffe.store.load(29)
     assert state is not None
@@ -766,11 +771,7 @@ async def test_a_password_changed_counts_only_the_reminders_that_name_its_accoun
 
 async def test_a_reminder_of_an_account_named_by_its_user_says_its_name(gaffe: Gaffe, clock: Clock) -> None:
     phone = Screen()
-    await gaffe.handle(30, Command("rappels"), phone)
-    await press(gaffe, 30, phone, "Ajouter un rappel")
-    await press(gaffe, 30, phone, "Un autre compte (je tape son nom)")
-    await gaffe.handle(30, Text("Gmail perso"), phone)
-    await press(gaffe, 30, phone, "Tous les 3 mois")
+    await create_named_reminder(gaffe, 30, phone, "Gmail perso", "Tous les 3 mois")
     assert nbsp((await open_list(gaffe, 30, phone)).labels[0]) == "Gmail perso · tous les 3 mois"
     clock.now = START + timedelta(days=91)
     assert await scheduler_for(gaffe, {30: phone}).tick() == 1
