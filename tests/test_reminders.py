@@ -753,19 +753,20 @@ async def test_a_password_changed_counts_only_the_reminders_that_name_its_accoun
 ) -> None:
     phone = Screen()
     await create_reminder(gaffe, 29, phone, "Ma boîte mail", "Tous les 3 mois")  # a preset: no label of its own
-    for label in ("Gmail perso", "Banque"):
+    for label in ("Gmail perso", "Banque", "gmail pro"):
         await create_named_reminder(gaffe, 29, phone, label, "Tous les 6 mois")
     clock.now = datetime(2027, 1, 10, 15, 0, tzinfo=UTC)
     state = await gaffe.store.load(29)
     assert state is not None
     async with gaffe.store.transaction() as tx:
         world = World(tx, 29, clock.now, state, gaffe.content)
-        assert await reminder_done(world, lambda label: names(label, "gmail")) == 1
+        assert await reminder_done(world, lambda label: names(label, "gmail")) == 2
         assert await password_changed(world, AccountPasswordChanged("banque")) == ()
     assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, label, next_due_at FROM reminders ORDER BY id") == [
         ("mail", None, "2027-02-28T09:00:00+00:00"),  # untouched
         ("other", "Gmail perso", "2027-07-09T08:00:00+00:00"),  # 180 days from now, at 10:00 in Paris
-        ("other", "Banque", "2027-07-09T08:00:00+00:00"),
+        ("other", "Banque", "2027-07-09T08:00:00+00:00"),  # by the event the breach watch raises
+        ("other", "gmail pro", "2027-07-09T08:00:00+00:00"),
     ]
 
 
