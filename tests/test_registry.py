@@ -249,3 +249,11 @@ def test_data_sets_hand_out_each_set_by_its_type_and_a_refresh_replaces_one() ->
     assert refreshed != DataSets({Catalogue: catalogue, Indicators: indicators})
     assert sets != {Catalogue: catalogue}  # only data sets equal data sets
     assert repr(refreshed) == "DataSets(Catalogue, Indicators)"
+
+
+def test_a_silent_push_stays_silent_whichever_feature_comes_after_it() -> None:
+    """A feature merged after the one that registers a silent push (the retention erasure) must not make it speak."""
+    silent, other = Registry(), Registry()
+    register_silent_push(silent)
+    register_action(other)
+    assert not Registry.merge(silent, other).speaks("nudge")
