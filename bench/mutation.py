@@ -35,7 +35,10 @@ COPIED = ("bot", "dialogues", "locales", "tests", "bench", "pyproject.toml", "ba
 # Module -> (file mutated, the tests that cover it). The lists are the tests that import or drive the module
 # directly: a mutant they miss is a gap in them, even if some slower end-to-end test would catch it.
 MODULES: dict[str, tuple[str, list[str]]] = {
-    "core.actions": ("bot/core/actions.py", ["test_engine.py", "test_check.py", "test_service.py", "test_privacy.py"]),
+    "core.actions": (
+        "bot/core/actions.py",
+        ["test_registry.py", "test_engine.py", "test_check.py", "test_service.py", "test_privacy.py"],
+    ),
     "core.dialogue": (
         "bot/core/dialogue.py",
         ["test_dialogue.py", "test_engine.py", "test_check.py", "test_scoring.py"],
@@ -62,7 +65,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         ["test_privacy.py", "test_profile.py", "test_feature_example.py"],
     ),
     "features.progress": ("bot/features/progress.py", ["test_progress.py"]),
-    "features.reminders": ("bot/features/reminders.py", ["test_reminders.py"]),
+    "features.reminders": ("bot/features/reminders.py", ["test_reminders.py", "test_reminder_claims.py"]),
     "features.stalkerware": ("bot/features/stalkerware.py", ["test_stalkerware_lookup.py"]),
     "storage": (
         "bot/storage.py",

@@ -5,8 +5,10 @@ Gaffe, kept across a restart; and the dates and durations in both languages."""
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import sqlite3
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -17,11 +19,26 @@ import pytest
 
 from bot.app import open_store
 from bot.config import Settings
+from bot.core.actions import World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Pick, Push, Text
+from bot.core.engine import Command, Pick, Press, Push, Text
+from bot.core.events import AccountPasswordChanged
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.reminders import Every, Moment, ReminderDue, at_hour, at_night, next_morning
+from bot.features.reminders import (
+    Every,
+    Hour,
+    Moment,
+    ReminderDue,
+    at_hour,
+    at_night,
+    iso,
+    names,
+    next_morning,
+    password_changed,
+    reminder_done,
+    zone,
+)
 from bot.scheduler import Scheduler, SendTo
 from bot.service import Gaffe, Unreachable
 from bot.storage import Store
@@ -66,6 +83,15 @@ async def create_reminder(gaffe: Gaffe, user: int, phone: Screen, account: str, 
     return await press(gaffe, user, phone, cadence)
 
 
+async def create_named_reminder(gaffe: Gaffe, user: int, phone: Screen, label: str, cadence: str) -> Reply:
+    """A reminder of an account the user names ("Un autre compte")."""
+    await gaffe.handle(user, Command("rappels"), phone)
+    await press(gaffe, user, phone, "Ajouter un rappel")
+    await press(gaffe, user, phone, "Un autre compte (je tape son nom)")
+    await gaffe.handle(user, Text(label), phone)
+    return await press(gaffe, user, phone, cadence)
+
+
 # --- time -------------------------------------------------------------------------------------------
 def test_the_hour_is_kept_on_the_users_clock_across_daylight_saving() -> None:
     before_dst = datetime(2027, 3, 20, 9, 0, tzinfo=UTC)  # 10:00 in Paris (UTC+1)
@@ -78,6 +104,33 @@ def test_nights_are_quiet_and_the_morning_is_the_preferred_hour() -> None:
     assert at_night(late, PARIS) and not at_night(START, PARIS)
     morning = next_morning(late, 10, PARIS)
     assert morning.astimezone(PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+
+
+def test_the_next_morning_is_today_while_the_hour_is_still_to_come() -> None:
+    early = datetime(2026, 12, 1, 6, 0, tzinfo=UTC)  # 07:00 in Paris
+    assert next_morning(early, 10, PARIS) == datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)
+    on_the_hour = datetime(2026, 12, 1, 10, 0, tzinfo=PARIS)  # not still to come: tomorrow's
+    assert next_morning(on_the_hour, 10, PARIS) == datetime(2026, 12, 2, 10, 0, tzinfo=PARIS)
+
+
+def test_an_unknown_time_zone_reads_as_the_default_one() -> None:
+    assert zone("Mars/Olympus_Mons") == ZoneInfo("Europe/Paris") and zone("America/Toronto") == ZoneInfo(
+        "America/Toronto"
+    )
+
+
+def test_times_are_stored_in_utc_and_days_counted_on_the_users_clock_whatever_the_servers_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("TZ", "Pacific/Auckland")  # a server far from its users: already 1 December there
+    time.tzset()
+    try:
+        late = datetime(2026, 11, 30, 23, 30, tzinfo=PARIS)
+        assert iso(late) == "2026-11-30T22:30:00+00:00"
+        assert iso(at_hour(late, 1, 10, PARIS)) == "2026-12-01T09:00:00+00:00"  # the next day in Paris, not Auckland
+    finally:
+        monkeypatch.undo()
+        time.tzset()
 
 
 @pytest.mark.parametrize(
@@ -370,13 +423,18 @@ async def test_later_is_tomorrow_at_the_preferred_hour_and_stop_deletes_it(
     assert phone.last.toast == "Ce rappel n'existe plus."
 
 
-async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(gaffe: Gaffe, clock: Clock) -> None:
+async def test_nothing_goes_out_at_night_the_reminder_waits_for_the_morning(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
     phone = Screen()
     await create_reminder(gaffe, 12, phone, "Ma boîte mail", "Tous les 3 mois")
     scheduler = scheduler_for(gaffe, {12: phone})
     sent_before = len(phone.replies)
     clock.now = datetime(2027, 3, 1, 22, 30, tzinfo=UTC)  # due since 28 Feb; 23:30 in Paris
     assert await scheduler.tick() == 0 and len(phone.replies) == sent_before
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at, sent FROM reminders") == [
+        ("2027-03-02T09:00:00+00:00", 0)
+    ]
     clock.now = datetime(2027, 3, 2, 6, 0, tzinfo=UTC)  # 07:00 in Paris: still night
     assert await scheduler.tick() == 0
     clock.now = datetime(2027, 3, 2, 9, 0, tzinfo=UTC)  # 10:00 in Paris
@@ -516,3 +574,206 @@ async def test_a_full_batch_that_all_failed_ends_the_round_the_rest_waits_for_th
     clock.now = START + timedelta(days=91)
     assert await Scheduler(gaffe, push, scheduler_for(gaffe, phones).send, batch=1).tick() == 0
     assert len(tried) == 1  # the network is down: one full batch failed, the other push waits
+
+
+# --- managing them: the list, a reminder's card, the hour and time zone ------------------------------------------
+def nbsp(text: str) -> str:
+    """French typography puts a no-break space before ":" and inside numbers with units: compare plain text."""
+    return text.replace("\u00a0", " ")
+
+
+async def open_list(gaffe: Gaffe, user: int, phone: Screen) -> Reply:
+    await gaffe.handle(user, Command("rappels"), phone)
+    return await press(gaffe, user, phone, "Voir mes rappels")
+
+
+async def test_the_list_shows_each_reminder_soonest_first_and_its_card_pauses_and_resumes_it(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    phone = Screen()
+    assert (await open_list(gaffe, 20, phone)).text.startswith("T'as aucun rappel pour l'instant.")
+    await create_reminder(gaffe, 20, phone, "Ma banque", "Tous les 6 mois")
+    await create_reminder(gaffe, 20, phone, "Ma boîte mail", "Tous les 3 mois")
+    listed = await open_list(gaffe, 20, phone)
+    assert nbsp(listed.text).split("\n\n")[:3] == [
+        "Tes 2 rappels (ils arrivent vers 10:00, heure de Europe/Paris) :",
+        "• ta boîte mail, tous les 3 mois : le prochain le 28 février 2027 à 10:00",
+        "• ta banque, tous les 6 mois : le prochain le 29 mai 2027 à 10:00",
+    ]
+    assert [nbsp(label) for label in listed.labels[:2]] == [
+        "ta boîte mail · tous les 3 mois",
+        "ta banque · tous les 6 mois",
+    ]
+
+    card = await press(gaffe, 20, phone, listed.labels[0])
+    assert nbsp(card.text).startswith("ta boîte mail, tous les 3 mois. Le prochain : 28 février 2027 à 10:00.")
+    assert card.labels[:4] == ("Mettre en pause", "Tous les 6 mois", "Tous les ans", "Supprimer")
+    assert card.picked is None  # opening a card is no answer to echo
+    paused = await press(gaffe, 20, phone, "Mettre en pause")
+    assert paused.picked == "→ <i>Mettre en pause</i>"
+    assert paused.text.startswith("Rappel pour ta boîte mail en pause.")
+    await gaffe.handle(20, card.buttons[0].press, phone)  # the same card's "pause" again
+    assert phone.last.toast == "C'est déjà noté."
+    listed = await open_list(gaffe, 20, phone)
+    assert nbsp(listed.text).split("\n\n")[1] == "• ta boîte mail, tous les 3 mois : en pause"
+    paused_card = await press(gaffe, 20, phone, listed.labels[0])
+    assert nbsp(paused_card.text).startswith("ta boîte mail, tous les 3 mois. En pause pour l'instant.")
+    assert paused_card.labels[:4] == ("Reprendre", "Tous les 6 mois", "Tous les ans", "Supprimer")
+
+    clock.now = datetime(2027, 3, 5, 13, 0, tzinfo=UTC)  # past its due time while paused: nothing went out
+    assert await scheduler_for(gaffe, {20: phone}).tick() == 0
+    resumed = await press(gaffe, 20, phone, "Reprendre")  # overdue: the next morning, not at once
+    assert resumed.text.startswith("C'est reparti pour ta boîte mail\u00a0: le prochain le 6 mars 2027 à 10:00.")
+    await gaffe.handle(20, paused_card.buttons[0].press, phone)  # "resume" again
+    assert phone.last.toast == "C'est déjà noté."
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, paused, next_due_at FROM reminders ORDER BY id") == [
+        ("bank", 0, "2027-05-29T08:00:00+00:00"),
+        ("mail", 0, "2027-03-06T09:00:00+00:00"),
+    ]
+
+
+async def test_a_reminder_paused_and_resumed_before_its_due_time_keeps_it(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 21, phone, "Ma banque", "Tous les 6 mois")
+    await press(gaffe, 21, phone, (await open_list(gaffe, 21, phone)).labels[0])
+    await press(gaffe, 21, phone, "Mettre en pause")
+    await press(gaffe, 21, phone, (await open_list(gaffe, 21, phone)).labels[0])
+    resumed = await press(gaffe, 21, phone, "Reprendre")
+    assert resumed.text.startswith("C'est reparti pour ta banque\u00a0: le prochain le 29 mai 2027 à 10:00.")
+    assert resumed.picked == "→ <i>Reprendre</i>"
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT paused, next_due_at FROM reminders") == [
+        (0, "2027-05-29T08:00:00+00:00")
+    ]
+
+
+async def test_the_cadence_is_changed_from_the_card_once_and_delete_removes_the_reminder(
+    gaffe: Gaffe, tmp_path: Path
+) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 22, phone, "Mes réseaux sociaux", "Tous les 3 mois")
+    card = await press(gaffe, 22, phone, (await open_list(gaffe, 22, phone)).labels[0])
+    changed = await press(gaffe, 22, phone, "Tous les ans")
+    assert changed.picked == "→ <i>Tous les ans</i>"
+    assert changed.text.startswith(
+        "C'est noté\u00a0: tes réseaux sociaux, tous les ans. Le prochain le 30 novembre 2027 à 10:00."
+    )
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT every_days, next_due_at FROM reminders") == [
+        (365, "2027-11-30T09:00:00+00:00")
+    ]
+    await gaffe.handle(22, card.buttons[card.labels.index("Tous les ans")].press, phone)  # the old card, again
+    assert phone.last.toast == "C'est déjà noté."
+    yearly = await press(gaffe, 22, phone, (await open_list(gaffe, 22, phone)).labels[0])
+    assert yearly.labels[:3] == ("Mettre en pause", "Tous les 3 mois", "Tous les 6 mois")  # not its own cadence
+    deleted = await press(gaffe, 22, phone, "Supprimer")
+    assert deleted.picked == "→ <i>Supprimer</i>"
+    assert deleted.text.startswith("C'est fait, plus de rappel pour tes réseaux sociaux.")
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT count(*) FROM reminders") == [(0,)]
+
+
+async def test_a_button_with_a_verb_reminders_do_not_have_is_refused(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 23, phone, "Ma banque", "Tous les 6 mois")
+    ((reminder_id,),) = rows(tmp_path / "gaffe.sqlite3", "SELECT id FROM reminders")
+    before = rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM reminders")
+    await gaffe.handle(23, Press("reminder", reminder_id, 0, "snooze"), phone)
+    assert phone.last.toast == "Ce bouton, je le reconnais pas. Tape /aide si tu sais plus où t'en es."
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM reminders") == before
+
+
+async def test_the_hour_and_time_zone_move_every_reminder_and_set_the_next_ones(gaffe: Gaffe, tmp_path: Path) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 24, phone, "Ma boîte mail", "Tous les 3 mois")  # 28 February, 10:00 in Paris
+    await gaffe.handle(24, Command("rappels"), phone)
+    await press(gaffe, 24, phone, "Choisir l'heure et le fuseau")
+    hour = await press(gaffe, 24, phone, "18 h")
+    assert "tes rappels arriveront vers 18:00, heure de Europe/Paris. Jamais la nuit." in hour.text
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at FROM reminders") == [("2027-02-28T17:00:00+00:00",)]
+    zoned = await press(gaffe, 24, phone, "Montréal, New York")
+    assert "tes rappels arriveront vers 18:00, heure de America/Toronto." in zoned.text  # the hour is kept
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT hour, timezone FROM reminder_settings") == [(18, "America/Toronto")]
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT next_due_at FROM reminders") == [("2027-02-28T23:00:00+00:00",)]
+    added = await create_reminder(gaffe, 24, phone, "Ma banque", "Tous les 6 mois")  # at 18:00 in Toronto
+    assert "Le premier\u00a0: 29 mai 2027 à 18:00." in added.text
+    listed = await open_list(gaffe, 24, phone)
+    assert listed.text.startswith("Tes 2 rappels (ils arrivent vers 18:00, heure de America/Toronto)")
+    assert Hour(18).localize(gaffe.content, gaffe.translators["en"]) == "6:00\u202fPM"  # as English writes it
+
+
+async def test_the_reminders_are_exported_with_their_settings_and_erased_with_the_rest(
+    gaffe: Gaffe, tmp_path: Path
+) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 25, phone, "Ma boîte mail", "Tous les 3 mois")
+    await gaffe.handle(25, Command("rappels"), phone)
+    await press(gaffe, 25, phone, "Choisir l'heure et le fuseau")
+    await press(gaffe, 25, phone, "8 h")
+    await create_reminder(gaffe, 26, Screen(), "Ma banque", "Tous les ans")  # someone else's
+    exported = await gaffe.handle(25, Command("mesdonnees"), Screen())
+    (document,) = exported.attachments
+    assert json.loads(document.data)["data"]["reminders"]["rows"] == [
+        {"account": "mail", "label": None, "every_days": 90, "next_due_at": "2027-02-28T07:00:00+00:00",
+         "paused": 0, "sent": 0, "answered": 0, "created_at": "2026-11-30T13:00:00+00:00"},
+        {"hour": 8, "timezone": "Europe/Paris"},
+    ]  # fmt: skip
+    asked = await gaffe.handle(25, Command("oublie"), phone)
+    await gaffe.handle(25, Pick(asked.step or 0, asked.labels.index("Oui, efface tout")), phone)
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT user_id, account FROM reminders") == [(26, "bank")]
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT user_id FROM reminder_settings") == []
+
+
+async def test_stats_count_every_reminder_and_those_waiting_to_go_out(
+    shipped: Content, translators: dict[str, Translator], store: Store, clock: Clock
+) -> None:
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True, clock=clock, admins=frozenset({99}))
+    phone = Screen()
+    await create_reminder(gaffe, 27, phone, "Ma boîte mail", "Tous les 3 mois")  # due on 28 February
+    await create_reminder(gaffe, 27, phone, "Ma banque", "Tous les ans")  # not due yet
+    await create_reminder(gaffe, 28, phone, "Ma banque", "Tous les 3 mois")  # due, but paused
+    await press(gaffe, 28, phone, (await open_list(gaffe, 28, phone)).labels[0])
+    await press(gaffe, 28, phone, "Mettre en pause")
+    assert "Rappels\u00a0: 3, dont 0 à envoyer" in (await gaffe.handle(99, Command("stats"), Screen())).text
+    clock.now = datetime(2027, 3, 1, 12, 0, tzinfo=UTC)
+    assert "Rappels\u00a0: 3, dont 1 à envoyer" in (await gaffe.handle(99, Command("stats"), Screen())).text
+
+
+# --- for other features: a password changed counts the reminder of its account done --------------------------------
+@pytest.mark.parametrize(
+    ("label", "service", "named"),
+    [("Gmail perso", "gmail", True), ("GMAIL", "Gmail", True), ("Gmail", "gmail", True), ("ok", "ok", True),
+     ("Facebook", "book", True), ("Mon book", "ok", False), ("Banque", "gmail", False)],
+)  # fmt: skip
+def test_a_label_names_a_service_whole_or_by_a_key_of_four_letters_or_more(
+    label: str, service: str, named: bool
+) -> None:
+    assert names(label, service) is named
+
+
+async def test_a_password_changed_counts_only_the_reminders_that_name_its_account_done(
+    gaffe: Gaffe, clock: Clock, tmp_path: Path
+) -> None:
+    phone = Screen()
+    await create_reminder(gaffe, 29, phone, "Ma boîte mail", "Tous les 3 mois")  # a preset: no label of its own
+    for label in ("Gmail perso", "Banque", "gmail pro"):
+        await create_named_reminder(gaffe, 29, phone, label, "Tous les 6 mois")
+    clock.now = datetime(2027, 1, 10, 15, 0, tzinfo=UTC)
+    state = await gaffe.store.load(29)
+    assert state is not None
+    async with gaffe.store.transaction() as tx:
+        world = World(tx, 29, clock.now, state, gaffe.content)
+        assert await reminder_done(world, lambda label: names(label, "gmail")) == 2
+        assert await password_changed(world, AccountPasswordChanged("banque")) == ()
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT account, label, next_due_at FROM reminders ORDER BY id") == [
+        ("mail", None, "2027-02-28T09:00:00+00:00"),  # untouched
+        ("other", "Gmail perso", "2027-07-09T08:00:00+00:00"),  # 180 days from now, at 10:00 in Paris
+        ("other", "Banque", "2027-07-09T08:00:00+00:00"),  # by the event the breach watch raises
+        ("other", "gmail pro", "2027-07-09T08:00:00+00:00"),
+    ]
+
+
+async def test_a_reminder_of_an_account_named_by_its_user_says_its_name(gaffe: Gaffe, clock: Clock) -> None:
+    phone = Screen()
+    await create_named_reminder(gaffe, 30, phone, "Gmail perso", "Tous les 3 mois")
+    assert nbsp((await open_list(gaffe, 30, phone)).labels[0]) == "Gmail perso · tous les 3 mois"
+    clock.now = START + timedelta(days=91)
+    assert await scheduler_for(gaffe, {30: phone}).tick() == 1
+    assert nbsp(phone.last.text).startswith("⏰ C'est l'heure du point sur « Gmail perso ».")

@@ -54,6 +54,7 @@ MESSAGES = (
     "reminder_button_delete",
 )  # fmt: skip
 CADENCES = {"d90": 90, "d180": 180, "d365": 365}
+VERBS = ("done", "later", "stop", "manage", "pause", "resume", "delete", *CADENCES)  # what a reminder's buttons do
 
 
 # --- time ------------------------------------------------------------------------------------------
@@ -461,6 +462,8 @@ async def send_reminder(world: World, effect: SendReminder) -> tuple[Output, ...
 @REGISTRY.applies(PressReminder)
 async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, ...]:
     """What a reminder's button does; once per occurrence for done/later/stop, by state for the others."""
+    if effect.verb not in VERBS:  # signed, yet no button of this version says it (one from an older version)
+        return (Toast("forged_button"),)
     rows = _rows(world)
     reminder = await rows.get(effect.reminder_id)
     if reminder is None:
@@ -468,45 +471,36 @@ async def press_reminder(world: World, effect: PressReminder) -> tuple[Output, .
     hour, timezone = await rows.settings()
     tz = zone(timezone)
     verb, label = effect.verb, _account(reminder)
-    picked = Picked(_say(world.content, f"reminder_button_{verb}")) if verb != "manage" else None
+    if verb == "manage":
+        return (_card(world.content, reminder, timezone),)
+    picked = Picked(_say(world.content, f"reminder_button_{verb}"))  # the button's label, echoed under the message
     if verb in ("done", "later", "stop") and (effect.stamp != reminder.sent or reminder.answered >= effect.stamp):
         return (Toast("reminder_already"),)  # an older occurrence, or this one already answered
     if verb in ("stop", "delete"):
         await rows.delete(reminder)
-        return (*_shown(picked), _notice("reminder_stopped", label=label))
+        return (picked, _notice("reminder_stopped", label=label))
     if verb in ("done", "later"):
         due = at_hour(world.now, reminder.every_days if verb == "done" else 1, hour, tz)
         await rows.answer(reminder, effect.stamp, due)
-        return (*_shown(picked), _notice(f"reminder_{verb}", label=label, next=Moment(due, timezone)))
-    if verb == "manage":
-        return (_card(world.content, reminder, timezone),)
+        return (picked, _notice(f"reminder_{verb}", label=label, next=Moment(due, timezone)))
     if verb in ("pause", "resume"):
         if reminder.paused == (verb == "pause"):
             return (Toast("reminder_already"),)
         due = reminder.next_due_at if reminder.next_due_at > world.now else next_morning(world.now, hour, tz)
         await rows.pause(reminder, verb == "pause", due)
         key = "reminder_paused" if verb == "pause" else "reminder_resumed"
-        return (*_shown(picked), _notice(key, label=label, next=Moment(due, timezone)))
-    if verb in CADENCES:
-        days = CADENCES[verb]
-        if days == reminder.every_days:
-            return (Toast("reminder_already"),)
-        due = at_hour(world.now, days, hour, tz)
-        await rows.change_cadence(reminder, days, due)
-        return (
-            *_shown(picked),
-            _notice("reminder_cadence", label=label, every=Every(days), next=Moment(due, timezone)),
-        )
-    return (Toast("forged_button"),)
+        return (picked, _notice(key, label=label, next=Moment(due, timezone)))
+    days = CADENCES[verb]  # the verbs left are the cadences
+    if days == reminder.every_days:
+        return (Toast("reminder_already"),)
+    due = at_hour(world.now, days, hour, tz)
+    await rows.change_cadence(reminder, days, due)
+    return (picked, _notice("reminder_cadence", label=label, every=Every(days), next=Moment(due, timezone)))
 
 
 # --- small helpers -----------------------------------------------------------------------------------
 def _notice(key: str, **params: object) -> Notice:
     return Notice(key, MappingProxyType(params))
-
-
-def _shown(picked: Picked | None) -> tuple[Output, ...]:
-    return (picked,) if picked else ()
 
 
 def _account(reminder: Reminder) -> Account:
