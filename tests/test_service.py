@@ -13,9 +13,9 @@ from types import MappingProxyType
 import pytest
 
 from bot.authoring.check import load_content
-from bot.core.actions import World
+from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Output, Pick, Press, Push, RecordResult, State, Text, step
+from bot.core.engine import Command, Notice, Output, Pick, Press, Push, RecordResult, State, Text, step
 from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import Reply
@@ -209,14 +209,15 @@ async def test_a_push_waits_in_the_outbox_until_delivered(gaffe: Gaffe, tmp_path
     assert len(sent) == 1  # sent once
 
 
-async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_push(gaffe: Gaffe) -> None:
+async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_push(gaffe: Gaffe, tmp_path: Path) -> None:
     await gaffe.store.save(13, State())
 
     async def blocked(reply: Reply) -> None:
         raise Unreachable("403")
 
     assert await gaffe.push(13, ping(1), blocked) is False
-    assert await gaffe.store.is_active(13) is False
+    assert await gaffe.store.is_active(13) is False and await gaffe.store.outbox() == []
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT count(*) FROM outbox") == [(0,)]  # dropped, not kept for later
     assert await gaffe.push(14, ping(1), Screen()) is False  # someone Gaffe never met gets nothing
 
 
@@ -434,3 +435,45 @@ async def test_pushes_waiting_in_the_outbox_go_out_once_each(gaffe: Gaffe) -> No
     await gaffe.flush_outbox(send)
     assert sent[1:] == [(71, "Ping 71"), (73, "Ping 73")]  # 72's went out meanwhile: not twice
     assert await gaffe.store.outbox() == []
+
+
+@dataclasses.dataclass(frozen=True)
+class Heard(Effect):
+    """An effect one feature raises for another that listens (bot/core/events.py)."""
+
+    number: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Unheard(Effect):
+    """One no installed feature listens to."""
+
+
+async def test_effects_raised_for_other_features_are_applied_in_order_in_the_same_step(
+    content: Content, mini_translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    async def ping_and_raise(world: World, effect: Pinged) -> tuple[Output, ...]:
+        await PINGS.appliers[Pinged](world, effect)
+        world.follow.extend([Unheard(), Heard(50), Heard(51)])
+        return ()
+
+    async def hear(world: World, event: Heard) -> tuple[Output, ...]:
+        await world.db.execute(
+            "INSERT INTO pings VALUES (:user_id, :number, 2)", {"user_id": world.user_id, "number": event.number}
+        )
+        return (Notice("resumed"),)
+
+    listening = dataclasses.replace(
+        content.registry, appliers={**content.registry.appliers, Pinged: ping_and_raise, Heard: hear}
+    )
+    gaffe = Gaffe(dataclasses.replace(content, registry=listening), mini_translators, store)
+    await create_table(store)
+    await store.save(80, State())
+    screen = Screen()
+    assert await gaffe.push(80, ping(5), screen) is True
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM pings ORDER BY rowid") == [
+        (80, 5, 0),
+        (80, 50, 2),
+        (80, 51, 2),
+    ]
+    assert screen.last.text.count("On reprend.") == 2 and "Ping 5" in screen.last.text
