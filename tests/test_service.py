@@ -330,6 +330,8 @@ async def test_a_reply_not_delivered_is_raised_when_nothing_keeps_it(
     untracked = Gaffe(shipped, translators, store)  # the terminal: it shows the question again anyway
     with pytest.raises(NotDelivered):
         await untracked.handle(41, Command("aide"), down)
+    await untracked.handle(42, Command("aide"), Screen())
+    assert await store.pending_replies() == []  # nothing is tracked: nothing to answer at the next start
     tracked = Gaffe(shipped, translators, store, tracks_delivery=True)
     await tracked.handle(41, Command("aide"), Screen())
     with pytest.raises(NotDelivered):  # a step that changed nothing: no saved step to answer later
