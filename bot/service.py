@@ -165,11 +165,8 @@ class Gaffe:
                     raise
                 await self._send_later(user_id, reply, language, error)
                 return reply
-            if self.tracks_delivery and result.changed:
-                try:
-                    await self.store.delivered(user_id)
-                except StorageUnavailable as error:  # the reply went out; at worst it is sent again later
-                    log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
+            if self.tracks_delivery and result.changed:  # written down later, in the background (Store.delivered)
+                await self.store.delivered(user_id)
             return reply
 
     async def _send_later(self, user_id: int, reply: Reply, language: str, error: Exception) -> None:

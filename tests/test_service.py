@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
@@ -21,7 +22,7 @@ from bot.core.profile import Profile
 from bot.core.render import Reply
 from bot.features.progress import ShowProgress
 from bot.limits import Limits
-from bot.service import Gaffe, NotDelivered, Unreachable
+from bot.service import Gaffe, NotDelivered, Unreachable, system_clock
 from bot.storage import Store
 from tests.support.database import rows
 from tests.support.paths import MINI
@@ -479,3 +480,17 @@ async def test_effects_raised_for_other_features_are_applied_in_order_in_the_sam
         (80, 51, 2),
     ]
     assert screen.last.text.count("On reprend.") == 2 and "Ping 5" in screen.last.text
+
+
+async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_reply(gaffe: Gaffe) -> None:
+    async def blocked(reply: Reply) -> None:
+        raise Unreachable("403")
+
+    shown = await gaffe.handle(15, Command("quiz"), blocked)
+    assert shown.text == "Salut ! Comment je t'appelle ?"  # the step is saved; only its reply is lost
+    assert await gaffe.store.is_active(15) is False
+
+
+def test_the_default_clock_is_utc() -> None:
+    """Timestamps Gaffe stores and compares are aware, in UTC, whatever the machine's time zone."""
+    assert system_clock().utcoffset() == timedelta(0)
