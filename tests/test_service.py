@@ -13,6 +13,7 @@ from types import MappingProxyType
 
 import pytest
 
+from bot import user_files
 from bot.authoring.check import load_content
 from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
@@ -494,3 +495,38 @@ async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_reply(gaffe: Gaf
 def test_the_default_clock_is_utc() -> None:
     """Timestamps Gaffe stores and compares are aware, in UTC, whatever the machine's time zone."""
     assert system_clock().utcoffset() == timedelta(0)
+
+
+async def test_every_reply_names_the_routes_of_the_users_country(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    """A Belgian user gets Belgium's reporting address in the step's reply, when the session resumes, and in a
+    reply sent again after a crash."""
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
+    await store.save(90, State(Profile("fr", "be")))
+    screen = Screen()
+    asked = await gaffe.handle(90, Command("arnaque"), screen)
+    shown = await gaffe.handle(90, Pick(asked.step or 0, 0), screen)  # "Un SMS louche"
+    assert "suspect@safeonweb.be" in shown.text
+    assert await gaffe.start(90, None, screen) is False and "suspect@safeonweb.be" in screen.last.text
+    await store.save(90, (await store.load(90)) or State(), reply_pending=True)  # as if the process died there
+    sent: list[Reply] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append(reply)
+
+    await gaffe.deliver_pending(send)
+    assert len(sent) == 1 and "suspect@safeonweb.be" in sent[0].text
+
+
+async def test_an_erasure_removes_the_files_the_terminal_wrote_for_the_user(
+    shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    files = tmp_path / "files"
+    gaffe = Gaffe(shipped, translators, store, files=files)
+    mine, theirs = (user_files.write(files, user, "gaffe-mes-donnees.json", b"{}") for user in (91, 92))
+    screen = Screen()
+    asked = await gaffe.handle(91, Command("oublie"), screen)
+    done = await gaffe.handle(91, Pick(asked.step or 0, asked.labels.index("Oui, efface tout")), screen)
+    assert "j'ai tout effacé" in done.text
+    assert not mine.exists() and theirs.exists()
