@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import sqlite3
 import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,25 @@ async def test_a_journal_that_links_elsewhere_is_refused_and_what_it_names_keeps
     error = await refused(db)
     assert error.message.startswith(f"cannot use the database {db} (")
     assert mode(elsewhere) == 0o644 and mode(db) == 0o600
+
+
+@pytest.mark.parametrize("damaged", [False, True])
+async def test_a_large_database_opens_at_once_and_is_checked_in_the_background(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture, damaged: bool
+) -> None:
+    db = damaged_database(tmp_path / "gaffe.sqlite3") if damaged else tmp_path / "gaffe.sqlite3"
+    if not damaged:
+        await (await Store.open(db)).close()
+    monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", 0)  # "large": every file that has a page
+    store = await Store.open(db)  # does not refuse, even damaged…
+    try:
+        for check in [t for t in threading.enumerate() if t.name == "gaffe-quick-check"]:
+            check.join()  # …and says what the check found once it is done
+    finally:
+        await store.close()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    if damaged:
+        assert len(errors) == 1 and errors[0].startswith(f"the database {db} is damaged (")
+        assert errors[0].endswith(RESTORE_HINT) and "***" not in errors[0]
+    else:
+        assert errors == []
