@@ -14,6 +14,7 @@ from bot.core.actions import Registry
 from bot.core.engine import State
 from bot.core.feature import Feature, Migration
 from bot.core.profile import Profile
+from bot.errors import StartupError
 from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store, state_from_row
 
 STATE = State(
@@ -317,3 +318,31 @@ def test_a_saved_conversation_loads_whatever_fields_it_has() -> None:
     assert dict(loaded.answers) == {} and loaded.suspended is None
     with pytest.raises(ValueError, match="neither an object nor an array: 5"):
         state_from_row("fr", '{"suspended": 5}')
+
+
+async def test_a_migration_that_fails_is_rolled_back_whole_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite3"
+    broken = Migration(1, ("CREATE TABLE notes (user_id INTEGER)", "CREATE TABLE notes (again INTEGER)"))
+    with pytest.raises(StartupError) as raised:
+        await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(broken,))))
+    assert raised.value.message.startswith(f"cannot use the database {path} (") and "notes" in raised.value.message
+    with sqlite3.connect(path) as db:  # the core's migrations stay; nothing of the failed one does
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "users" in names and "notes" not in names
+        assert db.execute("SELECT count(*) FROM feature_versions WHERE feature = 'notes'").fetchone() == (0,)
+    db.close()
+
+
+async def test_the_database_is_durable_deletes_for_good_and_keeps_its_references(store: Store) -> None:
+    """Every commit reaches the disk (synchronous=FULL), deleted rows are overwritten, and a user's deletion takes
+    their waiting messages with it (foreign keys)."""
+    settings: dict[str, int] = {}
+    for pragma in ("synchronous", "secure_delete", "foreign_keys", "busy_timeout"):
+        (row,) = await store.connection.execute_fetchall(f"PRAGMA {pragma}")
+        settings[pragma] = row[0]
+    assert settings == {"synchronous": 2, "secure_delete": 1, "foreign_keys": 1, "busy_timeout": 5000}
+    await store.save(1, STATE)
+    async with store.transaction() as tx:
+        await tx.add_to_outbox(1, "kept")
+        await tx.execute("DELETE FROM users WHERE user_id = :user_id", {"user_id": 1})
+    assert await store.outbox() == [] and await store.fetch_all("SELECT * FROM outbox") == []
