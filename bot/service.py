@@ -175,7 +175,7 @@ class Gaffe:
         one the reply carried is said missing instead. If even that can't be written, the step stays pending
         (its question is shown again)."""
         missing = [self.notice(language, "file_not_sent", name=file.filename) for file in reply.attachments]
-        kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part), attachments=())
+        kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part))  # to_json: no files
         try:
             await self.store.send_later(user_id, kept.to_json())
         except StorageUnavailable as db_error:

@@ -267,9 +267,9 @@ async def test_a_flood_is_told_once_in_the_users_language(
     gaffe = Gaffe(content, mini_translators, store, limits=Limits(updates=1, window=60, quiet=60))
     await store.save(30, State(Profile("en")))
     screen = Screen()
-    for _ in range(3):
-        await gaffe.handle(30, Text("hi"), screen, language="fr")
-    assert [r.text for r in screen.replies] == ["Type /quiz.", "Easy, you are going too fast."]
+    for received in (Command("quiz"), Text("hi"), Text("hi")):
+        await gaffe.handle(30, received, screen, language="fr")
+    assert [r.text for r in screen.replies] == ["Hi! What should I call you?", "Easy, you are going too fast."]
     newcomer = Screen()
     for _ in range(2):
         await gaffe.handle(31, Text("hi"), newcomer, language="en")  # never met: the language they came with
@@ -293,7 +293,7 @@ async def test_a_blocked_user_is_marked_inactive(gaffe: Gaffe) -> None:
 
 
 async def test_a_reply_not_delivered_waits_whole_in_the_outbox_its_file_said_missing(
-    shipped: Content, translators: dict[str, Translator], store: Store
+    shipped: Content, translators: dict[str, Translator], store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
 
@@ -309,6 +309,7 @@ async def test_a_reply_not_delivered_waits_whole_in_the_outbox_its_file_said_mis
     assert kept.text == shown.text + "\n\n" + gaffe.notice("fr", "file_not_sent", name="gaffe-mes-donnees.json")
     assert missing in kept.text
     assert await store.pending_replies() == []  # kept whole: not also "on reprend" and the question alone
+    assert "user 40's reply was not sent (502): kept in the outbox for the next tick" in caplog.messages
 
     sent: list[tuple[int, Reply]] = []
 
@@ -353,7 +354,9 @@ async def test_a_reply_that_can_be_neither_sent_nor_kept_stays_pending(
     await gaffe.handle(42, Command("aide"), down_and_read_only)
     await store.connection.execute("PRAGMA query_only=OFF")
     assert await store.outbox() == [] and await store.pending_replies() == [42]  # its question is shown again
-    assert "user 42's reply was not sent (502) and could not be kept" in caplog.text
+    assert "user 42's reply was not sent (502) and could not be kept: attempt to write a readonly database" in (
+        caplog.messages
+    )
 
 
 async def test_a_paused_user_gets_no_push_but_a_silent_one_still_runs(gaffe: Gaffe, tmp_path: Path) -> None:
@@ -398,8 +401,8 @@ async def test_replies_left_pending_by_a_crash_are_sent_at_start_up_once_each(
     assert sent[1:] == [(60, "On reprend.\n\nSalut ! Comment je t'appelle ?")]  # 61 was answered: no duplicate
     assert await gaffe.store.pending_replies() == [62]  # kept for the next tick; 63 is gone
     assert await gaffe.store.is_active(63) is False and await gaffe.store.is_active(62) is True
-    assert "could not deliver a pending reply to user 62: boom" in caplog.text
-    assert "user 63 can't be reached: marked inactive" in caplog.text
+    assert "could not deliver a pending reply to user 62: boom" in caplog.messages
+    assert "user 63 can't be reached: marked inactive" in caplog.messages
 
 
 async def test_a_pending_reply_answered_or_erased_meanwhile_is_not_sent_again(gaffe: Gaffe) -> None:
