@@ -346,3 +346,22 @@ async def test_the_database_is_durable_deletes_for_good_and_keeps_its_references
         await tx.add_to_outbox(1, "kept")
         await tx.execute("DELETE FROM users WHERE user_id = :user_id", {"user_id": 1})
     assert await store.outbox() == [] and await store.fetch_all("SELECT * FROM outbox") == []
+
+
+async def test_a_users_row_says_when_in_utc_and_whether_they_can_be_reached(store: Store, tmp_path: Path) -> None:
+    await store.save(7, STATE)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as db:
+        created, updated = db.execute("SELECT created_at, updated_at FROM users WHERE user_id = 7").fetchone()
+    db.close()
+    assert created.endswith("+00:00") and updated == created and len(created) == len("2026-12-08T02:24:00+00:00")
+    assert await store.is_active(7) is True and await store.is_active(8) is None  # someone never met: unknown
+
+
+async def test_a_transaction_reads_one_row_or_none_and_counts_what_it_changed(store: Store) -> None:
+    for user in (1, 2):
+        await store.save(user, STATE)
+    async with store.transaction() as tx:
+        assert await tx.fetch_one("SELECT user_id FROM users ORDER BY user_id") == (1,)
+        assert await tx.fetch_one("SELECT user_id FROM users WHERE user_id = :user_id", {"user_id": 9}) is None
+        assert await tx.execute("UPDATE users SET active = 0") == 2
+    assert await store.is_active(2) is False
