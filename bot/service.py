@@ -307,7 +307,7 @@ class Gaffe:
                 shown = (Notice("resumed"), *resume(self.content, state))
                 await respond(self.render(state.language, shown, state.profile.country))
                 return False
-        await self.handle(user_id, Command("start"), respond, state.language)
+        await self.handle(user_id, Command("start"), respond)  # saved above: handle reads their language
         return True
 
     async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]], only: int | None = None) -> None:

@@ -236,6 +236,7 @@ async def test_a_session_opens_with_the_welcome_then_resumes_where_the_user_was(
     assert await gaffe.language_of(20) == "en"
     assert await gaffe.start(21, "en", screen) is True and screen.last.text == "What do you want to do?"
     assert await gaffe.language_of(21) == "en" and await gaffe.language_of(22, "en") == "en"
+    assert await gaffe.language_of(23) == "fr"  # someone never met, no language given: French
     await gaffe.handle(21, Pick(screen.last.step or 0, 2), screen)  # "Français": the menu ends, in French
     assert await gaffe.start(21, None, screen) is True and screen.last.text == "Tu veux faire quoi ?"
 
