@@ -407,7 +407,7 @@ async def test_replies_left_pending_by_a_crash_are_sent_at_start_up_once_each(
 
 
 async def test_a_pending_reply_answered_or_erased_meanwhile_is_not_sent_again(gaffe: Gaffe) -> None:
-    for user in (64, 65, 66):
+    for user in (64, 65, 66, 67):
         await _left_pending(gaffe, user)
     sent: list[int] = []
 
@@ -419,14 +419,14 @@ async def test_a_pending_reply_answered_or_erased_meanwhile_is_not_sent_again(ga
                 await tx.execute("DELETE FROM users WHERE user_id = :user_id", {"user_id": 66})
 
     await gaffe.deliver_pending(send)
-    assert sent == [64] and await gaffe.store.pending_replies() == []
+    assert sent == [64, 67] and await gaffe.store.pending_replies() == []
 
 
 async def test_pushes_waiting_in_the_outbox_go_out_once_each(gaffe: Gaffe) -> None:
     async def down(reply: Reply) -> None:
         raise ConnectionError("unreachable network")
 
-    for user in (70, 71, 72, 73):
+    for user in (70, 71, 72, 73, 74):
         await gaffe.store.save(user, State())
         with pytest.raises(ConnectionError):
             await gaffe.push(user, ping(user), down)
@@ -438,10 +438,10 @@ async def test_pushes_waiting_in_the_outbox_go_out_once_each(gaffe: Gaffe) -> No
         if user == 71:  # sent meanwhile by another path (the user's next reply)
             await gaffe.store.sent(waiting[72])
 
-    await gaffe.flush_outbox(send, only=70)
-    assert sent == [(70, "Ping 70")]
+    await gaffe.deliver_pending(send, only=73)  # the terminal: its own user's messages only
+    assert sent == [(73, "Ping 73")]
     await gaffe.flush_outbox(send)
-    assert sent[1:] == [(71, "Ping 71"), (73, "Ping 73")]  # 72's went out meanwhile: not twice
+    assert sent[1:] == [(70, "Ping 70"), (71, "Ping 71"), (74, "Ping 74")]  # 72's went out meanwhile: not twice
     assert await gaffe.store.outbox() == []
 
 
@@ -534,3 +534,8 @@ async def test_an_erasure_removes_the_files_the_terminal_wrote_for_the_user(
     done = await gaffe.handle(91, Pick(asked.step or 0, asked.labels.index("Oui, efface tout")), screen)
     assert "j'ai tout effacé" in done.text
     assert not mine.exists() and theirs.exists()
+
+
+def test_an_interface_message_takes_its_plural_from_the_count(gaffe: Gaffe) -> None:
+    assert gaffe.notice("fr", "result_header", 2, score=50) == "Tes 2 priorités (50/100)"
+    assert gaffe.notice("en", "file_not_sent", name="a.png") == "File a.png not sent."
