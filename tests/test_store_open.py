@@ -120,6 +120,7 @@ def test_sqlites_integrity_findings_become_one_short_line() -> None:
     findings = ["*** in database main ***\nPage 5: btreeInitPage() returns error code 11\nPage 6: free space", "x"]
     assert summary(findings) == "Page 5: btreeInitPage() returns error code 11, and 2 more"
     assert summary(["row 3 missing from index t_x"]) == "row 3 missing from index t_x"
+    assert summary(["row 3 missing", "row 4 missing"]) == "row 3 missing, and 1 more"
     assert summary(["*** in database main ***"]) == "integrity check failed"
 
 
@@ -181,6 +182,7 @@ async def test_a_large_database_opens_at_once_and_is_checked_in_the_background(
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     if damaged:
         assert len(errors) == 1 and errors[0].startswith(f"the database {db} is damaged (")
-        assert errors[0].endswith(RESTORE_HINT) and "***" not in errors[0]
+        assert errors[0].endswith(RESTORE_HINT) and "***" not in errors[0] and "(None)" not in errors[0]
+        assert "more). " in errors[0]  # what the check found, in short
     else:
         assert errors == []
