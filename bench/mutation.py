@@ -69,9 +69,23 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "features.stalkerware": ("bot/features/stalkerware.py", ["test_stalkerware_lookup.py"]),
     "storage": (
         "bot/storage.py",
-        ["test_storage.py", "test_backup.py", "test_suspend.py", "test_service.py", "test_faults.py"],
+        [
+            "test_storage.py",
+            "test_store_open.py",  # its start-up checks in process (test_startup.py runs them as real processes)
+            "test_storage_unavailable.py",
+            "test_background_writes.py",
+            "test_round_trips.py",  # the quick check in the background, the acknowledgements in one write
+            "test_backup.py",
+            "test_suspend.py",
+            "test_service.py",
+            "test_faults.py",
+        ],
     ),
-    "service": ("bot/service.py", ["test_service.py", "test_round_trips.py"]),
+    "service": (
+        "bot/service.py",
+        # test_faults.py: "try again" when a step can't be saved; test_privacy.py: the flood guard, the length cut
+        ["test_service.py", "test_round_trips.py", "test_faults.py", "test_privacy.py"],
+    ),
     "scheduler": (
         "bot/scheduler.py",
         [

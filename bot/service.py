@@ -165,11 +165,8 @@ class Gaffe:
                     raise
                 await self._send_later(user_id, reply, language, error)
                 return reply
-            if self.tracks_delivery and result.changed:
-                try:
-                    await self.store.delivered(user_id)
-                except StorageUnavailable as error:  # the reply went out; at worst it is sent again later
-                    log.warning("user %s's reply was sent but could not be marked so: %s", user_id, error)
+            if self.tracks_delivery and result.changed:  # written down later, in the background (Store.delivered)
+                await self.store.delivered(user_id)
             return reply
 
     async def _send_later(self, user_id: int, reply: Reply, language: str, error: Exception) -> None:
@@ -178,7 +175,7 @@ class Gaffe:
         one the reply carried is said missing instead. If even that can't be written, the step stays pending
         (its question is shown again)."""
         missing = [self.notice(language, "file_not_sent", name=file.filename) for file in reply.attachments]
-        kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part), attachments=())
+        kept = replace(reply, text="\n\n".join(part for part in (reply.text, *missing) if part))  # to_json: no files
         try:
             await self.store.send_later(user_id, kept.to_json())
         except StorageUnavailable as db_error:
@@ -310,7 +307,7 @@ class Gaffe:
                 shown = (Notice("resumed"), *resume(self.content, state))
                 await respond(self.render(state.language, shown, state.profile.country))
                 return False
-        await self.handle(user_id, Command("start"), respond, state.language)
+        await self.handle(user_id, Command("start"), respond)  # saved above: handle reads their language
         return True
 
     async def deliver_pending(self, send: Callable[[int, Reply], Awaitable[None]], only: int | None = None) -> None:

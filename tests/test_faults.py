@@ -14,7 +14,7 @@ from bot.app import load_content
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, Text
 from bot.core.i18n import Translator
-from bot.service import Gaffe
+from bot.service import Gaffe, Unreachable
 from bot.storage import Store
 from tests.support.database import rows
 from tests.support.paths import MINI
@@ -90,13 +90,21 @@ async def test_disk_full_during_a_step_says_try_again_and_keeps_nothing_of_it(
     assert rows(db, "PRAGMA integrity_check") == [("ok",)]
 
 
-async def test_a_read_only_database_during_a_step(gaffe: Gaffe, store: Store, tmp_path: Path) -> None:
+async def test_a_read_only_database_during_a_step(
+    gaffe: Gaffe, store: Store, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
     screen = Screen()
     await gaffe.handle(1, Command("quiz"), screen)
     before = await store.load(1)
     await store.connection.execute("PRAGMA query_only=ON")
     failed = await gaffe.handle(1, Text("Ada"), screen)
     assert failed.text == TRY_AGAIN and failed.toast is None  # typed: a message
+    assert "a step of user 1 was not saved: attempt to write a readonly database" in caplog.messages
+
+    async def gone(reply: object) -> None:
+        raise Unreachable("403")
+
+    assert (await gaffe.handle(1, Text("Ada"), gone)).text == TRY_AGAIN  # blocked meanwhile: no crash either
     assert await store.load(1) == before
     await store.connection.execute("PRAGMA query_only=OFF")
     assert "Enchanté Ada." in (await gaffe.handle(1, Text("Ada"), screen)).text

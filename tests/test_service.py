@@ -6,19 +6,24 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
+from datetime import timedelta
 from pathlib import Path
 from types import MappingProxyType
 
 import pytest
 
+from bot import user_files
 from bot.authoring.check import load_content
-from bot.core.actions import World
+from bot.core.actions import Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Output, Pick, Press, Push, RecordResult, State, Text, step
+from bot.core.engine import Command, Notice, Output, Pick, Press, Push, RecordResult, State, Text, step
 from bot.core.i18n import Translator
+from bot.core.profile import Profile
 from bot.core.render import Reply
 from bot.features.progress import ShowProgress
-from bot.service import Gaffe, Unreachable
+from bot.limits import Limits
+from bot.service import Gaffe, NotDelivered, Unreachable, system_clock
 from bot.storage import Store
 from tests.support.database import rows
 from tests.support.paths import MINI
@@ -206,12 +211,331 @@ async def test_a_push_waits_in_the_outbox_until_delivered(gaffe: Gaffe, tmp_path
     assert len(sent) == 1  # sent once
 
 
-async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_push(gaffe: Gaffe) -> None:
+async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_push(gaffe: Gaffe, tmp_path: Path) -> None:
     await gaffe.store.save(13, State())
 
     async def blocked(reply: Reply) -> None:
         raise Unreachable("403")
 
     assert await gaffe.push(13, ping(1), blocked) is False
-    assert await gaffe.store.is_active(13) is False
+    assert await gaffe.store.is_active(13) is False and await gaffe.store.outbox() == []
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT count(*) FROM outbox") == [(0,)]  # dropped, not kept for later
     assert await gaffe.push(14, ping(1), Screen()) is False  # someone Gaffe never met gets nothing
+
+
+# --- what adapters ask of the service: sessions, menus, links, limits, outages ----------------------------
+async def test_a_session_opens_with_the_welcome_then_resumes_where_the_user_was(gaffe: Gaffe) -> None:
+    screen = Screen()
+    assert await gaffe.start(20, None, screen) is True  # someone new: the welcome, in French
+    assert screen.last.text == "Tu veux faire quoi ?" and await gaffe.language_of(20) == "fr"
+    await gaffe.handle(20, Command("quiz"), screen)
+    assert await gaffe.start(20, None, screen) is False  # mid-quiz: where they were, not the welcome
+    assert screen.last.text == "On reprend.\n\nSalut ! Comment je t'appelle ?"
+    assert await gaffe.start(20, "en", screen) is False  # the language switched, and saved
+    assert screen.last.text == "Picking up.\n\nHi! What should I call you?"
+    assert await gaffe.language_of(20) == "en"
+    assert await gaffe.start(21, "en", screen) is True and screen.last.text == "What do you want to do?"
+    assert await gaffe.language_of(21) == "en" and await gaffe.language_of(22, "en") == "en"
+    assert await gaffe.language_of(23) == "fr"  # someone never met, no language given: French
+    await gaffe.handle(21, Pick(screen.last.step or 0, 2), screen)  # "Français": the menu ends, in French
+    assert await gaffe.start(21, None, screen) is True and screen.last.text == "Tu veux faire quoi ?"
+
+
+def test_the_command_menu_puts_start_then_the_urgent_commands_first(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(shipped, translators, store)
+    french, english = gaffe.command_menu("fr"), gaffe.command_menu("en")
+    assert [name for name, _ in french[:4]] == ["start", "arnaque", "espion", "piratage"]
+    assert [name for name, _ in english[:4]] == ["start", "scam", "spyware", "hacked"]
+    assert french[2][1] == "Je crois qu'on espionne mon téléphone" and french[2][1] != english[2][1]
+    assert len(french) == len(english) == len({d.id for d in shipped.dialogues.values() if d.commands})
+    dialogue_of = {d.commands.fr: d.id for d in shipped.dialogues.values() if d.commands}
+    rest = [dialogue_of[name] for name, _ in french[4:]]
+    assert rest == sorted(rest)  # the rest by dialogue id
+
+
+def test_a_start_link_opens_a_command_in_either_language_or_the_welcome(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(shipped, translators, store)
+    assert [gaffe.deep_link(p) for p in ("espion", "Spyware", "nope", "")] == ["espion", "spyware", "start", "start"]
+
+
+async def test_a_flood_is_told_once_in_the_users_language(
+    content: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(content, mini_translators, store, limits=Limits(updates=1, window=60, quiet=60))
+    await store.save(30, State(Profile("en")))
+    screen = Screen()
+    for received in (Command("quiz"), Text("hi"), Text("hi")):
+        await gaffe.handle(30, received, screen, language="fr")
+    assert [r.text for r in screen.replies] == ["Hi! What should I call you?", "Easy, you are going too fast."]
+    newcomer = Screen()
+    for _ in range(2):
+        await gaffe.handle(31, Text("hi"), newcomer, language="en")  # never met: the language they came with
+    assert newcomer.last.text == "Easy, you are going too fast."
+
+    async def blocked(reply: Reply) -> None:
+        raise Unreachable("403")
+
+    await gaffe.handle(30, Text("hi"), blocked)  # still quiet: nothing said, nothing marked
+    assert await store.is_active(30) is True
+    await store.save(32, State())
+    await gaffe.handle(32, Text("hi"), Screen())
+    await gaffe.handle(32, Text("hi"), blocked)  # the warning finds them gone
+    assert await store.is_active(32) is False
+
+
+async def test_a_blocked_user_is_marked_inactive(gaffe: Gaffe) -> None:
+    await gaffe.store.save(33, State())
+    await gaffe.blocked(33)
+    assert await gaffe.store.is_active(33) is False
+
+
+async def test_a_reply_not_delivered_waits_whole_in_the_outbox_its_file_said_missing(
+    shipped: Content, translators: dict[str, Translator], store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
+
+    async def down(reply: Reply) -> None:
+        raise NotDelivered("502")
+
+    shown = await gaffe.handle(40, Command("mesdonnees"), down)
+    assert [a.filename for a in shown.attachments] == ["gaffe-mes-donnees.json"]
+    [(_, owner, saved)] = await store.outbox()
+    kept = Reply.from_json(saved)
+    missing = "Le fichier <code>gaffe-mes-donnees.json</code> est pas passé"
+    assert owner == 40 and kept.labels == shown.labels and missing not in shown.text
+    assert kept.text == shown.text + "\n\n" + gaffe.notice("fr", "file_not_sent", name="gaffe-mes-donnees.json")
+    assert missing in kept.text
+    assert await store.pending_replies() == []  # kept whole: not also "on reprend" and the question alone
+    assert "user 40's reply was not sent (502): kept in the outbox for the next tick" in caplog.messages
+
+    sent: list[tuple[int, Reply]] = []
+
+    async def send_waiting(user: int, reply: Reply) -> None:
+        sent.append((user, reply))
+
+    gaffe.send_waiting = send_waiting
+    screen = Screen()
+    await gaffe.handle(40, Command("aide"), screen)  # their next message: the kept reply goes first
+    assert sent == [(40, kept)] and len(screen.replies) == 1 and await store.outbox() == []
+    await gaffe.handle(40, Command("aide"), screen)
+    assert len(sent) == 1  # sent once
+
+
+async def test_a_reply_not_delivered_is_raised_when_nothing_keeps_it(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    async def down(reply: Reply) -> None:
+        raise NotDelivered("502")
+
+    untracked = Gaffe(shipped, translators, store)  # the terminal: it shows the question again anyway
+    with pytest.raises(NotDelivered):
+        await untracked.handle(41, Command("aide"), down)
+    await untracked.handle(42, Command("aide"), Screen())
+    assert await store.pending_replies() == []  # nothing is tracked: nothing to answer at the next start
+    tracked = Gaffe(shipped, translators, store, tracks_delivery=True)
+    await tracked.handle(41, Command("aide"), Screen())
+    with pytest.raises(NotDelivered):  # a step that changed nothing: no saved step to answer later
+        await tracked.handle(41, Press("nope", 1, 1, "ok"), down)
+    assert await store.outbox() == []
+
+
+async def test_a_reply_that_can_be_neither_sent_nor_kept_stays_pending(
+    shipped: Content, translators: dict[str, Translator], store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
+
+    async def down_and_read_only(reply: Reply) -> None:
+        await store.connection.execute("PRAGMA query_only=ON")
+        raise NotDelivered("502")
+
+    await gaffe.handle(42, Command("aide"), down_and_read_only)
+    await store.connection.execute("PRAGMA query_only=OFF")
+    assert await store.outbox() == [] and await store.pending_replies() == [42]  # its question is shown again
+    assert "user 42's reply was not sent (502) and could not be kept: attempt to write a readonly database" in (
+        caplog.messages
+    )
+
+
+async def test_a_paused_user_gets_no_push_but_a_silent_one_still_runs(gaffe: Gaffe, tmp_path: Path) -> None:
+    await gaffe.store.save(50, State(Profile("fr", pushes=False)))
+    screen = Screen()
+    assert await gaffe.push(50, ping(1), screen) is False
+    assert screen.replies == [] and rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM pings") == []  # not stepped
+    assert await gaffe.push(50, Push("retention_erase"), screen) is False  # says nothing, but erases
+    assert screen.replies == [] and await gaffe.store.load(50) is None
+
+
+async def _left_pending(gaffe: Gaffe, user_id: int, language: str = "fr") -> None:
+    """The user starts the quiz, and the process dies before the reply goes out (it stays pending)."""
+
+    async def dies(reply: Reply) -> None:
+        raise ConnectionError("killed")
+
+    await gaffe.store.save(user_id, State(Profile(language)))
+    with pytest.raises(ConnectionError):
+        await gaffe.handle(user_id, Command("quiz"), dies)
+
+
+async def test_replies_left_pending_by_a_crash_are_sent_at_start_up_once_each(
+    gaffe: Gaffe, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gaffe.service")
+    for user, language in ((60, "fr"), (61, "en"), (62, "fr"), (63, "fr")):
+        await _left_pending(gaffe, user, language)
+    assert await gaffe.store.pending_replies() == [60, 61, 62, 63]
+    sent: list[tuple[int, str]] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        if user == 62:
+            raise ConnectionError("boom")  # one user's failure stops no one else's delivery
+        if user == 63:
+            raise Unreachable("403")
+        sent.append((user, reply.text))
+
+    await gaffe.deliver_pending(send, only=61)  # the terminal: its own user's only
+    assert sent == [(61, "Picking up.\n\nHi! What should I call you?")]
+    await gaffe.deliver_pending(send)
+    assert sent[1:] == [(60, "On reprend.\n\nSalut ! Comment je t'appelle ?")]  # 61 was answered: no duplicate
+    assert await gaffe.store.pending_replies() == [62]  # kept for the next tick; 63 is gone
+    assert await gaffe.store.is_active(63) is False and await gaffe.store.is_active(62) is True
+    assert "could not deliver a pending reply to user 62: boom" in caplog.messages
+    assert "user 63 can't be reached: marked inactive" in caplog.messages
+
+
+async def test_a_pending_reply_answered_or_erased_meanwhile_is_not_sent_again(gaffe: Gaffe) -> None:
+    for user in (64, 65, 66, 67):
+        await _left_pending(gaffe, user)
+    sent: list[int] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append(user)
+        if user == 64:  # while 64's reply goes out, 65 answers and 66 is forgotten
+            await gaffe.handle(65, Text("Ada"), Screen())
+            async with gaffe.store.transaction() as tx:
+                await tx.execute("DELETE FROM users WHERE user_id = :user_id", {"user_id": 66})
+
+    await gaffe.deliver_pending(send)
+    assert sent == [64, 67] and await gaffe.store.pending_replies() == []
+
+
+async def test_pushes_waiting_in_the_outbox_go_out_once_each(gaffe: Gaffe) -> None:
+    async def down(reply: Reply) -> None:
+        raise ConnectionError("unreachable network")
+
+    for user in (70, 71, 72, 73, 74):
+        await gaffe.store.save(user, State())
+        with pytest.raises(ConnectionError):
+            await gaffe.push(user, ping(user), down)
+    waiting = {owner: outbox_id for outbox_id, owner, _ in await gaffe.store.outbox()}
+    sent: list[tuple[int, str]] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append((user, reply.text))
+        if user == 71:  # sent meanwhile by another path (the user's next reply)
+            await gaffe.store.sent(waiting[72])
+
+    await gaffe.deliver_pending(send, only=73)  # the terminal: its own user's messages only
+    assert sent == [(73, "Ping 73")]
+    await gaffe.flush_outbox(send)
+    assert sent[1:] == [(70, "Ping 70"), (71, "Ping 71"), (74, "Ping 74")]  # 72's went out meanwhile: not twice
+    assert await gaffe.store.outbox() == []
+
+
+@dataclasses.dataclass(frozen=True)
+class Heard(Effect):
+    """An effect one feature raises for another that listens (bot/core/events.py)."""
+
+    number: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Unheard(Effect):
+    """One no installed feature listens to."""
+
+
+async def test_effects_raised_for_other_features_are_applied_in_order_in_the_same_step(
+    content: Content, mini_translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    async def ping_and_raise(world: World, effect: Pinged) -> tuple[Output, ...]:
+        await PINGS.appliers[Pinged](world, effect)
+        world.follow.extend([Unheard(), Heard(50), Heard(51)])
+        return ()
+
+    async def hear(world: World, event: Heard) -> tuple[Output, ...]:
+        await world.db.execute(
+            "INSERT INTO pings VALUES (:user_id, :number, 2)", {"user_id": world.user_id, "number": event.number}
+        )
+        return (Notice("resumed"),)
+
+    listening = dataclasses.replace(
+        content.registry, appliers={**content.registry.appliers, Pinged: ping_and_raise, Heard: hear}
+    )
+    gaffe = Gaffe(dataclasses.replace(content, registry=listening), mini_translators, store)
+    await create_table(store)
+    await store.save(80, State())
+    screen = Screen()
+    assert await gaffe.push(80, ping(5), screen) is True
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT * FROM pings ORDER BY rowid") == [
+        (80, 5, 0),
+        (80, 50, 2),
+        (80, 51, 2),
+    ]
+    assert screen.last.text.count("On reprend.") == 2 and "Ping 5" in screen.last.text
+
+
+async def test_a_user_who_blocked_gaffe_is_marked_inactive_by_a_reply(gaffe: Gaffe) -> None:
+    async def blocked(reply: Reply) -> None:
+        raise Unreachable("403")
+
+    shown = await gaffe.handle(15, Command("quiz"), blocked)
+    assert shown.text == "Salut ! Comment je t'appelle ?"  # the step is saved; only its reply is lost
+    assert await gaffe.store.is_active(15) is False
+
+
+def test_the_default_clock_is_utc() -> None:
+    """Timestamps Gaffe stores and compares are aware, in UTC, whatever the machine's time zone."""
+    assert system_clock().utcoffset() == timedelta(0)
+
+
+async def test_every_reply_names_the_routes_of_the_users_country(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    """A Belgian user gets Belgium's reporting address in the step's reply, when the session resumes, and in a
+    reply sent again after a crash."""
+    gaffe = Gaffe(shipped, translators, store, tracks_delivery=True)
+    await store.save(90, State(Profile("fr", "be")))
+    screen = Screen()
+    asked = await gaffe.handle(90, Command("arnaque"), screen)
+    shown = await gaffe.handle(90, Pick(asked.step or 0, 0), screen)  # "Un SMS louche"
+    assert "suspect@safeonweb.be" in shown.text
+    assert await gaffe.start(90, None, screen) is False and "suspect@safeonweb.be" in screen.last.text
+    await store.save(90, (await store.load(90)) or State(), reply_pending=True)  # as if the process died there
+    sent: list[Reply] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append(reply)
+
+    await gaffe.deliver_pending(send)
+    assert len(sent) == 1 and "suspect@safeonweb.be" in sent[0].text
+
+
+async def test_an_erasure_removes_the_files_the_terminal_wrote_for_the_user(
+    shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    files = tmp_path / "files"
+    gaffe = Gaffe(shipped, translators, store, files=files)
+    mine, theirs = (user_files.write(files, user, "gaffe-mes-donnees.json", b"{}") for user in (91, 92))
+    screen = Screen()
+    asked = await gaffe.handle(91, Command("oublie"), screen)
+    done = await gaffe.handle(91, Pick(asked.step or 0, asked.labels.index("Oui, efface tout")), screen)
+    assert "j'ai tout effacé" in done.text
+    assert not mine.exists() and theirs.exists()
+
+
+def test_an_interface_message_takes_its_plural_from_the_count(gaffe: Gaffe) -> None:
+    assert gaffe.notice("fr", "result_header", 2, score=50) == "Tes 2 priorités (50/100)"
+    assert gaffe.notice("en", "file_not_sent", name="a.png") == "File a.png not sent."

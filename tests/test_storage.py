@@ -14,7 +14,8 @@ from bot.core.actions import Registry
 from bot.core.engine import State
 from bot.core.feature import Feature, Migration
 from bot.core.profile import Profile
-from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store
+from bot.errors import StartupError
+from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store, state_from_row
 
 STATE = State(
     Profile("en"),
@@ -234,3 +235,133 @@ async def test_refuses_a_features_tables_newer_than_this_gaffe(tmp_path: Path) -
     await (await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES, NOTES_2))))).close()
     with pytest.raises(RuntimeError, match="'notes' at version 2, newer"):
         await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES,))))
+
+
+# --- what waits to be sent, and what is written down later -----------------------------------------------------------
+async def test_the_outbox_holds_the_active_users_messages_oldest_first(store: Store) -> None:
+    for user in (1, 2, 3):
+        await store.save(user, STATE)
+    for user, reply in ((2, "b1"), (1, "a1"), (3, "c1"), (2, "b2")):
+        async with store.transaction() as tx:
+            await tx.add_to_outbox(user, reply)
+    assert [(user, reply) for _, user, reply in await store.outbox()] == [(2, "b1"), (1, "a1"), (3, "c1"), (2, "b2")]
+    await store.set_active(1, False)  # blocked the bot: theirs wait until they come back
+    await store.save(3, State(Profile("fr", pushes=False)))  # paused pushes: the same
+    waiting = await store.outbox()
+    assert [(user, reply) for _, user, reply in waiting] == [(2, "b1"), (2, "b2")]
+    assert await store.in_outbox(waiting[0][0]) is True
+    await store.sent(waiting[0][0])
+    assert await store.in_outbox(waiting[0][0]) is False and [r for _, _, r in await store.outbox()] == ["b2"]
+    await store.save(1, STATE)
+    assert [r for _, _, r in await store.outbox()] == ["a1", "b2"]
+
+
+async def test_a_reply_sent_later_waits_in_the_outbox_and_is_no_longer_pending(store: Store) -> None:
+    await store.save(4, STATE, reply_pending=True)
+    assert await store.reply_pending(4) is True
+    await store.send_later(4, "kept")
+    assert await store.reply_pending(4) is False and await store.pending_replies() == []
+    assert [(user, reply) for _, user, reply in await store.outbox()] == [(4, "kept")]
+
+
+async def test_pending_replies_leave_out_who_paused_pushes(store: Store) -> None:
+    await store.save(5, STATE, reply_pending=True)
+    await store.save(6, State(Profile("fr", pushes=False)), reply_pending=True)
+    assert await store.pending_replies() == [5]  # a late reply would appear unasked on a phone that may be watched
+    assert await store.reply_pending(6) is True
+
+
+async def test_a_delivery_counts_at_once_and_is_written_down_for_many_users_at_exit(tmp_path: Path) -> None:
+    path = tmp_path / "many.sqlite3"
+    store = await open_store(path)
+    users = range(1, 1202)  # more than two batches of the one statement
+    for user in users:
+        await store.save(user, STATE, reply_pending=True)
+    for user in users:
+        await store.delivered(user)
+    assert await store.reply_pending(600) is False  # delivered, not yet written down: not pending
+    await store.close()  # written down at exit
+    with sqlite3.connect(path) as db:
+        assert db.execute("SELECT count(*) FROM users WHERE reply_pending = 1").fetchone() == (0,)
+    db.close()
+
+
+async def test_deliveries_that_cannot_be_written_at_exit_are_said_and_the_store_still_closes(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    path = tmp_path / "ro.sqlite3"
+    store = await open_store(path)
+    await store.save(1, STATE, reply_pending=True)
+    await store.delivered(1)
+    await store.connection.execute("PRAGMA query_only=ON")
+    await store.close()
+    assert "delivered replies not written down at exit" in caplog.text
+    with sqlite3.connect(path) as db:  # asked again at the next start ("on reprend")
+        assert db.execute("SELECT reply_pending FROM users").fetchall() == [(1,)]
+    db.close()
+
+
+async def test_a_checkpoint_empties_the_write_ahead_log(store: Store, tmp_path: Path) -> None:
+    """After an erasure, the erased rows leave the -wal file too."""
+    for user in range(50):
+        await store.save(user, STATE)
+    wal = tmp_path / "gaffe.sqlite3-wal"
+    assert wal.stat().st_size > 0
+    await store.checkpoint()
+    assert wal.stat().st_size == 0
+
+
+def test_a_saved_conversation_loads_whatever_fields_it_has() -> None:
+    """A field this Gaffe does not know (written by a newer one) is left out; a missing one takes its default."""
+    loaded = state_from_row("en", '{"node": "q1", "step": 4, "from_the_future": 1}', "be", 0)
+    assert loaded == State(Profile("en", "be", pushes=False), node="q1", step=4)
+    assert dict(loaded.answers) == {} and loaded.suspended is None
+    with pytest.raises(ValueError, match="neither an object nor an array: 5"):
+        state_from_row("fr", '{"suspended": 5}')
+
+
+async def test_a_migration_that_fails_is_rolled_back_whole_and_said(tmp_path: Path) -> None:
+    path = tmp_path / "g.sqlite3"
+    broken = Migration(1, ("CREATE TABLE notes (user_id INTEGER)", "CREATE TABLE notes (again INTEGER)"))
+    with pytest.raises(StartupError) as raised:
+        await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(broken,))))
+    assert raised.value.message.startswith(f"cannot use the database {path} (") and "notes" in raised.value.message
+    with sqlite3.connect(path) as db:  # the core's migrations stay; nothing of the failed one does
+        names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        assert "users" in names and "notes" not in names
+        assert db.execute("SELECT count(*) FROM feature_versions WHERE feature = 'notes'").fetchone() == (0,)
+    db.close()
+
+
+async def test_the_database_is_durable_deletes_for_good_and_keeps_its_references(store: Store) -> None:
+    """Every commit reaches the disk (synchronous=FULL), deleted rows are overwritten, and a user's deletion takes
+    their waiting messages with it (foreign keys)."""
+    settings: dict[str, int] = {}
+    for pragma in ("synchronous", "secure_delete", "foreign_keys", "busy_timeout"):
+        (row,) = await store.connection.execute_fetchall(f"PRAGMA {pragma}")
+        settings[pragma] = row[0]
+    assert settings == {"synchronous": 2, "secure_delete": 1, "foreign_keys": 1, "busy_timeout": 5000}
+    await store.save(1, STATE)
+    async with store.transaction() as tx:
+        await tx.add_to_outbox(1, "kept")
+        await tx.execute("DELETE FROM users WHERE user_id = :user_id", {"user_id": 1})
+    assert await store.outbox() == [] and await store.fetch_all("SELECT * FROM outbox") == []
+
+
+async def test_a_users_row_says_when_in_utc_and_whether_they_can_be_reached(store: Store, tmp_path: Path) -> None:
+    await store.save(7, STATE)
+    with sqlite3.connect(tmp_path / "gaffe.sqlite3") as db:
+        created, updated = db.execute("SELECT created_at, updated_at FROM users WHERE user_id = 7").fetchone()
+    db.close()
+    assert created.endswith("+00:00") and updated == created and len(created) == len("2026-12-08T02:24:00+00:00")
+    assert await store.is_active(7) is True and await store.is_active(8) is None  # someone never met: unknown
+
+
+async def test_a_transaction_reads_one_row_or_none_and_counts_what_it_changed(store: Store) -> None:
+    for user in (1, 2):
+        await store.save(user, STATE)
+    async with store.transaction() as tx:
+        assert await tx.fetch_one("SELECT user_id FROM users ORDER BY user_id") == (1,)
+        assert await tx.fetch_one("SELECT user_id FROM users WHERE user_id = :user_id", {"user_id": 9}) is None
+        assert await tx.execute("UPDATE users SET active = 0") == 2
+    assert await store.is_active(2) is False
