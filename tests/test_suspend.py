@@ -4,9 +4,12 @@ new one ends (Yes: where it was, with its points and answers; No: dropped). Noth
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 from bot.core.dialogue import Content
 from bot.core.engine import Ask, Choose, Command, Notice, Picked, Say, State, Text, resume, step
+from bot.core.i18n import Translator
+from bot.core.render import render
 from bot.storage import conversation_json, state_from_row
 from tests.test_engine import last_ask, run
 
@@ -36,8 +39,25 @@ def test_a_command_mid_dialogue_keeps_it_aside_and_offers_it_back_when_the_other
 def test_no_drops_the_unfinished_one(mini: Content) -> None:
     switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
     (dropped,) = run(mini, 1, state=switched.state)
-    assert dropped.state.suspended is None and dropped.state.dialogue is None
-    assert Notice("resume_dropped") in dropped.outputs and not any(isinstance(o, Ask) for o in dropped.outputs)
+    assert dropped.state == replace(switched.state, suspended=None, step=switched.state.step + 1)
+    assert dropped.outputs == (Picked("Laisser"), Notice("resume_dropped"))
+
+
+def test_yes_to_a_conversation_the_content_no_longer_has_drops_it_and_says_so(mini: Content) -> None:
+    """A dialogue edited between two runs: the node kept aside is gone, there is nothing to go back to."""
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1].state
+    assert switched.suspended is not None
+    gone = replace(switched, suspended=replace(switched.suspended, node="q9"))
+    (dropped,) = run(mini, 0, state=gone)
+    assert dropped.state == replace(gone, suspended=None, step=gone.step + 1)
+    assert dropped.outputs == (Notice("resume_dropped"),)
+
+
+def test_the_offer_names_the_conversation_in_the_users_language(
+    mini: Content, mini_translators: dict[str, Translator]
+) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
+    assert render(mini, mini_translators["en"], (last_ask(switched),)).text == "Back to Quiz?"
 
 
 def test_a_dialogue_that_ends_at_once_offers_it_back_in_the_same_reply(mini: Content) -> None:
