@@ -225,3 +225,16 @@ def test_a_step_refuses_effects_without_a_place_among_its_outputs() -> None:
             Step(State(), (Say("a"),), (Unrouted("x"),), places)
     with pytest.raises(ValueError, match="effects placed"):
         Step(State(), (Say("a"),), (Unrouted("x"), Unrouted("y")), (1, 0))
+
+
+def test_free_text_of_exactly_the_shortest_or_the_longest_length_is_an_answer(mini: Content) -> None:
+    asking = run(mini, Command("quiz"))[-1].state  # 2 to 20 characters
+    for name in ("Al", "A" * 20):
+        assert step(mini, asking, Text(name)).state.answers == {"name": name}
+
+
+def test_a_press_while_free_text_is_awaited_is_stale_and_changes_nothing(mini: Content) -> None:
+    asking = run(mini, Command("quiz"))[-1].state
+    pressed = step(mini, asking, Pick(asking.step, 0))
+    assert pressed.outputs == (Toast("stale_button"),) and pressed.state == asking
+    assert not pressed.changed and not pressed.commits  # nothing to save, nothing to apply

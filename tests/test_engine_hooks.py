@@ -40,10 +40,12 @@ start: ask
 nodes:
   ask:
     text: "Une note ?"
+    sources: ["https://example.org/notes"]
     do: {mark: {what: asked}}
     choices:
       - label: "Oui"
         reply: "Bien."
+        save: {kind: "oui"}
         do: {mark: {what: chose}, remember: {}}
         goto: label
       - label: "Efface tout"
@@ -51,6 +53,7 @@ nodes:
         goto: done
   label:
     text: "Laquelle ?"
+    sources: ["https://example.org/labels"]
     input: {error: "Trop long.", max_length: 30}
     do: {note: {}}
     goto: done
@@ -58,6 +61,12 @@ nodes:
     text: "Noté."
     end: true
 """
+
+NOTES_SOURCE, LABELS_SOURCE = "https://example.org/notes", "https://example.org/labels"
+
+
+def _no_answers() -> MappingProxyType[str, object]:
+    return MappingProxyType({"score": 0})
 
 
 @dataclass(frozen=True)
@@ -134,6 +143,7 @@ def _at_label(content: Content) -> Step:
 def test_a_questions_actions_run_when_it_is_asked_their_effects_after_what_they_said(notes: Content) -> None:
     opened = step(notes, State(), Command("notes"))
     assert [type(o) for o in opened.outputs] == [Ask, Say] and opened.outputs[1] == Say("mark asked")
+    assert opened.outputs[0] == Ask("Une note ?", ("Oui", "Efface tout"), 1, _no_answers(), (NOTES_SOURCE,))
     assert opened.effects == (Marked("asked"),) and opened.effects_at == (2,)
     assert (opened.state.dialogue, opened.state.node) == ("notes", "ask")
 
@@ -141,9 +151,10 @@ def test_a_questions_actions_run_when_it_is_asked_their_effects_after_what_they_
 def test_a_choices_actions_run_after_its_reply_and_their_answers_are_kept(notes: Content) -> None:
     picked = _at_label(notes)
     assert picked.outputs[:3] == (Picked("Oui"), Say("Bien.", picked.outputs[1].params), Say("mark chose"))
-    assert picked.outputs[3] == Say("Laquelle ?", picked.outputs[3].params)
+    assert picked.outputs[3] == Say("Laquelle ?", picked.outputs[3].params, (LABELS_SOURCE,))
     assert picked.effects == (Marked("chose"),) and picked.effects_at == (3,)
-    assert picked.state.answers == {"remembered": "yes"} and picked.state.node == "label"
+    assert picked.state.answers == {"kind": "oui", "remembered": "yes"}  # the action's beside the choice's own
+    assert picked.state.node == "label"
 
 
 def test_a_free_text_nodes_actions_run_on_the_answer_which_is_not_kept_without_save_as(notes: Content) -> None:
@@ -185,12 +196,12 @@ def test_a_press_gets_its_handlers_answer_then_the_question_waiting_again(notes:
     pressed = step(notes, opened, Press("note", 3, 1, "done"))
     said = Notice("pressed", MappingProxyType({"verb": "done"}))
     assert pressed.outputs[:2] == (said, Notice("resumed"))
-    assert pressed.outputs[2] == Ask("Une note ?", ("Oui", "Efface tout"), opened.step, pressed.outputs[2].params)
+    assert pressed.outputs[2] == Ask("Une note ?", ("Oui", "Efface tout"), opened.step, _no_answers(), (NOTES_SOURCE,))
     assert pressed.state == opened and not pressed.changed
     at_label = _at_label(notes).state  # a free-text question is waiting too: asked again
     assert step(notes, at_label, Press("note", 3, 1, "done")).outputs[1:] == (
         Notice("resumed"),
-        Say("Laquelle ?", MappingProxyType({**at_label.answers, "score": 0})),
+        Say("Laquelle ?", MappingProxyType({**at_label.answers, "score": 0}), (LABELS_SOURCE,)),
     )
 
 
@@ -214,7 +225,7 @@ def test_unrouted_text_without_a_feature_to_answer_it_gets_the_short_answer(mini
     opened = step(plain, State(), Command("notes")).state
     at_buttons = step(plain, opened, Text("blabla"))
     assert at_buttons.outputs[0] == Notice("use_buttons") and not at_buttons.effects
-    assert at_buttons.outputs[1] == Ask("", ("Oui", "Efface tout"), opened.step, at_buttons.outputs[1].params)
+    assert at_buttons.outputs[1] == Ask("", ("Oui", "Efface tout"), opened.step, _no_answers())  # nor its sources
     assert at_buttons.state == opened
 
 
