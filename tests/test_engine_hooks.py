@@ -79,13 +79,19 @@ class Noted(Effect):
     text: str
 
 
+def _where(context: Context) -> str:
+    """Where the user is, read as real handlers read things: from the state, named from the content."""
+    dialogue = context.content.dialogues.get(context.state.dialogue or "")
+    return f"{dialogue.title}/{context.state.node}" if dialogue else "nowhere"
+
+
 def _registry(answers_unrouted: bool) -> Registry:
     registry = Registry()
 
     @registry.action("mark", "says and marks where it ran")
     def mark(context: Context) -> Outcome:
         what = str(context.args["what"])
-        return Outcome(outputs=(Say(f"mark {what}"),), effects=(Marked(what),))
+        return Outcome(outputs=(Say(f"mark {what} at {_where(context)}"),), effects=(Marked(what),))
 
     @registry.action("remember", "remembers an answer of its own")
     def remember(context: Context) -> Outcome:
@@ -94,7 +100,8 @@ def _registry(answers_unrouted: bool) -> Registry:
     @registry.action("note", "reads the text just typed")
     def note(context: Context) -> Outcome:
         typed = context.typed or ""
-        return Outcome(outputs=(Say("note", MappingProxyType({"typed": typed})),), effects=(Noted(typed),))
+        said = Say(f"note at {_where(context)}", MappingProxyType({"typed": typed}))
+        return Outcome(outputs=(said,), effects=(Noted(typed),))
 
     @registry.action("forget", "the erasure")
     def forget(context: Context) -> Outcome:
@@ -102,12 +109,13 @@ def _registry(answers_unrouted: bool) -> Registry:
 
     @registry.on_push("ping")
     def ping(context: Context) -> Outcome:
-        return Outcome(outputs=(Say("pong", MappingProxyType({"about": context.payload})),), effects=(Marked("ping"),))
+        said = Say(f"pong at {_where(context)}", MappingProxyType({"about": context.payload}))
+        return Outcome(outputs=(said,), effects=(Marked("ping"),))
 
     @registry.on_press("note")
     def press(context: Context) -> Outcome:
         pressed = context.payload_as(Press)
-        return Outcome(outputs=(Notice("pressed", MappingProxyType({"verb": pressed.verb})),))
+        return Outcome(outputs=(Notice("pressed", MappingProxyType({"verb": pressed.verb, "at": _where(context)})),))
 
     if answers_unrouted:
 
@@ -142,7 +150,7 @@ def _at_label(content: Content) -> Step:
 # --- actions ----------------------------------------------------------------------------------------------------
 def test_a_questions_actions_run_when_it_is_asked_their_effects_after_what_they_said(notes: Content) -> None:
     opened = step(notes, State(), Command("notes"))
-    assert [type(o) for o in opened.outputs] == [Ask, Say] and opened.outputs[1] == Say("mark asked")
+    assert [type(o) for o in opened.outputs] == [Ask, Say] and opened.outputs[1] == Say("mark asked at Notes/ask")
     assert opened.outputs[0] == Ask("Une note ?", ("Oui", "Efface tout"), 1, _no_answers(), (NOTES_SOURCE,))
     assert opened.effects == (Marked("asked"),) and opened.effects_at == (2,)
     assert (opened.state.dialogue, opened.state.node) == ("notes", "ask")
@@ -150,7 +158,7 @@ def test_a_questions_actions_run_when_it_is_asked_their_effects_after_what_they_
 
 def test_a_choices_actions_run_after_its_reply_and_their_answers_are_kept(notes: Content) -> None:
     picked = _at_label(notes)
-    assert picked.outputs[:3] == (Picked("Oui"), Say("Bien.", picked.outputs[1].params), Say("mark chose"))
+    assert picked.outputs[:3] == (Picked("Oui"), Say("Bien.", picked.outputs[1].params), Say("mark chose at Notes/ask"))
     assert picked.outputs[3] == Say("Laquelle ?", picked.outputs[3].params, (LABELS_SOURCE,))
     assert picked.effects == (Marked("chose"),) and picked.effects_at == (3,)
     assert picked.state.answers == {"kind": "oui", "remembered": "yes"}  # the action's beside the choice's own
@@ -160,7 +168,7 @@ def test_a_choices_actions_run_after_its_reply_and_their_answers_are_kept(notes:
 def test_a_free_text_nodes_actions_run_on_the_answer_which_is_not_kept_without_save_as(notes: Content) -> None:
     at_label = _at_label(notes).state
     answered = step(notes, at_label, Text("  ma   note  "))
-    assert answered.outputs[0] == Say("note", MappingProxyType({"typed": "ma note"}))
+    assert answered.outputs[0] == Say("note at Notes/label", MappingProxyType({"typed": "ma note"}))
     assert answered.outputs[1] == Say("Noté.", answered.outputs[1].params)
     assert answered.effects == (Noted("ma note"),) and answered.effects_at == (1,)
     assert answered.state.answers == at_label.answers and answered.state.step == at_label.step + 1
@@ -182,7 +190,7 @@ def test_a_push_says_its_outputs_and_leaves_the_conversation_where_it_was(notes:
     at_label = _at_label(notes).state
     pushed = step(notes, at_label, Push("ping", payload="rappel 7"))
     assert pushed.state == at_label and not pushed.changed and pushed.commits
-    assert pushed.outputs == (Say("pong", MappingProxyType({"about": "rappel 7"})),)
+    assert pushed.outputs == (Say("pong at Notes/label", MappingProxyType({"about": "rappel 7"})),)
     assert pushed.effects == (Marked("ping"),) and pushed.effects_at == (1,)
 
 
@@ -194,7 +202,7 @@ def test_a_push_no_feature_handles_is_a_bug_named(notes: Content) -> None:
 def test_a_press_gets_its_handlers_answer_then_the_question_waiting_again(notes: Content) -> None:
     opened = step(notes, State(), Command("notes")).state
     pressed = step(notes, opened, Press("note", 3, 1, "done"))
-    said = Notice("pressed", MappingProxyType({"verb": "done"}))
+    said = Notice("pressed", MappingProxyType({"verb": "done", "at": "Notes/ask"}))
     assert pressed.outputs[:2] == (said, Notice("resumed"))
     assert pressed.outputs[2] == Ask("Une note ?", ("Oui", "Efface tout"), opened.step, _no_answers(), (NOTES_SOURCE,))
     assert pressed.state == opened and not pressed.changed
@@ -207,7 +215,7 @@ def test_a_press_gets_its_handlers_answer_then_the_question_waiting_again(notes:
 
 def test_a_press_with_nothing_waiting_is_its_handlers_answer_alone(notes: Content) -> None:
     pressed = step(notes, State(), Press("note", 3, 1, "later"))
-    assert pressed.outputs == (Notice("pressed", MappingProxyType({"verb": "later"})),)
+    assert pressed.outputs == (Notice("pressed", MappingProxyType({"verb": "later", "at": "nowhere"})),)
     assert pressed.state == State()
 
 

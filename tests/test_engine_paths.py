@@ -29,6 +29,7 @@ from bot.core.engine import (
     Step,
     Text,
     Unrouted,
+    resume,
     step,
 )
 from bot.core.profile import Profile
@@ -222,3 +223,9 @@ def test_a_dialogue_that_loops_without_asking_stops_with_its_name(mini: Content)
     at_q2 = step(content, step(content, step(content, State(), Command("quiz")).state, Text("Ada")).state, Pick(2, 0))
     with pytest.raises(RuntimeError, match="'quiz' loops for 100 nodes"):
         step(content, at_q2.state, Pick(at_q2.state.step, 1))  # 15/20 with a manager: good, then bye forever
+
+
+def test_after_a_restart_the_country_picker_is_shown_again_in_the_users_order(shipped: Content) -> None:
+    asked = step(shipped, State(Profile("en")), Command("country"))
+    (again,) = resume(shipped, asked.state)
+    assert again == _asks(asked)[0] and again.labels[0] != shipped.regions.regions["fr"].name
