@@ -33,6 +33,7 @@ from bot.core.engine import (
     step,
 )
 from bot.core.profile import Profile
+from bot.core.routing import build_routes, routes_of
 from tests.test_engine import last_ask
 
 SETTINGS = """
@@ -229,3 +230,11 @@ def test_after_a_restart_the_country_picker_is_shown_again_in_the_users_order(sh
     asked = step(shipped, State(Profile("en")), Command("country"))
     (again,) = resume(shipped, asked.state)
     assert again == _asks(asked)[0] and again.labels[0] != shipped.regions.regions["fr"].name
+
+
+def test_a_topic_typed_is_looked_for_in_the_users_language_first(mini: Content) -> None:
+    """The same words name one dialogue in French and another in English: the user's language decides."""
+    routes = build_routes([*routes_of("quiz", {"fr": ["le test"]}), *routes_of("incident", {"en": ["le test"]})])
+    content = replace(mini, routes=routes)
+    assert step(content, State(Profile("fr")), Text("je veux faire le test")).state.dialogue == "quiz"
+    assert step(content, State(Profile("en")), Text("je veux faire le test")).state.dialogue == "incident"
