@@ -240,3 +240,8 @@ def test_unrouted_text_without_a_feature_to_answer_it_gets_the_short_answer(mini
 def test_unrouted_text_goes_to_the_feature_that_answers_it(notes: Content) -> None:
     alone = step(notes, State(), Text("blabla"))
     assert alone.effects == (Unrouted("blabla"),) and alone.effects_at == (0,) and not alone.outputs
+    opened = step(notes, State(), Command("notes")).state
+    at_buttons = step(notes, opened, Text("blabla"))  # its answer first, then the buttons again without the text
+    assert at_buttons.effects == (Unrouted("blabla", at_question=True),) and at_buttons.effects_at == (0,)
+    assert at_buttons.outputs == (Ask("", ("Oui", "Efface tout"), opened.step, _no_answers()),)
+    assert at_buttons.state == opened and not at_buttons.changed

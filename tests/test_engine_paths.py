@@ -238,3 +238,14 @@ def test_a_topic_typed_is_looked_for_in_the_users_language_first(mini: Content) 
     content = replace(mini, routes=routes)
     assert step(content, State(Profile("fr")), Text("je veux faire le test")).state.dialogue == "quiz"
     assert step(content, State(Profile("en")), Text("je veux faire le test")).state.dialogue == "incident"
+
+
+def test_the_country_picker_asked_again_keeps_the_users_order(shipped: Content) -> None:
+    """After a wrong number, text no feature answers, or its own topic typed again."""
+    asked = step(shipped, State(Profile("en")), Command("country"))
+    question = _asks(asked)[0]
+    again = replace(question, text="", sources=())
+    wrong = step(shipped, asked.state, Choose(999))
+    assert wrong.outputs == (Notice("invalid_choice"), again)
+    assert step(shipped, asked.state, Text("blablabla")).outputs == (again,)
+    assert step(shipped, asked.state, Text("my country")).outputs == (Notice("use_buttons"), again)
