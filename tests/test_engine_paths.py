@@ -63,8 +63,11 @@ nodes:
   bye:
     text: "Salut."
     end: true
+  welcome:
+    text: "Bienvenue"
+    choices:
+      - {label: "Tes réglages", goto: main}
 """
-SETTINGS_BUTTONS = ("Langue", "Pause", "Reprise", "Un nom", "Fini")
 
 
 @pytest.fixture
@@ -95,6 +98,12 @@ def test_a_settings_screen_reached_from_another_replaces_it(settings: Content) -
     language = _pick(settings, opened.state, "Langue")
     asked = Ask("Quelle langue ?", ("English", "Français"), language.state.step, _params(language), in_place=True)
     assert _asks(language) == [asked]
+
+
+def test_a_settings_screen_reached_from_an_ordinary_question_is_a_message_of_its_own(settings: Content) -> None:
+    welcome = State(dialogue="settings", node="welcome", step=4)
+    main = step(settings, welcome, Pick(4, 0))
+    assert [(a.text, a.in_place) for a in _asks(main)] == [("Tes réglages", False)]
 
 
 def test_a_settings_screen_that_ends_the_dialogue_replaces_nothing(settings: Content) -> None:
