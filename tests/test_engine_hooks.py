@@ -62,6 +62,18 @@ nodes:
     end: true
 """
 
+WIPE = """
+dialogue: wipe
+title: "Effacer"
+start: wiped
+nodes:
+  wiped:
+    text: "Tout est effacé. Autre chose ?"
+    do: {forget: {}}
+    choices:
+      - {label: "Non", goto: bye}
+  bye: {text: "Salut.", end: true}
+"""
 NOTES_SOURCE, LABELS_SOURCE = "https://example.org/notes", "https://example.org/labels"
 
 
@@ -128,11 +140,11 @@ def _registry(answers_unrouted: bool) -> Registry:
 
 def _content(mini: Content, answers_unrouted: bool = True) -> Content:
     """The mini content (its messages, its quiz) with the notes dialogue and this test's registry."""
-    notes = build_dialogue(yaml.safe_load(NOTES))
+    notes, wipe = build_dialogue(yaml.safe_load(NOTES)), build_dialogue(yaml.safe_load(WIPE))
     return replace(
         mini,
-        dialogues={**mini.dialogues, "notes": notes},
-        commands={**mini.commands, "notes": "notes"},
+        dialogues={**mini.dialogues, "notes": notes, "wipe": wipe},
+        commands={**mini.commands, "notes": "notes", "wipe": "wipe"},
         registry=_registry(answers_unrouted),
     )
 
@@ -183,6 +195,13 @@ def test_the_erasure_forgets_the_conversation_and_the_profile_but_the_language(n
     assert erased.state == State(Profile("en"), step=busy.step + 1)  # no offer of the quiz kept aside either
     assert erased.effects == (Marked("erased"),)
     assert erased.outputs == (Picked("Efface tout"), Say("Noté.", erased.outputs[1].params))
+
+
+def test_an_erasure_run_when_a_question_is_asked_leaves_that_question_waiting(notes: Content) -> None:
+    kept = Suspended("quiz", "q2", 10, 10, (("name", "Ada"),), (), (), ())
+    erased = step(notes, State(Profile("en", "be"), suspended=kept), Command("wipe"))
+    assert erased.state == State(Profile("en"), dialogue="wipe", node="wiped", step=1)
+    assert step(notes, erased.state, Pick(1, 0)).state.dialogue is None  # and it is answered as usual
 
 
 # --- pushes and presses -----------------------------------------------------------------------------------------
