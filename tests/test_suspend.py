@@ -162,3 +162,19 @@ def test_a_conversation_kept_aside_that_the_content_no_longer_has_is_not_offered
     ended = step(mini, gone, Pick(gone.step, 1))  # "English": the menu ends
     assert ended.state.dialogue is None and not any(isinstance(o, Ask) for o in ended.outputs)
     assert resume(mini, ended.state) == ()
+
+
+def test_a_second_interruption_keeps_the_first_conversation_aside(mini: Content) -> None:
+    """At the menu (nothing answered there) a topic typed opens another dialogue: the quiz stays kept aside."""
+    (at_menu,) = run(mini, Command("start"), state=_mid_quiz(mini))
+    moved = step(mini, at_menu.state, Text("arnaque"))
+    assert moved.state.dialogue == "incident" and moved.state.suspended == at_menu.state.suspended
+    ended = step(mini, moved.state, Pick(moved.state.step, 1))  # "Autre chose": the incident ends
+    assert last_ask(ended).labels == ("Reprendre", "Laisser")
+
+
+def test_the_command_of_the_conversation_kept_aside_starts_it_over(mini: Content) -> None:
+    (at_menu,) = run(mini, Command("start"), state=_mid_quiz(mini))
+    assert at_menu.state.suspended is not None
+    (again,) = run(mini, Command("quiz"), state=at_menu.state)
+    assert again.state.suspended is None and again.state.node == "hello" and again.state.answers == {}
