@@ -258,3 +258,14 @@ def test_the_country_picker_asked_again_keeps_the_users_order(shipped: Content) 
     assert wrong.outputs == (Notice("invalid_choice"), again)
     assert step(shipped, asked.state, Text("blablabla")).outputs == (again,)
     assert step(shipped, asked.state, Text("my country")).outputs == (Notice("use_buttons"), again)
+
+
+def test_a_country_picker_whose_own_text_names_a_route_is_asked_once(shipped: Content) -> None:
+    """Its text may give a local number too: the detour then asks it, and does not detour to itself again."""
+    picker = shipped.dialogues["pays"]
+    ask = replace(picker.nodes[picker.start], routes=("emergency",))
+    content = replace(
+        shipped, dialogues={**shipped.dialogues, "pays": replace(picker, nodes={**picker.nodes, picker.start: ask})}
+    )
+    asked = step(content, State(Profile("fr")), Command("pays"))
+    assert (asked.state.dialogue, asked.state.node) == ("pays", picker.start) and len(_asks(asked)) == 1
