@@ -208,7 +208,7 @@ def test_a_result_with_buttons_shows_them_after_it_without_its_text_again(mini: 
     assert shown == [Picked, Say, Result, Ask] and done.outputs[1] == Say("Fini : {score}/100.", _params(done))
     assert done.outputs[3] == Ask("", ("Encore", "Stop"), done.state.step, _params(done))
     result = done.outputs[2]
-    assert isinstance(result, Result) and result.score == 100
+    assert isinstance(result, Result) and (result.dialogue, result.score) == ("graded", 100)
     assert [a.id for a in result.actions] == ["twofa"]  # advice the catalogue no longer has is left out
     assert (done.state.dialogue, done.state.node) == ("graded", "done")
     assert done.effects == (RecordResult("graded", 100, ("twofa",)),) and done.effects_at == (3,)
