@@ -47,6 +47,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         "bot/core/engine.py",
         [
             "test_engine.py",
+            "test_engine_hooks.py",
+            "test_engine_paths.py",
             "test_scoring.py",
             "test_suspend.py",
             "test_sensitive.py",

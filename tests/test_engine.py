@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from types import MappingProxyType
 
 import pytest
 
@@ -69,7 +70,8 @@ def test_free_text_is_validated_and_reasked(mini: Content) -> None:
     )
     for bad in (too_short, too_long, bad_chars):
         assert bad.state == started.state
-        assert bad.outputs == (Say("Entre 2 et 20 lettres, s'il te plaît.", bad.outputs[0].params),)
+        # with the answers so far and the score, which an error text may name like any other text
+        assert bad.outputs == (Say("Entre 2 et 20 lettres, s'il te plaît.", MappingProxyType({"score": 0})),)
     assert good.state.answers["name"] == "Ada Lovelace"
     assert good.state.node == "q1"
     ask = last_ask(good)
@@ -225,3 +227,23 @@ def test_a_step_refuses_effects_without_a_place_among_its_outputs() -> None:
             Step(State(), (Say("a"),), (Unrouted("x"),), places)
     with pytest.raises(ValueError, match="effects placed"):
         Step(State(), (Say("a"),), (Unrouted("x"), Unrouted("y")), (1, 0))
+
+
+def test_free_text_of_exactly_the_shortest_or_the_longest_length_is_an_answer(mini: Content) -> None:
+    asking = run(mini, Command("quiz"))[-1].state  # 2 to 20 characters
+    for name in ("Al", "A" * 20):
+        assert step(mini, asking, Text(name)).state.answers == {"name": name}
+
+
+def test_a_press_while_free_text_is_awaited_is_stale_and_changes_nothing(mini: Content) -> None:
+    asking = run(mini, Command("quiz"))[-1].state
+    pressed = step(mini, asking, Pick(asking.step, 0))
+    assert pressed.outputs == (Toast("stale_button"),) and pressed.state == asking
+    assert not pressed.changed and not pressed.commits  # nothing to save, nothing to apply
+
+
+def test_a_reply_needs_the_outputs_of_every_effect_and_no_more() -> None:
+    placed = Step(State(), (Say("a"),), (Unrouted("x"),), (1,))
+    for applied in ((), ((), ())):
+        with pytest.raises(ValueError, match="zip"):
+            placed.reply(applied)

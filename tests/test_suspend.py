@@ -4,9 +4,13 @@ new one ends (Yes: where it was, with its points and answers; No: dropped). Noth
 from __future__ import annotations
 
 import json
+from dataclasses import replace
+from types import MappingProxyType
 
 from bot.core.dialogue import Content
-from bot.core.engine import Ask, Choose, Command, Notice, Picked, Say, State, Text, resume, step
+from bot.core.engine import Ask, Choose, Command, Notice, Pick, Picked, Say, State, Text, Toast, resume, step
+from bot.core.i18n import Translator
+from bot.core.render import render
 from bot.storage import conversation_json, state_from_row
 from tests.test_engine import last_ask, run
 
@@ -36,8 +40,25 @@ def test_a_command_mid_dialogue_keeps_it_aside_and_offers_it_back_when_the_other
 def test_no_drops_the_unfinished_one(mini: Content) -> None:
     switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
     (dropped,) = run(mini, 1, state=switched.state)
-    assert dropped.state.suspended is None and dropped.state.dialogue is None
-    assert Notice("resume_dropped") in dropped.outputs and not any(isinstance(o, Ask) for o in dropped.outputs)
+    assert dropped.state == replace(switched.state, suspended=None, step=switched.state.step + 1)
+    assert dropped.outputs == (Picked("Laisser"), Notice("resume_dropped"))
+
+
+def test_yes_to_a_conversation_the_content_no_longer_has_drops_it_and_says_so(mini: Content) -> None:
+    """A dialogue edited between two runs: the node kept aside is gone, there is nothing to go back to."""
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1].state
+    assert switched.suspended is not None
+    gone = replace(switched, suspended=replace(switched.suspended, node="q9"))
+    (dropped,) = run(mini, 0, state=gone)
+    assert dropped.state == replace(gone, suspended=None, step=gone.step + 1)
+    assert dropped.outputs == (Notice("resume_dropped"),)
+
+
+def test_the_offer_names_the_conversation_in_the_users_language(
+    mini: Content, mini_translators: dict[str, Translator]
+) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
+    assert render(mini, mini_translators["en"], (last_ask(switched),)).text == "Back to Quiz?"
 
 
 def test_a_dialogue_that_ends_at_once_offers_it_back_in_the_same_reply(mini: Content) -> None:
@@ -102,3 +123,58 @@ def test_a_conversation_kept_aside_by_an_older_gaffe_still_loads(mini: Content) 
     loaded = state_from_row(switched.language, json.dumps(saved))
     assert loaded.suspended == switched.suspended and loaded.suspended.dialogue == "quiz"
     assert run(mini, 0, state=loaded)[0].state.node == "q2"
+
+
+def test_everything_kept_aside_comes_back_as_it_was(mini: Content) -> None:
+    """Its advice, the priorities its answers set and its critical gaps too, not only its points and answers."""
+    mid = replace(
+        _mid_quiz(mini), advice=("manager", "backup"), priorities=(("backup", 0),), gaps=("q1",), max_points=20
+    )
+    switched = run(mini, Command("start"), 1, state=mid)[-1].state
+    assert switched.suspended is not None and switched.suspended.node == "q2"
+    (back,) = run(mini, 0, state=switched)
+    assert back.state == replace(mid, profile=switched.profile, step=switched.step + 1)
+
+
+def test_points_alone_or_answers_alone_are_worth_keeping(mini: Content) -> None:
+    at_q1 = run(mini, Command("quiz"), Text("Ada"))[-1].state  # a name typed, no points yet
+    assert at_q1.max_points == 0 and at_q1.answers
+    scored = replace(_mid_quiz(mini), answers=MappingProxyType({}))  # points, no answers
+    for mid in (at_q1, scored):
+        (menu,) = run(mini, Command("start"), state=mid)
+        assert menu.state.suspended is not None and menu.state.suspended.node == mid.node
+
+
+def test_the_offer_asked_again_after_a_wrong_number_and_a_stale_press_on_it(mini: Content) -> None:
+    switched = run(mini, Command("start"), 1, state=_mid_quiz(mini))[-1]
+    offer = last_ask(switched)
+    assert offer.step == switched.state.step
+    refused = step(mini, switched.state, Choose(3))
+    assert refused.outputs == (Notice("invalid_choice"), offer) and refused.state == switched.state
+    stale = step(mini, switched.state, Pick(switched.state.step - 1, 0))
+    assert stale.outputs == (Toast("stale_button_ended"),) and stale.state == switched.state
+
+
+def test_a_conversation_kept_aside_that_the_content_no_longer_has_is_not_offered(mini: Content) -> None:
+    at_menu = run(mini, Command("start"), state=_mid_quiz(mini))[-1].state
+    assert at_menu.suspended is not None
+    gone = replace(at_menu, suspended=replace(at_menu.suspended, dialogue="old"))
+    ended = step(mini, gone, Pick(gone.step, 1))  # "English": the menu ends
+    assert ended.state.dialogue is None and not any(isinstance(o, Ask) for o in ended.outputs)
+    assert resume(mini, ended.state) == ()
+
+
+def test_a_second_interruption_keeps_the_first_conversation_aside(mini: Content) -> None:
+    """At the menu (nothing answered there) a topic typed opens another dialogue: the quiz stays kept aside."""
+    (at_menu,) = run(mini, Command("start"), state=_mid_quiz(mini))
+    moved = step(mini, at_menu.state, Text("arnaque"))
+    assert moved.state.dialogue == "incident" and moved.state.suspended == at_menu.state.suspended
+    ended = step(mini, moved.state, Pick(moved.state.step, 1))  # "Autre chose": the incident ends
+    assert last_ask(ended).labels == ("Reprendre", "Laisser")
+
+
+def test_the_command_of_the_conversation_kept_aside_starts_it_over(mini: Content) -> None:
+    (at_menu,) = run(mini, Command("start"), state=_mid_quiz(mini))
+    assert at_menu.state.suspended is not None
+    (again,) = run(mini, Command("quiz"), state=at_menu.state)
+    assert again.state.suspended is None and again.state.node == "hello" and again.state.answers == {}
