@@ -10,6 +10,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import PIL
 import pytest
 from PIL import Image, ImageFont
 
@@ -212,7 +213,8 @@ def test_the_chart_is_drawn_as_its_reference_picture(
     chart = drawn(name, translators)
     if pixels(chart) != reference.tobytes():
         (tmp_path / f"{name}.png").write_bytes(chart)
-        pytest.fail(f"the {name} chart differs from {CHARTS / name}.png: drawn now in {tmp_path / name}.png")
+        versions = f"Pillow {PIL.__version__} (the references: Pillow 13.0.0)"
+        pytest.fail(f"the {name} chart differs from {CHARTS / name}.png, drawn in {tmp_path / name}.png: {versions}")
 
 
 # --- the history kept: /progres, /mesdonnees, /stats, /oublie ----------------------------------------------------
