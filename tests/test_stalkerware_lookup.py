@@ -218,6 +218,7 @@ def test_without_a_list_the_look_up_is_unavailable_never_not_found(
         ("Tele-Gram", "/checkup"),  # not written like an app
         ("iCloud", "/checkup"),  # written like an app, but a system
         ("TopSpy", "Ça ressemble à un nom d'appli"),  # an inner capital: written like an app, not in the list
+        ("tu connais TopSpy?", "Ça ressemble à un nom d'appli"),  # punctuation around a word is not part of it
     ],
 )
 async def test_what_looks_like_an_app_at_any_time(gaffe: Gaffe, typed: str, expected: str) -> None:
@@ -230,6 +231,7 @@ async def test_what_looks_like_an_app_at_any_time(gaffe: Gaffe, typed: str, expe
         ("il m'a parlé de copy9 hier", True),  # an alias with a digit
         ("c'est peut-être inospy", True),  # an alias with "spy"
         ("mon fils joue à cerberus", False),  # a listed name, but also a plain word
+        ("il a phonsee je crois", False),  # a name written like a plain word (alone, it is looked up)
         ("j'ai vu le site fonetracker.com ce matin", True),  # a domain
     ],
 )
@@ -238,6 +240,12 @@ async def test_a_listed_name_in_a_sentence_only_when_it_can_only_be_an_app(
 ) -> None:
     text = (await gaffe.handle(USER, Text(sentence), _ignore)).text
     assert ("est dans la liste des logiciels espions connus" in text) == found, text
+
+
+async def test_a_name_that_holds_spy_is_an_app_even_without_capitals_or_digits(gaffe: Gaffe) -> None:
+    gaffe.data = DataSets({Indicators: Indicators.parse(b"- name: Spyhide\n  type: stalkerware\n")})
+    reply = await gaffe.handle(USER, Text("mon ex a mis spyhide sur mon tel"), _ignore)
+    assert "<b>Spyhide</b> est dans la liste des logiciels espions connus" in reply.text, reply.text
 
 
 # --- the list: loaded at start-up, downloaded by update-data ---------------------------------------------------------
