@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -22,7 +23,7 @@ from bot.core.engine import Command, Input, Pick, Press, Push, Text
 from bot.core.events import AccountPasswordChanged
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.breaches import BreachAlert, download_catalogue, local_catalogue, refresh_breaches
+from bot.features.breaches import BreachAlert, daily_refresh, download_catalogue, local_catalogue, refresh_breaches
 from bot.lookups.breaches import CACHE_FILE, Catalogue, fetch_catalogue
 from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
@@ -525,3 +526,38 @@ async def test_update_data_downloads_a_url_and_reads_a_local_file(tmp_path: Path
         said[1],
     ]
     assert said[1] == credit
+
+
+async def test_the_copy_update_data_downloaded_is_the_one_start_up_and_the_daily_refresh_use(tmp_path: Path) -> None:
+    async with data_server() as server:
+        server.serve("/breaches", SAMPLE)
+        config = settings(tmp_path, f"{server.base_url}/breaches")
+        assert local_catalogue(config) is None  # nothing downloaded yet: the shipped snapshot will answer
+        await download_catalogue(config)
+        cached = local_catalogue(config)
+        assert cached is not None and len(cached) == 12 and cached.as_of == datetime.now(UTC).date()
+        refreshed = await fetch_catalogue(config.hibp_breaches, config.data_dir, now=datetime.now(UTC))
+        assert len(refreshed) == 12 and len(server.requests) == 1  # downloaded today: not again
+
+
+async def test_the_daily_job_says_how_many_alerts_it_pushed(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await watch(gaffe, screens, ALICE, "mSpy")
+    job = JobContext(gaffe, pusher(gaffe, screens), settings_with(tmp_path, SAMPLE), T0)
+    assert await daily_refresh(job) == "1 breach alerts"
+    assert len(alerts(screens, ALICE)) == 1
+
+
+async def test_the_newest_breach_shown_is_kept_in_utc_whatever_the_servers_time_zone(
+    gaffe: Gaffe, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        await watch(gaffe, Screens(), ALICE, "mSpy")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    kept = rows(tmp_path / "gaffe.sqlite3", "SELECT alerted_up_to FROM watched_services")
+    assert kept == [("2024-07-11T19:29:21+00:00|mSpy2024",)]
