@@ -38,6 +38,11 @@ def test_sparkline_spans_the_blocks() -> None:
     assert sparkline([]) == ""
 
 
+def test_the_eight_blocks_share_the_scores_evenly() -> None:
+    """Each block covers an eighth of 0–100: 12 is the lowest block, 13 the next; 88 the seventh, 89 the top."""
+    assert sparkline([12, 13, 25, 26, 37, 38, 50, 51, 63, 64, 75, 76, 88, 89]) == "▁▂▂▃▃▄▄▅▅▆▆▇▇█"
+
+
 def test_the_text_has_dates_scores_the_trend_and_what_improved(
     shipped: Content, translators: dict[str, Translator]
 ) -> None:
@@ -119,7 +124,7 @@ def test_the_text_lists_the_last_ten_the_trend_what_was_fixed_and_what_is_left(
     curve of all twelve; actions the content no longer has are left out of both lists."""
     scores = [20, 90, 35, 61, 48, 77, 12, 99, 64, 30]
     past = (
-        at_nine(1, 50, ("email-2fa", "backups", "retired-advice")),
+        at_nine(1, 50, ("email-2fa", "backups", "retired-advice", "screen-lock")),
         *(at_nine(2 + i, s) for i, s in enumerate(scores)),
         at_nine(12, 51, ("auto-updates", "retired-advice", "backups")),
     )
@@ -130,7 +135,8 @@ def test_the_text_lists_the_last_ten_the_trend_what_was_fixed_and_what_is_left(
     assert shown(text) == "\n\n".join([
         "\n".join(["<b>Tes 12 check-ups :</b>", *listed]),
         "Depuis le premier : +1 point. Ça avance.",
-        f"Réglé depuis le premier :\n• {title(shipped.advice['email-2fa'].title)}",
+        "Réglés depuis le premier :\n"
+        f"• {title(shipped.advice['email-2fa'].title)}\n• {title(shipped.advice['screen-lock'].title)}",
         "Encore à faire, dans l'ordre :\n"
         f"• {title(shipped.advice['auto-updates'].title)}\n• {title(shipped.advice['backups'].title)}",
         "Ta courbe : ▄▂█▃▅▄▇▁█▆▃▅",
@@ -186,13 +192,15 @@ def pixels(png: bytes) -> bytes:
 
 def chart_cases() -> dict[str, tuple[tuple[PastCheckup, ...], str, str]]:
     """Reference charts: thirteen checkups over two months, two of them the same day (every other date labelled,
-    the last always), titled, in French; two checkups; one checkup alone (in the middle), untitled, in English."""
+    the last always), titled, in French; two checkups; five (every date labelled); one checkup alone (in the
+    middle), untitled, in English."""
     start = datetime(2026, 10, 3, 8, 15, tzinfo=UTC)
     every_four_days = (PastCheckup(start + timedelta(days=4 * i, hours=i), (i * 37 + 12) % 101, ()) for i in range(12))
     thirteen = (*every_four_days, PastCheckup(start + timedelta(days=44, hours=20), 93, ()))
     return {
         "thirteen-fr": (thirteen, "fr", "Ton score, check-up après check-up"),
         "two-fr": (thirteen[:2], "fr", "Ton score"),
+        "five-en": (thirteen[3:8], "en", "Your score"),
         "one-en": (thirteen[5:6], "en", ""),
     }
 
