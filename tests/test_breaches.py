@@ -1,10 +1,13 @@
-"""Breach watch (/fuites, /breaches): what a watch keeps, alerts from a newer catalogue served over HTTP (once per
-watcher, none for others, none lost across a restart), the alert's button, the data loaded at start-up; then the
-whole feature end to end through the fake Bot API."""
+"""Breach watch (/fuites, /breaches): what a watch keeps and shows (word for word), alerts from a newer catalogue
+served over HTTP (once per watcher, none for others, none lost across a restart, in order, numbered, logged), the
+alert's button, the watches exported, counted and erased, the data loaded at start-up and by update-data. The whole
+feature end to end through the fake Bot API: tests/test_breaches_telegram.py."""
 
 from __future__ import annotations
 
 import json
+import logging
+import time
 from collections import defaultdict
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -20,17 +23,15 @@ from bot.core.engine import Command, Input, Pick, Press, Push, Text
 from bot.core.events import AccountPasswordChanged
 from bot.core.i18n import Translator
 from bot.core.render import Reply
-from bot.features.breaches import BreachAlert, refresh_breaches
-from bot.lookups.breaches import Catalogue, fetch_catalogue
+from bot.features.breaches import BreachAlert, daily_refresh, download_catalogue, local_catalogue, refresh_breaches
+from bot.lookups.breaches import CACHE_FILE, Catalogue, fetch_catalogue
 from bot.lookups.download import modified_on
 from bot.lookups.stalkerware import Indicators
 from bot.scheduler import JobContext, PushTo
 from bot.service import Gaffe
 from bot.storage import Store
-from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
-from tests.support.data_server import DataServer, data_server
+from tests.support.data_server import data_server
 from tests.support.database import rows
-from tests.support.fake_bot_api import FakeBotApi
 from tests.support.paths import ROOT
 from tests.support.screen import Screen
 
@@ -331,63 +332,7 @@ def test_a_downloaded_copy_wins_over_the_shipped_snapshot(tmp_path: Path) -> Non
     assert indicators.as_of == modified_on(DATA / "ioc-sample.yaml")
 
 
-# --- end to end through the fake Bot API -----------------------------------------------------------------
-async def add_service(fake: FakeBotApi, user: int, name: str, language: str) -> str:
-    mark = len(fake.sent)
-    fake.user_sends(user, "/fuites" if language == "fr" else "/breaches", language_code=language)
-    intro, mark = await next_message(fake, user, mark)
-    await press(fake, user, intro, 0, mark)
-    mark = len(fake.sent)
-    fake.user_sends(user, name, language_code=language)
-    answer, _ = await next_message(fake, user, mark)
-    return str(answer["text"])
-
-
-@pytest.mark.parametrize(
-    ("language", "expected"),
-    [
-        ("fr", ["je surveille mSpy", "2 fuites connues", "14 mai 2015", "9 juin 2024", "Adresses e-mail"]),
-        ("en", ["watching mSpy", "2 known breaches", "May 14, 2015", "June 9, 2024", "Email addresses"]),
-    ],
-)
-async def test_watching_mspy_end_to_end(fake: FakeBotApi, tmp_path: Path, language: str, expected: list[str]) -> None:
-    config = replace(settings_for(fake, tmp_path / "g.sqlite3"), hibp_breaches=str(DATA / "hibp-breaches-sample.json"))
-    async with running_bot(fake, tmp_path / "g.sqlite3", config):
-        text = await add_service(fake, 7, "mSpy", language)
-    for fragment in [*expected, "Have I Been Pwned", "CC BY 4.0"]:
-        assert fragment in text, text
-
-
-async def test_an_alert_and_its_button_end_to_end(fake: FakeBotApi, tmp_path: Path) -> None:
-    server: DataServer
-    async with data_server() as server:
-        server.serve("/breaches", OLDER)
-        db = tmp_path / "g.sqlite3"
-        config = replace(settings_for(fake, db), hibp_breaches=f"{server.base_url}/breaches", data_dir=tmp_path / "d")
-        async with running_bot(fake, db, config) as app:
-            telegram = app.bot_data["gaffe"]
-            assert await refresh(telegram.gaffe, config, telegram.push, T0) == 0
-            await add_service(fake, ALICE, "mSpy", "fr")
-            await add_service(fake, BOB, "Adobe", "fr")
-            server.serve("/breaches", SAMPLE)
-            mark = len(fake.sent)
-            assert await refresh(telegram.gaffe, config, telegram.push, T0 + timedelta(days=1, hours=1)) == 1
-            alert = await fake.wait_for_message(ALICE, "nouvelle fuite connue", after=mark)
-            assert "mSpy (2024)" in alert["text"] and "Have I Been Pwned" in alert["text"]
-            assert not [m for m in fake.messages(BOB) if "nouvelle fuite connue" in m["text"]]
-            ((label, data),) = buttons(alert)
-            assert label == "J'ai changé le mot de passe"
-            thanks, _ = await press(fake, ALICE, alert, 0, len(fake.sent))
-            assert "Bien joué" in thanks["text"]
-            mark = len(fake.sent)
-            fake.user_presses(ALICE, alert["message_id"], data, strict=False)  # a second press, on the old message
-            answered = await fake.wait_for(
-                lambda c: c.method == "answerCallbackQuery" and c.params.get("text"), after=mark
-            )
-            assert answered.params["text"] == "C'est déjà noté 👍"
-            assert not [m for m in fake.messages(ALICE) if "Bien joué" in m["text"]][1:]
-
-
+# --- alerts, continued-------------------------------------------------------------------------------------------------
 async def test_one_users_failed_alert_does_not_stop_the_others(gaffe: Gaffe, tmp_path: Path) -> None:
     screens = Screens()
     gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
@@ -402,3 +347,217 @@ async def test_one_users_failed_alert_does_not_stop_the_others(gaffe: Gaffe, tmp
 
     assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), flaky, T0) == 1
     assert len(alerts(screens, BOB)) == 1
+
+
+# --- what a watch shows, word for word ---------------------------------------------------------------------------
+CREDIT_EN = "<i>Source: Have I Been Pwned (haveibeenpwned.com), CC BY 4.0 licence</i>"
+AS_OF_EN = "<i>Data as of November 22, 2024.</i>"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        (  # two breaches, oldest first; at most eight data classes each, then "…"; the name without "(2011)"
+            "Zoosk",
+            "Got it, I'm watching <b>Zoosk</b>. If a new breach comes out, I'll tell you.\n\n2 known breaches:\n"
+            "• <b>Zoosk (2011)</b>, on January 1, 2011 (52,578,183 accounts): Email addresses, Passwords\n"
+            "• <b>Zoosk (2020)</b>, on January 12, 2020 (23,927,853 accounts): Dates of birth, Drinking habits, "
+            "Education levels, Email addresses, Ethnicities, Family structure, Genders, Geographic locations, …",
+        ),
+        (  # exactly eight data classes: all shown, no "…"
+            "Acuity",
+            "Got it, I'm watching <b>Acuity</b>. If a new breach comes out, I'll tell you.\n\n1 known breach:\n"
+            "• <b>Acuity</b>, on June 18, 2020 (14,055,729 accounts): Dates of birth, Email addresses, Genders, "
+            "IP addresses, Names, Phone numbers, Physical addresses, Salutations",
+        ),
+        (  # a name of two words stays whole
+            "Sport 2000",
+            "Got it, I'm watching <b>Sport 2000</b>. If a new breach comes out, I'll tell you.\n\n1 known breach:\n"
+            "• <b>Sport 2000</b>, on April 18, 2024 (3,189,643 accounts): Dates of birth, Email addresses, Names, "
+            "Phone numbers, Physical addresses, Purchases, Salutations",
+        ),
+    ],
+)
+async def test_watching_shows_each_known_breach_and_the_dated_credit(gaffe: Gaffe, typed: str, expected: str) -> None:
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(SAMPLE).dated(date(2024, 11, 22))})
+    reply = await watch(gaffe, Screens(), ALICE, typed, language="en")
+    assert reply.text.startswith(f"{expected}\n\n{CREDIT_EN}\n{AS_OF_EN}\n\n")  # then the question: another one?
+
+
+async def test_watching_again_recalls_the_breaches_and_the_list_names_each_service(gaffe: Gaffe) -> None:
+    screens = Screens()
+    again = await watch(gaffe, screens, ALICE, "Sport 2000", "sport 2000", language="en")
+    assert again.text.startswith("You're already watching <b>Sport 2000</b>. As a reminder:\n\n1 known breach:\n")
+    assert f"Salutations\n\n{CREDIT_EN}\n\n" in again.text  # a catalogue without a date: no date line
+    listed = await say(gaffe, screens, ALICE, Pick(again.step or 0, 1), "en")
+    assert listed.labels[0] == "✖ Sport 2000"
+
+
+async def test_the_alert_shows_the_new_breach_the_credit_and_what_to_do(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await watch(gaffe, screens, CAROL, "mSpy", language="en")
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0) == 1
+    (alert,) = alerts(screens, CAROL)
+    assert alert.text.endswith(
+        "• <b>mSpy (2024)</b>, on June 9, 2024 (2,394,179 accounts): Email addresses, IP addresses, Names, Photos"
+        f"\n\n{CREDIT_EN}\n\n"
+        "Change that password now: let your password manager's generator make a new one, and turn on two-factor "
+        "authentication (2FA) while you're there.\nUsed it anywhere else? Change it there too."
+    )
+
+
+# --- alerts: their order, their numbers, what is logged ----------------------------------------------------------
+def with_a_later_mspy_breach(raw: bytes) -> bytes:
+    """The catalogue with one more (made-up) breach of mSpy, added after mSpy2024 but listed before it."""
+    breaches = json.loads(raw)
+    later = {**next(b for b in breaches if b["Name"] == "mSpy2024"), "Name": "mSpy2025", "Title": "mSpy (2025)"}
+    later.update(AddedDate="2025-02-03T10:00:00Z", BreachDate="2025-01-20")
+    return json.dumps([later, *breaches]).encode()
+
+
+async def test_two_new_breaches_alert_oldest_first_numbered_and_logged(
+    gaffe: Gaffe, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="gaffe.breaches")
+    screens = Screens()
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await watch(gaffe, screens, ALICE, "mSpy")
+    assert (
+        await refresh(gaffe, settings_with(tmp_path, with_a_later_mspy_breach(SAMPLE)), pusher(gaffe, screens), T0) == 2
+    )
+    first, second = alerts(screens, ALICE)
+    assert "mSpy (2024)" in first.text and "mSpy (2025)" in second.text
+    stamps = [reply.buttons[0].press for reply in (first, second)]
+    assert [press.stamp for press in stamps if isinstance(press, Press)] == [1, 2]
+    assert [r.getMessage() for r in caplog.records] == ["breach alerts pushed: 2"]
+    (kept,) = rows(tmp_path / "gaffe.sqlite3", "SELECT alerts, alerted_up_to FROM watched_services")
+    assert kept == (2, "2025-02-03T10:00:00+00:00|mSpy2025")
+
+
+async def test_an_unusable_catalogue_alerts_nobody_and_says_why_in_the_log(
+    gaffe: Gaffe, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    screens = Screens()
+    await watch(gaffe, screens, ALICE, "mSpy")
+    assert await refresh(gaffe, settings_with(tmp_path, b"<html>Rate limited</html>"), pusher(gaffe, screens), T0) == 0
+    (record,) = [r for r in caplog.records if r.name == "gaffe.breaches"]
+    assert record.levelno == logging.WARNING
+    assert record.getMessage().startswith("breach catalogue unavailable: the catalogue is not JSON")  # and why
+
+
+async def test_a_failed_alert_is_logged_with_its_user_and_error(
+    gaffe: Gaffe, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await watch(gaffe, Screens(), ALICE, "mSpy")
+
+    async def down(user_id: int, event: Push) -> bool:
+        raise ConnectionError("network down")
+
+    assert await refresh(gaffe, settings_with(tmp_path, SAMPLE), down, T0) == 0
+    messages = [r.getMessage() for r in caplog.records if r.name == "gaffe.breaches"]
+    assert messages == [f"breach alert to user {ALICE} not delivered: network down"]
+
+
+# --- the personal data: /mesdonnees, /stats, /oublie ---------------------------------------------------------------
+ADMIN = 900
+
+
+async def test_the_watches_are_exported_counted_and_erased(
+    shipped: Content, translators: dict[str, Translator], store: Store, tmp_path: Path
+) -> None:
+    gaffe = Gaffe(
+        shipped, translators, store, data=DataSets({Catalogue: Catalogue.parse(OLDER)}), admins=frozenset({ADMIN})
+    )
+    gaffe.clock = lambda: T0.replace(microsecond=123456)
+    screens = Screens()
+    await watch(gaffe, screens, ALICE, "mSpy", "Adobe")
+    await watch(gaffe, screens, BOB, "Zoosk")
+    await refresh(gaffe, settings_with(tmp_path, SAMPLE), pusher(gaffe, screens), T0)
+    await say(gaffe, screens, ALICE, alerts(screens, ALICE)[0].buttons[0].press)  # "I changed the password"
+    exported = await say(gaffe, screens, ALICE, Command("mesdonnees"))
+    kept = json.loads(exported.attachments[0].data)["data"]["watched_services"]["rows"]
+    at = "2026-03-01T08:00:00+00:00"  # to the second
+    assert kept == [
+        {"service": "mspy", "added_at": at, "alerted_up_to": "2024-07-11T19:29:21+00:00|mSpy2024",
+         "alerts": 1, "changed_for": 1, "changed_at": at},
+        {"service": "adobe", "added_at": at, "alerted_up_to": "2013-12-04T00:00:00+00:00|Adobe",
+         "alerts": 0, "changed_for": 0, "changed_at": None},
+    ]  # fmt: skip
+    stats = (await say(gaffe, screens, ADMIN, Command("stats"))).text.replace("\u00a0", " ")
+    assert "Services surveillés : 3" in stats
+    asked = await say(gaffe, screens, ALICE, Command("oublie"))
+    await say(gaffe, screens, ALICE, Pick(asked.step or 0, asked.labels.index("Oui, efface tout")))
+    assert rows(tmp_path / "gaffe.sqlite3", "SELECT user_id, service FROM watched_services") == [(BOB, "zoosk")]
+    stats = (await say(gaffe, screens, ADMIN, Command("stats"))).text.replace("\u00a0", " ")
+    assert "Services surveillés : 1" in stats
+
+
+# --- the catalogue at start-up and for update-data ----------------------------------------------------------------
+def test_an_unusable_local_catalogue_is_none_and_logged(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    broken = tmp_path / "breaches.json"
+    broken.write_bytes(b"{not json")
+    assert local_catalogue(settings(tmp_path, str(broken))) is None
+    (record,) = [r for r in caplog.records if r.name == "gaffe.breaches"]
+    assert record.getMessage().startswith(f"breach catalogue {broken} unusable: ")
+    missing = local_catalogue(settings(tmp_path, str(tmp_path / "nowhere.json")))
+    assert missing is None and "nowhere.json unusable" in caplog.records[-1].getMessage()
+
+
+def test_a_local_catalogue_is_dated_by_its_file(tmp_path: Path) -> None:
+    copy = tmp_path / "breaches.json"
+    copy.write_bytes(SAMPLE)
+    loaded = local_catalogue(settings(tmp_path, str(copy)))
+    assert loaded is not None and len(loaded) == 12 and loaded.as_of == modified_on(copy)
+
+
+async def test_update_data_downloads_a_url_and_reads_a_local_file(tmp_path: Path) -> None:
+    credit = "  Credit: Have I Been Pwned (https://haveibeenpwned.com), CC BY 4.0"
+    async with data_server() as server:
+        server.serve("/breaches", SAMPLE)
+        config = settings(tmp_path, f"{server.base_url}/breaches")
+        said = await download_catalogue(config)
+    assert said[0] == f"Breach catalogue: 12 breaches in {config.data_dir / CACHE_FILE}"
+    assert (config.data_dir / CACHE_FILE).read_bytes() == SAMPLE and server.requests[0][1].startswith("Gaffe-bot")
+    local = str(DATA / "hibp-breaches-sample.json")
+    assert await download_catalogue(settings(tmp_path, local)) == [
+        f"Breach catalogue: 12 breaches read from {local} (a local file: nothing to download)",
+        said[1],
+    ]
+    assert said[1] == credit
+
+
+async def test_the_copy_update_data_downloaded_is_the_one_start_up_and_the_daily_refresh_use(tmp_path: Path) -> None:
+    async with data_server() as server:
+        server.serve("/breaches", SAMPLE)
+        config = settings(tmp_path, f"{server.base_url}/breaches")
+        assert local_catalogue(config) is None  # nothing downloaded yet: the shipped snapshot will answer
+        await download_catalogue(config)
+        cached = local_catalogue(config)
+        assert cached is not None and len(cached) == 12 and cached.as_of == datetime.now(UTC).date()
+        refreshed = await fetch_catalogue(config.hibp_breaches, config.data_dir, now=datetime.now(UTC))
+        assert len(refreshed) == 12 and len(server.requests) == 1  # downloaded today: not again
+
+
+async def test_the_daily_job_says_how_many_alerts_it_pushed(gaffe: Gaffe, tmp_path: Path) -> None:
+    screens = Screens()
+    gaffe.data = DataSets({Catalogue: Catalogue.parse(OLDER)})
+    await watch(gaffe, screens, ALICE, "mSpy")
+    job = JobContext(gaffe, pusher(gaffe, screens), settings_with(tmp_path, SAMPLE), T0)
+    assert await daily_refresh(job) == "1 breach alerts"
+    assert len(alerts(screens, ALICE)) == 1
+
+
+async def test_the_newest_breach_shown_is_kept_in_utc_whatever_the_servers_time_zone(
+    gaffe: Gaffe, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TZ", "America/New_York")
+    time.tzset()
+    try:
+        await watch(gaffe, Screens(), ALICE, "mSpy")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    kept = rows(tmp_path / "gaffe.sqlite3", "SELECT alerted_up_to FROM watched_services")
+    assert kept == [("2024-07-11T19:29:21+00:00|mSpy2024",)]

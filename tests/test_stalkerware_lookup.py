@@ -1,31 +1,32 @@
 """The stalkerware look-up: in /espion and at any time (text no route claims), its three answers (found, "not in
-the list, which proves nothing", unavailable without data), Echap's credit, nothing typed kept or logged; then
-end to end through the fake Bot API with Echap's real file when this machine has it."""
+the list, which proves nothing", unavailable without data) word for word, Echap's credit and the list's date,
+nothing typed kept or logged; the list loaded at start-up and downloaded by update-data. End to end through the
+fake Bot API with Echap's real file: tests/test_stalkerware_telegram.py."""
 
 from __future__ import annotations
 
 import logging
 import sqlite3
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from bot.config import Settings
 from bot.core.actions import DataSets
 from bot.core.dialogue import Content
 from bot.core.engine import Command, Pick, State, Text, Unrouted, step
 from bot.core.i18n import Translator
-from bot.core.render import Reply
-from bot.lookups.stalkerware import Indicators
+from bot.core.render import Reply, message
+from bot.features.stalkerware import LookUpAnswer, download, local_indicators
+from bot.lookups.stalkerware import Indicators, StalkerwareApp
 from bot.service import Gaffe
 from bot.storage import Store
-from tests.support.bot_harness import next_message, press, running_bot, settings_for
-from tests.support.fake_bot_api import FakeBotApi
+from tests.support.data_server import data_server
 from tests.support.paths import ROOT
 
 SAMPLE = ROOT / "tests" / "fixtures" / "data" / "ioc-sample.yaml"
-REAL = Path("/work/shared/data/stalkerware-indicators/ioc.yaml")
-needs_real = pytest.mark.skipif(not REAL.exists(), reason="Echap's ioc.yaml is not on this machine")
 USER = 77
 
 
@@ -150,33 +151,119 @@ async def test_nothing_typed_is_stored_or_logged(
     assert "com.secret.app" not in caplog.text and "com.mspy.lite" not in caplog.text
 
 
-# --- end to end, with Echap's real file ------------------------------------------------------------------
-@needs_real
+# --- the answers, word for word ---------------------------------------------------------------------------------
+CREDIT = "<i>Source : la liste d'Echap (stalkerware-indicators), licence CC BY 4.0</i>"
+
+
+def app(aliases: int) -> StalkerwareApp:
+    return StalkerwareApp("SpyApp", tuple(f"Alias{i}" for i in range(1, aliases + 1)), ("com.spy.app",), ())
+
+
+def answer(shipped: Content, translators: dict[str, Translator], looked_up: LookUpAnswer) -> str:
+    text, files = looked_up.render(shipped, translators["fr"])
+    assert files == ()
+    return text.replace("\u00a0", " ")  # French typography: a no-break space before ":"
+
+
+def said(shipped: Content, translators: dict[str, Translator], key: str) -> str:
+    return message(shipped, translators["fr"], key).replace("\u00a0", " ")
+
+
 @pytest.mark.parametrize(
-    ("language", "found", "missing"),
+    ("aliases", "line"),
     [
-        ("fr", "est dans la liste des logiciels espions connus", "Pas dans la liste, ce qui ne prouve rien"),
-        ("en", "is on the list of known spyware", "Not in the list, which proves nothing"),
+        (0, ""),
+        (1, "\nAutre nom : Alias1"),
+        (12, "\nAutres noms : " + ", ".join(f"Alias{i}" for i in range(1, 13))),
+        (13, "\nAutres noms : " + ", ".join(f"Alias{i}" for i in range(1, 13)) + ", …"),  # twelve shown at most
     ],
 )
-async def test_the_real_list_end_to_end(
-    fake: FakeBotApi, tmp_path: Path, language: str, found: str, missing: str
+def test_found_names_the_app_its_aliases_the_warning_and_the_dated_credit(
+    shipped: Content, translators: dict[str, Translator], aliases: int, line: str
 ) -> None:
-    db = tmp_path / "g.sqlite3"
-    async with running_bot(fake, db, replace(settings_for(fake, db), stalkerware_ioc=REAL)):
-        mark = len(fake.sent)
-        fake.user_sends(USER, "com.mspy.lite", language_code=language)  # at any time
-        answer, mark = await next_message(fake, USER, mark)
-        assert "mSpy" in answer["text"] and found in answer["text"] and "Echap" in answer["text"]
-        fake.user_sends(USER, "/espion" if language == "fr" else "/spyware", language_code=language)
-        warn, mark = await next_message(fake, USER, mark)
-        picker, mark = await press(fake, USER, warn, 0, mark)  # "this device is safe": the help needs a country
-        help_lines, mark = await press(fake, USER, picker, 0, mark)  # the first country offered
-        _, mark = await press(fake, USER, help_lines, 3, mark)  # "look up an app's name", the fourth button
-        for typed, expected in (("mSpy", "<b>mSpy</b>"), ("eyeZy", "<b>mSpy</b>"), ("com.whatsapp", missing)):
-            fake.user_sends(USER, typed, language_code=language)
-            answer, mark = await next_message(fake, USER, mark)
-            assert expected.replace("<b>", "").replace("</b>", "") in answer["text"], answer["text"]
-            assert (found in answer["text"]) == (typed != "com.whatsapp")
-            if typed != "com.whatsapp":
-                _, mark = await press(fake, USER, answer, 0, mark)  # "look up another name"
+    text = answer(shipped, translators, LookUpAnswer(app(aliases), as_of=date(2026, 6, 21)))
+    assert text == "\n\n".join([
+        f"<b>SpyApp</b> est dans la liste des logiciels espions connus.{line}",
+        said(shipped, translators, "stalkerware_warning"),
+        f"{CREDIT}\n<i>Données du 21 juin 2026.</i>",
+    ])  # fmt: skip
+
+
+def test_not_found_says_it_proves_nothing_and_what_was_looked_up_when_unasked(
+    shipped: Content, translators: dict[str, Translator]
+) -> None:
+    not_found = said(shipped, translators, "stalkerware_not_found")
+    assert not_found.startswith("Pas dans la liste, ce qui ne prouve rien")
+    assert answer(shipped, translators, LookUpAnswer(None)) == f"{not_found}\n\n{CREDIT}"  # undated: no date line
+    unasked = answer(shipped, translators, LookUpAnswer(None, as_of=date(2026, 6, 21), unasked=True))
+    assert unasked == (
+        "Ça ressemble à un nom d'appli, alors je l'ai cherché dans la liste des logiciels espions connus.\n"
+        f"{not_found}\n\n{CREDIT}\n<i>Données du 21 juin 2026.</i>"
+    )
+
+
+def test_without_a_list_the_look_up_is_unavailable_never_not_found(
+    shipped: Content, translators: dict[str, Translator]
+) -> None:
+    text = answer(shipped, translators, LookUpAnswer(None, available=False, as_of=date(2026, 6, 21), unasked=True))
+    assert text == said(shipped, translators, "stalkerware_unavailable")
+    assert text.startswith("La recherche est indisponible pour l'instant")
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("org.telegram.messenger", "Ça ressemble à un nom d'appli"),  # a package: its first label is a known root
+        ("zz.telegram.messenger", "/checkup"),  # not a package root: a sentence's "word.word", not an app
+        ("Tele-Gram", "/checkup"),  # not written like an app
+        ("iCloud", "/checkup"),  # written like an app, but a system
+        ("TopSpy", "Ça ressemble à un nom d'appli"),  # an inner capital: written like an app, not in the list
+        ("tu connais TopSpy?", "Ça ressemble à un nom d'appli"),  # punctuation around a word is not part of it
+    ],
+)
+async def test_what_looks_like_an_app_at_any_time(gaffe: Gaffe, typed: str, expected: str) -> None:
+    assert expected in (await gaffe.handle(USER, Text(typed), _ignore)).text
+
+
+@pytest.mark.parametrize(
+    ("sentence", "found"),
+    [
+        ("il m'a parlé de copy9 hier", True),  # an alias with a digit
+        ("c'est peut-être inospy", True),  # an alias with "spy"
+        ("mon fils joue à cerberus", False),  # a listed name, but also a plain word
+        ("il a phonsee je crois", False),  # a name written like a plain word (alone, it is looked up)
+        ("j'ai vu le site fonetracker.com ce matin", True),  # a domain
+    ],
+)
+async def test_a_listed_name_in_a_sentence_only_when_it_can_only_be_an_app(
+    gaffe: Gaffe, sentence: str, found: bool
+) -> None:
+    text = (await gaffe.handle(USER, Text(sentence), _ignore)).text
+    assert ("est dans la liste des logiciels espions connus" in text) == found, text
+
+
+async def test_a_name_that_holds_spy_is_an_app_even_without_capitals_or_digits(gaffe: Gaffe) -> None:
+    gaffe.data = DataSets({Indicators: Indicators.parse(b"- name: Spyhide\n  type: stalkerware\n")})
+    reply = await gaffe.handle(USER, Text("mon ex a mis spyhide sur mon tel"), _ignore)
+    assert "<b>Spyhide</b> est dans la liste des logiciels espions connus" in reply.text, reply.text
+
+
+# --- the list: loaded at start-up, downloaded by update-data ---------------------------------------------------------
+def test_start_up_reads_the_list_the_settings_name(tmp_path: Path) -> None:
+    loaded = local_indicators(replace(Settings.from_env(), stalkerware_ioc=SAMPLE, data_dir=tmp_path))
+    assert loaded is not None and len(loaded) == 5
+    assert local_indicators(replace(Settings.from_env(), stalkerware_ioc=None, data_dir=tmp_path)) is None
+
+
+async def test_update_data_downloads_the_list_into_the_data_folder_and_credits_echap(tmp_path: Path) -> None:
+    async with data_server() as server:
+        server.serve("/ioc.yaml", SAMPLE.read_bytes())
+        settings = replace(Settings.from_env(), stalkerware_url=f"{server.base_url}/ioc.yaml", data_dir=tmp_path)
+        said = await download(replace(settings, stalkerware_ioc=None))
+        assert (tmp_path / "ioc.yaml").read_bytes() == SAMPLE.read_bytes()
+        assert said == [
+            f"Stalkerware indicators: 5 apps in {tmp_path / 'ioc.yaml'}",
+            "  Credit: Echap, stalkerware-indicators (https://github.com/AssoEchap/stalkerware-indicators), CC BY 4.0",
+        ]
+        elsewhere = await download(replace(settings, stalkerware_ioc=SAMPLE))
+    assert elsewhere[2:] == [f"  GAFFE_STALKERWARE_IOC is set: Gaffe reads {SAMPLE}, not this copy"]

@@ -241,7 +241,7 @@ def draw_chart(history: tuple[PastCheckup, ...], translator: Translator, title: 
     step = plot_w / max(1, len(history) - 1)
     points = [(left + (plot_w / 2 if len(history) == 1 else i * step), y_of(c.score)) for i, c in enumerate(history)]
     if len(points) > 1:
-        draw.line(points, fill="#1f6feb", width=4, joint="curve")
+        draw.line(points, fill="#1f6feb", width=4)  # no rounded joints: every point's dot covers its joint
     labels = date_labels(history, translator.language)
     every = max(1, len(history) // 6)  # at most about six date labels
     for i, ((x, y), label) in enumerate(zip(points, labels, strict=True)):
