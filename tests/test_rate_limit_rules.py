@@ -28,7 +28,7 @@ from bot.adapters.rate_limit import (
     RateLimitArgs,
     SkippedCosmeticCall,
 )
-from tests.support.virtual_clock import run_virtual
+from tests.support.virtual_clock import live_futures, run_virtual
 
 T = TypeVar("T")
 
@@ -169,6 +169,17 @@ def test_a_caller_later_than_its_slot_does_not_push_the_next_slots_back() -> Non
     run_virtual(scenario())
 
 
+def test_a_caller_a_whole_period_after_its_slot_starts_a_new_schedule() -> None:
+    async def scenario() -> None:
+        _, api = limiter()
+        await api.call("r0")
+        await asyncio.sleep(2 * P)  # the slot at P is a whole period past: two calls now would be a burst
+        await asyncio.gather(api.call("r1"), api.call("r2"))
+        assert api.made == [("r0", 0.0), ("r1", at(2 * P)), ("r2", at(3 * P))]
+
+    run_virtual(scenario())
+
+
 # A call waits until the call `rate` places before it was answered a window (a second) ago.
 
 
@@ -192,14 +203,27 @@ def test_the_answer_window_is_the_period_over_the_rounded_rate() -> None:
     run_virtual(scenario())
 
 
-def test_a_call_never_answered_holds_the_later_ones_back_five_seconds_at_most() -> None:
+def test_a_call_unanswered_holds_the_later_ones_back_five_seconds_at_most() -> None:
     async def scenario() -> None:
         _, api = limiter(overall_max_rate=2)
-        lost = asyncio.create_task(api.call("lost", answer_after=100))
+        slow = asyncio.create_task(api.call("slow", answer_after=100))
         await asyncio.gather(api.call("c1"), api.call("c2"))
-        # c2's slot is 1.01; it waits 5 s for the lost call's answer, then goes without waiting a window more.
-        assert api.made == [("lost", 0.0), ("c1", 0.505), ("c2", 6.01)]
-        lost.cancel()
+        # c2's slot is 1.01; it waits 5 s for the slow call's answer, then goes without waiting a window more.
+        assert api.made == [("slow", 0.0), ("c1", 0.505), ("c2", 6.01)]
+        assert await slow == {"sent": "slow"}  # answered at last, after the calls it no longer held back
+
+    run_virtual(scenario())
+
+
+def test_the_limiter_keeps_nothing_for_calls_answered_long_ago() -> None:
+    """A bot that runs for months makes millions of calls: the limiter remembers the last `rate` answers
+    (what the window rule needs), not one future per call."""
+
+    async def scenario() -> None:
+        _, api = limiter()
+        for n in range(100):
+            await api.call(f"r{n}")
+        assert live_futures() <= 2 * RATE  # of the order of the rate, not of the calls made
 
     run_virtual(scenario())
 
@@ -245,6 +269,20 @@ def test_replies_go_before_the_pushes_that_were_waiting() -> None:
         expected = ["p0", "r0", "r1", "p1", "p2", "p3"]
         assert api.made == [(label, at(n * P)) for n, label in enumerate(expected)]
         assert rules.stats == {"push": 4, "reply": 2}
+
+    run_virtual(scenario())
+
+
+def test_a_reply_goes_before_a_burst_of_pushes_larger_than_the_cap() -> None:
+    """The overall budget is this limiter's alone: behind it, nothing else queues calls first come, first
+    served (`AIORateLimiter`'s own overall limiter would let 30 pushes through, then queue the reply behind
+    the other 10)."""
+
+    async def scenario() -> None:
+        api = defaults()
+        await asyncio.gather(*(api.call(f"p{n}", PUSH, chat=100 + n) for n in range(40)), api.call("r", chat=1))
+        assert api.times("r") == [at(1.01 / 30)]
+        assert api.order()[:3] == ["p0", "r", "p1"]
 
     run_virtual(scenario())
 
@@ -307,10 +345,29 @@ def test_a_spare_call_is_dropped_at_once_while_another_spare_call_waits() -> Non
             "editMessageText",
             "editMessageText skipped: no spare budget",
         )
+        with pytest.raises(SkippedCosmeticCall):
+            await api.call("s2", SPARE)
         assert now() == 0.0  # refused at once, not after a wait
         await waiting
         assert api.order() == ["r0", "s0"]
-        assert rules.stats == {"reply": 1, "spare": 1, "skipped": 1}
+        assert rules.stats == {"reply": 1, "spare": 1, "skipped": 2}
+
+    run_virtual(scenario())
+
+
+def test_a_spare_call_held_back_by_a_slow_answer_keeps_a_second_one_out() -> None:
+    async def scenario() -> None:
+        rules, api = limiter(overall_max_rate=2)  # slots 0.505 s apart, 2 calls per second
+        calls = asyncio.gather(api.call("c0", answer_after=0.9), api.call("c1"))
+        # s0 takes the slot at 1.01, then waits until c0's answer (0.9) is a second old: 1.9.
+        spare = asyncio.create_task(after(0.6, api.call("s0", SPARE)))
+        await asyncio.sleep(1.2)  # the next slot, 1.515, is less than a period away, but s0 still waits
+        with pytest.raises(SkippedCosmeticCall):
+            await api.call("s1", SPARE)
+        await calls
+        await spare
+        assert api.made == [("c0", 0.0), ("c1", 0.505), ("s0", 1.9)]
+        assert rules.stats == {"reply": 2, "spare": 1, "skipped": 1}
 
     run_virtual(scenario())
 
@@ -332,14 +389,18 @@ def test_a_spare_call_is_dropped_while_a_reply_waits() -> None:
 def test_a_spare_call_is_dropped_while_a_push_waits() -> None:
     async def scenario() -> None:
         rules, api = limiter()
-        pushes = asyncio.gather(api.call("p0", PUSH), api.call("p1", PUSH))
-        await asyncio.sleep(0)  # p1 waits for the slot at P
+        pushes = asyncio.gather(*(api.call(f"p{n}", PUSH, chat=n) for n in range(3)))
+        await asyncio.sleep(0)  # p1 and p2 wait for the slots at P and 2P
+        with pytest.raises(SkippedCosmeticCall):
+            await api.call("s", SPARE)
+        await asyncio.sleep(1.5 * P)  # p1 went; p2 still waits
         with pytest.raises(SkippedCosmeticCall):
             await api.call("s", SPARE)
         await pushes
+        await asyncio.sleep(0.5 * P)
         await api.call("s", SPARE)  # no push waits any more: it takes the next slot
-        assert api.made == [("p0", 0.0), ("p1", at(P)), ("s", at(2 * P))]
-        assert rules.stats == {"push": 2, "spare": 1, "skipped": 1}
+        assert api.made == [("p0", 0.0), ("p1", at(P)), ("p2", at(2 * P)), ("s", at(3 * P))]
+        assert rules.stats == {"push": 3, "spare": 1, "skipped": 2}
 
     run_virtual(scenario())
 
@@ -462,13 +523,18 @@ def test_a_spare_call_retried_after_a_429_goes_only_if_nothing_waits() -> None:
         assert api.times("s0") == [0.0, 1.1]  # nothing waited at the end of the pause: retried
         await asyncio.sleep(5)
         # s1 is answered with a 429 at 6.6: its retry at 6.8 finds replies that came meanwhile still waiting.
-        spare = asyncio.create_task(api.call("s1", retried, answer_after=0.5, failures=[flood(0.1)]))
+        edit = api.call("s1", retried, answer_after=0.5, failures=[flood(0.1)], endpoint="editMessageText")
+        spare = asyncio.create_task(edit)
         replies = asyncio.gather(*(after(0.1, api.call(f"r{n}")) for n in range(10)))
-        with pytest.raises(SkippedCosmeticCall):
+        await asyncio.sleep(0.2)
+        with pytest.raises(SkippedCosmeticCall):  # a spare call while the replies wait: dropped
+            await api.call("s2", SPARE)
+        with pytest.raises(SkippedCosmeticCall) as skipped:
             await spare
+        assert skipped.value.endpoint == "editMessageText"
         await replies
         assert api.times("s1") == [6.1]
-        assert rules.stats == {"spare": 3, "retry_after": 2, "reply": 10, "skipped": 1}
+        assert rules.stats == {"spare": 3, "retry_after": 2, "reply": 10, "skipped": 2}
 
     run_virtual(scenario())
 
@@ -505,6 +571,22 @@ def test_a_zero_rate_or_period_turns_the_budget_off(rate: float, period: float) 
         await asyncio.gather(*(api.call(f"r{n}") for n in range(3)), api.call("p", PUSH), api.call("s", SPARE))
         assert [time for _, time in api.made] == [0.0] * 5
         assert rules.stats == {}
+
+    run_virtual(scenario())
+
+
+def test_the_call_is_made_with_its_own_arguments() -> None:
+    async def scenario() -> None:
+        rules, _ = limiter()
+        received = []
+
+        async def callback(*args: Any, **kwargs: Any) -> bool:
+            received.append((args, kwargs))
+            return True
+
+        data = {"chat_id": 1}
+        assert await rules.process_request(callback, ("url", data), {"read_timeout": 5}, "sendMessage", data, None)
+        assert received == [(("url", data), {"read_timeout": 5})]
 
     run_virtual(scenario())
 
