@@ -472,29 +472,25 @@ def test_a_429_pauses_replies_and_pushes_until_its_end() -> None:
     run_virtual(scenario())
 
 
-def test_a_shorter_pause_does_not_cut_a_longer_one_short() -> None:
+@pytest.mark.parametrize(
+    ("first_retry_after", "second_answered_after", "reply_made_at"),
+    [
+        (5, 0.3, 5.3),  # paused until 5.3; a 429 at P + 0.3 for 1 s does not cut that short
+        (1, 0.8, at(P + 1.9)),  # paused until 1.3; a 429 at P + 0.8 for 1 s holds the waiting reply on
+    ],
+)
+def test_two_429s_pause_until_the_later_end(
+    first_retry_after: float, second_answered_after: float, reply_made_at: float
+) -> None:
     async def scenario() -> None:
         _, api = limiter()
         flooded = [
-            api.call("long", answer_after=0.2, failures=[flood(5)]),  # paused until 5.3
-            api.call("short", chat=2, answer_after=0.3, failures=[flood(1)]),  # 429 at P + 0.3: until P + 1.4
+            api.call("first", answer_after=0.2, failures=[flood(first_retry_after)]),
+            api.call("second", chat=2, answer_after=second_answered_after, failures=[flood(1)]),
         ]
         outcomes = await asyncio.gather(*flooded, after(0.5, api.call("r", chat=3)), return_exceptions=True)
         assert [type(outcome) for outcome in outcomes[:2]] == [RetryAfter, RetryAfter]
-        assert api.times("r") == [5.3]
-
-    run_virtual(scenario())
-
-
-def test_a_pause_that_grows_while_a_reply_waits_holds_it_to_the_new_end() -> None:
-    async def scenario() -> None:
-        _, api = limiter()
-        flooded = [
-            api.call("first", answer_after=0.2, failures=[flood(1)]),  # paused until 1.3
-            api.call("second", chat=2, answer_after=0.8, failures=[flood(1)]),  # 429 at P + 0.8: until P + 1.9
-        ]
-        await asyncio.gather(*flooded, after(0.5, api.call("r", chat=3)), return_exceptions=True)
-        assert api.times("r") == [at(P + 1.9)]
+        assert api.times("r") == [reply_made_at]
 
     run_virtual(scenario())
 
