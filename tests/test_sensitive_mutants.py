@@ -1,0 +1,53 @@
+"""The secret filter's checksums and bounds, where mutation testing (bench/mutation.py) found no test that fails.
+
+Why a file of its own: tests/test_sensitive.py and the corpora pin what the filter decides on real-looking lines;
+these pin the arithmetic under some of those decisions (a check letter, a mod-97 key, a length bound), with a
+valid number next to the same number made invalid, and no cue word, so that only the check decides.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.sensitive import SecretKind, detect
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hola 48273915C", SecretKind.IDENTITY),  # a DNI: 48273915 mod 23 is C's place
+        ("hola 48273915A", None),  # the same digits, the wrong letter
+        ("hola X1234567L", SecretKind.IDENTITY),  # a NIE: X reads 0, 01234567 mod 23 gives L
+        ("hola Y1234567X", SecretKind.IDENTITY),  # Y reads 1
+        ("hola 1234567L", None),  # 7 digits and no X, Y or Z: not a DNI, whatever the letter
+    ],
+)
+def test_a_spanish_id_is_found_by_its_check_letter(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("85.07.30-033.28", SecretKind.IDENTITY),  # 97 - 850730033 mod 97 = 28
+        ("85.07.30-033.29", None),  # the key one off
+        ("05.07.30-033.26", SecretKind.IDENTITY),  # born in 2005: 97 - 2050730033 mod 97 = 26
+        ("05.07.30-033.94", SecretKind.IDENTITY),  # the same digits read as 1905: 97 - 50730033 mod 97 = 94
+        ("05.07.30-033.27", None),
+        ("85073003328", None),  # valid, but bare: 1 in 97 of any 11 digits passes, so it needs a cue
+    ],
+)
+def test_a_belgian_national_number_is_found_by_its_key(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("12345678", SecretKind.CODE),  # 8 digits: the longest lone code
+        ("123456789", None),
+        ("4821 7390", SecretKind.CODE),  # the digits count, not the characters
+    ],
+)
+def test_a_lone_number_is_a_code_from_4_to_8_digits(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
