@@ -51,3 +51,14 @@ def test_a_belgian_national_number_is_found_by_its_key(text: str, kind: SecretKi
 )
 def test_a_lone_number_is_a_code_from_4_to_8_digits(text: str, kind: SecretKind | None) -> None:
     assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ma question secrète c'est Jules Ferry, c'est ça",  # the name ends its clause with a comma
+        "ma question secrète c'est Jules Ferry (mon école)",  # or before a bracket
+    ],
+)
+def test_an_answer_of_two_capitalised_words_is_refused_when_it_ends_its_clause(text: str) -> None:
+    assert detect(text) == SecretKind.PASSWORD
