@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.sensitive import SecretKind, detect
+from bot.core.sensitive import SecretKind, detect, name_problem
 
 
 @pytest.mark.parametrize(
@@ -62,3 +62,22 @@ def test_a_lone_number_is_a_code_from_4_to_8_digits(text: str, kind: SecretKind 
 )
 def test_an_answer_of_two_capitalised_words_is_refused_when_it_ends_its_clause(text: str) -> None:
     assert detect(text) == SecretKind.PASSWORD
+
+
+@pytest.mark.parametrize(
+    ("label", "problem"),
+    [
+        ("appeler maman", None),
+        ("facture 12345", None),  # a short number is an ordinary label's
+        ("mon mot de passe de la box", None),  # a reminder to change it names it without giving it
+        ("facture 1234567", "secret"),  # a long number, which `detect` alone lets through
+        ("facture 123\u200b4567", "secret"),  # read normalised: a zero-width space splits nothing
+        ("mon mot de passe c'est", "secret"),  # a password word and a frame that gives a value
+        ("MDP C'EST", "secret"),  # in capitals
+        ("mdp : quelque chose", "secret"),  # the frame a word of its own
+        ("écrire à jean.dupont@example.org", "email"),
+        ("jean.dupont@example.org mdp : chien", "secret"),  # a secret first, whatever else
+    ],
+)
+def test_a_label_is_read_more_strictly_than_a_message(label: str, problem: str | None) -> None:
+    assert name_problem(label) == problem
