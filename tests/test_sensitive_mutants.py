@@ -81,3 +81,18 @@ def test_an_answer_of_two_capitalised_words_is_refused_when_it_ends_its_clause(t
 )
 def test_a_label_is_read_more_strictly_than_a_message(label: str, problem: str | None) -> None:
     assert name_problem(label) == problem
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("1 85 05 75 123 456 73", SecretKind.IDENTITY),  # 97 - 1850575123456 mod 97 = 73
+        ("1 85 05 75 123 456 74", None),
+        ("1 85 05 2A 123 456 33", SecretKind.IDENTITY),  # Corsica: 2A counts as 19
+        ("1 85 05 2A 123 456 34", None),
+        ("1 85 05 2B 123 456 60", SecretKind.IDENTITY),  # and 2B as 18
+        ("1 85 05 2B 123 456 61", None),
+    ],
+)
+def test_a_french_social_security_number_is_found_by_its_key(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
