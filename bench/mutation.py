@@ -60,7 +60,10 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "core.i18n": ("bot/core/i18n.py", ["test_i18n.py", "test_render.py", "test_i18n_extract.py", "test_check.py"]),
     "core.render": ("bot/core/render.py", ["test_render_outputs.py", "test_render.py", "test_conversations.py"]),
     "core.routing": ("bot/core/routing.py", ["test_routing.py"]),
-    "core.sensitive": ("bot/core/sensitive.py", ["test_sensitive.py", "test_secret_corpus.py"]),
+    "core.sensitive": (
+        "bot/core/sensitive.py",
+        ["test_sensitive.py", "test_secret_corpus.py", "test_sensitive_mutants.py"],
+    ),
     "features.breaches": ("bot/features/breaches.py", ["test_breaches.py"]),
     "features.privacy": (
         "bot/features/privacy.py",
@@ -99,7 +102,8 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         ],
     ),
     "buttons": ("bot/adapters/buttons.py", ["test_buttons.py"]),
-    "rate_limit": ("bot/adapters/rate_limit.py", ["test_rate_limit.py"]),
+    # Not test_rate_limit.py: real HTTP against the fake Bot API, 35 s per mutant (an hour for the module).
+    "rate_limit": ("bot/adapters/rate_limit.py", ["test_rate_limit_rules.py"]),
 }
 
 STATUS_LINE = re.compile(r"^\s+(\S+): (.+)$")

@@ -95,24 +95,25 @@ class _EvenSlots:
     answers come back fast (a few ms on loopback), and slows the rate to ``count`` per (window + round
     trip) when they don't, instead of a 429. The slots themselves run 1 % under the cap."""
 
-    def __init__(self, count: int, window: float) -> None:
+    def __init__(self, count: int, window: float, clock: Callable[[], float]) -> None:
+        self._clock = clock
         self._count = count
         self._window = window
         self.period = window * WINDOW_MARGIN / count
-        self._next = 0.0  # time.monotonic() of the next free slot
+        self._next = 0.0  # clock time of the next free slot
         self._taken = 0  # slots handed out so far: the sequence number of the next one
         self._answered: dict[int, asyncio.Future[float]] = {}  # sequence number -> when that call was answered
 
     def has_capacity(self) -> bool:
-        return self._next <= time.monotonic()
+        return self._next <= self._clock()
 
     def wait(self) -> float:
         """Seconds until the next free slot."""
-        return max(0.0, self._next - time.monotonic())
+        return max(0.0, self._next - self._clock())
 
     async def acquire(self) -> int:
         """Wait for the next slot; the number to give `answered` once the call is answered (or not made)."""
-        now = time.monotonic()
+        now = self._clock()
         # A caller that woke a little after the free slot (a push polls for it) still takes that slot, so the
         # schedule does not drift by each wake-up's lag; after an idle spell, the slot is now.
         slot = self._next if self._next > now - self.period else now
@@ -129,8 +130,8 @@ class _EvenSlots:
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(asyncio.shield(earlier), ANSWER_WAIT_LIMIT)
                 # Unanswered after ANSWER_WAIT_LIMIT: lost on its way, it counts no more.
-                at = earlier.result() if earlier.done() else time.monotonic() - self._window
-                while (late := at + self._window - time.monotonic()) > 0:
+                at = earlier.result() if earlier.done() else self._clock() - self._window
+                while (late := at + self._window - self._clock()) > 0:
                     await asyncio.sleep(late)
         except BaseException:
             self.answered(number)
@@ -142,7 +143,7 @@ class _EvenSlots:
         then. The one before it by ``count`` places is no longer needed."""
         future = self._answered.get(number)
         if future is not None and not future.done():
-            future.set_result(time.monotonic())
+            future.set_result(self._clock())
         self._answered.pop(number - self._count, None)
 
 
@@ -161,9 +162,11 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         group_max_rate: float = constants.FloodLimit.MESSAGES_PER_MINUTE_PER_GROUP,
         group_time_period: float = 60,
         max_retries: int = 0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """The arguments mean what they mean for `AIORateLimiter`; ``overall_max_rate`` 0 turns the overall
-        budget (and so the priorities) off."""
+        budget (and so the priorities) off. ``clock`` must be the running loop's (`asyncio.sleep` waits in
+        it): `time.monotonic` for asyncio's loops; a test passes its virtual-time loop's `time`."""
         # The group limits, the 429 handling and paid broadcasts are AIORateLimiter's; its overall
         # limiter is off because the overall budget is this class's job.
         self._inner = AIORateLimiter(
@@ -176,7 +179,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         if overall_max_rate and overall_time_period:
             # One slot at a time, every period/rate seconds: no burst, so no second ever holds more.
             self._budget = _EvenSlots(
-                round(overall_max_rate), overall_time_period * round(overall_max_rate) / overall_max_rate
+                round(overall_max_rate), overall_time_period * round(overall_max_rate) / overall_max_rate, clock
             )
         self._replies_waiting = 0
         self._no_reply_waiting = asyncio.Event()
@@ -184,7 +187,8 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         self._push_turn = asyncio.Lock()  # one push at a time competes for a slot, in arrival order
         self._spare_waiting = False  # one spare call at a time may wait for the next slot
         self._pushes_waiting = 0
-        self._paused_until = 0.0  # time.monotonic() until which Telegram asked to wait (429)
+        self._clock = clock
+        self._paused_until = 0.0  # clock time until which Telegram asked to wait (429)
         self.stats: Counter[str] = Counter()
         """Calls that got a slot per priority ("reply", "push", "spare"), "skipped" spare calls and
         "retry_after" (429 answers seen)."""
@@ -229,7 +233,7 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
             except RetryAfter as error:
                 self.stats["retry_after"] += 1
                 pause = error._retry_after.total_seconds() + 0.1  # as AIORateLimiter waits
-                self._paused_until = max(self._paused_until, time.monotonic() + pause)
+                self._paused_until = max(self._paused_until, self._clock() + pause)
                 raise
             finally:
                 if slot is not None:
@@ -249,10 +253,10 @@ class PriorityRateLimiter(BaseRateLimiter[RateLimitArgs]):
         return not (self._spare_waiting or self._pushes_waiting) and self._budget.wait() <= self._budget.period
 
     def _paused(self) -> bool:
-        return time.monotonic() < self._paused_until
+        return self._clock() < self._paused_until
 
     async def _wait_pause(self) -> None:
-        while (remaining := self._paused_until - time.monotonic()) > 0:
+        while (remaining := self._paused_until - self._clock()) > 0:
             await asyncio.sleep(remaining)
 
     async def _take_slot(self, priority: str, endpoint: str) -> int:
