@@ -22,6 +22,7 @@ CORPORA = {
     "held-out-3": ("heldout3_secrets.yaml", "heldout3_ordinary.txt"),
     "held-out-4": ("heldout4_secrets.yaml", "heldout4_ordinary.txt"),
     "held-out-5": ("heldout5_secrets.yaml", "heldout5_ordinary.txt"),
+    "held-out-6": ("heldout6_secrets.yaml", "heldout6_ordinary.txt"),
 }
 
 
