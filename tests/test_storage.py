@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from pathlib import Path
 from types import MappingProxyType
@@ -15,7 +16,7 @@ from bot.core.engine import State
 from bot.core.feature import Feature, Migration
 from bot.core.profile import Profile
 from bot.errors import StartupError
-from bot.storage import MIGRATIONS, SCHEMA_VERSION, Store, state_from_row
+from bot.storage import MIGRATIONS, SCHEMA_VERSION, Outage, Store, state_from_row
 
 STATE = State(
     Profile("en"),
@@ -365,3 +366,22 @@ async def test_a_transaction_reads_one_row_or_none_and_counts_what_it_changed(st
         assert await tx.fetch_one("SELECT user_id FROM users WHERE user_id = :user_id", {"user_id": 9}) is None
         assert await tx.execute("UPDATE users SET active = 0") == 2
     assert await store.is_active(2) is False
+
+
+def test_an_outage_is_said_once_then_its_end_once_then_a_new_outage_again(caplog: pytest.LogCaptureFixture) -> None:
+    """A line per outage, not per retry: its start, its end, and the next outage's start after it ended."""
+    logger = logging.getLogger("gaffe.test.outage")
+    outage = Outage("writing down delivered replies", logger)
+    with caplog.at_level(logging.INFO, logger=logger.name):
+        outage.failed(sqlite3.OperationalError("database is locked"))
+        outage.failed(sqlite3.OperationalError("database is locked"))
+        outage.worked()
+        outage.worked()
+        outage.failed(sqlite3.OperationalError("disk I/O error"))
+    assert [(r.levelno, r.getMessage()) for r in caplog.records if r.name == logger.name] == [
+        (logging.WARNING, "writing down delivered replies failed (database is locked): "
+                          "trying again until the database can be written"),
+        (logging.INFO, "writing down delivered replies: done, the database can be written again"),
+        (logging.WARNING, "writing down delivered replies failed (disk I/O error): "
+                          "trying again until the database can be written"),
+    ]  # fmt: skip
