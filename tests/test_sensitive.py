@@ -6,6 +6,7 @@ import unicodedata
 
 import pytest
 
+from bot.core import sensitive
 from bot.core.dialogue import Content, TextInput
 from bot.core.engine import Command, Pick, SecretRefused, State, Text, step
 from bot.core.sensitive import SecretKind, detect, normalise
@@ -521,3 +522,11 @@ def test_a_number_answering_a_question_that_expects_one_is_an_answer(mini: Conte
     answered = step(mini, asking_days, Text("1000"))  # a code anywhere else (not a year)
     assert answered.changed and answered.state.answers["days"] == "1000"
     assert step(mini, at_buttons, Text("1000")).outputs == (SecretRefused("code"),)
+
+
+def test_no_message_stays_in_the_filter_s_memory_once_it_answers() -> None:
+    """The once-per-message reading of talk about bad passwords is cached by the message's text: the cache is
+    emptied when `detect` answers, so no message (secrets included) is kept in the process after its reading."""
+    text = "is password123 a terrible password? everyone says password is the worst"
+    detect(text)
+    assert sensitive._talks_about_bad_ones.cache_info().currsize == 0

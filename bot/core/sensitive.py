@@ -1350,7 +1350,7 @@ def _named_as_bad(token: str, text: str) -> bool:
 @functools.lru_cache(maxsize=8)
 def _talks_about_bad_ones(text: str) -> bool:
     """Read once per message (a string keeps its hash): asked for every notorious word of a message repeating
-    "password", it made a 4096-character one quadratic (0.3 s)."""
+    "password", it made a 4096-character one quadratic (0.3 s). `detect` empties the cache when it answers."""
     return _TALK_ABOUT_BAD_ONES.search(text) is not None or (
         _CALLED_BAD.search(text) is not None and _OWN.search(text) is None
     )
@@ -2051,6 +2051,13 @@ def detect(text: str, *, expects_number: bool = False) -> SecretKind | None:
 
     `expects_number`: the question waiting for an answer expects a number, so a lone short number is
     that answer rather than a PIN or a one-time code (a card number is still a card number)."""
+    try:
+        return _kind_of(text, expects_number)
+    finally:
+        _talks_about_bad_ones.cache_clear()  # its cache holds the message read: kept for this reading only
+
+
+def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
     stripped = normalise(text).strip()
     if not stripped:
         return None
