@@ -221,7 +221,7 @@ def test_the_chart_is_drawn_as_its_reference_picture(
     chart = drawn(name, translators)
     if pixels(chart) != reference.tobytes():
         (tmp_path / f"{name}.png").write_bytes(chart)
-        versions = f"Pillow {PIL.__version__} (the references: Pillow 13.0.0)"
+        versions = f"Pillow {PIL.__version__} (the references: Pillow 13.0, pinned in the test extra)"
         pytest.fail(f"the {name} chart differs from {CHARTS / name}.png, drawn in {tmp_path / name}.png: {versions}")
 
 
