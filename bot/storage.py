@@ -32,7 +32,7 @@ import secrets
 import sqlite3
 import stat
 import threading
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import asdict
 from datetime import UTC, datetime
@@ -42,6 +42,7 @@ from typing import Any, ParamSpec, Protocol, TypeVar
 
 import aiosqlite
 
+from bot.core.actions import NO_PARAMETERS, Parameters  # named parameters: `:name` in the statement
 from bot.core.engine import State, Suspended
 from bot.core.feature import Migration
 from bot.core.profile import Profile
@@ -173,8 +174,6 @@ def conversation_json(state: State) -> str:
     return json.dumps(fields, ensure_ascii=False, separators=(",", ":"))
 
 
-Parameters = Mapping[str, object]  # named parameters: `:name` in the statement
-NO_PARAMETERS: Parameters = MappingProxyType({})
 P = ParamSpec("P")
 T = TypeVar("T")
 
