@@ -116,31 +116,6 @@ async def test_a_failing_effect_rolls_the_whole_step_back_and_nothing_is_sent(
 
 
 # --- pushes and presses -------------------------------------------------------------------------------
-async def test_a_push_and_a_press_of_one_user_never_interleave(gaffe: Gaffe) -> None:
-    events: list[tuple[str, str]] = []
-
-    def slow(tag: str) -> Screen:
-        class Slow(Screen):
-            async def __call__(self, reply: Reply) -> None:
-                events.append(("start", tag))
-                await asyncio.sleep(0.05)
-                events.append(("end", tag))
-
-        return Slow()
-
-    await gaffe.handle(9, Command("quiz"), Screen())
-    await gaffe.handle(9, Text("Ada"), Screen())
-    state = await gaffe.store.load(9)
-    assert state is not None
-    await asyncio.gather(
-        gaffe.push(9, ping(1), slow("push")),
-        gaffe.handle(9, Pick(state.step, 0), slow("press")),
-        gaffe.push(9, ping(2), slow("push2")),
-    )
-    assert [kind for kind, _ in events] == ["start", "end"] * 3
-    assert [tag for _, tag in events[::2]] == ["push", "press", "push2"]  # arrival order
-
-
 class InFlight(Screen):
     """A reply in flight: while it goes out (inside the user's turn), `meanwhile` starts, something else of the same
     user, and goes as far as it can before the reply is shown. No sleep, nothing timed: aiosqlite answers calls in
@@ -166,6 +141,27 @@ class InFlight(Screen):
         """What `meanwhile` returned, once the turn let it run."""
         [task] = self.started
         return await task
+
+
+async def test_a_push_and_a_press_of_one_user_never_interleave(gaffe: Gaffe) -> None:
+    """A press and a second push of the user arrive while a push to them goes out: each waits for the one before
+    (the user's turn), in arrival order."""
+    await gaffe.handle(9, Command("quiz"), Screen())
+    await gaffe.handle(9, Text("Ada"), Screen())
+    state = await gaffe.store.load(9)
+    assert state is not None
+    said: list[str] = []
+
+    async def show(reply: Reply) -> None:
+        said.append(reply.picked or reply.text)
+
+    async def press_then_push() -> object:
+        return await asyncio.gather(gaffe.handle(9, Pick(state.step, 0), show), gaffe.push(9, ping(2), show))
+
+    in_flight = InFlight(gaffe.store, press_then_push, said)
+    assert await gaffe.push(9, ping(1), in_flight) is True
+    await in_flight.finished()
+    assert said == ["Ping 1", "→ Oui", "Ping 2"]  # arrival order, none before the one in flight was shown
 
 
 async def test_a_session_opened_while_a_reply_is_in_flight_resumes_after_it(gaffe: Gaffe) -> None:
