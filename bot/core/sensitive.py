@@ -290,6 +290,8 @@ def _secret_setting(text: str) -> SecretKind | None:
         if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
             continue
         joined, tight = any(c in name for c in "_.-"), text[setting.end(1) : setting.end(1) + 1] == "="
+        if tight and text[setting.end(1) + 1 : setting.end(1) + 2].isspace() and value.isalpha() and value.islower():
+            continue  # issue 18, seventh round: "DB_PASSWORD= with nothing after it": empty, then prose
         if not (joined or tight) and not any(c.isdigit() or c in _SYMBOLS for c in value):
             continue  # "TOKEN: voir avec l'admin", "PASSWORD: demande à Paul": a word, not a value
         if joined or tight or name.isupper():  # "the key: patience", "password = first name" are prose
@@ -991,7 +993,10 @@ _TALK_ABOUT_BAD_ONES = re.compile(
     r"c[ée]l[èe]bres?|famous|"
     r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide|pirat)\w*|"
     # "les mots de passe genre azerty", "things like qwerty", "is 1234 a common PIN?", "mettre 123456 comme mdp"
-    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse)\b",
+    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse|"
+    # issue 18, seventh round: rankings and lists of them: "password123 is in every top 10 list", "rockyou"
+    r"top \d+|top ten|top dix|palmar[èe]s|classements?|rankings?|wordlists?|dictionnaires?|dictionar(?:y|ies)|"
+    r"rockyou|leaked lists?|listes? de fuites?)\b",
     re.IGNORECASE,
 )
 # Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
@@ -1034,7 +1039,27 @@ _PRODUCT_NAMES = frozenset(
         "md4 md5 blake2 blake2b blake2s blake3 aes128 aes256 rsa2048 rsa4096 ed25519 x25519 curve25519 chacha20 "
         "poly1305 wpa2 wpa3 tls13 des3 3des"
     )
+    # issue 18, seventh round: admins' tools, encodings and formats whose names hold a digit ("fail2ban", "UUIDv4")
+    | _words(
+        "fail2ban base32 base58 base64 uuid1 uuid4 uuid7 uuidv1 uuidv4 uuidv7 log4j log4shell slf4j pkcs11 pkcs12 "
+        "oauth2 http2 http3 ipv4 ipv6 sha256sum sha512sum md5sum x509 mp3 mp4 h264 h265 web3 webauthn2 fido2 "
+        "ntlmv2 smbv1 smbv2 smbv3 snmpv3 tls12 sslv3 s3cmd 2fauth"
+    )
 )
+# Issue 18, seventh round: what developers and admins type is code, not a password: a count and what it counts ("a
+# 5-person shop", "a 12-month plan"), a command line's long option ("--from-file=./password.txt"), a regex
+# ("^(?=.*[A-Z]).{12,}$"), a log line's process and its id ("sshd[2214]:"), a call or a subscript
+# ("secrets.token_urlsafe(32)", "check_password_hash(", "input()", 'form["password"]').
+_CODE_TOKEN = (
+    r"\d{1,4}-(?:person|people|personnes?|man|men|members?|seats?|users?|employees?|days?|jours?|hours?|heures?|"
+    r"minutes?|min|seconds?|secondes?|weeks?|semaines?|months?|mois|years?|ans?|steps?|[ée]tapes?|factors?|facteurs?|"
+    r"bits?|bytes?|octets?|cores?|pages?|stars?|[ée]toiles?|ways?|times?|fois|rounds?|tours?|levels?|niveaux?)"
+    r"|--?[A-Za-z][\w-]*=\S*|--[A-Za-z][\w-]+"
+    r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]*\w-\w[^\]\s]*\]|\.[*+]|\{\d+,\d*\})\S*"
+    r"|[\w.-]+\[\d+\]:?"
+    r"|(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*[(\[]\S*|[A-Za-z]\w*_\w*[(\[]\S*|\w+\(\)\S*|\w+[(\[][\"']\S*"
+)
+_IS_CODE = re.compile(_CODE_TOKEN)
 _NOT_A_PASSWORD = re.compile(
     r"(?:[A-Za-z][\w+.-]{1,20}://|www\.)\S*"  # a web address (`_secret_setting` reads its "user:password@")
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
@@ -1051,6 +1076,7 @@ _NOT_A_PASSWORD = re.compile(
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
     r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
     r"|\d+-(?:characters?|chars?|digits?|letters?|words?|caract[èe]res?|chiffres?|lettres?|mots?)"  # 8-character
+    r"|" + _CODE_TOKEN
 )
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -1084,12 +1110,20 @@ def _strip_punctuation(token: str) -> str:
     return token.strip(_PUNCTUATION)
 
 
+# A name, "=", a value, in one token: a setting or an attribute, whose value alone says whether it is a password.
+_ASSIGNED = re.compile(r"([A-Za-z_][\w.-]*)=(\S+)")
+
+
 def password_like(token: str) -> bool:
     """A word that looks made up to be a password: letters mixed with digits or an inner symbol."""
     if _fold(token) in _KNOWN_WEAK:
         return True
     if not 5 <= len(token) <= 64 or _NOT_A_PASSWORD.fullmatch(token) or _fold(token) in _PRODUCT_NAMES:
         return False
+    assigned = _ASSIGNED.fullmatch(token)
+    if assigned:  # issue 18, seventh round: "memory_cost=65536", 'type="password"', "user_id=1183" name a setting
+        value = assigned.group(2).strip(_QUOTES)
+        return not _PLACEHOLDER.fullmatch(value) and password_like(value)
     has_letter = any(c.isalpha() for c in token)
     has_digit = any(c.isdigit() for c in token)
     has_symbol = any(c in _SYMBOLS for c in token[1:-1]) or (has_digit and token[-1] in _SYMBOLS)
@@ -1160,6 +1194,8 @@ def _gives_a_password(words: list[str]) -> bool:
     nul", "is weak") doesn't, nor does an amount ("le pass… c'est 300€")."""
     while words and _strip_punctuation(words[0]).casefold() in _FILLERS:
         words = words[1:]  # "is simply butterfly"
+    if words and words[0].rstrip(",;") == "-":
+        return False  # issue 18, seventh round: a reference to a value stood here (`_without_references`), none given
     if len(words) > 2 and _NAMING.fullmatch(" ".join(words[:2])):
         words = words[2:]
     position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
@@ -1174,6 +1210,8 @@ def _gives_a_password(words: list[str]) -> bool:
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
+    if _IS_CODE.fullmatch(value) or not value.strip("{}[]<>"):
+        return False  # issue 18, seventh round: a regex ("mot de passe : ^(?=.*[A-Z]).{12,}$"), an empty '"password": ""'
     while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
         position += 1  # "mot de passe : 41 72 93", read as one number
         raw, value = words[position], value + words[position]
@@ -1184,7 +1222,7 @@ def _gives_a_password(words: list[str]) -> bool:
         following is None
         or _SPELLING_NOTE.match(" ".join(words[position + 1 : position + 4])) is not None  # "sans majuscule"
         or raw[-1] in _PUNCTUATION
-        or not any(c.isalnum() for c in following)
+        or (not any(c.isalnum() for c in following) and following.rstrip(",;.") != "-")  # "= await -": code goes on
         or following[0] in "(["  # "Leeds (that's my security answer)"
         or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
     )
@@ -1546,8 +1584,13 @@ _QUOTES_SOMETHING_ELSE = re.compile(
 )
 
 
+# Issue 18, seventh round: a quoted key then ":" is JSON or YAML, whose quoted words are keys and other fields' values
+# ('{"username": "alice", "password": ""}'); a password's own value there is read as a setting (`_secret_setting`).
+_QUOTED_KEY = re.compile(r"[\"'][\w.-]{1,40}[\"']\s*:")
+
+
 def _quotes_one_word(text: str) -> bool:
-    if _QUOTES_SOMETHING_ELSE.search(text):
+    if _QUOTES_SOMETHING_ELSE.search(text) or _QUOTED_KEY.search(text):
         return False
     for quoted in _QUOTED_WORD.finditer(text):
         word = quoted.group(1)
@@ -1670,6 +1713,12 @@ _SET_AS = re.compile(
     r"(?:comme|as|pour|for)\s+"
     r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code|r[ée]ponse|answer|"
     r"phrase secr[èe]te|passphrase|phrase de passe)"
+    # issue 18, seventh round: not a thing named after passwords: "UUIDv4 for password reset links", "a tool for
+    # password hashing", "pour le code source"
+    r"(?!s?\s+(?:reset|resets|manager|managers|hash\w*|storage|stor\w+|polic\w+|fields?|forms?|changes?|recovery|"
+    r"generat\w+|reuse|rotation|expir\w+|strength|length|requirements?|rules?|validat\w+|check\w*|hints?|links?|"
+    r"tokens?|database|db|columns?|vault|management|audits?|protection|less|spraying|cracking|attacks?|source|"
+    r"oubli[ée]|perdu|gestionnaire|de r[ée]cup\w+|de r[ée]initialisation)\b)"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
     r"\s+(?:to|en|à)\s+(\S+)"
     # "pour" / "for" takes a quoted value only: "changer mon mdp pour 'jeluiappartiens'", not "pour être tranquille"
@@ -1682,13 +1731,14 @@ _SET_AS = re.compile(
 # A login given as "user / password": "the login for the family computer is mum / roses".
 _LOGIN_PAIR = re.compile(
     r"(?<![/?=&])\b(?:logins?|identifiants?|credentials|connexion|acc[èe]s|log-?in details)\b"  # not in an address
-    r".{0,40}?\S+\s*/\s*(\S+)\s*$",
+    # issue 18, seventh round: "user / password", not a path's last step ("… per IP on /api/login")
+    r".{0,40}?(?<![/\w])[^\s/]+(?:\s+/\s*|/)([^\s/]+)\s*$",
     re.IGNORECASE,
 )
 # A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
 _CREDENTIALS = re.compile(
     r"\b(?:ssid|login|user(?:name)?|identifiant|id|e-?mail|compte|account)\s*:?\s*\S+[,;/]?\s+"
-    r"(?:password|passwd|mdp|pw|pwd|pass|mot de passe)\s*[:=]?\s*(\S+)\s*$",
+    r"(?:password|passwd|mdp|pw|pwd|pass|mot de passe)\b\s*[:=]?\s*(\S+)\s*$",  # "\b": "Passcode" (seventh round)
     re.IGNORECASE,
 )
 
@@ -1697,6 +1747,8 @@ def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _C
     for match in (pattern.search(text) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
+        if plain == "-":
+            continue  # issue 18, seventh round: a reference to a value stood here (`_without_references`)
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
         talked_about = _named_as_bad(plain, text)  # "people still use qwerty as a password"
         if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year and not talked_about:
@@ -1739,6 +1791,28 @@ _DEMAND_WINDOW = 60  # characters before a password word
 _SUBJECTS = _words("it that this ce ça ca cela")  # "…, it was blueberry": a new clause that gives it
 
 
+# Issue 18, seventh round: a field's own name before ":" or "=", in a config, markup or a log line, says the value
+# that follows is that field's ("secretKeyRef name: db-secret key: password", 'type="password"', "user_id=1183"):
+# an identifier (snake_case or camelCase), or a word that names a field where fields are listed (two ":" or "=" at
+# least: "my gpg key: the purple walrus sings" is a passphrase given).
+_FIELD_NAMES = _words(
+    "key name type id field label class value ref column colonne champ attribut attribute param parameter variable "
+    "var env host port user username uid gid mode format"
+)
+_IDENTIFIER = re.compile(r"[a-z]\w*_\w+|[a-z]+[A-Z]\w*")
+
+
+def _names_a_field(word: str, spaced: str) -> bool:
+    name = _strip_punctuation(word)
+    if _PASSWORD_WORD.search(name):
+        return False
+    listed = name.casefold() in _FIELD_NAMES and spaced.count(" : ") + spaced.count(" = ") >= _LISTED_FIELDS
+    return listed or _IDENTIFIER.fullmatch(name) is not None
+
+
+_LISTED_FIELDS = 2
+
+
 def _asks_about_it(value: list[str]) -> bool:
     """A plain word and a question mark after a demand: "…, c'est malsain ?" asks about the demand."""
     first = value[0] if value else ""
@@ -1748,6 +1822,9 @@ def _asks_about_it(value: list[str]) -> bool:
 
 def _demanded(spaced: str, keywords: list[re.Match[str]]) -> bool:
     return all(_DEMANDED.search(spaced[max(0, k.start() - _DEMAND_WINDOW) : k.start()]) for k in keywords)
+
+
+_COUNT_BEFORE = re.compile(r"(?<![\w.,])\d{1,6}\s+$")
 
 
 def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
@@ -1777,6 +1854,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
     ):
         return True  # "… c'est ma date de naissance à l'envers 8891203"
     for keyword in keywords:
+        if _COUNT_BEFORE.search(spaced, max(0, keyword.start() - 8), keyword.start()):
+            continue  # issue 18, seventh round: counted, not given: "1 mot de passe = 1 site", "12 passwords: …"
         following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
@@ -1791,6 +1870,10 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
+                if word in (":", "=") and position and _names_a_field(following[position - 1], spaced):
+                    continue  # issue 18, seventh round: 'type="password"', "user_id=1183": that field's value
+                if value and value[0].rstrip(",;") == "-":
+                    continue  # issue 18, seventh round: "pw = getpass.getpass() puis…": a reference, no value
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
                     continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
@@ -2029,6 +2112,12 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
 _CODE_REFERENCE = re.compile(
     r"\$\{[^{}\s]{1,80}\}|\$\([^()\n]{1,80}\)|\{\{[^{}\n]{1,80}\}\}|%[A-Za-z_]\w{0,60}%|\bprocess\.env\.\w+"
     r"|\b(?:\w{1,30}\.){0,3}(?:getenv|environ|env|get|get_password|getpass|get_secret|read_secret)(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
+    # issue 18, seventh round: any call or subscript in code computes a value, it gives none: "password = input()",
+    # "getpass.getpass()", 'request.form["password"]', "check_password_hash(user.pw, password)" (a method, a function
+    # with "_" in its name, no argument or a quoted one; not "Soleil(42)", a password)
+    r"|\b(?:[a-z_]\w{0,30}\.){1,3}[A-Za-z_]\w{0,30}(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
+    r"|\b[A-Za-z]\w{0,30}_\w{1,30}\([^()\n]{0,80}\)|\b[A-Za-z_]\w{0,30}\((?:\s*|\s*[\"'][^\"'()\n]{0,80}[\"']\s*)\)"
+    r"|\b\w{1,30}\[[\"'][^\[\]\n]{0,80}\]|\b[a-z_]\w{0,30}\((?:[a-z_][\w.]{0,30}(?:,\s*)?){1,4}\)"
 )
 _CHECKSUM = re.compile(
     r"\b((?:hash\w*|sha-?\d*|md5|checksum|empreinte|fingerprint|digest|somme de contr[ôo]le)(?:\s+[\w']{1,10}){0,3}"
@@ -2040,7 +2129,7 @@ _REFERENCE_MARKS = ("$", "{{", "(", "[", "%", "process.env")
 
 def _without_references(text: str) -> str:
     if any(mark in text for mark in _REFERENCE_MARKS):
-        text = _CODE_REFERENCE.sub("-", text)
+        text = _CODE_REFERENCE.sub("-", _CODE_REFERENCE.sub("-", text))  # twice: a call inside a call
     if _A_HASH.search(text):
         text = _CHECKSUM.sub(r"\1-", text)
     return text
