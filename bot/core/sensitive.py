@@ -245,7 +245,10 @@ _API_TOKEN = re.compile(
 )
 _TOKEN_WORDS = re.compile(
     r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b"
-    r"|(?<![A-Za-z0-9])secret[ _]access[ _]key",  # AWS's, in a variable's name too: aws_secret_access_key
+    r"|(?<![A-Za-z0-9])secret[ _]access[ _]key"  # AWS's, in a variable's name too: aws_secret_access_key
+    # issue 18, seventh round: a secret named by what it signs: "le secret JWT", "the webhook secret", "HMAC secret"
+    r"|\bsecrets?\s+(?:du |de la |de l'|d'|of the |for the )?(?:jwt|hmac|webhooks?|signature|signing|session|oauth)\b"
+    r"|\b(?:jwt|hmac|webhooks?|signing|session|oauth)[ _-]secrets?\b",
     re.IGNORECASE,
 )
 # An AWS secret access key: 40 characters of base64, slashes included.
@@ -343,7 +346,10 @@ _SEED_CUE = re.compile(
     r"semilla|semente|frase (?:de )?(?:recupera\w+|semilla|semente)|parole di recupero|wiederherstellungs\w*|"
     r"(?:12|24) (?:palabras|parole|palavras|w[öo]rter)|"
     r"(?:ledger|trezor|metamask|wallet|portefeuille|secret) recovery|recovery (?:words?|phrase|seed)|"
-    r"recovery(?=\s*:))\b",
+    r"recovery(?=\s*:)|"
+    # issue 18, seventh round: a wallet's phrase: "phrase secrète du portefeuille :", "la phrase de mon wallet"
+    r"phrases?(?: \w+){0,3} (?:portefeuille|wallet|ledger|trezor|metamask|exodus|phantom|coinbase)|"
+    r"(?:wallet|portefeuille) (?:phrase|words|mots))\b",
     re.I,
 )
 _ANNOUNCED_PHRASE_WORDS = 9
@@ -634,6 +640,12 @@ _NUMBER_IN_WORDS = re.compile(
 )
 
 
+# Issue 18, seventh round: American Express calls the four digits on its front the CID ("Amex CID 4417", "the 4 digit
+# CID on the front of my amex is 7712"): four digits a few words after "CID", in a message that names the card.
+_AMEX_CID = re.compile(r"\b(?-i:CID)\b(?:\W+\w+){0,8}?\W+(?<![\d-])\d{4}(?![\d-])", re.IGNORECASE)
+_AMEX = re.compile(r"\b(?:amex|american express)\b", re.IGNORECASE)
+
+
 def luhn_valid(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -659,11 +671,14 @@ def _has_card(text: str) -> bool:
 # --- codes -----------------------------------------------------------------------------------------
 # "Code" in collocations that are not secrets is removed before looking for a code word.
 _NOT_A_SECRET_CODE = re.compile(
-    r"\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
+    r"(?:\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
     r"|\bcodes?\s+(?:postal|promo\w*|source|de la route|qr|barres?|-barres?|civil|p[ée]nal|du travail|d'erreur|"
     r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean|"
     r"exp[ée]diteur|court|(?:de )?r[ée]duction|(?:de )?parrainage|(?:d')?invitation|(?:de )?remise|avantage)\b"
-    r"|\b(?:sender|short|referral|invite|invitation|coupon|voucher) codes?\b",
+    r"|\b(?:sender|short|referral|invite|invitation|coupon|voucher) codes?\b)"
+    # issue 18, seventh round: and the number that collocation gives ("le code postal c'est 75011 et le code du
+    # bâtiment on l'aura sur place": 75011 is no code of the building's)
+    r"(?:\s*(?::|=|c'est|est|is)?\s*(?<![\w-])\d{2,10}(?![\w-]))?",
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
@@ -781,9 +796,14 @@ _CODE_WITH_A_LETTER = re.compile(
 )
 # A PIN that is a birth year: "my bank card pin is my birth year 1987" (a year is otherwise not a code).
 _BIRTH_YEAR = re.compile(
-    r"\b(?:birth ?year|year of birth|year i was born|ann[ée]e de naissance|n[ée]e? en)\s*,?\s*(?:19|20)\d{2}\b",
+    r"\b(?:birth ?year|year of birth|year i was born|ann[ée]e de naissance|n[ée]e? en)\s*,?\s*(?:19|20)\d{2}\b"
+    # issue 18, seventh round: the year first, then what year it is: "c'est le 1964, mon année de naissance"
+    r"|(?<![\d,.])(?:19|20)\d{2}\s*[,:(-]?\s*(?:c'est |that's |it's |soit )?(?:mon |ma |my |l'|the |son |sa |her |his )?"
+    r"(?:ann[ée]e de (?:sa |ma |mon |son )?(?:naissance|mariage)|birth ?year|year of (?:my |her |his )?(?:birth|wedding)|"
+    r"year (?:i|she|he|we|they) (?:was |were |got )?(?:born|married))",
     re.IGNORECASE,
 )
+_BIRTH_YEAR_WORDS = re.compile(r"\b(?:birth ?year|year of birth|ann[ée]e de naissance|n[ée]e? en|born in)\b", re.I)
 # A code received by text from a named sender: "un texto Doctolib avec 5 chiffres 62219", "a text from Revolut: 552
 # 019"; not the sender's own number ("le SMS venait du 38015") nor a time, a year or an amount.
 _TEXTED_CODE = re.compile(
@@ -801,11 +821,18 @@ _KEYPAD_CODE = re.compile(r"(?<![\w#*])[#*]?\d{1,6}[#*]\d{1,6}[#*]?(?![\w#*])")
 _PLURAL_CODES = re.compile(r"\b(?:codes|pins|passcodes)\b", re.IGNORECASE)
 
 
+# Issue 18, seventh round: GitHub's recovery codes, five hex characters, a dash, five more ("a3f9c-2e17b"), after a
+# recovery word; letters and digits mixed, so that "12345-67890" (a range) is not one.
+_HEX_PAIR_CODE = re.compile(r"(?<![\w-])(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{5}-[0-9a-f]{5}(?![\w-])")
+
+
 def _has_recovery_key(text: str) -> bool:
     for match in _BITLOCKER_KEY.finditer(text):
         if all(int(group) % 11 == 0 for group in re.split(r"[- ]", match.group())):
             return True
-    return _RECOVERY_WORD.search(text) is not None and _GROUPED_KEY.search(text) is not None
+    if _RECOVERY_WORD.search(text) is None:
+        return False
+    return _GROUPED_KEY.search(text) is not None or _HEX_PAIR_CODE.search(text) is not None
 
 
 # A TOTP secret (base32, in groups of four as apps show it) after a 2FA or a key word: "clé 2FA : JBSW Y3DP EHPK 3PXP".
@@ -854,7 +881,12 @@ def _has_code(text: str) -> bool:
         cleaned = _SHOWS_OR_SENDS.sub(" ", cleaned)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
         return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
-    if _CODE_WITH_A_LETTER.search(cleaned) or _BIRTH_YEAR.search(cleaned):
+    birth_year = _BIRTH_YEAR.search(cleaned)  # issue 18, seventh round: the code said first ("né en 1964, il a changé
+    talks_of_a_birth_year = _BIRTH_YEAR_WORDS.search(cleaned) is not None  # de code PIN", "my birth year is 1990 …
+    # a PIN" is no PIN)
+    if birth_year and not _CODE_WORD.search(cleaned, 0, birth_year.start()):
+        birth_year = None
+    if _CODE_WITH_A_LETTER.search(cleaned) or birth_year:
         return True
     if _SPELLED_CODE.search(cleaned) or _NUMBER_IN_WORDS.search(cleaned):
         return True  # "mon code c'est un neuf trois sept"
@@ -879,6 +911,8 @@ def _has_code(text: str) -> bool:
         is_year = _year(digits)
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
             continue
+        if is_year and talks_of_a_birth_year and not _CODE_WORD.search(cleaned, 0, group.start()):
+            continue  # issue 18, seventh round: "my birth year is 1990 and I still don't have a PIN"
         return True
     return False
 
@@ -1056,7 +1090,7 @@ _CODE_TOKEN = (
     r"bits?|bytes?|octets?|cores?|pages?|stars?|[ée]toiles?|ways?|times?|fois|rounds?|tours?|levels?|niveaux?)"
     r"|--?[A-Za-z][\w-]*=\S*|--[A-Za-z][\w-]+"
     r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]*\w-\w[^\]\s]*\]|\.[*+]|\{\d+,\d*\})\S*"
-    r"|[\w.-]+\[\d+\]:?"
+    r"|[\w.-]+\[\d+\]:?|[\w.-]+'@'[\w.%-]+"  # "sshd[2214]:", MySQL's "'root'@'localhost'"
     r"|(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*[(\[]\S*|[A-Za-z]\w*_\w*[(\[]\S*|\w+\(\)\S*|\w+[(\[][\"']\S*"
 )
 _IS_CODE = re.compile(_CODE_TOKEN)
@@ -1210,7 +1244,7 @@ def _gives_a_password(words: list[str]) -> bool:
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
-    if _IS_CODE.fullmatch(value) or not value.strip("{}[]<>"):
+    if _IS_CODE.fullmatch(value) or not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES):
         return False  # issue 18, seventh round: a regex ("mot de passe : ^(?=.*[A-Z]).{12,}$"), an empty '"password": ""'
     while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
         position += 1  # "mot de passe : 41 72 93", read as one number
@@ -1250,6 +1284,7 @@ def _gives_a_password(words: list[str]) -> bool:
 
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
+_SWITCHES = _words("yes no true false on off none null nil")  # "(using password: YES)": a log's switch, in capitals
 # A password spelt out: "soleil deux mille vingt point d'exclamation", "capital M, a, x, then one nine eight seven".
 _SPELT_NUMBERS = _words(
     "zéro zero deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente"
@@ -1580,7 +1615,12 @@ def _gives_an_answer(text: str) -> bool:
 # 'marguerite' c'est un mot de passe solide ?" (but not a button's name, "j'appuie sur « Suivant »", nor a hint).
 _QUOTED_WORD = re.compile(r"(?<!\w)[«\"“'‘]\s*([^\s«»\"“”'‘’]{3,40})\s*[»\"”'’](?!\w)")
 _QUOTES_SOMETHING_ELSE = re.compile(
-    r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?)\b", re.I
+    r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?|"
+    # issue 18, seventh round: an entry, a folder, a menu named; a user or a database named in an error message
+    # ("mdp : voir KeePass, entrée « NAS »", 'password authentication failed for user "postgres"')
+    r"entr[ée]es?|entry|entries|dossiers?|folders?|menus?|onglets?|tabs?|rubriques?|sections?|for user|"
+    r"(?:user|utilisateur|role|database|base)\s*[\"'«])",
+    re.I,
 )
 
 
@@ -1640,7 +1680,7 @@ _ANSWERED = re.compile(
     r"(?:[?,:»\"”'’]\s*(?:et |and )?"
     r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
     r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:"  # "Q: city you were born in? A: Tourcoing"
-    r"|\s/\s*(?-i:A|R)\s*:)\s+"  # and on one line with a slash: "Q: make of your first car / A: Fiat Panda"
+    r"|\s/\s*(?:(?-i:A|R)|r[ée]ponse|answer)\s*:)\s+"  # "… / réponse : Montbéliard" (issue 18, seventh round)  # and on one line with a slash: "Q: make of your first car / A: Fiat Panda"
     # the answer ends the message, or its clause: "…» et j'ai mis tartiflette, mon mari le sait"
     r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*(?:[.!]?\s*$|,\s)",
     re.IGNORECASE,
@@ -1903,6 +1943,15 @@ _ANSWER_THEN_CUE = re.compile(
     r"(?:(?:security|secret|memorable)\s+(?:question|answer|word)|"
     r"(?:question|r[ée]ponse)s?\s+(?:secr[èe]te|de s[ée]cu))"
 )
+# Issue 18, seventh round: a security question's subject, "=", then a name, as a form's field is filled: "name of first
+# school = Jules Ferry", "first car = Renault 5", "rue de mon enfance = Jean Jaurès" (with ":" it is a story's
+# heading: "my first school: a tiny one in Lyon").
+_QUESTION_FIELD = re.compile(
+    r"\b(?:(?:first|premi[eè]re?)\s+(?:school|[ée]cole|car|voiture|job|boulot|teacher|ma[iî]tresse|pet|animal|"
+    r"street|rue|boss|patron|concert|love|amour)|(?:rue|street|ville|city|town) (?:de (?:mon |ma )?enfance|"
+    r"(?:of|from) (?:my )?childhood))\s*=\s*(?:\d+\s+)?(?-i:[A-Z0-9])",
+    re.IGNORECASE,
+)
 # Talk about words as words: 'the word "password" in French is "mot de passe" right?'.
 _ABOUT_THE_WORD = re.compile(
     r"\b(?:the (?:word|term)|le (?:mot|terme)|in (?:french|english|spanish|german)|en (?:français|anglais|espagnol|"
@@ -2034,6 +2083,8 @@ def _has_password(text: str) -> bool:
     if ("→" in stripped or "->" in stripped or "=>" in stripped) and _lists_passwords(stripped):
         return True
     if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _names_a_service_password(stripped):
+        return True
+    if "=" in stripped and _QUESTION_FIELD.search(stripped):
         return True
     answer = _ANSWER_THEN_CUE.search(stripped)
     if answer and any(c.isupper() or c.isdigit() for c in answer.group(1)):
@@ -2176,7 +2227,7 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
         return SecretKind.IBAN
     if _has_identity_number(stripped):
         return SecretKind.IDENTITY
-    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped):
+    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped) or (_AMEX_CID.search(stripped) and _AMEX.search(stripped)):
         return SecretKind.CARD
     if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):
         if stripped.startswith("0") and len(re.sub(r"\D", "", stripped)) == 10:
