@@ -1582,6 +1582,9 @@ _QUESTION_KEYWORD = re.compile(
 _ANSWER_WORDS = 6
 
 
+_LONGEST_ACRONYM = 4
+
+
 def _closes_its_question(text: str, keywords: list[re.Match[str]], spaced: str) -> bool:
     last = keywords[-1]
     if not _QUESTION_KEYWORD.search(last.group()):
@@ -1595,6 +1598,8 @@ def _closes_its_question(text: str, keywords: list[re.Match[str]], spaced: str) 
     after_a_note = len(rest) > 1 and rest[-2].endswith(")") and _SECURITY_CUE.search(text) is not None
     named = answer[:1].isupper() or after_a_note  # a name, or after "(security q)"
     plain = answer.isalpha() and answer.casefold() not in _GRAMMAR and not _describes(answer)
+    if answer.isupper() and len(answer) <= _LONGEST_ACRONYM:
+        return False  # issue 18, seventh round: "…a remplacé les questions secrètes par un SMS": an acronym, no name
     return named and plain and rest[-1][-1:] not in "?" and answer.casefold() not in _YES_OR_NO
 
 
@@ -1952,6 +1957,24 @@ _QUESTION_FIELD = re.compile(
     r"(?:of|from) (?:my )?childhood))\s*=\s*(?:\d+\s+)?(?-i:[A-Z0-9])",
     re.IGNORECASE,
 )
+# Issue 18, seventh round: a value, then what it is: "the secret is hydrangea, that's the wifi password", "le code
+# c'est tournesol, c'est mon mdp" (the cue after its value, as for a security answer above).
+_VALUE_THEN_CUE = re.compile(
+    r"(?:\b(?:is|c'est|est|was)|:)\s+([^\s,]{3,40})\s*,\s*(?:c'est|that's|that is|it's|this is)\s+"
+    r"(?:ma|my|mon|le|la|the|our|notre|son|his|her)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:password|passcode|passphrase|mot de passe|mdp|code|pin)\b",
+    re.IGNORECASE,
+)
+
+
+def _value_then_cue(text: str) -> bool:
+    value = _VALUE_THEN_CUE.search(text)
+    if value is None:
+        return False
+    word = _strip_punctuation(value.group(1))
+    return bool(word) and word.casefold() not in _GRAMMAR and not _describes(word) and not _named_as_bad(word, text)
+
+
 # Talk about words as words: 'the word "password" in French is "mot de passe" right?'.
 _ABOUT_THE_WORD = re.compile(
     r"\b(?:the (?:word|term)|le (?:mot|terme)|in (?:french|english|spanish|german)|en (?:français|anglais|espagnol|"
@@ -2085,6 +2108,8 @@ def _has_password(text: str) -> bool:
     if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _names_a_service_password(stripped):
         return True
     if "=" in stripped and _QUESTION_FIELD.search(stripped):
+        return True
+    if "," in stripped and _value_then_cue(stripped):
         return True
     answer = _ANSWER_THEN_CUE.search(stripped)
     if answer and any(c.isupper() or c.isdigit() for c in answer.group(1)):
