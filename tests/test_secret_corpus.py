@@ -106,6 +106,23 @@ own lines of those kinds, never that corpus's, each batch measured before any ru
 - batch AD (security answers after " / A:" and « … » et j'ai mis; surveys): 4 of 5 caught, 2 false alarms in 10
   (both already in main). Kept after it: "best pizza in town? I answered Domino's" refused (a question about a town,
   then an answer, is how security answers are given).
+
+Issue 18's seventh round (a sixth blind corpus, 97.5 % / 0.85 %, refused developers' and admins' talk: fail2ban's
+"maxretry", "password = input()", argon2's "memory_cost=65536", "a 5-person shop", "UUIDv4 for password reset links";
+missed a PIN said as a birth year, an Amex CID, a wallet's French phrase, two security answers, GitHub's backup codes)
+wrote its own lines of those kinds, never that corpus's, each batch measured before any rule changed for it:
+- batch AE (developers' and admins' talk: configs with numbers or placeholders, `input()` / `getpass()`, SQL columns,
+  HTML fields, regexes, Kubernetes secrets by name, log lines, JWT claims; and real secrets in configs): 15 of 16
+  caught, 14 false alarms in 73 lines (19.2 %);
+- batch AF (policies and numbers about passwords, counts of people, prices; held-out 6's missed kinds in new words):
+  11 of 15 caught, 4 false alarms in 57 (7.0 %);
+- batch AG (more of the same: CI logs, Helm and Docker secrets by name, PAM, reset tokens; secrets in configs): 13 of
+  16, 2 false alarms in 45 (4.4 %);
+- batch AH (ordinary lines written against AE to AG's rules: caller IDs, job ranges, birth years near a PIN, "first
+  car = a headache", database error messages): 8 false alarms in 49 (16.3 %), all 8 already in main; one of them was
+  relabelled a secret after ("first pet = goldfish lol, what was yours?": a security answer handed to a quiz);
+- batch AI (written after AE to AH's rules: forms' labels, "the secret is to…", codes talked about, a mix of secrets):
+  21 of 22 caught, 1 false alarm in 50 (2.0 %, "…a remplacé les questions secrètes par un SMS", in main too).
 """
 
 from __future__ import annotations
