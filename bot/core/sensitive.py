@@ -1089,11 +1089,12 @@ _CODE_TOKEN = (
     r"minutes?|min|seconds?|secondes?|weeks?|semaines?|months?|mois|years?|ans?|steps?|[ée]tapes?|factors?|facteurs?|"
     r"bits?|bytes?|octets?|cores?|pages?|stars?|[ée]toiles?|ways?|times?|fois|rounds?|tours?|levels?|niveaux?)"
     r"|--?[A-Za-z][\w-]*=\S*|--[A-Za-z][\w-]+"
-    r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]*\w-\w[^\]\s]*\]|\.[*+]|\{\d+,\d*\})\S*"
+    r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]{0,40}\w-\w[^\]\s]{0,40}\]|\.[*+]|\{\d+,\d*\})\S*"
     r"|[\w.-]+\[\d+\]:?|[\w.-]+'@'[\w.%-]+"  # "sshd[2214]:", MySQL's "'root'@'localhost'"
-    r"|(?:[A-Za-z_]\w*\.)+[A-Za-z_]\w*[(\[]\S*|[A-Za-z]\w*_\w*[(\[]\S*|\w+\(\)\S*|\w+[(\[][\"']\S*"
+    r"|(?:[A-Za-z_]\w*+\.)+[A-Za-z_]\w*+[(\[]\S*|[A-Za-z][^\W_]*+_\w*+[(\[]\S*|\w++\(\)\S*|\w++[(\[][\"']\S*"
 )
 _IS_CODE = re.compile(_CODE_TOKEN)
+_LONGEST_CODE_TOKEN = 200
 _NOT_A_PASSWORD = re.compile(
     r"(?:[A-Za-z][\w+.-]{1,20}://|www\.)\S*"  # a web address (`_secret_setting` reads its "user:password@")
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
@@ -1244,7 +1245,7 @@ def _gives_a_password(words: list[str]) -> bool:
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
-    if _IS_CODE.fullmatch(value) or not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES):
+    if (len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value)) or not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES):
         return False  # issue 18, seventh round: a regex ("mot de passe : ^(?=.*[A-Z]).{12,}$"), an empty '"password": ""'
     while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
         position += 1  # "mot de passe : 41 72 93", read as one number
@@ -1847,12 +1848,11 @@ _FIELD_NAMES = _words(
 _IDENTIFIER = re.compile(r"[a-z]\w*_\w+|[a-z]+[A-Z]\w*")
 
 
-def _names_a_field(word: str, spaced: str) -> bool:
+def _names_a_field(word: str, listed_fields: bool) -> bool:
     name = _strip_punctuation(word)
     if _PASSWORD_WORD.search(name):
         return False
-    listed = name.casefold() in _FIELD_NAMES and spaced.count(" : ") + spaced.count(" = ") >= _LISTED_FIELDS
-    return listed or _IDENTIFIER.fullmatch(name) is not None
+    return (listed_fields and name.casefold() in _FIELD_NAMES) or _IDENTIFIER.fullmatch(name) is not None
 
 
 _LISTED_FIELDS = 2
@@ -1898,6 +1898,7 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
         for t in tokens
     ):
         return True  # "… c'est ma date de naissance à l'envers 8891203"
+    listed_fields = spaced.count(" : ") + spaced.count(" = ") >= _LISTED_FIELDS
     for keyword in keywords:
         if _COUNT_BEFORE.search(spaced, max(0, keyword.start() - 8), keyword.start()):
             continue  # issue 18, seventh round: counted, not given: "1 mot de passe = 1 site", "12 passwords: …"
@@ -1915,7 +1916,7 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
-                if word in (":", "=") and position and _names_a_field(following[position - 1], spaced):
+                if word in (":", "=") and position and _names_a_field(following[position - 1], listed_fields):
                     continue  # issue 18, seventh round: 'type="password"', "user_id=1183": that field's value
                 if value and value[0].rstrip(",;") == "-":
                     continue  # issue 18, seventh round: "pw = getpass.getpass() puis…": a reference, no value
@@ -2193,7 +2194,7 @@ _CODE_REFERENCE = re.compile(
     # with "_" in its name, no argument or a quoted one; not "Soleil(42)", a password)
     r"|\b(?:[a-z_]\w{0,30}\.){1,3}[A-Za-z_]\w{0,30}(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
     r"|\b[A-Za-z]\w{0,30}_\w{1,30}\([^()\n]{0,80}\)|\b[A-Za-z_]\w{0,30}\((?:\s*|\s*[\"'][^\"'()\n]{0,80}[\"']\s*)\)"
-    r"|\b\w{1,30}\[[\"'][^\[\]\n]{0,80}\]|\b[a-z_]\w{0,30}\((?:[a-z_][\w.]{0,30}(?:,\s*)?){1,4}\)"
+    r"|\b\w{1,30}\[[\"'][^\[\]\n]{0,80}\]|\b[a-z_]\w{0,30}\([a-z_][\w.]{0,30}+(?:,\s*[a-z_][\w.]{0,30}+){0,3}\)"
 )
 _CHECKSUM = re.compile(
     r"\b((?:hash\w*|sha-?\d*|md5|checksum|empreinte|fingerprint|digest|somme de contr[ôo]le)(?:\s+[\w']{1,10}){0,3}"
