@@ -798,8 +798,9 @@ _CODE_WITH_A_LETTER = re.compile(
 _BIRTH_YEAR = re.compile(
     r"\b(?:birth ?year|year of birth|year i was born|ann[ée]e de naissance|n[ée]e? en)\s*,?\s*(?:19|20)\d{2}\b"
     # issue 18, seventh round: the year first, then what year it is: "c'est le 1964, mon année de naissance"
-    r"|(?<![\d,.])(?:19|20)\d{2}\s*[,:(-]?\s*(?:c'est |that's |it's |soit )?(?:mon |ma |my |l'|the |son |sa |her |his )?"
-    r"(?:ann[ée]e de (?:sa |ma |mon |son )?(?:naissance|mariage)|birth ?year|year of (?:my |her |his )?(?:birth|wedding)|"
+    r"|(?<![\d,.])(?:19|20)\d{2}\s*[,:(-]?\s*(?:c'est |that's |it's |soit )?"
+    r"(?:mon |ma |my |l'|the |son |sa |her |his )?(?:ann[ée]e de (?:sa |ma |mon |son )?(?:naissance|mariage)|"
+    r"birth ?year|year of (?:my |her |his )?(?:birth|wedding)|"
     r"year (?:i|she|he|we|they) (?:was |were |got )?(?:born|married))",
     re.IGNORECASE,
 )
@@ -1219,6 +1220,14 @@ _SPELLING_NOTE = re.compile(
 )
 
 
+def _no_value(value: str) -> bool:
+    """Issue 18, seventh round: code ("mot de passe : ^(?=.*[A-Z]).{12,}$", a regex), an empty value ('"password":
+    ""'), a log's switch in capitals ("using password: YES") give no password."""
+    if len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value):
+        return True
+    return not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES)
+
+
 def _gives_a_password(words: list[str]) -> bool:
     """Whether the words after "c'est", "is", ":" give a password rather than describe one.
 
@@ -1245,8 +1254,8 @@ def _gives_a_password(words: list[str]) -> bool:
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
-    if (len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value)) or not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES):
-        return False  # issue 18, seventh round: a regex ("mot de passe : ^(?=.*[A-Z]).{12,}$"), an empty '"password": ""'
+    if _no_value(value):
+        return False  # issue 18, seventh round
     while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
         position += 1  # "mot de passe : 41 72 93", read as one number
         raw, value = words[position], value + words[position]
@@ -1686,7 +1695,9 @@ _ANSWERED = re.compile(
     r"(?:[?,:»\"”'’]\s*(?:et |and )?"
     r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
     r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:"  # "Q: city you were born in? A: Tourcoing"
-    r"|\s/\s*(?:(?-i:A|R)|r[ée]ponse|answer)\s*:)\s+"  # "… / réponse : Montbéliard" (issue 18, seventh round)  # and on one line with a slash: "Q: make of your first car / A: Fiat Panda"
+    # and on one line with a slash: "Q: make of your first car / A: Fiat Panda", "… / réponse : Montbéliard" (issue
+    # 18, seventh round: "réponse", "answer")
+    r"|\s/\s*(?:(?-i:A|R)|r[ée]ponse|answer)\s*:)\s+"
     # the answer ends the message, or its clause: "…» et j'ai mis tartiflette, mon mari le sait"
     r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*(?:[.!]?\s*$|,\s)",
     re.IGNORECASE,
@@ -2253,7 +2264,8 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
         return SecretKind.IBAN
     if _has_identity_number(stripped):
         return SecretKind.IDENTITY
-    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped) or (_AMEX_CID.search(stripped) and _AMEX.search(stripped)):
+    amex_cid = _AMEX_CID.search(stripped) and _AMEX.search(stripped)  # issue 18, seventh round
+    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped) or amex_cid:
         return SecretKind.CARD
     if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):
         if stripped.startswith("0") and len(re.sub(r"\D", "", stripped)) == 10:
