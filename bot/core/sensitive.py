@@ -2158,7 +2158,8 @@ def _has_password(text: str) -> bool:
     if account and (password_like(value := _strip_punctuation(account.group(2))) or _made_up(value)):
         return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
     made_up = [t for t in (_strip_punctuation(t) for t in tokens) if password_like(t)]  # few messages have any
-    if made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped)):
+    reused = made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped))
+    if reused and not all(_named_as_bad(t, stripped) for t in made_up):  # "qwerty123 is on every top 20 list"
         return True
     word_and_number = [t for t in made_up if _WORD_AND_NUMBER.fullmatch(t) and not _named_as_bad(t, stripped)]
     if word_and_number and not _HANDLE.search(stripped) and not _ASKS_WHAT_IT_IS.search(stripped):
