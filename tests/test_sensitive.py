@@ -563,7 +563,7 @@ SEVENTH_ROUND_PAIRS = [
         "a call or a subscript, read as a reference",
         "passwd = 'Cachalot55' en dur dans le script",
         SecretKind.PASSWORD,
-        "passwd = getpass.getpass('Mot de passe : ') puis bcrypt",
+        "passwd = ui.ask('Mot de passe : ') puis bcrypt",
     ),
     (
         "MySQL's 'user'@'host'",
@@ -581,7 +581,7 @@ SEVENTH_ROUND_PAIRS = [
         "an admin's tool with a digit in its name",
         "fail2ban admin password: Cachalot5",
         SecretKind.PASSWORD,
-        "fail2ban bans after 3 tries, jail sshd",
+        "j'utilise fail2ban sur le serveur, 3 essais et c'est banni",
     ),
     (
         "a field's own name before its value",
@@ -593,7 +593,7 @@ SEVENTH_ROUND_PAIRS = [
         "a login's fields, the password word whole",
         "login marc, password Bergamote",
         SecretKind.PASSWORD,
-        "Settings > Face ID & Passcode > Turn Passcode Off",
+        "the passcode setting is under Face ID & Passcode",
     ),
     (
         "a thing named after passwords",
@@ -611,13 +611,13 @@ SEVENTH_ROUND_PAIRS = [
         "an empty setting, then prose",
         "SMTP_PASSWORD=Griotte#55",
         SecretKind.PASSWORD,
-        "in .env.sample, SMTP_PASSWORD= is left for you to fill",
+        "in .env.sample, SMTP_PASSWORD= stays blank for you",
     ),
     (
         "quoted keys and an empty value",
         '{"user": "marie", "password": "Griotte#55"}',
         SecretKind.PASSWORD,
-        '{"user": "marie", "mdp": ""} renvoie une erreur',
+        '{"login": "marie", "mdp": ""} renvoie une erreur',
     ),
     (
         "passwords counted",
@@ -653,19 +653,19 @@ SEVENTH_ROUND_PAIRS = [
         "an entry or a user quoted",
         'mot de passe : "Maisonnette"',
         SecretKind.PASSWORD,
-        'mot de passe : dans Bitwarden, dossier "Maison"',
+        'mdp : voir KeePass, entrée "Serveur"',
     ),
     (
         "a log's switch",
         "using password: Velours22",
         SecretKind.PASSWORD,
-        "mysql says using password: YES even with the socket",
+        "the printer's status page says PASSWORD: NONE",
     ),
     (
         "an acronym closes no question",
         "nom de jeune fille de maman Durand",
         SecretKind.PASSWORD,
-        "ils ont remplacé la question secrète par un OTP",
+        "la banque a remplacé la question secrète par un SMS",
     ),
     (
         "a secret named by what it signs",
@@ -675,7 +675,7 @@ SEVENTH_ROUND_PAIRS = [
     ),
     (
         "GitHub's recovery codes",
-        "recovery codes: 7c3e1-a90f4, 2b8d6-e5f13",
+        "backup 7c3e1-a90f4 et 2b8d6-e5f13",
         SecretKind.CODE,
         "backup ids 12345-67890 failed",
     ),
