@@ -122,7 +122,15 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   car = a headache", database error messages): 8 false alarms in 49 (16.3 %), all 8 already in main; one of them was
   relabelled a secret after ("first pet = goldfish lol, what was yours?": a security answer handed to a quiz);
 - batch AI (written after AE to AH's rules: forms' labels, "the secret is to…", codes talked about, a mix of secrets):
-  21 of 22 caught, 1 false alarm in 50 (2.0 %, "…a remplacé les questions secrètes par un SMS", in main too).
+  21 of 22 caught, 1 false alarm in 50 (2.0 %, "…a remplacé les questions secrètes par un SMS", in main too);
+- batch AJ (admins' talk of another kind: cloud and Windows command lines, SSH and GPG keys, Wi-Fi, identity
+  providers, password managers, phones' and cards' settings): 3 false alarms in 52 (5.8 %: options' quoted values,
+  "-passout pass:env");
+- batch AK (secrets written against the round's own rules: passwords as a call's literal arguments, in a field named
+  like code, after a count, an option, a ranking's word): 19 of 20 caught ("psycopg2.connect(user='app',
+  password='Hirondelle42')" was read as a mere call).
+Together AE to AK: 79 of 89 secrets caught before their rules (88.8 %), 32 false alarms in 326 ordinary lines
+(9.8 %); AI, AJ and AK, written after most of the round's rules, 40 of 42 (95.2 %) and 4 in 102 (3.9 %).
 """
 
 from __future__ import annotations

@@ -705,6 +705,24 @@ SEVENTH_ROUND_PAIRS = [
         "c'est simple, c'est le mot de passe du wifi qui bloque",
     ),
     (
+        "another option's value",
+        'New-LocalUser -Name "stagiaire" -Password "Bienvenue#2026"',
+        SecretKind.PASSWORD,
+        'ssh-keygen -t ed25519 -C "marc@desktop" sans passphrase, ça craint ?',
+    ),
+    (
+        "where a password is read from",
+        "openssl pkcs12 -export -passout pass:Ecureuil77",
+        SecretKind.PASSWORD,
+        "openssl pkcs12 -export -passout pass:stdin",
+    ),
+    (
+        "a password as a call's literal",
+        "db = pymysql.connect(user='app', password='Mouette1987')",
+        SecretKind.PASSWORD,
+        "db = pymysql.connect(user='app', password=mdp_lu)",
+    ),
+    (
         "a wallet's phrase announced",
         "phrase secrète du portefeuille : rasage critère armure pelouse zoologie réserve tabouret triomphe méditer"
         " farfelu moutarde noisette",

@@ -1225,6 +1225,8 @@ def _no_value(value: str) -> bool:
     ""'), a log's switch in capitals ("using password: YES") give no password."""
     if len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value):
         return True
+    if value in _PASSWORD_SOURCES:
+        return True  # "openssl … -passout pass:env": where it is read from
     return not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES)
 
 
@@ -1294,6 +1296,7 @@ def _gives_a_password(words: list[str]) -> bool:
 
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
+_PASSWORD_SOURCES = _words("env stdin prompt keychain")
 _SWITCHES = _words("yes no true false on off none null nil")  # "(using password: YES)": a log's switch, in capitals
 # A password spelt out: "soleil deux mille vingt point d'exclamation", "capital M, a, x, then one nine eight seven".
 _SPELT_NUMBERS = _words(
@@ -1644,11 +1647,23 @@ _QUOTES_SOMETHING_ELSE = re.compile(
 _QUOTED_KEY = re.compile(r"[\"'][\w.-]{1,40}[\"']\s*:")
 
 
+# Issue 18, seventh round: a command line's option, then its value: 'ssh-keygen -C "alice@laptop"', '-Name "bob"'. Only
+# a password's own option gives a password ("-p", "--password", "-Password", "/p:").
+_OTHER_OPTION_BEFORE = re.compile(r"(?<!\S)(?!-p\b|--?pass\w*|/p:)(?:--?[A-Za-z][\w-]{0,30}|/[a-z]{1,10}:?)\s+$", re.I)
+_LONGEST_OPTION = 40
+
+
+def _option_value(previous: str) -> bool:
+    return _OTHER_OPTION_BEFORE.fullmatch(previous + " ") is not None
+
+
 def _quotes_one_word(text: str) -> bool:
     if _QUOTES_SOMETHING_ELSE.search(text) or _QUOTED_KEY.search(text):
         return False
     for quoted in _QUOTED_WORD.finditer(text):
         word = quoted.group(1)
+        if _OTHER_OPTION_BEFORE.search(text, max(0, quoted.start() - _LONGEST_OPTION), quoted.start()):
+            continue  # issue 18, seventh round: another option's value: 'New-LocalUser -Name "stagiaire" -Password …'
         plain = not _describes(word) or word.casefold() in _GREETINGS
         if plain and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
             return True
@@ -1885,7 +1900,8 @@ _COUNT_BEFORE = re.compile(r"(?<![\w.,])\d{1,6}\s+$")
 
 def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
     """`text` has password words: `keywords`, found in `spaced` (the text as `_spaced` reads it)."""
-    tokens = [_strip_punctuation(t) for t in text.split()]
+    raw_tokens = text.split()
+    tokens = [_strip_punctuation(t) for t in raw_tokens]
     # Talk about notorious ones reads like a demand: what follows is about them ("… comme mot de passe c'est fou").
     talks_about_bad_ones = any(t and _named_as_bad(t, text) for t in tokens)
     demanded = _demanded(spaced, keywords) or talks_about_bad_ones
@@ -1896,7 +1912,9 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
         bracketed = _IN_BRACKETS.match(spaced, after)
         if bracketed and not _describes(bracketed.group(1)):
             return True  # "j'ai dû lui dire mon mdp (nounours)"
-    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
+    options = [i > 0 and "-" in raw_tokens[i - 1][:2] and _option_value(raw_tokens[i - 1]) for i in range(len(tokens))]
+    candidates = [t for t, option in zip(tokens, options, strict=True) if t and not option]  # not '-C "alice@laptop"'
+    if any(password_like(t) and not _named_as_bad(t, text) for t in candidates) or _answers_its_question(text):
         return True
     if _spells_letter_by_letter(text.split()) or _answered(text, cued=True):
         return True  # "c'est grand M, petit o, u, s, s, e, 7, 7, arobase — voilà le mdp"
@@ -2216,9 +2234,19 @@ _CHECKSUM = re.compile(
 _REFERENCE_MARKS = ("$", "{{", "(", "[", "%", "process.env")
 
 
+_QUOTED_LITERAL = re.compile(r"[\"']([^\"'\n]{1,80})[\"']")
+
+
+def _reference(code: re.Match[str]) -> str:
+    """A dash for a reference, or the code as it is when it passes a password as a literal (issue 18, seventh round):
+    "psycopg2.connect(user='app', password='Hirondelle42')" gives one, "getpass.getpass('Mot de passe : ')" none."""
+    literals = (literal.strip() for literal in _QUOTED_LITERAL.findall(code.group()))
+    return code.group() if any(password_like(literal) for literal in literals) else "-"
+
+
 def _without_references(text: str) -> str:
     if any(mark in text for mark in _REFERENCE_MARKS):
-        text = _CODE_REFERENCE.sub("-", _CODE_REFERENCE.sub("-", text))  # twice: a call inside a call
+        text = _CODE_REFERENCE.sub(_reference, _CODE_REFERENCE.sub(_reference, text))  # twice: a call inside a call
     if _A_HASH.search(text):
         text = _CHECKSUM.sub(r"\1-", text)
     return text
