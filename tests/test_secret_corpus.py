@@ -128,9 +128,12 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   "-passout pass:env");
 - batch AK (secrets written against the round's own rules: passwords as a call's literal arguments, in a field named
   like code, after a count, an option, a ranking's word): 19 of 20 caught ("psycopg2.connect(user='app',
-  password='Hirondelle42')" was read as a mere call).
-Together AE to AK: 79 of 89 secrets caught before their rules (88.8 %), 32 false alarms in 326 ordinary lines
-(9.8 %); AI, AJ and AK, written after most of the round's rules, 40 of 42 (95.2 %) and 4 in 102 (3.9 %).
+  password='Hirondelle42')" was read as a mere call);
+- batch AL (everyday talk near cue words: the driving-licence "code", passes, recipes' secrets, quizzes, scams
+  refused, screen time, shared Wi-Fi; and secrets among them): 9 of 9 caught, 1 false alarm in 55 (1.8 %, "la
+  réponse à la question 4 c'est 1789": a quiz's numbered question, in main too).
+Together AE to AL: 88 of 98 secrets caught before their rules (89.8 %), 33 false alarms in 381 ordinary lines
+(8.7 %); AI to AL, written after most of the round's rules, 49 of 51 (96.1 %) and 5 in 157 (3.2 %).
 """
 
 from __future__ import annotations

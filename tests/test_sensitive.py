@@ -723,6 +723,12 @@ SEVENTH_ROUND_PAIRS = [
         "db = pymysql.connect(user='app', password=mdp_lu)",
     ),
     (
+        "a quiz's numbered question",
+        "la réponse à la question secrète c'est Pontarlier",
+        SecretKind.PASSWORD,
+        "la réponse à la question 7 c'est 1515, Marignan",
+    ),
+    (
         "a wallet's phrase announced",
         "phrase secrète du portefeuille : rasage critère armure pelouse zoologie réserve tabouret triomphe méditer"
         " farfelu moutarde noisette",

@@ -946,7 +946,8 @@ _PASSWORD_WORD = re.compile(
     r"mots? m[ée]morables?|memorable (?:words?|info(?:rmation)?|phrase|answer|place|name|date|town|city)|"
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
-    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
+    # (a numbered question is a quiz's or an exam's: "la réponse à la question 4 c'est 1789", issue 18, seventh round)
+    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question(?!\s*(?:n°\s*)?\d)|"
     # "the name of" a first school, car or boss is the question itself: "le nom de ma première école c'est Jean Moulin"
     r"(?:nom|name) (?:de|of) (?:ma|mon|my) (?:premi[eè]re?|first) (?:[ée]cole|school|voiture|car|boss|patron|"
     r"teacher|ma[iî]tresse|instit\w*|prof)|"
