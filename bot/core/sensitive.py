@@ -1562,7 +1562,7 @@ _SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjecti
 
 _SECURITY_QUESTION = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|(?:security|secret) (?:questions?|answers?)|"
-    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b"
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question(?!\s*(?:n°\s*)?\d))\b"
     # "the answer to 'name of your first school' is …", not "the answer to 'why' is simple: money"
     r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘][^'\"»”’]{0,60}?\b(?:name|nom|city|ville|street|rue|school|[ée]cole|first|"
     r"premi\w+|born|naissance|maiden|jeune fille|favou?rite|pr[ée]f[ée]r\w*)"
