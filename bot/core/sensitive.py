@@ -118,6 +118,18 @@ an online account's name and "=" or an arrow ("spotify -> marmelade"; after ":" 
 password word quoted as a word ('the word "password" in French') is not a cue, and coercive control with no value
 stays ordinary ("il m'oblige à changer mon mot de passe pour lui").
 
+Seventh round (issue 18: a sixth blind corpus's false alarms were all developers' and admins' talk): what only talks
+about passwords in code, configs and logs gives none. A call or a subscript is a reference ("password = input()",
+'request.form["password"]'), unless it passes a password as a literal ("connect(user='app', password='…')"); a regex,
+a command line's long option, another option's quoted value, a log's "sshd[2214]:", MySQL's 'user'@'host', a count and
+its noun ("a 5-person shop"), admins' tools with a digit ("fail2ban", "UUIDv4"), a setting read by its value
+("memory_cost=65536"), a field's own name before ":" / "=" ("user_id=1183", 'type="password"'), an empty or switched
+value ('"password": ""', "using password: YES", "pass:env"), a thing named after passwords ("for password reset
+links"), passwords counted ("1 mot de passe = 1 site"), rankings ("top 10 list"), a numbered quiz question. Held-out
+6's missed kinds: a wallet's phrase announced, an Amex CID, GitHub's 5-hex recovery codes, a PIN said to be a birth
+year, " / réponse :", a question's field filled ("first school = Jules Ferry"), a value then what it is ("…is
+hydrangea, that's the wifi password"), a secret named by what it signs ("le secret JWT").
+
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
 """
