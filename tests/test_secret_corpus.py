@@ -131,9 +131,12 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   password='Hirondelle42')" was read as a mere call);
 - batch AL (everyday talk near cue words: the driving-licence "code", passes, recipes' secrets, quizzes, scams
   refused, screen time, shared Wi-Fi; and secrets among them): 9 of 9 caught, 1 false alarm in 55 (1.8 %, "la
-  réponse à la question 4 c'est 1789": a quiz's numbered question, in main too).
-Together AE to AL: 88 of 98 secrets caught before their rules (89.8 %), 33 false alarms in 381 ordinary lines
-(8.7 %); AI to AL, written after most of the round's rules, 49 of 51 (96.1 %) and 5 in 157 (3.2 %).
+  réponse à la question 4 c'est 1789": a quiz's numbered question, in main too);
+- batch AM (web and mobile developers: HTML forms, React state, frameworks' hashers, tests, CI, Docker, OAuth, HMAC
+  webhooks, strength meters): 4 of 4 caught, 6 false alarms in 40 (15.0 %: markup, a comparison, PHP calls, "ARG
+  DB_PASS, faut…", "client_credentials : client_id", xkcd's "Tr0ub4dor&3" talked about).
+Together AE to AM: 92 of 102 secrets caught before their rules (90.2 %), 39 false alarms in 421 ordinary lines
+(9.3 %); AI to AM, written after most of the round's rules, 53 of 55 (96.4 %) and 11 in 197 (5.6 %).
 """
 
 from __future__ import annotations

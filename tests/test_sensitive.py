@@ -729,6 +729,36 @@ SEVENTH_ROUND_PAIRS = [
         "la réponse à la question 7 c'est 1515, Marignan",
     ),
     (
+        "markup and comparisons",
+        "<p>mot de passe : Lagon#2026</p>",
+        SecretKind.PASSWORD,
+        '<label for="pwd">Mot de passe</label> et if (pwd !== confirmPwd) showError()',
+    ),
+    (
+        "PHP's calls and properties",
+        "$pass = 'Lagon#2026'; // le vrai",
+        SecretKind.PASSWORD,
+        "Hash::check($request->password, $user->password), c'est bon ?",
+    ),
+    (
+        "a setting's comma, unquoted",
+        "define('DB_PASSWORD', 'Lagon2026');",
+        SecretKind.PASSWORD,
+        "le Dockerfile a ENV DB_PASSWORD, faut passer par --secret",
+    ),
+    (
+        "a value that names another field",
+        "client_secret: 9xKq2LmP7vR4tW8zN3bY",
+        SecretKind.API_TOKEN,
+        "OAuth2 client_credentials : client_id public, le reste côté serveur",
+    ),
+    (
+        "xkcd's famous example",
+        "mon mot de passe c'est Tr0ub4dor&3 depuis 2015",
+        SecretKind.PASSWORD,
+        'zxcvbn rates "Tr0ub4dor&3" at 3 of 4',
+    ),
+    (
         "a wallet's phrase announced",
         "phrase secrète du portefeuille : rasage critère armure pelouse zoologie réserve tabouret triomphe méditer"
         " farfelu moutarde noisette",

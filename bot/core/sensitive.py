@@ -295,12 +295,20 @@ _PLACEHOLDER = re.compile(
     r"token|example|exemple|required|optional|string|str|env|os\.\w+|process\.\w+|/.*|\./.*|~/.*",
     re.IGNORECASE,
 )
+_NAMES_ANOTHER_FIELD = re.compile(
+    r"^[a-z][a-z]*(?:_[a-z]+)*_(?:id|ids|key|keys|secret|token|name|type|url|uri|file|path|hash|salt|credentials|ref)$"
+)
 _URL_CREDENTIALS = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]{1,20}://[^\s/:@]*:([^\s/@]{3,})@")
 
 
 def _secret_setting(text: str) -> SecretKind | None:
     for setting in _SETTING.finditer(text):
         name, value = setting.groups()
+        separator = text[setting.end(1) : setting.start(2)]
+        if "," in separator and not any(q in text[setting.start() : setting.start(2)] for q in "'\""):
+            continue  # issue 18, seventh round: "define('X', '…')" has quotes; "ARG DB_PASS, faut…" is prose
+        if _NAMES_ANOTHER_FIELD.search(value):
+            continue  # issue 18, seventh round: "client_credentials : client_id public": another field's name
         secret = _SECRET_NAME.search(name) or _SECRET_ENDING.search(name)
         if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
             continue
@@ -1044,7 +1052,7 @@ _TALK_ABOUT_BAD_ONES = re.compile(
     r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse|"
     # issue 18, seventh round: rankings and lists of them: "password123 is in every top 10 list", "rockyou"
     r"top \d+|top ten|top dix|palmar[èe]s|classements?|rankings?|wordlists?|dictionnaires?|dictionar(?:y|ies)|"
-    r"rockyou|leaked lists?|listes? de fuites?)\b",
+    r"rockyou|leaked lists?|listes? de fuites?|xkcd|zxcvbn|strength meter)\b",
     re.IGNORECASE,
 )
 # Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
@@ -1057,7 +1065,7 @@ _PUNCTUATION = ",.;!?…)(" + _QUOTES
 _SYMBOLS = set("!@#$%^&*?~+=§|<>")
 _KNOWN_WEAK = _words(
     """
-    azertyuiop qwertyuiop abc123 iloveyou jetaime motdepasse passw0rd p@ssw0rd p@ssword letmein 1q2w3e4r
+    tr0ub4dor&3 azertyuiop qwertyuiop abc123 iloveyou jetaime motdepasse passw0rd p@ssw0rd p@ssword letmein 1q2w3e4r
     1q2w3e4r5t a1b2c3 azerty123 qwerty123 admin123 password1 password123 motdepasse1
     """
 )
@@ -2237,6 +2245,7 @@ _CODE_REFERENCE = re.compile(
     # with "_" in its name, no argument or a quoted one; not "Soleil(42)", a password)
     r"|\b(?:[a-z_]\w{0,30}\.){1,3}[A-Za-z_]\w{0,30}(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
     r"|\b[A-Za-z]\w{0,30}_\w{1,30}\([^()\n]{0,80}\)|\b[A-Za-z_]\w{0,30}\((?:\s*|\s*[\"'][^\"'()\n]{0,80}[\"']\s*)\)"
+    r"|\b\w{1,30}::\w{1,30}\([^()\n]{0,80}\)|\$\w{1,30}->\w{1,30}"  # PHP: "Hash::make(…)", "$request->password"
     r"|\b\w{1,30}\[[\"'][^\[\]\n]{0,80}\]|\b[a-z_]\w{0,30}\([a-z_][\w.]{0,30}+(?:,\s*[a-z_][\w.]{0,30}+){0,3}\)"
 )
 _CHECKSUM = re.compile(
@@ -2245,6 +2254,9 @@ _CHECKSUM = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_MARKS = ("$", "{{", "(", "[", "%", "process.env")
+# Issue 18, seventh round: markup's tags and code's comparisons hold no value: '<label for="password">Mot de passe
+# </label>', "if (password !== confirmPassword)".
+_MARKUP_OR_COMPARISON = re.compile(r"</?[A-Za-z][\w-]{0,30}(?:\s[^<>\n]{0,200})?/?>|\s?[!=]==?\s?")
 
 
 _QUOTED_LITERAL = re.compile(r"[\"']([^\"'\n]{1,80})[\"']")
@@ -2258,6 +2270,8 @@ def _reference(code: re.Match[str]) -> str:
 
 
 def _without_references(text: str) -> str:
+    if "<" in text or "==" in text or "!=" in text:
+        text = _MARKUP_OR_COMPARISON.sub(" ", text)
     if any(mark in text for mark in _REFERENCE_MARKS):
         text = _CODE_REFERENCE.sub(_reference, _CODE_REFERENCE.sub(_reference, text))  # twice: a call inside a call
     if _A_HASH.search(text):
