@@ -134,9 +134,12 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   réponse à la question 4 c'est 1789": a quiz's numbered question, in main too);
 - batch AM (web and mobile developers: HTML forms, React state, frameworks' hashers, tests, CI, Docker, OAuth, HMAC
   webhooks, strength meters): 4 of 4 caught, 6 false alarms in 40 (15.0 %: markup, a comparison, PHP calls, "ARG
-  DB_PASS, faut…", "client_credentials : client_id", xkcd's "Tr0ub4dor&3" talked about).
-Together AE to AM: 92 of 102 secrets caught before their rules (90.2 %), 39 false alarms in 421 ordinary lines
-(9.3 %); AI to AM, written after most of the round's rules, 53 of 55 (96.4 %) and 11 in 197 (5.6 %).
+  DB_PASS, faut…", "client_credentials : client_id", xkcd's "Tr0ub4dor&3" talked about);
+- batch AN (admins and security people: scanners, pentests, SIEM queries, firewalls, VPNs, NAS, backups, disk
+  encryption, default logins, Cisco, Ansible, Terraform, Kubernetes): 6 of 6 caught, 3 false alarms in 50 (6.0 %: a
+  request's parameters, "mot de passe = login", "sensitive = true").
+Together AE to AN: 98 of 108 secrets caught before their rules (90.7 %), 42 false alarms in 471 ordinary lines
+(8.9 %); AI to AN, written after most of the round's rules, 59 of 61 (96.7 %) and 14 in 247 (5.7 %).
 """
 
 from __future__ import annotations

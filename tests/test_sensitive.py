@@ -759,6 +759,24 @@ SEVENTH_ROUND_PAIRS = [
         'zxcvbn rates "Tr0ub4dor&3" at 3 of 4',
     ),
     (
+        "a request's parameters",
+        "user=bob&password=Ecureuil42 dans l'URL, aïe",
+        SecretKind.PASSWORD,
+        "Burp montre username=test&password=test dans le POST /login",
+    ),
+    (
+        "a constant as the value",
+        "mot de passe = Ecureuil42",
+        SecretKind.PASSWORD,
+        "Terraform : le mot de passe est marqué sensitive = true",
+    ),
+    (
+        "another field's name as the value",
+        "mot de passe = écureuil",
+        SecretKind.PASSWORD,
+        "l'audit a trouvé des comptes avec mot de passe = login",
+    ),
+    (
         "a wallet's phrase announced",
         "phrase secrète du portefeuille : rasage critère armure pelouse zoologie réserve tabouret triomphe méditer"
         " farfelu moutarde noisette",

@@ -1168,7 +1168,7 @@ def _strip_punctuation(token: str) -> str:
 
 
 # A name, "=", a value, in one token: a setting or an attribute, whose value alone says whether it is a password.
-_ASSIGNED = re.compile(r"([A-Za-z_][\w.-]*)=(\S+)")
+_ASSIGNED = re.compile(r"([a-z_][\w.-]*|[A-Z][A-Z0-9_.-]*)=(\S+)")  # not a word: "Soleil=42" is a password
 
 
 def password_like(token: str) -> bool:
@@ -1177,6 +1177,8 @@ def password_like(token: str) -> bool:
         return True
     if not 5 <= len(token) <= 64 or _NOT_A_PASSWORD.fullmatch(token) or _fold(token) in _PRODUCT_NAMES:
         return False
+    if "&" in token and "=" in token and all(_ASSIGNED.fullmatch(p) for p in token.split("&")):
+        return any(password_like(parameter) for parameter in token.split("&"))  # "user=test&password=test"
     assigned = _ASSIGNED.fullmatch(token)
     if assigned:  # issue 18, seventh round: "memory_cost=65536", 'type="password"', "user_id=1183" name a setting
         value = assigned.group(2).strip(_QUOTES)
@@ -1246,8 +1248,8 @@ def _no_value(value: str) -> bool:
     ""'), a log's switch in capitals ("using password: YES") give no password."""
     if len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value):
         return True
-    if value in _PASSWORD_SOURCES:
-        return True  # "openssl … -passout pass:env": where it is read from
+    if value in _PASSWORD_SOURCES or value in _CODE_CONSTANTS or value.casefold() in _CREDENTIAL_NAMES:
+        return True  # "-passout pass:env", "sensitive = true", "mot de passe = login": a source, a constant, a field
     return not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES)
 
 
@@ -1318,6 +1320,8 @@ def _gives_a_password(words: list[str]) -> bool:
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
 _PASSWORD_SOURCES = _words("env stdin prompt keychain")
+_CODE_CONSTANTS = _words("true false null nil None True False undefined")
+_CREDENTIAL_NAMES = _words("login username user identifiant email e-mail pseudo")
 _SWITCHES = _words("yes no true false on off none null nil")  # "(using password: YES)": a log's switch, in capitals
 # A password spelt out: "soleil deux mille vingt point d'exclamation", "capital M, a, x, then one nine eight seven".
 _SPELT_NUMBERS = _words(
@@ -1840,8 +1844,8 @@ def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _C
     for match in (pattern.search(text) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
-        if plain == "-":
-            continue  # issue 18, seventh round: a reference to a value stood here (`_without_references`)
+        if plain == "-" or ("=" in plain and not password_like(plain)):
+            continue  # issue 18, seventh round: a reference stood here (`_without_references`), or a setting
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
         talked_about = _named_as_bad(plain, text)  # "people still use qwerty as a password"
         if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year and not talked_about:
@@ -1952,6 +1956,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
     for keyword in keywords:
         if _COUNT_BEFORE.search(spaced, max(0, keyword.start() - 8), keyword.start()):
             continue  # issue 18, seventh round: counted, not given: "1 mot de passe = 1 site", "12 passwords: …"
+        if spaced[keyword.start() - 1 : keyword.start()] in ("&", "?") and keyword.start():
+            continue  # issue 18, seventh round: a request's parameter ("username=test&password=test"), an example
         following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
