@@ -777,6 +777,30 @@ SEVENTH_ROUND_PAIRS = [
         "l'audit a trouvé des comptes avec mot de passe = login",
     ),
     (
+        "an error code in hex, a ticket's reference",
+        "ticket INC0012345 : mot de passe provisoire Ecureuil#42",
+        SecretKind.PASSWORD,
+        "Erreur 0xC000006A : mot de passe incorrect, ticket INC0012345",
+    ),
+    (
+        "lengths and what they count",
+        "Password: 864-Chars",
+        SecretKind.PASSWORD,
+        "Password rules: 10-72 chars, any symbol",
+    ),
+    (
+        "a time's colon",
+        "password: pommes vertes du verger",
+        SecretKind.PASSWORD,
+        "password changed at 09:41 from Firefox on Linux",
+    ),
+    (
+        "a policy's list",
+        "mot de passe : Trois Chats Gris 7",
+        SecretKind.PASSWORD,
+        "mot de passe : 1 minuscule, 1 chiffre, 1 caractère spécial",
+    ),
+    (
         "a wallet's phrase announced",
         "phrase secrète du portefeuille : rasage critère armure pelouse zoologie réserve tabouret triomphe méditer"
         " farfelu moutarde noisette",

@@ -137,6 +137,7 @@ false alarm costs a friendly reminder, a miss costs a secret kept in a chat hist
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from enum import StrEnum
@@ -1113,6 +1114,8 @@ _CODE_TOKEN = (
     r"|--?[A-Za-z][\w-]*=\S*|--[A-Za-z][\w-]+"
     r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]{0,40}\w-\w[^\]\s]{0,40}\]|\.[*+]|\{\d+,\d*\})\S*"
     r"|[\w.-]+\[\d+\]:?|[\w.-]+'@'[\w.%-]+"  # "sshd[2214]:", MySQL's "'root'@'localhost'"
+    # an error code in hex ("0xC000006A"), a ticket's reference ("INC0012345", "REQ-2291")
+    r"|0x[0-9A-Fa-f]{1,16}|(?:INC|REQ|CHG|RITM|TASK|SR|PRB|TKT|CASE|TICKET)-?\d{3,12}"
     r"|(?:[A-Za-z_]\w*+\.)+[A-Za-z_]\w*+[(\[]\S*|[A-Za-z][^\W_]*+_\w*+[(\[]\S*|\w++\(\)\S*|\w++[(\[][\"']\S*"
 )
 _IS_CODE = re.compile(_CODE_TOKEN)
@@ -1229,7 +1232,8 @@ def _describes(word: str, *, products: bool = True) -> bool:
     return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS) and len(folded) <= _LONGEST_DESCRIPTIVE
 
 
-_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>|→)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")  # " - " reads as ":"
+# " - " reads as ":"; a time's ":" stays (issue 18, seventh round: "changed … at 14:02 from Chrome" gives nothing)
+_SPACED_PUNCTUATION = re.compile(r"\s*(=|:(?!\d)|(?<!\d):)\s*|\s*(->|=>|→)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")
 
 
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
@@ -1287,6 +1291,8 @@ def _gives_a_password(words: list[str]) -> bool:
     if quoted and len(_quoted_words(words[position:])) >= 2:
         return True
     following = words[position + 1] if position + 1 < len(words) else None
+    if following and _LENGTHS.fullmatch(value) and _strip_punctuation(following).casefold() in _COUNTED:
+        return False  # issue 18, seventh round: "Password requirements: 8-64 chars": lengths, not a password
     ends_clause = (
         following is None
         or _SPELLING_NOTE.match(" ".join(words[position + 1 : position + 4])) is not None  # "sans majuscule"
@@ -1319,6 +1325,13 @@ def _gives_a_password(words: list[str]) -> bool:
 
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
+_LENGTHS = re.compile(r"\d{1,3}(?:-\d{1,3})?")
+# What a password policy counts (not "4 times", which a passphrase may say)
+_CHARACTER_CLASSES = _words(
+    "caractère caractères caractere caracteres character characters char chars chiffre chiffres digit digits lettre"
+    " lettres letter letters symbole symboles symbol symbols majuscule majuscules minuscule minuscules uppercase"
+    " lowercase capital capitals"
+)
 _PASSWORD_SOURCES = _words("env stdin prompt keychain")
 _CODE_CONSTANTS = _words("true false null nil None True False undefined")
 _CREDENTIAL_NAMES = _words("login username user identifiant email e-mail pseudo")
@@ -1338,6 +1351,8 @@ _SPELT_SIZE = _words("grand petit big small star")  # "grand M, petit o", "small
 _COUNTED = _words(
     "caractères caracteres characters chiffres digits lettres letters symboles symbols numbers nombres mots words"
     " fois times ans years jours days"
+    # issue 18, seventh round: a policy's list, one of each: "1 majuscule, 1 minuscule, 1 chiffre, 1 caractère spécial"
+    " caractère caractere character char chars chiffre digit lettre letter symbole symbol nombre number"
 )
 _SPELT_WORDS = 16
 
@@ -1556,6 +1571,9 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     if len(clause) not in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
         return False
     folded = [_strip_punctuation(word).casefold() for word in clause]
+    pairs = itertools.pairwise(folded)
+    if any(_LENGTHS.fullmatch(word) and following in _CHARACTER_CLASSES for word, following in pairs):
+        return False  # issue 18, seventh round: a policy, "1 majuscule, 1 minuscule, 1 chiffre, 1 caractère spécial"
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
         return False
     describing = [w for w in folded if w not in _GRAMMAR and w not in _PRONOUNS and _describes_in_a_sentence(w)]
