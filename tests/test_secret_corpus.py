@@ -140,9 +140,11 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   request's parameters, "mot de passe = login", "sensitive = true");
 - batch AO (helpdesks and identity admins: policies' lists, error codes, notifications, tickets, AD attributes, LAPS,
   secret scanners, leaked keys revoked): 4 of 4 caught, 5 false alarms in 35 (14.3 %: a policy's list, "8-64 chars",
-  a hex error code, a time's ":", a ticket's reference).
-Together AE to AO: 102 of 112 secrets caught before their rules (91.1 %), 47 false alarms in 506 ordinary lines
-(9.3 %); AI to AO, written after most of the round's rules, 63 of 65 (96.9 %) and 19 in 282 (6.7 %).
+  a hex error code, a time's ":", a ticket's reference);
+- batch AP (British everyday talk about PINs, codes and Wi-Fi, with prices and counts): 2 false alarms in 20 (10 %:
+  "an 80-year-old dad", "password manager price comparison: Bitwarden $10/yr").
+Together AE to AP: 102 of 112 secrets caught before their rules (91.1 %), 49 false alarms in 526 ordinary lines
+(9.3 %); AI to AP, written after most of the round's rules, 63 of 65 (96.9 %) and 21 in 302 (7.0 %).
 """
 
 from __future__ import annotations

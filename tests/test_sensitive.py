@@ -786,7 +786,7 @@ SEVENTH_ROUND_PAIRS = [
         "lengths and what they count",
         "Password: 864-Chars",
         SecretKind.PASSWORD,
-        "Password rules: 10-72 chars, any symbol",
+        "Password: 10-72 chars, any symbol",
     ),
     (
         "a time's colon",
@@ -799,6 +799,18 @@ SEVENTH_ROUND_PAIRS = [
         "mot de passe : Trois Chats Gris 7",
         SecretKind.PASSWORD,
         "mot de passe : 1 minuscule, 1 chiffre, 1 caractère spécial",
+    ),
+    (
+        "a count, its noun and an adjective",
+        "my 80-year-old dad's password is Rosemary1944",
+        SecretKind.PASSWORD,
+        "my 80-year-old dad uses the same PIN everywhere, how do I help him?",
+    ),
+    (
+        "a password word naming a thing before ':'",
+        "password: Bitwarden2026!",
+        SecretKind.PASSWORD,
+        "password manager prices: Bitwarden $10/yr, 1Password $36/yr",
     ),
     (
         "a wallet's phrase announced",

@@ -1111,6 +1111,7 @@ _CODE_TOKEN = (
     r"\d{1,4}-(?:person|people|personnes?|man|men|members?|seats?|users?|employees?|days?|jours?|hours?|heures?|"
     r"minutes?|min|seconds?|secondes?|weeks?|semaines?|months?|mois|years?|ans?|steps?|[ée]tapes?|factors?|facteurs?|"
     r"bits?|bytes?|octets?|cores?|pages?|stars?|[ée]toiles?|ways?|times?|fois|rounds?|tours?|levels?|niveaux?)"
+    r"(?:-[a-z]{2,8})?"  # "an 80-year-old dad"
     r"|--?[A-Za-z][\w-]*=\S*|--[A-Za-z][\w-]+"
     r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]{0,40}\w-\w[^\]\s]{0,40}\]|\.[*+]|\{\d+,\d*\})\S*"
     r"|[\w.-]+\[\d+\]:?|[\w.-]+'@'[\w.%-]+"  # "sshd[2214]:", MySQL's "'root'@'localhost'"
@@ -1821,6 +1822,17 @@ def _lists_passwords(text: str) -> bool:
     return False
 
 
+# Issue 18, seventh round: a password word, then a noun it names a thing with: "password reset links", "password
+# manager price comparison: …", "password hashing" (not the password itself).
+_THING_NAMED_AFTER = (
+    r"s?\s+(?:reset|resets|manager|managers|hash\w*|storage|stor\w+|polic\w+|fields?|forms?|changes?|recovery|"
+    r"generat\w+|reuse|rotation|expir\w+|strength|length|requirements?|rules?|validat\w+|check\w*|hints?|links?|"
+    r"tokens?|database|db|columns?|vault|management|audits?|protection|less|spraying|cracking|attacks?|source|"
+    r"oubli[ée]|perdu|gestionnaire|de r[ée]cup\w+|de r[ée]initialisation)\b"
+)
+_NAMES_A_THING = re.compile(_THING_NAMED_AFTER, re.IGNORECASE)
+
+
 # The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
 _SET_AS = re.compile(
     r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put|rentr[ée]|entr[ée]|tap[ée]|entered|typed)\s+"
@@ -1830,10 +1842,7 @@ _SET_AS = re.compile(
     r"phrase secr[èe]te|passphrase|phrase de passe)"
     # issue 18, seventh round: not a thing named after passwords: "UUIDv4 for password reset links", "a tool for
     # password hashing", "pour le code source"
-    r"(?!s?\s+(?:reset|resets|manager|managers|hash\w*|storage|stor\w+|polic\w+|fields?|forms?|changes?|recovery|"
-    r"generat\w+|reuse|rotation|expir\w+|strength|length|requirements?|rules?|validat\w+|check\w*|hints?|links?|"
-    r"tokens?|database|db|columns?|vault|management|audits?|protection|less|spraying|cracking|attacks?|source|"
-    r"oubli[ée]|perdu|gestionnaire|de r[ée]cup\w+|de r[ée]initialisation)\b)"
+    r"(?!" + _THING_NAMED_AFTER + ")"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
     r"\s+(?:to|en|à)\s+(\S+)"
     # "pour" / "for" takes a quoted value only: "changer mon mdp pour 'jeluiappartiens'", not "pour être tranquille"
@@ -1974,6 +1983,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
     for keyword in keywords:
         if _COUNT_BEFORE.search(spaced, max(0, keyword.start() - 8), keyword.start()):
             continue  # issue 18, seventh round: counted, not given: "1 mot de passe = 1 site", "12 passwords: …"
+        if _NAMES_A_THING.match(spaced, keyword.end()):
+            continue  # issue 18, seventh round: "password manager price comparison: Bitwarden $10/yr"
         if spaced[keyword.start() - 1 : keyword.start()] in ("&", "?") and keyword.start():
             continue  # issue 18, seventh round: a request's parameter ("username=test&password=test"), an example
         following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
