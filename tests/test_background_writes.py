@@ -25,9 +25,10 @@ from bot.service import Gaffe
 from bot.storage import Store
 from tests.support.database import locked
 from tests.support.paths import ROOT
+from tests.support.patience import PATIENCE_SECONDS
 
 
-async def until(condition: Callable[[], bool], timeout: float = 60) -> None:
+async def until(condition: Callable[[], bool], timeout: float = PATIENCE_SECONDS) -> None:
     """Wait for a condition the code under test makes true (checked every 20 ms; the deadline is generous for a
     loaded machine, not a timing assertion)."""
     deadline = asyncio.get_running_loop().time() + timeout
@@ -37,7 +38,7 @@ async def until(condition: Callable[[], bool], timeout: float = 60) -> None:
 
 
 def pending(db: Path, user: int) -> int:
-    with sqlite3.connect(db, timeout=60) as check:
+    with sqlite3.connect(db, timeout=PATIENCE_SECONDS) as check:
         value = int(check.execute("SELECT reply_pending FROM users WHERE user_id = ?", (user,)).fetchone()[0])
     check.close()
     return value
