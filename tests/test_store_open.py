@@ -4,17 +4,20 @@ path Gaffe did not create keeps its mode; the database, and the `-wal`/`-shm` be
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.engine import State
 from bot.errors import StartupError
-from bot.storage import RESTORE_HINT, SCHEMA_VERSION, Store, database_error, summary
+from bot.storage import RESTORE_HINT, SCHEMA_VERSION, Store, _check_in_background, database_error, summary
 from tests.support.database import damaged_database
 
 
@@ -24,6 +27,23 @@ async def refused(path: Path) -> StartupError:
         await store.close()
     assert raised.value.setting == "GAFFE_DB"
     return raised.value
+
+
+@contextlib.contextmanager
+def threads_started() -> Iterator[list[threading.Thread]]:
+    """The threads started in the block, each recorded by itself as it starts (before its first call), so one that
+    ends at once is seen too."""
+    started: list[threading.Thread] = []
+
+    def record(frame: object, event: str, arg: object) -> None:
+        started.append(threading.current_thread())
+        sys.settrace(None)  # once is enough: nothing else of the thread is traced
+
+    threading.settrace(record)
+    try:
+        yield started
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
 
 
 def mode(path: Path) -> int:
@@ -138,8 +158,9 @@ async def test_a_new_database_and_its_journal_files_are_the_owners_only(tmp_path
 @pytest.mark.parametrize("kind", ["database", "empty"])
 async def test_an_existing_database_and_its_journal_files_are_tightened(tmp_path: Path, kind: str) -> None:
     db = tmp_path / "gaffe.sqlite3"
-    if kind == "database":
-        sqlite3.connect(db).close()
+    if kind == "database":  # with a table: a file that starts with SQLite's header (a bare connect writes nothing)
+        with contextlib.closing(sqlite3.connect(db)) as made:
+            made.execute("CREATE TABLE earlier (x)")
     else:
         db.touch()  # an empty file is a database SQLite has not written yet
     journals = (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
@@ -173,10 +194,12 @@ async def test_a_large_database_opens_at_once_and_is_checked_in_the_background(
     if not damaged:
         await (await Store.open(db)).close()
     monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", 0)  # "large": every file that has a page
-    store = await Store.open(db)  # does not refuse, even damaged…
+    with threads_started() as started:
+        store = await Store.open(db)  # does not refuse, even damaged…
     try:
-        for check in [t for t in threading.enumerate() if t.name == "gaffe-quick-check"]:
-            check.join()  # …and says what the check found once it is done
+        (check,) = [t for t in started if t.name == "gaffe-quick-check"]
+        assert check.daemon  # a check still reading a large file never holds the process at exit
+        check.join()  # …and says what the check found once it is done
     finally:
         await store.close()
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
@@ -186,3 +209,17 @@ async def test_a_large_database_opens_at_once_and_is_checked_in_the_background(
         assert "more). " in errors[0]  # what the check found, in short
     else:
         assert errors == []
+
+
+def test_a_background_check_that_cannot_read_the_file_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The file became unreadable as a database after it opened (replaced, truncated): SQLite's error is the finding."""
+    replaced = tmp_path / "gaffe.sqlite3"
+    replaced.write_text("not a database any more\n")
+    with threads_started() as started:
+        _check_in_background(replaced)
+    for thread in started:
+        thread.join()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [f"the database {replaced} is damaged (file is not a database). {RESTORE_HINT}"]
