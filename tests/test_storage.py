@@ -235,8 +235,10 @@ async def test_a_features_new_migration_runs_once_on_its_own_version(tmp_path: P
 async def test_refuses_a_features_tables_newer_than_this_gaffe(tmp_path: Path) -> None:
     path = tmp_path / "g.sqlite3"
     await (await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES, NOTES_2))))).close()
-    with pytest.raises(RuntimeError, match="'notes' at version 2, newer"):
+    with pytest.raises(StartupError, match="'notes' at version 2, newer") as raised:
         await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES,))))
+    assert raised.value.setting == "GAFFE_DB"  # the operator's two lines: what is wrong, and what to do
+    assert raised.value.fix == "Upgrade Gaffe, or set GAFFE_DB to a database this version made."
 
 
 # --- what waits to be sent, and what is written down later -----------------------------------------------------------
