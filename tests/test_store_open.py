@@ -90,6 +90,15 @@ async def test_a_damaged_database_names_what_the_check_found_and_the_restore_com
     assert error.fix == RESTORE_HINT
 
 
+async def test_a_damaged_database_of_exactly_the_size_limit_is_still_checked_before_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size limit (`QUICK_CHECK_BEFORE_START_BYTES`: "up to this size") includes it: checked before start."""
+    db = damaged_database(tmp_path / "damaged.sqlite3")
+    monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", db.stat().st_size)
+    assert (await refused(db)).message.startswith(f"the database {db} is damaged (")
+
+
 async def test_a_database_from_a_newer_gaffe_is_refused(tmp_path: Path) -> None:
     db = tmp_path / "newer.sqlite3"
     with sqlite3.connect(db) as connection:
