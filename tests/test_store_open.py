@@ -169,7 +169,11 @@ async def test_an_existing_database_and_its_journal_files_are_tightened(tmp_path
     db = tmp_path / "gaffe.sqlite3"
     if kind == "database":  # with a table: a file that starts with SQLite's header (a bare connect writes nothing)
         with contextlib.closing(sqlite3.connect(db)) as made:
+            made.execute("PRAGMA journal_mode=WAL")
             made.execute("CREATE TABLE earlier (x)")
+            left = {name: (tmp_path / name).read_bytes() for name in ("gaffe.sqlite3-wal", "gaffe.sqlite3-shm")}
+        for name, data in left.items():  # as a crash leaves them: not empty (SQLite itself tightens an empty one)
+            (tmp_path / name).write_bytes(data)
     else:
         db.touch()  # an empty file is a database SQLite has not written yet
     journals = (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
@@ -181,6 +185,18 @@ async def test_an_existing_database_and_its_journal_files_are_tightened(tmp_path
         assert [mode(file) for file in (db, *journals)] == [0o600] * 3
     finally:
         await store.close()
+
+
+async def test_a_database_named_through_a_link_is_tightened(tmp_path: Path) -> None:
+    """GAFFE_DB may be a link to the database (kept on another disk): the database it names is Gaffe's own."""
+    db = tmp_path / "gaffe.sqlite3"
+    with contextlib.closing(sqlite3.connect(db)) as made:
+        made.execute("CREATE TABLE earlier (x)")
+    db.chmod(0o644)
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(db)
+    await (await Store.open(link)).close()
+    assert mode(db) == 0o600
 
 
 async def test_a_journal_that_links_elsewhere_is_refused_and_what_it_names_keeps_its_mode(tmp_path: Path) -> None:
