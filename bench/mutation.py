@@ -106,6 +106,7 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "rate_limit": ("bot/adapters/rate_limit.py", ["test_rate_limit_rules.py"]),
 }
 
+PATIENCE = "10"  # seconds: see `run`
 STATUS_LINE = re.compile(r"^\s+(\S+): (.+)$")
 
 
@@ -159,7 +160,9 @@ def prepare(module: str) -> Path:
 def run(module: str, children: int, timeout: float) -> tuple[Counter[str], list[str], float]:
     """Run mutmut on one module; the count per status, the surviving mutants' names, and the seconds taken."""
     scratch = prepare(module)
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+    # A mutant that never releases a lock or never retries fails on the tests' deadline (tests/support/patience.py):
+    # a minute by default, 10 s here, where hundreds of mutants run; a correct build waits milliseconds on it.
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", "GAFFE_TEST_PATIENCE": PATIENCE}
     started = time.monotonic()
     with open(scratch / "mutmut.log", "w", encoding="utf-8") as log:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sqlite3
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from bot.app import FEATURES, open_store
 from bot.core.actions import Registry
-from bot.core.engine import State
+from bot.core.engine import State, Suspended
 from bot.core.feature import Feature, Migration
 from bot.core.profile import Profile
 from bot.errors import StartupError
@@ -234,8 +235,10 @@ async def test_a_features_new_migration_runs_once_on_its_own_version(tmp_path: P
 async def test_refuses_a_features_tables_newer_than_this_gaffe(tmp_path: Path) -> None:
     path = tmp_path / "g.sqlite3"
     await (await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES, NOTES_2))))).close()
-    with pytest.raises(RuntimeError, match="'notes' at version 2, newer"):
+    with pytest.raises(StartupError, match="'notes' at version 2, newer") as raised:
         await open_store(path, (*FEATURES, Feature("notes", Registry(), migrations=(NOTES,))))
+    assert raised.value.setting == "GAFFE_DB"  # the operator's two lines: what is wrong, and what to do
+    assert raised.value.fix == "Upgrade Gaffe, or set GAFFE_DB to a database this version made."
 
 
 # --- what waits to be sent, and what is written down later -----------------------------------------------------------
@@ -296,7 +299,8 @@ async def test_deliveries_that_cannot_be_written_at_exit_are_said_and_the_store_
     await store.delivered(1)
     await store.connection.execute("PRAGMA query_only=ON")
     await store.close()
-    assert "delivered replies not written down at exit" in caplog.text
+    said = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert said == ["delivered replies not written down at exit (attempt to write a readonly database)"]  # why
     with sqlite3.connect(path) as db:  # asked again at the next start ("on reprend")
         assert db.execute("SELECT reply_pending FROM users").fetchall() == [(1,)]
     db.close()
@@ -319,6 +323,17 @@ def test_a_saved_conversation_loads_whatever_fields_it_has() -> None:
     assert dict(loaded.answers) == {} and loaded.suspended is None
     with pytest.raises(ValueError, match="neither an object nor an array: 5"):
         state_from_row("fr", '{"suspended": 5}')
+
+
+def test_a_conversation_kept_aside_as_an_array_must_have_each_field() -> None:
+    """Databases from before `Suspended` had names keep it as its 8 values in order: a row with one more is
+    damaged, refused, not read with its values shifted or cut."""
+    kept = ["checkup", "q2", 3, 10, [["name", "Ada"]], ["email-2fa"], [], []]
+    assert state_from_row("fr", json.dumps({"suspended": kept})).suspended == Suspended(
+        "checkup", "q2", 3, 10, (("name", "Ada"),), ("email-2fa",), (), ()
+    )
+    with pytest.raises(ValueError, match="longer"):
+        state_from_row("fr", json.dumps({"suspended": [*kept, "one too many"]}))
 
 
 async def test_a_migration_that_fails_is_rolled_back_whole_and_said(tmp_path: Path) -> None:

@@ -4,17 +4,20 @@ path Gaffe did not create keeps its mode; the database, and the `-wal`/`-shm` be
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 import stat
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from bot.core.engine import State
 from bot.errors import StartupError
-from bot.storage import RESTORE_HINT, SCHEMA_VERSION, Store, database_error, summary
+from bot.storage import RESTORE_HINT, SCHEMA_VERSION, Store, _check_in_background, database_error, summary
 from tests.support.database import damaged_database
 
 
@@ -24,6 +27,23 @@ async def refused(path: Path) -> StartupError:
         await store.close()
     assert raised.value.setting == "GAFFE_DB"
     return raised.value
+
+
+@contextlib.contextmanager
+def threads_started() -> Iterator[list[threading.Thread]]:
+    """The threads started in the block, each recorded by itself as it starts (before its first call), so one that
+    ends at once is seen too."""
+    started: list[threading.Thread] = []
+
+    def record(frame: object, event: str, arg: object) -> None:
+        started.append(threading.current_thread())
+        sys.settrace(None)  # once is enough: nothing else of the thread is traced
+
+    threading.settrace(record)
+    try:
+        yield started
+    finally:
+        threading.settrace(None)  # type: ignore[arg-type]
 
 
 def mode(path: Path) -> int:
@@ -68,6 +88,15 @@ async def test_a_damaged_database_names_what_the_check_found_and_the_restore_com
     assert error.message.startswith(f"the database {db} is damaged (") and ", and " in error.message
     assert "***" not in error.message and "\n" not in error.message  # one line, without SQLite's banner
     assert error.fix == RESTORE_HINT
+
+
+async def test_a_damaged_database_of_exactly_the_size_limit_is_still_checked_before_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The size limit (`QUICK_CHECK_BEFORE_START_BYTES`: "up to this size") includes it: checked before start."""
+    db = damaged_database(tmp_path / "damaged.sqlite3")
+    monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", db.stat().st_size)
+    assert (await refused(db)).message.startswith(f"the database {db} is damaged (")
 
 
 async def test_a_database_from_a_newer_gaffe_is_refused(tmp_path: Path) -> None:
@@ -138,8 +167,13 @@ async def test_a_new_database_and_its_journal_files_are_the_owners_only(tmp_path
 @pytest.mark.parametrize("kind", ["database", "empty"])
 async def test_an_existing_database_and_its_journal_files_are_tightened(tmp_path: Path, kind: str) -> None:
     db = tmp_path / "gaffe.sqlite3"
-    if kind == "database":
-        sqlite3.connect(db).close()
+    if kind == "database":  # with a table: a file that starts with SQLite's header (a bare connect writes nothing)
+        with contextlib.closing(sqlite3.connect(db)) as made:
+            made.execute("PRAGMA journal_mode=WAL")
+            made.execute("CREATE TABLE earlier (x)")
+            left = {name: (tmp_path / name).read_bytes() for name in ("gaffe.sqlite3-wal", "gaffe.sqlite3-shm")}
+        for name, data in left.items():  # as a crash leaves them: not empty (SQLite itself tightens an empty one)
+            (tmp_path / name).write_bytes(data)
     else:
         db.touch()  # an empty file is a database SQLite has not written yet
     journals = (db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm"))
@@ -151,6 +185,18 @@ async def test_an_existing_database_and_its_journal_files_are_tightened(tmp_path
         assert [mode(file) for file in (db, *journals)] == [0o600] * 3
     finally:
         await store.close()
+
+
+async def test_a_database_named_through_a_link_is_tightened(tmp_path: Path) -> None:
+    """GAFFE_DB may be a link to the database (kept on another disk): the database it names is Gaffe's own."""
+    db = tmp_path / "gaffe.sqlite3"
+    with contextlib.closing(sqlite3.connect(db)) as made:
+        made.execute("CREATE TABLE earlier (x)")
+    db.chmod(0o644)
+    link = tmp_path / "link.sqlite3"
+    link.symlink_to(db)
+    await (await Store.open(link)).close()
+    assert mode(db) == 0o600
 
 
 async def test_a_journal_that_links_elsewhere_is_refused_and_what_it_names_keeps_its_mode(tmp_path: Path) -> None:
@@ -173,10 +219,12 @@ async def test_a_large_database_opens_at_once_and_is_checked_in_the_background(
     if not damaged:
         await (await Store.open(db)).close()
     monkeypatch.setattr("bot.storage.QUICK_CHECK_BEFORE_START_BYTES", 0)  # "large": every file that has a page
-    store = await Store.open(db)  # does not refuse, even damaged…
+    with threads_started() as started:
+        store = await Store.open(db)  # does not refuse, even damaged…
     try:
-        for check in [t for t in threading.enumerate() if t.name == "gaffe-quick-check"]:
-            check.join()  # …and says what the check found once it is done
+        (check,) = [t for t in started if t.name == "gaffe-quick-check"]
+        assert check.daemon  # a check still reading a large file never holds the process at exit
+        check.join()  # …and says what the check found once it is done
     finally:
         await store.close()
     errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
@@ -186,3 +234,17 @@ async def test_a_large_database_opens_at_once_and_is_checked_in_the_background(
         assert "more). " in errors[0]  # what the check found, in short
     else:
         assert errors == []
+
+
+def test_a_background_check_that_cannot_read_the_file_says_why(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The file became unreadable as a database after it opened (replaced, truncated): SQLite's error is the finding."""
+    replaced = tmp_path / "gaffe.sqlite3"
+    replaced.write_text("not a database any more\n")
+    with threads_started() as started:
+        _check_in_background(replaced)
+    for thread in started:
+        thread.join()
+    errors = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert errors == [f"the database {replaced} is damaged (file is not a database). {RESTORE_HINT}"]

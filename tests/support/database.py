@@ -8,6 +8,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.support.patience import PATIENCE_SECONDS
+
 
 def damaged_database(path: Path) -> Path:
     """A SQLite file whose later pages are scrambled: it opens, and `PRAGMA quick_check` finds it damaged."""
@@ -27,7 +29,8 @@ def damaged_database(path: Path) -> Path:
 @contextmanager
 def locked(db: Path) -> Iterator[None]:
     """Another program holds the database's write lock until the block ends."""
-    other = sqlite3.connect(db, isolation_level=None, timeout=60)  # waits for a write in flight, not fails
+    # Waits for a write in flight, not fails; a store that never ends its own transaction fails here
+    other = sqlite3.connect(db, isolation_level=None, timeout=PATIENCE_SECONDS)
     other.execute("BEGIN EXCLUSIVE")
     try:
         yield
