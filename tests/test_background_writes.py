@@ -55,7 +55,7 @@ async def test_delivered_replies_are_written_down_once_the_lock_is_gone(
     db = tmp_path / "gaffe.sqlite3"
     await store.save(1, State(), reply_pending=True)
     await store.connection.execute("PRAGMA busy_timeout=50")
-    with locked(db):
+    async with locked(db):
         await store.delivered(1)  # written down within a second… but the database is locked
         await until(lambda: bool(warnings_about(caplog, "writing down delivered replies failed")))
     await until(lambda: pending(db, 1) == 0)  # tried again, and written, once the lock is gone
@@ -92,7 +92,7 @@ async def test_the_daily_jobs_wait_for_the_lock_and_run_after_it(
 
     scheduler = Scheduler(gaffe, push, send, settings)
     await store.connection.execute("PRAGMA busy_timeout=50")
-    with locked(db):
+    async with locked(db):
         await scheduler.tick()
         await scheduler.tick()  # still locked: tried again, not said again
     (warning,) = warnings_about(caplog, "the daily jobs failed")  # said once, with the reason
@@ -127,7 +127,7 @@ async def test_a_tick_that_cannot_write_down_a_sent_message_counts_nothing_and_s
 
     scheduler = Scheduler(gaffe, push, send)
     await store.connection.execute("PRAGMA busy_timeout=50")
-    with locked(db):
+    async with locked(db):
         assert await scheduler.tick() == 0  # sent, but not written down: the round stops here
     assert sent == [1] and scheduler.rounds == 0
     (warning,) = warnings_about(caplog, "the scheduler's tick failed")

@@ -5,6 +5,7 @@ kept (its transaction rolls back, the effects with the state), and the next step
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from pathlib import Path
 
@@ -116,9 +117,10 @@ async def test_a_database_locked_past_the_busy_timeout(gaffe: Gaffe, store: Stor
     asked_at = await _at_last_question(gaffe, screen)
     before = await store.load(1)
     await store.connection.execute("PRAGMA busy_timeout=300")
-    other = sqlite3.connect(db, isolation_level=None)
+    other = sqlite3.connect(db, isolation_level=None, check_same_thread=False)
     try:
-        other.execute("BEGIN EXCLUSIVE")  # another process holds the write lock…
+        # another process holds the write lock (taken off this loop: see tests/support/database.py's `locked`)…
+        await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
         other.execute("UPDATE users SET updated_at = 'x' WHERE user_id = 1")
         failed = await gaffe.handle(1, Pick(asked_at, 0), screen)  # …for longer than the busy timeout
         assert failed.toast == TRY_AGAIN  # how long it waited first: bench/faults.py

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from bot.adapters.telegram import TelegramGaffe
 from tests.support.bot_harness import buttons, next_message, press, running_bot, settings_for
+from tests.support.database import locked
 from tests.support.fake_bot_api import FakeBotApi
 from tests.test_telegram_process import bot_process
 
@@ -35,11 +36,9 @@ async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBo
         fake.user_sends(7, "/checkup")
         intro, mark = await next_message(fake, 7, mark)
         await _delivery_noted(db, 7)  # (else the lock below keeps it pending, and a tick sends it again)
-        # Another process holds the database; its connection waits (up to 60 s) for a write of the bot's in flight
-        # rather than failing at once with "database is locked" on a loaded machine.
-        other = sqlite3.connect(db, isolation_level=None, timeout=60)
-        other.execute("BEGIN EXCLUSIVE")
-        try:
+        # Another process holds the database. It waits for a write of the bot's in flight, off the loop that drives
+        # that write (see tests/support/database.py), rather than failing with "database is locked" under load.
+        async with locked(db):
             fake.user_sends(7, "/aide")
             refused, mark = await next_message(fake, 7, mark)
             assert TRY_AGAIN in refused["text"]
@@ -50,9 +49,6 @@ async def test_a_locked_database_says_try_again_then_the_step_works(fake: FakeBo
             assert TRY_AGAIN in answer.params.get("text", "")  # a toast: the question keeps its buttons
             shown = next(m for m in fake.messages(7) if m["message_id"] == intro["message_id"])
             assert buttons(shown)
-        finally:
-            other.execute("ROLLBACK")
-            other.close()
         question, mark = await press(fake, 7, intro, 0, mark)  # released: the same button works
         assert "tu les ranges où" in question["text"]
     with sqlite3.connect(db) as check:

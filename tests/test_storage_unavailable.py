@@ -20,7 +20,7 @@ async def test_a_locked_database_is_storage_unavailable_everywhere_then_usable_a
 ) -> None:
     await store.save(1, State())
     await store.connection.execute("PRAGMA busy_timeout=50")  # not 5 s per refusal
-    with locked(tmp_path / "gaffe.sqlite3"):
+    async with locked(tmp_path / "gaffe.sqlite3"):
         with pytest.raises(StorageUnavailable, match="locked") as raised:
             await store.save(2, State())
         assert isinstance(raised.value.__cause__, sqlite3.OperationalError)

@@ -3,9 +3,10 @@ what start-up and the backup say about one."""
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from tests.support.patience import PATIENCE_SECONDS
@@ -26,16 +27,18 @@ def damaged_database(path: Path) -> Path:
     return path
 
 
-@contextmanager
-def locked(db: Path) -> Iterator[None]:
-    """Another program holds the database's write lock until the block ends."""
-    # Waits for a write in flight, not fails; a store that never ends its own transaction fails here
-    other = sqlite3.connect(db, isolation_level=None, timeout=PATIENCE_SECONDS)
-    other.execute("BEGIN EXCLUSIVE")
+@asynccontextmanager
+async def locked(db: Path) -> AsyncIterator[None]:
+    """Another program holds the database's write lock until the block ends. It waits for a write in flight, taking
+    the lock in a thread: taken on the test's loop, which also drives the store's BEGIN … COMMIT, its wait would
+    block that write from ending, and fail after its deadline with "database is locked". A store that never ends its
+    own transaction fails here (after tests/support/patience.py's deadline)."""
+    other = sqlite3.connect(db, isolation_level=None, timeout=PATIENCE_SECONDS, check_same_thread=False)
     try:
+        await asyncio.to_thread(other.execute, "BEGIN EXCLUSIVE")
         yield
-    finally:
         other.execute("ROLLBACK")
+    finally:
         other.close()
 
 
