@@ -191,14 +191,19 @@ def pixels(png: bytes) -> bytes:
 
 
 def chart_cases() -> dict[str, tuple[tuple[PastCheckup, ...], str, str]]:
-    """Reference charts: thirteen checkups over two months, two of them the same day (every other date labelled,
-    the last always), titled, in French; two checkups; five (every date labelled); one checkup alone (in the
-    middle), untitled, in English."""
+    """Reference charts: thirteen checkups over two months (every other date labelled), titled, in French; twelve,
+    the last two the same day (every other date labelled, and the last one, an odd one; their two-line labels,
+    date and time, centred under their points); two checkups; five (every date labelled); one checkup alone (in
+    the middle), untitled, in English."""
     start = datetime(2026, 10, 3, 8, 15, tzinfo=UTC)
-    every_four_days = (PastCheckup(start + timedelta(days=4 * i, hours=i), (i * 37 + 12) % 101, ()) for i in range(12))
+    every_four_days = tuple(
+        PastCheckup(start + timedelta(days=4 * i, hours=i), (i * 37 + 12) % 101, ()) for i in range(12)
+    )
     thirteen = (*every_four_days, PastCheckup(start + timedelta(days=44, hours=20), 93, ()))
+    twelve = (*every_four_days[:11], PastCheckup(start + timedelta(days=40, hours=13, minutes=25), 88, ()))
     return {
         "thirteen-fr": (thirteen, "fr", "Ton score, check-up après check-up"),
+        "twelve-fr": (twelve, "fr", "Ton score"),
         "two-fr": (thirteen[:2], "fr", "Ton score"),
         "five-en": (thirteen[3:8], "en", "Your score"),
         "one-en": (thirteen[5:6], "en", ""),
