@@ -97,9 +97,9 @@ def test_the_chart_has_its_title_and_keeps_checkups_of_one_day_apart(translators
         PastCheckup(datetime(2026, 12, 7, 18, 30, tzinfo=UTC), 70, ()),
         PastCheckup(datetime(2026, 12, 8, 8, 0, tzinfo=UTC), 75, ()),
     )
-    labels = date_labels(same_day, "fr")
-    assert labels[0] != labels[1] and "09:05" in labels[0] and "18:30" in labels[1]
-    assert labels[2] == "8 déc."  # alone on its day: the date alone
+    # The day, and the time (hours and minutes) when another checkup shares that day; alone on its day, the date alone.
+    assert date_labels(same_day, "fr") == ["7 déc.\n09:05", "7 déc.\n18:30", "8 déc."]
+    assert date_labels(same_day, "en") == ["7 Dec\n9:05\u202fAM", "7 Dec\n6:30\u202fPM", "8 Dec"]
     untitled = Image.open(io.BytesIO(draw_chart(same_day, translators["fr"]))).convert("RGB")
     titled = Image.open(io.BytesIO(draw_chart(same_day, translators["fr"], "Ton score"))).convert("RGB")
     band = (0, 0, 800, 50)  # the title's band, above the plot
