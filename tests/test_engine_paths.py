@@ -11,7 +11,7 @@ from types import MappingProxyType
 import pytest
 import yaml
 
-from bot.core.dialogue import Content, Target, build_dialogue
+from bot.core.dialogue import Content, Node, Target, build_dialogue
 from bot.core.engine import (
     Aside,
     Ask,
@@ -269,3 +269,47 @@ def test_a_country_picker_whose_own_text_names_a_route_is_asked_once(shipped: Co
     )
     asked = step(content, State(Profile("fr")), Command("pays"))
     assert (asked.state.dialogue, asked.state.node) == ("pays", picker.start) and len(_asks(asked)) == 1
+
+
+# --- the country picker's own ending, while a detour waits ----------------------------------------------------
+def _with_picker_end(shipped: Content, **nodes: Node) -> Content:
+    picker = shipped.dialogues["pays"]
+    return replace(shipped, dialogues={**shipped.dialogues, "pays": replace(picker, nodes={**picker.nodes, **nodes})})
+
+
+def _detour_to_picker(content: Content) -> Step:
+    """The scam dialogue's SMS branch reads the country: unknown, the picker is asked first."""
+    opened = step(content, State(Profile("fr")), Command("arnaque"))
+    sms = _asks(opened)[0].labels.index("Un SMS louche (colis, amende…)")
+    asked = step(content, opened.state, Pick(opened.state.step, sms))
+    assert asked.state.dialogue == "pays" and asked.state.detour is not None
+    return asked
+
+
+def _pick_belgium(content: Content, asked: Step) -> Step:
+    return step(content, asked.state, Pick(asked.state.step, _asks(asked)[-1].labels.index("Belgique")))
+
+
+def test_a_picker_that_says_two_things_says_both_before_going_back_where_it_was(shipped: Content) -> None:
+    """Only its last node ends the detour: a text node with a `goto` inside it goes on within the picker."""
+    done = shipped.dialogues["pays"].nodes["done"]
+    content = _with_picker_end(
+        shipped,
+        done=replace(done, end=False, target=Target(goto="more")),
+        more=replace(done, id="more", text="Et voilà."),
+    )
+    back = _pick_belgium(content, _detour_to_picker(content))
+    said = [o.text for o in back.outputs if isinstance(o, Say)]
+    assert said == [done.text, "Et voilà."]
+    assert (back.state.dialogue, back.state.node, back.state.detour) == ("arnaque", "sms_other", None)
+
+
+def test_a_node_that_neither_ends_nor_goes_on_ends_the_conversation_or_the_detour(shipped: Content) -> None:
+    """The content check refuses such a dead end; content built without it (tests, tools) still ends there."""
+    content = _with_picker_end(shipped, done=replace(shipped.dialogues["pays"].nodes["done"], end=False))
+    assert content.dialogues["pays"].nodes["done"].target is None
+    asked = step(content, State(Profile("fr")), Command("pays"))
+    ended = _pick_belgium(content, asked)
+    assert ended.state.profile.country == "be" and (ended.state.dialogue, ended.state.node) == (None, None)
+    back = _pick_belgium(content, _detour_to_picker(content))
+    assert (back.state.dialogue, back.state.node, back.state.detour) == ("arnaque", "sms_other", None)

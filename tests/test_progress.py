@@ -97,9 +97,9 @@ def test_the_chart_has_its_title_and_keeps_checkups_of_one_day_apart(translators
         PastCheckup(datetime(2026, 12, 7, 18, 30, tzinfo=UTC), 70, ()),
         PastCheckup(datetime(2026, 12, 8, 8, 0, tzinfo=UTC), 75, ()),
     )
-    labels = date_labels(same_day, "fr")
-    assert labels[0] != labels[1] and "09:05" in labels[0] and "18:30" in labels[1]
-    assert labels[2] == "8 déc."  # alone on its day: the date alone
+    # The day, and the time (hours and minutes) when another checkup shares that day; alone on its day, the date alone.
+    assert date_labels(same_day, "fr") == ["7 déc.\n09:05", "7 déc.\n18:30", "8 déc."]
+    assert date_labels(same_day, "en") == ["7 Dec\n9:05\u202fAM", "7 Dec\n6:30\u202fPM", "8 Dec"]
     untitled = Image.open(io.BytesIO(draw_chart(same_day, translators["fr"]))).convert("RGB")
     titled = Image.open(io.BytesIO(draw_chart(same_day, translators["fr"], "Ton score"))).convert("RGB")
     band = (0, 0, 800, 50)  # the title's band, above the plot
@@ -191,14 +191,19 @@ def pixels(png: bytes) -> bytes:
 
 
 def chart_cases() -> dict[str, tuple[tuple[PastCheckup, ...], str, str]]:
-    """Reference charts: thirteen checkups over two months, two of them the same day (every other date labelled,
-    the last always), titled, in French; two checkups; five (every date labelled); one checkup alone (in the
-    middle), untitled, in English."""
+    """Reference charts: thirteen checkups over two months (every other date labelled), titled, in French; twelve,
+    the last two the same day (every other date labelled, and the last one, an odd one; their two-line labels,
+    date and time, centred under their points); two checkups; five (every date labelled); one checkup alone (in
+    the middle), untitled, in English."""
     start = datetime(2026, 10, 3, 8, 15, tzinfo=UTC)
-    every_four_days = (PastCheckup(start + timedelta(days=4 * i, hours=i), (i * 37 + 12) % 101, ()) for i in range(12))
+    every_four_days = tuple(
+        PastCheckup(start + timedelta(days=4 * i, hours=i), (i * 37 + 12) % 101, ()) for i in range(12)
+    )
     thirteen = (*every_four_days, PastCheckup(start + timedelta(days=44, hours=20), 93, ()))
+    twelve = (*every_four_days[:11], PastCheckup(start + timedelta(days=40, hours=13, minutes=25), 88, ()))
     return {
         "thirteen-fr": (thirteen, "fr", "Ton score, check-up après check-up"),
+        "twelve-fr": (twelve, "fr", "Ton score"),
         "two-fr": (thirteen[:2], "fr", "Ton score"),
         "five-en": (thirteen[3:8], "en", "Your score"),
         "one-en": (thirteen[5:6], "en", ""),
