@@ -96,3 +96,47 @@ def test_a_label_is_read_more_strictly_than_a_message(label: str, problem: str |
 )
 def test_a_french_social_security_number_is_found_by_its_key(text: str, kind: SecretKind | None) -> None:
     assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("olá 123.456.789-09", SecretKind.IDENTITY),  # a CPF: both check digits right (the first from a remainder 10)
+        ("olá 123.456.789-08", None),  # the second one off
+        ("olá 123.456.789-19", None),  # the first one off
+        ("olá 123.456.789-17", None),  # the first one off, the second right for it: both are checked
+        ("olá 100.000.028-10", SecretKind.IDENTITY),  # the second from a remainder 10: it reads 0
+        ("olá 000.022.202-02", SecretKind.IDENTITY),  # two different digits are enough to be a number
+        ("olá 111.111.111-11", None),  # the checks pass, but one digit repeated is an example
+    ],
+)
+def test_a_brazilian_cpf_is_found_by_its_two_check_digits(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("j, k, q, 4, 7", SecretKind.PASSWORD),  # five characters dictated: three letters and two digits
+        ("j, k, 3, 4, 7", None),  # two letters only
+        ("j, k, q, w, 7", None),  # one digit only
+    ],
+)
+def test_characters_dictated_one_by_one_mix_three_letters_and_two_digits(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+def test_a_label_with_a_made_up_word_is_a_secret_even_when_detect_lets_it_through() -> None:
+    assert detect("pain b4guette") is None  # no cue, two words: a message may say that
+    assert name_problem("pain b4guette") == "secret"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "il réclame le code de mon ordi, c'est malsain?",  # the question mark stuck to the word
+        "il exige mon mot de passe, c'est",  # a frame with nothing after it
+    ],
+)
+def test_a_question_about_a_demand_gives_no_password(text: str) -> None:
+    assert detect(text) is None
