@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from bot.core.sensitive import SecretKind, detect, name_problem
+from bot.core.sensitive import (
+    _PASSWORD_WORD,
+    SecretKind,
+    _listed_words,
+    _quoted_itself,
+    _quoted_words,
+    detect,
+    name_problem,
+)
 
 
 @pytest.mark.parametrize(
@@ -140,3 +148,154 @@ def test_a_label_with_a_made_up_word_is_a_secret_even_when_detect_lets_it_throug
 )
 def test_a_question_about_a_demand_gives_no_password(text: str) -> None:
     assert detect(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("le code a expiré le 31.12.24", None),  # a date: day 1 to 31, month 1 to 12
+        ("le code a expiré le 01.12.24", None),
+        ("le code a expiré le 14.01.24", None),
+        ("le code a expiré le 14.12.24", None),
+        ("le code a expiré le 32.12.24", SecretKind.CODE),  # no day 32: six digits after a code word
+        ("le code a expiré le 00.12.24", SecretKind.CODE),
+        ("le code a expiré le 14.13.24", SecretKind.CODE),  # no month 13
+        ("le code a expiré le 14.00.24", SecretKind.CODE),
+    ],
+)
+def test_a_date_after_a_code_word_is_a_date_only_within_the_calendar(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("1900", None),  # a year: 1900 to 2099
+        ("2099", None),
+        ("1899", SecretKind.CODE),
+        ("2100", SecretKind.CODE),
+        ("75011", None),  # a French postal code
+        ("96123", SecretKind.CODE),  # five digits, but no département starts with 96
+        ("12 345 678", SecretKind.CODE),  # 8 digits in groups
+        ("123 456 789", None),  # 9: too long for a code
+        ("le texto disait 2099", None),  # a year in a text message is no code either
+        ("le texto disait 2100", SecretKind.CODE),
+        ("le texto disait 1900", None),
+        ("le texto disait 1899", SecretKind.CODE),
+    ],
+)
+def test_a_lone_number_is_a_year_from_1900_to_2099_and_a_code_otherwise(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("banque → 5820391", SecretKind.PASSWORD),  # an account, an arrow, a long number
+        ("banque → 582039, mutuelle → 771204", SecretKind.PASSWORD),  # a list of them
+        ("commande → 4412, banque → 582039", SecretKind.PASSWORD),  # an order first, an account then
+        ("commande → 12345678", None),  # an order number is no password
+    ],
+)
+def test_accounts_listed_with_arrows_give_their_passwords(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+_PRODUCT_AND_DIGITS = "Mistral" * 8  # a product's name: made up only with its digits, 2 at least
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("gmail -> Mistral22", SecretKind.PASSWORD),  # after an account: a word and two digits is made up
+        ("gmail -> Mistral2", None),  # one digit is a version
+        ("gmail -> Qwen22", SecretKind.PASSWORD),  # 6 characters: the shortest
+        ("gmail -> Phi22", None),
+        (f"gmail -> {_PRODUCT_AND_DIGITS}12345678", SecretKind.PASSWORD),  # 64 characters: the longest
+        (f"gmail -> {_PRODUCT_AND_DIGITS}123456789", None),
+    ],
+)
+def test_a_word_with_digits_after_an_account_is_made_up_from_6_to_64_characters(
+    text: str, kind: SecretKind | None
+) -> None:
+    assert detect(text) == kind
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("mon IBAN FR76 3000 6000 0112 3456 7890 189", SecretKind.IBAN),
+        ("mon IBAN FR76 3000 6000 0112 3456 7890 188", None),  # the same, one digit off: mod 97 is not 1
+    ],
+)
+def test_an_iban_is_found_by_its_mod_97_check(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+_UNLISTED = "grenouille brouette chaussette moustache parapluie citrouille escargot trottinette sel poubelle chouquette"
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        (f"seed: {_UNLISTED} tabouret", SecretKind.RECOVERY_PHRASE),  # twelve plain words announced as a seed
+        (f"seed: {_UNLISTED.replace(' ', ', ')}, tabouret", SecretKind.RECOVERY_PHRASE),  # commas between them
+        (f"seed: {_UNLISTED} sel", SecretKind.RECOVERY_PHRASE),  # three letters are a word
+        (f"seed: {_UNLISTED} ok", None),  # two are not
+        (f"seed: {_UNLISTED} et", None),  # eleven and a word of grammar
+        (f"seed: et {_UNLISTED}", None),
+        (f"{_UNLISTED} tabouret : ma seed", SecretKind.RECOVERY_PHRASE),  # the cue after them
+        (f"{_UNLISTED} : ma seed", None),  # eleven from the first word on
+        (f"{_UNLISTED} tabouret", None),  # twelve words in no word list, not announced
+    ],
+)
+def test_an_announced_seed_is_twelve_plain_words_in_a_row(text: str, kind: SecretKind | None) -> None:
+    assert detect(text) == kind
+
+
+def test_a_sentence_after_a_colon_that_describes_is_no_password() -> None:
+    assert detect("password: it is weak") is None  # three words, one of them describing: talk, not a passphrase
+
+
+@pytest.mark.parametrize(
+    ("words", "listed"),
+    [
+        (["correct", "horse", "battery", "staple"], True),
+        (["correct,", "horse,", "battery,", "staple"], False),  # commas: a list of words, not a passphrase
+        (["the", "horse", "battery", "staple"], False),  # grammar
+        (["correct", "horse"], False),  # three to six words
+        (["a", "b", "c", "d", "e", "f", "g"], False),
+    ],
+)
+def test_listed_words_are_three_to_six_plain_words_with_no_grammar_nor_comma(words: list[str], listed: bool) -> None:
+    assert _listed_words(words, [word.strip(",").casefold() for word in words]) is listed
+
+
+@pytest.mark.parametrize(
+    ("words", "quotation"),
+    [
+        (['"', "chat", 'noir"', "et", "blanc"], ["chat", 'noir"']),  # a lone opening mark is no closing one
+        (['"chat"', "noir"], ['"chat"']),  # one word quoted whole
+        (["a»", "noir"], ["a»"]),  # two characters, the second closing
+        (["«chat", "»", "noir"], ["«chat"]),  # the closing mark a word of its own
+        (['"chat', 'noir",', "et"], ['"chat', 'noir",']),  # punctuation after the closing mark
+        (['"chat', 'noir"X', "et"], ['"chat', 'noir"X', "et"]),  # a letter after it: not closed
+    ],
+)
+def test_a_quotation_ends_at_its_closing_mark(words: list[str], quotation: list[str]) -> None:
+    assert _quoted_words(words) == quotation
+
+
+@pytest.mark.parametrize(
+    ("spaced", "itself"),
+    [
+        ('the word "password" in French', True),
+        ('"password" in French', True),  # the opening mark first in the message
+        ('my password "soleil"', False),  # a quotation after the word is not the word quoted
+        ('"my" password', False),  # nor one before it
+    ],
+)
+def test_a_password_word_is_quoted_itself_between_two_marks(spaced: str, itself: bool) -> None:
+    keyword = _PASSWORD_WORD.search(spaced)
+    assert keyword is not None
+    assert _quoted_itself(spaced, keyword) is itself
