@@ -12,9 +12,22 @@ import pytest
 from bot.core.sensitive import (
     _PASSWORD_WORD,
     SecretKind,
+    _class_changes,
+    _closes_its_question,
+    _describes_in_a_sentence,
+    _gives_a_password,
+    _gives_a_sentence,
+    _joined_passphrase,
+    _joined_words,
     _listed_words,
+    _plain_words_passphrase,
     _quoted_itself,
+    _quoted_phrase_after,
+    _quoted_phrase_then_role,
     _quoted_words,
+    _reads_as_product,
+    _spaced,
+    _spelt_with_dashes,
     detect,
     name_problem,
 )
@@ -299,3 +312,221 @@ def test_a_password_word_is_quoted_itself_between_two_marks(spaced: str, itself:
     keyword = _PASSWORD_WORD.search(spaced)
     assert keyword is not None
     assert _quoted_itself(spaced, keyword) is itself
+
+
+# What follows "c'est", "is" or ":" after a password word, word by word (as `_password_in_context` hands it over).
+@pytest.mark.parametrize(
+    ("words", "gives"),
+    [
+        ([], False),
+        (["!"], False),  # nothing but punctuation
+        (["the", "word", "kiwi"], True),  # "is the word kiwi": the naming words skipped, two of them
+        (["une", "Twingo"], True),  # an article, then a name: the name is the value
+        (["une"], False),  # an article alone
+        (["une", "Twingo,", "je", "crois"], True),  # the name closing its clause with a comma
+        (["une", "Twingo", "(rouge)"], True),  # or before a bracket
+        (["une", "Twingo", "Xavier"], False),  # not before another name
+        (["une", "twingo,", "Paris"], False),  # a name is capitalised
+        (["nul", "Twingo"], False),  # only an article is skipped
+        (['"', 'une"', "Twingo"], True),  # after a lone quotation mark too
+        (["12", "34"], True),  # pairs of digits read as one number: 1234
+        (["12", "ab", "34"], False),  # only the pair right after
+        (['"trop', 'bien"'], True),  # two words quoted together, whatever they mean
+        (["soleil", "brille"], False),  # a plain word that goes on
+        (["soleil", "Xavier"], False),
+        (["soleil", "Ferry"], False),  # two names need the first capitalised
+        (["Soleil", "brille"], False),
+        (['"bonjour"'], True),  # a greeting, quoted
+        (["teddy-holly", "brille"], False),  # two words joined, the second ending in -ly, going on: it describes
+        (["cheval-batterie-holly", "brille"], True),  # three joined are a passphrase whatever their ending
+        (["300€"], False),  # an amount
+        (["h0lly", "brille"], False),  # -ly going on describes, digits or not
+        (["Cha@n"], True),  # a symbol inside and three letters
+        (["Ch@t"], True),
+        (["C@t"], False),  # two letters
+        (["a1b"], True),  # letters and digits
+        (["1234"], True),  # four digits
+        (["123"], False),  # three
+        (["o'brien"], False),  # an apostrophe or a dash inside: a name only when capitalised
+        (["O'Brien"], True),
+        (["Marie-Jo"], True),
+        (["gribouille", "tout", "en", "des", "majuscules", "et"], False),  # a spelling note is three words at most
+    ],
+)
+def test_the_words_after_a_frame_give_a_password_or_describe_one(words: list[str], gives: bool) -> None:
+    assert _gives_a_password(words) is gives
+
+
+_SUBMARINE = ["we", "love", "yellow", "submarines"]
+
+
+@pytest.mark.parametrize(
+    ("words", "shortest", "sentence"),
+    [
+        (_SUBMARINE, 4, True),  # as many words as the shortest
+        (_SUBMARINE, 5, False),
+        (_SUBMARINE[1:], 4, False),
+        ([*_SUBMARINE[:3], "submarines?"], 4, False),  # a question
+        (["elle", "n'aime", "que", "les", "chats"], 3, False),  # a negation
+        (["simple", "correct", "horse", "battery"], 3, False),  # listed words, two of them describing
+        (["the", "called", "named"], 3, True),  # no opening word but articles and fillers
+        (["toujours", "chat", "noir", "dodu"], 3, True),  # the opening word is the first that is no filler
+        ([*_SUBMARINE, *["-"] * 22], 4, True),  # 26 words: read
+        ([*_SUBMARINE, *["-"] * 23], 4, False),  # 27: far too long to be one
+        (
+            ["we", "all", "live", "in", "a", "yellow", "submarine", "with", "my", "friends", "and", "dogs"],
+            3,
+            True,
+        ),  # 12 words
+        (
+            ["we", "all", "live", "in", "a", "yellow", "submarine", "with", "my", "friends", "and", "two", "dogs"],
+            3,
+            False,
+        ),  # 13
+    ],
+)
+def test_a_sentence_after_a_colon_is_three_to_twelve_words_that_do_not_talk(
+    words: list[str], shortest: int, sentence: bool
+) -> None:
+    assert _gives_a_sentence(words, shortest=shortest) is sentence
+
+
+@pytest.mark.parametrize(
+    ("value", "joined"),
+    [
+        ("chat-noir", True),  # two words of three letters or more
+        ("chat-sel", True),
+        ("chat-nul", False),  # one of them describes
+        ("chat-les", False),  # or is grammar
+        ("ab-cd-ef", True),  # three words or more: two letters each will do
+        ("a-bcd-efg", False),  # or three of three letters
+        ("a-bcd-efg-hij", True),
+        ("ab-cd-e", False),
+    ],
+)
+def test_a_joined_passphrase_is_words_of_two_or_three_letters_at_least(value: str, joined: bool) -> None:
+    assert _joined_passphrase(value) is joined
+
+
+@pytest.mark.parametrize(
+    ("token", "joined"),
+    [
+        ("mer-soleil-sable-vague", True),
+        ("Mer-Soleil-Sable-Vague", True),
+        ("Mer-soleil-Sable-vague", False),  # one case: all small, or all capitalised
+        ("Mer-Soleil-SAble-Vague", False),
+        ("mer-les-sable-vague", False),  # no grammar
+    ],
+)
+def test_four_joined_words_are_in_one_case_with_no_grammar(token: str, joined: bool) -> None:
+    assert _joined_words(token) is joined
+
+
+@pytest.mark.parametrize(
+    ("token", "product"),
+    [
+        ("QX-4F2A1B", True),  # a router's network: a brand of two letters, then capitals and digits
+        ("ABC-4F2A1B", False),  # three letters is a word, and the rest mixes too much
+        ("ab1c2", False),  # four runs of letters and digits: made up
+        ("GalaxyNote10", True),  # product words run together
+        ("GalaxyNoteXy10", True),  # and two letters
+        ("GalaxyNoteXyz10", False),  # not three
+        ("iPhone12xy", True),
+        ("iPhone12xyz", False),
+    ],
+)
+def test_a_token_reads_as_a_product_when_its_words_are_products_or_two_letters(token: str, product: bool) -> None:
+    assert _reads_as_product(token) is product
+
+
+@pytest.mark.parametrize(("token", "changes"), [("p4ssw0rd", 5), ("x86_64", 2)])
+def test_class_changes_count_the_runs_of_letters_and_digits(token: str, changes: int) -> None:
+    assert _class_changes(token) == changes
+
+
+@pytest.mark.parametrize(
+    ("text", "closes"),
+    [
+        ("nom de jeune fille Lefort", True),  # one word after the question
+        ("nom de jeune fille de ma mère à moi Lefort", True),  # six
+        ("nom de jeune fille de la mère de mon père Lefort", False),  # seven: a sentence
+        ("nom de jeune fille c'est Lefort", False),  # a frame: read elsewhere
+        ("favourite food (security q) lasagne", True),  # after a note naming the question, small letters too
+        ("favourite food (my mum's) lasagne", False),  # a note but no security question named
+    ],
+)
+def test_a_name_closing_its_security_question_is_its_answer(text: str, closes: bool) -> None:
+    spaced = _spaced(text)
+    assert _closes_its_question(text, list(_PASSWORD_WORD.finditer(spaced)), spaced) is closes
+
+
+@pytest.mark.parametrize(
+    ("word", "describes"),
+    [
+        ("cassée", False),  # six letters: as often a noun
+        ("fatiguée", True),  # longer, an adjective's ending describes
+        ("netflix", False),  # a product is no description in a sentence
+    ],
+)
+def test_a_word_describes_in_a_sentence_when_longer_than_six_letters(word: str, describes: bool) -> None:
+    assert _describes_in_a_sentence(word) is describes
+
+
+@pytest.mark.parametrize(
+    ("text", "spelt"),
+    [
+        ("s-o-l-e-i-l-4-2", True),
+        ("s-o-l-e-4-2", True),  # four letters and digits
+        ("s-o-l-4-2-1", False),  # three letters
+        ("a-b-c-d-e-f", False),  # no digit
+    ],
+)
+def test_a_password_spelt_with_dashes_has_four_letters_and_a_digit(text: str, spelt: bool) -> None:
+    assert _spelt_with_dashes(text) is spelt
+
+
+@pytest.mark.parametrize(
+    ("text", "given"),
+    [
+        ("ma nouvelle phrase de passe « le chat dort sur le toit »", True),  # read from the password word on
+        ("mot de passe « parce que je t'aime » puis mot de passe « le chat dort sur le toit »", True),  # the second
+    ],
+)
+def test_a_quoted_phrase_after_each_password_word_is_read(text: str, given: bool) -> None:
+    spaced = _spaced(text)
+    assert _quoted_phrase_after(spaced, list(_PASSWORD_WORD.finditer(spaced))) is given
+
+
+@pytest.mark.parametrize(
+    ("text", "given"),
+    [
+        ("j'ai mis « trois chats dorment » comme phrase", True),  # three words
+        ("j'ai mis « trois chats » comme phrase", False),  # two
+        ("j'ai mis « un deux trois quatre cinq six sept huit neuf dix » comme phrase", True),  # ten
+        ("j'ai mis « un deux trois quatre cinq six sept huit neuf dix onze » comme phrase", False),  # eleven
+        ("j'ai mis « trois chats dorment ? » comme phrase", False),  # a question
+        ("« trois chats » comme phrase et « le chien dort bien » comme mot de passe", True),  # the second
+    ],
+)
+def test_a_quoted_phrase_named_as_a_passphrase_is_three_to_ten_words(text: str, given: bool) -> None:
+    assert _quoted_phrase_then_role(text) is given
+
+
+@pytest.mark.parametrize(
+    ("words", "passphrase"),
+    [
+        ([], False),
+        (["girafe", "lampe", "nuage", "bateau"], True),
+        (["girafe", "lampe", "nuage", "?"], True),  # a lone question mark ends it
+        (["girafe", "lampe", "nuage.", "et", "puis"], True),  # so does punctuation after a word
+        (["girafe", "lampe"], False),  # three words at least
+        (["loup", "garou", "93"], True),  # a number among them, two words at least
+        (["loup", "93", "94"], False),
+        (["loup-garou", "lune", "soleil"], True),  # a dash inside a word
+        (["girafe", "la@mpe", "nuage"], False),  # not a symbol
+        (["girafe", "le", "nuage"], False),  # grammar
+        (["girafe", "maintenant", "nuage"], False),  # a filler
+    ],
+)
+def test_a_passphrase_is_three_to_six_plain_words_ending_the_clause(words: list[str], passphrase: bool) -> None:
+    assert _plain_words_passphrase(words) is passphrase
