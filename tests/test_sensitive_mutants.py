@@ -20,6 +20,7 @@ from bot.core.sensitive import (
     _joined_passphrase,
     _joined_words,
     _listed_words,
+    _names_two_words,
     _plain_words_passphrase,
     _quoted_itself,
     _quoted_phrase_after,
@@ -351,6 +352,9 @@ def test_a_password_word_is_quoted_itself_between_two_marks(spaced: str, itself:
         (["O'Brien"], True),
         (["Marie-Jo"], True),
         (["gribouille", "tout", "en", "des", "majuscules", "et"], False),  # a spelling note is three words at most
+        (["girafe", "lampe", "nuage", "bateau"], True),  # plain words with no grammar
+        (["chat-noir"], True),  # two words joined
+        (["la", "Phrase"], True),  # "the word" skipped only when a value follows it
     ],
 )
 def test_the_words_after_a_frame_give_a_password_or_describe_one(words: list[str], gives: bool) -> None:
@@ -452,7 +456,7 @@ def test_class_changes_count_the_runs_of_letters_and_digits(token: str, changes:
         ("nom de jeune fille de la mère de mon père Lefort", False),  # seven: a sentence
         ("nom de jeune fille c'est Lefort", False),  # a frame: read elsewhere
         ("favourite food (security q) lasagne", True),  # after a note naming the question, small letters too
-        ("favourite food (my mum's) lasagne", False),  # a note but no security question named
+        ("favourite food (my mother) lasagne", False),  # a note but no security question named
     ],
 )
 def test_a_name_closing_its_security_question_is_its_answer(text: str, closes: bool) -> None:
@@ -530,3 +534,18 @@ def test_a_quoted_phrase_named_as_a_passphrase_is_three_to_ten_words(text: str, 
 )
 def test_a_passphrase_is_three_to_six_plain_words_ending_the_clause(words: list[str], passphrase: bool) -> None:
     assert _plain_words_passphrase(words) is passphrase
+
+
+@pytest.mark.parametrize(
+    ("rest", "names"),
+    [
+        (["Ferry"], True),  # the second word of a name, closing the message
+        (["Ferry,", "c'est"], True),  # or its clause
+        (["Ferry", "(mon"], True),  # or before a bracket
+        (["Ferry", "et"], False),
+        (["Ferry", "Xavier"], False),
+        (["F3rry"], False),  # letters only
+    ],
+)
+def test_the_second_word_of_a_name_ends_its_clause(rest: list[str], names: bool) -> None:
+    assert _names_two_words(rest) is names
