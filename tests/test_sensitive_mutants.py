@@ -14,12 +14,15 @@ from bot.core.sensitive import (
     SecretKind,
     _class_changes,
     _closes_its_question,
+    _demanded,
+    _describes,
     _describes_in_a_sentence,
     _gives_a_password,
     _gives_a_sentence,
     _joined_passphrase,
     _joined_words,
     _listed_words,
+    _names_it_at_the_end,
     _names_two_words,
     _plain_words_passphrase,
     _quoted_itself,
@@ -456,7 +459,13 @@ def test_class_changes_count_the_runs_of_letters_and_digits(token: str, changes:
         ("nom de jeune fille de la mère de mon père Lefort", False),  # seven: a sentence
         ("nom de jeune fille c'est Lefort", False),  # a frame: read elsewhere
         ("favourite food (security q) lasagne", True),  # after a note naming the question, small letters too
-        ("favourite food (my mother) lasagne", False),  # a note but no security question named
+        ("favourite food (my mother) lasagne", False),
+        ("security question, favourite food (note) lasagne", True),  # a note of one word
+        ("nom de jeune fille L3fort", False),  # letters only
+        ("nom de jeune fille Nulle", False),  # not a describing word
+        ("nom de jeune fille lefort", False),  # capitalised, or after a note
+        ("nom de jeune fille de maman Lefort?", False),  # not a question
+        ("nom de jeune fille LEROUX", True),  # a note but no security question named
     ],
 )
 def test_a_name_closing_its_security_question_is_its_answer(text: str, closes: bool) -> None:
@@ -549,3 +558,43 @@ def test_a_passphrase_is_three_to_six_plain_words_ending_the_clause(words: list[
 )
 def test_the_second_word_of_a_name_ends_its_clause(rest: list[str], names: bool) -> None:
     assert _names_two_words(rest) is names
+
+
+@pytest.mark.parametrize(
+    ("word", "describes"),
+    [
+        ("netflix", True),  # a product's name describes what it is, not a password
+        ("123", True),  # fewer than four digits count ("12 caractères")
+        ("1234", False),
+        ("désillusionnée", True),  # 14 letters ending like an adjective
+        ("nul", True),
+    ],
+)
+def test_a_describing_word_is_listed_a_product_a_small_number_or_an_adjective(word: str, describes: bool) -> None:
+    assert _describes(word) is describes
+
+
+def test_a_demand_may_open_the_message() -> None:
+    spaced = _spaced("exige mon mot de passe")
+    assert _demanded(spaced, list(_PASSWORD_WORD.finditer(spaced)))
+
+
+@pytest.mark.parametrize(
+    ("text", "names"),
+    [
+        ("j'ai remis l'ancien mot de passe, mirabelle", True),  # right after the password word
+        ("j'ai remis l'ancien mot de passe, compliqué", False),  # a describing word
+        ("j'ai remis l'ancien mot de passe, car", False),  # grammar
+        ("j'ai remis l'ancien mot de passe, alors", False),  # a clause going on
+        ("mon mot de passe", False),  # nothing after a comma
+        ("les pires mots de passe : 123456, password, azerty", False),  # a notorious one, talked about
+        ("mon mot de passe : deux mots collés, chatnoir", True),  # announced by ":", six letters or more
+        ("mon mot de passe = deux mots collés, chatnoir", True),
+        ("mon mot de passe : deux mots collés, chaton", True),
+        ("le mdp est partagé, tranquille", False),  # not announced, not capitalised
+        ("le mdp du wifi, bizarre", False),  # the password word not right before it
+        ("le mdp du wifi, Bizarre", False),  # capitalised, but no "c'est", "is" or ":" before
+    ],
+)
+def test_a_value_closing_the_message_after_a_comma_is_named(text: str, names: bool) -> None:
+    assert _names_it_at_the_end(text) is names
