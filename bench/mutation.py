@@ -13,7 +13,26 @@ minutes instead of the hours a whole run takes on 2 cores. Prints a table; no pa
     python -m bench.mutation scheduler rate_limit       # some modules (name, or a prefix: core, features)
     python -m bench.mutation --survivors scheduler      # and show each surviving mutant's diff
     python -m bench.mutation --report                   # the figures of the modules run last, again
+    python -m bench.mutation --resume core.sensitive    # again in its scratch copy: only what changed (below)
     python -m bench.mutation                            # every module: hours on 2 busy cores
+
+`--resume` refreshes the module's scratch copy from the repository (bot/, tests/, dialogues/, locales/, bench/, the
+pyproject's [tool.mutmut]) without deleting mutmut's mutants and verdicts (mutants/<file>.meta), then runs mutmut
+there twice: once as is, then once with the names of the mutants that had survived or had no test before. What mutmut
+3.8.1 does (read in its __main__.py), and why the second run:
+- It keeps a verdict until the mutant's function changes: `create_mutants_for_file` regenerates a file whose copy is
+  newer than its mutants, hashes each function, and resets the verdicts of the changed functions' mutants only
+  (`refresh` dates the copy now when its content changed). A stopped run resumes where it was: unchecked mutants run.
+- Tests that changed do NOT reset anything: a mutant that survived stays "survived" (`_run` skips every mutant with
+  a verdict unless it is named on the command line), and a new test is only traced to the functions it calls when
+  its name is new. A changed selection of test files (pytest_add_cli_args_test_selection) resets every verdict.
+  Hence the second run, by name: the survivors and the "no tests" of before, with the current tests (not those of
+  functions that just changed, which the first run checked).
+- Its map of which test calls which function (mutants/mutmut-stats.json) is only extended for tests new by name:
+  a function added to the code would read "no tests". `refresh` deletes that map, so mutmut traces every selected
+  test again (a minute), and verdicts are kept (only the config fingerprint's change resets them).
+Each mutant's tests run fastest first (FASTEST_FIRST, a conftest.py in the scratch copy): with -x, a quick test that
+fails ends the run before a slow one starts. Modules in WARMED import their tests once per run, not per mutant.
 """
 
 from __future__ import annotations
