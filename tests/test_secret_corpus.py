@@ -106,6 +106,45 @@ own lines of those kinds, never that corpus's, each batch measured before any ru
 - batch AD (security answers after " / A:" and « … » et j'ai mis; surveys): 4 of 5 caught, 2 false alarms in 10
   (both already in main). Kept after it: "best pizza in town? I answered Domino's" refused (a question about a town,
   then an answer, is how security answers are given).
+
+Issue 18's seventh round (a sixth blind corpus, 97.5 % / 0.85 %, refused developers' and admins' talk: fail2ban's
+"maxretry", "password = input()", argon2's "memory_cost=65536", "a 5-person shop", "UUIDv4 for password reset links";
+missed a PIN said as a birth year, an Amex CID, a wallet's French phrase, two security answers, GitHub's backup codes)
+wrote its own lines of those kinds, never that corpus's, each batch measured before any rule changed for it:
+- batch AE (developers' and admins' talk: configs with numbers or placeholders, `input()` / `getpass()`, SQL columns,
+  HTML fields, regexes, Kubernetes secrets by name, log lines, JWT claims; and real secrets in configs): 15 of 16
+  caught, 14 false alarms in 73 lines (19.2 %);
+- batch AF (policies and numbers about passwords, counts of people, prices; held-out 6's missed kinds in new words):
+  11 of 15 caught, 4 false alarms in 57 (7.0 %);
+- batch AG (more of the same: CI logs, Helm and Docker secrets by name, PAM, reset tokens; secrets in configs): 13 of
+  16, 2 false alarms in 45 (4.4 %);
+- batch AH (ordinary lines written against AE to AG's rules: caller IDs, job ranges, birth years near a PIN, "first
+  car = a headache", database error messages): 8 false alarms in 49 (16.3 %), all 8 already in main; one of them was
+  relabelled a secret after ("first pet = goldfish lol, what was yours?": a security answer handed to a quiz);
+- batch AI (written after AE to AH's rules: forms' labels, "the secret is to…", codes talked about, a mix of secrets):
+  21 of 22 caught, 1 false alarm in 50 (2.0 %, "…a remplacé les questions secrètes par un SMS", in main too);
+- batch AJ (admins' talk of another kind: cloud and Windows command lines, SSH and GPG keys, Wi-Fi, identity
+  providers, password managers, phones' and cards' settings): 3 false alarms in 52 (5.8 %: options' quoted values,
+  "-passout pass:env");
+- batch AK (secrets written against the round's own rules: passwords as a call's literal arguments, in a field named
+  like code, after a count, an option, a ranking's word): 19 of 20 caught ("psycopg2.connect(user='app',
+  password='Hirondelle42')" was read as a mere call);
+- batch AL (everyday talk near cue words: the driving-licence "code", passes, recipes' secrets, quizzes, scams
+  refused, screen time, shared Wi-Fi; and secrets among them): 9 of 9 caught, 1 false alarm in 55 (1.8 %, "la
+  réponse à la question 4 c'est 1789": a quiz's numbered question, in main too);
+- batch AM (web and mobile developers: HTML forms, React state, frameworks' hashers, tests, CI, Docker, OAuth, HMAC
+  webhooks, strength meters): 4 of 4 caught, 6 false alarms in 40 (15.0 %: markup, a comparison, PHP calls, "ARG
+  DB_PASS, faut…", "client_credentials : client_id", xkcd's "Tr0ub4dor&3" talked about);
+- batch AN (admins and security people: scanners, pentests, SIEM queries, firewalls, VPNs, NAS, backups, disk
+  encryption, default logins, Cisco, Ansible, Terraform, Kubernetes): 6 of 6 caught, 3 false alarms in 50 (6.0 %: a
+  request's parameters, "mot de passe = login", "sensitive = true");
+- batch AO (helpdesks and identity admins: policies' lists, error codes, notifications, tickets, AD attributes, LAPS,
+  secret scanners, leaked keys revoked): 4 of 4 caught, 5 false alarms in 35 (14.3 %: a policy's list, "8-64 chars",
+  a hex error code, a time's ":", a ticket's reference);
+- batch AP (British everyday talk about PINs, codes and Wi-Fi, with prices and counts): 2 false alarms in 20 (10 %:
+  "an 80-year-old dad", "password manager price comparison: Bitwarden $10/yr").
+Together AE to AP: 102 of 112 secrets caught before their rules (91.1 %), 49 false alarms in 526 ordinary lines
+(9.3 %); AI to AP, written after most of the round's rules, 63 of 65 (96.9 %) and 21 in 302 (7.0 %).
 """
 
 from __future__ import annotations

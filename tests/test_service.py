@@ -7,7 +7,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import logging
-from datetime import timedelta
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
 
@@ -15,9 +16,9 @@ import pytest
 
 from bot import user_files
 from bot.authoring.check import load_content
-from bot.core.actions import Effect, World
+from bot.core.actions import DataSets, Effect, World
 from bot.core.dialogue import Content
-from bot.core.engine import Command, Notice, Output, Pick, Press, Push, RecordResult, State, Text, step
+from bot.core.engine import Command, Notice, Output, Pick, Press, Push, RecordResult, State, Text, Unrouted, step
 from bot.core.i18n import Translator
 from bot.core.profile import Profile
 from bot.core.render import Reply
@@ -115,29 +116,110 @@ async def test_a_failing_effect_rolls_the_whole_step_back_and_nothing_is_sent(
 
 
 # --- pushes and presses -------------------------------------------------------------------------------
+class InFlight(Screen):
+    """A reply in flight: while it goes out (inside the user's turn), `meanwhile` starts, something else of the same
+    user, and goes as far as it can before the reply is shown. No sleep, nothing timed: aiosqlite answers calls in
+    the order they were made, so each round trip here lets a task that waits only on the database make one call
+    of its own; a task that waits for the user's turn makes none. `said` gets the reply's text once shown."""
+
+    def __init__(self, store: Store, meanwhile: Callable[[], Awaitable[object]], said: list[str]) -> None:
+        super().__init__()
+        self.store, self.meanwhile, self.said = store, meanwhile, said
+        self.started: list[asyncio.Future[object]] = []
+
+    async def __call__(self, reply: Reply) -> None:
+        task = asyncio.ensure_future(self.meanwhile())
+        self.started.append(task)
+        for _ in range(20):
+            if task.done():
+                break
+            await self.store.load(0)
+        self.said.append(reply.text)
+        await super().__call__(reply)
+
+    async def finished(self) -> object:
+        """What `meanwhile` returned, once the turn let it run."""
+        [task] = self.started
+        return await task
+
+
 async def test_a_push_and_a_press_of_one_user_never_interleave(gaffe: Gaffe) -> None:
-    events: list[tuple[str, str]] = []
-
-    def slow(tag: str) -> Screen:
-        class Slow(Screen):
-            async def __call__(self, reply: Reply) -> None:
-                events.append(("start", tag))
-                await asyncio.sleep(0.05)
-                events.append(("end", tag))
-
-        return Slow()
-
+    """A press and a second push of the user arrive while a push to them goes out: each waits for the one before
+    (the user's turn), in arrival order."""
     await gaffe.handle(9, Command("quiz"), Screen())
     await gaffe.handle(9, Text("Ada"), Screen())
     state = await gaffe.store.load(9)
     assert state is not None
-    await asyncio.gather(
-        gaffe.push(9, ping(1), slow("push")),
-        gaffe.handle(9, Pick(state.step, 0), slow("press")),
-        gaffe.push(9, ping(2), slow("push2")),
-    )
-    assert [kind for kind, _ in events] == ["start", "end"] * 3
-    assert [tag for _, tag in events[::2]] == ["push", "press", "push2"]  # arrival order
+    said: list[str] = []
+
+    async def show(reply: Reply) -> None:
+        said.append(reply.picked or reply.text)
+
+    async def press_then_push() -> object:
+        return await asyncio.gather(gaffe.handle(9, Pick(state.step, 0), show), gaffe.push(9, ping(2), show))
+
+    in_flight = InFlight(gaffe.store, press_then_push, said)
+    assert await gaffe.push(9, ping(1), in_flight) is True
+    await in_flight.finished()
+    assert said == ["Ping 1", "→ Oui", "Ping 2"]  # arrival order, none before the one in flight was shown
+
+
+async def test_a_session_opened_while_a_reply_is_in_flight_resumes_after_it(gaffe: Gaffe) -> None:
+    said: list[str] = []
+
+    async def show(reply: Reply) -> None:
+        said.append(reply.text)
+
+    await gaffe.handle(100, Command("quiz"), show)
+    in_flight = InFlight(gaffe.store, lambda: gaffe.start(100, None, show), said)
+    await gaffe.handle(100, Text("Ada"), in_flight)
+    assert await in_flight.finished() is False
+    question = "Enchanté Ada. Tu utilises un gestionnaire de mots de passe ?"
+    assert said[1:] == [question, f"On reprend.\n\n{question}"]  # the answer's reply first, then where it left them
+
+
+async def test_a_reply_in_flight_is_not_sent_again_as_pending(gaffe: Gaffe) -> None:
+    """The scheduler's tick finds the step saved and its reply not yet delivered: it waits for the user's turn,
+    then sees it delivered, and sends no second copy."""
+    await gaffe.handle(101, Command("quiz"), Screen())
+    sent: list[str] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append(reply.text)
+
+    in_flight = InFlight(gaffe.store, lambda: gaffe.deliver_pending(send), sent)
+    await gaffe.handle(101, Text("Ada"), in_flight)
+    await in_flight.finished()
+    assert sent == ["Enchanté Ada. Tu utilises un gestionnaire de mots de passe ?"]  # once
+    assert await gaffe.store.pending_replies() == []
+
+
+async def test_a_push_in_flight_is_not_sent_again_from_the_outbox(gaffe: Gaffe) -> None:
+    await gaffe.store.save(102, State())
+    sent: list[str] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append(reply.text)
+
+    in_flight = InFlight(gaffe.store, lambda: gaffe.flush_outbox(send), sent)
+    assert await gaffe.push(102, ping(1), in_flight) is True
+    await in_flight.finished()
+    assert sent == ["Ping 1"] and await gaffe.store.outbox() == []  # once
+
+
+async def test_a_flood_notice_waits_for_the_reply_in_flight(
+    content: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    gaffe = Gaffe(content, mini_translators, store, limits=Limits(updates=1, window=60, quiet=60))
+    said: list[str] = []
+
+    async def show(reply: Reply) -> None:
+        said.append(reply.text)
+
+    in_flight = InFlight(store, lambda: gaffe.handle(103, Text("hi"), show), said)
+    await gaffe.handle(103, Command("quiz"), in_flight)
+    await in_flight.finished()
+    assert said == ["Salut ! Comment je t'appelle ?", "Doucement, tu vas trop vite."]
 
 
 async def test_pushes_to_200_users_while_they_press_lose_and_duplicate_nothing(gaffe: Gaffe, tmp_path: Path) -> None:
@@ -539,3 +621,92 @@ async def test_an_erasure_removes_the_files_the_terminal_wrote_for_the_user(
 def test_an_interface_message_takes_its_plural_from_the_count(gaffe: Gaffe) -> None:
     assert gaffe.notice("fr", "result_header", 2, score=50) == "Tes 2 priorités (50/100)"
     assert gaffe.notice("en", "file_not_sent", name="a.png") == "File a.png not sent."
+
+
+async def test_a_press_that_changes_nothing_leaves_a_lost_reply_pending(gaffe: Gaffe) -> None:
+    """A step's reply was lost (sending it failed); before the next tick sends it again, the user presses a button
+    that changes nothing (its toast goes out, no step is saved): the lost question is still sent again."""
+    await _left_pending(gaffe, 104)
+    toasted = await gaffe.handle(104, Press("nope", 1, 1, "ok"), Screen())
+    assert toasted.toast == "Bouton inconnu." and not toasted.text
+    sent: list[tuple[int, str]] = []
+
+    async def send(user: int, reply: Reply) -> None:
+        sent.append((user, reply.text))
+
+    await gaffe.deliver_pending(send)
+    assert sent == [(104, "On reprend.\n\nSalut ! Comment je t'appelle ?")]
+
+
+async def test_opening_a_session_where_the_user_was_saves_nothing_but_a_new_language(gaffe: Gaffe) -> None:
+    """Reopening the terminal mid-quiz shows where the user was and is not a step: the time of their last step
+    (`updated_at`, which the retention erasure counts inactivity from) stays; a language they switch to is saved."""
+    await gaffe.handle(105, Command("quiz"), Screen())
+    last_step = "2026-01-01T00:00:00+00:00"
+    async with gaffe.store.transaction() as tx:
+        await tx.execute("UPDATE users SET updated_at = :at WHERE user_id = 105", {"at": last_step})
+
+    async def updated_at() -> object:
+        async with gaffe.store.transaction() as tx:
+            return await tx.fetch_one("SELECT updated_at FROM users WHERE user_id = 105")
+
+    for language in (None, "fr"):  # as it was: nothing written
+        assert await gaffe.start(105, language, Screen()) is False
+        assert await updated_at() == (last_step,)
+    assert await gaffe.start(105, "en", Screen()) is False
+    assert await updated_at() != (last_step,) and await gaffe.language_of(105) == "en"
+
+
+async def test_the_terminal_says_its_own_words_and_dates_a_result_by_the_services_clock(
+    content: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    now = datetime(2027, 3, 5, 12, 0, tzinfo=UTC)
+    gaffe = Gaffe(content, mini_translators, store, clock=lambda: now, variant="console")
+    screen = Screen()
+    for received in (Command("quiz"), Text("Ada"), Text("oui")):
+        await gaffe.handle(106, received, screen)
+    assert screen.last.text.startswith("Tape le numéro.")  # not "Utilise les boutons.": the terminal has none
+    for _ in range(2):
+        await gaffe.handle(106, Pick(screen.last.step or 0, 0), screen)
+    assert "<i>Le 5 mars 2027</i>" in screen.last.text and "Parfait, Ada !" in screen.last.text
+
+
+async def test_text_outside_a_conversation_names_the_users_emergency_numbers_without_the_look_up(
+    shipped: Content, translators: dict[str, Translator], store: Store
+) -> None:
+    """Content without the feature that answers free text (a deployment's own feature list) gives the short answer
+    alone, a step that saves nothing: it names the emergency numbers of the user's country all the same."""
+    appliers = {kind: apply for kind, apply in shipped.registry.appliers.items() if kind is not Unrouted}
+    without = dataclasses.replace(shipped, registry=dataclasses.replace(shipped.registry, appliers=appliers))
+    gaffe = Gaffe(without, translators, store)
+    await store.save(107, State(Profile("en", "gb")))
+    shown = await gaffe.handle(107, Text("hello there"), Screen())
+    assert "999" in shown.text  # the United Kingdom's, not "your country's emergency number"
+
+
+@dataclasses.dataclass(frozen=True)
+class Listed:
+    """A data set loaded at start-up, as a feature's is (the breach catalogue, the stalkerware list)."""
+
+    names: tuple[str, ...]
+
+
+async def test_an_applier_reads_the_users_state_and_the_data_sets_loaded_at_start_up(
+    content: Content, mini_translators: dict[str, Translator], store: Store
+) -> None:
+    """An applier answers in the user's language (world.state: tests/feature_example/glossary.py) and looks things up
+    in the data sets the service was given (world.data)."""
+    seen: list[tuple[str, Listed | None]] = []
+
+    async def look(world: World, effect: Pinged) -> tuple[Output, ...]:
+        seen.append((world.state.language, world.data.get(Listed)))
+        return ()
+
+    looking = dataclasses.replace(content.registry, appliers={**content.registry.appliers, Pinged: look})
+    listed = Listed(("mSpy",))
+    gaffe = Gaffe(
+        dataclasses.replace(content, registry=looking), mini_translators, store, data=DataSets({Listed: listed})
+    )
+    await store.save(108, State(Profile("en")))
+    await gaffe.push(108, ping(1), Screen())
+    assert seen == [("en", listed)]

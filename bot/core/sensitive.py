@@ -118,6 +118,18 @@ an online account's name and "=" or an arrow ("spotify -> marmelade"; after ":" 
 password word quoted as a word ('the word "password" in French') is not a cue, and coercive control with no value
 stays ordinary ("il m'oblige à changer mon mot de passe pour lui").
 
+Seventh round (issue 18: a sixth blind corpus's false alarms were all developers' and admins' talk): what only talks
+about passwords in code, configs and logs gives none. A call or a subscript is a reference ("password = input()",
+'request.form["password"]'), unless it passes a password as a literal ("connect(user='app', password='…')"); a regex,
+a command line's long option, another option's quoted value, a log's "sshd[2214]:", MySQL's 'user'@'host', a count and
+its noun ("a 5-person shop"), admins' tools with a digit ("fail2ban", "UUIDv4"), a setting read by its value
+("memory_cost=65536"), a field's own name before ":" / "=" ("user_id=1183", 'type="password"'), an empty or switched
+value ('"password": ""', "using password: YES", "pass:env"), a thing named after passwords ("for password reset
+links"), passwords counted ("1 mot de passe = 1 site"), rankings ("top 10 list"), a numbered quiz question. Held-out
+6's missed kinds: a wallet's phrase announced, an Amex CID, GitHub's 5-hex recovery codes, a PIN said to be a birth
+year, " / réponse :", a question's field filled ("first school = Jules Ferry"), a value then what it is ("…is
+hydrangea, that's the wifi password"), a secret named by what it signs ("le secret JWT").
+
 The rules err on the side of refusing in context and of letting ordinary words through alone; a
 false alarm costs a friendly reminder, a miss costs a secret kept in a chat history.
 """
@@ -125,6 +137,7 @@ false alarm costs a friendly reminder, a miss costs a secret kept in a chat hist
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 import unicodedata
 from enum import StrEnum
@@ -245,7 +258,10 @@ _API_TOKEN = re.compile(
 )
 _TOKEN_WORDS = re.compile(
     r"\b(?:tokens?|api[ _-]?keys?|cl[ée]s? (?:d'|de l')?api|cl[ée]s? secr[èe]tes?|secret keys?|client secret)\b"
-    r"|(?<![A-Za-z0-9])secret[ _]access[ _]key",  # AWS's, in a variable's name too: aws_secret_access_key
+    r"|(?<![A-Za-z0-9])secret[ _]access[ _]key"  # AWS's, in a variable's name too: aws_secret_access_key
+    # issue 18, seventh round: a secret named by what it signs: "le secret JWT", "the webhook secret", "HMAC secret"
+    r"|\bsecrets?\s+(?:du |de la |de l'|d'|of the |for the )?(?:jwt|hmac|webhooks?|signature|signing|session|oauth)\b"
+    r"|\b(?:jwt|hmac|webhooks?|signing|session|oauth)[ _-]secrets?\b",
     re.IGNORECASE,
 )
 # An AWS secret access key: 40 characters of base64, slashes included.
@@ -280,16 +296,26 @@ _PLACEHOLDER = re.compile(
     r"token|example|exemple|required|optional|string|str|env|os\.\w+|process\.\w+|/.*|\./.*|~/.*",
     re.IGNORECASE,
 )
+_NAMES_ANOTHER_FIELD = re.compile(
+    r"^[a-z][a-z]*(?:_[a-z]+)*_(?:id|ids|key|keys|secret|token|name|type|url|uri|file|path|hash|salt|credentials|ref)$"
+)
 _URL_CREDENTIALS = re.compile(r"(?<![\w+.-])[A-Za-z][\w+.-]{1,20}://[^\s/:@]*:([^\s/@]{3,})@")
 
 
 def _secret_setting(text: str) -> SecretKind | None:
     for setting in _SETTING.finditer(text):
         name, value = setting.groups()
+        separator = text[setting.end(1) : setting.start(2)]
+        if "," in separator and not any(q in text[setting.start() : setting.start(2)] for q in "'\""):
+            continue  # issue 18, seventh round: "define('X', '…')" has quotes; "ARG DB_PASS, faut…" is prose
+        if _NAMES_ANOTHER_FIELD.search(value):
+            continue  # issue 18, seventh round: "client_credentials : client_id public": another field's name
         secret = _SECRET_NAME.search(name) or _SECRET_ENDING.search(name)
         if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
             continue
         joined, tight = any(c in name for c in "_.-"), text[setting.end(1) : setting.end(1) + 1] == "="
+        if tight and text[setting.end(1) + 1 : setting.end(1) + 2].isspace() and value.isalpha() and value.islower():
+            continue  # issue 18, seventh round: "DB_PASSWORD= with nothing after it": empty, then prose
         if not (joined or tight) and not any(c.isdigit() or c in _SYMBOLS for c in value):
             continue  # "TOKEN: voir avec l'admin", "PASSWORD: demande à Paul": a word, not a value
         if joined or tight or name.isupper():  # "the key: patience", "password = first name" are prose
@@ -341,7 +367,10 @@ _SEED_CUE = re.compile(
     r"semilla|semente|frase (?:de )?(?:recupera\w+|semilla|semente)|parole di recupero|wiederherstellungs\w*|"
     r"(?:12|24) (?:palabras|parole|palavras|w[öo]rter)|"
     r"(?:ledger|trezor|metamask|wallet|portefeuille|secret) recovery|recovery (?:words?|phrase|seed)|"
-    r"recovery(?=\s*:))\b",
+    r"recovery(?=\s*:)|"
+    # issue 18, seventh round: a wallet's phrase: "phrase secrète du portefeuille :", "la phrase de mon wallet"
+    r"phrases?(?: \w+){0,3} (?:portefeuille|wallet|ledger|trezor|metamask|exodus|phantom|coinbase)|"
+    r"(?:wallet|portefeuille) (?:phrase|words|mots))\b",
     re.I,
 )
 _ANNOUNCED_PHRASE_WORDS = 9
@@ -632,6 +661,12 @@ _NUMBER_IN_WORDS = re.compile(
 )
 
 
+# Issue 18, seventh round: American Express calls the four digits on its front the CID ("Amex CID 4417", "the 4 digit
+# CID on the front of my amex is 7712"): four digits a few words after "CID", in a message that names the card.
+_AMEX_CID = re.compile(r"\b(?-i:CID)\b(?:\W+\w+){0,8}?\W+(?<![\d-])\d{4}(?![\d-])", re.IGNORECASE)
+_AMEX = re.compile(r"\b(?:amex|american express)\b", re.IGNORECASE)
+
+
 def luhn_valid(digits: str) -> bool:
     total = 0
     for position, char in enumerate(reversed(digits)):
@@ -657,11 +692,14 @@ def _has_card(text: str) -> bool:
 # --- codes -----------------------------------------------------------------------------------------
 # "Code" in collocations that are not secrets is removed before looking for a code word.
 _NOT_A_SECRET_CODE = re.compile(
-    r"\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
+    r"(?:\b(?:zip|error|area|source|promo|discount|dress|qr|bar|country|postal|erreur|status)\s+codes?\b"
     r"|\bcodes?\s+(?:postal|promo\w*|source|de la route|qr|barres?|-barres?|civil|p[ée]nal|du travail|d'erreur|"
     r"erreur|error|html|python|css|couleur|vestimentaire|ape|naf|article|produit|client|de la s[ée]cu|iso|ean|"
     r"exp[ée]diteur|court|(?:de )?r[ée]duction|(?:de )?parrainage|(?:d')?invitation|(?:de )?remise|avantage)\b"
-    r"|\b(?:sender|short|referral|invite|invitation|coupon|voucher) codes?\b",
+    r"|\b(?:sender|short|referral|invite|invitation|coupon|voucher) codes?\b)"
+    # issue 18, seventh round: and the number that collocation gives ("le code postal c'est 75011 et le code du
+    # bâtiment on l'aura sur place": 75011 is no code of the building's)
+    r"(?:\s*(?::|=|c'est|est|is)?\s*(?<![\w-])\d{2,10}(?![\w-]))?",
     re.IGNORECASE,
 )
 _CODE_WORD = re.compile(
@@ -779,9 +817,15 @@ _CODE_WITH_A_LETTER = re.compile(
 )
 # A PIN that is a birth year: "my bank card pin is my birth year 1987" (a year is otherwise not a code).
 _BIRTH_YEAR = re.compile(
-    r"\b(?:birth ?year|year of birth|year i was born|ann[ée]e de naissance|n[ée]e? en)\s*,?\s*(?:19|20)\d{2}\b",
+    r"\b(?:birth ?year|year of birth|year i was born|ann[ée]e de naissance|n[ée]e? en)\s*,?\s*(?:19|20)\d{2}\b"
+    # issue 18, seventh round: the year first, then what year it is: "c'est le 1964, mon année de naissance"
+    r"|(?<![\d,.])(?:19|20)\d{2}\s*[,:(-]?\s*(?:c'est |that's |it's |soit )?"
+    r"(?:mon |ma |my |l'|the |son |sa |her |his )?(?:ann[ée]e de (?:sa |ma |mon |son )?(?:naissance|mariage)|"
+    r"birth ?year|year of (?:my |her |his )?(?:birth|wedding)|"
+    r"year (?:i|she|he|we|they) (?:was |were |got )?(?:born|married))",
     re.IGNORECASE,
 )
+_BIRTH_YEAR_WORDS = re.compile(r"\b(?:birth ?year|year of birth|ann[ée]e de naissance|n[ée]e? en|born in)\b", re.I)
 # A code received by text from a named sender: "un texto Doctolib avec 5 chiffres 62219", "a text from Revolut: 552
 # 019"; not the sender's own number ("le SMS venait du 38015") nor a time, a year or an amount.
 _TEXTED_CODE = re.compile(
@@ -799,11 +843,18 @@ _KEYPAD_CODE = re.compile(r"(?<![\w#*])[#*]?\d{1,6}[#*]\d{1,6}[#*]?(?![\w#*])")
 _PLURAL_CODES = re.compile(r"\b(?:codes|pins|passcodes)\b", re.IGNORECASE)
 
 
+# Issue 18, seventh round: GitHub's recovery codes, five hex characters, a dash, five more ("a3f9c-2e17b"), after a
+# recovery word; letters and digits mixed, so that "12345-67890" (a range) is not one.
+_HEX_PAIR_CODE = re.compile(r"(?<![\w-])(?=[0-9a-f-]*\d)(?=[0-9a-f-]*[a-f])[0-9a-f]{5}-[0-9a-f]{5}(?![\w-])")
+
+
 def _has_recovery_key(text: str) -> bool:
     for match in _BITLOCKER_KEY.finditer(text):
         if all(int(group) % 11 == 0 for group in re.split(r"[- ]", match.group())):
             return True
-    return _RECOVERY_WORD.search(text) is not None and _GROUPED_KEY.search(text) is not None
+    if _RECOVERY_WORD.search(text) is None:
+        return False
+    return _GROUPED_KEY.search(text) is not None or _HEX_PAIR_CODE.search(text) is not None
 
 
 # A TOTP secret (base32, in groups of four as apps show it) after a 2FA or a key word: "clé 2FA : JBSW Y3DP EHPK 3PXP".
@@ -852,7 +903,12 @@ def _has_code(text: str) -> bool:
         cleaned = _SHOWS_OR_SENDS.sub(" ", cleaned)
     if not _CODE_WORD.search(cleaned) or _DEFAULT.search(cleaned):
         return False  # no code word, or a factory default ("le code PIN par défaut c'est 0000 ?")
-    if _CODE_WITH_A_LETTER.search(cleaned) or _BIRTH_YEAR.search(cleaned):
+    birth_year = _BIRTH_YEAR.search(cleaned)  # issue 18, seventh round: the code said first ("né en 1964, il a changé
+    talks_of_a_birth_year = _BIRTH_YEAR_WORDS.search(cleaned) is not None  # de code PIN", "my birth year is 1990 …
+    # a PIN" is no PIN)
+    if birth_year and not _CODE_WORD.search(cleaned, 0, birth_year.start()):
+        birth_year = None
+    if _CODE_WITH_A_LETTER.search(cleaned) or birth_year:
         return True
     if _SPELLED_CODE.search(cleaned) or _NUMBER_IN_WORDS.search(cleaned):
         return True  # "mon code c'est un neuf trois sept"
@@ -877,6 +933,8 @@ def _has_code(text: str) -> bool:
         is_year = _year(digits)
         if is_year and _YEAR_AFTER.search(cleaned[: group.start()]):
             continue
+        if is_year and talks_of_a_birth_year and not _CODE_WORD.search(cleaned, 0, group.start()):
+            continue  # issue 18, seventh round: "my birth year is 1990 and I still don't have a PIN"
         return True
     return False
 
@@ -909,7 +967,8 @@ _PASSWORD_WORD = re.compile(
     r"mots? m[ée]morables?|memorable (?:words?|info(?:rmation)?|phrase|answer|place|name|date|town|city)|"
     # the usual security questions, asked in the message: "le nom de mon premier animal c'est Caramel"
     # (a first car, school or job is everyday talk: its answer counts when the security question is named)
-    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question|"
+    # (a numbered question is a quiz's or an exam's: "la réponse à la question 4 c'est 1789", issue 18, seventh round)
+    r"(?:first|premi[eè]re?) (?:pet|animal|chien|chat|dog|cat)|r[ée]ponses? à (?:la|ma) question(?!\s*(?:n°\s*)?\d)|"
     # "the name of" a first school, car or boss is the question itself: "le nom de ma première école c'est Jean Moulin"
     r"(?:nom|name) (?:de|of) (?:ma|mon|my) (?:premi[eè]re?|first) (?:[ée]cole|school|voiture|car|boss|patron|"
     r"teacher|ma[iî]tresse|instit\w*|prof)|"
@@ -991,7 +1050,10 @@ _TALK_ABOUT_BAD_ONES = re.compile(
     r"c[ée]l[èe]bres?|famous|"
     r"par d[ée]faut|default|d'usine|factory|(?:les?|la) plus (?:nul|b[êe]te|faible|stupide|pirat)\w*|"
     # "les mots de passe genre azerty", "things like qwerty", "is 1234 a common PIN?", "mettre 123456 comme mdp"
-    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse)\b",
+    r"genre|du style|things like|such as|common|courants?|pirat[ée]s|hacked|mettre|to use|fameux|fameuse|"
+    # issue 18, seventh round: rankings and lists of them: "password123 is in every top 10 list", "rockyou"
+    r"top \d+|top ten|top dix|palmar[èe]s|classements?|rankings?|wordlists?|dictionnaires?|dictionar(?:y|ies)|"
+    r"rockyou|leaked lists?|listes? de fuites?|xkcd|zxcvbn|strength meter)\b",
     re.IGNORECASE,
 )
 # Calling it bad is talk too, unless it is one's own: "mon mdp ordi: azerty, je sais c'est nul" confesses it.
@@ -1004,7 +1066,7 @@ _PUNCTUATION = ",.;!?…)(" + _QUOTES
 _SYMBOLS = set("!@#$%^&*?~+=§|<>")
 _KNOWN_WEAK = _words(
     """
-    azertyuiop qwertyuiop abc123 iloveyou jetaime motdepasse passw0rd p@ssw0rd p@ssword letmein 1q2w3e4r
+    tr0ub4dor&3 azertyuiop qwertyuiop abc123 iloveyou jetaime motdepasse passw0rd p@ssw0rd p@ssword letmein 1q2w3e4r
     1q2w3e4r5t a1b2c3 azerty123 qwerty123 admin123 password1 password123 motdepasse1
     """
 )
@@ -1034,7 +1096,31 @@ _PRODUCT_NAMES = frozenset(
         "md4 md5 blake2 blake2b blake2s blake3 aes128 aes256 rsa2048 rsa4096 ed25519 x25519 curve25519 chacha20 "
         "poly1305 wpa2 wpa3 tls13 des3 3des"
     )
+    # issue 18, seventh round: admins' tools, encodings and formats whose names hold a digit ("fail2ban", "UUIDv4")
+    | _words(
+        "fail2ban base32 base58 base64 uuid1 uuid4 uuid7 uuidv1 uuidv4 uuidv7 log4j log4shell slf4j pkcs11 pkcs12 "
+        "oauth2 http2 http3 ipv4 ipv6 sha256sum sha512sum md5sum x509 mp3 mp4 h264 h265 web3 webauthn2 fido2 "
+        "ntlmv2 smbv1 smbv2 smbv3 snmpv3 tls12 sslv3 s3cmd 2fauth"
+    )
 )
+# Issue 18, seventh round: what developers and admins type is code, not a password: a count and what it counts ("a
+# 5-person shop", "a 12-month plan"), a command line's long option ("--from-file=./password.txt"), a regex
+# ("^(?=.*[A-Z]).{12,}$"), a log line's process and its id ("sshd[2214]:"), a call or a subscript
+# ("secrets.token_urlsafe(32)", "check_password_hash(", "input()", 'form["password"]').
+_CODE_TOKEN = (
+    r"\d{1,4}-(?:person|people|personnes?|man|men|members?|seats?|users?|employees?|days?|jours?|hours?|heures?|"
+    r"minutes?|min|seconds?|secondes?|weeks?|semaines?|months?|mois|years?|ans?|steps?|[ée]tapes?|factors?|facteurs?|"
+    r"bits?|bytes?|octets?|cores?|pages?|stars?|[ée]toiles?|ways?|times?|fois|rounds?|tours?|levels?|niveaux?)"
+    r"(?:-[a-z]{2,8})?"  # "an 80-year-old dad"
+    r"|--?[A-Za-z][\w-]*=\S*|--[A-Za-z][\w-]+"
+    r"|\S*(?:\(\?[=!:<]|\\[dwsbDWS]|\[[^\]\s]{0,40}\w-\w[^\]\s]{0,40}\]|\.[*+]|\{\d+,\d*\})\S*"
+    r"|[\w.-]+\[\d+\]:?|[\w.-]+'@'[\w.%-]+"  # "sshd[2214]:", MySQL's "'root'@'localhost'"
+    # an error code in hex ("0xC000006A"), a ticket's reference ("INC0012345", "REQ-2291")
+    r"|0x[0-9A-Fa-f]{1,16}|(?:INC|REQ|CHG|RITM|TASK|SR|PRB|TKT|CASE|TICKET)-?\d{3,12}"
+    r"|(?:[A-Za-z_]\w*+\.)+[A-Za-z_]\w*+[(\[]\S*|[A-Za-z][^\W_]*+_\w*+[(\[]\S*|\w++\(\)\S*|\w++[(\[][\"']\S*"
+)
+_IS_CODE = re.compile(_CODE_TOKEN)
+_LONGEST_CODE_TOKEN = 200
 _NOT_A_PASSWORD = re.compile(
     r"(?:[A-Za-z][\w+.-]{1,20}://|www\.)\S*"  # a web address (`_secret_setting` reads its "user:password@")
     r"|[\w.+-]+@[\w-]+\.[\w.-]+"  # an e-mail
@@ -1051,6 +1137,7 @@ _NOT_A_PASSWORD = re.compile(
     r"|\d+(?:[.,]\d+)?(?:[a-zA-Zéè€$£%]{1,3})?"  # an amount with its unit: 14h, 4K, 1080p, 12€
     r"|\d{1,2}h(?:\d{2})?(?:-\d{1,2}h(?:\d{2})?)?"  # a time, or hours: 9h-19h
     r"|\d+-(?:characters?|chars?|digits?|letters?|words?|caract[èe]res?|chiffres?|lettres?|mots?)"  # 8-character
+    r"|" + _CODE_TOKEN
 )
 _RUNS = re.compile(r"[^\W\d_]+|\d+")
 
@@ -1084,12 +1171,22 @@ def _strip_punctuation(token: str) -> str:
     return token.strip(_PUNCTUATION)
 
 
+# A name, "=", a value, in one token: a setting or an attribute, whose value alone says whether it is a password.
+_ASSIGNED = re.compile(r"([a-z_][\w.-]*|[A-Z][A-Z0-9_.-]*)=(\S+)")  # not a word: "Soleil=42" is a password
+
+
 def password_like(token: str) -> bool:
     """A word that looks made up to be a password: letters mixed with digits or an inner symbol."""
     if _fold(token) in _KNOWN_WEAK:
         return True
     if not 5 <= len(token) <= 64 or _NOT_A_PASSWORD.fullmatch(token) or _fold(token) in _PRODUCT_NAMES:
         return False
+    if "&" in token and "=" in token and all(_ASSIGNED.fullmatch(p) for p in token.split("&")):
+        return any(password_like(parameter) for parameter in token.split("&"))  # "user=test&password=test"
+    assigned = _ASSIGNED.fullmatch(token)
+    if assigned:  # issue 18, seventh round: "memory_cost=65536", 'type="password"', "user_id=1183" name a setting
+        value = assigned.group(2).strip(_QUOTES)
+        return not _PLACEHOLDER.fullmatch(value) and password_like(value)
     has_letter = any(c.isalpha() for c in token)
     has_digit = any(c.isdigit() for c in token)
     has_symbol = any(c in _SYMBOLS for c in token[1:-1]) or (has_digit and token[-1] in _SYMBOLS)
@@ -1136,7 +1233,8 @@ def _describes(word: str, *, products: bool = True) -> bool:
     return folded.isalpha() and folded.endswith(_DESCRIPTIVE_ENDINGS) and len(folded) <= _LONGEST_DESCRIPTIVE
 
 
-_SPACED_PUNCTUATION = re.compile(r"\s*([:=])\s*|\s*(->|=>|→)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")  # " - " reads as ":"
+# " - " reads as ":"; a time's ":" stays (issue 18, seventh round: "changed … at 14:02 from Chrome" gives nothing)
+_SPACED_PUNCTUATION = re.compile(r"\s*(=|:(?!\d)|(?<!\d):)\s*|\s*(->|=>|→)\s*|(?<=\w)('s)\b|\s+[-–—]\s+")
 
 
 _CLAUSE_GOES_ON = _words("et mais donc alors lol mdr ptdr stp svp and but so lol please haha")
@@ -1150,6 +1248,16 @@ _SPELLING_NOTE = re.compile(
 )
 
 
+def _no_value(value: str) -> bool:
+    """Issue 18, seventh round: code ("mot de passe : ^(?=.*[A-Z]).{12,}$", a regex), an empty value ('"password":
+    ""'), a log's switch in capitals ("using password: YES") give no password."""
+    if len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value):
+        return True
+    if value in _PASSWORD_SOURCES or value in _CODE_CONSTANTS or value.casefold() in _CREDENTIAL_NAMES:
+        return True  # "-passout pass:env", "sensitive = true", "mot de passe = login": a source, a constant, a field
+    return not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES)
+
+
 def _gives_a_password(words: list[str]) -> bool:
     """Whether the words after "c'est", "is", ":" give a password rather than describe one.
 
@@ -1160,6 +1268,8 @@ def _gives_a_password(words: list[str]) -> bool:
     nul", "is weak") doesn't, nor does an amount ("le pass… c'est 300€")."""
     while words and _strip_punctuation(words[0]).casefold() in _FILLERS:
         words = words[1:]  # "is simply butterfly"
+    if words and words[0].rstrip(",;") == "-":
+        return False  # issue 18, seventh round: a reference to a value stood here (`_without_references`), none given
     if len(words) > 2 and _NAMING.fullmatch(" ".join(words[:2])):
         words = words[2:]
     position = next((i for i, word in enumerate(words) if _strip_punctuation(word)), None)
@@ -1174,17 +1284,21 @@ def _gives_a_password(words: list[str]) -> bool:
     ):
         position += 1  # a name given: "ma première voiture c'était une Twingo"
     raw, value = words[position], _strip_punctuation(words[position])
+    if _no_value(value):
+        return False  # issue 18, seventh round
     while value.isdigit() and position + 1 < len(words) and _DIGIT_PAIR.fullmatch(words[position + 1]):
         position += 1  # "mot de passe : 41 72 93", read as one number
         raw, value = words[position], value + words[position]
     if quoted and len(_quoted_words(words[position:])) >= 2:
         return True
     following = words[position + 1] if position + 1 < len(words) else None
+    if following and _LENGTHS.fullmatch(value) and _strip_punctuation(following).casefold() in _COUNTED:
+        return False  # issue 18, seventh round: "Password requirements: 8-64 chars": lengths, not a password
     ends_clause = (
         following is None
         or _SPELLING_NOTE.match(" ".join(words[position + 1 : position + 4])) is not None  # "sans majuscule"
         or raw[-1] in _PUNCTUATION
-        or not any(c.isalnum() for c in following)
+        or (not any(c.isalnum() for c in following) and following.rstrip(",;.") != "-")  # "= await -": code goes on
         or following[0] in "(["  # "Leeds (that's my security answer)"
         or _strip_punctuation(following).casefold() in _CLAUSE_GOES_ON
     )
@@ -1212,6 +1326,17 @@ def _gives_a_password(words: list[str]) -> bool:
 
 
 _DIGIT_PAIR = re.compile(r"\d{2,4}")
+_LENGTHS = re.compile(r"\d{1,3}(?:-\d{1,3})?")
+# What a password policy counts (not "4 times", which a passphrase may say)
+_CHARACTER_CLASSES = _words(
+    "caractère caractères caractere caracteres character characters char chars chiffre chiffres digit digits lettre"
+    " lettres letter letters symbole symboles symbol symbols majuscule majuscules minuscule minuscules uppercase"
+    " lowercase capital capitals"
+)
+_PASSWORD_SOURCES = _words("env stdin prompt keychain")
+_CODE_CONSTANTS = _words("true false null nil None True False undefined")
+_CREDENTIAL_NAMES = _words("login username user identifiant email e-mail pseudo")
+_SWITCHES = _words("yes no true false on off none null nil")  # "(using password: YES)": a log's switch, in capitals
 # A password spelt out: "soleil deux mille vingt point d'exclamation", "capital M, a, x, then one nine eight seven".
 _SPELT_NUMBERS = _words(
     "zéro zero deux trois quatre cinq six sept huit neuf dix onze douze treize quatorze quinze seize vingt trente"
@@ -1227,6 +1352,8 @@ _SPELT_SIZE = _words("grand petit big small star")  # "grand M, petit o", "small
 _COUNTED = _words(
     "caractères caracteres characters chiffres digits lettres letters symboles symbols numbers nombres mots words"
     " fois times ans years jours days"
+    # issue 18, seventh round: a policy's list, one of each: "1 majuscule, 1 minuscule, 1 chiffre, 1 caractère spécial"
+    " caractère caractere character char chars chiffre digit lettre letter symbole symbol nombre number"
 )
 _SPELT_WORDS = 16
 
@@ -1445,6 +1572,9 @@ def _gives_a_sentence(words: list[str], *, shortest: int) -> bool:
     if len(clause) not in _SENTENCE_WORDS or len(clause) < shortest or "?" in "".join(words):
         return False
     folded = [_strip_punctuation(word).casefold() for word in clause]
+    pairs = itertools.pairwise(folded)
+    if any(_LENGTHS.fullmatch(word) and following in _CHARACTER_CLASSES for word, following in pairs):
+        return False  # issue 18, seventh round: a policy, "1 majuscule, 1 minuscule, 1 chiffre, 1 caractère spécial"
     if any(word in _NEGATIONS or word.startswith("n'") for word in folded) or _TALK.search(" ".join(folded)):
         return False
     describing = [w for w in folded if w not in _GRAMMAR and w not in _PRONOUNS and _describes_in_a_sentence(w)]
@@ -1475,7 +1605,7 @@ _SHORT_WORD = 6  # "table", "live", "café": a short word ending like an adjecti
 
 _SECURITY_QUESTION = re.compile(
     r"\b(?:questions? (?:secr[èe]tes?|de s[ée]curit[ée])|(?:security|secret) (?:questions?|answers?)|"
-    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question)\b"
+    r"r[ée]ponses? (?:secr[èe]tes?|de s[ée]curit[ée])|r[ée]ponse à (?:la|ma) question(?!\s*(?:n°\s*)?\d))\b"
     # "the answer to 'name of your first school' is …", not "the answer to 'why' is simple: money"
     r"|\b(?:answer to|r[ée]ponse à) [«\"“'‘][^'\"»”’]{0,60}?\b(?:name|nom|city|ville|street|rue|school|[ée]cole|first|"
     r"premi\w+|born|naissance|maiden|jeune fille|favou?rite|pr[ée]f[ée]r\w*)"
@@ -1509,6 +1639,9 @@ _QUESTION_KEYWORD = re.compile(
 _ANSWER_WORDS = 6
 
 
+_LONGEST_ACRONYM = 4
+
+
 def _closes_its_question(text: str, keywords: list[re.Match[str]], spaced: str) -> bool:
     last = keywords[-1]
     if not _QUESTION_KEYWORD.search(last.group()):
@@ -1522,6 +1655,8 @@ def _closes_its_question(text: str, keywords: list[re.Match[str]], spaced: str) 
     after_a_note = len(rest) > 1 and rest[-2].endswith(")") and _SECURITY_CUE.search(text) is not None
     named = answer[:1].isupper() or after_a_note  # a name, or after "(security q)"
     plain = answer.isalpha() and answer.casefold() not in _GRAMMAR and not _describes(answer)
+    if answer.isupper() and len(answer) <= _LONGEST_ACRONYM:
+        return False  # issue 18, seventh round: "…a remplacé les questions secrètes par un SMS": an acronym, no name
     return named and plain and rest[-1][-1:] not in "?" and answer.casefold() not in _YES_OR_NO
 
 
@@ -1542,15 +1677,37 @@ def _gives_an_answer(text: str) -> bool:
 # 'marguerite' c'est un mot de passe solide ?" (but not a button's name, "j'appuie sur « Suivant »", nor a hint).
 _QUOTED_WORD = re.compile(r"(?<!\w)[«\"“'‘]\s*([^\s«»\"“”'‘’]{3,40})\s*[»\"”'’](?!\w)")
 _QUOTES_SOMETHING_ELSE = re.compile(
-    r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?)\b", re.I
+    r"\b(?:cliqu\w*|click\w*|appui\w*|tap(?:e|ped)?|press\w*|boutons?|buttons?|liens?|links?|hints?|indices?|"
+    # issue 18, seventh round: an entry, a folder, a menu named; a user or a database named in an error message
+    # ("mdp : voir KeePass, entrée « NAS »", 'password authentication failed for user "postgres"')
+    r"entr[ée]es?|entry|entries|dossiers?|folders?|menus?|onglets?|tabs?|rubriques?|sections?|for user|"
+    r"(?:user|utilisateur|role|database|base)\s*[\"'«])",
+    re.I,
 )
 
 
+# Issue 18, seventh round: a quoted key then ":" is JSON or YAML, whose quoted words are keys and other fields' values
+# ('{"username": "alice", "password": ""}'); a password's own value there is read as a setting (`_secret_setting`).
+_QUOTED_KEY = re.compile(r"[\"'][\w.-]{1,40}[\"']\s*:")
+
+
+# Issue 18, seventh round: a command line's option, then its value: 'ssh-keygen -C "alice@laptop"', '-Name "bob"'. Only
+# a password's own option gives a password ("-p", "--password", "-Password", "/p:").
+_OTHER_OPTION_BEFORE = re.compile(r"(?<!\S)(?!-p\b|--?pass\w*|/p:)(?:--?[A-Za-z][\w-]{0,30}|/[a-z]{1,10}:?)\s+$", re.I)
+_LONGEST_OPTION = 40
+
+
+def _option_value(previous: str) -> bool:
+    return _OTHER_OPTION_BEFORE.fullmatch(previous + " ") is not None
+
+
 def _quotes_one_word(text: str) -> bool:
-    if _QUOTES_SOMETHING_ELSE.search(text):
+    if _QUOTES_SOMETHING_ELSE.search(text) or _QUOTED_KEY.search(text):
         return False
     for quoted in _QUOTED_WORD.finditer(text):
         word = quoted.group(1)
+        if _OTHER_OPTION_BEFORE.search(text, max(0, quoted.start() - _LONGEST_OPTION), quoted.start()):
+            continue  # issue 18, seventh round: another option's value: 'New-LocalUser -Name "stagiaire" -Password …'
         plain = not _describes(word) or word.casefold() in _GREETINGS
         if plain and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
             return True
@@ -1597,7 +1754,9 @@ _ANSWERED = re.compile(
     r"(?:[?,:»\"”'’]\s*(?:et |and )?"
     r"(?:j'(?:ai|avais) (?:mis|r[ée]pondu|choisi|[ée]crit)|i (?:put|answered|wrote|chose))"
     r"|\?\s*(?:A|R|r[ée]ponse|answer)\s*:"  # "Q: city you were born in? A: Tourcoing"
-    r"|\s/\s*(?-i:A|R)\s*:)\s+"  # and on one line with a slash: "Q: make of your first car / A: Fiat Panda"
+    # and on one line with a slash: "Q: make of your first car / A: Fiat Panda", "… / réponse : Montbéliard" (issue
+    # 18, seventh round: "réponse", "answer")
+    r"|\s/\s*(?:(?-i:A|R)|r[ée]ponse|answer)\s*:)\s+"
     # the answer ends the message, or its clause: "…» et j'ai mis tartiflette, mon mari le sait"
     r"([^\s?]+(?:\s+[^\s?]+){0,2}?)\s*(?:[.!]?\s*$|,\s)",
     re.IGNORECASE,
@@ -1663,6 +1822,17 @@ def _lists_passwords(text: str) -> bool:
     return False
 
 
+# Issue 18, seventh round: a password word, then a noun it names a thing with: "password reset links", "password
+# manager price comparison: …", "password hashing" (not the password itself).
+_THING_NAMED_AFTER = (
+    r"s?\s+(?:reset|resets|manager|managers|hash\w*|storage|stor\w+|polic\w+|fields?|forms?|changes?|recovery|"
+    r"generat\w+|reuse|rotation|expir\w+|strength|length|requirements?|rules?|validat\w+|check\w*|hints?|links?|"
+    r"tokens?|database|db|columns?|vault|management|audits?|protection|less|spraying|cracking|attacks?|source|"
+    r"oubli[ée]|perdu|gestionnaire|de r[ée]cup\w+|de r[ée]initialisation)\b"
+)
+_NAMES_A_THING = re.compile(_THING_NAMED_AFTER, re.IGNORECASE)
+
+
 # The value named by how it was set: "j'ai mis soleil comme mot de passe", "i set my laptop password to pumpkin".
 _SET_AS = re.compile(
     r"\b(?:mis|mets|met|choisi|pris|utilis[ée]|utilise|used?|chose|picked|put|rentr[ée]|entr[ée]|tap[ée]|entered|typed)\s+"
@@ -1670,6 +1840,9 @@ _SET_AS = re.compile(
     r"(?:comme|as|pour|for)\s+"
     r"(?:mon |ma |my |le |la |the |un |a )?(?:nouveau |new )?(?:mot de passe|mdp|password|pin|code|r[ée]ponse|answer|"
     r"phrase secr[èe]te|passphrase|phrase de passe)"
+    # issue 18, seventh round: not a thing named after passwords: "UUIDv4 for password reset links", "a tool for
+    # password hashing", "pour le code source"
+    r"(?!" + _THING_NAMED_AFTER + ")"
     r"|\b(?:set|changed?|chang[ée]|mis|mets)\s+(?:\S+\s+){0,3}?(?:password|mot de passe|mdp|pin|code)"
     r"\s+(?:to|en|à)\s+(\S+)"
     # "pour" / "for" takes a quoted value only: "changer mon mdp pour 'jeluiappartiens'", not "pour être tranquille"
@@ -1682,13 +1855,14 @@ _SET_AS = re.compile(
 # A login given as "user / password": "the login for the family computer is mum / roses".
 _LOGIN_PAIR = re.compile(
     r"(?<![/?=&])\b(?:logins?|identifiants?|credentials|connexion|acc[èe]s|log-?in details)\b"  # not in an address
-    r".{0,40}?\S+\s*/\s*(\S+)\s*$",
+    # issue 18, seventh round: "user / password", not a path's last step ("… per IP on /api/login")
+    r".{0,40}?(?<![/\w])[^\s/]+(?:\s+/\s*|/)([^\s/]+)\s*$",
     re.IGNORECASE,
 )
 # A login and then its password, field by field: "SSID Maison, password coucoulesloulous".
 _CREDENTIALS = re.compile(
     r"\b(?:ssid|login|user(?:name)?|identifiant|id|e-?mail|compte|account)\s*:?\s*\S+[,;/]?\s+"
-    r"(?:password|passwd|mdp|pw|pwd|pass|mot de passe)\s*[:=]?\s*(\S+)\s*$",
+    r"(?:password|passwd|mdp|pw|pwd|pass|mot de passe)\b\s*[:=]?\s*(\S+)\s*$",  # "\b": "Passcode" (seventh round)
     re.IGNORECASE,
 )
 
@@ -1697,6 +1871,8 @@ def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _C
     for match in (pattern.search(text) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
+        if plain == "-" or ("=" in plain and not password_like(plain)):
+            continue  # issue 18, seventh round: a reference stood here (`_without_references`), or a setting
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
         talked_about = _named_as_bad(plain, text)  # "people still use qwerty as a password"
         if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year and not talked_about:
@@ -1739,6 +1915,27 @@ _DEMAND_WINDOW = 60  # characters before a password word
 _SUBJECTS = _words("it that this ce ça ca cela")  # "…, it was blueberry": a new clause that gives it
 
 
+# Issue 18, seventh round: a field's own name before ":" or "=", in a config, markup or a log line, says the value
+# that follows is that field's ("secretKeyRef name: db-secret key: password", 'type="password"', "user_id=1183"):
+# an identifier (snake_case or camelCase), or a word that names a field where fields are listed (two ":" or "=" at
+# least: "my gpg key: the purple walrus sings" is a passphrase given).
+_FIELD_NAMES = _words(
+    "key name type id field label class value ref column colonne champ attribut attribute param parameter variable "
+    "var env host port user username uid gid mode format"
+)
+_IDENTIFIER = re.compile(r"[a-z]\w*_\w+|[a-z]+[A-Z]\w*")
+
+
+def _names_a_field(word: str, listed_fields: bool) -> bool:
+    name = _strip_punctuation(word)
+    if _PASSWORD_WORD.search(name):
+        return False
+    return (listed_fields and name.casefold() in _FIELD_NAMES) or _IDENTIFIER.fullmatch(name) is not None
+
+
+_LISTED_FIELDS = 2
+
+
 def _asks_about_it(value: list[str]) -> bool:
     """A plain word and a question mark after a demand: "…, c'est malsain ?" asks about the demand."""
     first = value[0] if value else ""
@@ -1750,9 +1947,13 @@ def _demanded(spaced: str, keywords: list[re.Match[str]]) -> bool:
     return all(_DEMANDED.search(spaced[max(0, k.start() - _DEMAND_WINDOW) : k.start()]) for k in keywords)
 
 
+_COUNT_BEFORE = re.compile(r"(?<![\w.,])\d{1,6}\s+$")
+
+
 def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) -> bool:
     """`text` has password words: `keywords`, found in `spaced` (the text as `_spaced` reads it)."""
-    tokens = [_strip_punctuation(t) for t in text.split()]
+    raw_tokens = text.split()
+    tokens = [_strip_punctuation(t) for t in raw_tokens]
     # Talk about notorious ones reads like a demand: what follows is about them ("… comme mot de passe c'est fou").
     talks_about_bad_ones = any(t and _named_as_bad(t, text) for t in tokens)
     demanded = _demanded(spaced, keywords) or talks_about_bad_ones
@@ -1763,7 +1964,9 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
         bracketed = _IN_BRACKETS.match(spaced, after)
         if bracketed and not _describes(bracketed.group(1)):
             return True  # "j'ai dû lui dire mon mdp (nounours)"
-    if any(password_like(t) and not _named_as_bad(t, text) for t in tokens if t) or _answers_its_question(text):
+    options = [i > 0 and "-" in raw_tokens[i - 1][:2] and _option_value(raw_tokens[i - 1]) for i in range(len(tokens))]
+    candidates = [t for t, option in zip(tokens, options, strict=True) if t and not option]  # not '-C "alice@laptop"'
+    if any(password_like(t) and not _named_as_bad(t, text) for t in candidates) or _answers_its_question(text):
         return True
     if _spells_letter_by_letter(text.split()) or _answered(text, cued=True):
         return True  # "c'est grand M, petit o, u, s, s, e, 7, 7, arobase — voilà le mdp"
@@ -1776,7 +1979,14 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
         for t in tokens
     ):
         return True  # "… c'est ma date de naissance à l'envers 8891203"
+    listed_fields = spaced.count(" : ") + spaced.count(" = ") >= _LISTED_FIELDS
     for keyword in keywords:
+        if _COUNT_BEFORE.search(spaced, max(0, keyword.start() - 8), keyword.start()):
+            continue  # issue 18, seventh round: counted, not given: "1 mot de passe = 1 site", "12 passwords: …"
+        if _NAMES_A_THING.match(spaced, keyword.end()):
+            continue  # issue 18, seventh round: "password manager price comparison: Bitwarden $10/yr"
+        if spaced[keyword.start() - 1 : keyword.start()] in ("&", "?") and keyword.start():
+            continue  # issue 18, seventh round: a request's parameter ("username=test&password=test"), an example
         following = spaced[keyword.end() : keyword.end() + _VALUE_CHARACTERS].split()
         framed = False
         for position, word in enumerate(following[: _COLON_GAP + 1]):
@@ -1791,6 +2001,10 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 value = following[position + 1 : position + _VALUE_WORDS]
                 if position and _strip_punctuation(following[position - 1]).casefold() in _ASKING:
                     continue  # "…, which is better?"
+                if word in (":", "=") and position and _names_a_field(following[position - 1], listed_fields):
+                    continue  # issue 18, seventh round: 'type="password"', "user_id=1183": that field's value
+                if value and value[0].rstrip(",;") == "-":
+                    continue  # issue 18, seventh round: "pw = getpass.getpass() puis…": a reference, no value
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
                     continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
@@ -1820,6 +2034,33 @@ _ANSWER_THEN_CUE = re.compile(
     r"(?:(?:security|secret|memorable)\s+(?:question|answer|word)|"
     r"(?:question|r[ée]ponse)s?\s+(?:secr[èe]te|de s[ée]cu))"
 )
+# Issue 18, seventh round: a security question's subject, "=", then a name, as a form's field is filled: "name of first
+# school = Jules Ferry", "first car = Renault 5", "rue de mon enfance = Jean Jaurès" (with ":" it is a story's
+# heading: "my first school: a tiny one in Lyon").
+_QUESTION_FIELD = re.compile(
+    r"\b(?:(?:first|premi[eè]re?)\s+(?:school|[ée]cole|car|voiture|job|boulot|teacher|ma[iî]tresse|pet|animal|"
+    r"street|rue|boss|patron|concert|love|amour)|(?:rue|street|ville|city|town) (?:de (?:mon |ma )?enfance|"
+    r"(?:of|from) (?:my )?childhood))\s*=\s*(?:\d+\s+)?(?-i:[A-Z0-9])",
+    re.IGNORECASE,
+)
+# Issue 18, seventh round: a value, then what it is: "the secret is hydrangea, that's the wifi password", "le code
+# c'est tournesol, c'est mon mdp" (the cue after its value, as for a security answer above).
+_VALUE_THEN_CUE = re.compile(
+    r"(?:\b(?:is|c'est|est|was)|:)\s+([^\s,]{3,40})\s*,\s*(?:c'est|that's|that is|it's|this is)\s+"
+    r"(?:ma|my|mon|le|la|the|our|notre|son|his|her)\s+(?:[\w-]+\s+){0,2}"
+    r"(?:password|passcode|passphrase|mot de passe|mdp|code|pin)\b",
+    re.IGNORECASE,
+)
+
+
+def _value_then_cue(text: str) -> bool:
+    value = _VALUE_THEN_CUE.search(text)
+    if value is None:
+        return False
+    word = _strip_punctuation(value.group(1))
+    return bool(word) and word.casefold() not in _GRAMMAR and not _describes(word) and not _named_as_bad(word, text)
+
+
 # Talk about words as words: 'the word "password" in French is "mot de passe" right?'.
 _ABOUT_THE_WORD = re.compile(
     r"\b(?:the (?:word|term)|le (?:mot|terme)|in (?:french|english|spanish|german)|en (?:français|anglais|espagnol|"
@@ -1952,6 +2193,10 @@ def _has_password(text: str) -> bool:
         return True
     if len(stripped) <= _ACCOUNT_AND_PASSWORD_LENGTH and _names_a_service_password(stripped):
         return True
+    if "=" in stripped and _QUESTION_FIELD.search(stripped):
+        return True
+    if "," in stripped and _value_then_cue(stripped):
+        return True
     answer = _ANSWER_THEN_CUE.search(stripped)
     if answer and any(c.isupper() or c.isdigit() for c in answer.group(1)):
         return True  # "nom de ma première maîtresse d'école : Mme Perrin, c'est ma question de sécu"
@@ -1987,7 +2232,8 @@ def _has_password(text: str) -> bool:
     if account and (password_like(value := _strip_punctuation(account.group(2))) or _made_up(value)):
         return True  # after an account's name, even a brand with digits: "gmail -> Mistral2022"
     made_up = [t for t in (_strip_punctuation(t) for t in tokens) if password_like(t)]  # few messages have any
-    if made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped)):
+    reused = made_up and (_REUSED.search(stripped) or _REUSE.search(stripped) or _KEY.search(stripped))
+    if reused and not all(_named_as_bad(t, stripped) for t in made_up):  # "qwerty123 is on every top 20 list"
         return True
     word_and_number = [t for t in made_up if _WORD_AND_NUMBER.fullmatch(t) and not _named_as_bad(t, stripped)]
     if word_and_number and not _HANDLE.search(stripped) and not _ASKS_WHAT_IT_IS.search(stripped):
@@ -2029,6 +2275,13 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
 _CODE_REFERENCE = re.compile(
     r"\$\{[^{}\s]{1,80}\}|\$\([^()\n]{1,80}\)|\{\{[^{}\n]{1,80}\}\}|%[A-Za-z_]\w{0,60}%|\bprocess\.env\.\w+"
     r"|\b(?:\w{1,30}\.){0,3}(?:getenv|environ|env|get|get_password|getpass|get_secret|read_secret)(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
+    # issue 18, seventh round: any call or subscript in code computes a value, it gives none: "password = input()",
+    # "getpass.getpass()", 'request.form["password"]', "check_password_hash(user.pw, password)" (a method, a function
+    # with "_" in its name, no argument or a quoted one; not "Soleil(42)", a password)
+    r"|\b(?:[a-z_]\w{0,30}\.){1,3}[A-Za-z_]\w{0,30}(?:\([^()\n]{0,80}\)|\[[^\[\]\n]{0,80}\])"
+    r"|\b[A-Za-z]\w{0,30}_\w{1,30}\([^()\n]{0,80}\)|\b[A-Za-z_]\w{0,30}\((?:\s*|\s*[\"'][^\"'()\n]{0,80}[\"']\s*)\)"
+    r"|\b\w{1,30}::\w{1,30}\([^()\n]{0,80}\)|\$\w{1,30}->\w{1,30}"  # PHP: "Hash::make(…)", "$request->password"
+    r"|\b\w{1,30}\[[\"'][^\[\]\n]{0,80}\]|\b[a-z_]\w{0,30}\([a-z_][\w.]{0,30}+(?:,\s*[a-z_][\w.]{0,30}+){0,3}\)"
 )
 _CHECKSUM = re.compile(
     r"\b((?:hash\w*|sha-?\d*|md5|checksum|empreinte|fingerprint|digest|somme de contr[ôo]le)(?:\s+[\w']{1,10}){0,3}"
@@ -2036,11 +2289,26 @@ _CHECKSUM = re.compile(
     re.IGNORECASE,
 )
 _REFERENCE_MARKS = ("$", "{{", "(", "[", "%", "process.env")
+# Issue 18, seventh round: markup's tags and code's comparisons hold no value: '<label for="password">Mot de passe
+# </label>', "if (password !== confirmPassword)".
+_MARKUP_OR_COMPARISON = re.compile(r"</?[A-Za-z][\w-]{0,30}(?:\s[^<>\n]{0,200})?/?>|\s?[!=]==?\s?")
+
+
+_QUOTED_LITERAL = re.compile(r"[\"']([^\"'\n]{1,80})[\"']")
+
+
+def _reference(code: re.Match[str]) -> str:
+    """A dash for a reference, or the code as it is when it passes a password as a literal (issue 18, seventh round):
+    "psycopg2.connect(user='app', password='Hirondelle42')" gives one, "getpass.getpass('Mot de passe : ')" none."""
+    literals = (literal.strip() for literal in _QUOTED_LITERAL.findall(code.group()))
+    return code.group() if any(password_like(literal) for literal in literals) else "-"
 
 
 def _without_references(text: str) -> str:
+    if "<" in text or "==" in text or "!=" in text:
+        text = _MARKUP_OR_COMPARISON.sub(" ", text)
     if any(mark in text for mark in _REFERENCE_MARKS):
-        text = _CODE_REFERENCE.sub("-", text)
+        text = _CODE_REFERENCE.sub(_reference, _CODE_REFERENCE.sub(_reference, text))  # twice: a call inside a call
     if _A_HASH.search(text):
         text = _CHECKSUM.sub(r"\1-", text)
     return text
@@ -2087,7 +2355,8 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
         return SecretKind.IBAN
     if _has_identity_number(stripped):
         return SecretKind.IDENTITY
-    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped):
+    amex_cid = _AMEX_CID.search(stripped) and _AMEX.search(stripped)  # issue 18, seventh round
+    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped) or amex_cid:
         return SecretKind.CARD
     if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):
         if stripped.startswith("0") and len(re.sub(r"\D", "", stripped)) == 10:
