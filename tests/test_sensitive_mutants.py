@@ -31,6 +31,7 @@ from bot.core.sensitive import (
     _quoted_words,
     _reads_as_product,
     _spaced,
+    _spells_a_password,
     _spelt_with_dashes,
     detect,
     name_problem,
@@ -598,3 +599,34 @@ def test_a_demand_may_open_the_message() -> None:
 )
 def test_a_value_closing_the_message_after_a_comma_is_named(text: str, names: bool) -> None:
     assert _names_it_at_the_end(text) is names
+
+
+_SIXTEEN_WORDS = ["et", "puis"] * 8  # read no further
+
+
+@pytest.mark.parametrize(
+    ("words", "cued", "spelt"),
+    [
+        (["deux", "tiret"], True, True),  # after a password word: a number and a symbol's name
+        (["deux", "majuscule"], True, True),  # or a letter case's
+        (["deux"], True, False),
+        (["tiret", "majuscule"], True, False),  # no number
+        (["deux", "trois", "tiret", "majuscule"], False, True),  # with no cue: two numbers, a symbol, four in all
+        (["deux", "trois", "tiret"], False, False),
+        (["deux", "tiret", "étoile", "majuscule"], False, False),  # one number
+        (["deux", "trois", "quatre", "majuscule"], False, False),  # no symbol
+        (["douze", "caractères", "avec", "un", "tiret"], True, False),  # a count, not a password
+        ([*_SIXTEEN_WORDS, "deux", "trois", "tiret", "majuscule"], False, False),
+        (["P", "majuscule,", "a,", "t,", "a,", "t,", "e,", "4,", "2"], False, True),  # dictated, a case named
+        (["a,", "b,", "c,", "d,", "e"], False, False),  # five letters, nothing else
+        (["a,", "b,", "c,", "d,", "e"], True, True),  # after a password word
+        (["a", "b", "c", "d", "e"], True, False),  # dictated: four commas at least
+        (["P", "majuscule,", "a,", "t,", "a,", "t,", "e"], False, True),  # one case named is enough
+        (["grand", "M,", "petit", "o,", "u,", "s,", "e"], False, True),  # or sizes
+        (["deux", "d'exclamation"], True, True),  # a symbol's name read inside "d'exclamation"
+    ],
+)
+def test_a_password_spelt_in_words_names_a_number_and_a_symbol_or_a_case(
+    words: list[str], cued: bool, spelt: bool
+) -> None:
+    assert _spells_a_password(words, cued=cued) is spelt
