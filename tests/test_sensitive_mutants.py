@@ -22,6 +22,7 @@ from bot.core.sensitive import (
     _joined_passphrase,
     _joined_words,
     _listed_words,
+    _named_value,
     _names_it_at_the_end,
     _names_two_words,
     _plain_words_passphrase,
@@ -630,3 +631,19 @@ def test_a_password_spelt_in_words_names_a_number_and_a_symbol_or_a_case(
     words: list[str], cued: bool, spelt: bool
 ) -> None:
     assert _spells_a_password(words, cued=cued) is spelt
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("j'ai changé le code en 2023", False),  # a year: four digits starting 19 or 20
+        ("j'ai changé le code en 1999", False),
+        ("j'ai changé le code en 2123", True),
+        ("j'ai changé le code en 9912", True),
+        ("j'ai changé le code en 20234", True),
+        ("people still use qwerty as a password", False),  # a notorious one, talked about
+        ("i use qwerty as a password", True),
+    ],
+)
+def test_a_value_named_by_how_it_was_set_is_no_year_nor_a_notorious_one(text: str, named: bool) -> None:
+    assert _named_value(text) is named
