@@ -809,7 +809,9 @@ _LOCK_CODE = re.compile(
     # a dial's numbers too: "27 left 14 right 33"
     r"(?:[^\d\n:=]{0,40}?(?:[:=]|\bc'est|\best|\bis)\s*(?:(?:left|right|gauche|droite)\s*)?"  # "is left 12, right 34…"
     r"(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
-    r"|[^\d\n]{0,40}?(?<![\w,.-])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3}))"  # "safe combo 12-34-56"
+    r"|[^\d\n]{0,40}?(?<![\w,.-])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3})"  # "safe combo 12-34-56"
+    # issue 18, eighth round: its count of numbers first: "key safe at mum's, 3 numbers: 9 1 4"
+    r"|[^\d\n]{0,40}?\b[34] (?:numbers|chiffres|digits|num[ée]ros)\s*[:=]\s*\d(?:[ -]?\d){2,3})"
     # issue 18, eighth round: a comma may follow it ("the keybox is 4471, I put it…"), not a decimal ("1,5")
     r"(?!\d|[,.]\d|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
     re.IGNORECASE,
@@ -2062,6 +2064,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 if value and value[0].rstrip(",;") == "-":
                     continue  # issue 18, seventh round: "pw = getpass.getpass() puis…": a reference, no value
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
+                if _STAND_IN.fullmatch(given):
+                    continue  # issue 18, eighth round: a fixture's 'password="test"', a stand-in, then prose
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
                     continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
                 if word == "'s" and [_strip_punctuation(w).casefold() for w in value] in (["name"], ["names"]):
@@ -2417,7 +2421,8 @@ _QUIZ = re.compile(
     r"\b(?:quiz\w*|trivia|examen|exam|contr[ôo]le|interro\w*|bac|test|jeu)\b|question\s*(?:n°\s*)?\d", re.IGNORECASE
 )
 _SET_TO = re.compile(
-    r"\bset\s+(?:my |the |our |her |his )?([\"“][^\"”\n]{3,80}[\"”]|(?:[\w']+\s+){1,5}?)\s*to\s+[\"“]?"
+    r"\bset\s+(?:my |the |our |her |his )?(?:question\s+)?([\"“'‘«][^\"”'’»\n]{3,80}[\"”'’»]|(?:[\w']+\s+){1,5}?)"
+    r"\s*to\s+[\"“]?"
     r"(?-i:[A-Z])[\w'-]{2,}",
     re.IGNORECASE,
 )
@@ -2480,7 +2485,7 @@ def _gives_a_security_answer(text: str) -> bool:
         return not _QUIZ.search(text)
     # a question's keyword, or a question quoted: 'I set "Where did you meet your spouse" to Blackpool pier'
     return any(
-        _QUESTION_KEYWORD.search(match.group(1)) or (match.group(1).count(" ") >= 2 and match.group(1)[0] in '"“')
+        _QUESTION_KEYWORD.search(match.group(1)) or (match.group(1).count(" ") >= 2 and match.group(1)[0] in "\"“'‘«")
         for match in _SET_TO.finditer(text)
     )
 
