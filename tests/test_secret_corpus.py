@@ -145,6 +145,23 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   "an 80-year-old dad", "password manager price comparison: Bitwarden $10/yr").
 Together AE to AP: 102 of 112 secrets caught before their rules (91.1 %), 49 false alarms in 526 ordinary lines
 (9.3 %); AI to AP, written after most of the round's rules, 63 of 65 (96.9 %) and 21 in 302 (7.0 %).
+
+Issue 18's eighth round (held-out 7, blind, 93.3 % / 1.26 %: missed gift-card codes, unlock and door codes with no
+code word, a card dictated in words, an expiry and a code read out, security answers "j'ai répondu" / "set … to", a
+seed split by slashes, an activation code on a letter, a PDF's password as a birth date, a spaced parental PIN;
+refused developers' talk with no value, a famous example, films' codes, a number to call) wrote its own lines of
+those kinds, never that corpus's words, each batch measured on the filter as it stood before any rule changed for it:
+- batch AQ (held-out 7's missed kinds in new words, and ordinary talk beside each: scams refused, lock boxes, films
+  and games, numbers to call, placeholders): 13 of 32 caught, 3 false alarms in 44 (6.8 %); two of its card
+  numbers in words failed the Luhn check as first written (a writing error, fixed; a real card passes it);
+- batch AR (developers' and admins' talk: iterations, policies, placeholders, elided SQL, digests, generators,
+  fixtures, OAuth classes; a few real secrets in configs): 7 of 10 caught, 8 false alarms in 41 (19.5 %);
+- batch AS (written after AQ and AR's rules: the same kinds in a second style, and ordinary lines against the new
+  rules: "s'ouvre avec une pièce", "set X to Y", quizzes, order numbers): 22 of 24 caught, 1 false alarm in 48
+  (2.1 %, 'test fixtures with password="secret123"…', kept: a fixture's literal that does not say it is a stand-in
+  is read as a value, since people paste real passwords into tests);
+- batch AT (after AS's rules: a stranger's mix with 15–20 % developers' talk): 15 of 16 caught, no false alarm in 56.
+Together 57 of 82 before their rules (69.5 %, aimed at the gaps), 12 false alarms in 189 (6.3 %).
 """
 
 from __future__ import annotations

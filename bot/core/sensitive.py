@@ -2423,7 +2423,7 @@ _QUIZ = re.compile(
 _SET_TO = re.compile(
     r"\bset\s+(?:my |the |our |her |his )?(?:question\s+)?([\"“'‘«][^\"”'’»\n]{3,80}[\"”'’»]|(?:[\w']+\s+){1,5}?)"
     r"\s*to\s+[\"“]?"
-    r"(?-i:[A-Z])[\w'-]{2,}",
+    r"(?-i:[A-Z])[\w'-]{1,}",
     re.IGNORECASE,
 )
 # An activation code (La Poste's, a bank's letter), a few more words before its ":" than a code word allows.
