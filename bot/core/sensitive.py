@@ -1297,8 +1297,8 @@ def _no_value(value: str) -> bool:
     ""'), a log's switch in capitals ("using password: YES") give no password."""
     if len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value):
         return True
-    if _STAND_IN.fullmatch(value):
-        return True  # issue 18, eighth round: a fixture's "test", "motdepasse-de-test"
+    if _STAND_IN.fullmatch(value) or _names_products_or_code(value):
+        return True  # issue 18, eighth round: a fixture's "test", "motdepasse-de-test"; "PBKDF2-SHA512"
     if value in _PASSWORD_SOURCES or value in _CODE_CONSTANTS or value.casefold() in _CREDENTIAL_NAMES:
         return True  # "-passout pass:env", "sensitive = true", "mot de passe = login": a source, a constant, a field
     return not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES)
@@ -2015,7 +2015,10 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
     # Talk about notorious ones reads like a demand: what follows is about them ("… comme mot de passe c'est fou").
     talks_about_bad_ones = any(t and _named_as_bad(t, text) for t in tokens)
     demanded = _demanded(spaced, keywords) or talks_about_bad_ones
-    if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
+    if any(
+        _CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) and not _names_products_or_code(t)
+        for t in tokens
+    ):
         return True
     for keyword in keywords:
         after = keyword.end() + (spaced[keyword.end() : keyword.end() + 1] == " ")
@@ -2068,6 +2071,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                     continue  # issue 18, eighth round: a fixture's 'password="test"', a stand-in, then prose
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
                     continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
+                if word == "'s" and position and _names_products_or_code(following[position - 1]):
+                    continue  # issue 18, eighth round: a product's possessive: "1Password's Secret Key"
                 if word == "'s" and [_strip_punctuation(w).casefold() for w in value] in (["name"], ["names"]):
                     continue  # "I can't remember what I put as my first pet's name": a question, no answer
                 if _gives_a_password(value) and not _named_as_bad(given, text):
@@ -2453,7 +2458,7 @@ _SHORT_VENDOR_KEY = re.compile(
 # secours twitter 8jx2mq4zp7wr".
 _BACKUP_CODE = re.compile(
     r"\b(?:codes? de (?:secours|r[ée]cup[ée]ration)|(?:backup|recovery) codes?)\b[^\n]{0,30}?(?<![\w-])"
-    r"([A-Za-z0-9]{8,16})(?![\w-])",
+    r"((?=[A-Za-z0-9]{0,15}\d)(?=[A-Za-z0-9]{0,15}[A-Za-z])[A-Za-z0-9]{8,16})(?![\w-])",
     re.IGNORECASE,
 )
 # A password described, then given after ":": "le nom de ma fille à l'envers suivi de 33 : aninaL33".
@@ -2576,10 +2581,21 @@ _FAMOUS_EXAMPLE = re.compile(
 # Issue 18, eighth round: a key derivation's iterations are counts ("PBKDF2 at 260000 iterations, bump it to 600000?")
 _ITERATIONS = re.compile(r"\b(?:it[ée]rations?|rounds|work factor|cost factor)\b", re.IGNORECASE)
 _COUNT_OF_ITERATIONS = re.compile(r"(?<![\w.,])\d{4,7}(?![\w.,])")
+# Issue 18, eighth round: a test's fixture quoting a password word and digits ('password="secret123"' in a question
+# about linters) quotes the generic stand-in; any other literal in a fixture is still read as a value.
+_FIXTURE_WORDS = re.compile(
+    r"\b(?:fixtures?|unit tests?|tests? unitaires?|pytest|conftest|mocks?|bandit|semgrep|gitleaks|linters?)\b", re.I
+)
+_GENERIC_LITERAL = re.compile(
+    r"[\"'](?:secret|password|passw0rd|motdepasse|mdp|pass|admin|test|changeme)\d{0,6}[\"']", re.I
+)
 _AS_AN_EXAMPLE = re.compile(
     r"\b(?:comme|like|such as|e\.g\.|exemple|example|xkcd|fixtures?|tests?|classic|famous|c[ée]l[èe]bre|genre|meme)\b",
     re.IGNORECASE,
 )
+
+
+_IMAGE_TAG_IN_TEXT = re.compile(rf"(?<![\w@:/.-])(?:{_IMAGE_TAG.pattern})(?![\w-])")  # "postgres:16.2-alpine"
 
 
 def _dash(match: re.Match[str]) -> str:
@@ -2589,15 +2605,17 @@ def _dash(match: re.Match[str]) -> str:
 
 def _without_talk_of_values(text: str) -> str:
     """Issue 18, eighth round: what names, elides, generates or exemplifies a secret, read as no value."""
+    if ":" in text:
+        text = _IMAGE_TAG_IN_TEXT.sub(_dash, _DIGEST.sub(_dash, text))  # before "...": "@sha256:..." is one piece
     if any(mark in text for mark in ".…*xX<"):
         text = _ELIDED.sub(_dash, text)
-    if ":" in text:
-        text = _DIGEST.sub(_dash, text)
     text = _GENERATOR.sub(_dash, text)
     if "(" in text and (len(calls := _POLICY_CALL.findall(text)) > 1 or (calls and _POLICY_WORD.search(text))):
         text = _POLICY_CALL.sub(_dash, text)
     if _AS_AN_EXAMPLE.search(text):
         text = _FAMOUS_EXAMPLE.sub(_dash, text)
+    if _FIXTURE_WORDS.search(text):
+        text = _GENERIC_LITERAL.sub(_dash, text)
     if _ITERATIONS.search(text):
         text = _COUNT_OF_ITERATIONS.sub("n", text)
     return text
