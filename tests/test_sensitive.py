@@ -841,9 +841,9 @@ EIGHTH_ROUND_PAIRS = [
     ),
     (
         "an activation code on a letter",
-        "code d'activation envoyé par courrier pour mon espace santé : P4M8-ZQ2K",
+        "code d'activation de mon espace santé reçu hier par courrier à la maison : P4M8-ZQ2K",
         SecretKind.CODE,
-        "code d'activation envoyé par courrier, il arrive sous 5 jours ?",
+        "code d'activation de mon espace santé reçu hier par courrier à la maison : illisible",
     ),
     (
         "a backup code mixed through after its name",
@@ -901,9 +901,9 @@ EIGHTH_ROUND_PAIRS = [
     ),
     (
         "a security answer put",
-        "à la question du nom de ma première maîtresse j'ai répondu Duchemin",
+        "j'ai répondu Duchemin à la question sur ma maîtresse de CP",
         SecretKind.PASSWORD,
-        "à la question 3 du quiz j'ai répondu Duchemin",
+        "j'ai répondu Duchemin à la question 3 du quiz",
     ),
     (
         "a security question set to its answer",
@@ -925,15 +925,15 @@ EIGHTH_ROUND_PAIRS = [
     ),
     (
         "characters typed one by one, then a comma",
-        "code parental de la console : 5 0 8 2, au cas où",
+        "code de la console : A 5 8 2, au cas où",
         SecretKind.CODE,
-        "code parental de la console : 4 chiffres, au cas où",
+        "code de la console : demande à Hugo, au cas où",
     ),
     (
         "a combination, then a comma",
-        "the lockbox is 3921, the cleaner knows",
+        "the padlock is 3921, the cleaner knows",
         SecretKind.CODE,
-        "the lockbox is 3.5 kg, the cleaner knows",
+        "the padlock is 3,5 cm wide, the cleaner knows",
     ),
     (
         "a locker's number is no combination",
@@ -979,9 +979,9 @@ EIGHTH_ROUND_PAIRS = [
     ),
     (
         "a famous example given as the example",
-        "mon mot de passe c'est cheval-batterie-agrafe-correct",
+        "mon mot de passe c'est « cheval correct agrafe batterie »",
         SecretKind.PASSWORD,
-        "un mot de passe comme cheval-batterie-agrafe-correct, c'est vraiment solide ?",
+        "un mot de passe comme « cheval correct agrafe batterie », c'est vraiment solide ?",
     ),
     (
         "iterations are counts",
@@ -1011,7 +1011,7 @@ EIGHTH_ROUND_PAIRS = [
         "a class in code",
         "password: PasswordBlue42",
         SecretKind.PASSWORD,
-        "password hashing: use PasswordEncoder, not MD5",
+        "FastAPI OAuth2PasswordBearer example: is the password sent over HTTPS?",
     ),
     (
         "algorithms joined by a dash",
