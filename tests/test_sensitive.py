@@ -1038,6 +1038,12 @@ EIGHTH_ROUND_PAIRS = [
         "login form: username and password fields",
     ),
     (
+        "a quiz's answer",
+        "I put Lighthouse as my answer for the security question",
+        SecretKind.PASSWORD,
+        "I put Lighthouse as my answer for the picture round at the pub quiz",
+    ),
+    (
         "a consequence, not a value",
         "si je perds le mot de passe du coffre c'est tilleul83",
         SecretKind.PASSWORD,

@@ -1925,12 +1925,18 @@ _CREDENTIALS = re.compile(
 _FIELDS_WORDS = _words("field fields champ champs column columns colonne colonnes input inputs parameter parameters")
 
 
+_QUIZ_ANSWER = re.compile(r"\b(?:answer|r[ée]ponse)\b", re.IGNORECASE)
+_QUIZ_WORDS = re.compile(r"\b(?:quiz+|trivia|blind test|jeu t[ée]l[ée]vis[ée]|game show)\b", re.IGNORECASE)
+
+
 def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _CREDENTIALS, _LOGIN_PAIR)) -> bool:
     for match in (pattern.search(text) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
         if plain == "-" or ("=" in plain and not password_like(plain)) or plain.casefold() in _FIELDS_WORDS:
             continue  # issue 18, seventh round: a reference stood here (`_without_references`), or a setting
+        if match and _QUIZ_ANSWER.search(match.group()) and _QUIZ_WORDS.search(text):
+            continue  # issue 18, eighth round: "I put Paris as my answer for … at the pub quiz": a quiz's answer
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
         talked_about = _named_as_bad(plain, text)  # "people still use qwerty as a password"
         if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year and not talked_about:
@@ -2349,7 +2355,7 @@ _GIFT_CARD_CODE = re.compile(
 )
 _NOT_A_GIFT_CODE = re.compile(
     r"\b(?:promo\w*|r[ée]duction|discount|remise|parrainage|referral|commande|order|suivi|tracking|colis|parcel|"
-    r"facture|invoice|r[ée]f[ée]rence|serial|s[ée]rie|imei|mod[èe]le|model)\b",
+    r"facture|invoice|r[ée]f[ée]rence|serial|s[ée]rie|imei|mod[èe]le|model|produit|product|article|asin)\b",
     re.IGNORECASE,
 )
 # A lock opened "with" a number, no code word said: "ma tablette s'ouvre avec 141414", "the shed opens with 482".
@@ -2357,7 +2363,8 @@ _OPENS_WITH = re.compile(
     r"\b(?:s'ouvre|ouvre|ouvrir|opens?|opened|open it|se d[ée]verrouille|d[ée]verrouill\w*|unlocks?|unlocked)\s+"
     r"(?:avec|with|using|par|en tapant|by typing)\s+(?:le |the |code |pin )?(?<![\w,.])"
     r"(\d{3,8}|\d(?: \d){2,7}|(?-i:(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,8}))"
-    r"(?![\w-]|[.,]\d|\s?(?:€|euros?|%|clics?|clicks?|chiffres|digits|ans|years|fois|times)\b)",
+    r"(?![\w-]|[.,]\d|\s?(?:€|euros?|%|clics?|clicks?|chiffres|digits|ans|years|fois|times)\b"
+    r"|\s?(?:[kmg]?hz|mah|v|w|kw|mm|cm|m|km|kg|g|ms|s|sec|min|h|heures?|hours?|jours?|days?)\b)",
     re.IGNORECASE,
 )
 # A carrier's unlock code (8 to 16 digits) after an unlock word: "the unlock code the carrier gave me is 4093716285".
