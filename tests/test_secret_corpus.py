@@ -165,8 +165,11 @@ those kinds, never that corpus's words, each batch measured on the filter as it 
   answer, dates of birth on forms; and secrets of the round's kinds in a third style): 15 of 16 caught ("intercom
   code … : 42B" missed, kept: two digits and a letter are as often a flat's number), 3 false alarms in 39 (7.7 %;
   one, a pub quiz's answer "put as my answer", in main too); a card number in words failed Luhn as first written.
-Together 72 of 98 before their rules (73.5 %, aimed at the gaps), 15 false alarms in 228 (6.6 %); AS to AU, written
-after most of the round's rules, 52 of 56 (92.9 %) and 4 in 143 (2.8 %).
+- batch AV (after AU's rules: "set … to" with everyday settings, quizzes, expiry dates with counts, lockers, films,
+  hints such as "PDF password = date of birth"): 10 of 10 caught, 3 false alarms in 41 (7.3 %: "set my favourite team
+  to Arsenal", "set my birth city to Private", and the hint, in main too).
+Together 82 of 108 before their rules (75.9 %, aimed at the gaps), 18 false alarms in 269 (6.7 %); AS to AV, written
+after most of the round's rules, 62 of 66 (93.9 %) and 7 in 184 (3.8 %).
 """
 
 from __future__ import annotations

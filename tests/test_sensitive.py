@@ -1044,6 +1044,18 @@ EIGHTH_ROUND_PAIRS = [
         "I put Lighthouse as my answer for the picture round at the pub quiz",
     ),
     (
+        "personal data named, not given",
+        "PDF password = violette hortensia gladys pivoine",
+        SecretKind.PASSWORD,
+        "PDF password = date of birth is what my bank does, ugh",
+    ),
+    (
+        "a refusal is no security answer",
+        "I set my first school to Whitgift on Facebook, is that enough?",
+        SecretKind.PASSWORD,
+        "I set my first school to Private on Facebook, is that enough?",
+    ),
+    (
         "a consequence, not a value",
         "si je perds le mot de passe du coffre c'est tilleul83",
         SecretKind.PASSWORD,

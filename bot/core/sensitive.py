@@ -1925,6 +1925,13 @@ _CREDENTIALS = re.compile(
 _FIELDS_WORDS = _words("field fields champ champs column columns colonne colonnes input inputs parameter parameters")
 
 
+# Issue 18, eighth round: personal data named, not given ("= date of birth", "c'est ton prénom"): a hint or a policy;
+# the data itself given ("date de naissance 12031985") is read by `_BIRTH_DATE_PASSWORD` first.
+_PERSONAL_DATA_NAMED = re.compile(
+    r"(?:my |ma |mon |your |ta |ton |the |la |le |votre |sa |son )?(?:date of birth|date de naissance|birthday|"
+    r"birth ?date|dob|anniversaire|first name|pr[ée]nom|surname|nom de famille|maiden name)\b(?!\s*[:=]?\s*\d)",
+    re.IGNORECASE,
+)
 _QUIZ_ANSWER = re.compile(r"\b(?:answer|r[ée]ponse)\b", re.IGNORECASE)
 _QUIZ_WORDS = re.compile(r"\b(?:quiz+|trivia|blind test|jeu t[ée]l[ée]vis[ée]|game show)\b", re.IGNORECASE)
 
@@ -2075,6 +2082,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
                 if _STAND_IN.fullmatch(given):
                     continue  # issue 18, eighth round: a fixture's 'password="test"', a stand-in, then prose
+                if _PERSONAL_DATA_NAMED.match(" ".join(value)):
+                    continue  # issue 18, eighth round: "PDF password = date of birth is what my bank does": a hint
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
                     continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
                 if word == "'s" and position and _names_products_or_code(following[position - 1]):
@@ -2428,6 +2437,13 @@ _ANSWER_PUT = re.compile(
     r"(?-i:[A-ZÀ-Ý])(?!(?:on|ui|o|ok|OK|I)\b)[\w'-]{2,}",
     re.IGNORECASE,
 )
+# what a security question asks (not "my favourite team", "my birth city" set to "Private")
+_SET_QUESTION = re.compile(
+    r"maiden|jeune fille|\b(?:first|premi\w+)\s+\w+|born|grew up|childhood|enfance|memorable|security|question|answer|"
+    r"teacher|ma[iî]tresse|pet\b|school|[ée]cole",
+    re.IGNORECASE,
+)
+_REFUSALS = _words("private public hidden none nothing unknown everyone friends only me n/a")
 _ANSWER_CONTEXT = re.compile(r"\b(?:à la question|to the question|for the question)\b", re.IGNORECASE)
 _QUIZ = re.compile(
     r"\b(?:quiz\w*|trivia|examen|exam|contr[ôo]le|interro\w*|bac|test|jeu)\b|question\s*(?:n°\s*)?\d", re.IGNORECASE
@@ -2435,7 +2451,7 @@ _QUIZ = re.compile(
 _SET_TO = re.compile(
     r"\bset\s+(?:my |the |our |her |his )?(?:question\s+)?([\"“'‘«][^\"”'’»\n]{3,80}[\"”'’»]|(?:[\w']+\s+){1,5}?)"
     r"\s*to\s+[\"“]?"
-    r"(?-i:[A-Z])[\w'-]{1,}",
+    r"((?-i:[A-Z])[\w'-]{1,})",
     re.IGNORECASE,
 )
 # An activation code (La Poste's, a bank's letter), a few more words before its ":" than a code word allows.
@@ -2497,7 +2513,8 @@ def _gives_a_security_answer(text: str) -> bool:
         return not _QUIZ.search(text)
     # a question's keyword, or a question quoted: 'I set "Where did you meet your spouse" to Blackpool pier'
     return any(
-        _QUESTION_KEYWORD.search(match.group(1)) or (match.group(1).count(" ") >= 2 and match.group(1)[0] in "\"“'‘«")
+        (_SET_QUESTION.search(match.group(1)) or (match.group(1).count(" ") >= 2 and match.group(1)[0] in "\"“'‘«"))
+        and match.group(2).casefold() not in _REFUSALS
         for match in _SET_TO.finditer(text)
     )
 
