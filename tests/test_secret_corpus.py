@@ -168,8 +168,12 @@ those kinds, never that corpus's words, each batch measured on the filter as it 
 - batch AV (after AU's rules: "set … to" with everyday settings, quizzes, expiry dates with counts, lockers, films,
   hints such as "PDF password = date of birth"): 10 of 10 caught, 3 false alarms in 41 (7.3 %: "set my favourite team
   to Arsenal", "set my birth city to Private", and the hint, in main too).
-Together 82 of 108 before their rules (75.9 %, aimed at the gaps), 18 false alarms in 269 (6.7 %); AS to AV, written
-after most of the round's rules, 62 of 66 (93.9 %) and 7 in 184 (3.8 %).
+- batch AW (everyday French and English near the new rules: answers to a teacher's, a doctor's, a form's question,
+  doors opened with keys and apps, the number on the back of a card, tools for passwords in general): 6 of 7 caught
+  (an expiry and "le code de derrière" after "la date"), 9 false alarms in 37 (24.3 %: six answers "à la question"
+  of no security question, from this round's own rule; three in main too).
+Together 88 of 115 before their rules (76.5 %, aimed at the gaps), 27 false alarms in 306 (8.8 %); AS to AW, written
+after most of the round's rules, 68 of 73 (93.2 %) and 16 in 221 (7.2 %).
 """
 
 from __future__ import annotations

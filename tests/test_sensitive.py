@@ -1056,6 +1056,18 @@ EIGHTH_ROUND_PAIRS = [
         "I set my first school to Private on Facebook, is that enough?",
     ),
     (
+        "the number on the back of a card",
+        "j'ai donné le code au dos de la carte, 3639",
+        SecretKind.CARD,
+        "j'ai rappelé le numéro officiel au dos de la carte, 3639",
+    ),
+    (
+        "a tool for passwords in general",
+        "I use tournesol for my passwords",
+        SecretKind.PASSWORD,
+        "our fixtures use faker for passwords, no hardcoded ones",
+    ),
+    (
         "a consequence, not a value",
         "si je perds le mot de passe du coffre c'est tilleul83",
         SecretKind.PASSWORD,

@@ -654,6 +654,11 @@ _CARD_SECURITY_CODE = re.compile(
     r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
 )
+# Issue 18, eighth round: the phone number printed on the back of a card is to call, no code: "j'ai rappelé le numéro
+# officiel au dos de la carte, 3639".
+_NUMBER_ON_THE_BACK = re.compile(
+    r"\b(?:num[ée]ro|number)\s+(?:[\w']+\s+){0,2}?(?:au dos|au verso|derri[èe]re|on the back|at the back)\b", re.I
+)
 _SPELLED_CODE = re.compile(rf"\b(?=\w)(?:{_SPELLED_NUMBER})", re.IGNORECASE)
 # Tens and teens too, three number words or more: "nineteen eighty four", "dix-neuf quatre-vingt-quatre", "twenty-one
 # seventeen"; not a count ("twenty five characters", "trente-cinq minutes").
@@ -1932,6 +1937,7 @@ _PERSONAL_DATA_NAMED = re.compile(
     r"birth ?date|dob|anniversaire|first name|pr[ée]nom|surname|nom de famille|maiden name)\b(?!\s*[:=]?\s*\d)",
     re.IGNORECASE,
 )
+_GENERAL_PASSWORDS = re.compile(r"\b(?:for|pour)\s+(?:les\s+)?(?:passwords|mots de passe|mdps)\b", re.IGNORECASE)
 _QUIZ_ANSWER = re.compile(r"\b(?:answer|r[ée]ponse)\b", re.IGNORECASE)
 _QUIZ_WORDS = re.compile(r"\b(?:quiz+|trivia|blind test|jeu t[ée]l[ée]vis[ée]|game show)\b", re.IGNORECASE)
 
@@ -1942,6 +1948,8 @@ def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _C
         plain = _strip_punctuation(value)
         if plain == "-" or ("=" in plain and not password_like(plain)) or plain.casefold() in _FIELDS_WORDS:
             continue  # issue 18, seventh round: a reference stood here (`_without_references`), or a setting
+        if match and _GENERAL_PASSWORDS.search(text, match.start(), match.end() + 2) and not password_like(plain):
+            continue  # issue 18, eighth round: "our fixtures use faker for passwords": a tool for passwords in general
         if match and _QUIZ_ANSWER.search(match.group()) and _QUIZ_WORDS.search(text):
             continue  # issue 18, eighth round: "I put Paris as my answer for … at the pub quiz": a quiz's answer
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
@@ -2082,6 +2090,8 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
                 if _STAND_IN.fullmatch(given):
                     continue  # issue 18, eighth round: a fixture's 'password="test"', a stand-in, then prose
+                if _PASSWORD_WORD.fullmatch(given):
+                    continue  # issue 18, eighth round: "test password in CI: password=…": the next cue's value
                 if _PERSONAL_DATA_NAMED.match(" ".join(value)):
                     continue  # issue 18, eighth round: "PDF password = date of birth is what my bank does": a hint
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
@@ -2423,10 +2433,13 @@ _DIGITS_IN_WORDS = re.compile(
     r"[\s,.-]{0,3}+){13,19}+",
     re.IGNORECASE,
 )
-# The expiry and the code on the back read out: "I read out the expiry 10/29 and the 3 digit code 836".
+# The expiry and the code on the back read out: "I read out the expiry 10/29 and the 3 digit code 836", "j'ai dicté la
+# date 06/29 et le code de derrière 331".
 _EXPIRY_AND_CODE = re.compile(
-    r"\b(?:expiry|expiration|exp|expires?|date de validit[ée]|valable jusqu'(?:au|à))\b[^\n]{0,30}?"
+    r"\b(?:expiry|expiration|exp|expires?|date|validit[ée]|valable jusqu'(?:au|à))\b[^\n]{0,30}?"
     r"(?<![\d/])(?:0[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?![\d/])[^\n]{0,60}?"
+    # the code named just before it: "the 3 digit code 836", "the three numbers 517", "le code de derrière 331"
+    r"\b(?:code|cvv|cvc|cryptogramme|crypto|chiffres|digits|numbers|nombres)\b\D{0,20}?"
     r"(?<![\d/.,:€$£])\d{3}(?![\d/:%€$£]|[.,]\d|\s?(?:€|euros?|ans|years|fois|times|jours|days)\b)",
     re.IGNORECASE,
 )
@@ -2437,12 +2450,13 @@ _ANSWER_PUT = re.compile(
     r"(?-i:[A-ZÀ-Ý])(?!(?:on|ui|o|ok|OK|I)\b)[\w'-]{2,}",
     re.IGNORECASE,
 )
-# what a security question asks (not "my favourite team", "my birth city" set to "Private")
-_SET_QUESTION = re.compile(
-    r"maiden|jeune fille|\b(?:first|premi\w+)\s+\w+|born|grew up|childhood|enfance|memorable|security|question|answer|"
-    r"teacher|ma[iî]tresse|pet\b|school|[ée]cole",
+# what a security question asks (not "my favourite team", "my birth city" set to "Private"; not "la question du prof")
+_SECURITY_SUBJECT = re.compile(
+    r"maiden|jeune fille|\b(?:first|premi\w+)\s+\w+|born|grew up|childhood|enfance|memorable|teacher|ma[iî]tresse|"
+    r"\bpet\b|school|[ée]cole|coll[èe]ge|lyc[ée]e",
     re.IGNORECASE,
 )
+_SET_QUESTION = re.compile(rf"{_SECURITY_SUBJECT.pattern}|security|question|answer", re.IGNORECASE)
 _REFUSALS = _words("private public hidden none nothing unknown everyone friends only me n/a")
 _ANSWER_CONTEXT = re.compile(r"\b(?:à la question|to the question|for the question)\b", re.IGNORECASE)
 _QUIZ = re.compile(
@@ -2509,7 +2523,9 @@ def _has_gift_card_code(text: str) -> bool:
 
 
 def _gives_a_security_answer(text: str) -> bool:
-    if _ANSWER_PUT.search(text) and (_SECURITY_CUE.search(text) or _ANSWER_CONTEXT.search(text)):
+    if _ANSWER_PUT.search(text) and (
+        _SECURITY_CUE.search(text) or (_ANSWER_CONTEXT.search(text) and _SECURITY_SUBJECT.search(text))
+    ):
         return not _QUIZ.search(text)
     # a question's keyword, or a question quoted: 'I set "Where did you meet your spouse" to Blackpool pier'
     return any(
@@ -2714,7 +2730,8 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
     if _has_identity_number(stripped):
         return SecretKind.IDENTITY
     amex_cid = _AMEX_CID.search(stripped) and _AMEX.search(stripped)  # issue 18, seventh round
-    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped) or amex_cid:
+    security_code = _CARD_SECURITY_CODE.search(stripped) and not _NUMBER_ON_THE_BACK.search(stripped)
+    if _has_card(stripped) or security_code or amex_cid:
         return SecretKind.CARD
     if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):
         if stripped.startswith("0") and len(re.sub(r"\D", "", stripped)) == 10:
