@@ -172,8 +172,10 @@ those kinds, never that corpus's words, each batch measured on the filter as it 
   doors opened with keys and apps, the number on the back of a card, tools for passwords in general): 6 of 7 caught
   (an expiry and "le code de derrière" after "la date"), 9 false alarms in 37 (24.3 %: six answers "à la question"
   of no security question, from this round's own rule; three in main too).
-Together 88 of 115 before their rules (76.5 %, aimed at the gaps), 27 false alarms in 306 (8.8 %); AS to AW, written
-after most of the round's rules, 68 of 73 (93.2 %) and 16 in 221 (7.2 %).
+- batch AX (a stranger's everyday mix after AW's rules: lockers, gift cards refused, keypads broken, answers to
+  callers, expiry dates of passports, numbers to call): 8 of 8 caught, no false alarm in 36; no rule changed for it.
+Together 96 of 123 before their rules (78.0 %, aimed at the gaps), 27 false alarms in 342 (7.9 %); AS to AX, written
+after most of the round's rules, 76 of 81 (93.8 %) and 16 in 257 (6.2 %).
 """
 
 from __future__ import annotations
