@@ -174,8 +174,11 @@ those kinds, never that corpus's words, each batch measured on the filter as it 
   of no security question, from this round's own rule; three in main too).
 - batch AX (a stranger's everyday mix after AW's rules: lockers, gift cards refused, keypads broken, answers to
   callers, expiry dates of passports, numbers to call): 8 of 8 caught, no false alarm in 36; no rule changed for it.
-Together 96 of 123 before their rules (78.0 %, aimed at the gaps), 27 false alarms in 342 (7.9 %); AS to AX, written
-after most of the round's rules, 76 of 81 (93.8 %) and 16 in 257 (6.2 %).
+- batch AY (developers' and admins' talk near the round's rules: Apple's Team ID, Google Play orders, ports, TLS
+  expiry dates, on-call numbers, digests, DOB fields, hashed backup codes): 1 of 2 caught (a Google key cut shorter
+  still), 2 false alarms in 28 (7.1 %: "Apple Team ID is ABCDE12345", "intercom SIP server … port 5060").
+Together 97 of 125 before their rules (77.6 %, aimed at the gaps), 29 false alarms in 370 (7.8 %); AS to AY, written
+after most of the round's rules, 77 of 83 (92.8 %) and 18 in 285 (6.3 %).
 """
 
 from __future__ import annotations

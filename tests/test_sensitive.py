@@ -1068,6 +1068,18 @@ EIGHTH_ROUND_PAIRS = [
         "our fixtures use faker for passwords, no hardcoded ones",
     ),
     (
+        "a port, a version, a room is no entry code",
+        "intercom at the back door: 5060",
+        SecretKind.CODE,
+        "intercom SIP server runs on port 5060, open it?",
+    ),
+    (
+        "a developer's identifier near a brand",
+        "the Apple card code he wants: ABCDE12345",
+        SecretKind.CODE,
+        "my Apple Team ID is ABCDE12345, where do I put it in Xcode?",
+    ),
+    (
         "a consequence, not a value",
         "si je perds le mot de passe du coffre c'est tilleul83",
         SecretKind.PASSWORD,

@@ -2374,7 +2374,8 @@ _GIFT_CARD_CODE = re.compile(
 )
 _NOT_A_GIFT_CODE = re.compile(
     r"\b(?:promo\w*|r[ée]duction|discount|remise|parrainage|referral|commande|order|suivi|tracking|colis|parcel|"
-    r"facture|invoice|r[ée]f[ée]rence|serial|s[ée]rie|imei|mod[èe]le|model|produit|product|article|asin)\b",
+    r"facture|invoice|r[ée]f[ée]rence|serial|s[ée]rie|imei|mod[èe]le|model|produit|product|article|asin|team|bundle|sku|"
+    r"identifier|identifiant)\b",
     re.IGNORECASE,
 )
 # A lock opened "with" a number, no code word said: "ma tablette s'ouvre avec 141414", "the shed opens with 482".
@@ -2394,6 +2395,8 @@ _CARRIER_UNLOCK = re.compile(
 # "door keypad at my flat: 8C453", "interphone de l'immeuble 3B47" (not an A320).
 _ENTRY_CODE = re.compile(
     r"\b(?:keypad|key ?pad|interphone|intercom|keybox|key ?safe|lockbox|bo[iî]te (?:à|a) cl[ée]s)\b[^\n]{0,40}?"
+    # not a port, a version, a model, a room, an extension: "intercom SIP server runs on port 5060"
+    r"(?<!port )(?<!version )(?<!model )(?<!room )(?<!ext )(?<!poste )(?<!salle )"
     r"(?<![\w-])(?-i:\d{3,6}[A-Z]|\d{1,4}[A-Z]\d{2,4}|\d{4,8})(?![\w-]|[.,]\d|\s?(?:€|euros?|ans|years|h|min)\b)",
     re.IGNORECASE,
 )
@@ -2488,7 +2491,7 @@ _BIRTH_DATE_PASSWORD = re.compile(
 # webhooks' secret URLs: "sk-q8Xm2Lz7Vt4Rb9Wn", "AIzaSyB7xQ2mLk9Vt4Rb8Wn3Ye1Pz", "hooks.slack.com/services/T0…/B0…/q8…".
 _SHORT_VENDOR_KEY = re.compile(
     r"(?<![\w-])(?:sk-(?:proj-|ant-)?|AIza|ghp_|gho_|ghs_|github_pat_|xox[abpr]-|glpat-|[sr]k_live_)"
-    r"(?=[\w-]{0,80}\d)(?=[\w-]{0,80}[A-Za-z])[\w-]{12,80}"
+    r"(?=[\w-]{0,80}\d)(?=[\w-]{0,80}[A-Za-z])[\w-]{10,80}"
     r"|\bhooks\.slack\.com/services/[\w/]{10,120}|\bdiscord(?:app)?\.com/api/webhooks/\d{5,25}/[\w-]{10,100}"
 )
 # A backup code of 8–16 letters and digits mixed through, after a recovery word and a code word: "mon code de
