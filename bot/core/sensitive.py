@@ -2404,7 +2404,9 @@ _ENTRY_CODE = re.compile(
 _NUMBER_TO_CALL = re.compile(
     r"\b(?:appel(?:er|le|lez|é)?|rappel(?:er|le|lez)?|t[ée]l[ée]phoner|joindre|contacter|call(?:ed|ing)?|ring|dial|"
     r"report(?:ed)?|signal(?:er|ez|é|e)?|forward(?:ed)?|transf[ée]r\w*)"
-    r"(?:\s+(?!code|pin|mdp|password)[\w']{1,12}){0,3}?\s+\+?\d[\d .-]{2,16}\d(?!\d)",
+    # a few words between, not a code word nor a new clause ("j'ai appelé et tapé 4821" gives a code)
+    r"(?:\s+(?!code|pin|mdp|password|et\b|and\b|puis\b|then\b|mais\b|but\b)[\w']{1,12}){0,3}?"
+    r"\s+\+?\d[\d .-]{2,16}\d(?!\d)",
     re.IGNORECASE,
 )
 # Fiction's codes are no one's: "dans le film le héros avait comme code 1234", "in the game the door code is 0451";
