@@ -145,6 +145,40 @@ wrote its own lines of those kinds, never that corpus's, each batch measured bef
   "an 80-year-old dad", "password manager price comparison: Bitwarden $10/yr").
 Together AE to AP: 102 of 112 secrets caught before their rules (91.1 %), 49 false alarms in 526 ordinary lines
 (9.3 %); AI to AP, written after most of the round's rules, 63 of 65 (96.9 %) and 21 in 302 (7.0 %).
+
+Issue 18's eighth round (held-out 7, blind, 93.3 % / 1.26 %: missed gift-card codes, unlock and door codes with no
+code word, a card dictated in words, an expiry and a code read out, security answers "j'ai répondu" / "set … to", a
+seed split by slashes, an activation code on a letter, a PDF's password as a birth date, a spaced parental PIN;
+refused developers' talk with no value, a famous example, films' codes, a number to call) wrote its own lines of
+those kinds, never that corpus's words, each batch measured on the filter as it stood before any rule changed for it:
+- batch AQ (held-out 7's missed kinds in new words, and ordinary talk beside each: scams refused, lock boxes, films
+  and games, numbers to call, placeholders): 13 of 32 caught, 3 false alarms in 44 (6.8 %); two of its card
+  numbers in words failed the Luhn check as first written (a writing error, fixed; a real card passes it);
+- batch AR (developers' and admins' talk: iterations, policies, placeholders, elided SQL, digests, generators,
+  fixtures, OAuth classes; a few real secrets in configs): 7 of 10 caught, 8 false alarms in 41 (19.5 %);
+- batch AS (written after AQ and AR's rules: the same kinds in a second style, and ordinary lines against the new
+  rules: "s'ouvre avec une pièce", "set X to Y", quizzes, order numbers): 22 of 24 caught, 1 false alarm in 48
+  (2.1 %, 'test fixtures with password="secret123"…', kept: a fixture's literal that does not say it is a stand-in
+  is read as a value, since people paste real passwords into tests);
+- batch AT (after AS's rules: a stranger's mix with 15–20 % developers' talk): 15 of 16 caught, no false alarm in 56;
+- batch AU (ordinary lines against the round's rules: a product's ASIN near "Amazon", "opens with 433 MHz", a quiz's
+  answer, dates of birth on forms; and secrets of the round's kinds in a third style): 15 of 16 caught ("intercom
+  code … : 42B" missed, kept: two digits and a letter are as often a flat's number), 3 false alarms in 39 (7.7 %;
+  one, a pub quiz's answer "put as my answer", in main too); a card number in words failed Luhn as first written.
+- batch AV (after AU's rules: "set … to" with everyday settings, quizzes, expiry dates with counts, lockers, films,
+  hints such as "PDF password = date of birth"): 10 of 10 caught, 3 false alarms in 41 (7.3 %: "set my favourite team
+  to Arsenal", "set my birth city to Private", and the hint, in main too).
+- batch AW (everyday French and English near the new rules: answers to a teacher's, a doctor's, a form's question,
+  doors opened with keys and apps, the number on the back of a card, tools for passwords in general): 6 of 7 caught
+  (an expiry and "le code de derrière" after "la date"), 9 false alarms in 37 (24.3 %: six answers "à la question"
+  of no security question, from this round's own rule; three in main too).
+- batch AX (a stranger's everyday mix after AW's rules: lockers, gift cards refused, keypads broken, answers to
+  callers, expiry dates of passports, numbers to call): 8 of 8 caught, no false alarm in 36; no rule changed for it.
+- batch AY (developers' and admins' talk near the round's rules: Apple's Team ID, Google Play orders, ports, TLS
+  expiry dates, on-call numbers, digests, DOB fields, hashed backup codes): 1 of 2 caught (a Google key cut shorter
+  still), 2 false alarms in 28 (7.1 %: "Apple Team ID is ABCDE12345", "intercom SIP server … port 5060").
+Together 97 of 125 before their rules (77.6 %, aimed at the gaps), 29 false alarms in 370 (7.8 %); AS to AY, written
+after most of the round's rules, 77 of 83 (92.8 %) and 18 in 285 (6.3 %).
 """
 
 from __future__ import annotations

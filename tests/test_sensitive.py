@@ -828,3 +828,269 @@ def test_the_seventh_round_rules_tell_a_secret_from_talk(
 ) -> None:
     assert detect(secret) == kind, rule
     assert detect(ordinary) is None, rule
+
+
+# Issue 18, eighth round: one pair per rule (a secret and ordinary talk beside it), each checked to fail with its rule
+# taken out; the kinds held-out 7 missed, and developers' talk, fiction and numbers to call that give no value.
+EIGHTH_ROUND_PAIRS = [
+    (
+        "a gift card's code after its brand",
+        "le vendeur au téléphone a eu le code Transcash 4410 2298 7163 0055",
+        SecretKind.CODE,
+        "le vendeur au téléphone voulait des Transcash de 100 €, j'ai raccroché",
+    ),
+    (
+        "an activation code on a letter",
+        "code d'activation de mon espace santé reçu hier par courrier à la maison : P4M8-ZQ2K",
+        SecretKind.CODE,
+        "code d'activation de mon espace santé reçu hier par courrier à la maison : illisible",
+    ),
+    (
+        "a backup code mixed through after its name",
+        "my recovery code for Instagram is 7hq2mz9xk4pt",
+        SecretKind.CODE,
+        "my recovery code for Instagram is somewhere in my emails",
+    ),
+    (
+        "a vendor's prefix before a key cut short",
+        "mon script contient sk-Qw7Lm2Xp9Zr4Kt8V en dur",
+        SecretKind.API_TOKEN,
+        "mon script lit la clé sk- depuis une variable d'environnement",
+    ),
+    (
+        "a lock opened with a number",
+        "le portail du jardin s'ouvre avec 6612",
+        SecretKind.CODE,
+        "le portail du jardin s'ouvre avec 2 clics sur la télécommande",
+    ),
+    (
+        "a carrier's unlock code",
+        "SFR m'a envoyé le code de déblocage 730218846 pour le vieux téléphone",
+        SecretKind.CODE,
+        "SFR m'a envoyé le code de déblocage par courrier pour le vieux téléphone",
+    ),
+    (
+        "a keypad's or an intercom's code",
+        "intercom at my sister's: 2B903",
+        SecretKind.CODE,
+        "intercom at my sister's flat 2B is broken again",
+    ),
+    (
+        "a number to call is no code",
+        "pour débloquer la carte il a fallu taper 8820",
+        SecretKind.CODE,
+        "pour débloquer la carte il faut appeler le 09 69 39 99 98",
+    ),
+    (
+        "fiction's codes",
+        "the code of my storage unit is 5533",
+        SecretKind.CODE,
+        "in the movie the code of the storage unit is 5533",
+    ),
+    (
+        "a card number in words",
+        "card number four nine seven zero one zero one two three four five six seven eight nine three",
+        SecretKind.CARD,
+        "card number starts with four nine seven zero, is that Visa?",
+    ),
+    (
+        "an expiry and the code read out",
+        "she had me read the expiry 05/29 and the 3 numbers 772",
+        SecretKind.CARD,
+        "she had me read the expiry 05/29 and nothing else",
+    ),
+    (
+        "a security answer put",
+        "j'ai répondu Duchemin à la question sur ma maîtresse de CP",
+        SecretKind.PASSWORD,
+        "j'ai répondu Duchemin à la question 3 du quiz",
+    ),
+    (
+        "a security question set to its answer",
+        "I set my favourite teacher to Hopkins on the bank app",
+        SecretKind.PASSWORD,
+        "I set my alarm to Monday on the app",
+    ),
+    (
+        "a birth date as a file's password",
+        "le PDF de la mutuelle s'ouvre avec ma date de naissance, 03111972",
+        SecretKind.PASSWORD,
+        "le PDF de la mutuelle s'ouvre avec ma date de naissance, c'est nul",
+    ),
+    (
+        "a password described, then given",
+        "le nom du chat à l'envers suivi de 77 : ettiM77",
+        SecretKind.PASSWORD,
+        "le nom du chat à l'envers suivi de 77 : trop facile ?",
+    ),
+    (
+        "characters typed one by one, then a comma",
+        "code de la console : A 5 8 2, au cas où",
+        SecretKind.CODE,
+        "code de la console : demande à Hugo, au cas où",
+    ),
+    (
+        "a combination, then a comma",
+        "the padlock is 3921, the cleaner knows",
+        SecretKind.CODE,
+        "the padlock is 3,5 cm wide, the cleaner knows",
+    ),
+    (
+        "a locker's number is no combination",
+        "the locker code is 482, the key has a blue tag",
+        SecretKind.CODE,
+        "the locker number is 482, the key has a blue tag",
+    ),
+    (
+        "a lock's count of numbers, then them",
+        "padlock on the gate, 3 numbers: 5 0 9",
+        SecretKind.CODE,
+        "padlock on the gate, 3 numbers to choose, how?",
+    ),
+    (
+        "a seed phrase split by slashes",
+        "seed: velvet / orbit / canal / frost / pepper / acid / hobby / wagon / jungle / dune / stable / lawn",
+        SecretKind.RECOVERY_PHRASE,
+        "seed: write it on paper / keep it offline / never type it / never photograph it",
+    ),
+    (
+        "an elided value",
+        "ALTER ROLE app WITH PASSWORD 'Grenat_2291';",
+        SecretKind.PASSWORD,
+        "ALTER ROLE app WITH PASSWORD '...'; ends up in the logs",
+    ),
+    (
+        "a digest left out",
+        "image: registry.example.com/app:1.2 user: deploy password: Kx9-rtL2",
+        SecretKind.PASSWORD,
+        "mot de passe du registre dans le CI, l'image est épinglée `app@sha256:...`",
+    ),
+    (
+        "a command that generates a secret",
+        "pour le wifi j'ai mis le mot de passe : Q2xk-88fz",
+        SecretKind.PASSWORD,
+        "pour le wifi j'ai généré le mot de passe : openssl rand -base64 18",
+    ),
+    (
+        "a policy's functions",
+        "Keycloak admin password: upperCase(1)x9",
+        SecretKind.PASSWORD,
+        "Keycloak password policy: length(10) and specialChars(1)",
+    ),
+    (
+        "a famous example given as the example",
+        "mon mot de passe c'est « cheval correct agrafe batterie »",
+        SecretKind.PASSWORD,
+        "un mot de passe comme « cheval correct agrafe batterie », c'est vraiment solide ?",
+    ),
+    (
+        "iterations are counts",
+        "mot de passe du coffre : 2600004",
+        SecretKind.PASSWORD,
+        "mot de passe du coffre : PBKDF2 à 600000 itérations",
+    ),
+    (
+        "a stand-in value",
+        'DB_PASSWORD="Orque-Bleue-61" dans le .env',
+        SecretKind.PASSWORD,
+        'DB_PASSWORD="changeme-before-deploy" dans le .env.example',
+    ),
+    (
+        "a fixture's generic literal",
+        'the fixture has password="Castor-2291", bandit flags it',
+        SecretKind.PASSWORD,
+        'the fixture has password="secret123", bandit flags it',
+    ),
+    (
+        "another setting's quoted value",
+        "Postgres password 'bergamote'",
+        SecretKind.PASSWORD,
+        "Postgres password in the log if log_statement = 'all'",
+    ),
+    (
+        "a class in code",
+        "password: PasswordBlue42",
+        SecretKind.PASSWORD,
+        "FastAPI OAuth2PasswordBearer example: is the password sent over HTTPS?",
+    ),
+    (
+        "algorithms joined by a dash",
+        "passwords: Sable-8812",
+        SecretKind.PASSWORD,
+        "passwords: PBKDF2-SHA512 or argon2?",
+    ),
+    (
+        "a product's possessive",
+        "master password 2Fenetres's",
+        SecretKind.PASSWORD,
+        "master password and 1Password's Secret Key, why both?",
+    ),
+    (
+        "an image's tag",
+        "postgres password Lune:2024-bleu",
+        SecretKind.PASSWORD,
+        "postgres password in env with postgres:16.2-alpine?",
+    ),
+    (
+        "fields named",
+        "login: marc password: tilleul",
+        SecretKind.PASSWORD,
+        "login form: username and password fields",
+    ),
+    (
+        "a quiz's answer",
+        "I put Lighthouse as my answer for the security question",
+        SecretKind.PASSWORD,
+        "I put Lighthouse as my answer for the picture round at the pub quiz",
+    ),
+    (
+        "personal data named, not given",
+        "PDF password = violette hortensia gladys pivoine",
+        SecretKind.PASSWORD,
+        "PDF password = date of birth is what my bank does, ugh",
+    ),
+    (
+        "a refusal is no security answer",
+        "I set my first school to Whitgift on Facebook, is that enough?",
+        SecretKind.PASSWORD,
+        "I set my first school to Private on Facebook, is that enough?",
+    ),
+    (
+        "the number on the back of a card",
+        "j'ai donné le code au dos de la carte, 3639",
+        SecretKind.CARD,
+        "j'ai rappelé le numéro officiel au dos de la carte, 3639",
+    ),
+    (
+        "a tool for passwords in general",
+        "I use tournesol for my passwords",
+        SecretKind.PASSWORD,
+        "our fixtures use faker for passwords, no hardcoded ones",
+    ),
+    (
+        "a port, a version, a room is no entry code",
+        "intercom at the back door: 5060",
+        SecretKind.CODE,
+        "intercom SIP server runs on port 5060, open it?",
+    ),
+    (
+        "a developer's identifier near a brand",
+        "the Apple card code he wants: ABCDE12345",
+        SecretKind.CODE,
+        "my Apple Team ID is ABCDE12345, where do I put it in Xcode?",
+    ),
+    (
+        "a consequence, not a value",
+        "si je perds le mot de passe du coffre c'est tilleul83",
+        SecretKind.PASSWORD,
+        "si je perds le mot de passe du coffre c'est fichu ?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "secret", "kind", "ordinary"), EIGHTH_ROUND_PAIRS)
+def test_the_eighth_round_rules_tell_a_secret_from_talk(
+    rule: str, secret: str, kind: SecretKind, ordinary: str
+) -> None:
+    assert detect(secret) == kind, rule
+    assert detect(ordinary) is None, rule

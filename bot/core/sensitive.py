@@ -296,6 +296,13 @@ _PLACEHOLDER = re.compile(
     r"token|example|exemple|required|optional|string|str|env|os\.\w+|process\.\w+|/.*|\./.*|~/.*",
     re.IGNORECASE,
 )
+# Issue 18, eighth round: a value that says it is a stand-in ("changeme-in-prod", "motdepasse-de-test", a fixture's
+# "test"). A fixture's other literals ("Tulipe2019!") are still values: people paste real ones into tests.
+_STAND_IN = re.compile(
+    r"(?:test|tests|fake|dummy|sample|demo|bidon|changeme|change_?me|changeit|replace_?me)(?:[\W_].{0,60})?"
+    r"|.{0,60}[\W_](?:test|tests|fake|dummy|example|exemple|sample|demo|bidon)(?:[\W_].{0,60})?",
+    re.IGNORECASE,
+)
 _NAMES_ANOTHER_FIELD = re.compile(
     r"^[a-z][a-z]*(?:_[a-z]+)*_(?:id|ids|key|keys|secret|token|name|type|url|uri|file|path|hash|salt|credentials|ref)$"
 )
@@ -311,7 +318,7 @@ def _secret_setting(text: str) -> SecretKind | None:
         if _NAMES_ANOTHER_FIELD.search(value):
             continue  # issue 18, seventh round: "client_credentials : client_id public": another field's name
         secret = _SECRET_NAME.search(name) or _SECRET_ENDING.search(name)
-        if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value):
+        if not secret or _NOT_A_SECRET_NAME.search(name) or _PLACEHOLDER.fullmatch(value) or _STAND_IN.fullmatch(value):
             continue
         joined, tight = any(c in name for c in "_.-"), text[setting.end(1) : setting.end(1) + 1] == "="
         if tight and text[setting.end(1) + 1 : setting.end(1) + 2].isspace() and value.isalpha() and value.islower():
@@ -376,9 +383,12 @@ _SEED_CUE = re.compile(
 _ANNOUNCED_PHRASE_WORDS = 9
 
 
+_WORD_SEPARATORS = str.maketrans("/|", "  ")
+
+
 def _is_recovery_phrase(text: str) -> bool:
     # numbering apart, alone or stuck to its word: "1. abandon", "1-witch"
-    tokens = _fold(text).split()
+    tokens = _fold(text).translate(_WORD_SEPARATORS).split()  # issue 18, eighth round: "hollow / sting / remind"
     if len(tokens) < _RECOVERY_PHRASE_LENGTH:
         return False
     tokens = [_NUMBER_PREFIX.sub("", t) for t in tokens if not _NUMBERING.fullmatch(t)]
@@ -644,6 +654,11 @@ _CARD_SECURITY_CODE = re.compile(
     r"(?:on the back|at the back|au dos|derri[èe]re (?:la|ma) (?:carte|cb))",
     re.IGNORECASE,
 )
+# Issue 18, eighth round: the phone number printed on the back of a card is to call, no code: "j'ai rappelé le numéro
+# officiel au dos de la carte, 3639".
+_NUMBER_ON_THE_BACK = re.compile(
+    r"\b(?:num[ée]ro|number)\s+(?:[\w']+\s+){0,2}?(?:au dos|au verso|derri[èe]re|on the back|at the back)\b", re.I
+)
 _SPELLED_CODE = re.compile(rf"\b(?=\w)(?:{_SPELLED_NUMBER})", re.IGNORECASE)
 # Tens and teens too, three number words or more: "nineteen eighty four", "dix-neuf quatre-vingt-quatre", "twenty-one
 # seventeen"; not a count ("twenty five characters", "trente-cinq minutes").
@@ -742,7 +757,8 @@ _WEAK_CODE = re.compile(rf"(\d)\1{{3,7}}|{'|'.join(_RUNS_OF_DIGITS)}|(\d{{2,3}})
 # code ("use code SAVE15").
 _UNFRAMED_CODE = re.compile(r"\b(?:(?:digi)?codes?|pin)((?:\s+[^\s:=]+){1,3})", re.IGNORECASE)
 _CODE_OF_LETTERS_AND_DIGITS = re.compile(r"[A-Za-z0-9]{4,8}")
-_SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?!\S)")  # a code typed key by key
+# a code typed key by key; issue 18, eighth round: a comma or a full stop may close it ("contrôle parental : 2 0 6 5,")
+_SPACED_CHARACTERS = re.compile(r"(?<!\S)(?:[0-9A-Z] ){3,7}[0-9A-Z](?![^\s,.;!?])")
 _DEFAULT = re.compile(r"\bpar d[ée]faut\b|\bdefault\b|\bd'usine\b|\bfactory\b", re.IGNORECASE)
 _DIGIT_GROUP = re.compile(
     r"(?<![\d\w.,/€$£-])(?<!\d:)(?:\d{2,8}(?:[ -]\d{2,4}){0,3}|\d(?:(?:[ -]| - )\d){3,8}|\d(?:\.\d){3,7}|"
@@ -792,12 +808,17 @@ _GROUPED_KEY = re.compile(
 # A padlock's or a safe's combination has three digits: given after ":" / "c'est", or typed one by one.
 _LOCK_CODE = re.compile(
     r"\b(?:cadenas|padlock|combo|combinaisons?|combinations?|antivol|coffre(?:-fort)?|safe|casier|locker|lockbox|"
-    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|mailbox|letterbox|gate|portail|portillon)\b"
+    r"key ?safe|key ?box|bo[iî]tes? (?:à|a) cl[ée]s?|bo[iî]tiers? (?:à|a) cl[ée]s?|bo[iî]tes? aux lettres|"
+    r"mailbox|letterbox|gate|portail|portillon)\b"
+    r"(?!\s+(?:number|num[ée]ro|n°))"  # issue 18, eighth round: "the locker number is 214" is no combination
     # a dial's numbers too: "27 left 14 right 33"
     r"(?:[^\d\n:=]{0,40}?(?:[:=]|\bc'est|\best|\bis)\s*(?:(?:left|right|gauche|droite)\s*)?"  # "is left 12, right 34…"
     r"(?:\d{3,4}|\d{1,2}(?:\D{1,8}?\d{1,2}){2,5})"
-    r"|[^\d\n]{0,40}?(?<![\w,.-])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3}))"  # "safe combo 12-34-56"
-    r"(?![\d,.]|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
+    r"|[^\d\n]{0,40}?(?<![\w,.-])(?:\d(?:[ -]\d){2,3}|\d{1,2}(?:-\d{1,2}){2,3})"  # "safe combo 12-34-56"
+    # issue 18, eighth round: its count of numbers first: "key safe at mum's, 3 numbers: 9 1 4"
+    r"|[^\d\n]{0,40}?\b[34] (?:numbers|chiffres|digits|num[ée]ros)\s*[:=]\s*\d(?:[ -]?\d){2,3})"
+    # issue 18, eighth round: a comma may follow it ("the keybox is 4471, I put it…"), not a decimal ("1,5")
+    r"(?!\d|[,.]\d|\s?(?:chiffres|digits|€|euros?|ans|years|cm|kg)\b)",
     re.IGNORECASE,
 )
 
@@ -996,7 +1017,7 @@ _DESCRIPTIVE = _words(
     mal nul nulle faible fort forte court courte long longue simple simples compliqué facile difficile même
     meme différent different vieux vieille ancien ancienne nouveau nouvelle bon bonne mauvais mauvaise sûr sur
     sure solide pourri naze écrit ecrit compromis pris volé vole perdu mort bloqué encore toujours déjà deja
-    aussi peut-être peut surement sûrement probablement partout ailleurs dedans dessus ici là la-dedans
+    fichu foutu cuit aussi peut-être peut surement sûrement probablement partout ailleurs dedans dessus ici là la-dedans
     identique unique correct incorrect faux fausse juste valide invalide oublié oublie inconnu secret top
     nickel moyen pareil obligatoire requis demandé quoi? ok okay pire meilleur meilleure genre tout tous
     perso personnel personnelle confidentiel confidentielle privé privée intime sensible important importante
@@ -1175,18 +1196,46 @@ def _strip_punctuation(token: str) -> str:
 _ASSIGNED = re.compile(r"([a-z_][\w.-]*|[A-Z][A-Z0-9_.-]*)=(\S+)")  # not a word: "Soleil=42" is a password
 
 
+# Issue 18, eighth round: a class in code names a password, it holds none ("OAuth2PasswordBearer", "PasswordEncoder"):
+# a password word, then a code word of a framework's vocabulary.
+_CLASS_NAME = re.compile(
+    r"[A-Za-z0-9]{0,30}(?:Password|Passwd|Token|Secret|Credentials?)(?:[A-Z][a-z]{1,15}){0,3}"
+    r"(?:Bearer|Encoder|Hasher|Request|Form|Field|Input|Handler|Manager|Service|Provider|Validator|Policy|Reset|Flow|"
+    r"Grant|Store|Helper|Factory|Type|Strength|Meter|Error|Exception|Generator|Builder|Config|Options|Settings|Dialog|"
+    r"View|Controller|Component|Widget|Authentication|Authenticator)"
+)
+
+
+_IMAGE_TAG = re.compile(
+    r"[a-z][a-z0-9_/.-]{1,40}:\d{1,4}(?:\.\d{1,4})+(?:-[a-z][\w.]{0,20})?|[a-z][a-z0-9_/.-]{1,40}:\d{1,4}-[a-z][\w.]{0,20}"
+)
+
+
+def _names_products_or_code(token: str) -> bool:
+    """Issue 18, eighth round: algorithms joined by a dash ("PBKDF2-SHA256"), a product's possessive ("1Password's"),
+    a class in code ("OAuth2PasswordBearer"), an image's tag ("python:3.12-slim") name tools, not a password."""
+    if _fold(token.removesuffix("'s")) in _PRODUCT_NAMES or _CLASS_NAME.fullmatch(token):
+        return True
+    if _IMAGE_TAG.fullmatch(token):
+        return True
+    parts = [_fold(part) for part in token.split("-")]
+    return len(parts) > 1 and all(part in _PRODUCT_NAMES or part in _PRODUCT_WORDS for part in parts)
+
+
 def password_like(token: str) -> bool:
     """A word that looks made up to be a password: letters mixed with digits or an inner symbol."""
     if _fold(token) in _KNOWN_WEAK:
         return True
     if not 5 <= len(token) <= 64 or _NOT_A_PASSWORD.fullmatch(token) or _fold(token) in _PRODUCT_NAMES:
         return False
+    if _names_products_or_code(token):
+        return False
     if "&" in token and "=" in token and all(_ASSIGNED.fullmatch(p) for p in token.split("&")):
         return any(password_like(parameter) for parameter in token.split("&"))  # "user=test&password=test"
     assigned = _ASSIGNED.fullmatch(token)
     if assigned:  # issue 18, seventh round: "memory_cost=65536", 'type="password"', "user_id=1183" name a setting
         value = assigned.group(2).strip(_QUOTES)
-        return not _PLACEHOLDER.fullmatch(value) and password_like(value)
+        return not _PLACEHOLDER.fullmatch(value) and not _STAND_IN.fullmatch(value) and password_like(value)
     has_letter = any(c.isalpha() for c in token)
     has_digit = any(c.isdigit() for c in token)
     has_symbol = any(c in _SYMBOLS for c in token[1:-1]) or (has_digit and token[-1] in _SYMBOLS)
@@ -1253,6 +1302,8 @@ def _no_value(value: str) -> bool:
     ""'), a log's switch in capitals ("using password: YES") give no password."""
     if len(value) <= _LONGEST_CODE_TOKEN and _IS_CODE.fullmatch(value):
         return True
+    if _STAND_IN.fullmatch(value) or _names_products_or_code(value):
+        return True  # issue 18, eighth round: a fixture's "test", "motdepasse-de-test"; "PBKDF2-SHA512"
     if value in _PASSWORD_SOURCES or value in _CODE_CONSTANTS or value.casefold() in _CREDENTIAL_NAMES:
         return True  # "-passout pass:env", "sensitive = true", "mot de passe = login": a source, a constant, a field
     return not value.strip("{}[]<>") or (value.isupper() and value.casefold() in _SWITCHES)
@@ -1701,6 +1752,9 @@ def _option_value(previous: str) -> bool:
     return _OTHER_OPTION_BEFORE.fullmatch(previous + " ") is not None
 
 
+_SETTING_BEFORE = re.compile(r"([A-Za-z_][\w.]{0,30})\s?=\s?$")
+
+
 def _quotes_one_word(text: str) -> bool:
     if _QUOTES_SOMETHING_ELSE.search(text) or _QUOTED_KEY.search(text):
         return False
@@ -1708,6 +1762,11 @@ def _quotes_one_word(text: str) -> bool:
         word = quoted.group(1)
         if _OTHER_OPTION_BEFORE.search(text, max(0, quoted.start() - _LONGEST_OPTION), quoted.start()):
             continue  # issue 18, seventh round: another option's value: 'New-LocalUser -Name "stagiaire" -Password …'
+        if _STAND_IN.fullmatch(word):
+            continue  # issue 18, eighth round: a stand-in quoted ('password="test"' in a fixture)
+        setting = _SETTING_BEFORE.search(text, max(0, quoted.start() - _LONGEST_OPTION), quoted.start())
+        if setting and not _PASSWORD_NAME.search(setting.group(1)):
+            continue  # issue 18, eighth round: another setting's value: "log_statement = 'all'"
         plain = not _describes(word) or word.casefold() in _GREETINGS
         if plain and not _PASSWORD_WORD.search(word) and not _named_as_bad(word, text):
             return True
@@ -1867,12 +1926,32 @@ _CREDENTIALS = re.compile(
 )
 
 
+# issue 18, eighth round: "username and password fields" names two fields, gives no value
+_FIELDS_WORDS = _words("field fields champ champs column columns colonne colonnes input inputs parameter parameters")
+
+
+# Issue 18, eighth round: personal data named, not given ("= date of birth", "c'est ton prénom"): a hint or a policy;
+# the data itself given ("date de naissance 12031985") is read by `_BIRTH_DATE_PASSWORD` first.
+_PERSONAL_DATA_NAMED = re.compile(
+    r"(?:my |ma |mon |your |ta |ton |the |la |le |votre |sa |son )?(?:date of birth|date de naissance|birthday|"
+    r"birth ?date|dob|anniversaire|first name|pr[ée]nom|surname|nom de famille|maiden name)\b(?!\s*[:=]?\s*\d)",
+    re.IGNORECASE,
+)
+_GENERAL_PASSWORDS = re.compile(r"\b(?:for|pour)\s+(?:les\s+)?(?:passwords|mots de passe|mdps)\b", re.IGNORECASE)
+_QUIZ_ANSWER = re.compile(r"\b(?:answer|r[ée]ponse)\b", re.IGNORECASE)
+_QUIZ_WORDS = re.compile(r"\b(?:quiz+|trivia|blind test|jeu t[ée]l[ée]vis[ée]|game show)\b", re.IGNORECASE)
+
+
 def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _CREDENTIALS, _LOGIN_PAIR)) -> bool:
     for match in (pattern.search(text) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
-        if plain == "-" or ("=" in plain and not password_like(plain)):
+        if plain == "-" or ("=" in plain and not password_like(plain)) or plain.casefold() in _FIELDS_WORDS:
             continue  # issue 18, seventh round: a reference stood here (`_without_references`), or a setting
+        if match and _GENERAL_PASSWORDS.search(text, match.start(), match.end() + 2) and not password_like(plain):
+            continue  # issue 18, eighth round: "our fixtures use faker for passwords": a tool for passwords in general
+        if match and _QUIZ_ANSWER.search(match.group()) and _QUIZ_WORDS.search(text):
+            continue  # issue 18, eighth round: "I put Paris as my answer for … at the pub quiz": a quiz's answer
         is_a_year = plain.isdigit() and len(plain) == 4 and plain[:2] in ("19", "20")  # "changé le code en 2023"
         talked_about = _named_as_bad(plain, text)  # "people still use qwerty as a password"
         if plain and plain.casefold() not in _GRAMMAR and not _describes(plain) and not is_a_year and not talked_about:
@@ -1957,7 +2036,10 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
     # Talk about notorious ones reads like a demand: what follows is about them ("… comme mot de passe c'est fou").
     talks_about_bad_ones = any(t and _named_as_bad(t, text) for t in tokens)
     demanded = _demanded(spaced, keywords) or talks_about_bad_ones
-    if any(_CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) for t in tokens):
+    if any(
+        _CAPITALS_AND_DIGITS.fullmatch(t) and not _reads_as_product(t) and not _names_products_or_code(t)
+        for t in tokens
+    ):
         return True
     for keyword in keywords:
         after = keyword.end() + (spaced[keyword.end() : keyword.end() + 1] == " ")
@@ -2006,8 +2088,16 @@ def _password_in_context(text: str, spaced: str, keywords: list[re.Match[str]]) 
                 if value and value[0].rstrip(",;") == "-":
                     continue  # issue 18, seventh round: "pw = getpass.getpass() puis…": a reference, no value
                 given = next((_strip_punctuation(w) for w in value if _strip_punctuation(w)), "")
+                if _STAND_IN.fullmatch(given):
+                    continue  # issue 18, eighth round: a fixture's 'password="test"', a stand-in, then prose
+                if _PASSWORD_WORD.fullmatch(given):
+                    continue  # issue 18, eighth round: "test password in CI: password=…": the next cue's value
+                if _PERSONAL_DATA_NAMED.match(" ".join(value)):
+                    continue  # issue 18, eighth round: "PDF password = date of birth is what my bank does": a hint
                 if (demanded and _asks_about_it(value)) or (talks_about_bad_ones and given.isalpha()):
                     continue  # "il réclame le code de mon ordi, c'est malsain ?", "…123456 comme mdp, c'est fou"
+                if word == "'s" and position and _names_products_or_code(following[position - 1]):
+                    continue  # issue 18, eighth round: a product's possessive: "1Password's Secret Key"
                 if word == "'s" and [_strip_punctuation(w).casefold() for w in value] in (["name"], ["names"]):
                     continue  # "I can't remember what I put as my first pet's name": a question, no answer
                 if _gives_a_password(value) and not _named_as_bad(given, text):
@@ -2268,6 +2358,221 @@ def name_problem(text: str) -> Literal["secret", "email"] | None:
     return "email" if _EMAIL.search(text) else None
 
 
+# --- issue 18, eighth round: kinds a stranger's corpus (held-out 7) found, and talk that gives none ---------------
+# Gift-card and voucher codes (PCS, Transcash, Neosurf, Google Play, Apple, Steam, Amazon…) are scammers' favourite
+# payment: a user typing one is giving the money away. A brand or "carte cadeau" named, and a code shaped as theirs:
+# 16 digits in groups of four, or 10–20 capitals and digits mixed, in dashed groups or in one piece; not near a promo,
+# an order, a tracking or a serial number.
+_GIFT_CARD_WORDS = re.compile(
+    r"\b(?:pcs|transcash|neosurf|paysafe\w*|toneo|google ?play|play store|apple|itunes|app store|steam|amazon|xbox|"
+    r"playstation|psn|nintendo|cartes? cadeaux?|gift ?cards?|vouchers?|coupons?|recharges?|tickets? premium)\b",
+    re.IGNORECASE,
+)
+_GIFT_CARD_CODE = re.compile(
+    r"(?<![\w/-])(?:\d{4}(?:[ -]?\d{4}){3}|(?=[A-Z0-9-]*\d)(?=[A-Z0-9-]*[A-Z])[A-Z0-9]{4,6}(?:-[A-Z0-9]{4,6}){1,4}"
+    r"|(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{10,20})(?![\w/-])"
+)
+_NOT_A_GIFT_CODE = re.compile(
+    r"\b(?:promo\w*|r[ée]duction|discount|remise|parrainage|referral|commande|order|suivi|tracking|colis|parcel|"
+    r"facture|invoice|r[ée]f[ée]rence|serial|s[ée]rie|imei|mod[èe]le|model|produit|product|article|asin|team|bundle|sku|"
+    r"identifier|identifiant)\b",
+    re.IGNORECASE,
+)
+# A lock opened "with" a number, no code word said: "ma tablette s'ouvre avec 141414", "the shed opens with 482".
+_OPENS_WITH = re.compile(
+    r"\b(?:s'ouvre|ouvre|ouvrir|opens?|opened|open it|se d[ée]verrouille|d[ée]verrouill\w*|unlocks?|unlocked)\s+"
+    r"(?:avec|with|using|par|en tapant|by typing)\s+(?:le |the |code |pin )?(?<![\w,.])"
+    r"(\d{3,8}|\d(?: \d){2,7}|(?-i:(?=[A-Z0-9]*\d)(?=[A-Z0-9]*[A-Z])[A-Z0-9]{4,8}))"
+    r"(?![\w-]|[.,]\d|\s?(?:€|euros?|%|clics?|clicks?|chiffres|digits|ans|years|fois|times)\b"
+    r"|\s?(?:[kmg]?hz|mah|v|w|kw|mm|cm|m|km|kg|g|ms|s|sec|min|h|heures?|hours?|jours?|days?)\b)",
+    re.IGNORECASE,
+)
+# A carrier's unlock code (8 to 16 digits) after an unlock word: "the unlock code the carrier gave me is 4093716285".
+_CARRIER_UNLOCK = re.compile(
+    r"\b(?:unlock|d[ée]blocage|d[ée]simlockage|d[ée]simlocker|nck)\b[^\d\n]{0,60}?(?<![\d+])\d{8,16}(?!\d)", re.I
+)
+# A door's keypad, an intercom, a key box, with a code of digits and a letter or of 4–8 digits a few words on:
+# "door keypad at my flat: 8C453", "interphone de l'immeuble 3B47" (not an A320).
+_ENTRY_CODE = re.compile(
+    r"\b(?:keypad|key ?pad|interphone|intercom|keybox|key ?safe|lockbox|bo[iî]te (?:à|a) cl[ée]s)\b[^\n]{0,40}?"
+    # not a port, a version, a model, a room, an extension: "intercom SIP server runs on port 5060"
+    r"(?<!port )(?<!version )(?<!model )(?<!room )(?<!ext )(?<!poste )(?<!salle )"
+    r"(?<![\w-])(?-i:\d{3,6}[A-Z]|\d{1,4}[A-Z]\d{2,4}|\d{4,8})(?![\w-]|[.,]\d|\s?(?:€|euros?|ans|years|h|min)\b)",
+    re.IGNORECASE,
+)
+# A number to call or to report to is no code: "appeler le 01 84 88 12 34 pour débloquer", "report it to 7726".
+_NUMBER_TO_CALL = re.compile(
+    r"\b(?:appel(?:er|le|lez|é)?|rappel(?:er|le|lez)?|t[ée]l[ée]phoner|joindre|contacter|call(?:ed|ing)?|ring|dial|"
+    r"report(?:ed)?|signal(?:er|ez|é|e)?|forward(?:ed)?|transf[ée]r\w*)"
+    # a few words between, not a code word nor a new clause ("j'ai appelé et tapé 4821" gives a code)
+    r"(?:\s+(?!code|pin|mdp|password|et\b|and\b|puis\b|then\b|mais\b|but\b)[\w']{1,12}){0,3}?"
+    r"\s+\+?\d[\d .-]{2,16}\d(?!\d)",
+    re.IGNORECASE,
+)
+# Fiction's codes are no one's: "dans le film le héros avait comme code 1234", "in the game the door code is 0451";
+# one's own code in a game ("my password in the game is…") still is.
+_FICTION = re.compile(
+    r"\b(?:dans|in|from)\s+(?:le|la|les|un|une|the|a|this|that|ce|cette)\s+(?:film|movie|s[ée]rie|series|show|"
+    r"jeu(?: vid[ée]o)?|game|video ?game|livre|book|roman|novel|[ée]pisode|episode|manga|anime|bd|comic|"
+    r"dessin anim[ée]|cartoon|sc[èe]ne|scene)\b|\b(?:le|the) (?:film|movie|h[ée]ros|hero|villain|m[ée]chant)\b",
+    re.IGNORECASE,
+)
+_OWN_SECRET = re.compile(
+    r"\b(?:mon|ma|mes|my|notre|our)\s+(?:[\w']+\s+){0,2}?(?:codes?|pin|mots? de passe|mdp|passwords?|passcode)\b", re.I
+)
+# A card number dictated in words: "quatre neuf six deux, zéro neuf…" (Luhn-checked as in figures).
+_DIGIT_NAMES = {
+    **dict.fromkeys(("zéro", "zero"), "0"),
+    **dict.fromkeys(("un", "une", "one"), "1"),
+    **dict.fromkeys(("deux", "two"), "2"),
+    **dict.fromkeys(("trois", "three"), "3"),
+    **dict.fromkeys(("quatre", "four"), "4"),
+    **dict.fromkeys(("cinq", "five"), "5"),
+    "six": "6",
+    **dict.fromkeys(("sept", "seven"), "7"),
+    **dict.fromkeys(("huit", "eight"), "8"),
+    **dict.fromkeys(("neuf", "nine"), "9"),
+}
+_DIGITS_IN_WORDS = re.compile(
+    r"(?:\b(?:z[ée]ro|un|une|one|deux|two|trois|three|quatre|four|cinq|five|six|sept|seven|huit|eight|neuf|nine)\b"
+    r"[\s,.-]{0,3}+){13,19}+",
+    re.IGNORECASE,
+)
+# The expiry and the code on the back read out: "I read out the expiry 10/29 and the 3 digit code 836", "j'ai dicté la
+# date 06/29 et le code de derrière 331".
+_EXPIRY_AND_CODE = re.compile(
+    r"\b(?:expiry|expiration|exp|expires?|date|validit[ée]|valable jusqu'(?:au|à))\b[^\n]{0,30}?"
+    r"(?<![\d/])(?:0[1-9]|1[0-2])/(?:\d{2}|20\d{2})(?![\d/])[^\n]{0,60}?"
+    # the code named just before it: "the 3 digit code 836", "the three numbers 517", "le code de derrière 331"
+    r"\b(?:code|cvv|cvc|cryptogramme|crypto|chiffres|digits|numbers|nombres)\b\D{0,20}?"
+    r"(?<![\d/.,:€$£])\d{3}(?![\d/:%€$£]|[.,]\d|\s?(?:€|euros?|ans|years|fois|times|jours|days)\b)",
+    re.IGNORECASE,
+)
+# A security answer given with "j'ai répondu" / "I put", or a question "set to" its answer: "pour ma question de
+# sécurité … j'ai répondu École Jules Ferry", "I set my mother's maiden name to Whitfield".
+_ANSWER_PUT = re.compile(
+    r"\b(?:j'ai r[ée]pondu|j'ai mis|j'ai [ée]crit|i answered|i put|i wrote)\s+[«\"“]?\s*"
+    r"(?-i:[A-ZÀ-Ý])(?!(?:on|ui|o|ok|OK|I)\b)[\w'-]{2,}",
+    re.IGNORECASE,
+)
+# what a security question asks (not "my favourite team", "my birth city" set to "Private"; not "la question du prof")
+_SECURITY_SUBJECT = re.compile(
+    r"maiden|jeune fille|\b(?:first|premi\w+)\s+\w+|born|grew up|childhood|enfance|memorable|teacher|ma[iî]tresse|"
+    r"\bpet\b|school|[ée]cole|coll[èe]ge|lyc[ée]e",
+    re.IGNORECASE,
+)
+_SET_QUESTION = re.compile(rf"{_SECURITY_SUBJECT.pattern}|security|question|answer", re.IGNORECASE)
+_REFUSALS = _words("private public hidden none nothing unknown everyone friends only me n/a")
+_ANSWER_CONTEXT = re.compile(r"\b(?:à la question|to the question|for the question)\b", re.IGNORECASE)
+_QUIZ = re.compile(
+    r"\b(?:quiz\w*|trivia|examen|exam|contr[ôo]le|interro\w*|bac|test|jeu)\b|question\s*(?:n°\s*)?\d", re.IGNORECASE
+)
+_SET_TO = re.compile(
+    r"\bset\s+(?:my |the |our |her |his )?(?:question\s+)?([\"“'‘«][^\"”'’»\n]{3,80}[\"”'’»]|(?:[\w']+\s+){1,5}?)"
+    r"\s*to\s+[\"“]?"
+    r"((?-i:[A-Z])[\w'-]{1,})",
+    re.IGNORECASE,
+)
+# An activation code (La Poste's, a bank's letter), a few more words before its ":" than a code word allows.
+_ACTIVATION_CODE = re.compile(
+    r"\b(?:code d'activation|activation code|code de validation|code d'acc[èe]s|access code)\b[^\n:=]{0,100}?"
+    r"(?::|=|\bc'est|\bis)\s*(?=[\w-]*\d)(?=[\w-]*[A-Za-z])[A-Za-z0-9]{2,8}(?:-[A-Za-z0-9]{2,8}){0,3}(?![\w-])",
+    re.IGNORECASE,
+)
+# A file's or a device's password said to be a birth date, then the date: "le PDF s'ouvre avec … ma date de naissance :
+# 04071971", "the payslip PDF password is my DOB 23/07/1979".
+_BIRTH_DATE_PASSWORD = re.compile(
+    r"\b(?:mots? de passe|mdp|passwords?|s'ouvre|opens?|prot[ée]g[ée]e?|protected|code)\b[^\n]{0,60}?"
+    r"\b(?:date de naissance|date of birth|dob|birthday|anniversaire|naissance)\b[^\d\n]{0,40}?(?<![\d/.-])"
+    r"(?:[0-3]\d[/.-]?[01]\d[/.-]?(?:19|20)\d{2}|(?:19|20)\d{2}[/.-]?[01]\d[/.-]?[0-3]\d)(?![\d/.-])",
+    re.IGNORECASE,
+)
+
+
+# Vendors' prefixes before fewer characters than their real keys have (a key cut short is still that key), and
+# webhooks' secret URLs: "sk-q8Xm2Lz7Vt4Rb9Wn", "AIzaSyB7xQ2mLk9Vt4Rb8Wn3Ye1Pz", "hooks.slack.com/services/T0…/B0…/q8…".
+_SHORT_VENDOR_KEY = re.compile(
+    r"(?<![\w-])(?:sk-(?:proj-|ant-)?|AIza|ghp_|gho_|ghs_|github_pat_|xox[abpr]-|glpat-|[sr]k_live_)"
+    r"(?=[\w-]{0,80}\d)(?=[\w-]{0,80}[A-Za-z])[\w-]{10,80}"
+    r"|\bhooks\.slack\.com/services/[\w/]{10,120}|\bdiscord(?:app)?\.com/api/webhooks/\d{5,25}/[\w-]{10,100}"
+)
+# A backup code of 8–16 letters and digits mixed through, after a recovery word and a code word: "mon code de
+# secours twitter 8jx2mq4zp7wr".
+_BACKUP_CODE = re.compile(
+    r"\b(?:codes? de (?:secours|r[ée]cup[ée]ration)|(?:backup|recovery) codes?)\b[^\n]{0,30}?(?<![\w-])"
+    r"((?=[A-Za-z0-9]{0,15}\d)(?=[A-Za-z0-9]{0,15}[A-Za-z])[A-Za-z0-9]{8,16})(?![\w-])",
+    re.IGNORECASE,
+)
+# A password described, then given after ":": "le nom de ma fille à l'envers suivi de 33 : aninaL33".
+_DESCRIBED_THEN_GIVEN = re.compile(
+    r"\b(?:à l'envers|suivi de|suivi d'|followed by|backwards|reversed|en majuscules?|with a capital)\b"
+    r"[^\n:]{0,40}:\s*(\S+)",
+    re.IGNORECASE,
+)
+
+
+def _card_in_words(text: str) -> bool:
+    for match in _DIGITS_IN_WORDS.finditer(text):
+        digits = "".join(_DIGIT_NAMES[_fold(word)] for word in re.findall(r"[^\W\d_]+", match.group()))
+        if digits[0] in "23456" and luhn_valid(digits):
+            return True
+    return False
+
+
+def _has_gift_card_code(text: str) -> bool:
+    return (
+        _GIFT_CARD_WORDS.search(text) is not None
+        and _NOT_A_GIFT_CODE.search(text) is None
+        and _GIFT_CARD_CODE.search(text) is not None
+    )
+
+
+def _gives_a_security_answer(text: str) -> bool:
+    if _ANSWER_PUT.search(text) and (
+        _SECURITY_CUE.search(text) or (_ANSWER_CONTEXT.search(text) and _SECURITY_SUBJECT.search(text))
+    ):
+        return not _QUIZ.search(text)
+    # a question's keyword, or a question quoted: 'I set "Where did you meet your spouse" to Blackpool pier'
+    return any(
+        (_SET_QUESTION.search(match.group(1)) or (match.group(1).count(" ") >= 2 and match.group(1)[0] in "\"“'‘«"))
+        and match.group(2).casefold() not in _REFUSALS
+        for match in _SET_TO.finditer(text)
+    )
+
+
+def _eighth_round_kind(text: str) -> SecretKind | None:
+    """Issue 18, eighth round: the kinds held-out 7 missed, each read by its own shape and cue."""
+    if text.count(" ") >= _SHORTEST_CARD - 1 and _card_in_words(text):
+        return SecretKind.CARD
+    if _gives_a_security_answer(text):
+        return SecretKind.PASSWORD
+    described = _DESCRIBED_THEN_GIVEN.search(text) if ":" in text else None
+    if described and password_like(_strip_punctuation(described.group(1))):
+        return SecretKind.PASSWORD
+    return _figures_of_the_eighth_round(text) if _A_DIGIT.search(text) else None
+
+
+_SHORTEST_CARD = 13
+_A_DIGIT = re.compile(r"\d")
+
+
+def _figures_of_the_eighth_round(text: str) -> SecretKind | None:
+    """The eighth round's kinds that hold a figure (most messages hold none)."""
+    if "/" in text and _EXPIRY_AND_CODE.search(text):
+        return SecretKind.CARD
+    if _SHORT_VENDOR_KEY.search(text):
+        return SecretKind.API_TOKEN
+    if _has_gift_card_code(text) or _ACTIVATION_CODE.search(text):
+        return SecretKind.CODE
+    backup = _BACKUP_CODE.search(text)
+    if backup and _class_changes(backup.group(1)) >= 3:
+        return SecretKind.CODE
+    cleaned = _NUMBER_TO_CALL.sub(" ", text)
+    if _OPENS_WITH.search(cleaned) or _CARRIER_UNLOCK.search(cleaned) or _ENTRY_CODE.search(cleaned):
+        return SecretKind.CODE
+    return SecretKind.PASSWORD if _BIRTH_DATE_PASSWORD.search(text) else None
+
+
 # --- the one entry point ---------------------------------------------------------------------------
 # Issue 18, sixth round: what only NAMES a secret or a value is no value. A variable or a call in code
 # (`${DB_PASSWORD}`, `os.getenv("DB_PASSWORD")`, `{{ vault_db_password }}`, `process.env.ADMIN_PASSWORD`) and a
@@ -2304,7 +2609,81 @@ def _reference(code: re.Match[str]) -> str:
     return code.group() if any(password_like(literal) for literal in literals) else "-"
 
 
+# Issue 18, eighth round: developers' and admins' talk that holds no value. An elided value ("PASSWORD '...'",
+# "password=...", « ****** », "<password>"), a digest left out ("@sha256:..."), a command that GENERATES a secret
+# ("openssl rand -base64 24", "pwgen -s 20 1": the output is not in the message), a policy's functions ("length(8) and
+# digits(1)") are read as a dash, as a reference is.
+_ELIDED = re.compile(
+    r"(?<=[=:])\s?(?:\.{2,}|…|\*{3,}|x{3,}|X{3,}|<[\w -]{1,30}>)(?![\w.*])"
+    r"|[\"'«`]\s?(?:\.{2,}|…|\*{2,}|x{3,}|X{3,}|<[\w -]{1,30}>)\s?[\"'»`]"
+    r"|(?<=PASSWORD )(?:\.{2,}|…)|(?<=IDENTIFIED BY )<[\w -]{1,30}>"
+)
+_DIGEST = re.compile(r"@\b(?:sha(?:1|224|256|384|512)|md5|blake2[bs]?):(?:\.{2,}|…|[0-9a-fA-F]{8,128}+)", re.IGNORECASE)
+_GENERATOR = re.compile(
+    r"\b(?:openssl rand|pwgen|apg|xkcdpass|diceware|gpg --gen-random|uuidgen|head -c)"
+    r"(?:\s+(?:-{1,2}[\w-]{1,20}|\d{1,4}))*+"
+    r"|/dev/u?random\b",
+    re.IGNORECASE,
+)
+_POLICY_CALL = re.compile(r"\b[a-z][A-Za-z]{2,30}\(\d{1,3}\)")
+_POLICY_WORD = re.compile(r"\b(?:polic\w*|politique|r[èe]gles?|rules?|realm)\b", re.IGNORECASE)
+# Issue 18, eighth round: a famous example given as the example ("un mot de passe comme « cheval correct agrafe
+# batterie »", a fixture's "hunter2") is no one's password; said as one's own with no such word, it still is.
+_FAMOUS_EXAMPLE = re.compile(
+    r"[\"'«“]?\s?(?:\b(?:correct|horse|battery|staple)(?:[\s,-]{1,3}(?:correct|horse|battery|staple)){3}\b"
+    r"|\b(?:cheval|correct|agrafe|batterie)(?:[\s,-]{1,3}(?:cheval|correct|agrafe|batterie)){3}\b|\bhunter2\b)\s?[\"'»”]?",
+    re.IGNORECASE,
+)
+# Issue 18, eighth round: a key derivation's iterations are counts ("PBKDF2 at 260000 iterations, bump it to 600000?")
+_ITERATIONS = re.compile(r"\b(?:it[ée]rations?|rounds|work factor|cost factor)\b", re.IGNORECASE)
+_COUNT_OF_ITERATIONS = re.compile(r"(?<![\w.,])\d{4,7}(?![\w.,])")
+# Issue 18, eighth round: a test's fixture quoting a password word and digits ('password="secret123"' in a question
+# about linters) quotes the generic stand-in; any other literal in a fixture is still read as a value.
+_FIXTURE_WORDS = re.compile(
+    r"\b(?:fixtures?|unit tests?|tests? unitaires?|pytest|conftest|mocks?|bandit|semgrep|gitleaks|linters?)\b", re.I
+)
+_GENERIC_LITERAL = re.compile(
+    r"[\"'](?:secret|password|passw0rd|motdepasse|mdp|pass|admin|test|changeme)\d{0,6}[\"']", re.I
+)
+_AS_AN_EXAMPLE = re.compile(
+    r"\b(?:comme|like|such as|e\.g\.|exemple|example|xkcd|fixtures?|tests?|classic|famous|c[ée]l[èe]bre|genre|meme)\b",
+    re.IGNORECASE,
+)
+
+
+_IMAGE_TAG_IN_TEXT = re.compile(rf"(?<![\w@:/.-])(?:{_IMAGE_TAG.pattern})(?![\w-])")  # "postgres:16.2-alpine"
+
+
+_GENERATOR_HINTS = ("rand", "pwgen", "apg", "xkcdpass", "diceware", "uuidgen", "head -c")
+
+
+def _dash(match: re.Match[str]) -> str:
+    """A reference's dash after "=" or ":" (a value stood there, none given); elsewhere nothing (not read as " - ")."""
+    return "-" if match.string[max(0, match.start() - 2) : match.start()].rstrip()[-1:] in ("=", ":") else " "
+
+
+def _without_talk_of_values(text: str) -> str:
+    """Issue 18, eighth round: what names, elides, generates or exemplifies a secret, read as no value."""
+    if ":" in text:
+        text = _IMAGE_TAG_IN_TEXT.sub(_dash, _DIGEST.sub(_dash, text))  # before "...": "@sha256:..." is one piece
+    if any(mark in text for mark in ".…*xX<"):
+        text = _ELIDED.sub(_dash, text)
+    lowered = text.casefold()  # cheap look-ups first: most messages hold none of these
+    if any(hint in lowered for hint in _GENERATOR_HINTS):
+        text = _GENERATOR.sub(_dash, text)
+    if "(" in text and (len(calls := _POLICY_CALL.findall(text)) > 1 or (calls and _POLICY_WORD.search(text))):
+        text = _POLICY_CALL.sub(_dash, text)
+    if ("batter" in lowered or "hunter2" in lowered) and _AS_AN_EXAMPLE.search(text):
+        text = _FAMOUS_EXAMPLE.sub(_dash, text)
+    if _GENERIC_LITERAL.search(text) and _FIXTURE_WORDS.search(text):
+        text = _GENERIC_LITERAL.sub(_dash, text)
+    if any(hint in lowered for hint in ("ration", "round", "factor")) and _ITERATIONS.search(text):
+        text = _COUNT_OF_ITERATIONS.sub("n", text)
+    return text
+
+
 def _without_references(text: str) -> str:
+    text = _without_talk_of_values(text)
     if "<" in text or "==" in text or "!=" in text:
         text = _MARKUP_OR_COMPARISON.sub(" ", text)
     if any(mark in text for mark in _REFERENCE_MARKS):
@@ -2356,13 +2735,19 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
     if _has_identity_number(stripped):
         return SecretKind.IDENTITY
     amex_cid = _AMEX_CID.search(stripped) and _AMEX.search(stripped)  # issue 18, seventh round
-    if _has_card(stripped) or _CARD_SECURITY_CODE.search(stripped) or amex_cid:
+    security_code = _CARD_SECURITY_CODE.search(stripped) and not _NUMBER_ON_THE_BACK.search(stripped)
+    if _has_card(stripped) or security_code or amex_cid:
         return SecretKind.CARD
     if _LONE_DIGITS.fullmatch(stripped) and not _DATE.fullmatch(stripped):
         if stripped.startswith("0") and len(re.sub(r"\D", "", stripped)) == 10:
             return None  # a French phone number
         return SecretKind.CODE if _lone_number_is_code(stripped, expects_number) else None
-    if _has_code(stripped):
+    if kind := _eighth_round_kind(stripped):
+        return kind
+    if _FICTION.search(stripped) and not _OWN_SECRET.search(stripped):
+        return None  # issue 18, eighth round: a film's or a game's code, no one's
+    uncalled = _NUMBER_TO_CALL.sub(" ", stripped) if _A_DIGIT.search(stripped) else stripped  # issue 18, eighth
+    if _has_code(uncalled):  # round: a number to call is no code ("appeler le 01 84 88 12 34 pour débloquer")
         return SecretKind.CODE
     if _has_password(stripped):
         return SecretKind.PASSWORD
