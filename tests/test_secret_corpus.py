@@ -179,6 +179,19 @@ those kinds, never that corpus's words, each batch measured on the filter as it 
   still), 2 false alarms in 28 (7.1 %: "Apple Team ID is ABCDE12345", "intercom SIP server … port 5060").
 Together 97 of 125 before their rules (77.6 %, aimed at the gaps), 29 false alarms in 370 (7.8 %); AS to AY, written
 after most of the round's rules, 77 of 83 (92.8 %) and 18 in 285 (6.3 %).
+
+Issue 18, ninth round (held-out 8 read: its misses' and false alarms' kinds, in words of my own), each batch measured
+on the filter as it stood before any rule changed for it:
+- batch AZ (values with no cue but what they open or when one types them, "login is" a password or a user / password,
+  a PIN then its card or phone and a doubt, a cash machine's "taper 4490", codes in pairs by SMS, patterns as dots,
+  a safe's "j'ai mis", notebook lists, an INI section's password; ordinary numbers asked about, years, prices, "I type
+  fast", scams quoted with masked numbers, cipher names, `npm login`): 6 of 24 caught, 3 false alarms in 44 (6.8 %:
+  "1234 c'est trop facile pour un code de carte ?", "is 0000 too easy as a PIN?", "the login screen shows my name /
+  photo", all three in main too).
+- batch BA (after AZ's rules: the same kinds in a second style; ordinary lines against the new rules: "2010 pour ma
+  carte grise", "taper 2 fois", SMS from a short number, padlocks and stickers, ChaCha20-Poly1305, RSA-4096,
+  `az login` and its cache file): 22 of 22 caught (main: 7), 1 false alarm in 42 ("login is slow on the new laptop /
+  tablet", in main too).
 """
 
 from __future__ import annotations

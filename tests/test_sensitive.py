@@ -1094,3 +1094,105 @@ def test_the_eighth_round_rules_tell_a_secret_from_talk(
 ) -> None:
     assert detect(secret) == kind, rule
     assert detect(ordinary) is None, rule
+
+
+# Issue 18, ninth round: one pair per rule (a secret of the kind held-out 8 missed, ordinary talk beside it), each
+# checked to fail with its rule taken out.
+NINTH_ROUND_PAIRS = [
+    (
+        "a value typed to open a session, no cue word",
+        "Framboise_73 c'est ce que je tape le soir pour ouvrir ma session",
+        SecretKind.PASSWORD,
+        "je tape mes notes le soir pour ouvrir ma session de révision",
+    ),
+    (
+        "a login said to be a password",
+        "the login on my work laptop is harbour.1984",
+        SecretKind.PASSWORD,
+        "the login on my work laptop is slow since Monday",
+    ),
+    (
+        "a login as a user and a password",
+        "login c'est mamie@orange.fr / Rossignol_41, c'est mon fils qui gère",
+        SecretKind.PASSWORD,
+        "login c'est mamie@orange.fr, c'est mon fils qui gère",
+    ),
+    (
+        "a PIN first, then what it is for and a doubt",
+        "5820 pour ma carte, c'est trop facile ?",
+        SecretKind.CODE,
+        "2020 pour ma carte, c'est l'année où je l'ai eue",
+    ),
+    (
+        "a cash machine's PIN typed",
+        "au distributeur il faut taper 6093 puis valider ?",
+        SecretKind.CODE,
+        "au distributeur il faut taper 2 fois le montant ?",
+    ),
+    (
+        "a one-time code spaced in pairs, received by text",
+        "j'ai reçu 84 20 16 par sms, le vendeur le veut",
+        SecretKind.CODE,
+        "le sms venait du 84 20 16, c'est qui ?",
+    ),
+    (
+        "an unlock pattern as dots",
+        "my tablet pattern is an N: 7-4-5-6-3, kids know it",
+        SecretKind.CODE,
+        "au loto j'ai joué 1-2-3-5-7-8-9, jamais sorti",
+    ),
+    (
+        "a safe's code put",
+        "le coffre de la chambre, j'ai mis 383838",
+        SecretKind.CODE,
+        "le coffre de la chambre, j'ai mis mon passeport dedans",
+    ),
+    (
+        "a notebook's list of accounts and their secrets",
+        "sur mon carnet : banque 6630, mail Hérisson_19, box ok",
+        SecretKind.PASSWORD,
+        "sur mon carnet : banque lundi, mail mardi, box ok",
+    ),
+    (
+        "an INI section, then its password key",
+        "mon config.ini : [pop3] mot_de_passe = Lavande_Douce_61",
+        SecretKind.PASSWORD,
+        "mon config.ini : [pop3] serveur = pop.free.fr",
+    ),
+    (
+        "a number masked in a quoted scam",
+        "mon CPF c'est 111.444.777-35",
+        SecretKind.IDENTITY,
+        "« CPF : il vous reste 800 € de droits, appelez le 09 74 12 xx xx » arnaque ?",
+    ),
+    (
+        "a cipher's name",
+        "je chiffre en AES-256-GCM et mon mot de passe c'est Pivoine_48",
+        SecretKind.PASSWORD,
+        "je chiffre en AES-256-GCM, je mets le nonce où ?",
+    ),
+    (
+        "a configuration file's path",
+        "`docker login` with my password Quokka_2024 in plaintext?",
+        SecretKind.PASSWORD,
+        "does `docker login` keep my credentials in plaintext in ~/.docker/config.json?",
+    ),
+    (
+        "a notorious code asked about",
+        "4827 c'est trop facile pour un code de carte ?",
+        SecretKind.CODE,
+        "1111 c'est trop facile pour un code de carte ?",
+    ),
+    (
+        "a pair that names things after 'my', 'the'",
+        "the login is tom / Quokka_88",
+        SecretKind.PASSWORD,
+        "the login screen shows my avatar / banner",
+    ),
+]
+
+
+@pytest.mark.parametrize(("rule", "secret", "kind", "ordinary"), NINTH_ROUND_PAIRS)
+def test_the_ninth_round_rules_tell_a_secret_from_talk(rule: str, secret: str, kind: SecretKind, ordinary: str) -> None:
+    assert detect(secret) == kind, rule
+    assert detect(ordinary) is None, rule

@@ -1943,9 +1943,11 @@ _QUIZ_WORDS = re.compile(r"\b(?:quiz+|trivia|blind test|jeu t[ée]l[ée]vis[ée]
 
 
 def _named_value(text: str, patterns: tuple[re.Pattern[str], ...] = (_SET_AS, _CREDENTIALS, _LOGIN_PAIR)) -> bool:
-    for match in (pattern.search(text) for pattern in patterns):
+    for pattern, match in ((pattern, pattern.search(text)) for pattern in patterns):
         value = next((group for group in match.groups() if group), "") if match else ""
         plain = _strip_punctuation(value)
+        if match and pattern is _LOGIN_PAIR and _DETERMINED_PAIR.search(match.group()) and not password_like(plain):
+            continue  # issue 18, ninth round: "the login screen shows my name / photo" names things
         if plain == "-" or ("=" in plain and not password_like(plain)) or plain.casefold() in _FIELDS_WORDS:
             continue  # issue 18, seventh round: a reference stood here (`_without_references`), or a setting
         if match and _GENERAL_PASSWORDS.search(text, match.start(), match.end() + 2) and not password_like(plain):
@@ -2573,6 +2575,149 @@ def _figures_of_the_eighth_round(text: str) -> SecretKind | None:
     return SecretKind.PASSWORD if _BIRTH_DATE_PASSWORD.search(text) else None
 
 
+# --- issue 18, ninth round: kinds a stranger's corpus (held-out 8) found, each read by its own cue ------------------
+# Issue 18, ninth round: a value with no cue word but what one types it for: "Cerisier_Blanc_2019 c'est ce que je tape
+# chaque matin pour ouvrir ma session", "I type Gardenia_2020 every morning to unlock my laptop". Typing and opening
+# both named, and a password-like word (not "I type fast every morning", "je tape mon rapport pour ouvrir la réunion").
+_TYPED = re.compile(r"\b(?:je (?:la |le )?tape|tape|taper|I type|type|typing)\b", re.IGNORECASE)
+_TO_OPEN = re.compile(
+    r"\b(?:ouvrir|d[ée]verrouiller|d[ée]bloquer|me connecter|allumer|unlock|log ?in(?:to)?|sign in|open|start)\b"
+    r"[^\n]{0,30}?\b(?:session|ordi\w*|pc|mac|laptop|computer|t[ée]l[ée]phone|phone|portable|tablette|tablet|compte|"
+    r"account|bo[iî]te|mail|windows)\b",
+    re.IGNORECASE,
+)
+# Issue 18, ninth round: a login said to be a password ("my Windows login is Gabriel2015", "Login for the family PC is
+# smithfamily.77"), or a user and a password ("login is ring@mydomain.net / Doorbell_2022"); not "my login is my email
+# address", "the login page is slow", "the login screen shows my name / photo".
+_LOGIN_IS = re.compile(
+    r"\blogin\b(?:\s[\w'-]{1,20}+){0,4}?\s(?:is|c'est|est|=)\s+(\S{1,80}+)(?:\s?/\s?(\S{1,80}+))?",
+    re.IGNORECASE,
+)
+# Issue 18, ninth round: a PIN first, then what it is for and a doubt ("4419 pour ma carte c'est trop facile à
+# deviner ?", "0512 for the phone, the day we met"); not a year ("1999 pour ma carte grise"), a price ("45 € pour"),
+# a phone's plan or case.
+_PIN_THEN_DEVICE = re.compile(
+    r"^\W{0,3}(?!(?:19|20)\d\d\b)(\d{4,6})\s(?:(?:is|c'est|est)\s(?:too|trop|a bit|un peu)\s\w{1,12}\s)?"
+    r"(?:pour|for)\s(?:ma|mon|my|the|le|la)\s(?:(?:debit|bank|credit)\s)?"
+    r"(?:carte(?: bleue| bancaire)?|card|t[ée]l[ée]phone|phone|portable|mobile|cb)\b(?!\s?(?:grise|plan|case|bill|"
+    r"forfait|de bus|navigo|vitale))[^\n]{0,80}?(?:trop|too|facile|easy|simple|risqu\w*|bad|mauvais|safe|s[ûu]r|"
+    r"guess\w*|deviner|birthday|anniversaire|date|the day|le jour|\?)",
+    re.IGNORECASE,
+)
+# Issue 18, ninth round: a cash machine's PIN typed ("Pour le distributeur il faut taper 7702"), not "taper 3 fois".
+_CASH_MACHINE_PIN = re.compile(
+    r"\b(?:distributeur|dab|guichet|cash ?machine|atm|cashpoint|tpe|terminal)\b[^\n]{0,40}?"
+    r"\b(?:taper|tape|tap[ée]|type|typed|enter|entered|entrer|saisir|composer|faire)\s(\d{4,6})\b(?!\s?(?:€|euros?|fois|times))",
+    re.IGNORECASE,
+)
+# Issue 18, ninth round: a one-time code spaced in pairs, received by text ("J'ai reçu 58 21 07 par sms"): three pairs
+# exactly (a phone number has five, a time two).
+_CODE_IN_PAIRS = re.compile(
+    r"(?<!\d)(?<!\d )(?<!\bdu )(?<!\bde )(?<!\ble )(?<!from )(?<!\bau )(?<!\bto )"
+    r"\d{2} \d{2} \d{2}(?! ?\d)(?! ?(?:h|€|x))"
+)
+_BY_TEXT = re.compile(r"\b(?:sms|texto|text|textos|message|re[çc]u|received|got|code)\b", re.IGNORECASE)
+# Issue 18, ninth round: an unlock pattern given as dots ("my android pattern is a Z: 1-2-3-5-7-8-9"); not "1-2-3
+# soleil" with no pattern named, nor "how many dots does a pattern have? 9?".
+_PATTERN_DOTS = re.compile(
+    r"\b(?:sch[ée]ma|pattern|motif)\b[^\n]{0,40}?(?<![\d-])[1-9](?:\s?[-–>,]\s?[1-9]){3,8}(?![\d-])", re.IGNORECASE
+)
+# Issue 18, ninth round: a safe's or a padlock's code put ("le coffre-fort de l'hôtel j'ai mis 070707"), not "j'ai mis
+# mes bijoux", "I set the safe to lock after 3 tries", "j'ai mis 20 €".
+_SAFE_SET = re.compile(
+    r"\b(?:coffres?(?:-forts?)?|safe|cadenas|padlock|casier|locker)\b[^\n]{0,50}?"
+    r"\b(?:j'ai mis|mis|I put|I set|put|set it to|choisi|chose)\s(\d{4,8})\b(?!\s?(?:€|euros?|\$|fois|times|%))",
+    re.IGNORECASE,
+)
+# Issue 18, ninth round: a notebook's list of accounts and their secrets ("banque 3847, mail Capucine_21, wifi ok"):
+# two accounts or more in a list, one followed by a password-like word or by 4–8 digits (not "banque fermée, mail en
+# panne, wifi ok").
+_LISTED_ACCOUNT = re.compile(
+    r"(?:^|[,;:]\s?)(?:banque|bank|e?-?mail|gmail|imp[ôo]ts|wifi|wi-fi|netflix|amazon|facebook|insta(?:gram)?|ameli|"
+    r"caf|box|ordi|pc|laptop|cb|carte|card|phone|t[ée]l[ée]phone|tel|code|paypal|impots\.gouv)\s([^\s,;]{1,40}+)(?=\s?[,;]|$)",
+    re.IGNORECASE,
+)
+# Issue 18, ninth round: an INI file's section, then its password key ("[smtp] mot_de_passe = Courriel_Mairie_44"): the
+# section read as code otherwise hid the value.
+_INI_PASSWORD = re.compile(
+    r"\[[\w. -]{1,30}\]\s?(?:mot_de_passe|motdepasse|mdp|password|passwd|pass_word|pwd|pass|secret)"
+    r"\s?[=:]\s?(\S{1,80}+)",
+    re.IGNORECASE,
+)
+
+
+# Issue 18, ninth round: a notorious code asked about ("1234 c'est trop facile pour un code de carte ?", "is 0000 too
+# easy as a PIN?") is talk about bad codes: every number in it is a run or a repeat, and the message asks whether it
+# is too easy. "4419 pour ma carte c'est trop facile ?" gives one.
+_ASKED_TOO_EASY = re.compile(
+    r"\b(?:trop (?:facile|simple|[ée]vident)|too (?:easy|simple|obvious|weak)|a bad (?:pin|code)|un mauvais code)\b"
+    r"[^\n]{0,60}\?",
+    re.IGNORECASE,
+)
+_A_CODE_NUMBER = re.compile(r"(?<![\d.,])\d{4,8}(?![\d.,])")
+
+
+def _asks_about_a_notorious_code(text: str) -> bool:
+    numbers = _A_CODE_NUMBER.findall(text)
+    return bool(numbers) and all(_WEAK_CODE.fullmatch(n) for n in numbers) and _ASKED_TOO_EASY.search(text) is not None
+
+
+# Issue 18, ninth round: "the login screen shows my name / photo", "login is slow on the new laptop / tablet": a pair
+# whose first half follows "my", "the", "new"… names things, not a user; a password-like second half still counts.
+_DETERMINED_PAIR = re.compile(
+    r"\b(?:the|my|a|an|new|his|her|le|la|les|mon|ma|mes|un|une|son|sa)\s[^\s/]{1,40}+\s?/\s?", re.IGNORECASE
+)
+
+
+def _an_email(token: str) -> bool:
+    return "@" in token and "." in token.rpartition("@")[2]
+
+
+def _login_gives_a_password(text: str) -> bool:
+    for match in _LOGIN_IS.finditer(text):
+        first, second = (_strip_punctuation(group or "") for group in match.groups())
+        if second and password_like(second):
+            return True
+        if not second and password_like(first) and not _an_email(first):
+            return True
+    return False
+
+
+def _lists_account_secrets(text: str) -> bool:
+    values = [_strip_punctuation(match.group(1)) for match in _LISTED_ACCOUNT.finditer(text)]
+    return len(values) >= 2 and any(
+        (password_like(value) and not _an_email(value)) or re.fullmatch(r"\d{4,8}", value) for value in values
+    )
+
+
+def _typed_to_open(text: str) -> bool:
+    return (
+        _TYPED.search(text) is not None
+        and _TO_OPEN.search(text) is not None
+        and any(password_like(_strip_punctuation(word)) for word in text.split())
+    )
+
+
+def _ninth_round_kind(text: str) -> SecretKind | None:
+    """Issue 18, ninth round: the kinds held-out 8 missed, each read by its own cue."""
+    lowered = text.casefold()
+    if "login" in lowered and _login_gives_a_password(text):
+        return SecretKind.PASSWORD
+    if "[" in text and (ini := _INI_PASSWORD.search(text)) and password_like(_strip_punctuation(ini.group(1))):
+        return SecretKind.PASSWORD
+    if ("tap" in lowered or "typ" in lowered) and _typed_to_open(text):
+        return SecretKind.PASSWORD
+    if "," in text and _lists_account_secrets(text):
+        return SecretKind.PASSWORD
+    if not _A_DIGIT.search(text):
+        return None
+    if _PIN_THEN_DEVICE.search(text) or _CASH_MACHINE_PIN.search(text) or _SAFE_SET.search(text):
+        return SecretKind.CODE
+    if _PATTERN_DOTS.search(text) or (_CODE_IN_PAIRS.search(text) and _BY_TEXT.search(text)):
+        return SecretKind.CODE
+    return None
+
+
 # --- the one entry point ---------------------------------------------------------------------------
 # Issue 18, sixth round: what only NAMES a secret or a value is no value. A variable or a call in code
 # (`${DB_PASSWORD}`, `os.getenv("DB_PASSWORD")`, `{{ vault_db_password }}`, `process.env.ADMIN_PASSWORD`) and a
@@ -2651,6 +2796,20 @@ _AS_AN_EXAMPLE = re.compile(
 )
 
 
+# Issue 18, ninth round: talk that held-out 8 read as a value. A number masked in a quoted scam ("appelez le 09 74 12 xx
+# xx"), a cipher's name ("AES-256-GCM", "ChaCha20-Poly1305"), a configuration file's path ("~/.docker/config.json"):
+# none is a secret, and each is read as a dash.
+_MASKED_NUMBER = re.compile(r"(?<![\w.])(?:\d{1,4}[ .]?){1,4}(?:[xX*]{2}[ .]?){1,4}(?![\w.])")
+_CIPHER_NAME = re.compile(
+    r"\b(?:AES|ChaCha20|XChaCha20|Camellia|3DES|Blowfish|Twofish|Serpent|RSA|ECDSA|ECDH|Ed25519|X25519|HMAC)"
+    r"(?:-[A-Za-z0-9]{1,10}){1,3}\b",
+    re.IGNORECASE,
+)
+_CONFIG_PATH = re.compile(
+    r"(?<![\w~/])~?/(?:[\w.-]{1,40}/){1,8}[\w.-]{1,40}\.(?:json|ya?ml|ini|conf|cfg|toml|env|txt|xml|properties)\b"
+)
+
+
 _IMAGE_TAG_IN_TEXT = re.compile(rf"(?<![\w@:/.-])(?:{_IMAGE_TAG.pattern})(?![\w-])")  # "postgres:16.2-alpine"
 
 
@@ -2679,6 +2838,17 @@ def _without_talk_of_values(text: str) -> str:
         text = _GENERIC_LITERAL.sub(_dash, text)
     if any(hint in lowered for hint in ("ration", "round", "factor")) and _ITERATIONS.search(text):
         text = _COUNT_OF_ITERATIONS.sub("n", text)
+    return _without_names_of_no_value(text, lowered)
+
+
+def _without_names_of_no_value(text: str, lowered: str) -> str:
+    """Issue 18, ninth round: a masked number, a cipher's name, a configuration file's path, read as a dash."""
+    if "xx" in lowered or "**" in text:
+        text = _MASKED_NUMBER.sub(_dash, text)
+    if "-" in text:
+        text = _CIPHER_NAME.sub(_dash, text)
+    if "/" in text:
+        text = _CONFIG_PATH.sub(_dash, text)
     return text
 
 
@@ -2725,6 +2895,8 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
             and any(_RANDOM_WORD.search(w) or _BASE64_SECRET.fullmatch(w) for w in long_words)
         ):
             return SecretKind.API_TOKEN
+    if kind := _ninth_round_kind(stripped):
+        return kind
     stripped = _without_references(stripped)
     if any(c in stripped for c in "=:,-") and (setting := _secret_setting(stripped)):
         return setting
@@ -2747,8 +2919,8 @@ def _kind_of(text: str, expects_number: bool) -> SecretKind | None:
     if _FICTION.search(stripped) and not _OWN_SECRET.search(stripped):
         return None  # issue 18, eighth round: a film's or a game's code, no one's
     uncalled = _NUMBER_TO_CALL.sub(" ", stripped) if _A_DIGIT.search(stripped) else stripped  # issue 18, eighth
-    if _has_code(uncalled):  # round: a number to call is no code ("appeler le 01 84 88 12 34 pour débloquer")
-        return SecretKind.CODE
+    if _has_code(uncalled) and not _asks_about_a_notorious_code(uncalled):  # round: a number to call is no code
+        return SecretKind.CODE  # ("appeler le 01 84 88 12 34 pour débloquer"); ninth round: "is 0000 too easy?" none
     if _has_password(stripped):
         return SecretKind.PASSWORD
     return None
