@@ -192,6 +192,10 @@ on the filter as it stood before any rule changed for it:
   carte grise", "taper 2 fois", SMS from a short number, padlocks and stickers, ChaCha20-Poly1305, RSA-4096,
   `az login` and its cache file): 22 of 22 caught (main: 7), 1 false alarm in 42 ("login is slow on the new laptop /
   tablet", in main too).
+- batch BB (after BA's rules: a stranger's mix in a third style, "je rentre X pour accéder à mon poste", "punched in",
+  "réglé sur", "sur ma CB c'est nul", lists naming Free and Orange; ordinary: amounts typed at a cash machine, "20 30
+  40 % off", "Ctrl+Alt+Del", years in a list, a checklist "login : done, password : done", "0800 for the phone line"):
+  8 of 16 caught (main: 4), 7 false alarms in 42 (16.7 %; main: 1, the checklist).
 """
 
 from __future__ import annotations

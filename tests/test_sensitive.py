@@ -1189,6 +1189,24 @@ NINTH_ROUND_PAIRS = [
         SecretKind.PASSWORD,
         "the login screen shows my avatar / banner",
     ),
+    (
+        "a checklist's statuses",
+        "wifi : fait, mot de passe : Castor_Roux_27",
+        SecretKind.PASSWORD,
+        "wifi : fait, mot de passe : fait, antivirus : fait",
+    ),
+    (
+        "keys pressed are no value typed",
+        "I type Heron_1961 every morning to unlock my PC",
+        SecretKind.PASSWORD,
+        "I type Ctrl+Alt+Del every morning to unlock my PC",
+    ),
+    (
+        "a year in a notebook's list is no code",
+        "mon carnet : banque 7391, impôts ok",
+        SecretKind.PASSWORD,
+        "mes bilans : banque 2023, impôts ok",
+    ),
 ]
 
 

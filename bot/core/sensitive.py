@@ -2579,18 +2579,21 @@ def _figures_of_the_eighth_round(text: str) -> SecretKind | None:
 # Issue 18, ninth round: a value with no cue word but what one types it for: "Cerisier_Blanc_2019 c'est ce que je tape
 # chaque matin pour ouvrir ma session", "I type Gardenia_2020 every morning to unlock my laptop". Typing and opening
 # both named, and a password-like word (not "I type fast every morning", "je tape mon rapport pour ouvrir la réunion").
-_TYPED = re.compile(r"\b(?:je (?:la |le )?tape|tape|taper|I type|type|typing)\b", re.IGNORECASE)
+_TYPED = re.compile(
+    r"\b(?:je (?:la |le )?tape|tape|taper|I type|type|typing|rentre|saisis|enter|entered|punch in)\b", re.IGNORECASE
+)
 _TO_OPEN = re.compile(
-    r"\b(?:ouvrir|d[ée]verrouiller|d[ée]bloquer|me connecter|allumer|unlock|log ?in(?:to)?|sign in|open|start)\b"
+    r"\b(?:ouvrir|d[ée]verrouiller|d[ée]bloquer|me connecter|allumer|acc[ée]der|unlock|log ?in(?:to)?|sign in|open|"
+    r"start|access)\b"
     r"[^\n]{0,30}?\b(?:session|ordi\w*|pc|mac|laptop|computer|t[ée]l[ée]phone|phone|portable|tablette|tablet|compte|"
-    r"account|bo[iî]te|mail|windows)\b",
+    r"account|bo[iî]te|mail|windows|poste)\b",
     re.IGNORECASE,
 )
 # Issue 18, ninth round: a login said to be a password ("my Windows login is Gabriel2015", "Login for the family PC is
 # smithfamily.77"), or a user and a password ("login is ring@mydomain.net / Doorbell_2022"); not "my login is my email
 # address", "the login page is slow", "the login screen shows my name / photo".
 _LOGIN_IS = re.compile(
-    r"\blogin\b(?:\s[\w'-]{1,20}+){0,4}?\s(?:is|c'est|est|=)\s+(\S{1,80}+)(?:\s?/\s?(\S{1,80}+))?",
+    r"\blogin\b(?:\s[\w'-]{1,20}+){0,4}?(?:\s(?:is|c'est|est|=)|\s?:)\s+(\S{1,80}+)(?:\s?/\s?(\S{1,80}+))?",
     re.IGNORECASE,
 )
 # Issue 18, ninth round: a PIN first, then what it is for and a doubt ("4419 pour ma carte c'est trop facile à
@@ -2598,23 +2601,25 @@ _LOGIN_IS = re.compile(
 # a phone's plan or case.
 _PIN_THEN_DEVICE = re.compile(
     r"^\W{0,3}(?!(?:19|20)\d\d\b)(\d{4,6})\s(?:(?:is|c'est|est)\s(?:too|trop|a bit|un peu)\s\w{1,12}\s)?"
-    r"(?:pour|for)\s(?:ma|mon|my|the|le|la)\s(?:(?:debit|bank|credit)\s)?"
-    r"(?:carte(?: bleue| bancaire)?|card|t[ée]l[ée]phone|phone|portable|mobile|cb)\b(?!\s?(?:grise|plan|case|bill|"
+    r"(?:pour|for|sur|on)\s(?:ma|mon|my|the|le|la)\s(?:(?:debit|bank|credit)\s)?"
+    r"(?:carte(?: bleue| bancaire)?|card|t[ée]l[ée]phone|phone|portable|mobile|cb)\b"
+    r"(?!\s?(?:grise|plan|case|bill|line|ligne|number|num[ée]ro|"
     r"forfait|de bus|navigo|vitale))[^\n]{0,80}?(?:trop|too|facile|easy|simple|risqu\w*|bad|mauvais|safe|s[ûu]r|"
-    r"guess\w*|deviner|birthday|anniversaire|date|the day|le jour|\?)",
+    r"guess\w*|deviner|birthday|anniversaire|date|the day|le jour|nul|\?)",
     re.IGNORECASE,
 )
 # Issue 18, ninth round: a cash machine's PIN typed ("Pour le distributeur il faut taper 7702"), not "taper 3 fois".
 _CASH_MACHINE_PIN = re.compile(
     r"\b(?:distributeur|dab|guichet|cash ?machine|atm|cashpoint|tpe|terminal)\b[^\n]{0,40}?"
-    r"\b(?:taper|tape|tap[ée]|type|typed|enter|entered|entrer|saisir|composer|faire)\s(\d{4,6})\b(?!\s?(?:€|euros?|fois|times))",
+    r"\b(?:taper|tape|tap[ée]|type|typed|enter|entered|entrer|saisir|composer|faire|punched in|keyed in)\s(\d{4,6})\b"
+    r"(?!\s?(?:€|euros?|fois|times|%|(?:pour|to) (?:retirer|withdraw)|as the amount|comme montant))",
     re.IGNORECASE,
 )
 # Issue 18, ninth round: a one-time code spaced in pairs, received by text ("J'ai reçu 58 21 07 par sms"): three pairs
 # exactly (a phone number has five, a time two).
 _CODE_IN_PAIRS = re.compile(
     r"(?<!\d)(?<!\d )(?<!\bdu )(?<!\bde )(?<!\ble )(?<!from )(?<!\bau )(?<!\bto )"
-    r"\d{2} \d{2} \d{2}(?! ?\d)(?! ?(?:h|€|x))"
+    r"\d{2} \d{2} \d{2}(?! ?\d)(?! ?(?:h|€|x|%))"
 )
 _BY_TEXT = re.compile(r"\b(?:sms|texto|text|textos|message|re[çc]u|received|got|code)\b", re.IGNORECASE)
 # Issue 18, ninth round: an unlock pattern given as dots ("my android pattern is a Z: 1-2-3-5-7-8-9"); not "1-2-3
@@ -2626,7 +2631,8 @@ _PATTERN_DOTS = re.compile(
 # mes bijoux", "I set the safe to lock after 3 tries", "j'ai mis 20 €".
 _SAFE_SET = re.compile(
     r"\b(?:coffres?(?:-forts?)?|safe|cadenas|padlock|casier|locker)\b[^\n]{0,50}?"
-    r"\b(?:j'ai mis|mis|I put|I set|put|set it to|choisi|chose)\s(\d{4,8})\b(?!\s?(?:€|euros?|\$|fois|times|%))",
+    r"\b(?:j'ai mis|mis|I put|I set|put|set it to|choisi|chose|r[ée]gl[ée] sur|set to|entered|rentr[ée])\s(\d{4,8})\b"
+    r"(?!\s?(?:€|euros?|\$|fois|times|%))",
     re.IGNORECASE,
 )
 # Issue 18, ninth round: a notebook's list of accounts and their secrets ("banque 3847, mail Capucine_21, wifi ok"):
@@ -2634,7 +2640,8 @@ _SAFE_SET = re.compile(
 # panne, wifi ok").
 _LISTED_ACCOUNT = re.compile(
     r"(?:^|[,;:]\s?)(?:banque|bank|e?-?mail|gmail|imp[ôo]ts|wifi|wi-fi|netflix|amazon|facebook|insta(?:gram)?|ameli|"
-    r"caf|box|ordi|pc|laptop|cb|carte|card|phone|t[ée]l[ée]phone|tel|code|paypal|impots\.gouv)\s([^\s,;]{1,40}+)(?=\s?[,;]|$)",
+    r"caf|box|ordi|pc|laptop|cb|carte|card|phone|t[ée]l[ée]phone|tel|code|paypal|impots\.gouv|free|orange|sfr|bouygues|"
+    r"doctolib|leboncoin|vinted)\s([^\s,;]{1,40}+)(?=\s?[,;]|$)",
     re.IGNORECASE,
 )
 # Issue 18, ninth round: an INI file's section, then its password key ("[smtp] mot_de_passe = Courriel_Mairie_44"): the
@@ -2683,10 +2690,14 @@ def _login_gives_a_password(text: str) -> bool:
     return False
 
 
+_LISTED_CODE = re.compile(r"(?!(?:19|20)\d\d$)\d{4,8}")  # not a year: "rapports : banque 2023, impôts 2024"
+_KEYS_PRESSED = re.compile(r"(?i)(?:ctrl|alt|cmd|shift|win|windows|del|suppr|fn|option)\+")  # "Ctrl+Alt+Del"
+
+
 def _lists_account_secrets(text: str) -> bool:
     values = [_strip_punctuation(match.group(1)) for match in _LISTED_ACCOUNT.finditer(text)]
     return len(values) >= 2 and any(
-        (password_like(value) and not _an_email(value)) or re.fullmatch(r"\d{4,8}", value) for value in values
+        (password_like(value) and not _an_email(value)) or _LISTED_CODE.fullmatch(value) for value in values
     )
 
 
@@ -2694,7 +2705,7 @@ def _typed_to_open(text: str) -> bool:
     return (
         _TYPED.search(text) is not None
         and _TO_OPEN.search(text) is not None
-        and any(password_like(_strip_punctuation(word)) for word in text.split())
+        and any(password_like(_strip_punctuation(word)) and not _KEYS_PRESSED.search(word) for word in text.split())
     )
 
 
@@ -2705,7 +2716,7 @@ def _ninth_round_kind(text: str) -> SecretKind | None:
         return SecretKind.PASSWORD
     if "[" in text and (ini := _INI_PASSWORD.search(text)) and password_like(_strip_punctuation(ini.group(1))):
         return SecretKind.PASSWORD
-    if ("tap" in lowered or "typ" in lowered) and _typed_to_open(text):
+    if _typed_to_open(text):
         return SecretKind.PASSWORD
     if "," in text and _lists_account_secrets(text):
         return SecretKind.PASSWORD
@@ -2805,6 +2816,12 @@ _CIPHER_NAME = re.compile(
     r"(?:-[A-Za-z0-9]{1,10}){1,3}\b",
     re.IGNORECASE,
 )
+# Issue 18, ninth round: a checklist's statuses ("login : done, password : done, 2FA : done"): two or more, each a
+# step's state, no value.
+_CHECKLIST_STATUS = re.compile(
+    r"(?<=:)\s?(?:done|fait|faite|termin[ée]e?|todo|to do|pending|checked|en cours|[àa] faire)(?=\s?(?:[,;.]|$))",
+    re.IGNORECASE,
+)
 _CONFIG_PATH = re.compile(
     r"(?<![\w~/])~?/(?:[\w.-]{1,40}/){1,8}[\w.-]{1,40}\.(?:json|ya?ml|ini|conf|cfg|toml|env|txt|xml|properties)\b"
 )
@@ -2842,13 +2859,16 @@ def _without_talk_of_values(text: str) -> str:
 
 
 def _without_names_of_no_value(text: str, lowered: str) -> str:
-    """Issue 18, ninth round: a masked number, a cipher's name, a configuration file's path, read as a dash."""
+    """Issue 18, ninth round: a masked number, a cipher's name, a configuration file's path, a checklist's statuses,
+    read as a dash."""
     if "xx" in lowered or "**" in text:
         text = _MASKED_NUMBER.sub(_dash, text)
     if "-" in text:
         text = _CIPHER_NAME.sub(_dash, text)
     if "/" in text:
         text = _CONFIG_PATH.sub(_dash, text)
+    if ":" in text and len(_CHECKLIST_STATUS.findall(text)) >= 2:
+        text = _CHECKLIST_STATUS.sub(_dash, text)
     return text
 
 
