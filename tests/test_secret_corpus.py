@@ -196,6 +196,13 @@ on the filter as it stood before any rule changed for it:
   "réglé sur", "sur ma CB c'est nul", lists naming Free and Orange; ordinary: amounts typed at a cash machine, "20 30
   40 % off", "Ctrl+Alt+Del", years in a list, a checklist "login : done, password : done", "0800 for the phone line"):
   8 of 16 caught (main: 4), 7 false alarms in 42 (16.7 %; main: 1, the checklist).
+- batch BC (after BB's rules: secrets in a fourth style, "composer 1180", "my pattern goes 3-2-1-4-7-8-9"; ordinary:
+  prices and limits "pour ma carte", codes ranked as the most common, cipher suites, `aws sso login` and its cache,
+  masked scams with "****", a roof box's litres, safes' batteries): 12 of 12 caught (main: 6), 2 false alarms in 30
+  (6.7 %: "3000 pour ma carte de crédit comme plafond", "2580 is the most common PIN after 1234 and 1111", the second
+  in main too).
+Together 48 of 74 before their rules (64.9 %; main 23 of 74), 13 false alarms in 158 (8.2 %); BA to BC, written after
+AZ's rules, 42 of 50 (84.0 %) and 10 in 114 (8.8 %).
 """
 
 from __future__ import annotations

@@ -1207,6 +1207,18 @@ NINTH_ROUND_PAIRS = [
         SecretKind.PASSWORD,
         "mes bilans : banque 2023, impôts ok",
     ),
+    (
+        "a sum before 'pour ma carte' is no PIN",
+        "7140 pour ma carte, trop facile ?",
+        SecretKind.CODE,
+        "7140 pour ma carte comme plafond, trop ?",
+    ),
+    (
+        "codes ranked by how common they are",
+        "my PIN is 2580, the most common one?",
+        SecretKind.CODE,
+        "2580 is the most common PIN after 1234",
+    ),
 ]
 
 

@@ -2664,8 +2664,20 @@ _ASKED_TOO_EASY = re.compile(
 _A_CODE_NUMBER = re.compile(r"(?<![\d.,])\d{4,8}(?![\d.,])")
 
 
+# Codes ranked by how common they are ("2580 is the most common PIN after 1234 and 1111"), with no "my" or "mon", are
+# statistics, no one's code.
+_MOST_COMMON = re.compile(
+    r"\b(?:most (?:common|used|popular)|le plus (?:courant|utilis[ée]|fr[ée]quent)|"
+    r"les plus (?:courants|utilis[ée]s))\b",
+    re.IGNORECASE,
+)
+_MINE = re.compile(r"\b(?:my|mine|mon|ma|mes)\b", re.IGNORECASE)
+
+
 def _asks_about_a_notorious_code(text: str) -> bool:
     numbers = _A_CODE_NUMBER.findall(text)
+    if numbers and _MOST_COMMON.search(text) and not _MINE.search(text):
+        return True
     return bool(numbers) and all(_WEAK_CODE.fullmatch(n) for n in numbers) and _ASKED_TOO_EASY.search(text) is not None
 
 
@@ -2673,6 +2685,12 @@ def _asks_about_a_notorious_code(text: str) -> bool:
 # whose first half follows "my", "the", "new"… names things, not a user; a password-like second half still counts.
 _DETERMINED_PAIR = re.compile(
     r"\b(?:the|my|a|an|new|his|her|le|la|les|mon|ma|mes|un|une|son|sa)\s[^\s/]{1,40}+\s?/\s?", re.IGNORECASE
+)
+
+
+# A sum before "pour ma carte" is a price or a limit ("3000 pour ma carte de crédit comme plafond"), no PIN.
+_AN_AMOUNT = re.compile(
+    r"\b(?:plafond|limite?|limit|prix|price|pay[ée]|paid|co[ûu]te?|costs?|cher|expensive|€|euros?)|[€$£]", re.IGNORECASE
 )
 
 
@@ -2722,7 +2740,9 @@ def _ninth_round_kind(text: str) -> SecretKind | None:
         return SecretKind.PASSWORD
     if not _A_DIGIT.search(text):
         return None
-    if _PIN_THEN_DEVICE.search(text) or _CASH_MACHINE_PIN.search(text) or _SAFE_SET.search(text):
+    if (_PIN_THEN_DEVICE.search(text) and not _AN_AMOUNT.search(text)) or _CASH_MACHINE_PIN.search(text):
+        return SecretKind.CODE
+    if _SAFE_SET.search(text):
         return SecretKind.CODE
     if _PATTERN_DOTS.search(text) or (_CODE_IN_PAIRS.search(text) and _BY_TEXT.search(text)):
         return SecretKind.CODE
