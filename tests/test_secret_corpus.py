@@ -201,8 +201,12 @@ on the filter as it stood before any rule changed for it:
   masked scams with "****", a roof box's litres, safes' batteries): 12 of 12 caught (main: 6), 2 false alarms in 30
   (6.7 %: "3000 pour ma carte de crédit comme plafond", "2580 is the most common PIN after 1234 and 1111", the second
   in main too).
-Together 48 of 74 before their rules (64.9 %; main 23 of 74), 13 false alarms in 158 (8.2 %); BA to BC, written after
-AZ's rules, 42 of 50 (84.0 %) and 10 in 114 (8.8 %).
+- batch BD (after BC's rules: "en tapant", "j'ouvre ma boîte mail", "Login for the shop's till is …"; ordinary: "1500
+  pour mon portable reconditionné", "0612 pour mon téléphone ? non, c'est mon numéro", a checklist "2FA : activé, mot de
+  passe : changé", scores in threes, a car's boot): 6 of 8 caught (main: 1), 3 false alarms in 28 (10.7 %; main: 1,
+  the checklist); kept: "1908 pour le téléphone, la naissance de ma grand-mère" missed (a year is read as a year).
+Together 54 of 82 before their rules (65.9 %; main 24 of 82), 16 false alarms in 186 (8.6 %); BA to BD, written after
+AZ's rules, 48 of 58 (82.8 %) and 13 in 142 (9.2 %).
 """
 
 from __future__ import annotations

@@ -2580,11 +2580,11 @@ def _figures_of_the_eighth_round(text: str) -> SecretKind | None:
 # chaque matin pour ouvrir ma session", "I type Gardenia_2020 every morning to unlock my laptop". Typing and opening
 # both named, and a password-like word (not "I type fast every morning", "je tape mon rapport pour ouvrir la réunion").
 _TYPED = re.compile(
-    r"\b(?:je (?:la |le )?tape|tape|taper|I type|type|typing|rentre|saisis|enter|entered|punch in)\b", re.IGNORECASE
+    r"\b(?:je (?:la |le )?tape|tape|taper|tapant|I type|type|typing|rentre|saisis|enter|entered|punch in)\b", re.I
 )
 _TO_OPEN = re.compile(
-    r"\b(?:ouvrir|d[ée]verrouiller|d[ée]bloquer|me connecter|allumer|acc[ée]der|unlock|log ?in(?:to)?|sign in|open|"
-    r"start|access)\b"
+    r"\b(?:ouvrir|ouvre|d[ée]verrouiller|d[ée]bloquer|me connecter|allumer|acc[ée]der|unlock|log ?in(?:to)?|sign in|"
+    r"open|start|access)\b"
     r"[^\n]{0,30}?\b(?:session|ordi\w*|pc|mac|laptop|computer|t[ée]l[ée]phone|phone|portable|tablette|tablet|compte|"
     r"account|bo[iî]te|mail|windows|poste)\b",
     re.IGNORECASE,
@@ -2688,9 +2688,12 @@ _DETERMINED_PAIR = re.compile(
 )
 
 
-# A sum before "pour ma carte" is a price or a limit ("3000 pour ma carte de crédit comme plafond"), no PIN.
+# A sum before "pour ma carte" is a price or a limit ("3000 pour ma carte de crédit comme plafond", "1500 pour mon
+# portable reconditionné"), a phone number's start ("0612 pour mon téléphone ? non, mon numéro"): no PIN.
 _AN_AMOUNT = re.compile(
-    r"\b(?:plafond|limite?|limit|prix|price|pay[ée]|paid|co[ûu]te?|costs?|cher|expensive|€|euros?)|[€$£]", re.IGNORECASE
+    r"\b(?:plafond|limite?|limit|prix|price|pay[ée]|paid|co[ûu]te?|costs?|cher|expensive|€|euros?|reconditionn[ée]|"
+    r"occasion|refurbished|num[ée]ro|number|indicatif|prefix)|[€$£]",
+    re.IGNORECASE,
 )
 
 
@@ -2839,7 +2842,8 @@ _CIPHER_NAME = re.compile(
 # Issue 18, ninth round: a checklist's statuses ("login : done, password : done, 2FA : done"): two or more, each a
 # step's state, no value.
 _CHECKLIST_STATUS = re.compile(
-    r"(?<=:)\s?(?:done|fait|faite|termin[ée]e?|todo|to do|pending|checked|en cours|[àa] faire)(?=\s?(?:[,;.]|$))",
+    r"(?<=:)\s?(?:done|fait|faite|termin[ée]e?|todo|to do|pending|checked|en cours|[àa] faire|activ[ée]e?|chang[ée]e?|"
+    r"enabled|changed|updated|mis [àa] jour)(?=\s?(?:[,;.]|$))",
     re.IGNORECASE,
 )
 _CONFIG_PATH = re.compile(
